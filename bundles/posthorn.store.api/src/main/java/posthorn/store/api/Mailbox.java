@@ -1,0 +1,84 @@
+package posthorn.store.api;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * An open mailbox: one session's handle, addressed by UID only.
+ *
+ * <p>The handle has a view: the messages it has reported through {@link #sync()}. Operations on UIDs
+ * outside the view are ignored for those UIDs (the message is gone or not yet seen). Changes made
+ * through this handle are reported by the next {@link #sync()} of every other handle, and of this
+ * one too, so that the server has a single path from store changes to responses.
+ *
+ * <p>Not thread-safe: one session, one thread at a time.
+ */
+@ProviderType
+public interface Mailbox extends AutoCloseable {
+
+    /** The decoded mailbox name. */
+    String name();
+
+    boolean readOnly();
+
+    /** UIDVALIDITY: stays the same as long as UIDs keep their meaning. */
+    long uidValidity();
+
+    /** The UID the next message added to the mailbox will have at least. */
+    long uidNext();
+
+    /** The keywords the mailbox knows, for the FLAGS and PERMANENTFLAGS responses. */
+    Set<String> keywords();
+
+    /**
+     * Brings the view up to date: picks up deliveries and changes by others and returns what changed,
+     * expunges first, then flag changes, then additions in ascending UID order. The first call on a
+     * new handle returns every message as {@link Change.Added}.
+     */
+    List<Change> sync() throws StoreException;
+
+    /** The messages in the view, in ascending UID order. */
+    List<MessageMeta> messages();
+
+    /**
+     * Opens a message's full text (RFC 5322, CRLF line ends as IMAP counts them). The caller closes
+     * the stream.
+     *
+     * @throws StoreException {@link StoreException.Reason#EXPUNGEISSUED} if the message vanished
+     */
+    InputStream openMessage(long uid) throws StoreException, IOException;
+
+    /**
+     * Changes the flags of the given messages; returns their flags afterwards, for those that exist.
+     * {@code \Recent} in {@code flags} is ignored.
+     */
+    Map<Long, Set<String>> store(Collection<Long> uids, FlagMode mode, Set<String> flags) throws StoreException;
+
+    /**
+     * Adds a message. The stream holds the message exactly as the client sent it.
+     *
+     * @return the new message's UID
+     */
+    long append(InputStream message, Set<String> flags, Instant internalDate) throws StoreException, IOException;
+
+    /**
+     * Copies messages to another mailbox of the same user, in ascending UID order.
+     *
+     * @return source UID to new UID, for COPYUID (RFC 4315)
+     * @throws StoreException {@link StoreException.Reason#TRYCREATE} if the target does not exist
+     */
+    Map<Long, Long> copy(Collection<Long> uids, String target) throws StoreException;
+
+    /** Removes the given messages if they carry {@code \Deleted}; returns the UIDs removed. */
+    List<Long> expunge(Collection<Long> uids) throws StoreException;
+
+    @Override
+    void close();
+}

@@ -1,0 +1,29 @@
+package posthorn.store.api;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What the store knows of one message without reading it.
+ *
+ * @param uid          the message's UID, unique and ascending within a UIDVALIDITY
+ * @param flags        system flags ({@link Flags}) and keywords; never {@code \Recent}
+ * @param size         RFC822.SIZE: the message's size in bytes with CRLF line ends
+ * @param internalDate INTERNALDATE: when the message was delivered (or given to APPEND)
+ * @param recent       whether this handle is the first to see the message (RFC 3501 \Recent);
+ *                     exactly one handle on a mailbox sees a message as recent
+ */
+public record MessageMeta(long uid, Set<String> flags, long size, Instant internalDate, boolean recent) {
+    public MessageMeta {
+        if (uid <= 0) {
+            throw new IllegalArgumentException("uid must be positive: " + uid);
+        }
+        flags = Set.copyOf(flags);
+        Objects.requireNonNull(internalDate, "internalDate");
+    }
+
+    public MessageMeta withFlags(Set<String> newFlags) {
+        return new MessageMeta(uid, newFlags, size, internalDate, recent);
+    }
+}

@@ -1,0 +1,48 @@
+package posthorn.store.api;
+
+import java.util.List;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * One user's mailboxes, open for one session. Mailbox names are the store's decoded names
+ * (Unicode, with {@link #separator()} between levels; {@code INBOX} is always spelled so).
+ * Not thread-safe: one session, one thread at a time. Closing it closes every mailbox opened
+ * from it.
+ */
+@ProviderType
+public interface UserMail extends AutoCloseable {
+
+    /** The hierarchy separator of this store's mailbox names. */
+    char separator();
+
+    /** Every mailbox of the user, INBOX first. */
+    List<MailboxInfo> list() throws StoreException;
+
+    /** The names the user subscribed to (may name mailboxes that no longer exist). */
+    List<String> subscriptions() throws StoreException;
+
+    void subscribe(String name, boolean subscribed) throws StoreException;
+
+    /**
+     * Opens a mailbox. Reading it does not change it; a read-only handle also refuses every change.
+     *
+     * @throws StoreException {@link StoreException.Reason#NONEXISTENT} if it does not exist
+     */
+    Mailbox open(String name, boolean readOnly) throws StoreException;
+
+    /** @throws StoreException {@link StoreException.Reason#ALREADYEXISTS}, {@link StoreException.Reason#CANNOT} */
+    void create(String name) throws StoreException;
+
+    /** @throws StoreException {@link StoreException.Reason#NONEXISTENT}, {@link StoreException.Reason#CANNOT} for INBOX */
+    void delete(String name) throws StoreException;
+
+    /** Renaming INBOX moves its messages into a new mailbox and leaves INBOX empty (RFC 3501 6.3.5). */
+    void rename(String from, String to) throws StoreException;
+
+    /** Quota roots and their usage, or an empty list if the store has none for this user. */
+    List<Quota> quota() throws StoreException;
+
+    @Override
+    void close();
+}
