@@ -15,15 +15,219 @@ import java.nio.ByteBuffer;
  */
 public final class CommandReceiver {
 
+    private static final Event.NeedMore NEED_MORE = new Event.NeedMore();
+    private static final int INITIAL_CAPACITY = 256;
+
+    private enum State {
+        /** Reading a line segment up to LF. */
+        LINE,
+        /** Reading the bytes of an announced literal into the command. */
+        LITERAL,
+        /** Discarding an over-long command up to its end of line. */
+        SKIP_LINE,
+        /** Discarding the bytes of a non-synchronizing literal inside a discarded command. */
+        SKIP_LITERAL
+    }
+
+    private final ParserLimits limits;
+    private State state = State.LINE;
+
+    /** The command so far, literals inline in wire form. */
+    private byte[] buf = new byte[INITIAL_CAPACITY];
+    private int len;
+    /** Where the current line segment starts in {@link #buf} (after the last literal). */
+    private int segmentStart;
+    /** Line bytes of this command, literal contents and line ends not counted. */
+    private long lineBytes;
+    /** A CR seen and not yet known to end the line. */
+    private boolean pendingCr;
+
+    /** Literal bytes still to read (LITERAL) or to discard (SKIP_LITERAL). */
+    private long literalRemaining;
+    /** A synchronizing literal was announced and none of its bytes has arrived: it may be refused. */
+    private boolean refusable;
+
+    /** Tag of the command being discarded, and whether to report it when its end is found. */
+    private String skipTag;
+    private boolean skipReport;
+    private final AnnouncementTracker skipTracker = new AnnouncementTracker();
+
     public CommandReceiver(ParserLimits limits) {
-        throw new UnsupportedOperationException("not yet");
+        this.limits = java.util.Objects.requireNonNull(limits, "limits");
     }
 
     /**
      * Consumes bytes from {@code in} (advancing its position) until an event happens or it is empty.
      */
     public Event receive(ByteBuffer in) {
-        throw new UnsupportedOperationException("not yet");
+        while (true) {
+            switch (state) {
+                case LITERAL -> {
+                    if (literalRemaining > 0) {
+                        if (!in.hasRemaining()) {
+                            return NEED_MORE;
+                        }
+                        int n = (int) Math.min(literalRemaining, in.remaining());
+                        ensureCapacity(n);
+                        in.get(buf, len, n);
+                        len += n;
+                        literalRemaining -= n;
+                        refusable = false;
+                        if (literalRemaining > 0) {
+                            return NEED_MORE;
+                        }
+                    }
+                    refusable = false;
+                    segmentStart = len;
+                    state = State.LINE;
+                }
+                case SKIP_LITERAL -> {
+                    if (literalRemaining > 0) {
+                        if (!in.hasRemaining()) {
+                            return NEED_MORE;
+                        }
+                        int n = (int) Math.min(literalRemaining, in.remaining());
+                        in.position(in.position() + n);
+                        literalRemaining -= n;
+                        if (literalRemaining > 0) {
+                            return NEED_MORE;
+                        }
+                    }
+                    skipTracker.reset();
+                    state = State.SKIP_LINE;
+                }
+                case LINE -> {
+                    Event e = readLine(in);
+                    if (e != null) {
+                        return e;
+                    }
+                }
+                case SKIP_LINE -> {
+                    Event e = skipLine(in);
+                    if (e != null) {
+                        return e;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Reads line bytes; returns an event, NeedMore, or null when the state changed. */
+    private Event readLine(ByteBuffer in) {
+        while (in.hasRemaining()) {
+            byte b = in.get();
+            if (b == '\n') {
+                pendingCr = false;
+                return endOfSegment();
+            }
+            if (pendingCr) {
+                pendingCr = false;
+                if (!append((byte) '\r')) {
+                    in.position(in.position() - 1);
+                    return null;
+                }
+            }
+            if (b == '\r') {
+                pendingCr = true;
+            } else if (!append(b)) {
+                return null;
+            }
+        }
+        return NEED_MORE;
+    }
+
+    /** Appends one line byte; false (and SKIP_LINE) when it makes the command too long. */
+    private boolean append(byte b) {
+        if (++lineBytes > limits.maxLineLength()) {
+            skipTag = tagOf(buf, len, false);
+            skipReport = true;
+            skipTracker.reset();
+            // the line's tail may hold the start of a literal announcement: "{" + 18 digits + "+}"
+            for (int i = Math.max(segmentStart, len - 24); i < len; i++) {
+                skipTracker.feed(buf[i]);
+            }
+            skipTracker.feed(b);
+            resetBuffer();
+            state = State.SKIP_LINE;
+            return false;
+        }
+        ensureCapacity(1);
+        buf[len++] = b;
+        return true;
+    }
+
+    private Event endOfSegment() {
+        int close = len - 1;
+        if (close < segmentStart || buf[close] != '}') {
+            return completeLine();
+        }
+        int open = close - 1;
+        while (open >= segmentStart && buf[open] != '{' && buf[open] != ' ') {
+            open--;
+        }
+        if (open < segmentStart || buf[open] != '{') {
+            return completeLine(); // a '}' ending an atom, e.g. a password
+        }
+        String tag = tagOf(buf, len, true);
+        int digitsEnd = close;
+        boolean nonSync = buf[close - 1] == '+';
+        if (nonSync) {
+            digitsEnd--;
+        }
+        long size = parseSize(buf, open + 1, digitsEnd);
+        if (size < 0) {
+            resetCommand();
+            return new Event.TooLarge(tag, "Invalid literal announcement", false);
+        }
+        if (size > limits.maxLiteralSize()) {
+            String reason = "Literal of " + size + " bytes exceeds the limit of " + limits.maxLiteralSize();
+            resetCommand();
+            if (!nonSync) {
+                return new Event.TooLarge(tag, reason, false);
+            }
+            // RFC 7888: the client sends the bytes anyway; skip them and the rest of the command.
+            skipTag = tag;
+            skipReport = false;
+            literalRemaining = size;
+            state = State.SKIP_LITERAL;
+            return new Event.TooLarge(tag, reason, true);
+        }
+        ensureCapacity(2);
+        buf[len++] = '\r';
+        buf[len++] = '\n';
+        literalRemaining = size;
+        refusable = !nonSync;
+        state = State.LITERAL;
+        return new Event.LiteralAnnounced(tag, size, nonSync);
+    }
+
+    private Event completeLine() {
+        byte[] line = java.util.Arrays.copyOf(buf, len);
+        resetCommand();
+        return new Event.Line(line);
+    }
+
+    /** Discards bytes up to the end of the command, following non-synchronizing literals. */
+    private Event skipLine(ByteBuffer in) {
+        while (in.hasRemaining()) {
+            byte b = in.get();
+            if (b != '\n') {
+                skipTracker.feed(b);
+                continue;
+            }
+            if (skipTracker.complete() && skipTracker.nonSync) {
+                literalRemaining = skipTracker.size;
+                state = State.SKIP_LITERAL;
+                return null;
+            }
+            // A synchronizing literal (if any) is never sent: the server answers instead of "+".
+            resetCommand();
+            if (skipReport) {
+                return new Event.TooLarge(skipTag, "Command line too long", false);
+            }
+            return null;
+        }
+        return NEED_MORE;
     }
 
     /**
@@ -31,9 +235,126 @@ public final class CommandReceiver {
      * command with BAD/NO instead of "+"): forget the partial command; the next bytes start a new line.
      * A non-synchronizing literal cannot be refused this way: the client sends it regardless, so the
      * receiver itself skips it when too large, and reports {@link Event.TooLarge} with {@code fatal}.
+     *
+     * @throws IllegalStateException if the last event was not a synchronizing literal announcement
      */
     public void rejectLiteral() {
-        throw new UnsupportedOperationException("not yet");
+        if (state != State.LITERAL || !refusable) {
+            throw new IllegalStateException("no synchronizing literal awaits a decision");
+        }
+        resetCommand();
+    }
+
+    private void resetCommand() {
+        resetBuffer();
+        state = State.LINE;
+        lineBytes = 0;
+        pendingCr = false;
+        literalRemaining = 0;
+        refusable = false;
+    }
+
+    private void resetBuffer() {
+        len = 0;
+        segmentStart = 0;
+        if (buf.length > limits.maxLineLength() + (long) INITIAL_CAPACITY) {
+            buf = new byte[INITIAL_CAPACITY]; // do not keep a big literal's buffer for the connection's life
+        }
+    }
+
+    private void ensureCapacity(int more) {
+        int need = len + more;
+        if (need < 0) {
+            throw new OutOfMemoryError("command larger than 2 GiB");
+        }
+        if (need > buf.length) {
+            long grown = Math.max(need, Math.min((long) buf.length * 2, Integer.MAX_VALUE - 16));
+            buf = java.util.Arrays.copyOf(buf, (int) grown);
+        }
+    }
+
+    /** The digits of a literal size, or -1 when there are none, others, or too many. */
+    private static long parseSize(byte[] b, int from, int to) {
+        if (from >= to || to - from > 18) {
+            return -1;
+        }
+        long n = 0;
+        for (int i = from; i < to; i++) {
+            if (b[i] < '0' || b[i] > '9') {
+                return -1;
+            }
+            n = n * 10 + (b[i] - '0');
+        }
+        return n;
+    }
+
+    /**
+     * The first token if it is a valid tag, else null.
+     *
+     * @param complete whether the bytes hold a whole line segment (a token without SP may be whole)
+     */
+    static String tagOf(byte[] b, int len, boolean complete) {
+        int i = 0;
+        while (i < len && b[i] != ' ') {
+            if (!Chars.isTagChar(b[i])) {
+                return null;
+            }
+            i++;
+        }
+        if (i == 0 || (i == len && !complete)) {
+            return null;
+        }
+        return new String(b, 0, i, java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    /** Recognises a literal announcement ending a discarded line without keeping the line. */
+    private static final class AnnouncementTracker {
+        private static final int NONE = 0;
+        private static final int DIGITS = 1;
+        private static final int PLUS = 2;
+        private static final int DONE = 3;
+        private int phase;
+        private int digits;
+        long size;
+        boolean nonSync;
+
+        void reset() {
+            phase = NONE;
+        }
+
+        void feed(byte b) {
+            if (b == '\r' && phase == DONE) {
+                return; // CR before LF
+            }
+            if (b == '{') {
+                phase = DIGITS;
+                digits = 0;
+                size = 0;
+                nonSync = false;
+                return;
+            }
+            switch (phase) {
+                case DIGITS -> {
+                    if (b >= '0' && b <= '9' && digits < 18) {
+                        size = size * 10 + (b - '0');
+                        digits++;
+                    } else if (b == '+' && digits > 0) {
+                        nonSync = true;
+                        phase = PLUS;
+                    } else if (b == '}' && digits > 0) {
+                        phase = DONE;
+                    } else {
+                        phase = NONE;
+                    }
+                }
+                case PLUS -> phase = b == '}' ? DONE : NONE;
+                default -> phase = NONE;
+            }
+        }
+
+        boolean complete() {
+            return phase == DONE;
+        }
     }
 
     /** What the receiver found. */

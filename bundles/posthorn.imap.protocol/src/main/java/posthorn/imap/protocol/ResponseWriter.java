@@ -3,6 +3,8 @@ package posthorn.imap.protocol;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
 
 /**
  * Writes responses (RFC 3501 7) to a stream, buffering until {@link #flush()}. Strings are written
@@ -12,88 +14,209 @@ import java.io.OutputStream;
  */
 public final class ResponseWriter {
 
+    /** Longest string written quoted; longer ones go as literals (as Dovecot and Courier do). */
+    static final int MAX_QUOTED = 1000;
+    private static final int BUFFER_SIZE = 8192;
+    private static final byte[] CRLF = {'\r', '\n'};
+
+    private final OutputStream out;
+    private final byte[] buf = new byte[BUFFER_SIZE];
+    private int len;
+
     public ResponseWriter(OutputStream out) {
-        throw new UnsupportedOperationException("not yet");
+        this.out = Objects.requireNonNull(out, "out");
     }
 
     /** "* " */
     public ResponseWriter untagged() throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        write((byte) '*');
+        write((byte) ' ');
+        return this;
     }
 
     /** The raw text, as is (atoms, numbers, keywords the caller vouches for). */
     public ResponseWriter raw(String text) throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        write(text.getBytes(StandardCharsets.UTF_8));
+        return this;
     }
 
     public ResponseWriter sp() throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        write((byte) ' ');
+        return this;
     }
 
     public ResponseWriter number(long n) throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        return raw(Long.toString(n));
     }
 
     /** A string, as quoted or literal, UTF-8. */
     public ResponseWriter string(String s) throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        if (!quotable(bytes)) {
+            return literal(bytes);
+        }
+        write((byte) '"');
+        for (byte c : bytes) {
+            if (c == '"' || c == '\\') {
+                write((byte) '\\');
+            }
+            write(c);
+        }
+        write((byte) '"');
+        return this;
+    }
+
+    /** Whether the bytes may go in a quoted string: 7-bit, no NUL, CR or LF, at most 1,000 bytes. */
+    private static boolean quotable(byte[] bytes) {
+        if (bytes.length > MAX_QUOTED) {
+            return false;
+        }
+        for (byte c : bytes) {
+            if (c <= 0 || c == '\r' || c == '\n') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A string or NIL for null. */
     public ResponseWriter nstring(String s) throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        return s == null ? nil() : string(s);
     }
 
     /** An astring: atom if it can be, else quoted or literal (for mailbox names). */
     public ResponseWriter astring(String s) throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        boolean atom = !s.isEmpty() && !s.equalsIgnoreCase("NIL");
+        for (int i = 0; i < s.length() && atom; i++) {
+            atom = Chars.isAstringChar(s.charAt(i));
+        }
+        return atom ? raw(s) : string(s);
     }
 
     /** A literal of the given bytes. */
     public ResponseWriter literal(byte[] data) throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        raw("{" + data.length + "}");
+        write(CRLF);
+        write(data);
+        return this;
     }
 
-    /** A literal streamed from {@code in}, which must supply exactly {@code size} bytes. */
+    /**
+     * A literal streamed from {@code in}, which must supply exactly {@code size} bytes.
+     *
+     * @throws IOException if {@code in} ends early; the response is then broken and the connection
+     *         must be closed, since the client waits for the rest of the literal
+     */
     public ResponseWriter literal(InputStream in, long size) throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        if (size < 0) {
+            throw new IllegalArgumentException("negative literal size " + size);
+        }
+        raw("{" + size + "}");
+        write(CRLF);
+        long left = size;
+        while (left > 0) {
+            if (len == buf.length) {
+                drain();
+            }
+            int n = in.read(buf, len, (int) Math.min(left, buf.length - len));
+            if (n < 0) {
+                throw new IOException("literal source ended after " + (size - left) + " of " + size + " bytes");
+            }
+            len += n;
+            left -= n;
+        }
+        return this;
     }
 
     public ResponseWriter nil() throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        return raw("NIL");
     }
 
     /** "(" */
     public ResponseWriter open() throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        write((byte) '(');
+        return this;
     }
 
     /** ")" */
     public ResponseWriter close() throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        write((byte) ')');
+        return this;
     }
 
     /** Ends the response line. */
     public void crlf() throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        write(CRLF);
     }
 
-    /** "+ text" CRLF, flushed. */
+    /**
+     * "+ text" CRLF, flushed. An empty text gives "+ " (an empty SASL challenge, RFC 3501 6.2.2), so
+     * the caller picks the words, e.g. "Ready" for a literal.
+     */
     public void continuation(String text) throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        write((byte) '+');
+        write((byte) ' ');
+        raw(oneLine(text == null ? "" : text));
+        crlf();
+        flush();
     }
 
     /**
      * A whole status response: {@code tag} (or "*" when null) SP status [SP "[" code "]"] SP text CRLF.
+     * CR and LF in {@code code} or {@code text} become spaces so a response is always one line; an
+     * empty or null text is left out (RFC 9051 allows "* OK [CLOSED]").
      *
      * @param code the response code without brackets, e.g. {@code READ-WRITE} or
      *             {@code UIDVALIDITY 3857529045}, or null
      */
     public void status(String tag, Status status, String code, String text) throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        raw(tag == null ? "*" : tag);
+        sp();
+        raw(status.name());
+        if (code != null) {
+            raw(" [");
+            raw(oneLine(code));
+            write((byte) ']');
+        }
+        if (text != null && !text.isEmpty()) {
+            sp();
+            raw(oneLine(text));
+        }
+        crlf();
+    }
+
+    private static String oneLine(String s) {
+        return s.indexOf('\r') < 0 && s.indexOf('\n') < 0 ? s : s.replace('\r', ' ').replace('\n', ' ');
     }
 
     public void flush() throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        drain();
+        out.flush();
+    }
+
+    private void drain() throws IOException {
+        if (len > 0) {
+            out.write(buf, 0, len);
+            len = 0;
+        }
+    }
+
+    private void write(byte c) throws IOException {
+        if (len == buf.length) {
+            drain();
+        }
+        buf[len++] = c;
+    }
+
+    private void write(byte[] data) throws IOException {
+        if (data.length > buf.length - len) {
+            drain();
+            if (data.length > buf.length) {
+                out.write(data);
+                return;
+            }
+        }
+        System.arraycopy(data, 0, buf, len, data.length);
+        len += data.length;
     }
 }
