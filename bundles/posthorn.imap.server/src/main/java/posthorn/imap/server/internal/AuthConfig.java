@@ -1,0 +1,17 @@
+package posthorn.imap.server.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** config/auth.cfg: which backends are active, in which order. */
+@ObjectClassDefinition(name = "Posthorn auth chain")
+public @interface AuthConfig {
+
+    @AttributeDefinition(description = "Active backends in the order they are asked, by their names "
+            + "(the posthorn.auth.backend property of their services), e.g. 'userdb, ldap'")
+    String[] backends() default {"userdb"};
+
+    @AttributeDefinition(description = "Whether a wrong password at one backend ends the attempt "
+            + "(true) or lets the next backend try (false)")
+    boolean stop_on_wrong_password() default true;
+}

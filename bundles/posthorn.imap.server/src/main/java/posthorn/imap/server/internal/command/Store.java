@@ -1,0 +1,118 @@
+package posthorn.imap.server.internal.command;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import posthorn.imap.protocol.ArgReader;
+import posthorn.imap.protocol.ProtocolException;
+import posthorn.imap.protocol.ResponseWriter;
+import posthorn.imap.protocol.SequenceSet;
+import posthorn.imap.server.internal.SelectedMailbox;
+import posthorn.imap.server.internal.SelectedMailbox.BadSequenceException;
+import posthorn.imap.server.internal.Session;
+import posthorn.imap.server.internal.SessionState;
+import posthorn.store.api.FlagMode;
+import posthorn.store.api.Flags;
+import posthorn.store.api.StoreException;
+
+/** STORE and UID STORE (RFC 3501 6.4.6, 6.4.8). */
+final class Store implements Command {
+    private final boolean uid;
+
+    Store(boolean uid) {
+        this.uid = uid;
+    }
+
+    @Override
+    public String name() {
+        return uid ? "UID STORE" : "STORE";
+    }
+
+    @Override
+    public Set<State> states() {
+        return SELECTED;
+    }
+
+    @Override
+    public Sequences sequences() {
+        return uid ? Sequences.NONE : Sequences.USES;
+    }
+
+    @Override
+    public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException, StoreException {
+        args.sp();
+        SequenceSet set = args.sequenceSet();
+        args.sp();
+        String item = args.atom().toUpperCase(Locale.ROOT);
+        FlagMode mode;
+        String base = item.endsWith(".SILENT") ? item.substring(0, item.length() - 7) : item;
+        boolean silent = !base.equals(item);
+        switch (base) {
+            case "FLAGS" -> mode = FlagMode.REPLACE;
+            case "+FLAGS" -> mode = FlagMode.ADD;
+            case "-FLAGS" -> mode = FlagMode.REMOVE;
+            default -> throw new ProtocolException("Expected FLAGS, +FLAGS or -FLAGS, got " + item);
+        }
+        args.sp();
+        List<String> flags = new ArrayList<>();
+        if (args.peek('(')) {
+            flags.addAll(args.flagList());
+        } else {
+            flags.add(args.atom());
+            while (args.skip(' ')) {
+                flags.add(args.atom());
+            }
+        }
+        args.end();
+        Set<String> canonical = new LinkedHashSet<>();
+        for (String f : flags) {
+            String c = Flags.canonical(f);
+            if (c.startsWith("\\") && !Flags.isSystem(c) && !c.equals(Flags.RECENT)) {
+                throw new ProtocolException("Unknown system flag " + f);
+            }
+            if (!c.equals(Flags.RECENT)) {
+                canonical.add(c);
+            }
+        }
+        SelectedMailbox view = ((SessionState.Selected) session.state()).mailbox();
+        if (view.readOnly()) {
+            throw new StoreException(StoreException.Reason.CANNOT, "The mailbox is read-only");
+        }
+        List<Integer> seqs;
+        try {
+            seqs = view.select(set, uid);
+        } catch (BadSequenceException e) {
+            throw new ProtocolException(e.getMessage());
+        }
+        List<Long> uids = new ArrayList<>(seqs.size());
+        for (int seq : seqs) {
+            long u = view.uidAt(seq);
+            if (!view.isExpunged(u)) {
+                uids.add(u);
+            }
+        }
+        Map<Long, Set<String>> after = uids.isEmpty() ? Map.of() : view.store().store(uids, mode, canonical);
+        ResponseWriter out = session.out();
+        for (long u : uids) {
+            Set<String> now = after.get(u);
+            if (now == null) {
+                continue;
+            }
+            view.reported(u, now);
+            if (!silent) {
+                out.untagged().number(view.seqOf(u)).raw(" FETCH (FLAGS ");
+                SelectedMailbox.writeFlags(out, now, view.isRecent(u));
+                if (uid) {
+                    out.raw(" UID ").number(u);
+                }
+                out.raw(")").crlf();
+            }
+        }
+        session.ok(tag, null, name() + " completed");
+    }
+}
