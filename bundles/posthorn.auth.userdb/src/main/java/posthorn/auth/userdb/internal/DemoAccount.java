@@ -71,20 +71,30 @@ final class DemoAccount {
         for (String sub : new String[] {"cur", "new", "tmp"}) {
             Files.createDirectories(maildir.resolve(sub));
         }
-        deliverWelcome(maildir, random);
-
+        // A run that stopped half way may have left the Maildir and password file: redo them
+        // without a second welcome message.
+        if (isEmpty(maildir.resolve("new")) && isEmpty(maildir.resolve("cur"))) {
+            deliverWelcome(maildir, random);
+        }
         Path passwordFile = dir.resolve(PASSWORD_FILE);
+        Files.deleteIfExists(passwordFile);
         writePrivate(passwordFile, new String(password) + "\n");
+
+        // The userdb file comes last, whole or not at all: its existence says the demo account is
+        // complete. A hard link, unlike a rename, never replaces a file someone made meanwhile.
         String line = USER + "\thome=" + home + "|mail=" + maildir + "|systempw=" + hash + "\n";
-        // The userdb file comes last: its existence is what says the demo account is complete.
         Path tmp = dir.resolve(".tmp." + userdb.getFileName());
         Files.deleteIfExists(tmp);
         writePrivate(tmp, "# Created by Posthorn for the demo account; see userdb(8) for the format.\n" + line);
         try {
-            Files.move(tmp, userdb, StandardCopyOption.ATOMIC_MOVE);
+            Files.createLink(userdb, tmp);
         } catch (FileAlreadyExistsException e) {
-            Files.deleteIfExists(tmp); // someone else created it meanwhile: theirs wins
+            LOG.warn("demo account not created: {} appeared meanwhile", userdb);
             return false;
+        } catch (UnsupportedOperationException | IOException e) {
+            Files.move(tmp, userdb); // no hard links here: fails too if the file exists
+        } finally {
+            Files.deleteIfExists(tmp);
         }
         out.println("Posthorn demo account created: user " + USER + ", password " + new String(password)
                 + " (also in " + passwordFile + ")");
@@ -92,6 +102,12 @@ final class DemoAccount {
         Arrays.fill(password, '\0');
         LOG.info("demo account created in {}", userdb);
         return true;
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (var entries = Files.newDirectoryStream(dir)) {
+            return !entries.iterator().hasNext();
+        }
     }
 
     private static char[] randomPassword(SecureRandom random) {
