@@ -1,0 +1,758 @@
+package posthorn.store.maildir.internal;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import posthorn.store.api.FlagMode;
+import posthorn.store.api.Flags;
+import posthorn.store.api.StoreException;
+import posthorn.store.api.StoreException.Reason;
+
+/**
+ * One Maildir folder directory, shared by every handle on it in this process (the store keeps one per
+ * directory). It owns the directory scan, the UID database and what is known of each message
+ * without reading it; handles keep only their own view and diff against {@link Snapshot}s.
+ *
+ * <p>Threading: thread-safe. Everything that reads and writes the UID database, and every rename or
+ * delete of a message file, runs under {@link FolderLock} for the directory (the UID database part
+ * also under the lock file, against other processes). Reading files to measure them runs outside the
+ * lock. The maps below are concurrent so that readers need no lock; a reader that finds a stale file
+ * name relocates the message by its base name.
+ *
+ * <p>Other processes (an MDA, Courier's imapd) change the directory at any time: a file listed a
+ * moment ago may have been renamed (a flag change) or removed. Messages are keyed by base name, so a
+ * rename is a flag change, never an expunge and an add.
+ */
+final class MaildirFolder {
+    private static final Logger LOG = LoggerFactory.getLogger(MaildirFolder.class);
+    private static final AtomicLong DELIVERY_COUNTER = new AtomicLong();
+    private static final long PID = ProcessHandle.current().pid();
+    private static final String HOST = maildirHost();
+    private static final int ATTEMPTS = 4;
+
+    /** What a message is known by without reading it again: RFC822.SIZE (CRLF) and INTERNALDATE. */
+    record Facts(long size, Instant internalDate) {
+    }
+
+    /** A message as a scan found it. */
+    record Entry(long uid, String base, Set<String> flags, long size, Instant internalDate) {
+    }
+
+    /**
+     * The folder at one moment, in ascending UID order. {@code recent} holds the UIDs that this scan
+     * moved from new/ to cur/: they are \Recent for the handle that asked for the scan, and for no one
+     * else.
+     */
+    record Snapshot(long uidValidity, long uidNext, List<Entry> entries, Set<Long> recent) {
+    }
+
+    record Header(long uidValidity, long uidNext) {
+    }
+
+    /** A message file ready in tmp/ to be moved into cur/ and given a UID. */
+    record Incoming(Path tmpFile, String base, String curName, Facts facts, Set<String> keywords) {
+    }
+
+    private record Loc(boolean inNew, String name) {
+    }
+
+    final Path dir;
+    private final Path cur;
+    private final Path newDir;
+    private final Path tmp;
+
+    // Guarded by FolderLock for dir.
+    private UidDb db;
+    private Object dbStamp;
+    private boolean dbDirty;
+
+    private final ConcurrentHashMap<String, Loc> location = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Facts> facts = new ConcurrentHashMap<>();
+    /** Keywords live in memory only in this version (lost on restart); see courierimapkeywords. */
+    private final ConcurrentHashMap<String, Set<String>> keywords = new ConcurrentHashMap<>();
+    private final Set<String> knownKeywords = ConcurrentHashMap.newKeySet();
+    private final Set<String> junkLogged = ConcurrentHashMap.newKeySet();
+
+    /** Reference count; changed only inside the owning store's map compute for this directory. */
+    int refs;
+
+    MaildirFolder(Path dir) {
+        this.dir = dir;
+        this.cur = dir.resolve("cur");
+        this.newDir = dir.resolve("new");
+        this.tmp = dir.resolve("tmp");
+    }
+
+    /** Creates whichever of cur/, new/ and tmp/ is missing in an existing directory. */
+    static void ensureSubdirectories(Path dir) throws IOException {
+        for (String sub : new String[] {"cur", "new", "tmp"}) {
+            Path p = dir.resolve(sub);
+            if (!Files.isDirectory(p)) {
+                try {
+                    Files.createDirectory(p);
+                    LOG.info("Created missing {}", p);
+                } catch (FileAlreadyExistsException e) {
+                    if (!Files.isDirectory(p)) {
+                        throw e;
+                    }
+                }
+            }
+        }
+    }
+
+    Set<String> knownKeywords() {
+        return Set.copyOf(knownKeywords);
+    }
+
+    /** UIDVALIDITY and UIDNEXT without scanning; creates the UID database if there is none. */
+    Header header() throws StoreException {
+        try (FolderLock.Held held = FolderLock.withFile(dir)) {
+            UidDb d = loadDb();
+            if (dbDirty) {
+                writeDb(d);
+            }
+            return new Header(d.uidValidity(), d.nextUid());
+        } catch (NoSuchFileException e) {
+            throw gone(e);
+        } catch (IOException e) {
+            throw new StoreException(Reason.SERVERBUG, "Cannot read the UID database of " + dir, e);
+        }
+    }
+
+    /**
+     * Brings the UID database up to date with the directory and returns the folder's messages.
+     *
+     * @param claimNew move new/ to cur/ (a read-write handle); false leaves new/ untouched and lists it
+     */
+    Snapshot scan(boolean claimNew) throws StoreException {
+        Set<String> claimed = new HashSet<>();
+        List<Long> uids = new ArrayList<>();
+        List<String> bases = new ArrayList<>();
+        Set<Long> recent = new HashSet<>();
+        long validity;
+        long next;
+        try (FolderLock.Held held = FolderLock.withFile(dir)) {
+            if (claimNew) {
+                moveNewToCur(claimed);
+            }
+            Map<String, Loc> listing = new HashMap<>();
+            list(cur, false, listing);
+            list(newDir, true, listing);
+            UidDb d = loadDb();
+            boolean missing = false;
+            for (String base : d.bases()) {
+                if (!listing.containsKey(base)) {
+                    missing = true;
+                    break;
+                }
+            }
+            if (missing) {
+                // A rename racing readdir can hide a file from one listing; a second listing catches it
+                // so that a flag change by another process is never taken for an expunge.
+                list(cur, false, listing);
+                list(newDir, true, listing);
+            }
+            for (String base : d.bases()) {
+                if (!listing.containsKey(base)) {
+                    d.remove(base);
+                    facts.remove(base);
+                    keywords.remove(base);
+                    location.remove(base);
+                    dbDirty = true;
+                }
+            }
+            List<String> unknown = new ArrayList<>();
+            for (String base : listing.keySet()) {
+                if (d.uidOf(base) == null) {
+                    unknown.add(base);
+                }
+            }
+            unknown.sort(MaildirFileName.DELIVERY_ORDER);
+            for (String base : unknown) {
+                Loc loc = listing.get(base);
+                if (admit(base, loc)) {
+                    d.assign(base);
+                    dbDirty = true;
+                } else {
+                    listing.remove(base);
+                }
+            }
+            if (dbDirty) {
+                writeDb(d);
+            }
+            location.keySet().retainAll(listing.keySet());
+            location.putAll(listing);
+            for (Map.Entry<Long, String> e : d.byUid().entrySet()) {
+                uids.add(e.getKey());
+                bases.add(e.getValue());
+                if (claimed.contains(e.getValue())) {
+                    recent.add(e.getKey());
+                }
+            }
+            validity = d.uidValidity();
+            next = d.nextUid();
+        } catch (NoSuchFileException e) {
+            throw gone(e);
+        } catch (IOException e) {
+            throw new StoreException(Reason.SERVERBUG, "Cannot scan " + dir, e);
+        }
+        List<Entry> entries = new ArrayList<>(uids.size());
+        for (int i = 0; i < uids.size(); i++) {
+            String base = bases.get(i);
+            Facts f = facts(base);
+            Set<String> flags = f == null ? null : flags(base);
+            if (flags == null) {
+                recent.remove(uids.get(i)); // vanished since the listing; the next scan drops it
+                continue;
+            }
+            entries.add(new Entry(uids.get(i), base, flags, f.size(), f.internalDate()));
+        }
+        return new Snapshot(validity, next, List.copyOf(entries), Set.copyOf(recent));
+    }
+
+    /** Current flags of a message (system flags from its name, keywords from memory), or null if gone. */
+    private Set<String> flags(String base) {
+        Loc loc = location.get(base);
+        if (loc == null) {
+            return null;
+        }
+        Set<String> system = MaildirFileName.parse(loc.name()).systemFlags();
+        Set<String> kw = keywords.get(base);
+        if (kw == null || kw.isEmpty()) {
+            return system;
+        }
+        Set<String> all = new HashSet<>(system);
+        all.addAll(kw);
+        return all;
+    }
+
+    /** Checks an unknown file under the lock before it gets a UID: it must exist and be a regular file. */
+    private boolean admit(String base, Loc loc) throws IOException {
+        Path p = path(loc);
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(p, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            return false; // renamed or removed since the listing; the next scan sees its new name
+        }
+        if (!attrs.isRegularFile()) {
+            if (junkLogged.add(loc.name())) {
+                LOG.warn("Ignoring {}: not a regular file", p);
+            }
+            return false;
+        }
+        long w = MaildirFileName.sizeField(base, 'W');
+        if (w >= 0) {
+            facts.put(base, new Facts(w, attrs.lastModifiedTime().toInstant()));
+        }
+        return true;
+    }
+
+    private void moveNewToCur(Set<String> claimed) throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(newDir)) {
+            for (Path p : files) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(".")) {
+                    continue;
+                }
+                String target = name.indexOf(':') < 0 ? name + ":2," : name;
+                Path to = cur.resolve(target);
+                if (Files.exists(to)) {
+                    if (junkLogged.add("new/" + name)) {
+                        LOG.warn("Not moving {}: {} already exists", p, to);
+                    }
+                    continue;
+                }
+                try {
+                    Files.move(p, to, StandardCopyOption.ATOMIC_MOVE);
+                    claimed.add(MaildirFileName.parse(target).base());
+                } catch (NoSuchFileException e) {
+                    // another process took it first; it is that process's recent message
+                } catch (IOException e) {
+                    if (junkLogged.add("new/" + name)) {
+                        LOG.warn("Cannot move {} to cur/: {}", p, e.toString());
+                    }
+                }
+            }
+        } catch (NoSuchFileException e) {
+            LOG.warn("{} has no new/ directory", dir);
+        }
+    }
+
+    private void list(Path sub, boolean inNew, Map<String, Loc> into) throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(sub)) {
+            for (Path p : files) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(".")) {
+                    continue;
+                }
+                MaildirFileName parsed = MaildirFileName.parse(name);
+                if (!inNew && name.indexOf(':') < 0 && junkLogged.add(name)) {
+                    LOG.info("{} in {} has no info part; taking it as a message without flags", name, sub);
+                }
+                into.putIfAbsent(parsed.base(), new Loc(inNew, name));
+            }
+        } catch (NoSuchFileException e) {
+            if (!inNew) {
+                throw e;
+            }
+        }
+    }
+
+    private Path path(Loc loc) {
+        return (loc.inNew() ? newDir : cur).resolve(loc.name());
+    }
+
+    /** Finds a message's current file by listing cur/ and new/; null (and forgotten) if it is gone. */
+    private Loc relocate(String base) throws IOException {
+        try (FolderLock.Held held = FolderLock.inProcess(dir)) {
+            for (Path sub : new Path[] {cur, newDir}) {
+                try (DirectoryStream<Path> files = Files.newDirectoryStream(sub)) {
+                    for (Path p : files) {
+                        String name = p.getFileName().toString();
+                        if (!name.startsWith(".") && MaildirFileName.parse(name).base().equals(base)) {
+                            Loc loc = new Loc(sub == newDir, name);
+                            location.put(base, loc);
+                            return loc;
+                        }
+                    }
+                } catch (NoSuchFileException e) {
+                    if (sub == cur) {
+                        throw e;
+                    }
+                }
+            }
+            location.remove(base);
+            return null;
+        }
+    }
+
+    /** Size and date of a message, measured once and kept; null if the message is gone. */
+    Facts facts(String base) throws StoreException {
+        Facts f = facts.get(base);
+        if (f != null) {
+            return f;
+        }
+        try {
+            for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+                Loc loc = location.get(base);
+                if (loc == null) {
+                    return null;
+                }
+                Path p = path(loc);
+                try {
+                    BasicFileAttributes attrs = Files.readAttributes(p, BasicFileAttributes.class);
+                    long size = MaildirFileName.sizeField(base, 'W');
+                    if (size < 0) {
+                        try (InputStream in = Files.newInputStream(p)) {
+                            size = LineEnds.crlfSize(in);
+                        }
+                    }
+                    f = new Facts(size, attrs.lastModifiedTime().toInstant());
+                    facts.put(base, f);
+                    return f;
+                } catch (NoSuchFileException e) {
+                    if (relocate(base) == null) {
+                        return null;
+                    }
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            throw new StoreException(Reason.SERVERBUG, "Cannot read a message in " + dir, e);
+        }
+    }
+
+    /** Opens a message file as it is on disk, or returns null if the message is gone. */
+    InputStream open(String base) throws IOException {
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            Loc loc = location.get(base);
+            if (loc == null) {
+                loc = relocate(base);
+                if (loc == null) {
+                    return null;
+                }
+            }
+            try {
+                return Files.newInputStream(path(loc));
+            } catch (NoSuchFileException e) {
+                if (relocate(base) == null) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Applies a STORE to one message by renaming its file in cur/ (and its keywords in memory).
+     *
+     * @return the flags afterwards, or null if the message is gone
+     */
+    Set<String> changeFlags(String base, FlagMode mode, Set<String> requested) throws StoreException {
+        Set<String> reqSystem = new HashSet<>();
+        Set<String> reqKeywords = new HashSet<>();
+        for (String flag : requested) {
+            String c = Flags.canonical(flag);
+            if (Flags.isSystem(c)) {
+                reqSystem.add(c);
+            } else if (!c.startsWith("\\")) {
+                reqKeywords.add(c);
+            }
+        }
+        try (FolderLock.Held held = FolderLock.inProcess(dir)) {
+            for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+                Loc loc = location.get(base);
+                if (loc == null && (loc = relocate(base)) == null) {
+                    return null;
+                }
+                MaildirFileName parsed = MaildirFileName.parse(loc.name());
+                Set<String> system = apply(mode, parsed.systemFlags(), reqSystem);
+                Set<String> kw = apply(mode, keywords.getOrDefault(base, Set.of()), reqKeywords);
+                String target = MaildirFileName.withFlags(base, system, parsed.otherLetters());
+                if (loc.inNew() || !target.equals(loc.name())) {
+                    try {
+                        Files.move(path(loc), cur.resolve(target), StandardCopyOption.ATOMIC_MOVE);
+                    } catch (NoSuchFileException e) {
+                        location.remove(base);
+                        continue; // renamed or removed by someone else meanwhile: look again
+                    }
+                    location.put(base, new Loc(false, target));
+                }
+                if (kw.isEmpty()) {
+                    keywords.remove(base);
+                } else {
+                    keywords.put(base, Set.copyOf(kw));
+                    knownKeywords.addAll(kw);
+                }
+                Set<String> all = new HashSet<>(system);
+                all.addAll(kw);
+                return all;
+            }
+            return null;
+        } catch (IOException e) {
+            throw new StoreException(Reason.SERVERBUG, "Cannot change flags in " + dir, e);
+        }
+    }
+
+    private static Set<String> apply(FlagMode mode, Set<String> current, Set<String> requested) {
+        Set<String> result = new TreeSet<>(mode == FlagMode.REPLACE ? Set.of() : current);
+        if (mode == FlagMode.REMOVE) {
+            result.removeAll(requested);
+        } else {
+            result.addAll(requested);
+        }
+        return result;
+    }
+
+    /** Deletes a message's file if its name carries T (\Deleted) now; true if this call removed it. */
+    boolean expunge(String base) throws StoreException {
+        try (FolderLock.Held held = FolderLock.inProcess(dir)) {
+            for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+                Loc loc = location.get(base);
+                if (loc == null && (loc = relocate(base)) == null) {
+                    return false;
+                }
+                if (!MaildirFileName.parse(loc.name()).systemFlags().contains(Flags.DELETED)) {
+                    return false;
+                }
+                try {
+                    Files.delete(path(loc));
+                } catch (NoSuchFileException e) {
+                    location.remove(base);
+                    continue;
+                }
+                location.remove(base);
+                facts.remove(base);
+                keywords.remove(base);
+                return true;
+            }
+            return false;
+        } catch (IOException e) {
+            throw new StoreException(Reason.SERVERBUG, "Cannot expunge in " + dir, e);
+        }
+    }
+
+    /**
+     * Writes a message to tmp/, with LF line ends, fsyncs it, dates it and delivers it to cur/.
+     *
+     * @return its UID
+     */
+    long append(InputStream message, Set<String> flags, Instant internalDate) throws StoreException, IOException {
+        String unique = uniqueName();
+        Path file = tmp.resolve(unique);
+        boolean delivered = false;
+        try {
+            LineEnds.Written written;
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 64 * 1024);
+                written = LineEnds.toLf(message, out);
+                out.flush();
+                ch.force(true);
+            }
+            Files.setLastModifiedTime(file, FileTime.from(internalDate));
+            String base = unique + ",S=" + written.diskSize() + ",W=" + written.crlfSize();
+            Set<String> system = new TreeSet<>();
+            Set<String> kw = new TreeSet<>();
+            split(flags, system, kw);
+            Incoming in = new Incoming(file, base, MaildirFileName.withFlags(base, system, ""),
+                    new Facts(written.crlfSize(), internalDate), kw);
+            long uid = deliver(List.of(in)).get(0);
+            delivered = true;
+            return uid;
+        } finally {
+            if (!delivered) {
+                Files.deleteIfExists(file);
+            }
+        }
+    }
+
+    /**
+     * Copies messages into another folder (hard links where the file system allows, else copies), in
+     * the given order.
+     *
+     * @return the new UIDs, null where a source message had vanished
+     */
+    List<Long> copyTo(MaildirFolder target, List<String> sourceBases) throws StoreException {
+        List<Incoming> incoming = new ArrayList<>();
+        List<Integer> positions = new ArrayList<>();
+        try {
+            for (int i = 0; i < sourceBases.size(); i++) {
+                Incoming in = prepareCopy(target, sourceBases.get(i));
+                if (in != null) {
+                    incoming.add(in);
+                    positions.add(i);
+                }
+            }
+            List<Long> uids = target.deliver(incoming);
+            Long[] result = new Long[sourceBases.size()];
+            for (int i = 0; i < uids.size(); i++) {
+                result[positions.get(i)] = uids.get(i);
+            }
+            return java.util.Arrays.asList(result);
+        } catch (IOException e) {
+            for (Incoming in : incoming) {
+                try {
+                    Files.deleteIfExists(in.tmpFile());
+                } catch (IOException ignored) {
+                    // left in tmp/, where Maildir readers ignore it
+                }
+            }
+            throw new StoreException(Reason.SERVERBUG, "Cannot copy messages to " + target.dir, e);
+        }
+    }
+
+    private Incoming prepareCopy(MaildirFolder target, String base) throws IOException, StoreException {
+        Facts f = facts(base);
+        if (f == null) {
+            return null;
+        }
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            Loc loc = location.get(base);
+            if (loc == null && (loc = relocate(base)) == null) {
+                return null;
+            }
+            String unique = uniqueName();
+            Path file = target.tmp.resolve(unique);
+            Path src = path(loc);
+            try {
+                try {
+                    Files.createLink(file, src);
+                } catch (NoSuchFileException e) {
+                    throw e;
+                } catch (IOException | UnsupportedOperationException e) {
+                    // Another file system or no hard links: copy, keeping the date, and make it durable.
+                    Files.copy(src, file, StandardCopyOption.COPY_ATTRIBUTES);
+                    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                        ch.force(true);
+                    }
+                }
+            } catch (NoSuchFileException e) {
+                Files.deleteIfExists(file);
+                location.remove(base);
+                continue;
+            }
+            long disk = Files.size(file);
+            String newBase = unique + ",S=" + disk + ",W=" + f.size();
+            MaildirFileName parsed = MaildirFileName.parse(loc.name());
+            Set<String> kw = keywords.getOrDefault(base, Set.of());
+            return new Incoming(file, newBase, MaildirFileName.withFlags(newBase, parsed.systemFlags(), ""),
+                    new Facts(f.size(), f.internalDate()), kw);
+        }
+        return null;
+    }
+
+    /**
+     * Moves files from tmp/ into cur/ and gives them UIDs, in order, under the UID database lock, so
+     * a UID is returned at once and no scan can number the same message differently.
+     */
+    List<Long> deliver(List<Incoming> items) throws StoreException {
+        List<Long> uids = new ArrayList<>(items.size());
+        if (items.isEmpty()) {
+            return uids;
+        }
+        try (FolderLock.Held held = FolderLock.withFile(dir)) {
+            UidDb d = loadDb();
+            try {
+                for (Incoming in : items) {
+                    Files.move(in.tmpFile(), cur.resolve(in.curName()), StandardCopyOption.ATOMIC_MOVE);
+                    long uid = d.assign(in.base());
+                    dbDirty = true;
+                    location.put(in.base(), new Loc(false, in.curName()));
+                    facts.put(in.base(), in.facts());
+                    if (!in.keywords().isEmpty()) {
+                        keywords.put(in.base(), Set.copyOf(in.keywords()));
+                        knownKeywords.addAll(in.keywords());
+                    }
+                    uids.add(uid);
+                }
+            } finally {
+                if (dbDirty) {
+                    writeDb(d);
+                }
+            }
+            return uids;
+        } catch (NoSuchFileException e) {
+            throw gone(e);
+        } catch (IOException e) {
+            throw new StoreException(Reason.SERVERBUG, "Cannot deliver to " + dir, e);
+        } finally {
+            for (int i = uids.size(); i < items.size(); i++) {
+                try {
+                    Files.deleteIfExists(items.get(i).tmpFile());
+                } catch (IOException ignored) {
+                    // left in tmp/, where Maildir readers ignore it
+                }
+            }
+        }
+    }
+
+    private static void split(Set<String> flags, Set<String> system, Set<String> kw) {
+        for (String flag : flags) {
+            String c = Flags.canonical(flag);
+            if (Flags.isSystem(c)) {
+                system.add(c);
+            } else if (!c.startsWith("\\")) {
+                kw.add(c);
+            }
+        }
+    }
+
+    // --- UID database, always under FolderLock.withFile(dir) ---
+
+    private UidDb loadDb() throws IOException {
+        Path file = dir.resolve(UidDb.FILE);
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(file, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            if (!Files.isDirectory(cur)) {
+                throw e;
+            }
+            long validity = newValidity(db == null ? 0 : db.uidValidity());
+            if (db != null) {
+                LOG.warn("{} vanished; starting over with UIDVALIDITY {}", file, validity);
+            }
+            db = new UidDb(validity, 1);
+            dbStamp = null;
+            dbDirty = true;
+            return db;
+        }
+        Object stamp = List.of(String.valueOf(attrs.fileKey()), attrs.lastModifiedTime(), attrs.size());
+        if (db != null && stamp.equals(dbStamp)) {
+            return db;
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        try {
+            db = UidDb.parse(bytes);
+            dbStamp = stamp;
+        } catch (UidDb.CorruptException e) {
+            long old = Math.max(db == null ? 0 : db.uidValidity(), firstLineValidity(bytes));
+            long validity = newValidity(old);
+            Path aside = dir.resolve(UidDb.FILE + ".corrupt");
+            try {
+                Files.copy(file, aside, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException copyFailed) {
+                aside = null;
+            }
+            LOG.error("Corrupt {} ({}); rebuilding with new UIDVALIDITY {}, old copy kept as {}", file,
+                    e.getMessage(), validity, aside);
+            db = new UidDb(validity, 1);
+            dbStamp = null;
+            dbDirty = true;
+        }
+        return db;
+    }
+
+    private void writeDb(UidDb d) throws IOException {
+        d.write(dir);
+        BasicFileAttributes attrs = Files.readAttributes(dir.resolve(UidDb.FILE), BasicFileAttributes.class);
+        dbStamp = List.of(String.valueOf(attrs.fileKey()), attrs.lastModifiedTime(), attrs.size());
+        dbDirty = false;
+    }
+
+    /** A UIDVALIDITY for a fresh database: now, but always above any value the folder had before. */
+    private static long newValidity(long previous) {
+        return Math.max(Instant.now().getEpochSecond(), previous + 1);
+    }
+
+    private static long firstLineValidity(byte[] bytes) {
+        String text = new String(bytes, 0, Math.min(bytes.length, 64), StandardCharsets.UTF_8);
+        String[] parts = text.split("[ \n]", 4);
+        try {
+            return parts.length >= 2 ? Long.parseLong(parts[1]) : 0;
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private StoreException gone(NoSuchFileException e) {
+        return new StoreException(Reason.NONEXISTENT, "Mailbox directory " + dir + " no longer exists", e);
+    }
+
+    /** A unique Maildir name: {@code time.M<micros>P<pid>Q<counter>.<host>}. */
+    static String uniqueName() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() + ".M" + (now.getNano() / 1000) + "P" + PID + "Q"
+                + DELIVERY_COUNTER.incrementAndGet() + "." + HOST;
+    }
+
+    private static String maildirHost() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "localhost";
+        }
+        // The Maildir spec's escapes for '/' and ':'; ',' too, since Maildir++ puts fields after it.
+        return host.replace("/", "\\057").replace(":", "\\072").replace(",", "\\054");
+    }
+}

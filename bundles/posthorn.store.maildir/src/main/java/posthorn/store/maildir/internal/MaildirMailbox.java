@@ -1,0 +1,221 @@
+package posthorn.store.maildir.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import posthorn.store.api.Change;
+import posthorn.store.api.FlagMode;
+import posthorn.store.api.Mailbox;
+import posthorn.store.api.MessageMeta;
+import posthorn.store.api.StoreException;
+import posthorn.store.api.StoreException.Reason;
+
+/**
+ * One session's handle on a Maildir folder. It holds only its view (UID to message as last reported);
+ * the shared {@link MaildirFolder} does the disk work. Not thread-safe, as the SPI says.
+ */
+final class MaildirMailbox implements Mailbox {
+    private record Seen(MessageMeta meta, String base) {
+    }
+
+    private final MaildirUserMail owner;
+    private final MaildirFolder folder;
+    private final String name;
+    private final boolean readOnly;
+    private final TreeMap<Long, Seen> view = new TreeMap<>();
+    private long uidValidity;
+    private long uidNext;
+    private boolean synced;
+    private boolean closed;
+
+    MaildirMailbox(MaildirUserMail owner, MaildirFolder folder, String name, boolean readOnly) throws StoreException {
+        this.owner = owner;
+        this.folder = folder;
+        this.name = name;
+        this.readOnly = readOnly;
+        MaildirFolder.Header header = folder.header();
+        this.uidValidity = header.uidValidity();
+        this.uidNext = header.uidNext();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    @Override
+    public long uidValidity() {
+        return uidValidity;
+    }
+
+    @Override
+    public long uidNext() {
+        return uidNext;
+    }
+
+    @Override
+    public Set<String> keywords() {
+        return folder.knownKeywords();
+    }
+
+    @Override
+    public List<Change> sync() throws StoreException {
+        checkOpen();
+        MaildirFolder.Snapshot snap = folder.scan(!readOnly);
+        if (synced && snap.uidValidity() != uidValidity) {
+            // The UID database was rebuilt under this handle: its UIDs mean something else now. The
+            // SPI has no change record for that, so the session must reopen the mailbox.
+            throw new StoreException(Reason.SERVERBUG, "UIDVALIDITY of " + name + " changed from " + uidValidity
+                    + " to " + snap.uidValidity() + "; reopen the mailbox");
+        }
+        uidValidity = snap.uidValidity();
+        uidNext = snap.uidNext();
+        synced = true;
+
+        Map<Long, MaildirFolder.Entry> now = new LinkedHashMap<>();
+        for (MaildirFolder.Entry e : snap.entries()) {
+            now.put(e.uid(), e);
+        }
+        List<Change> expunged = new ArrayList<>();
+        List<Change> flagChanges = new ArrayList<>();
+        List<Change> added = new ArrayList<>();
+        var it = view.entrySet().iterator();
+        while (it.hasNext()) {
+            var seen = it.next();
+            MaildirFolder.Entry e = now.get(seen.getKey());
+            if (e == null || !e.base().equals(seen.getValue().base())) {
+                expunged.add(new Change.Expunged(seen.getKey()));
+                it.remove();
+            } else if (!e.flags().equals(seen.getValue().meta().flags())) {
+                MessageMeta meta = seen.getValue().meta().withFlags(e.flags());
+                seen.setValue(new Seen(meta, e.base()));
+                flagChanges.add(new Change.FlagsChanged(e.uid(), meta.flags()));
+            }
+        }
+        for (MaildirFolder.Entry e : snap.entries()) {
+            if (!view.containsKey(e.uid())) {
+                MessageMeta meta = new MessageMeta(e.uid(), e.flags(), e.size(), e.internalDate(),
+                        snap.recent().contains(e.uid()));
+                view.put(e.uid(), new Seen(meta, e.base()));
+                added.add(new Change.Added(meta));
+            }
+        }
+        List<Change> changes = new ArrayList<>(expunged.size() + flagChanges.size() + added.size());
+        changes.addAll(expunged);
+        changes.addAll(flagChanges);
+        changes.addAll(added);
+        return changes;
+    }
+
+    @Override
+    public List<MessageMeta> messages() {
+        List<MessageMeta> list = new ArrayList<>(view.size());
+        view.values().forEach(s -> list.add(s.meta()));
+        return list;
+    }
+
+    @Override
+    public InputStream openMessage(long uid) throws StoreException, IOException {
+        checkOpen();
+        Seen seen = view.get(uid);
+        InputStream in = seen == null ? null : folder.open(seen.base());
+        if (in == null) {
+            throw new StoreException(Reason.EXPUNGEISSUED, "Message UID " + uid + " has been expunged");
+        }
+        return new CrlfInputStream(in);
+    }
+
+    @Override
+    public Map<Long, Set<String>> store(Collection<Long> uids, FlagMode mode, Set<String> flags) throws StoreException {
+        checkWritable();
+        Map<Long, Set<String>> result = new LinkedHashMap<>();
+        for (long uid : new TreeSet<>(uids)) {
+            Seen seen = view.get(uid);
+            if (seen == null) {
+                continue;
+            }
+            Set<String> after = folder.changeFlags(seen.base(), mode, flags);
+            if (after != null) {
+                result.put(uid, Set.copyOf(after));
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public long append(InputStream message, Set<String> flags, Instant internalDate) throws StoreException, IOException {
+        checkWritable();
+        return folder.append(message, flags, internalDate == null ? Instant.now() : internalDate);
+    }
+
+    @Override
+    public Map<Long, Long> copy(Collection<Long> uids, String target) throws StoreException {
+        checkOpen();
+        MaildirFolder to = owner.folderForCopy(target);
+        List<Long> sources = new ArrayList<>();
+        List<String> bases = new ArrayList<>();
+        for (long uid : new TreeSet<>(uids)) {
+            Seen seen = view.get(uid);
+            if (seen != null) {
+                sources.add(uid);
+                bases.add(seen.base());
+            }
+        }
+        List<Long> created = folder.copyTo(to, bases);
+        Map<Long, Long> result = new LinkedHashMap<>();
+        for (int i = 0; i < sources.size(); i++) {
+            if (created.get(i) != null) {
+                result.put(sources.get(i), created.get(i));
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public List<Long> expunge(Collection<Long> uids) throws StoreException {
+        checkWritable();
+        List<Long> removed = new ArrayList<>();
+        for (long uid : new TreeSet<>(uids)) {
+            Seen seen = view.get(uid);
+            if (seen != null && folder.expunge(seen.base())) {
+                removed.add(uid);
+            }
+        }
+        return removed;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            owner.closed(this);
+        }
+    }
+
+    private void checkOpen() throws StoreException {
+        if (closed) {
+            throw new StoreException(Reason.CANNOT, "Mailbox " + name + " is closed");
+        }
+    }
+
+    private void checkWritable() throws StoreException {
+        checkOpen();
+        if (readOnly) {
+            throw new StoreException(Reason.CANNOT, "Mailbox " + name + " is open read-only");
+        }
+    }
+}

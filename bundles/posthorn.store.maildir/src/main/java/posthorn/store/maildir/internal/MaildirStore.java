@@ -1,0 +1,159 @@
+package posthorn.store.maildir.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import posthorn.store.api.MailStore;
+import posthorn.store.api.StoreException;
+import posthorn.store.api.StoreException.Reason;
+import posthorn.store.api.StoreUser;
+import posthorn.store.api.UserMail;
+
+/**
+ * The Maildir++ store, Courier-compatible on disk. Owns one {@link MaildirFolder} per folder
+ * directory in use, shared by every session of every user in this process, so that a directory is
+ * scanned, numbered and measured in one place.
+ *
+ * <p>Configuration PID {@code maildir} (config/maildir.cfg), optional. Thread-safe.
+ */
+@Component(service = MailStore.class, configurationPid = "maildir", configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = MaildirStore.Config.class)
+public final class MaildirStore implements MailStore {
+    private static final Logger LOG = LoggerFactory.getLogger(MaildirStore.class);
+    static final String DEFAULT_TEMPLATE = "%h/Maildir";
+
+    @ObjectClassDefinition(name = "Posthorn Maildir store", description = "Where users' Maildirs are")
+    public @interface Config {
+        @AttributeDefinition(name = "Maildir template", description = "A user's Maildir when the user record names"
+                + " none: %u is the user name, %h the home directory, %% a percent sign")
+        String template() default DEFAULT_TEMPLATE;
+    }
+
+    private volatile String template = DEFAULT_TEMPLATE;
+    private final ConcurrentHashMap<Path, MaildirFolder> folders = new ConcurrentHashMap<>();
+
+    public MaildirStore() {
+    }
+
+    /** A store outside OSGi, for tests and tools. */
+    static MaildirStore forTests(String template) {
+        MaildirStore store = new MaildirStore();
+        store.setTemplate(template);
+        return store;
+    }
+
+    @Activate
+    @Modified
+    void configure(Config config) {
+        setTemplate(config.template());
+        LOG.info("Maildir store: template {}", template);
+    }
+
+    @Deactivate
+    void deactivate() {
+        folders.clear();
+    }
+
+    private void setTemplate(String value) {
+        if (value == null || value.isBlank()) {
+            LOG.warn("Empty Maildir template; using {}", DEFAULT_TEMPLATE);
+            template = DEFAULT_TEMPLATE;
+        } else {
+            template = value.trim();
+        }
+    }
+
+    @Override
+    public UserMail open(StoreUser user) throws StoreException {
+        Path root = maildirOf(user);
+        if (!Files.isDirectory(root)) {
+            LOG.warn("No Maildir for user {} at {}", user.name(), root);
+            throw new StoreException(Reason.NONEXISTENT, "No Maildir at " + root);
+        }
+        try {
+            MaildirFolder.ensureSubdirectories(root);
+            return new MaildirUserMail(this, root.toRealPath(), user.name());
+        } catch (IOException e) {
+            LOG.warn("Cannot open the Maildir of user {} at {}: {}", user.name(), root, e.toString());
+            throw new StoreException(Reason.SERVERBUG, "Cannot open the Maildir at " + root, e);
+        }
+    }
+
+    /** The user's Maildir: the record's own, else the template with %u and %h filled in. */
+    Path maildirOf(StoreUser user) throws StoreException {
+        if (user.maildir() != null) {
+            return user.maildir().toAbsolutePath().normalize();
+        }
+        String t = template;
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (c != '%' || i + 1 >= t.length()) {
+                out.append(c);
+                continue;
+            }
+            char k = t.charAt(++i);
+            switch (k) {
+                case 'u' -> {
+                    String name = user.name();
+                    if (name.isEmpty() || name.equals(".") || name.equals("..") || name.indexOf('/') >= 0
+                            || name.indexOf('\0') >= 0) {
+                        throw new StoreException(Reason.NONEXISTENT, "User name cannot name a directory");
+                    }
+                    out.append(name);
+                }
+                case 'h' -> {
+                    if (user.home() == null) {
+                        LOG.warn("User {} has no home directory and no Maildir; template {} needs one", user.name(), t);
+                        throw new StoreException(Reason.NONEXISTENT, "User has no home directory for the Maildir");
+                    }
+                    out.append(user.home());
+                }
+                case '%' -> out.append('%');
+                default -> out.append('%').append(k);
+            }
+        }
+        try {
+            return Path.of(out.toString()).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            throw new StoreException(Reason.NONEXISTENT, "Maildir template gives no valid path", e);
+        }
+    }
+
+    /** The shared folder for a directory, with one more reference. */
+    MaildirFolder acquire(Path dir) {
+        return folders.compute(dir, (k, f) -> {
+            MaildirFolder r = f == null ? new MaildirFolder(k) : f;
+            r.refs++;
+            return r;
+        });
+    }
+
+    void release(MaildirFolder folder) {
+        folders.computeIfPresent(folder.dir, (k, f) -> {
+            if (f != folder) {
+                return f;
+            }
+            return --f.refs <= 0 ? null : f;
+        });
+    }
+
+    /** For tests: how many folders are shared right now. */
+    int liveFolders() {
+        return folders.size();
+    }
+}

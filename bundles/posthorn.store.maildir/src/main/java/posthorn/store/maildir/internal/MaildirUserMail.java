@@ -1,0 +1,468 @@
+package posthorn.store.maildir.internal;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import posthorn.store.api.Mailbox;
+import posthorn.store.api.MailboxInfo;
+import posthorn.store.api.Quota;
+import posthorn.store.api.StoreException;
+import posthorn.store.api.StoreException.Reason;
+import posthorn.store.api.UserMail;
+
+/**
+ * One user's Maildir++ for one session. Folder operations work on directory names produced by
+ * {@link FolderNames}, which keeps every name inside the Maildir root. Not thread-safe beyond what the
+ * SPI asks, except {@link #close()}, which may come from another thread (an admin kick).
+ */
+final class MaildirUserMail implements UserMail {
+    private static final Logger LOG = LoggerFactory.getLogger(MaildirUserMail.class);
+    static final String SUBSCRIPTIONS = "courierimapsubscribed";
+    static final String FOLDER_MARKER = "maildirfolder";
+    static final String QUOTA_FILE = "maildirsize";
+
+    private final MaildirStore store;
+    private final Path root;
+    private final String user;
+    private final Set<MaildirMailbox> open = ConcurrentHashMap.newKeySet();
+    /** Folders this session has used, kept referenced (and their caches warm) until it closes. */
+    private final Map<Path, MaildirFolder> held = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    MaildirUserMail(MaildirStore store, Path root, String user) {
+        this.store = store;
+        this.root = root;
+        this.user = user;
+    }
+
+    Path root() {
+        return root;
+    }
+
+    @Override
+    public char separator() {
+        return FolderNames.SEPARATOR;
+    }
+
+    private Path dirOf(String canonical) {
+        if (FolderNames.isInbox(canonical)) {
+            return root;
+        }
+        Path dir = root.resolve(FolderNames.directory(canonical));
+        if (!root.equals(dir.getParent())) {
+            throw new IllegalStateException("mailbox name escaped the Maildir: " + canonical);
+        }
+        return dir;
+    }
+
+    private MaildirFolder folder(Path dir) {
+        return held.computeIfAbsent(dir, store::acquire);
+    }
+
+    /** Folder names found on disk, canonical and decoded, sorted. */
+    private TreeSet<String> folderNames() throws StoreException {
+        TreeSet<String> names = new TreeSet<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root, ".*")) {
+            for (Path p : entries) {
+                String dirName = p.getFileName().toString();
+                if (dirName.equals(".") || dirName.equals("..") || !Files.isDirectory(p)) {
+                    continue;
+                }
+                var name = FolderNames.fromDirectory(dirName);
+                if (name.isPresent()) {
+                    names.add(name.get());
+                } else {
+                    LOG.debug("Ignoring {} in {}: not a Maildir++ folder name", dirName, root);
+                }
+            }
+        } catch (IOException e) {
+            throw new StoreException(Reason.SERVERBUG, "Cannot list the folders of " + user, e);
+        }
+        return names;
+    }
+
+    @Override
+    public List<MailboxInfo> list() throws StoreException {
+        checkOpen();
+        TreeSet<String> real = folderNames();
+        TreeSet<String> all = new TreeSet<>(real);
+        for (String name : real) {
+            // Maildir++ has no directory for a parent level; show a missing one as \Noselect (RFC 3501 6.3.8).
+            for (String p = FolderNames.parent(name); p != null && !FolderNames.isInbox(p); p = FolderNames.parent(p)) {
+                all.add(p);
+            }
+        }
+        List<MailboxInfo> result = new ArrayList<>(all.size() + 1);
+        result.add(new MailboxInfo(FolderNames.INBOX, Set.of(all.isEmpty() ? "\\HasNoChildren" : "\\HasChildren")));
+        for (String name : all) {
+            // Every name starting with "name." sorts between "name." and "name/" ('/' follows '.').
+            boolean children = !all.subSet(name + FolderNames.SEPARATOR, name + '/').isEmpty();
+            Set<String> attrs = new LinkedHashSet<>();
+            attrs.add(children ? "\\HasChildren" : "\\HasNoChildren");
+            if (!real.contains(name)) {
+                attrs.add("\\Noselect");
+            }
+            result.add(new MailboxInfo(name, attrs));
+        }
+        return result;
+    }
+
+    @Override
+    public List<String> subscriptions() throws StoreException {
+        checkOpen();
+        return new ArrayList<>(readSubscriptions());
+    }
+
+    private LinkedHashSet<String> readSubscriptions() throws StoreException {
+        LinkedHashSet<String> names = new LinkedHashSet<>();
+        try {
+            for (String line : Files.readAllLines(root.resolve(SUBSCRIPTIONS), StandardCharsets.UTF_8)) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                try {
+                    names.add(ModifiedUtf7.decode(line));
+                } catch (IllegalArgumentException e) {
+                    names.add(line);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return names;
+        } catch (IOException e) {
+            throw new StoreException(Reason.SERVERBUG, "Cannot read the subscriptions of " + user, e);
+        }
+        return names;
+    }
+
+    @Override
+    public void subscribe(String name, boolean subscribed) throws StoreException {
+        checkOpen();
+        String canonical = FolderNames.canonical(name);
+        Path file = root.resolve(SUBSCRIPTIONS);
+        try (FolderLock.Held held = FolderLock.inProcess(file)) {
+            LinkedHashSet<String> names = readSubscriptions();
+            boolean changed = subscribed ? names.add(canonical) : names.remove(canonical);
+            if (!changed) {
+                return;
+            }
+            StringBuilder text = new StringBuilder();
+            for (String n : names) {
+                text.append(ModifiedUtf7.encode(n)).append('\n');
+            }
+            writeAtomically(file, text.toString().getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new StoreException(Reason.SERVERBUG, "Cannot write the subscriptions of " + user, e);
+        }
+    }
+
+    private static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp." + ProcessHandle.current().pid() + "."
+                + Thread.currentThread().threadId());
+        try {
+            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE)) {
+                var buf = java.nio.ByteBuffer.wrap(bytes);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    @Override
+    public Mailbox open(String name, boolean readOnly) throws StoreException {
+        checkOpen();
+        String canonical = FolderNames.canonical(name);
+        Path dir = dirOf(canonical);
+        if (!Files.isDirectory(dir)) {
+            throw new StoreException(Reason.NONEXISTENT, "No mailbox " + canonical);
+        }
+        try {
+            MaildirFolder.ensureSubdirectories(dir);
+        } catch (IOException e) {
+            throw new StoreException(Reason.SERVERBUG, "Cannot prepare " + dir, e);
+        }
+        MaildirMailbox box = new MaildirMailbox(this, folder(dir), canonical, readOnly);
+        open.add(box);
+        if (closed) {
+            box.close();
+            throw new StoreException(Reason.CANNOT, "The user's mail is closed");
+        }
+        return box;
+    }
+
+    /** The target of a COPY: TRYCREATE when it does not exist (RFC 3501 6.4.7). */
+    MaildirFolder folderForCopy(String name) throws StoreException {
+        String canonical;
+        try {
+            canonical = FolderNames.canonical(name);
+        } catch (StoreException e) {
+            if (e.reason() == Reason.NONEXISTENT) {
+                throw new StoreException(Reason.TRYCREATE, e.getMessage());
+            }
+            throw e;
+        }
+        Path dir = dirOf(canonical);
+        if (!Files.isDirectory(dir.resolve("cur"))) {
+            if (!Files.isDirectory(dir)) {
+                throw new StoreException(Reason.TRYCREATE, "No mailbox " + canonical);
+            }
+            try {
+                MaildirFolder.ensureSubdirectories(dir);
+            } catch (IOException e) {
+                throw new StoreException(Reason.SERVERBUG, "Cannot prepare " + dir, e);
+            }
+        }
+        return folder(dir);
+    }
+
+    @Override
+    public void create(String name) throws StoreException {
+        checkOpen();
+        // RFC 3501 6.3.3: a trailing separator only says the client means to create inferiors.
+        String n = name != null && name.length() > 1 && name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+        String canonical;
+        try {
+            canonical = FolderNames.canonical(n);
+        } catch (StoreException e) {
+            throw new StoreException(Reason.CANNOT, e.getMessage());
+        }
+        if (FolderNames.isInbox(canonical)) {
+            throw new StoreException(Reason.ALREADYEXISTS, "INBOX always exists");
+        }
+        Path dir = dirOf(canonical);
+        try {
+            Files.createDirectory(dir);
+        } catch (FileAlreadyExistsException e) {
+            throw new StoreException(Reason.ALREADYEXISTS, "Mailbox " + canonical + " already exists");
+        } catch (IOException e) {
+            throw new StoreException(Reason.CANNOT, "Cannot create mailbox " + canonical + ": " + e.getMessage(), e);
+        }
+        try {
+            MaildirFolder.ensureSubdirectories(dir);
+            Files.createFile(dir.resolve(FOLDER_MARKER));
+        } catch (IOException e) {
+            throw new StoreException(Reason.SERVERBUG, "Cannot create mailbox " + canonical, e);
+        }
+        LOG.info("User {} created mailbox {}", user, canonical);
+    }
+
+    @Override
+    public void delete(String name) throws StoreException {
+        checkOpen();
+        String canonical = FolderNames.canonical(name);
+        if (FolderNames.isInbox(canonical)) {
+            throw new StoreException(Reason.CANNOT, "INBOX cannot be deleted");
+        }
+        Path dir = dirOf(canonical);
+        if (!Files.isDirectory(dir)) {
+            throw new StoreException(Reason.NONEXISTENT, "No mailbox " + canonical);
+        }
+        // Move it out of sight in one rename first, so no reader sees a half-deleted folder.
+        Path trash = root.resolve("tmp").resolve(".deleted." + MaildirFolder.uniqueName());
+        try {
+            Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
+        } catch (NoSuchFileException e) {
+            throw new StoreException(Reason.NONEXISTENT, "No mailbox " + canonical);
+        } catch (IOException e) {
+            throw new StoreException(Reason.CANNOT, "Cannot delete mailbox " + canonical, e);
+        }
+        try {
+            deleteTree(trash);
+        } catch (IOException e) {
+            LOG.warn("Mailbox {} of {} deleted, but {} could not be removed completely: {}", canonical, user, trash,
+                    e.toString());
+        }
+        LOG.info("User {} deleted mailbox {}", user, canonical);
+    }
+
+    private static void deleteTree(Path top) throws IOException {
+        Files.walkFileTree(top, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.deleteIfExists(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                if (e != null) {
+                    throw e;
+                }
+                Files.deleteIfExists(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    @Override
+    public void rename(String from, String to) throws StoreException {
+        checkOpen();
+        String src = FolderNames.canonical(from);
+        String dst;
+        try {
+            dst = FolderNames.canonical(to);
+        } catch (StoreException e) {
+            throw new StoreException(Reason.CANNOT, e.getMessage());
+        }
+        if (FolderNames.isInbox(dst)) {
+            throw new StoreException(Reason.ALREADYEXISTS, "INBOX always exists");
+        }
+        if (FolderNames.isInbox(src)) {
+            renameInbox(dst);
+            return;
+        }
+        if (!Files.isDirectory(dirOf(src))) {
+            throw new StoreException(Reason.NONEXISTENT, "No mailbox " + src);
+        }
+        // RFC 3501 6.3.5: inferior names move along. In Maildir++ they are sibling directories.
+        Map<Path, Path> moves = new LinkedHashMap<>();
+        moves.put(dirOf(src), dirOf(dst));
+        for (String name : folderNames()) {
+            if (name.startsWith(src + FolderNames.SEPARATOR)) {
+                moves.put(dirOf(name), dirOf(dst + name.substring(src.length())));
+            }
+        }
+        for (Path target : moves.values()) {
+            if (Files.exists(target)) {
+                throw new StoreException(Reason.ALREADYEXISTS, "Mailbox " + to + " or an inferior already exists");
+            }
+        }
+        try {
+            for (Map.Entry<Path, Path> m : moves.entrySet()) {
+                Files.move(m.getKey(), m.getValue(), StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (IOException e) {
+            throw new StoreException(Reason.CANNOT, "Cannot rename " + src + " to " + dst, e);
+        }
+        LOG.info("User {} renamed mailbox {} to {}", user, src, dst);
+    }
+
+    /** RFC 3501 6.3.5: renaming INBOX moves its messages to a new mailbox; INBOX stays, empty. */
+    private void renameInbox(String dst) throws StoreException {
+        create(dst);
+        Path target = dirOf(dst);
+        try (FolderLock.Held held = FolderLock.withFile(root)) {
+            for (String sub : new String[] {"new", "cur"}) {
+                try (DirectoryStream<Path> files = Files.newDirectoryStream(root.resolve(sub))) {
+                    for (Path p : files) {
+                        String fileName = p.getFileName().toString();
+                        if (fileName.startsWith(".")) {
+                            continue;
+                        }
+                        try {
+                            Files.move(p, target.resolve(sub).resolve(fileName), StandardCopyOption.ATOMIC_MOVE);
+                        } catch (NoSuchFileException e) {
+                            // expunged or renamed meanwhile; a renamed file is picked up by a later pass
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new StoreException(Reason.SERVERBUG, "Cannot move INBOX messages to " + dst, e);
+        }
+        LOG.info("User {} renamed INBOX to {}", user, dst);
+    }
+
+    @Override
+    public List<Quota> quota() throws StoreException {
+        checkOpen();
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(root.resolve(QUOTA_FILE), StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw new StoreException(Reason.SERVERBUG, "Cannot read " + QUOTA_FILE + " of " + user, e);
+        }
+        if (lines.isEmpty()) {
+            return List.of();
+        }
+        long storageLimit = -1;
+        long countLimit = -1;
+        for (String part : lines.get(0).trim().split(",")) {
+            if (part.length() < 2) {
+                continue;
+            }
+            try {
+                long v = Long.parseLong(part.substring(0, part.length() - 1));
+                switch (part.charAt(part.length() - 1)) {
+                    case 'S' -> storageLimit = v;
+                    case 'C' -> countLimit = v;
+                    default -> LOG.debug("Ignoring quota part {} of {}", part, user);
+                }
+            } catch (NumberFormatException e) {
+                LOG.warn("Ignoring malformed quota definition '{}' in {} of {}", part, QUOTA_FILE, user);
+            }
+        }
+        long bytes = 0;
+        long count = 0;
+        for (int i = 1; i < lines.size(); i++) {
+            String[] f = lines.get(i).trim().split("\\s+");
+            if (f.length != 2) {
+                continue;
+            }
+            try {
+                bytes += Long.parseLong(f[0]);
+                count += Long.parseLong(f[1]);
+            } catch (NumberFormatException e) {
+                LOG.warn("Ignoring malformed line {} of {} of {}", i + 1, QUOTA_FILE, user);
+            }
+        }
+        return List.of(new Quota("", Math.max(0, bytes), storageLimit, Math.max(0, count), countLimit));
+    }
+
+    void closed(MaildirMailbox box) {
+        open.remove(box);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (MaildirMailbox box : List.copyOf(open)) {
+            box.close();
+        }
+        for (MaildirFolder f : held.values()) {
+            store.release(f);
+        }
+        held.clear();
+    }
+
+    private void checkOpen() throws StoreException {
+        if (closed) {
+            throw new StoreException(Reason.CANNOT, "The user's mail is closed");
+        }
+    }
+}
