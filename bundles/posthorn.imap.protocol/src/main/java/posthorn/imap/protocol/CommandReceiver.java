@@ -12,6 +12,24 @@ import java.nio.ByteBuffer;
  *
  * <p>Usage (one per connection): read bytes into a buffer, call {@link #receive} until it returns
  * {@link Event.NeedMore}, act on each event.
+ *
+ * <p>Details the server can rely on:
+ * <ul>
+ * <li>A line ends at LF; a CR just before it is dropped, a CR elsewhere is kept (ArgReader rejects it).
+ *     After a literal announcement the command always holds {@code CRLF}, even if the client sent a
+ *     bare LF.</li>
+ * <li>{@link ParserLimits#maxLineLength()} counts every byte of the command except literal contents
+ *     and line ends. An over-long command is discarded (not buffered) up to its end, following any
+ *     non-synchronizing literals it announces, and reported once as a non-fatal {@link Event.TooLarge}.
+ *     If it ends in a synchronizing literal, the client is waiting for the server's answer.</li>
+ * <li>A literal over {@link ParserLimits#maxLiteralSize()}: synchronizing gives a non-fatal
+ *     {@link Event.TooLarge} and the next bytes start a new command; non-synchronizing gives a fatal one,
+ *     and the receiver discards the literal and the rest of the command if the server reads on.</li>
+ * <li>A line ending in a malformed announcement ({@code {x}}, {@code {}}, a size of 19 digits or more)
+ *     is complete: it is reported as a non-fatal {@link Event.TooLarge}, for a BAD answer.</li>
+ * <li>Each literal is checked on its own; a command may hold several (MULTIAPPEND), at most one per
+ *     few bytes of line, so a server that wants a total cap counts the announced sizes.</li>
+ * </ul>
  */
 public final class CommandReceiver {
 
@@ -39,7 +57,7 @@ public final class CommandReceiver {
     private int segmentStart;
     /** Line bytes of this command, literal contents and line ends not counted. */
     private long lineBytes;
-    /** A CR seen and not yet known to end the line. */
+    /** A CR seen whose meaning (end of line or data) depends on the next byte. */
     private boolean pendingCr;
 
     /** Literal bytes still to read (LITERAL) or to discard (SKIP_LITERAL). */
