@@ -109,13 +109,14 @@ public final class Session {
             LOG.error("s{} internal error; session closed", id, e);
             bye("Internal error; the event is logged");
         } finally {
+            String user = userName();
             release();
             try {
                 socket.close();
             } catch (IOException e) {
                 // already gone
             }
-            LOG.info("s{} disconnect {} user={} ({}), in={} out={}", id, peer, userName(), end, bytesIn,
+            LOG.info("s{} disconnect {} user={} ({}), in={} out={}", id, peer, user, end, bytesIn,
                     counter == null ? 0 : counter.count());
         }
     }
@@ -134,7 +135,10 @@ public final class Session {
                     bye(t.reason());
                     state = new SessionState.Logout();
                 } else {
-                    out.status(t.tag() == null ? null : t.tag(), Status.BAD, "TOOBIG", t.reason());
+                    // The receiver reports a malformed literal announcement the same way; that is
+                    // plain bad syntax, not a size the server refuses.
+                    String code = t.reason().startsWith("Invalid literal") ? null : "TOOBIG";
+                    out.status(t.tag(), Status.BAD, code, t.reason());
                 }
             }
             case Event.NeedMore n -> throw new IllegalStateException("receiver returned NeedMore with input left");

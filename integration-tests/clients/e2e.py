@@ -1,0 +1,318 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the exported server with real client programs.
+
+Starts `./posthorn run` exactly as a user would (headless, a copy of config/ on a free port, a fresh
+POSTHORN_VAR), then drives it with Python's imaplib, curl, mutt and a raw socket, restarts it with
+SIGTERM, and checks what a user would see. Prints 'e2e: N passed, N failed' and exits non-zero on
+any failure.
+
+Usage: e2e.py [-k NAME]   (run only the tests whose name contains NAME)
+"""
+import imaplib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One ./posthorn run process with its own config and var directories."""
+
+    def __init__(self, work, port):
+        self.work = work
+        self.port = port
+        self.conf = os.path.join(work, "config")
+        self.var = os.path.join(work, "var")
+        if not os.path.isdir(self.conf):
+            shutil.copytree(os.path.join(TOP, "config"), self.conf)
+            path = os.path.join(self.conf, "imapd.cfg")
+            with open(path) as f:
+                text = f.read()
+            text = re.sub(r"(?m)^port=.*$", "port=%d" % port, text)
+            with open(path, "w") as f:
+                f.write(text)
+        self.proc = None
+        self.out_path = os.path.join(work, "stdout.log")
+        self.err_path = os.path.join(work, "stderr.log")
+
+    def start(self):
+        env = dict(os.environ, POSTHORN_VAR=self.var)
+        self.out = open(self.out_path, "ab")
+        self.err = open(self.err_path, "ab")
+        self.proc = subprocess.Popen(
+            [os.path.join(TOP, "posthorn"), "run", "--config", self.conf],
+            stdin=subprocess.DEVNULL, stdout=self.out, stderr=self.err, env=env, cwd=TOP)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("server exited with %s:\n%s" % (self.proc.returncode, self.stderr()[-3000:]))
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                    if s.recv(200).startswith(b"* OK"):
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise AssertionError("server did not listen in 60 s:\n" + self.stderr()[-3000:])
+
+    def stop(self):
+        """SIGTERM, as a supervisor stops it; returns the exit status."""
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise AssertionError("server did not stop within 30 s of SIGTERM")
+        self.out.close()
+        self.err.close()
+        return code
+
+    def stdout(self):
+        with open(self.out_path, errors="replace") as f:
+            return f.read()
+
+    def stderr(self):
+        with open(self.err_path, errors="replace") as f:
+            return f.read()
+
+    def password(self):
+        with open(os.path.join(self.var, "demo-password")) as f:
+            return f.read().strip()
+
+    def maildir(self):
+        return os.path.join(self.var, "mail", "demo", "Maildir")
+
+
+def imap(server):
+    return imaplib.IMAP4("127.0.0.1", server.port, timeout=20)
+
+
+def deliver(maildir, subject, body="Hello.\n"):
+    """Delivers the way an MDA does: write into tmp/, rename into new/."""
+    name = "%d.M%dP%d.e2e" % (time.time(), time.time_ns() // 1000 % 1000000, os.getpid())
+    tmp = os.path.join(maildir, "tmp", name)
+    with open(tmp, "w") as f:
+        f.write("From: Tester <tester@example.org>\nTo: demo@localhost\nSubject: %s\n"
+                "Date: Tue, 24 Nov 2026 10:00:00 +0000\nMessage-ID: <%s@e2e>\n\n%s" % (subject, name, body))
+    os.rename(tmp, os.path.join(maildir, "new", name))
+
+
+def raw_session(server):
+    s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    f = s.makefile("rwb")
+    greeting = f.readline()
+    assert greeting.startswith(b"* OK"), greeting
+
+    def cmd(line):
+        f.write(line + b"\r\n")
+        f.flush()
+        lines = []
+        tag = line.split(b" ", 1)[0]
+        while True:
+            l = f.readline()
+            assert l, "connection closed after %r; got %r" % (line, lines)
+            lines.append(l)
+            if l.startswith(tag + b" ") or (not tag.strip() and l.startswith(b"* BAD")):
+                return lines
+    return s, cmd
+
+
+# ---------------------------------------------------------------------------------------------
+# The tests, in order: each gets the running server.
+
+def test_first_start_prints_demo_password(srv):
+    password = srv.password()
+    assert len(password) >= 12, password
+    out = srv.stdout()
+    assert password in out, "password not printed on stdout: %r" % out
+    assert out.count(password) == 1, "password printed more than once"
+    assert password not in srv.stderr(), "the password reached the log"
+
+
+def test_imaplib_reads_welcome(srv):
+    m = imap(srv)
+    typ, caps = m.capability()
+    assert typ == "OK" and b"IMAP4rev1" in caps[0], caps
+    m.login("demo", srv.password())
+    typ, boxes = m.list()
+    assert typ == "OK" and any(b"INBOX" in b for b in boxes), boxes
+    typ, data = m.select("INBOX")
+    assert typ == "OK" and int(data[0]) >= 1, data
+    typ, data = m.uid("FETCH", "1", "(UID FLAGS RFC822.SIZE BODY.PEEK[])")
+    assert typ == "OK", data
+    body = data[0][1]
+    assert b"Subject: Welcome to Posthorn" in body, body[:500]
+    size = int(re.search(rb"RFC822\.SIZE (\d+)", data[0][0]).group(1))
+    assert size == len(body), (size, len(body))
+    typ, data = m.fetch("1", "(BODY.PEEK[HEADER.FIELDS (SUBJECT FROM)])")
+    assert typ == "OK" and data[0][1].startswith(b"From:") or data[0][1].startswith(b"Subject:"), data
+    assert data[0][1].endswith(b"\r\n\r\n"), data
+    m.close()
+    m.logout()
+
+
+def test_curl_reads_welcome(srv):
+    url = "imap://127.0.0.1:%d/INBOX;UID=1" % srv.port
+    r = subprocess.run(["curl", "-sS", "--max-time", "20", "-u", "demo:" + srv.password(), url],
+                       capture_output=True)
+    assert r.returncode == 0, r.stderr
+    assert b"Subject: Welcome to Posthorn" in r.stdout, r.stdout[:500]
+
+
+def test_wrong_password_is_refused_and_logged_without_it(srv):
+    m = imap(srv)
+    try:
+        m.login("demo", "not-the-password-xyzzy")
+        raise AssertionError("login with a wrong password succeeded")
+    except imaplib.IMAP4.error as e:
+        assert "AUTHENTICATIONFAILED" in str(e), e
+    m.logout()
+    time.sleep(0.3)
+    log = srv.stderr()
+    assert "not-the-password-xyzzy" not in log, "password in the log"
+    assert re.search(r"auth user=demo .*wrong-password", log), log[-2000:]
+
+
+def test_bad_input_gets_bad_and_session_survives(srv):
+    s, cmd = raw_session(srv)
+    try:
+        assert cmd(b"a1 FROBNICATE")[-1].startswith(b"a1 BAD"), "unknown command"
+        assert cmd(b"a2 FETCH 1 (FLAGS)")[-1].startswith(b"a2 BAD"), "FETCH before login"
+        assert cmd(b"a3 LOGIN")[-1].startswith(b"a3 BAD"), "LOGIN without arguments"
+        assert cmd(b"a4 LOGIN demo \"" + srv.password().encode() + b"\"")[-1].startswith(b"a4 OK")
+        assert cmd(b"a5 FETCH 1 (FLAGS)")[-1].startswith(b"a5 BAD"), "FETCH before SELECT"
+        assert cmd(b"a6 SELECT INBOX")[-1].startswith(b"a6 OK")
+        assert cmd(b"a7 FETCH 1:* (FLAGS")[-1].startswith(b"a7 BAD"), "unbalanced parenthesis"
+        assert cmd(b"a8 FETCH 999999 (FLAGS)")[-1].startswith(b"a8 BAD"), "sequence beyond EXISTS"
+        assert cmd(b"a9 SELECT INBOX/../../etc")[-1].startswith(b"a9 NO"), "mailbox name escaping the Maildir"
+        assert cmd(b"a10 NOOP")[-1].startswith(b"a10 OK"), "session did not survive"
+        assert cmd(b"a11 LOGOUT")[-1].startswith(b"a11 OK")
+    finally:
+        s.close()
+
+
+def test_outside_delivery_appears_with_next_uid(srv):
+    deliver(srv.maildir(), "Dropped by hand")
+    m = imap(srv)
+    m.login("demo", srv.password())
+    typ, data = m.select("INBOX")
+    count = int(data[0])
+    assert count == 2, data
+    typ, data = m.fetch(str(count), "(UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    assert typ == "OK", data
+    assert b"UID 2 " in data[0][0] or b"UID 2)" in data[0][0], data
+    assert b"Dropped by hand" in data[0][1], data
+    m.logout()
+
+
+def uid_subjects(srv):
+    m = imap(srv)
+    m.login("demo", srv.password())
+    m.select("INBOX", readonly=True)
+    typ, data = m.uid("FETCH", "1:*", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    typ2, validity = m.status("INBOX", "(UIDVALIDITY)") if False else ("OK", None)
+    m.logout()
+    pairs = []
+    for item in data:
+        if isinstance(item, tuple):
+            uid = int(re.search(rb"UID (\d+)", item[0]).group(1))
+            pairs.append((uid, item[1].strip()))
+    return pairs
+
+
+def test_uids_survive_restart(srv):
+    before = uid_subjects(srv)
+    assert len(before) == 2, before
+    code = srv.stop()
+    assert code == 0, "exit status on SIGTERM was %s" % code
+    log = srv.stderr()
+    assert "signal received; stopping" in log and "stopped cleanly" in log, log[-1500:]
+    srv.start()
+    after = uid_subjects(srv)
+    assert before == after, (before, after)
+    assert srv.stdout().count(srv.password()) == 1, "demo password printed again on a second start"
+
+
+def test_log_is_one_event_a_line(srv):
+    for line in srv.stderr().splitlines():
+        if not line.strip():
+            continue
+        assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (TRACE|DEBUG|INFO|WARN|ERROR) ", line) \
+            or line.startswith("posthorn:"), "not a log line: %r" % line
+
+
+def test_console_lb_shows_every_bundle_active(srv):
+    """On a terminal the Gogo console runs; `lb` lists every bundle, all Active."""
+    other = Server(tempfile.mkdtemp(prefix="posthorn-console-"), free_port())
+    env = dict(os.environ, POSTHORN_VAR=other.var)
+    feed = "sleep 8; printf 'lb\\r'; sleep 2; printf 'stop 0\\r'; sleep 5"
+    cmd = "(%s) | script -qfec '%s run --config %s' /dev/null" % (feed, os.path.join(TOP, "posthorn"), other.conf)
+    r = subprocess.run(["bash", "-c", cmd], capture_output=True, env=env, timeout=90)
+    text = r.stdout.decode(errors="replace")
+    rows = re.findall(r"^\s*(\d+)\|(\w+)\s*\|\s*\d+\|(.*)$", text, re.M)
+    assert len(rows) >= 20, "lb printed too few bundles:\n" + text[-3000:]
+    inactive = [r for r in rows if r[1] != "Active"]
+    assert not inactive, inactive
+    names = " ".join(r[2] for r in rows)
+    for bsn in ("posthorn.imap.server", "posthorn.store.maildir", "posthorn.auth.userdb"):
+        assert bsn in names, (bsn, names)
+    shutil.rmtree(other.work, ignore_errors=True)
+
+
+TESTS = [
+    test_first_start_prints_demo_password,
+    test_imaplib_reads_welcome,
+    test_curl_reads_welcome,
+    test_wrong_password_is_refused_and_logged_without_it,
+    test_bad_input_gets_bad_and_session_survives,
+    test_outside_delivery_appears_with_next_uid,
+    test_uids_survive_restart,
+    test_log_is_one_event_a_line,
+    test_console_lb_shows_every_bundle_active,
+]
+
+
+def main():
+    only = sys.argv[2] if len(sys.argv) > 2 and sys.argv[1] == "-k" else None
+    work = tempfile.mkdtemp(prefix="posthorn-e2e-")
+    srv = Server(work, free_port())
+    passed = failed = 0
+    try:
+        srv.start()
+        for t in TESTS:
+            if only and only not in t.__name__:
+                continue
+            start = time.time()
+            try:
+                t(srv)
+                passed += 1
+                print("PASS %s (%.1f s)" % (t.__name__, time.time() - start), flush=True)
+            except Exception:
+                failed += 1
+                print("FAIL %s\n%s" % (t.__name__, traceback.format_exc()), flush=True)
+    finally:
+        if srv.proc and srv.proc.poll() is None:
+            srv.stop()
+    if failed:
+        print("server log (last 60 lines):\n" + "\n".join(srv.stderr().splitlines()[-60:]))
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    print("e2e: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
