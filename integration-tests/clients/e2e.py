@@ -218,6 +218,54 @@ def test_outside_delivery_appears_with_next_uid(srv):
     m.logout()
 
 
+def test_mutt_lists_and_reads_welcome(srv):
+    """mutt in a real terminal (tmux): logs in, shows INBOX's index, opens the welcome message."""
+    home = tempfile.mkdtemp(prefix="posthorn-mutt-")
+    rc = os.path.join(home, "muttrc")
+    with open(rc, "w") as f:
+        f.write('set imap_user="demo"\nset imap_pass="%s"\n'
+                'set folder="imap://127.0.0.1:%d/"\nset spoolfile="+INBOX"\n'
+                'set ssl_starttls=no\nset ssl_force_tls=no\nset imap_passive=no\n'
+                'set mbox_type=Maildir\nset move=no\nset pager_stop=yes\nset sort=date\n'
+                'set header_cache=""\nset message_cachedir=""\nset timeout=5\n' % (srv.password(), srv.port))
+    session = "posthorn-mutt-%d" % os.getpid()
+    env = dict(os.environ, HOME=home, TERM="xterm", MAIL="")
+
+    def tmux(*args):
+        return subprocess.run(["tmux"] + list(args), capture_output=True, env=env, timeout=20)
+
+    def screen():
+        return tmux("capture-pane", "-p", "-t", session).stdout.decode(errors="replace")
+
+    def wait_for(text, secs=20):
+        deadline = time.time() + secs
+        while time.time() < deadline:
+            s = screen()
+            if text in s:
+                return s
+            time.sleep(0.3)
+        raise AssertionError("mutt never showed %r; screen:\n%s" % (text, screen()))
+
+    r = tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "40", "mutt -n -F " + rc)
+    assert r.returncode == 0, r.stderr
+    try:
+        index = wait_for("Welcome to Posthorn")
+        assert "Dropped by hand" in index or "2 " in index or "INBOX" in index, index
+        tmux("send-keys", "-t", session, "Home")
+        # Open the welcome message: search for it, then Enter.
+        tmux("send-keys", "-t", session, "/", "Welcome", "Enter")
+        time.sleep(0.5)
+        tmux("send-keys", "-t", session, "Enter")
+        wait_for("Hello, and welcome to Posthorn")
+        tmux("send-keys", "-t", session, "q")
+        time.sleep(0.3)
+        tmux("send-keys", "-t", session, "q")
+        time.sleep(1)
+    finally:
+        tmux("kill-session", "-t", session)
+        shutil.rmtree(home, ignore_errors=True)
+
+
 def uid_subjects(srv):
     m = imap(srv)
     m.login("demo", srv.password())
@@ -279,6 +327,7 @@ TESTS = [
     test_wrong_password_is_refused_and_logged_without_it,
     test_bad_input_gets_bad_and_session_survives,
     test_outside_delivery_appears_with_next_uid,
+    test_mutt_lists_and_reads_welcome,
     test_uids_survive_restart,
     test_log_is_one_event_a_line,
     test_console_lb_shows_every_bundle_active,

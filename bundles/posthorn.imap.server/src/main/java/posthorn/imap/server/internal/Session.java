@@ -57,6 +57,8 @@ public final class Session {
     private CommandReceiver receiver;
     private volatile SessionState state = new SessionState.NotAuthenticated();
     private volatile boolean closing;
+    /** The logged-in user's name, kept past logout for the last log line and the admin console. */
+    private volatile String user = "-";
     private long bytesIn;
     private int badLogins;
     private Command current;
@@ -109,7 +111,6 @@ public final class Session {
             LOG.error("s{} internal error; session closed", id, e);
             bye("Internal error; the event is logged");
         } finally {
-            String user = userName();
             release();
             try {
                 socket.close();
@@ -265,6 +266,7 @@ public final class Session {
             return;
         }
         state = new SessionState.Authenticated(user, mail);
+        this.user = user.name();
         socket.setSoTimeout(server.config().idle_timeout() * 1000);
         LOG.info("s{} login user={} via {} from {}", id, name, how, peer);
         out.status(tag, Status.OK, "CAPABILITY " + capabilities(), "Logged in");
@@ -385,11 +387,7 @@ public final class Session {
     }
 
     public String userName() {
-        return switch (state) {
-            case SessionState.Authenticated a -> a.user().name();
-            case SessionState.Selected s -> s.user().name();
-            default -> "-";
-        };
+        return user;
     }
 
     public Logger log() {
