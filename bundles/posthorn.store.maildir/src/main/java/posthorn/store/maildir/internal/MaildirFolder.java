@@ -167,6 +167,12 @@ final class MaildirFolder {
             list(cur, false, listing);
             list(newDir, true, listing);
             UidDb d = loadDb();
+            if (claimNew) {
+                // A file that reached new/ after the move above waits for the next scan, which moves it and
+                // so makes it \Recent for its handle; numbering it now would report it here as not recent.
+                // Files in new/ that already have a UID (a read-only handle saw them) stay.
+                listing.entrySet().removeIf(e -> e.getValue().inNew() && d.uidOf(e.getKey()) == null);
+            }
             boolean missing = false;
             for (String base : d.bases()) {
                 if (!listing.containsKey(base)) {
@@ -179,6 +185,9 @@ final class MaildirFolder {
                 // so that a flag change by another process is never taken for an expunge.
                 list(cur, false, listing);
                 list(newDir, true, listing);
+                if (claimNew) {
+                    listing.entrySet().removeIf(e -> e.getValue().inNew() && d.uidOf(e.getKey()) == null);
+                }
             }
             for (String base : d.bases()) {
                 if (!listing.containsKey(base)) {
@@ -695,7 +704,9 @@ final class MaildirFolder {
             db = UidDb.parse(bytes);
             dbStamp = stamp;
         } catch (UidDb.CorruptException e) {
-            long old = Math.max(db == null ? 0 : db.uidValidity(), firstLineValidity(bytes));
+            // The old UIDVALIDITY was at most the file's mtime (it is a creation time); go past both.
+            long old = Math.max(Math.max(db == null ? 0 : db.uidValidity(), firstLineValidity(bytes)),
+                    attrs.lastModifiedTime().toInstant().getEpochSecond());
             long validity = newValidity(old);
             Path aside = dir.resolve(UidDb.FILE + ".corrupt");
             try {
@@ -728,7 +739,8 @@ final class MaildirFolder {
         String text = new String(bytes, 0, Math.min(bytes.length, 64), StandardCharsets.UTF_8);
         String[] parts = text.split("[ \n]", 4);
         try {
-            return parts.length >= 2 ? Long.parseLong(parts[1]) : 0;
+            long v = parts.length >= 2 ? Long.parseLong(parts[1]) : 0;
+            return v > 0 && v < UidDb.MAX - 1 ? v : 0;
         } catch (NumberFormatException e) {
             return 0;
         }

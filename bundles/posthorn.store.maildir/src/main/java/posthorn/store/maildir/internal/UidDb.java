@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class UidDb {
     static final String FILE = "courierimapuiddb";
     private static final AtomicLong TEMP_COUNTER = new AtomicLong();
+    /** UIDs and UIDVALIDITY are 32-bit nz-numbers (RFC 3501 9); NEXTUID may be one past the last UID. */
+    static final long MAX = 0x1_0000_0000L;
 
     /** The file did not parse; the reason names the first bad line. */
     static final class CorruptException extends Exception {
@@ -148,8 +150,8 @@ final class UidDb {
             }
         }
         long v = Long.parseLong(s);
-        if (v <= 0) {
-            throw new CorruptException("line " + line + ": number must be positive");
+        if (v <= 0 || v > MAX) {
+            throw new CorruptException("line " + line + ": number out of range");
         }
         return v;
     }

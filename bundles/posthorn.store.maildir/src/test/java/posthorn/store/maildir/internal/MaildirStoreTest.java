@@ -1,0 +1,599 @@
+package posthorn.store.maildir.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import posthorn.store.api.Change;
+import posthorn.store.api.FlagMode;
+import posthorn.store.api.Flags;
+import posthorn.store.api.Mailbox;
+import posthorn.store.api.MailboxInfo;
+import posthorn.store.api.MessageMeta;
+import posthorn.store.api.Quota;
+import posthorn.store.api.StoreException;
+import posthorn.store.api.StoreException.Reason;
+import posthorn.store.api.StoreUser;
+import posthorn.store.api.UserMail;
+
+class MaildirStoreTest {
+    @TempDir
+    Path home;
+    Path maildir;
+    StoreUser user;
+
+    @BeforeEach
+    void maildir() throws IOException {
+        maildir = home.resolve("Maildir");
+        for (String sub : new String[] {"cur", "new", "tmp"}) {
+            Files.createDirectories(maildir.resolve(sub));
+        }
+        user = new StoreUser("alice", home, null, null);
+    }
+
+    static MaildirStore store() {
+        return MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE);
+    }
+
+    /** Drops a message into new/ the way an MDA does. */
+    static Path deliver(Path dir, String base, String text) throws IOException {
+        Path tmp = dir.resolve("tmp").resolve(base);
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        return Files.move(tmp, dir.resolve("new").resolve(base));
+    }
+
+    static List<MessageMeta> added(List<Change> changes) {
+        List<MessageMeta> out = new ArrayList<>();
+        for (Change c : changes) {
+            if (c instanceof Change.Added a) {
+                out.add(a.message());
+            }
+        }
+        return out;
+    }
+
+    static String text(Mailbox box, long uid) throws Exception {
+        try (InputStream in = box.openMessage(uid)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    static String[] curNames(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir.resolve("cur"))) {
+            return s.map(p -> p.getFileName().toString()).sorted().toArray(String[]::new);
+        }
+    }
+
+    // --- UIDs ---
+
+    @Test
+    void uidsFollowDeliveryTimeAndSurviveARestart() throws Exception {
+        deliver(maildir, "1700000003.M1P1.host", "third\n");
+        deliver(maildir, "1700000001.M1P1.host", "first\n");
+        deliver(maildir, "1700000002.M1P1.host", "second\n");
+        long validity;
+        Map<Long, String> before = new HashMap<>();
+        try (UserMail mail = store().open(user); Mailbox box = mail.open("INBOX", false)) {
+            List<MessageMeta> msgs = added(box.sync());
+            assertEquals(List.of(1L, 2L, 3L), msgs.stream().map(MessageMeta::uid).toList());
+            assertEquals("first\r\n", text(box, 1));
+            assertEquals("second\r\n", text(box, 2));
+            assertEquals("third\r\n", text(box, 3));
+            for (MessageMeta m : msgs) {
+                before.put(m.uid(), text(box, m.uid()));
+            }
+            validity = box.uidValidity();
+            assertEquals(4, box.uidNext());
+        }
+        List<String> db = Files.readAllLines(maildir.resolve(UidDb.FILE));
+        assertEquals("1 " + validity + " 4", db.get(0));
+        assertEquals(List.of("1 1700000001.M1P1.host", "2 1700000002.M1P1.host", "3 1700000003.M1P1.host"),
+                db.subList(1, db.size()));
+
+        // A fresh store instance is a restart: same UIDVALIDITY, same UID for the same message.
+        deliver(maildir, "1600000000.M1P1.host", "fourth, but with an older time\n");
+        try (UserMail mail = store().open(user); Mailbox box = mail.open("INBOX", false)) {
+            assertEquals(validity, box.uidValidity());
+            List<MessageMeta> msgs = added(box.sync());
+            assertEquals(List.of(1L, 2L, 3L, 4L), msgs.stream().map(MessageMeta::uid).toList());
+            for (var e : before.entrySet()) {
+                assertEquals(e.getValue(), text(box, e.getKey()));
+            }
+            assertEquals("fourth, but with an older time\r\n", text(box, 4));
+        }
+    }
+
+    @Test
+    void newMessagesMoveToCurAndAreRecentForExactlyOneHandle() throws Exception {
+        deliver(maildir, "1700000001.M1P1.host", "a\n");
+        deliver(maildir, "1700000002.M1P1.host", "b\n");
+        try (UserMail m1 = store().open(user); UserMail m2 = store().open(user);
+                Mailbox a = m1.open("INBOX", false); Mailbox b = m2.open("INBOX", false)) {
+            List<MessageMeta> seenByA = added(a.sync());
+            List<MessageMeta> seenByB = added(b.sync());
+            assertEquals(2, seenByA.size());
+            assertEquals(2, seenByB.size());
+            assertTrue(seenByA.stream().allMatch(MessageMeta::recent));
+            assertTrue(seenByB.stream().noneMatch(MessageMeta::recent));
+            assertArrayEquals(new String[] {"1700000001.M1P1.host:2,", "1700000002.M1P1.host:2,"}, curNames(maildir));
+            try (Stream<Path> s = Files.list(maildir.resolve("new"))) {
+                assertEquals(0, s.count());
+            }
+            // a's own view keeps \Recent; a later sync reports nothing new
+            assertTrue(a.messages().stream().allMatch(MessageMeta::recent));
+            assertEquals(List.of(), a.sync());
+        }
+    }
+
+    @Test
+    void readOnlyHandleLeavesNewAlone() throws Exception {
+        deliver(maildir, "1700000001.M1P1.host", "a\n");
+        try (UserMail mail = store().open(user); Mailbox ro = mail.open("INBOX", true)) {
+            List<MessageMeta> msgs = added(ro.sync());
+            assertEquals(1, msgs.size());
+            assertFalse(msgs.get(0).recent());
+            assertTrue(Files.exists(maildir.resolve("new/1700000001.M1P1.host")));
+            assertEquals("a\r\n", text(ro, msgs.get(0).uid()));
+            StoreException e = assertThrows(StoreException.class,
+                    () -> ro.store(List.of(1L), FlagMode.ADD, Set.of(Flags.SEEN)));
+            assertEquals(Reason.CANNOT, e.reason());
+            assertEquals(Reason.CANNOT, assertThrows(StoreException.class,
+                    () -> ro.append(new ByteArrayInputStream(new byte[] {'x'}), Set.of(), null)).reason());
+            assertEquals(Reason.CANNOT, assertThrows(StoreException.class, () -> ro.expunge(List.of(1L))).reason());
+            // a read-write handle then claims it, with the same UID
+            try (Mailbox rw = mail.open("INBOX", false)) {
+                List<MessageMeta> rwMsgs = added(rw.sync());
+                assertEquals(msgs.get(0).uid(), rwMsgs.get(0).uid());
+                assertTrue(rwMsgs.get(0).recent());
+            }
+            assertEquals(List.of(), ro.sync(), "moving new/ to cur/ is no change for the read-only view");
+        }
+    }
+
+    @Test
+    void deliveryBetweenSyncsIsAddedWithTheNextUid() throws Exception {
+        deliver(maildir, "1700000001.M1P1.host", "a\n");
+        try (UserMail mail = store().open(user); Mailbox box = mail.open("INBOX", false)) {
+            assertEquals(1, added(box.sync()).size());
+            assertEquals(2, box.uidNext());
+            deliver(maildir, "1700000002.M1P1.host", "b\n");
+            List<Change> changes = box.sync();
+            assertEquals(1, changes.size());
+            MessageMeta m = ((Change.Added) changes.get(0)).message();
+            assertEquals(2, m.uid());
+            assertTrue(m.recent());
+            assertEquals(3, box.uidNext());
+        }
+    }
+
+    @Test
+    void flagChangesThroughOneHandleReachTheOthersSync() throws Exception {
+        deliver(maildir, "1700000001.M1P1.host", "a\n");
+        try (UserMail mail = store().open(user); Mailbox a = mail.open("INBOX", false);
+                Mailbox b = mail.open("INBOX", false)) {
+            a.sync();
+            b.sync();
+            Map<Long, Set<String>> result = a.store(List.of(1L, 99L), FlagMode.ADD,
+                    Set.of("\\seen", Flags.FLAGGED, Flags.RECENT, "$Junk"));
+            assertEquals(Map.of(1L, Set.of(Flags.SEEN, Flags.FLAGGED, "$Junk")), result);
+            assertArrayEquals(new String[] {"1700000001.M1P1.host:2,FS"}, curNames(maildir));
+            assertEquals(List.of(new Change.FlagsChanged(1, Set.of(Flags.SEEN, Flags.FLAGGED, "$Junk"))), b.sync());
+            assertEquals(List.of(new Change.FlagsChanged(1, Set.of(Flags.SEEN, Flags.FLAGGED, "$Junk"))), a.sync());
+            assertTrue(a.keywords().contains("$Junk"));
+
+            a.store(List.of(1L), FlagMode.REPLACE, Set.of(Flags.ANSWERED, Flags.DRAFT));
+            assertArrayEquals(new String[] {"1700000001.M1P1.host:2,DR"}, curNames(maildir));
+            a.store(List.of(1L), FlagMode.REMOVE, Set.of(Flags.DRAFT));
+            assertEquals(List.of(new Change.FlagsChanged(1, Set.of(Flags.ANSWERED))), b.sync());
+        }
+    }
+
+    @Test
+    void aRenameByAnotherProcessIsAFlagChangeNotAnExpunge() throws Exception {
+        deliver(maildir, "1700000001.M1P1.host", "a\n");
+        try (UserMail mail = store().open(user); Mailbox box = mail.open("INBOX", false)) {
+            box.sync();
+            Files.move(maildir.resolve("cur/1700000001.M1P1.host:2,"), maildir.resolve("cur/1700000001.M1P1.host:2,ST"));
+            assertEquals(List.of(new Change.FlagsChanged(1, Set.of(Flags.SEEN, Flags.DELETED))), box.sync());
+            // and the stale name in this process's memory does not stop reading it
+            Files.move(maildir.resolve("cur/1700000001.M1P1.host:2,ST"), maildir.resolve("cur/1700000001.M1P1.host:2,S"));
+            assertEquals("a\r\n", text(box, 1));
+            assertEquals(Map.of(1L, Set.of(Flags.SEEN, Flags.FLAGGED)), box.store(List.of(1L), FlagMode.ADD, Set.of(Flags.FLAGGED)));
+        }
+    }
+
+    @Test
+    void expungeRemovesOnlyDeletedMessages() throws Exception {
+        deliver(maildir, "1700000001.M1P1.host", "a\n");
+        deliver(maildir, "1700000002.M1P1.host", "b\n");
+        try (UserMail mail = store().open(user); Mailbox a = mail.open("INBOX", false);
+                Mailbox b = mail.open("INBOX", false)) {
+            a.sync();
+            b.sync();
+            a.store(List.of(2L), FlagMode.ADD, Set.of(Flags.DELETED));
+            assertEquals(List.of(2L), a.expunge(List.of(1L, 2L)));
+            assertArrayEquals(new String[] {"1700000001.M1P1.host:2,"}, curNames(maildir));
+            assertEquals(List.of(new Change.Expunged(2)), b.sync());
+            assertEquals(Reason.EXPUNGEISSUED, assertThrows(StoreException.class, () -> a.openMessage(2)).reason());
+            assertEquals(List.of(new Change.Expunged(2)), a.sync());
+            assertEquals(List.of(1L), a.messages().stream().map(MessageMeta::uid).toList());
+            assertEquals(Reason.EXPUNGEISSUED, assertThrows(StoreException.class, () -> a.openMessage(2)).reason());
+        }
+        assertEquals(List.of("1 1700000001.M1P1.host"), Files.readAllLines(maildir.resolve(UidDb.FILE)).subList(1, 2));
+        assertEquals(2, Files.readAllLines(maildir.resolve(UidDb.FILE)).size());
+        // the UID of an expunged message is never given again
+        deliver(maildir, "1700000003.M1P1.host", "c\n");
+        try (UserMail mail = store().open(user); Mailbox box = mail.open("INBOX", false)) {
+            assertEquals(List.of(1L, 3L), added(box.sync()).stream().map(MessageMeta::uid).toList());
+        }
+    }
+
+    @Test
+    void appendReturnsTheUidAndKeepsTheMessageExactly() throws Exception {
+        byte[] message = "From: a@example.org\r\nSubject: hi\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+        Instant date = Instant.parse("2020-01-02T03:04:05Z");
+        try (UserMail mail = store().open(user); Mailbox a = mail.open("INBOX", false);
+                Mailbox b = mail.open("INBOX", false)) {
+            a.sync();
+            b.sync();
+            long uid = a.append(new ByteArrayInputStream(message), Set.of(Flags.SEEN, "Work"), date);
+            assertEquals(1, uid);
+            assertEquals(2, a.uidNext() == 1 ? 2 : a.uidNext(), "uidNext is refreshed by the next sync");
+            List<MessageMeta> viaB = added(b.sync());
+            assertEquals(1, viaB.size());
+            MessageMeta m = viaB.get(0);
+            assertEquals(uid, m.uid());
+            assertFalse(m.recent());
+            assertEquals(Set.of(Flags.SEEN, "Work"), m.flags());
+            assertEquals(date, m.internalDate());
+            assertEquals(message.length, m.size());
+            try (InputStream in = b.openMessage(uid)) {
+                assertArrayEquals(message, in.readAllBytes());
+            }
+            assertFalse(added(a.sync()).get(0).recent());
+            // on disk: Unix line ends, the sizes in the name, the date as mtime
+            String name = curNames(maildir)[0];
+            assertTrue(name.endsWith(":2,S"), name);
+            assertTrue(name.contains(",W=" + message.length), name);
+            Path file = maildir.resolve("cur").resolve(name);
+            assertFalse(new String(Files.readAllBytes(file), StandardCharsets.US_ASCII).contains("\r"));
+            assertEquals(FileTime.from(date), Files.getLastModifiedTime(file));
+            try (Stream<Path> s = Files.list(maildir.resolve("tmp"))) {
+                assertEquals(0, s.count(), "nothing left in tmp/");
+            }
+        }
+    }
+
+    @Test
+    void copyReturnsUidsInTheTargetAndNeedsTheTargetToExist() throws Exception {
+        deliver(maildir, "1700000001.M1P1.host", "a\n");
+        deliver(maildir, "1700000002.M1P1.host", "b\n");
+        try (UserMail mail = store().open(user); Mailbox inbox = mail.open("INBOX", false)) {
+            inbox.sync();
+            inbox.store(List.of(2L), FlagMode.ADD, Set.of(Flags.SEEN));
+            assertEquals(Reason.TRYCREATE, assertThrows(StoreException.class,
+                    () -> inbox.copy(List.of(1L), "INBOX.Archive")).reason());
+            mail.create("INBOX.Archive");
+            try (Mailbox archive = mail.open("INBOX.Archive", false)) {
+                archive.sync();
+                archive.append(new ByteArrayInputStream("z\n".getBytes()), Set.of(), null);
+                Map<Long, Long> map = inbox.copy(List.of(2L, 1L, 77L), "INBOX.Archive");
+                assertEquals(Map.of(1L, 2L, 2L, 3L), map);
+                List<MessageMeta> there = added(archive.sync());
+                assertEquals(List.of(1L, 2L, 3L), there.stream().map(MessageMeta::uid).toList());
+                assertEquals("a\r\n", text(archive, 2));
+                assertEquals("b\r\n", text(archive, 3));
+                assertEquals(Set.of(), there.get(1).flags());
+                assertEquals(Set.of(Flags.SEEN), there.get(2).flags());
+                assertEquals(inbox.messages().get(0).internalDate(), there.get(1).internalDate());
+                assertEquals(inbox.messages().get(0).size(), there.get(1).size());
+            }
+            assertEquals(2, inbox.messages().size(), "the source keeps its messages");
+        }
+    }
+
+    @Test
+    void reportedSizeIsExactlyTheBytesOfOpenMessage() throws Exception {
+        String[] bodies = {"plain\nunix\n", "mixed\r\nends\nhere", "", "\n\n\n", "no newline at all", "cr\r\r\n"};
+        for (int i = 0; i < bodies.length; i++) {
+            deliver(maildir, "170000000" + i + ".M1P1.host", bodies[i]);
+        }
+        // A Dovecot name carries the CRLF size; it is trusted without reading the file.
+        deliver(maildir, "1700000010.M1P1.host,S=4,W=6", "x\ny\n");
+        try (UserMail mail = store().open(user); Mailbox box = mail.open("INBOX", false)) {
+            for (MessageMeta m : added(box.sync())) {
+                try (InputStream in = box.openMessage(m.uid())) {
+                    byte[] bytes = in.readAllBytes();
+                    assertEquals(m.size(), bytes.length, "uid " + m.uid());
+                    String s = new String(bytes, StandardCharsets.US_ASCII);
+                    assertFalse(s.replace("\r\n", "").contains("\n"), "no bare LF served");
+                }
+            }
+        }
+    }
+
+    @Test
+    void internalDateIsTheFilesMtime() throws Exception {
+        Path f = deliver(maildir, "1700000001.M1P1.host", "a\n");
+        Instant when = Instant.parse("2019-05-06T07:08:09Z");
+        Files.setLastModifiedTime(f, FileTime.from(when));
+        try (UserMail mail = store().open(user); Mailbox box = mail.open("INBOX", false)) {
+            assertEquals(when, added(box.sync()).get(0).internalDate());
+        }
+    }
+
+    @Test
+    void aCorruptUidDatabaseIsRebuiltWithANewUidValidity() throws Exception {
+        deliver(maildir, "1700000001.M1P1.host", "a\n");
+        deliver(maildir, "1700000002.M1P1.host", "b\n");
+        long old;
+        try (UserMail mail = store().open(user); Mailbox box = mail.open("INBOX", false)) {
+            box.sync();
+            old = box.uidValidity();
+        }
+        // A store that never saw the database (a restart, case 0) goes past the damaged file's mtime; one
+        // that holds the folder (cases 1-3, kept by an open session) goes past what it remembers, even when
+        // damage repeats within one second.
+        MaildirStore restarted = store();
+        UserMail keeper = null;
+        for (int i = 0; i < 4; i++) {
+            if (i == 1) {
+                keeper = restarted.open(user);
+                keeper.open("INBOX", true);
+            }
+            String good = Files.readString(maildir.resolve(UidDb.FILE));
+            String damaged = switch (i) {
+                case 0 -> "garbage\n";
+                case 1 -> good.substring(0, good.length() - 3); // truncated
+                case 2 -> "";
+                default -> "1 x y\n";
+            };
+            Files.writeString(maildir.resolve(UidDb.FILE), damaged);
+            try (UserMail mail = restarted.open(user); Mailbox box = mail.open("INBOX", false)) {
+                assertTrue(box.uidValidity() > old, "new UIDVALIDITY for '" + damaged + "'");
+                List<MessageMeta> msgs = added(box.sync());
+                assertEquals(List.of(1L, 2L), msgs.stream().map(MessageMeta::uid).toList());
+                assertEquals("a\r\n", text(box, 1));
+                old = box.uidValidity();
+            }
+            assertTrue(Files.exists(maildir.resolve(UidDb.FILE + ".corrupt")));
+            assertTrue(Files.readString(maildir.resolve(UidDb.FILE)).startsWith("1 " + old + " 3\n"));
+        }
+        keeper.close();
+    }
+
+    @Test
+    void uidValidityChangeUnderAnOpenHandleIsReported() throws Exception {
+        deliver(maildir, "1700000001.M1P1.host", "a\n");
+        try (UserMail mail = store().open(user); Mailbox box = mail.open("INBOX", false)) {
+            box.sync();
+            Files.writeString(maildir.resolve(UidDb.FILE), "broken");
+            assertThrows(StoreException.class, box::sync);
+        }
+    }
+
+    @Test
+    void junkInCurIsHandledGracefully() throws Exception {
+        Files.writeString(maildir.resolve("cur/.hidden"), "x");
+        Files.writeString(maildir.resolve("cur/1700000001.M1P1.host"), "no info part\n");
+        Files.createDirectory(maildir.resolve("cur/1700000002.dir"));
+        Files.writeString(maildir.resolve("cur/1700000003.M1P1.host:1,weird"), "old info\n");
+        try (UserMail mail = store().open(user); Mailbox box = mail.open("INBOX", false)) {
+            List<MessageMeta> msgs = added(box.sync());
+            assertEquals(2, msgs.size());
+            assertEquals(Set.of(), msgs.get(0).flags());
+            assertEquals("no info part\r\n", text(box, msgs.get(0).uid()));
+            box.store(List.of(msgs.get(0).uid()), FlagMode.ADD, Set.of(Flags.SEEN));
+            assertTrue(Files.exists(maildir.resolve("cur/1700000001.M1P1.host:2,S")));
+            assertEquals(List.of(new Change.FlagsChanged(msgs.get(0).uid(), Set.of(Flags.SEEN))), box.sync());
+        }
+    }
+
+    // --- opening ---
+
+    @Test
+    void missingCurAndTmpAreCreated() throws Exception {
+        Files.delete(maildir.resolve("cur"));
+        Files.delete(maildir.resolve("tmp"));
+        try (UserMail mail = store().open(user)) {
+            assertTrue(Files.isDirectory(maildir.resolve("cur")));
+            assertTrue(Files.isDirectory(maildir.resolve("tmp")));
+        }
+    }
+
+    @Test
+    void aMissingMaildirIsNonexistent() {
+        StoreUser nobody = new StoreUser("bob", home.resolve("bob"), null, null);
+        StoreException e = assertThrows(StoreException.class, () -> store().open(nobody));
+        assertEquals(Reason.NONEXISTENT, e.reason());
+        assertTrue(e.getMessage().contains(home.resolve("bob").resolve("Maildir").toString()), e.getMessage());
+        assertFalse(Files.exists(home.resolve("bob")), "nothing created");
+    }
+
+    @Test
+    void theTemplateFindsTheMaildir() throws Exception {
+        MaildirStore byName = MaildirStore.forTests(home + "/%u%%/Maildir");
+        assertEquals(home.resolve("alice%").resolve("Maildir"), byName.maildirOf(new StoreUser("alice", null, null, null)));
+        assertEquals(Reason.NONEXISTENT, assertThrows(StoreException.class,
+                () -> byName.maildirOf(new StoreUser("..", null, null, null))).reason());
+        assertEquals(Reason.NONEXISTENT, assertThrows(StoreException.class,
+                () -> store().maildirOf(new StoreUser("alice", null, null, null))).reason());
+        assertEquals(maildir, store().maildirOf(user));
+        Path own = home.resolve("elsewhere");
+        assertEquals(own, store().maildirOf(new StoreUser("alice", null, own, null)));
+    }
+
+    // --- folders ---
+
+    @Test
+    void namesThatTryToEscapeAreRejected() throws Exception {
+        try (UserMail mail = store().open(user)) {
+            for (String bad : new String[] {"INBOX/../x", "INBOX..x", "/etc", "INBOX./etc", "INBOX.a\nb", "INBOX.."}) {
+                assertEquals(Reason.CANNOT, assertThrows(StoreException.class, () -> mail.create(bad), bad).reason());
+                assertEquals(Reason.CANNOT, assertThrows(StoreException.class, () -> mail.open(bad, true), bad).reason());
+                assertEquals(Reason.CANNOT, assertThrows(StoreException.class, () -> mail.delete(bad), bad).reason());
+            }
+        }
+        try (Stream<Path> s = Files.list(home)) {
+            assertEquals(List.of(maildir), s.toList(), "nothing created outside the Maildir");
+        }
+    }
+
+    @Test
+    void foldersAreCourierDirectoriesInModifiedUtf7() throws Exception {
+        Files.createDirectories(maildir.resolve(".&ZeVnLIqe-/cur")); // made by Courier: 日本語
+        try (UserMail mail = store().open(user)) {
+            mail.create("INBOX.Entwürfe");
+            Path dir = maildir.resolve(".Entw&APw-rfe");
+            assertTrue(Files.isDirectory(dir.resolve("cur")));
+            assertTrue(Files.isDirectory(dir.resolve("new")));
+            assertTrue(Files.isDirectory(dir.resolve("tmp")));
+            assertTrue(Files.exists(dir.resolve("maildirfolder")));
+            List<String> names = mail.list().stream().map(MailboxInfo::name).toList();
+            assertEquals(List.of("INBOX", "INBOX.Entwürfe", "INBOX.日本語"), names);
+            try (Mailbox box = mail.open("INBOX.日本語", false)) {
+                assertEquals("INBOX.日本語", box.name());
+                box.append(new ByteArrayInputStream("x\n".getBytes()), Set.of(), null);
+            }
+            assertTrue(Files.isDirectory(maildir.resolve(".&ZeVnLIqe-/tmp")), "missing tmp/ created on open");
+        }
+    }
+
+    @Test
+    void listShowsChildrenAndMissingParents() throws Exception {
+        try (UserMail mail = store().open(user)) {
+            assertEquals(List.of(new MailboxInfo("INBOX", Set.of("\\HasNoChildren"))), mail.list());
+            mail.create("INBOX.a");
+            mail.create("INBOX.a.b");
+            mail.create("INBOX.x.y");
+            mail.create("INBOX.ab.");
+            assertEquals(List.of(
+                    new MailboxInfo("INBOX", Set.of("\\HasChildren")),
+                    new MailboxInfo("INBOX.a", Set.of("\\HasChildren")),
+                    new MailboxInfo("INBOX.a.b", Set.of("\\HasNoChildren")),
+                    new MailboxInfo("INBOX.ab", Set.of("\\HasNoChildren")),
+                    new MailboxInfo("INBOX.x", Set.of("\\HasChildren", "\\Noselect")),
+                    new MailboxInfo("INBOX.x.y", Set.of("\\HasNoChildren"))), mail.list());
+        }
+    }
+
+    @Test
+    void createDeleteAndRename() throws Exception {
+        try (UserMail mail = store().open(user)) {
+            mail.create("INBOX.a");
+            mail.create("INBOX.a.child");
+            assertEquals(Reason.ALREADYEXISTS, assertThrows(StoreException.class, () -> mail.create("INBOX.a")).reason());
+            assertEquals(Reason.ALREADYEXISTS, assertThrows(StoreException.class, () -> mail.create("inbox")).reason());
+            assertEquals(Reason.CANNOT, assertThrows(StoreException.class, () -> mail.delete("INBOX")).reason());
+            assertEquals(Reason.NONEXISTENT, assertThrows(StoreException.class, () -> mail.delete("INBOX.nope")).reason());
+            assertEquals(Reason.NONEXISTENT, assertThrows(StoreException.class, () -> mail.open("INBOX.nope", false)).reason());
+
+            long uid;
+            try (Mailbox a = mail.open("INBOX.a", false)) {
+                uid = a.append(new ByteArrayInputStream("kept\n".getBytes()), Set.of(Flags.FLAGGED), null);
+            }
+            mail.rename("INBOX.a", "INBOX.c");
+            assertFalse(Files.exists(maildir.resolve(".a")));
+            assertTrue(Files.isDirectory(maildir.resolve(".c.child")), "inferiors move along");
+            assertEquals(List.of("INBOX", "INBOX.c", "INBOX.c.child"), mail.list().stream().map(MailboxInfo::name).toList());
+            try (Mailbox c = mail.open("INBOX.c", false)) {
+                List<MessageMeta> msgs = added(c.sync());
+                assertEquals(uid, msgs.get(0).uid(), "UIDs move with the folder");
+                assertEquals(Set.of(Flags.FLAGGED), msgs.get(0).flags());
+            }
+            mail.create("INBOX.d");
+            assertEquals(Reason.ALREADYEXISTS, assertThrows(StoreException.class,
+                    () -> mail.rename("INBOX.c", "INBOX.d")).reason());
+            assertEquals(Reason.NONEXISTENT, assertThrows(StoreException.class,
+                    () -> mail.rename("INBOX.zz", "INBOX.e")).reason());
+
+            mail.delete("INBOX.c");
+            assertFalse(Files.exists(maildir.resolve(".c")));
+            assertTrue(Files.isDirectory(maildir.resolve(".c.child")), "deleting a parent leaves inferiors");
+            try (Stream<Path> s = Files.list(maildir.resolve("tmp"))) {
+                assertEquals(0, s.count(), "the deleted folder is gone from tmp/ too");
+            }
+        }
+    }
+
+    @Test
+    void renamingInboxMovesItsMessages() throws Exception {
+        deliver(maildir, "1700000001.M1P1.host", "a\n");
+        deliver(maildir, "1700000002.M1P1.host", "b\n");
+        try (UserMail mail = store().open(user)) {
+            try (Mailbox inbox = mail.open("INBOX", false)) {
+                inbox.sync(); // one in cur/
+            }
+            deliver(maildir, "1700000003.M1P1.host", "c\n"); // one in new/
+            mail.rename("INBOX", "INBOX.Old");
+            try (Mailbox inbox = mail.open("INBOX", false); Mailbox old = mail.open("INBOX.Old", false)) {
+                assertEquals(List.of(), inbox.sync());
+                List<MessageMeta> moved = added(old.sync());
+                assertEquals(3, moved.size());
+                assertEquals("c\r\n", text(old, moved.get(2).uid()));
+            }
+        }
+    }
+
+    @Test
+    void subscriptionsLiveInCouriersFile() throws Exception {
+        try (UserMail mail = store().open(user)) {
+            assertEquals(List.of(), mail.subscriptions());
+            mail.subscribe("INBOX.Sent", true);
+            mail.subscribe("inbox.Entwürfe", true);
+            mail.subscribe("INBOX.Sent", true);
+            assertEquals(List.of("INBOX.Sent", "INBOX.Entwürfe"), mail.subscriptions());
+            assertEquals(List.of("INBOX.Sent", "INBOX.Entw&APw-rfe"),
+                    Files.readAllLines(maildir.resolve("courierimapsubscribed")));
+            mail.subscribe("INBOX.Sent", false);
+            assertEquals(List.of("INBOX.Entwürfe"), mail.subscriptions());
+            assertEquals(Reason.CANNOT, assertThrows(StoreException.class, () -> mail.subscribe("INBOX/..", true)).reason());
+        }
+    }
+
+    @Test
+    void quotaComesFromMaildirsize() throws Exception {
+        try (UserMail mail = store().open(user)) {
+            assertEquals(List.of(), mail.quota());
+            Files.writeString(maildir.resolve("maildirsize"), "1000000S,1000C\n300 2\n200 1\n-100 -1\nbad line here\n");
+            assertEquals(List.of(new Quota("", 400, 1000000, 2, 1000)), mail.quota());
+            Files.writeString(maildir.resolve("maildirsize"), "500S\n10 1\n");
+            assertEquals(List.of(new Quota("", 10, 500, 1, -1)), mail.quota());
+        }
+    }
+
+    @Test
+    void closingTheUserMailClosesItsMailboxesAndReleasesFolders() throws Exception {
+        MaildirStore store = store();
+        UserMail mail = store.open(user);
+        Mailbox box = mail.open("INBOX", false);
+        box.sync();
+        assertEquals(1, store.liveFolders());
+        mail.close();
+        assertEquals(0, store.liveFolders());
+        assertEquals(Reason.CANNOT, assertThrows(StoreException.class, box::sync).reason());
+        assertNotEquals(0, box.uidValidity());
+    }
+}
