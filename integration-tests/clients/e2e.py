@@ -266,6 +266,35 @@ def test_mutt_lists_and_reads_welcome(srv):
         shutil.rmtree(home, ignore_errors=True)
 
 
+def test_thunderbird_command_sequence(srv):
+    """The commands Thunderbird sends to set up an account and show a message, as it spells them
+    (no Thunderbird binary runs here; its sequence is replayed over a raw socket)."""
+    s, cmd = raw_session(srv)
+    try:
+        assert b"IMAP4rev1" in cmd(b"1 capability")[0]
+        assert cmd(b'2 login "demo" "' + srv.password().encode() + b'"')[-1].startswith(b"2 OK")
+        lsub = cmd(b'3 lsub "" "*"')
+        assert lsub[-1].startswith(b"3 OK"), lsub
+        listing = cmd(b'4 list "" "*"')
+        assert listing[-1].startswith(b"4 OK") and any(b"INBOX" in l for l in listing[:-1]), listing
+        sel = cmd(b'5 select "INBOX"')
+        assert sel[-1].startswith(b"5 OK [READ-WRITE]"), sel
+        assert any(re.match(rb"\* \d+ EXISTS", l) for l in sel), sel
+        flags = cmd(b"6 UID fetch 1:* (FLAGS)")
+        assert flags[-1].startswith(b"6 OK") and re.match(rb"\* 1 FETCH \(UID 1 FLAGS \(", flags[0]) \
+            or re.match(rb"\* 1 FETCH \(FLAGS \(.*\) UID 1\)", flags[0]), flags
+        headers = cmd(b"7 UID fetch 1 (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (From To Cc Bcc Subject "
+                      b"Date Message-ID Priority X-Priority References Newsgroups In-Reply-To Content-Type Reply-To)])")
+        text = b"".join(headers)
+        assert headers[-1].startswith(b"7 OK") and b"Subject: Welcome to Posthorn" in text, text
+        body = cmd(b"8 UID fetch 1 (UID RFC822.SIZE BODY.PEEK[]<0.65536>)")
+        text = b"".join(body)
+        assert body[-1].startswith(b"8 OK") and b"BODY[]<0>" in text and b"Hello, and welcome" in text, text
+        assert cmd(b"9 logout")[-1].startswith(b"9 OK")
+    finally:
+        s.close()
+
+
 def uid_subjects(srv):
     m = imap(srv)
     m.login("demo", srv.password())
@@ -328,6 +357,7 @@ TESTS = [
     test_bad_input_gets_bad_and_session_survives,
     test_outside_delivery_appears_with_next_uid,
     test_mutt_lists_and_reads_welcome,
+    test_thunderbird_command_sequence,
     test_uids_survive_restart,
     test_log_is_one_event_a_line,
     test_console_lb_shows_every_bundle_active,
