@@ -11,6 +11,7 @@ import java.io.InputStream;
 final class CrlfInputStream extends FilterInputStream {
     private boolean lastWasCr;
     private boolean pendingLf;
+    private byte[] raw = new byte[0];
 
     CrlfInputStream(InputStream in) {
         super(in);
@@ -57,7 +58,10 @@ final class CrlfInputStream extends FilterInputStream {
             buf[off] = (byte) b;
             return 1;
         }
-        byte[] raw = new byte[room];
+        if (raw.length < room) {
+            raw = new byte[Math.min(room, 64 * 1024)];
+        }
+        room = Math.min(room, raw.length);
         int got = in.read(raw, 0, room);
         if (got < 0) {
             return n == 0 ? -1 : n;

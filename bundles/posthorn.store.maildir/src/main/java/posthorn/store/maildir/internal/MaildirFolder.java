@@ -173,16 +173,10 @@ final class MaildirFolder {
                 // Files in new/ that already have a UID (a read-only handle saw them) stay.
                 listing.entrySet().removeIf(e -> e.getValue().inNew() && d.uidOf(e.getKey()) == null);
             }
-            boolean missing = false;
-            for (String base : d.bases()) {
-                if (!listing.containsKey(base)) {
-                    missing = true;
-                    break;
-                }
-            }
-            if (missing) {
-                // A rename racing readdir can hide a file from one listing; a second listing catches it
-                // so that a flag change by another process is never taken for an expunge.
+            // A rename racing readdir can hide a file from one listing (seen on ext4 with large
+            // directories); listing again catches it, so that a flag change by another process is never
+            // taken for an expunge. Only known messages that seem gone trigger it, and only twice.
+            for (int extra = 0; extra < 2 && anyMissing(d, listing); extra++) {
                 list(cur, false, listing);
                 list(newDir, true, listing);
                 if (claimNew) {
@@ -245,6 +239,15 @@ final class MaildirFolder {
             entries.add(new Entry(uids.get(i), base, flags, f.size(), f.internalDate()));
         }
         return new Snapshot(validity, next, List.copyOf(entries), Set.copyOf(recent));
+    }
+
+    private static boolean anyMissing(UidDb d, Map<String, Loc> listing) {
+        for (String base : d.bases()) {
+            if (!listing.containsKey(base)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Current flags of a message (system flags from its name, keywords from memory), or null if gone. */

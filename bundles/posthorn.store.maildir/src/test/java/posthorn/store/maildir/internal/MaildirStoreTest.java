@@ -225,6 +225,63 @@ class MaildirStoreTest {
     }
 
     @Test
+    void aMessageRemovedByAnotherProcessIsExpungeIssuedThenExpunged() throws Exception {
+        deliver(maildir, "1700000001.M1P1.host", "a\n");
+        deliver(maildir, "1700000002.M1P1.host", "b\n");
+        try (UserMail mail = store().open(user); Mailbox box = mail.open("INBOX", false)) {
+            box.sync();
+            Files.delete(maildir.resolve("cur/1700000001.M1P1.host:2,"));
+            assertEquals(Reason.EXPUNGEISSUED, assertThrows(StoreException.class, () -> box.openMessage(1)).reason());
+            assertEquals(Map.of(), box.store(List.of(1L), FlagMode.ADD, Set.of(Flags.SEEN)));
+            assertEquals(List.of(new Change.Expunged(1)), box.sync());
+            assertEquals("b\r\n", text(box, 2));
+        }
+    }
+
+    /** Enough files that listing cur/ takes several getdents calls, so a rename can slip between them. */
+    private static final int RACERS = 1500;
+
+    @Test
+    void flagRenamesRacingSyncsAreNeverTakenForExpunges() throws Exception {
+        for (int i = 0; i < RACERS; i++) {
+            deliver(maildir, (1700000000 + i) + ".M1P1.host", "m" + i + "\n");
+        }
+        try (UserMail mail = store().open(user); Mailbox box = mail.open("INBOX", false)) {
+            assertEquals(RACERS, added(box.sync()).size());
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread other = new Thread(() -> {
+                // another process toggling \Seen on every message, as fast as it can
+                boolean seen = false;
+                while (!stop.get()) {
+                    for (int i = 0; i < RACERS; i++) {
+                        String base = (1700000000 + i) + ".M1P1.host";
+                        try {
+                            Files.move(maildir.resolve("cur/" + base + (seen ? ":2,S" : ":2,")),
+                                    maildir.resolve("cur/" + base + (seen ? ":2," : ":2,S")));
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                    seen = !seen;
+                }
+            });
+            other.start();
+            try {
+                for (int round = 0; round < 40; round++) {
+                    for (Change c : box.sync()) {
+                        assertTrue(c instanceof Change.FlagsChanged, "round " + round + ": " + c);
+                    }
+                }
+            } finally {
+                stop.set(true);
+                other.join();
+            }
+            box.sync();
+            assertEquals(RACERS, box.messages().size());
+        }
+    }
+
+    @Test
     void expungeRemovesOnlyDeletedMessages() throws Exception {
         deliver(maildir, "1700000001.M1P1.host", "a\n");
         deliver(maildir, "1700000002.M1P1.host", "b\n");
