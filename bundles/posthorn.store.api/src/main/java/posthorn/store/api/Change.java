@@ -16,6 +16,14 @@ public sealed interface Change {
     record Expunged(long uid) implements Change {
     }
 
+    /**
+     * The mailbox's UIDVALIDITY changed under the handle (its UID database was lost and rebuilt): every
+     * UID the handle knows is void. The server ends the session's selection; the client must
+     * resynchronise from scratch (RFC 3501 2.3.1.1).
+     */
+    record UidValidityChanged(long uidValidity) implements Change {
+    }
+
     /** The flags of a message the handle saw are now these. */
     record FlagsChanged(long uid, Set<String> flags) implements Change {
         public FlagsChanged {

@@ -76,8 +76,40 @@ public interface Mailbox extends AutoCloseable {
      */
     Map<Long, Long> copy(Collection<Long> uids, String target) throws StoreException;
 
+    /**
+     * Moves messages to another mailbox of the same user (RFC 6851): each message is in exactly one of
+     * the two mailboxes at any time, also after a crash. The source's expunges are reported by
+     * {@link #sync()}, as for every other change.
+     *
+     * @return source UID to new UID, for COPYUID
+     * @throws StoreException {@link StoreException.Reason#TRYCREATE} if the target does not exist
+     */
+    Map<Long, Long> move(Collection<Long> uids, String target) throws StoreException;
+
     /** Removes the given messages if they carry {@code \Deleted}; returns the UIDs removed. */
     List<Long> expunge(Collection<Long> uids) throws StoreException;
+
+    /**
+     * Asks to be told when the mailbox may have changed: a delivery, a change through another handle,
+     * or by another process. The listener runs on a store thread, must not block, and should only
+     * schedule a {@link #sync()} on the session's own thread. Notices may be coalesced or spurious;
+     * none is lost while the watch is open (a change is noticed within a second where the kernel
+     * reports file changes, within the store's poll interval elsewhere). Closed with the handle.
+     */
+    Watch watch(Runnable listener);
+
+    /**
+     * A value the server derived from a message (its ENVELOPE, BODYSTRUCTURE, a header for SORT),
+     * kept in the store's index so that it need not be derived again; opaque to the store. Never the
+     * only copy of anything: the store may drop it at any time.
+     *
+     * @param field a short name chosen by the caller, e.g. {@code imap.envelope}
+     * @return the value, or null if none is cached
+     */
+    byte[] cached(long uid, String field);
+
+    /** Keeps a derived value for {@link #cached}; ignored for a UID not in the mailbox. */
+    void cache(long uid, String field, byte[] value);
 
     @Override
     void close();

@@ -31,6 +31,13 @@ public interface UserMail extends AutoCloseable {
      */
     Mailbox open(String name, boolean readOnly) throws StoreException;
 
+    /**
+     * The counts STATUS reports, without opening a handle and without taking \Recent from anybody.
+     *
+     * @throws StoreException {@link StoreException.Reason#NONEXISTENT} if it does not exist
+     */
+    MailboxStatus status(String name) throws StoreException;
+
     /** @throws StoreException {@link StoreException.Reason#ALREADYEXISTS}, {@link StoreException.Reason#CANNOT} */
     void create(String name) throws StoreException;
 

@@ -11,7 +11,7 @@
  * thread at a time; several handles on the same mailbox may be open at once, in this process and in
  * others (another server, an MDA, Courier's imapd), and the store keeps them consistent.
  */
-@Version("1.0.0")
+@Version("1.1.0")
 @Export
 package posthorn.store.api;
 

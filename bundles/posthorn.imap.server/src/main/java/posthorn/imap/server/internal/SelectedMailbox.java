@@ -156,6 +156,18 @@ public final class SelectedMailbox implements AutoCloseable {
     }
 
     /**
+     * The store's UIDVALIDITY changed under the session: every UID it holds is void, so the session
+     * ends with BYE and the client resynchronises on its next login (RFC 3501 2.3.1.1).
+     */
+    public static final class UidValidityChangedException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UidValidityChangedException(long uidValidity) {
+            super("UIDVALIDITY changed to " + uidValidity + "; the mailbox must be resynchronised");
+        }
+    }
+
+    /**
      * Picks up changes from the store and reports them: EXPUNGE (only when {@code allowExpunge}),
      * FETCH FLAGS, EXISTS and RECENT.
      */
@@ -185,6 +197,7 @@ public final class SelectedMailbox implements AutoCloseable {
                     heldExpunges.add(e.uid());
                 }
             }
+            case Change.UidValidityChanged v -> throw new UidValidityChangedException(v.uidValidity());
             case Change.FlagsChanged f -> {
                 MessageMeta m = messages.get(f.uid());
                 if (m == null || m.flags().equals(f.flags())) {

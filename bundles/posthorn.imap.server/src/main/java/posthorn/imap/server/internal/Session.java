@@ -106,6 +106,10 @@ public final class Session {
             end = closing ? "shut down" : "connection lost: " + e.getMessage();
         } catch (IOException e) {
             end = "I/O error: " + e.getMessage();
+        } catch (SelectedMailbox.UidValidityChangedException e) {
+            end = e.getMessage();
+            LOG.warn("s{} {}", id, e.getMessage());
+            bye(e.getMessage());
         } catch (RuntimeException e) {
             end = "internal error: " + e;
             LOG.error("s{} internal error; session closed", id, e);
@@ -188,6 +192,8 @@ public final class Session {
                 LOG.info("s{} NO {}: [{}] {}", id, name, e.reason(), e.getMessage());
             }
             out.status(tag, Status.NO, e.reason().name(), e.getMessage());
+        } catch (SelectedMailbox.UidValidityChangedException e) {
+            throw e;
         } catch (RuntimeException e) {
             LOG.error("s{} {} failed with an internal error", id, name, e);
             out.status(tag, Status.NO, "SERVERBUG", "Internal error; the event is logged");

@@ -198,6 +198,27 @@ final class MaildirMailbox implements Mailbox {
         return removed;
     }
 
+    // TODO(issue 4): store.api 1.1 -- atomic MOVE, change watching, the index cache.
+    @Override
+    public Map<Long, Long> move(Collection<Long> uids, String target) throws StoreException {
+        throw new UnsupportedOperationException("store.api 1.1 move: not yet");
+    }
+
+    @Override
+    public posthorn.store.api.Watch watch(Runnable listener) {
+        throw new UnsupportedOperationException("store.api 1.1 watch: not yet");
+    }
+
+    @Override
+    public byte[] cached(long uid, String field) {
+        throw new UnsupportedOperationException("store.api 1.1 cached: not yet");
+    }
+
+    @Override
+    public void cache(long uid, String field, byte[] value) {
+        throw new UnsupportedOperationException("store.api 1.1 cache: not yet");
+    }
+
     @Override
     public void close() {
         if (!closed) {

@@ -445,6 +445,12 @@ final class MaildirUserMail implements UserMail {
         open.remove(box);
     }
 
+    // TODO(issue 4): store.api 1.1 STATUS without opening a handle.
+    @Override
+    public posthorn.store.api.MailboxStatus status(String name) throws StoreException {
+        throw new UnsupportedOperationException("store.api 1.1 status: not yet");
+    }
+
     @Override
     public void close() {
         if (closed) {
