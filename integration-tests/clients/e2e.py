@@ -172,6 +172,27 @@ def test_curl_reads_welcome(srv):
     assert b"Subject: Welcome to Posthorn" in r.stdout, r.stdout[:500]
 
 
+def test_authenticate_plain_and_login_mechanisms(srv):
+    pw = srv.password()
+    m = imap(srv)
+    typ, _ = m.authenticate("PLAIN", lambda challenge: ("\0demo\0" + pw).encode())
+    assert typ == "OK"
+    assert m.select("INBOX")[0] == "OK"
+    m.logout()
+    m = imap(srv)
+    answers = iter(["demo", pw])
+    typ, _ = m.authenticate("LOGIN", lambda challenge: next(answers).encode())
+    assert typ == "OK"
+    m.logout()
+    m = imap(srv)
+    try:
+        m.authenticate("PLAIN", lambda challenge: b"\0demo\0wrong")
+        raise AssertionError("AUTHENTICATE PLAIN with a wrong password succeeded")
+    except imaplib.IMAP4.error as e:
+        assert "AUTHENTICATIONFAILED" in str(e), e
+    m.logout()
+
+
 def test_wrong_password_is_refused_and_logged_without_it(srv):
     m = imap(srv)
     try:
@@ -353,6 +374,7 @@ TESTS = [
     test_first_start_prints_demo_password,
     test_imaplib_reads_welcome,
     test_curl_reads_welcome,
+    test_authenticate_plain_and_login_mechanisms,
     test_wrong_password_is_refused_and_logged_without_it,
     test_bad_input_gets_bad_and_session_survives,
     test_outside_delivery_appears_with_next_uid,

@@ -27,8 +27,15 @@ public interface SaslExchange {
         record Done(String user, UserRecord record) implements Step {
         }
 
-        /** Failed: the reason is for the log, never the client. */
+        /**
+         * Failed: the credentials were wrong, or the client broke the mechanism's rules
+         * ({@code malformed}). The reason is for the log, never the client.
+         */
         record Failed(String reason, boolean malformed) implements Step {
+        }
+
+        /** The backends could not answer (directory down): the client may try again later. */
+        record Unavailable(String reason) implements Step {
         }
     }
 }

@@ -19,10 +19,14 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import posthorn.auth.api.SaslMechanism;
+import posthorn.imap.server.internal.sasl.Mechanisms;
 import posthorn.store.api.MailStore;
 
 /**
@@ -42,6 +46,19 @@ public final class ImapServer {
 
     @Reference
     MailStore store;
+
+    private final Mechanisms mechanisms = new Mechanisms();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindMechanism(SaslMechanism mechanism) {
+        mechanisms.add(mechanism);
+        LOG.info("SASL mechanism {} bound", mechanism.name());
+    }
+
+    void unbindMechanism(SaslMechanism mechanism) {
+        mechanisms.remove(mechanism);
+        LOG.info("SASL mechanism {} unbound", mechanism.name());
+    }
 
     private volatile ImapdConfig config;
     private volatile ServerSocket listener;
@@ -182,6 +199,10 @@ public final class ImapServer {
 
     MailStore store() {
         return Objects.requireNonNull(store);
+    }
+
+    Mechanisms mechanisms() {
+        return mechanisms;
     }
 
     AuthChain auth() {

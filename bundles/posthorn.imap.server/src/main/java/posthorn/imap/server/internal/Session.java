@@ -26,6 +26,7 @@ import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.protocol.Status;
 import posthorn.imap.server.internal.command.Command;
 import posthorn.imap.server.internal.command.CommandTable;
+import posthorn.imap.server.internal.sasl.Mechanisms;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.StoreUser;
 import posthorn.store.api.UserMail;
@@ -298,9 +299,11 @@ public final class Session {
     public String capabilities() {
         StringBuilder b = new StringBuilder("IMAP4rev1 LITERAL+ SASL-IR");
         if (state instanceof SessionState.NotAuthenticated) {
-            if (plaintextAllowed()) {
-                b.append(" AUTH=PLAIN");
-            } else {
+            boolean plaintext = plaintextAllowed();
+            for (String m : server.mechanisms().offered(server.auth(), plaintext)) {
+                b.append(" AUTH=").append(m);
+            }
+            if (!plaintext) {
                 b.append(" LOGINDISABLED");
             }
         }
@@ -374,6 +377,16 @@ public final class Session {
 
     public ResponseWriter out() {
         return out;
+    }
+
+    public Mechanisms mechanisms() {
+        return server.mechanisms();
+    }
+
+    /** The server's name for SASL mechanisms (CRAM-MD5's challenge, SCRAM): the configured hostname. */
+    public String serverName() {
+        String h = server.config().hostname();
+        return h.isBlank() ? "localhost" : h;
     }
 
     public AuthChain auth() {

@@ -1,20 +1,22 @@
 package posthorn.imap.server.internal.command;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Set;
 
-import posthorn.auth.api.Secret;
+import posthorn.auth.api.SaslExchange;
+import posthorn.auth.api.SaslMechanism;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
+import posthorn.imap.protocol.Status;
+import posthorn.imap.server.internal.AuthChain;
 import posthorn.imap.server.internal.Session;
 
 /**
- * AUTHENTICATE (RFC 3501 6.2.2) with SASL-IR (RFC 4959). PLAIN (RFC 4616) is built in; further
- * mechanisms (CRAM-MD5, SCRAM) arrive as SaslMechanism services with the auth bundles.
+ * AUTHENTICATE (RFC 3501 6.2.2) with SASL-IR (RFC 4959): runs the named mechanism's exchange, each
+ * challenge as "+ base64", each client line base64-decoded; "*" cancels. PLAIN and LOGIN are built
+ * in; CRAM-MD5, SCRAM and others come as SaslMechanism services.
  */
 final class Authenticate implements Command {
     @Override
@@ -30,70 +32,78 @@ final class Authenticate implements Command {
     @Override
     public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException {
         args.sp();
-        String mechanism = args.atom().toUpperCase(Locale.ROOT);
+        String name = args.atom().toUpperCase(Locale.ROOT);
         String initial = null;
         if (!args.atEnd()) {
             args.sp();
             initial = args.atom();
         }
         args.end();
-        if (!mechanism.equals("PLAIN")) {
-            session.out().status(tag, posthorn.imap.protocol.Status.NO, "CANNOT",
-                    "Unsupported authentication mechanism " + mechanism);
+        SaslMechanism mechanism = session.mechanisms().get(name);
+        if (mechanism == null || !mechanism.available(session.auth())) {
+            session.out().status(tag, Status.NO, "CANNOT", "Unsupported authentication mechanism " + AuthChain.printable(name));
             return;
         }
-        if (!session.plaintextAllowed()) {
+        if (mechanism.plaintext() && !session.plaintextAllowed()) {
+            session.log().info("s{} AUTHENTICATE {} refused: plaintext without TLS from {}", session.id(), name, session.peer());
             session.loginFailed(tag, "PRIVACYREQUIRED", "Plaintext authentication is disabled without TLS");
             return;
         }
-        String response = initial;
-        if (response == null) {
-            session.out().continuation("");
-            response = session.readContinuationLine();
+        SaslExchange exchange = mechanism.start(session.auth(), session.serverName());
+        byte[] challenge = exchange.initialChallenge();
+        byte[] response;
+        if (initial != null) {
+            if (challenge.length > 0) {
+                // RFC 4959: an initial response to a server-first mechanism is a protocol error.
+                throw new ProtocolException(name + " does not take an initial response");
+            }
+            response = decode(initial);
+        } else {
+            response = ask(session, challenge);
         }
-        if (response.equals("*")) {
+        while (true) {
+            SaslExchange.Step step = exchange.respond(response);
+            switch (step) {
+                case SaslExchange.Step.Challenge c -> response = ask(session, c.data());
+                case SaslExchange.Step.Done d -> {
+                    session.login(tag, d.record(), "AUTHENTICATE " + name);
+                    return;
+                }
+                case SaslExchange.Step.Failed f -> {
+                    session.log().info("s{} AUTHENTICATE {} failed from {}: {}", session.id(), name, session.peer(), f.reason());
+                    if (f.malformed()) {
+                        session.loginFailed(tag, null, "Malformed " + name + " exchange");
+                    } else {
+                        session.loginFailed(tag, "AUTHENTICATIONFAILED", "Authentication failed");
+                    }
+                    return;
+                }
+                case SaslExchange.Step.Unavailable u -> {
+                    session.loginFailed(tag, "UNAVAILABLE", "Authentication is not available now; try again later");
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Sends a challenge and reads the client's answer. */
+    private static byte[] ask(Session session, byte[] challenge) throws IOException, ProtocolException {
+        session.out().continuation(Base64.getEncoder().encodeToString(challenge));
+        String line = session.readContinuationLine();
+        if (line.equals("*")) {
             throw new ProtocolException("Authentication cancelled");
         }
-        byte[] decoded;
+        return decode(line);
+    }
+
+    private static byte[] decode(String text) throws ProtocolException {
+        if (text.equals("=")) {
+            return new byte[0];
+        }
         try {
-            decoded = response.equals("=") ? new byte[0] : Base64.getDecoder().decode(response);
+            return Base64.getDecoder().decode(text);
         } catch (IllegalArgumentException e) {
             throw new ProtocolException("Invalid base64 in the SASL response");
         }
-        try {
-            plain(session, tag, decoded);
-        } finally {
-            Arrays.fill(decoded, (byte) 0);
-        }
-    }
-
-    /** PLAIN: authzid NUL authcid NUL passwd; logging in as someone else (authzid) is not offered. */
-    private static void plain(Session session, String tag, byte[] message) throws IOException, ProtocolException {
-        int first = indexOf(message, 0);
-        int second = first < 0 ? -1 : indexOf(message, first + 1);
-        if (first < 0 || second < 0) {
-            throw new ProtocolException("Malformed PLAIN response");
-        }
-        String authzid = new String(message, 0, first, StandardCharsets.UTF_8);
-        String authcid = new String(message, first + 1, second - first - 1, StandardCharsets.UTF_8);
-        Secret password = Secret.ofUtf8(Arrays.copyOfRange(message, second + 1, message.length));
-        try {
-            if (!authzid.isEmpty() && !authzid.equals(authcid)) {
-                session.loginFailed(tag, "AUTHORIZATIONFAILED", "Logging in as another user is not permitted");
-                return;
-            }
-            Login.authenticate(session, tag, authcid, password, "AUTHENTICATE PLAIN");
-        } finally {
-            password.clear();
-        }
-    }
-
-    private static int indexOf(byte[] b, int from) {
-        for (int i = from; i < b.length; i++) {
-            if (b[i] == 0) {
-                return i;
-            }
-        }
-        return -1;
     }
 }
