@@ -316,6 +316,90 @@ def test_thunderbird_command_sequence(srv):
         s.close()
 
 
+def test_mailbox_commands(srv):
+    """CREATE, LIST (CHILDREN), SUBSCRIBE/LSUB, APPEND (APPENDUID), STATUS, COPY (COPYUID), MOVE,
+    UID EXPUNGE, RENAME, DELETE, and refusals with response codes."""
+    m = imap(srv)
+    m.login("demo", srv.password())
+    assert m.create("INBOX.Work")[0] == "OK"
+    typ, data = m.create("INBOX.Work")
+    assert typ == "NO", data
+    assert m.create("INBOX.Work.2026")[0] == "OK"
+    typ, boxes = m.list()
+    listing = b"\n".join(boxes)
+    assert re.search(rb'\(\\HasChildren\) "\." INBOX\.Work\b', listing), listing
+    assert re.search(rb'\(\\HasNoChildren\) "\." INBOX\.Work\.2026', listing), listing
+    typ, boxes = m.list('""', "INBOX.%")
+    assert typ == "OK" and not any(b"2026" in b for b in boxes), boxes
+    assert m.subscribe("INBOX.Work")[0] == "OK"
+    typ, subs = m.lsub()
+    assert any(b"INBOX.Work" in b for b in subs), subs
+    msg = b"From: a@example.org\r\nSubject: appended\r\n\r\nbody\r\n"
+    typ, data = m.append("INBOX.Work", "(\\Flagged)", imaplib.Time2Internaldate(time.time()), msg)
+    assert typ == "OK" and b"APPENDUID" in data[0], data
+    uid = int(data[0].split()[2].rstrip(b"]"))
+    typ, data = m.status("INBOX.Work", "(MESSAGES UIDNEXT UNSEEN)")
+    assert typ == "OK" and b"MESSAGES 1" in data[0] and (b"UIDNEXT %d" % (uid + 1)) in data[0] \
+        and b"UNSEEN 1" in data[0], data
+    typ, data = m.append("INBOX.Nowhere", None, None, msg)
+    assert typ == "NO" and b"TRYCREATE" in data[0], data
+    m.select("INBOX")
+    typ, data = m.uid("COPY", "1", "INBOX.Work")
+    assert typ == "OK", data
+    typ, data = m.select("INBOX.Work")
+    assert int(data[0]) == 2, data
+    typ, data = m.uid("MOVE", "%d" % uid, "INBOX.Work.2026")
+    assert typ == "OK", data
+    typ, data = m.select("INBOX.Work")
+    assert int(data[0]) == 1, data
+    m.store("1", "+FLAGS", "(\\Deleted)")
+    typ, data = m.uid("EXPUNGE", "1:*")
+    assert typ == "OK", data
+    typ, data = m.status("INBOX.Work", "(MESSAGES)")
+    assert b"MESSAGES 0" in data[0], data
+    m.close()
+    typ, data = m.status("INBOX.Work.2026", "(MESSAGES)")
+    assert b"MESSAGES 1" in data[0], data
+    assert m.rename("INBOX.Work", "INBOX.Archive")[0] == "OK"
+    typ, boxes = m.list()
+    names = b" ".join(boxes)
+    assert b"INBOX.Archive.2026" in names and b"INBOX.Work" not in names, boxes
+    for bad in ("INBOX/../../etc", "INBOX..x", "INBOX.&Jjo", "../x", "INBOX./etc"):
+        try:
+            typ, data = m.create(bad)
+            assert typ == "NO", (bad, typ, data)
+        except imaplib.IMAP4.error as e:
+            assert "BAD" in str(e), (bad, e)
+    assert not os.path.exists(os.path.join(srv.var, "mail", "demo", "etc"))
+    assert m.delete("INBOX")[0] == "NO"
+    assert m.delete("INBOX.Archive.2026")[0] == "OK"
+    assert m.delete("INBOX.Archive")[0] == "OK"
+    typ, data = m.namespace()
+    assert typ == "OK" and b'(("INBOX." "."))' in data[0], data
+    m.logout()
+    # The response codes imaplib does not show: COPYUID on COPY, untagged before EXPUNGE on MOVE.
+    s, cmd = raw_session(srv)
+    try:
+        cmd(b"r1 LOGIN demo " + srv.password().encode())
+        cmd(b"r2 CREATE INBOX.Codes")
+        cmd(b"r3 SELECT INBOX")
+        copy = cmd(b"r4 UID COPY 1:2 INBOX.Codes")
+        assert re.match(rb"r4 OK \[COPYUID \d+ 1:2 1:2\]", copy[-1]), copy
+        cmd(b"r5 SELECT INBOX.Codes")
+        moved = cmd(b"r6 MOVE 1 INBOX")
+        assert re.match(rb"\* OK \[COPYUID \d+ 1 \d+\]", moved[0]), moved
+        assert moved[1] == b"* 1 EXPUNGE\r\n" and moved[-1].startswith(b"r6 OK"), moved
+        cmd(b"r7 CLOSE")
+        cmd(b"r8 DELETE INBOX.Codes")
+        # The message moved back into INBOX is expunged again, so INBOX keeps its two messages.
+        cmd(b"r9 SELECT INBOX")
+        cmd(b"r10 STORE 3 +FLAGS.SILENT (\\Deleted)")
+        assert cmd(b"r11 EXPUNGE")[-1].startswith(b"r11 OK")
+        cmd(b"r12 LOGOUT")
+    finally:
+        s.close()
+
+
 def uid_subjects(srv):
     m = imap(srv)
     m.login("demo", srv.password())
@@ -380,6 +464,7 @@ TESTS = [
     test_outside_delivery_appears_with_next_uid,
     test_mutt_lists_and_reads_welcome,
     test_thunderbird_command_sequence,
+    test_mailbox_commands,
     test_uids_survive_restart,
     test_log_is_one_event_a_line,
     test_console_lb_shows_every_bundle_active,

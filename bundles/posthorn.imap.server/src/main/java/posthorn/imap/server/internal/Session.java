@@ -297,7 +297,7 @@ public final class Session {
 
     /** The capabilities to announce now (RFC 3501 7.2.1), depending on the state. */
     public String capabilities() {
-        StringBuilder b = new StringBuilder("IMAP4rev1 LITERAL+ SASL-IR");
+        StringBuilder b = new StringBuilder("IMAP4rev1 LITERAL+ SASL-IR UIDPLUS MOVE CHILDREN NAMESPACE MULTIAPPEND");
         if (state instanceof SessionState.NotAuthenticated) {
             boolean plaintext = plaintextAllowed();
             for (String m : server.mechanisms().offered(server.auth(), plaintext)) {

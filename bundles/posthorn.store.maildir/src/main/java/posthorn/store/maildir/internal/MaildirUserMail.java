@@ -76,6 +76,11 @@ final class MaildirUserMail implements UserMail {
         return dir;
     }
 
+    /** For tests: the shared folder this session holds for a directory. */
+    MaildirFolder heldFolder(Path dir) {
+        return held.get(dir);
+    }
+
     private MaildirFolder folder(Path dir) {
         return held.computeIfAbsent(dir, store::acquire);
     }
@@ -445,10 +450,20 @@ final class MaildirUserMail implements UserMail {
         open.remove(box);
     }
 
-    // TODO(issue 4): store.api 1.1 STATUS without opening a handle.
     @Override
     public posthorn.store.api.MailboxStatus status(String name) throws StoreException {
-        throw new UnsupportedOperationException("store.api 1.1 status: not yet");
+        checkOpen();
+        String canonical = FolderNames.canonical(name);
+        Path dir = dirOf(canonical);
+        if (!Files.isDirectory(dir)) {
+            throw new StoreException(Reason.NONEXISTENT, "No mailbox " + canonical);
+        }
+        try {
+            MaildirFolder.ensureSubdirectories(dir);
+        } catch (IOException e) {
+            throw new StoreException(Reason.SERVERBUG, "Cannot prepare " + dir, e);
+        }
+        return folder(dir).status();
     }
 
     @Override

@@ -446,8 +446,16 @@ class MaildirStoreTest {
         deliver(maildir, "1700000001.M1P1.host", "a\n");
         try (UserMail mail = store().open(user); Mailbox box = mail.open("INBOX", false)) {
             box.sync();
+            long before = box.uidValidity();
             Files.writeString(maildir.resolve(UidDb.FILE), "broken");
-            assertThrows(StoreException.class, box::sync);
+            List<Change> changes = box.sync();
+            assertEquals(1, changes.size());
+            Change.UidValidityChanged c = (Change.UidValidityChanged) changes.get(0);
+            assertTrue(c.uidValidity() > before);
+            assertEquals(c.uidValidity(), box.uidValidity());
+            assertTrue(box.messages().isEmpty(), "the view starts over");
+            List<MessageMeta> again = added(box.sync());
+            assertEquals(List.of(1L), again.stream().map(MessageMeta::uid).toList());
         }
     }
 

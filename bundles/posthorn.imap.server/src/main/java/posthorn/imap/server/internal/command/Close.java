@@ -31,7 +31,7 @@ final class Close implements Command {
         SessionState.Selected selected = (SessionState.Selected) session.state();
         try {
             if (!selected.mailbox().readOnly()) {
-                Expunge.expungeDeleted(selected.mailbox());
+                Expunge.expungeDeleted(selected.mailbox(), null);
             }
         } finally {
             session.state(selected.deselect());

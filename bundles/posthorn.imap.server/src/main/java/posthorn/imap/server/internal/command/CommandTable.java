@@ -17,7 +17,12 @@ public final class CommandTable {
                 new Login(), new Authenticate(),
                 new Select(false), new Select(true), new ListCommand(false), new ListCommand(true),
                 new Fetch(false), new Fetch(true), new Store(false), new Store(true),
-                new Expunge(), new Close())) {
+                new Expunge(false), new Close(),
+                new Mailboxes(Mailboxes.Op.CREATE), new Mailboxes(Mailboxes.Op.DELETE),
+                new Mailboxes(Mailboxes.Op.RENAME), new Mailboxes(Mailboxes.Op.SUBSCRIBE),
+                new Mailboxes(Mailboxes.Op.UNSUBSCRIBE), new StatusCommand(), new Namespace(), new Append(),
+                new CopyMove(false, false), new CopyMove(false, true), new CopyMove(true, false),
+                new CopyMove(true, true), new Expunge(true))) {
             COMMANDS.put(c.name(), c);
         }
     }

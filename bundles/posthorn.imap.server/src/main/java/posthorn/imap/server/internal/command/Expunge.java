@@ -7,6 +7,7 @@ import java.util.Set;
 
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
+import posthorn.imap.protocol.SequenceSet;
 import posthorn.imap.server.internal.SelectedMailbox;
 import posthorn.imap.server.internal.Session;
 import posthorn.imap.server.internal.SessionState;
@@ -14,13 +15,20 @@ import posthorn.store.api.Flags;
 import posthorn.store.api.StoreException;
 
 /**
- * EXPUNGE (RFC 3501 6.4.3): removes the messages marked \Deleted; the EXPUNGE responses come from
- * the store's change records, as for every other session.
+ * EXPUNGE (RFC 3501 6.4.3) and UID EXPUNGE (RFC 4315): removes the messages marked \Deleted (of
+ * the given UIDs); the EXPUNGE responses come from the store's change records, as for every other
+ * session.
  */
 final class Expunge implements Command {
+    private final boolean uid;
+
+    Expunge(boolean uid) {
+        this.uid = uid;
+    }
+
     @Override
     public String name() {
-        return "EXPUNGE";
+        return uid ? "UID EXPUNGE" : "EXPUNGE";
     }
 
     @Override
@@ -30,19 +38,29 @@ final class Expunge implements Command {
 
     @Override
     public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException, StoreException {
+        SequenceSet only = null;
+        if (uid) {
+            args.sp();
+            only = args.sequenceSet();
+        }
         args.end();
         SelectedMailbox view = ((SessionState.Selected) session.state()).mailbox();
         if (view.readOnly()) {
             throw new StoreException(StoreException.Reason.CANNOT, "The mailbox is read-only");
         }
-        expungeDeleted(view);
-        session.ok(tag, null, "EXPUNGE completed");
+        expungeDeleted(view, only);
+        session.ok(tag, null, name() + " completed");
     }
 
-    static List<Long> expungeDeleted(SelectedMailbox view) throws StoreException {
+    /** Expunges the messages with \Deleted, of those whose UIDs are in {@code only} if given. */
+    static List<Long> expungeDeleted(SelectedMailbox view, SequenceSet only) throws StoreException {
         List<Long> deleted = new ArrayList<>();
+        long max = view.exists() == 0 ? 0 : view.uidAt(view.exists());
         for (int seq = 1; seq <= view.exists(); seq++) {
             long u = view.uidAt(seq);
+            if (only != null && !only.contains(u, max)) {
+                continue;
+            }
             if (!view.isExpunged(u) && view.meta(u).flags().contains(Flags.DELETED)) {
                 deleted.add(u);
             }

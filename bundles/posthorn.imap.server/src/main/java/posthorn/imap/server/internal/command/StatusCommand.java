@@ -1,0 +1,74 @@
+package posthorn.imap.server.internal.command;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+import posthorn.imap.protocol.ArgReader;
+import posthorn.imap.protocol.MailboxNames;
+import posthorn.imap.protocol.ProtocolException;
+import posthorn.imap.protocol.ResponseWriter;
+import posthorn.imap.server.internal.Session;
+import posthorn.store.api.MailboxStatus;
+import posthorn.store.api.StoreException;
+
+/** STATUS (RFC 3501 6.3.10), with SIZE (RFC 8438). */
+final class StatusCommand implements Command {
+    private static final Set<String> ITEMS = Set.of("MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE");
+
+    @Override
+    public String name() {
+        return "STATUS";
+    }
+
+    @Override
+    public Set<State> states() {
+        return AUTHENTICATED;
+    }
+
+    @Override
+    public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException, StoreException {
+        args.sp();
+        String wire = args.mailbox();
+        String name = MailboxNames.decode(wire);
+        args.sp();
+        if (!args.skip('(')) {
+            throw new ProtocolException("Expected ( before the status items");
+        }
+        List<String> items = new ArrayList<>();
+        do {
+            String item = args.atom().toUpperCase(Locale.ROOT);
+            if (!ITEMS.contains(item)) {
+                throw new ProtocolException("Unknown status item " + item);
+            }
+            items.add(item);
+        } while (args.skip(' '));
+        if (!args.skip(')')) {
+            throw new ProtocolException("Expected ) after the status items");
+        }
+        args.end();
+        MailboxStatus st = Mailboxes.mail(session).status(name);
+        ResponseWriter out = session.out();
+        out.untagged().raw("STATUS ").astring(wire).raw(" (");
+        for (int i = 0; i < items.size(); i++) {
+            if (i > 0) {
+                out.sp();
+            }
+            String item = items.get(i);
+            long value = switch (item) {
+                case "MESSAGES" -> st.messages();
+                case "RECENT" -> st.recent();
+                case "UIDNEXT" -> st.uidNext();
+                case "UIDVALIDITY" -> st.uidValidity();
+                case "UNSEEN" -> st.unseen();
+                case "SIZE" -> st.size();
+                default -> throw new IllegalStateException(item);
+            };
+            out.raw(item).sp().number(value);
+        }
+        out.raw(")").crlf();
+        session.ok(tag, null, "STATUS completed");
+    }
+}
