@@ -244,14 +244,16 @@ public final class SelectedMailbox implements AutoCloseable {
     }
 
     private void reportCounts(ResponseWriter out) throws IOException {
+        // RECENT goes with EXISTS, as new messages arrive (RFC 3501 7.3.2); after an EXPUNGE the
+        // client adjusts its count itself.
         if (uids.size() != reportedExists) {
             reportedExists = uids.size();
             out.untagged().number(reportedExists).raw(" EXISTS").crlf();
+            if (recent.size() != reportedRecent) {
+                out.untagged().number(recent.size()).raw(" RECENT").crlf();
+            }
         }
-        if (recent.size() != reportedRecent) {
-            reportedRecent = recent.size();
-            out.untagged().number(reportedRecent).raw(" RECENT").crlf();
-        }
+        reportedRecent = recent.size();
     }
 
     /** Writes a flag list, adding \Recent where it applies. */

@@ -1,0 +1,123 @@
+package posthorn.imap.server.internal;
+
+import java.io.IOException;
+import java.lang.annotation.Annotation;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import posthorn.auth.api.AuthBackend;
+import posthorn.auth.api.PasswordDatabase;
+import posthorn.auth.api.UserDatabase;
+import posthorn.auth.api.UserRecord;
+import posthorn.auth.api.Verdict;
+import posthorn.store.maildir.internal.MaildirStore;
+
+/**
+ * The server as DS would wire it, without a framework: the real Maildir store in a temp directory,
+ * and an in-memory password database (a fake is fine here: the real backends have their own tests).
+ * Listens on a free loopback port.
+ */
+final class TestServer implements AutoCloseable {
+    final Path root;
+    final ImapServer server = new ImapServer();
+    private final Map<String, String> passwords = new HashMap<>();
+    private int delivered;
+
+    TestServer(Path root, Map<String, Object> imapd) throws IOException {
+        this.root = root;
+        AuthChain chain = new AuthChain();
+        chain.configure(config(AuthConfig.class, Map.of("backends", new String[] {"test"})));
+        InMemoryUsers users = new InMemoryUsers();
+        chain.bindPasswordDatabase(users, Map.of(AuthBackend.NAME, "test"));
+        chain.bindUserDatabase(users, Map.of(AuthBackend.NAME, "test"));
+        server.auth = chain;
+        server.store = new MaildirStore();
+        Map<String, Object> c = new HashMap<>(imapd);
+        c.putIfAbsent("port", 0);
+        server.activate(config(ImapdConfig.class, c));
+    }
+
+    /** Adds a user with a Maildir under the temp root. */
+    TestServer user(String name, String password) throws IOException {
+        passwords.put(name, password);
+        Path maildir = root.resolve(name).resolve("Maildir");
+        for (String d : new String[] {"cur", "new", "tmp"}) {
+            Files.createDirectories(maildir.resolve(d));
+        }
+        return this;
+    }
+
+    Path maildir(String user) {
+        return root.resolve(user).resolve("Maildir");
+    }
+
+    /** Delivers a message the way an MDA does (tmp/ then rename into new/). */
+    void deliver(String user, String text) throws IOException {
+        delivered++;
+        String name = (1_700_000_000L + delivered) + ".M" + delivered + "P1.test";
+        Path tmp = maildir(user).resolve("tmp").resolve(name);
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, maildir(user).resolve("new").resolve(name));
+    }
+
+    int port() {
+        return server.port();
+    }
+
+    @Override
+    public void close() {
+        server.deactivate();
+    }
+
+    private final class InMemoryUsers implements PasswordDatabase, UserDatabase {
+        @Override
+        public Verdict verify(String user, posthorn.auth.api.Secret password) {
+            String expected = passwords.get(user);
+            if (expected == null) {
+                return Verdict.NO_SUCH_USER;
+            }
+            return password.matches(expected.getBytes(StandardCharsets.UTF_8))
+                    ? new Verdict.Success(UserRecord.of(user, root.resolve(user)))
+                    : new Verdict.WrongPassword("test");
+        }
+
+        @Override
+        public Optional<UserRecord> lookup(String user) {
+            return passwords.containsKey(user) ? Optional.of(UserRecord.of(user, root.resolve(user))) : Optional.empty();
+        }
+    }
+
+    /**
+     * An instance of a DS configuration annotation: the given values by key (method name with '_'
+     * as '.'), the annotation's defaults otherwise.
+     */
+    @SuppressWarnings("unchecked")
+    static <A extends Annotation> A config(Class<A> type, Map<String, Object> values) {
+        return (A) Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, m, args) -> {
+            String key = m.getName().replace('_', '.');
+            if (values.containsKey(key)) {
+                return values.get(key);
+            }
+            if (m.getDefaultValue() != null) {
+                return m.getDefaultValue();
+            }
+            return switch (m.getName()) {
+                case "annotationType" -> type;
+                case "toString" -> type.getSimpleName() + values;
+                case "hashCode" -> values.hashCode();
+                case "equals" -> proxy == args[0];
+                default -> throw new IllegalStateException("no value for " + describe(m));
+            };
+        });
+    }
+
+    private static String describe(Method m) {
+        return m.getDeclaringClass().getSimpleName() + "." + m.getName();
+    }
+}
