@@ -146,6 +146,21 @@ public final class SelectedMailbox implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The UIDs a set selects, ascending, leaving out messages another session has expunged while
+     * this one still sees them (they can be neither changed nor copied).
+     */
+    public List<Long> liveUids(SequenceSet set, boolean byUid) throws BadSequenceException {
+        List<Long> out = new ArrayList<>();
+        for (int seq : select(set, byUid)) {
+            long u = uidAt(seq);
+            if (!heldExpunges.contains(u)) {
+                out.add(u);
+            }
+        }
+        return out;
+    }
+
     /** A sequence set that names messages beyond those that exist (RFC 3501 9: seq-number). */
     public static final class BadSequenceException extends Exception {
         private static final long serialVersionUID = 1L;

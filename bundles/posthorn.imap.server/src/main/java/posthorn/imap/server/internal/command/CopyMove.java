@@ -56,18 +56,11 @@ final class CopyMove implements Command {
         if (move && view.readOnly()) {
             throw new StoreException(StoreException.Reason.CANNOT, "The mailbox is read-only");
         }
-        List<Integer> seqs;
+        List<Long> uids;
         try {
-            seqs = view.select(set, uid);
+            uids = view.liveUids(set, uid);
         } catch (BadSequenceException e) {
             throw new ProtocolException(e.getMessage());
-        }
-        List<Long> uids = new ArrayList<>();
-        for (int seq : seqs) {
-            long u = view.uidAt(seq);
-            if (!view.isExpunged(u)) {
-                uids.add(u);
-            }
         }
         if (uids.isEmpty()) {
             session.ok(tag, null, "No messages to " + (move ? "move" : "copy"));

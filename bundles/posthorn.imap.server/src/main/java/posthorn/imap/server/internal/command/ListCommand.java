@@ -15,7 +15,6 @@ import posthorn.imap.protocol.MailboxNames;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.server.internal.Session;
-import posthorn.imap.server.internal.SessionState;
 import posthorn.store.api.MailboxInfo;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.UserMail;
@@ -49,11 +48,7 @@ final class ListCommand implements Command {
         args.sp();
         String pattern = args.listMailbox();
         args.end();
-        UserMail mail = switch (session.state()) {
-            case SessionState.Authenticated a -> a.mail();
-            case SessionState.Selected s -> s.mail();
-            default -> throw new IllegalStateException();
-        };
+        UserMail mail = Mailboxes.mail(session);
         char sep = mail.separator();
         ResponseWriter out = session.out();
         if (pattern.isEmpty() && !lsub) {

@@ -83,18 +83,11 @@ final class Store implements Command {
         if (view.readOnly()) {
             throw new StoreException(StoreException.Reason.CANNOT, "The mailbox is read-only");
         }
-        List<Integer> seqs;
+        List<Long> uids;
         try {
-            seqs = view.select(set, uid);
+            uids = view.liveUids(set, uid);
         } catch (BadSequenceException e) {
             throw new ProtocolException(e.getMessage());
-        }
-        List<Long> uids = new ArrayList<>(seqs.size());
-        for (int seq : seqs) {
-            long u = view.uidAt(seq);
-            if (!view.isExpunged(u)) {
-                uids.add(u);
-            }
         }
         Map<Long, Set<String>> after = uids.isEmpty() ? Map.of() : view.store().store(uids, mode, canonical);
         ResponseWriter out = session.out();
