@@ -415,10 +415,9 @@ final class LdapDirectory implements AutoCloseable {
     }
 
     private Verdict.Unavailable unavailable(LDAPException e) {
-        String reason = e.getResultCode().getName()
-                + (e.getDiagnosticMessage() == null ? "" : ": " + e.getDiagnosticMessage());
-        LOG.warn("ldap: directory unavailable: {} ({})", reason, e.getExceptionMessage());
-        return new Verdict.Unavailable("ldap: " + reason);
+        String detail = e.getDiagnosticMessage() != null ? e.getDiagnosticMessage() : e.getMessage();
+        LOG.warn("ldap: directory unavailable: {}: {}", e.getResultCode().getName(), detail);
+        return new Verdict.Unavailable("ldap: " + e.getResultCode().getName());
     }
 
     @Override

@@ -55,11 +55,16 @@ final class PasswordScheme {
             if (!CRYPT_SUPPORTED.matcher(rest).matches()) {
                 return Outcome.UNSUPPORTED;
             }
+            // commons-codec's SHA-crypt and MD5-crypt zero the key array they are given: pass a copy,
+            // so the caller's password survives for the entry's next userPassword value
+            byte[] key = password.clone();
             try {
-                String computed = Crypt.crypt(password, rest);
+                String computed = Crypt.crypt(key, rest);
                 return equal(computed.getBytes(StandardCharsets.US_ASCII), rest.getBytes(StandardCharsets.US_ASCII));
             } catch (IllegalArgumentException e) {
                 return Outcome.MISMATCH;
+            } finally {
+                Arrays.fill(key, (byte) 0);
             }
         }
         String algorithm = digest(scheme);
