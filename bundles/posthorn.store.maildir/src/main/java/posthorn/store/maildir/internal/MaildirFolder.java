@@ -84,7 +84,7 @@ final class MaildirFolder {
     private record Loc(boolean inNew, String name) {
     }
 
-    static final String KEYWORDS_DIR = "courierimapkeywords";
+    static final String KEYWORDS_DIR = CourierKeywords.DIR;
 
     final Path dir;
     private final ChangeWatcher watcher;
@@ -99,8 +99,11 @@ final class MaildirFolder {
 
     private final ConcurrentHashMap<String, Loc> location = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Facts> facts = new ConcurrentHashMap<>();
-    /** Keywords live in memory only in this version (lost on restart); see courierimapkeywords. */
+    /** Keywords by base name, as last read from (or written to) {@link CourierKeywords}. */
     private final ConcurrentHashMap<String, Set<String>> keywords = new ConcurrentHashMap<>();
+    /** Guarded by the in-process FolderLock for dir. */
+    private final CourierKeywords courierKeywords;
+    private Map<String, Set<String>> keywordsRead;
     private final Set<String> knownKeywords = ConcurrentHashMap.newKeySet();
     private final Set<String> junkLogged = ConcurrentHashMap.newKeySet();
 
@@ -119,6 +122,26 @@ final class MaildirFolder {
         this.cur = dir.resolve("cur");
         this.newDir = dir.resolve("new");
         this.tmp = dir.resolve("tmp");
+        this.courierKeywords = new CourierKeywords(dir);
+    }
+
+    /** Brings the in-memory keywords up to date with courierimapkeywords/; under the in-process lock. */
+    private void refreshKeywords(Set<String> live) throws IOException {
+        if (live != null && courierKeywords.pendingUpdates() >= CourierKeywords.MERGE_AT) {
+            courierKeywords.merge(live);
+        }
+        Map<String, Set<String>> m = courierKeywords.current();
+        if (m == keywordsRead) {
+            return;
+        }
+        keywordsRead = m;
+        keywords.keySet().removeIf(b -> !m.containsKey(b));
+        for (Map.Entry<String, Set<String>> e : m.entrySet()) {
+            if (!e.getValue().equals(keywords.get(e.getKey()))) {
+                keywords.put(e.getKey(), e.getValue());
+            }
+            knownKeywords.addAll(e.getValue());
+        }
     }
 
     /** Creates whichever of cur/, new/ and tmp/ is missing in an existing directory. */
@@ -289,6 +312,7 @@ final class MaildirFolder {
             }
             location.keySet().retainAll(listing.keySet());
             location.putAll(listing);
+            refreshKeywords(listing.keySet());
             for (Map.Entry<Long, String> e : d.byUid().entrySet()) {
                 uids.add(e.getKey());
                 bases.add(e.getValue());
@@ -538,6 +562,9 @@ final class MaildirFolder {
                     }
                     location.put(base, new Loc(false, target));
                 }
+                if (!kw.equals(keywords.getOrDefault(base, Set.of()))) {
+                    courierKeywords.set(base, kw);
+                }
                 if (kw.isEmpty()) {
                     keywords.remove(base);
                 } else {
@@ -586,6 +613,7 @@ final class MaildirFolder {
                 facts.remove(base);
                 keywords.remove(base);
                 derived.remove(base);
+                courierKeywords.forget(base);
                 changed();
                 return true;
             }
@@ -600,7 +628,27 @@ final class MaildirFolder {
      *
      * @return its UID
      */
-    long append(InputStream message, Set<String> flags, Instant internalDate) throws StoreException, IOException {
+    /** A check run on a written message before it is delivered (the quota); may refuse it. */
+    interface Gate {
+        void check(long diskBytes) throws StoreException;
+    }
+
+    /** The message's size on disk, as Maildir++ quota counts it (S= where present); -1 if gone. */
+    long diskSize(String base) {
+        long s = MaildirFileName.sizeField(base, 'S');
+        if (s >= 0) {
+            return s;
+        }
+        Loc loc = location.get(base);
+        try {
+            return loc == null ? -1 : Files.size(path(loc));
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    long append(InputStream message, Set<String> flags, Instant internalDate, Gate gate)
+            throws StoreException, IOException {
         String unique = uniqueName();
         Path file = tmp.resolve(unique);
         boolean delivered = false;
@@ -613,6 +661,7 @@ final class MaildirFolder {
                 ch.force(true);
             }
             Files.setLastModifiedTime(file, FileTime.from(internalDate));
+            gate.check(written.diskSize());
             String base = unique + ",S=" + written.diskSize() + ",W=" + written.crlfSize();
             Set<String> system = new TreeSet<>();
             Set<String> kw = new TreeSet<>();
@@ -746,6 +795,10 @@ final class MaildirFolder {
                         String newBase = uniqueName() + ",S=" + disk + ",W=" + f.size();
                         MaildirFileName parsed = MaildirFileName.parse(loc.name());
                         String curName = MaildirFileName.withFlags(newBase, parsed.systemFlags(), "");
+                        Set<String> movedKw = keywords.get(base);
+                        if (movedKw != null && !movedKw.isEmpty()) {
+                            target.courierKeywords.set(newBase, movedKw); // first, so a crash loses no keyword
+                        }
                         try {
                             Files.move(src, target.cur.resolve(curName), StandardCopyOption.ATOMIC_MOVE);
                         } catch (NoSuchFileException e) {
@@ -758,6 +811,7 @@ final class MaildirFolder {
                         target.facts.put(newBase, f);
                         Set<String> kw = keywords.remove(base);
                         if (kw != null && !kw.isEmpty()) {
+                            courierKeywords.forget(base);
                             target.keywords.put(newBase, kw);
                             target.knownKeywords.addAll(kw);
                         }
@@ -818,6 +872,9 @@ final class MaildirFolder {
             UidDb d = loadDb();
             try {
                 for (Incoming in : items) {
+                    if (!in.keywords().isEmpty()) {
+                        courierKeywords.set(in.base(), in.keywords()); // first, so a crash loses no keyword
+                    }
                     Files.move(in.tmpFile(), cur.resolve(in.curName()), StandardCopyOption.ATOMIC_MOVE);
                     long uid = d.assign(in.base());
                     dbDirty = true;
@@ -942,6 +999,11 @@ final class MaildirFolder {
         Instant now = Instant.now();
         return now.getEpochSecond() + ".M" + (now.getNano() / 1000) + "P" + PID + "Q"
                 + DELIVERY_COUNTER.incrementAndGet() + "." + HOST;
+    }
+
+    /** This host's name as it appears in Maildir names and Courier's lock file. */
+    static String host() {
+        return HOST;
     }
 
     private static String maildirHost() {

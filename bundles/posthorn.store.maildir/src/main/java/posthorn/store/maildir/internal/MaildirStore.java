@@ -108,7 +108,7 @@ public final class MaildirStore implements MailStore {
         }
         try {
             MaildirFolder.ensureSubdirectories(root);
-            return new MaildirUserMail(this, root.toRealPath(), user.name());
+            return new MaildirUserMail(this, root.toRealPath(), user.name(), user.quota());
         } catch (IOException e) {
             LOG.warn("Cannot open the Maildir of user {} at {}: {}", user.name(), root, e.toString());
             throw new StoreException(Reason.SERVERBUG, "Cannot open the Maildir at " + root, e);
