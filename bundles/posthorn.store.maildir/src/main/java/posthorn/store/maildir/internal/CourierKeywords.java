@@ -41,7 +41,7 @@ final class CourierKeywords {
     static final String DIR = "courierimapkeywords";
     static final String LIST = ":list";
     /** Merge into :list once this many update files have piled up. */
-    static final int MERGE_AT = 64;
+    static volatile int mergeAt = 64;
 
     private final Path dir;
     private final Path folderTmp;

@@ -127,7 +127,7 @@ final class MaildirFolder {
 
     /** Brings the in-memory keywords up to date with courierimapkeywords/; under the in-process lock. */
     private void refreshKeywords(Set<String> live) throws IOException {
-        if (live != null && courierKeywords.pendingUpdates() >= CourierKeywords.MERGE_AT) {
+        if (live != null && courierKeywords.pendingUpdates() >= CourierKeywords.mergeAt) {
             courierKeywords.merge(live);
         }
         Map<String, Set<String>> m = courierKeywords.current();
