@@ -107,6 +107,13 @@ final class MaildirFolder {
     private final Set<String> knownKeywords = ConcurrentHashMap.newKeySet();
     private final Set<String> junkLogged = ConcurrentHashMap.newKeySet();
 
+    static final String INDEX_FILE = "posthorn.index";
+    private static final long INDEX_WRITE_INTERVAL_NS = 5_000_000_000L;
+    /** Guarded by the in-process FolderLock for dir. */
+    private boolean indexLoaded;
+    private volatile boolean indexDirty;
+    private long indexWritten;
+
     /** Reference count; changed only inside the owning store's map compute for this directory. */
     int refs;
 
@@ -215,6 +222,120 @@ final class MaildirFolder {
             return;
         }
         derived.computeIfAbsent(base, b -> new ConcurrentHashMap<>(4)).put(field, value.clone());
+        indexDirty = true;
+    }
+
+    // --- the index: posthorn.index, a cache of what is known of each message without reading it ---
+
+    /**
+     * Reads posthorn.index (under the in-process lock): per base name the CRLF size, the internal date
+     * and the derived values. Base names identify immutable message files, so an entry never goes stale;
+     * entries for messages no longer there are dropped at the next write. The file is never the only
+     * copy of anything: if it is missing or does not parse, everything in it is derived again.
+     */
+    private void loadIndex() {
+        Path file = dir.resolve(INDEX_FILE);
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return;
+        } catch (IOException e) {
+            LOG.warn("Cannot read {} ({}); rebuilding it", file, e.toString());
+            return;
+        }
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        if (!text.startsWith("posthorn-index 1\n") || !text.endsWith("\n")) {
+            LOG.warn("{} is not a complete index; rebuilding it", file);
+            indexDirty = true;
+            return;
+        }
+        java.util.Base64.Decoder b64 = java.util.Base64.getDecoder();
+        int lineNo = 1;
+        try {
+            int pos = text.indexOf('\n') + 1;
+            while (pos < text.length()) {
+                int end = text.indexOf('\n', pos);
+                lineNo++;
+                String[] f = text.substring(pos, end).split("\t", -1);
+                pos = end + 1;
+                String base = f[0];
+                facts.putIfAbsent(base, new Facts(Long.parseLong(f[1]), Instant.ofEpochMilli(Long.parseLong(f[2]))));
+                for (int i = 3; i < f.length; i++) {
+                    int eq = f[i].indexOf('=');
+                    derived.computeIfAbsent(base, b -> new ConcurrentHashMap<>(4)).putIfAbsent(f[i].substring(0, eq),
+                            b64.decode(f[i].substring(eq + 1)));
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("{} is corrupt at line {} ({}); rebuilding it", file, lineNo, e.toString());
+            indexDirty = true;
+        }
+    }
+
+    /** Writes posthorn.index for the messages present now (tmp/ file, rename); failures are only logged. */
+    void flushIndex() {
+        if (!indexLoaded) {
+            return;
+        }
+        try (FolderLock.Held held = FolderLock.inProcess(dir)) {
+            indexDirty = false;
+            indexWritten = System.nanoTime();
+            java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+            StringBuilder out = new StringBuilder(64 + location.size() * 96);
+            out.append("posthorn-index 1\n");
+            for (String base : location.keySet()) {
+                Facts f = facts.get(base);
+                if (f == null || base.indexOf('\t') >= 0 || base.indexOf('\n') >= 0) {
+                    continue;
+                }
+                out.append(base).append('\t').append(f.size()).append('\t').append(f.internalDate().toEpochMilli());
+                Map<String, byte[]> values = derived.get(base);
+                if (values != null) {
+                    for (Map.Entry<String, byte[]> v : values.entrySet()) {
+                        String k = v.getKey();
+                        if (k.indexOf('=') < 0 && k.indexOf('\t') < 0 && k.indexOf('\n') < 0) {
+                            out.append('\t').append(k).append('=').append(b64.encodeToString(v.getValue()));
+                        }
+                    }
+                }
+                out.append('\n');
+            }
+            Path t = tmp.resolve(uniqueName() + "_index");
+            Files.write(t, out.toString().getBytes(StandardCharsets.UTF_8));
+            try {
+                Files.move(t, dir.resolve(INDEX_FILE), StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(t);
+            }
+        } catch (IOException e) {
+            LOG.warn("Cannot write {}: {}", dir.resolve(INDEX_FILE), e.toString());
+        }
+    }
+
+    /** The Maildir convention: a file left in tmp/ for 36 hours is a failed delivery; remove it. */
+    private void cleanTmp() {
+        long cutoff = Instant.now().minusSeconds(36 * 3600).toEpochMilli();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(tmp)) {
+            for (Path p : files) {
+                try {
+                    BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class,
+                            java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                    if (a.isRegularFile() && a.lastModifiedTime().toMillis() < cutoff) {
+                        Files.deleteIfExists(p);
+                        LOG.info("Removed stale {}", p);
+                    }
+                } catch (IOException e) {
+                    LOG.debug("Cannot clean {}: {}", p, e.toString());
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("Cannot clean {}: {}", tmp, e.toString());
+        }
+    }
+
+    boolean indexDirty() {
+        return indexDirty;
     }
 
     /** True if the message's file is still in new/ (nobody has taken its \Recent yet). */
@@ -260,6 +381,11 @@ final class MaildirFolder {
                 moveNewToCur(claimed);
             }
             notify = !claimed.isEmpty();
+            if (!indexLoaded) {
+                indexLoaded = true;
+                loadIndex();
+                cleanTmp();
+            }
             Map<String, Loc> listing = new HashMap<>();
             list(cur, false, listing);
             list(newDir, true, listing);
@@ -329,6 +455,9 @@ final class MaildirFolder {
         }
         if (notify) {
             changed(); // other handles in this process: messages were numbered, claimed or dropped
+        }
+        if (indexDirty && System.nanoTime() - indexWritten > INDEX_WRITE_INTERVAL_NS) {
+            flushIndex();
         }
         List<Entry> entries = new ArrayList<>(uids.size());
         for (int i = 0; i < uids.size(); i++) {
@@ -493,6 +622,7 @@ final class MaildirFolder {
                     }
                     f = new Facts(size, attrs.lastModifiedTime().toInstant());
                     facts.put(base, f);
+                    indexDirty = true;
                     return f;
                 } catch (NoSuchFileException e) {
                     if (relocate(base) == null) {
