@@ -84,7 +84,7 @@ final class MaildirFolder {
     private record Loc(boolean inNew, String name) {
     }
 
-    static final String KEYWORDS_DIR = "courierimapkeywords";
+    static final String KEYWORDS_DIR = CourierKeywords.DIR;
 
     final Path dir;
     private final ChangeWatcher watcher;
@@ -99,10 +99,20 @@ final class MaildirFolder {
 
     private final ConcurrentHashMap<String, Loc> location = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Facts> facts = new ConcurrentHashMap<>();
-    /** Keywords live in memory only in this version (lost on restart); see courierimapkeywords. */
+    /** Keywords by base name, as last read from (or written to) {@link CourierKeywords}. */
     private final ConcurrentHashMap<String, Set<String>> keywords = new ConcurrentHashMap<>();
+    /** Guarded by the in-process FolderLock for dir. */
+    private final CourierKeywords courierKeywords;
+    private Map<String, Set<String>> keywordsRead;
     private final Set<String> knownKeywords = ConcurrentHashMap.newKeySet();
     private final Set<String> junkLogged = ConcurrentHashMap.newKeySet();
+
+    static final String INDEX_FILE = "posthorn.index";
+    private static final long INDEX_WRITE_INTERVAL_NS = 5_000_000_000L;
+    /** Guarded by the in-process FolderLock for dir. */
+    private boolean indexLoaded;
+    private volatile boolean indexDirty;
+    private long indexWritten;
 
     /** Reference count; changed only inside the owning store's map compute for this directory. */
     int refs;
@@ -119,6 +129,26 @@ final class MaildirFolder {
         this.cur = dir.resolve("cur");
         this.newDir = dir.resolve("new");
         this.tmp = dir.resolve("tmp");
+        this.courierKeywords = new CourierKeywords(dir);
+    }
+
+    /** Brings the in-memory keywords up to date with courierimapkeywords/; under the in-process lock. */
+    private void refreshKeywords(Set<String> live) throws IOException {
+        if (live != null && courierKeywords.pendingUpdates() >= CourierKeywords.mergeAt) {
+            courierKeywords.merge(live);
+        }
+        Map<String, Set<String>> m = courierKeywords.current();
+        if (m == keywordsRead) {
+            return;
+        }
+        keywordsRead = m;
+        keywords.keySet().removeIf(b -> !m.containsKey(b));
+        for (Map.Entry<String, Set<String>> e : m.entrySet()) {
+            if (!e.getValue().equals(keywords.get(e.getKey()))) {
+                keywords.put(e.getKey(), e.getValue());
+            }
+            knownKeywords.addAll(e.getValue());
+        }
     }
 
     /** Creates whichever of cur/, new/ and tmp/ is missing in an existing directory. */
@@ -192,6 +222,120 @@ final class MaildirFolder {
             return;
         }
         derived.computeIfAbsent(base, b -> new ConcurrentHashMap<>(4)).put(field, value.clone());
+        indexDirty = true;
+    }
+
+    // --- the index: posthorn.index, a cache of what is known of each message without reading it ---
+
+    /**
+     * Reads posthorn.index (under the in-process lock): per base name the CRLF size, the internal date
+     * and the derived values. Base names identify immutable message files, so an entry never goes stale;
+     * entries for messages no longer there are dropped at the next write. The file is never the only
+     * copy of anything: if it is missing or does not parse, everything in it is derived again.
+     */
+    private void loadIndex() {
+        Path file = dir.resolve(INDEX_FILE);
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return;
+        } catch (IOException e) {
+            LOG.warn("Cannot read {} ({}); rebuilding it", file, e.toString());
+            return;
+        }
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        if (!text.startsWith("posthorn-index 1\n") || !text.endsWith("\n")) {
+            LOG.warn("{} is not a complete index; rebuilding it", file);
+            indexDirty = true;
+            return;
+        }
+        java.util.Base64.Decoder b64 = java.util.Base64.getDecoder();
+        int lineNo = 1;
+        try {
+            int pos = text.indexOf('\n') + 1;
+            while (pos < text.length()) {
+                int end = text.indexOf('\n', pos);
+                lineNo++;
+                String[] f = text.substring(pos, end).split("\t", -1);
+                pos = end + 1;
+                String base = f[0];
+                facts.putIfAbsent(base, new Facts(Long.parseLong(f[1]), Instant.ofEpochMilli(Long.parseLong(f[2]))));
+                for (int i = 3; i < f.length; i++) {
+                    int eq = f[i].indexOf('=');
+                    derived.computeIfAbsent(base, b -> new ConcurrentHashMap<>(4)).putIfAbsent(f[i].substring(0, eq),
+                            b64.decode(f[i].substring(eq + 1)));
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("{} is corrupt at line {} ({}); rebuilding it", file, lineNo, e.toString());
+            indexDirty = true;
+        }
+    }
+
+    /** Writes posthorn.index for the messages present now (tmp/ file, rename); failures are only logged. */
+    void flushIndex() {
+        if (!indexLoaded) {
+            return;
+        }
+        try (FolderLock.Held held = FolderLock.inProcess(dir)) {
+            indexDirty = false;
+            indexWritten = System.nanoTime();
+            java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+            StringBuilder out = new StringBuilder(64 + location.size() * 96);
+            out.append("posthorn-index 1\n");
+            for (String base : location.keySet()) {
+                Facts f = facts.get(base);
+                if (f == null || base.indexOf('\t') >= 0 || base.indexOf('\n') >= 0) {
+                    continue;
+                }
+                out.append(base).append('\t').append(f.size()).append('\t').append(f.internalDate().toEpochMilli());
+                Map<String, byte[]> values = derived.get(base);
+                if (values != null) {
+                    for (Map.Entry<String, byte[]> v : values.entrySet()) {
+                        String k = v.getKey();
+                        if (k.indexOf('=') < 0 && k.indexOf('\t') < 0 && k.indexOf('\n') < 0) {
+                            out.append('\t').append(k).append('=').append(b64.encodeToString(v.getValue()));
+                        }
+                    }
+                }
+                out.append('\n');
+            }
+            Path t = tmp.resolve(uniqueName() + "_index");
+            Files.write(t, out.toString().getBytes(StandardCharsets.UTF_8));
+            try {
+                Files.move(t, dir.resolve(INDEX_FILE), StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(t);
+            }
+        } catch (IOException e) {
+            LOG.warn("Cannot write {}: {}", dir.resolve(INDEX_FILE), e.toString());
+        }
+    }
+
+    /** The Maildir convention: a file left in tmp/ for 36 hours is a failed delivery; remove it. */
+    private void cleanTmp() {
+        long cutoff = Instant.now().minusSeconds(36 * 3600).toEpochMilli();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(tmp)) {
+            for (Path p : files) {
+                try {
+                    BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class,
+                            java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                    if (a.isRegularFile() && a.lastModifiedTime().toMillis() < cutoff) {
+                        Files.deleteIfExists(p);
+                        LOG.info("Removed stale {}", p);
+                    }
+                } catch (IOException e) {
+                    LOG.debug("Cannot clean {}: {}", p, e.toString());
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("Cannot clean {}: {}", tmp, e.toString());
+        }
+    }
+
+    boolean indexDirty() {
+        return indexDirty;
     }
 
     /** True if the message's file is still in new/ (nobody has taken its \Recent yet). */
@@ -237,6 +381,11 @@ final class MaildirFolder {
                 moveNewToCur(claimed);
             }
             notify = !claimed.isEmpty();
+            if (!indexLoaded) {
+                indexLoaded = true;
+                loadIndex();
+                cleanTmp();
+            }
             Map<String, Loc> listing = new HashMap<>();
             list(cur, false, listing);
             list(newDir, true, listing);
@@ -289,6 +438,7 @@ final class MaildirFolder {
             }
             location.keySet().retainAll(listing.keySet());
             location.putAll(listing);
+            refreshKeywords(listing.keySet());
             for (Map.Entry<Long, String> e : d.byUid().entrySet()) {
                 uids.add(e.getKey());
                 bases.add(e.getValue());
@@ -305,6 +455,9 @@ final class MaildirFolder {
         }
         if (notify) {
             changed(); // other handles in this process: messages were numbered, claimed or dropped
+        }
+        if (indexDirty && System.nanoTime() - indexWritten > INDEX_WRITE_INTERVAL_NS) {
+            flushIndex();
         }
         List<Entry> entries = new ArrayList<>(uids.size());
         for (int i = 0; i < uids.size(); i++) {
@@ -469,6 +622,7 @@ final class MaildirFolder {
                     }
                     f = new Facts(size, attrs.lastModifiedTime().toInstant());
                     facts.put(base, f);
+                    indexDirty = true;
                     return f;
                 } catch (NoSuchFileException e) {
                     if (relocate(base) == null) {
@@ -538,6 +692,9 @@ final class MaildirFolder {
                     }
                     location.put(base, new Loc(false, target));
                 }
+                if (!kw.equals(keywords.getOrDefault(base, Set.of()))) {
+                    courierKeywords.set(base, kw);
+                }
                 if (kw.isEmpty()) {
                     keywords.remove(base);
                 } else {
@@ -586,6 +743,7 @@ final class MaildirFolder {
                 facts.remove(base);
                 keywords.remove(base);
                 derived.remove(base);
+                courierKeywords.forget(base);
                 changed();
                 return true;
             }
@@ -600,7 +758,27 @@ final class MaildirFolder {
      *
      * @return its UID
      */
-    long append(InputStream message, Set<String> flags, Instant internalDate) throws StoreException, IOException {
+    /** A check run on a written message before it is delivered (the quota); may refuse it. */
+    interface Gate {
+        void check(long diskBytes) throws StoreException;
+    }
+
+    /** The message's size on disk, as Maildir++ quota counts it (S= where present); -1 if gone. */
+    long diskSize(String base) {
+        long s = MaildirFileName.sizeField(base, 'S');
+        if (s >= 0) {
+            return s;
+        }
+        Loc loc = location.get(base);
+        try {
+            return loc == null ? -1 : Files.size(path(loc));
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    long append(InputStream message, Set<String> flags, Instant internalDate, Gate gate)
+            throws StoreException, IOException {
         String unique = uniqueName();
         Path file = tmp.resolve(unique);
         boolean delivered = false;
@@ -613,6 +791,7 @@ final class MaildirFolder {
                 ch.force(true);
             }
             Files.setLastModifiedTime(file, FileTime.from(internalDate));
+            gate.check(written.diskSize());
             String base = unique + ",S=" + written.diskSize() + ",W=" + written.crlfSize();
             Set<String> system = new TreeSet<>();
             Set<String> kw = new TreeSet<>();
@@ -746,6 +925,10 @@ final class MaildirFolder {
                         String newBase = uniqueName() + ",S=" + disk + ",W=" + f.size();
                         MaildirFileName parsed = MaildirFileName.parse(loc.name());
                         String curName = MaildirFileName.withFlags(newBase, parsed.systemFlags(), "");
+                        Set<String> movedKw = keywords.get(base);
+                        if (movedKw != null && !movedKw.isEmpty()) {
+                            target.courierKeywords.set(newBase, movedKw); // first, so a crash loses no keyword
+                        }
                         try {
                             Files.move(src, target.cur.resolve(curName), StandardCopyOption.ATOMIC_MOVE);
                         } catch (NoSuchFileException e) {
@@ -758,6 +941,7 @@ final class MaildirFolder {
                         target.facts.put(newBase, f);
                         Set<String> kw = keywords.remove(base);
                         if (kw != null && !kw.isEmpty()) {
+                            courierKeywords.forget(base);
                             target.keywords.put(newBase, kw);
                             target.knownKeywords.addAll(kw);
                         }
@@ -818,6 +1002,9 @@ final class MaildirFolder {
             UidDb d = loadDb();
             try {
                 for (Incoming in : items) {
+                    if (!in.keywords().isEmpty()) {
+                        courierKeywords.set(in.base(), in.keywords()); // first, so a crash loses no keyword
+                    }
                     Files.move(in.tmpFile(), cur.resolve(in.curName()), StandardCopyOption.ATOMIC_MOVE);
                     long uid = d.assign(in.base());
                     dbDirty = true;
@@ -942,6 +1129,11 @@ final class MaildirFolder {
         Instant now = Instant.now();
         return now.getEpochSecond() + ".M" + (now.getNano() / 1000) + "P" + PID + "Q"
                 + DELIVERY_COUNTER.incrementAndGet() + "." + HOST;
+    }
+
+    /** This host's name as it appears in Maildir names and Courier's lock file. */
+    static String host() {
+        return HOST;
     }
 
     private static String maildirHost() {

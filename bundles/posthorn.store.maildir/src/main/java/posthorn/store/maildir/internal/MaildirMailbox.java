@@ -165,7 +165,14 @@ final class MaildirMailbox implements Mailbox {
     @Override
     public long append(InputStream message, Set<String> flags, Instant internalDate) throws StoreException, IOException {
         checkWritable();
-        return folder.append(message, flags, internalDate == null ? Instant.now() : internalDate);
+        MaildirQuota quota = owner.quotaFile();
+        long[] size = new long[1];
+        long uid = folder.append(message, flags, internalDate == null ? Instant.now() : internalDate, disk -> {
+            quota.check(disk, 1);
+            size[0] = disk;
+        });
+        quota.add(size[0], 1);
+        return uid;
     }
 
     @Override
@@ -174,20 +181,29 @@ final class MaildirMailbox implements Mailbox {
         MaildirFolder to = owner.folderForCopy(target);
         List<Long> sources = new ArrayList<>();
         List<String> bases = new ArrayList<>();
+        long[] sizes = new long[uids.size()];
+        long total = 0;
         for (long uid : new TreeSet<>(uids)) {
             Seen seen = view.get(uid);
             if (seen != null) {
+                sizes[sources.size()] = Math.max(0, folder.diskSize(seen.base()));
+                total += sizes[sources.size()];
                 sources.add(uid);
                 bases.add(seen.base());
             }
         }
+        MaildirQuota quota = owner.quotaFile();
+        quota.check(total, sources.size());
         List<Long> created = folder.copyTo(to, bases);
         Map<Long, Long> result = new LinkedHashMap<>();
+        long added = 0;
         for (int i = 0; i < sources.size(); i++) {
             if (created.get(i) != null) {
                 result.put(sources.get(i), created.get(i));
+                added += sizes[i];
             }
         }
+        quota.add(added, result.size());
         return result;
     }
 
@@ -197,8 +213,13 @@ final class MaildirMailbox implements Mailbox {
         List<Long> removed = new ArrayList<>();
         for (long uid : new TreeSet<>(uids)) {
             Seen seen = view.get(uid);
-            if (seen != null && folder.expunge(seen.base())) {
+            if (seen == null) {
+                continue;
+            }
+            long size = folder.diskSize(seen.base());
+            if (folder.expunge(seen.base())) {
                 removed.add(uid);
+                owner.quotaFile().add(-Math.max(0, size), -1);
             }
         }
         return removed;

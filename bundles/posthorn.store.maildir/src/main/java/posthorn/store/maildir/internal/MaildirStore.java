@@ -78,6 +78,11 @@ public final class MaildirStore implements MailStore {
     @Deactivate
     void deactivate() {
         watcher.close();
+        folders.values().forEach(f -> {
+            if (f.indexDirty()) {
+                f.flushIndex();
+            }
+        });
         folders.clear();
     }
 
@@ -108,7 +113,7 @@ public final class MaildirStore implements MailStore {
         }
         try {
             MaildirFolder.ensureSubdirectories(root);
-            return new MaildirUserMail(this, root.toRealPath(), user.name());
+            return new MaildirUserMail(this, root.toRealPath(), user.name(), user.quota());
         } catch (IOException e) {
             LOG.warn("Cannot open the Maildir of user {} at {}: {}", user.name(), root, e.toString());
             throw new StoreException(Reason.SERVERBUG, "Cannot open the Maildir at " + root, e);
@@ -166,12 +171,17 @@ public final class MaildirStore implements MailStore {
     }
 
     void release(MaildirFolder folder) {
+        boolean[] last = new boolean[1];
         folders.computeIfPresent(folder.dir, (k, f) -> {
             if (f != folder) {
                 return f;
             }
-            return --f.refs <= 0 ? null : f;
+            last[0] = --f.refs <= 0;
+            return last[0] ? null : f;
         });
+        if (last[0] && folder.indexDirty()) {
+            folder.flushIndex(); // outside the map's lock: it writes a file
+        }
     }
 
     /** For tests: how many folders are shared right now. */
