@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Assertions;
 
 /**
  * Courier-IMAP's own imapd, unpacked from Debian packages by tools/courier-unpack into
@@ -68,13 +68,17 @@ final class CourierImapd {
                 + root.resolve("usr/lib/courier-authlib");
     }
 
-    /** The unpacked imapd, unpacking it first if need be; aborts the test if it cannot be had. */
+    /**
+     * The unpacked imapd, unpacking it first if need be. Fails (never skips) if it cannot be had:
+     * the compatibility test is what shows a Courier site can switch, so a run without it is not a
+     * passing run. ./posthorn test unpacks it through tools/test-deps.
+     */
     static CourierImapd find() {
         Path top = Path.of("").toAbsolutePath();
         while (top != null && !Files.isRegularFile(top.resolve("tools/courier-unpack"))) {
             top = top.getParent();
         }
-        Assumptions.assumeTrue(top != null, "Courier compatibility test skipped: tools/courier-unpack not found");
+        Assertions.assertNotNull(top, "Courier compatibility test: tools/courier-unpack not found");
         Path cache = top.resolve("var/cache/courier");
         if (!Files.isExecutable(cache.resolve("root/usr/bin/imapd"))) {
             try {
@@ -90,8 +94,9 @@ final class CourierImapd {
                 Thread.currentThread().interrupt();
             }
         }
-        Assumptions.assumeTrue(Files.isExecutable(cache.resolve("root/usr/bin/imapd")),
-                "Courier compatibility test skipped: Courier-IMAP's .debs could not be had (run tools/courier-unpack)");
+        Assertions.assertTrue(Files.isExecutable(cache.resolve("root/usr/bin/imapd")),
+                "Courier compatibility test: Courier-IMAP's .debs could not be had; run tools/courier-unpack"
+                        + " (as root, or install apt-get's lists first)");
         startGamServer(cache.resolve("root"));
         return new CourierImapd(cache.resolve("root"));
     }
