@@ -169,6 +169,9 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
 
     @Override
     public Verdict verify(String user, Secret password) {
+        if (user.indexOf('\0') >= 0) {
+            return Verdict.NO_SUCH_USER; // no database keeps NUL in a name the same way; PostgreSQL refuses it
+        }
         Settings s = settings;
         SqlQuery.Login login = SqlQuery.Login.of(user, s.defaultDomain());
         Optional<UserRow> found;
@@ -238,6 +241,9 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
 
     @Override
     public Optional<UserRecord> lookup(String user) {
+        if (user.indexOf('\0') >= 0) {
+            return Optional.empty();
+        }
         Settings s = settings;
         SqlQuery.Login login = SqlQuery.Login.of(user, s.defaultDomain());
         SqlQuery q = s.userQuery() != null ? s.userQuery() : s.passwordQuery();
@@ -272,7 +278,7 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
 
     @Override
     public Optional<Secret> credential(String user, String scheme) {
-        if (!PLAIN.equals(scheme)) {
+        if (!PLAIN.equals(scheme) || user.indexOf('\0') >= 0) {
             return Optional.empty();
         }
         Settings s = settings;
@@ -379,6 +385,10 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
 
     private Verdict unavailable(SQLException e) {
         String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (e.getCause() != null && e.getCause().getMessage() != null) {
+            // the pool's timeout carries the driver's last failure: refused, bad account, unknown host
+            reason += ": " + e.getCause().getMessage();
+        }
         if (down.compareAndSet(false, true)) {
             LOG.warn("auth.sql: database unavailable: {}", reason);
         }
