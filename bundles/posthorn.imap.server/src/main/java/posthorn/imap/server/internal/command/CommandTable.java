@@ -17,7 +17,12 @@ public final class CommandTable {
                 new Login(), new Authenticate(),
                 new Select(false), new Select(true), new ListCommand(false), new ListCommand(true),
                 new Fetch(false), new Fetch(true), new Store(false), new Store(true),
-                new Expunge(), new Close())) {
+                new Expunge(), new Close(),
+                new Idle(),
+                new StartTls(),
+                new Enable(),
+                new Id(),
+                new Unselect())) {
             COMMANDS.put(c.name(), c);
         }
     }
