@@ -3,7 +3,6 @@ package posthorn.imap.server.internal;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +10,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.PublicKey;
@@ -19,11 +20,16 @@ import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -34,13 +40,16 @@ import javax.net.ssl.SSLContext;
  * The server's TLS identity from PEM files: a certificate chain and an unencrypted private key in
  * PKCS#8 ({@code BEGIN PRIVATE KEY}), PKCS#1 ({@code BEGIN RSA PRIVATE KEY}) or SEC1
  * ({@code BEGIN EC PRIVATE KEY}) form, as openssl and certbot write them. Also makes a self-signed
- * pair for a first start, with the JDK's keytool (no crypto library needed for one certificate).
+ * pair for a first start (with the JDK's own crypto; no library needed for one certificate).
  */
 final class TlsFiles {
     private static final Pattern PEM = Pattern.compile(
             "-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s]+?)-----END \\1-----");
     private static final byte[] OID_RSA = {0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01};
     private static final byte[] OID_EC = {0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01};
+    private static final byte[] OID_ECDSA_SHA256 = {0x06, 0x08, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x04, 0x03, 0x02};
+    private static final byte[] OID_CN = {0x06, 0x03, 0x55, 0x04, 0x03};
+    private static final byte[] OID_SAN = {0x06, 0x03, 0x55, 0x1d, 0x11};
 
     private TlsFiles() {
     }
@@ -158,48 +167,63 @@ final class TlsFiles {
 
     /**
      * Makes a self-signed EC (P-256) certificate for {@code hostname} (plus localhost and 127.0.0.1),
-     * valid ten years, and writes it and its key (PKCS#8, mode 600) as PEM. Runs the keytool of the
-     * JDK the server runs on.
+     * valid ten years, and writes it and its key (PKCS#8, mode 600) as PEM. The certificate is
+     * encoded here, a few DER structures, so that no crypto library or keytool process is needed.
      */
     static void generateSelfSigned(Path certFile, Path keyFile, String hostname) throws IOException, GeneralSecurityException {
-        Path dir = keyFile.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
+        Files.createDirectories(keyFile.toAbsolutePath().getParent());
         Files.createDirectories(certFile.toAbsolutePath().getParent());
-        Path store = Files.createTempFile(dir, "selfsigned", ".p12");
-        Files.delete(store); // keytool refuses to write into an existing empty file
-        byte[] seed = new byte[12];
-        new SecureRandom().nextBytes(seed);
-        String pass = Base64.getUrlEncoder().withoutPadding().encodeToString(seed);
-        Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
-        String san = "dns:localhost,ip:127.0.0.1" + (hostname.equals("localhost") ? "" : ",dns:" + hostname);
-        ProcessBuilder pb = new ProcessBuilder(keytool.toString(), "-genkeypair", "-noprompt",
-                "-alias", "posthorn", "-keyalg", "EC", "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA",
-                "-validity", "3650", "-dname", "CN=" + hostname.replaceAll("[,=+<>#;\\\\\"]", ""),
-                "-ext", "SAN=" + san, "-storetype", "PKCS12", "-keystore", store.toString(),
-                "-storepass:env", "POSTHORN_KS_PASS");
-        pb.environment().put("POSTHORN_KS_PASS", pass);
-        pb.redirectErrorStream(true);
-        try {
-            Process p = pb.start();
-            byte[] output = p.getInputStream().readAllBytes();
-            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                p.destroyForcibly();
-                throw new IOException(keytool + " failed: " + new String(output, StandardCharsets.UTF_8).strip());
-            }
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            try (InputStream in = Files.newInputStream(store)) {
-                ks.load(in, pass.toCharArray());
-            }
-            PrivateKey key = (PrivateKey) ks.getKey("posthorn", pass.toCharArray());
-            Certificate cert = ks.getCertificate("posthorn");
-            writeAtomically(keyFile, pem("PRIVATE KEY", key.getEncoded()), true);
-            writeAtomically(certFile, pem("CERTIFICATE", cert.getEncoded()), false);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while making a certificate", e);
-        } finally {
-            Files.deleteIfExists(store);
+        KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
+        gen.initialize(new ECGenParameterSpec("secp256r1"));
+        KeyPair pair = gen.generateKeyPair();
+        byte[] cert = selfSigned(pair, hostname, Instant.now());
+        // check what was made the way a client will
+        X509Certificate parsed = (X509Certificate) CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(cert));
+        parsed.verify(pair.getPublic());
+        writeAtomically(keyFile, pem("PRIVATE KEY", pair.getPrivate().getEncoded()), true);
+        writeAtomically(certFile, pem("CERTIFICATE", cert), false);
+    }
+
+    /** A DER X.509 v3 certificate (RFC 5280 4.1), signed by its own key with ECDSA and SHA-256. */
+    static byte[] selfSigned(KeyPair pair, String hostname, Instant now) throws GeneralSecurityException {
+        byte[] sigAlg = seq(OID_ECDSA_SHA256);
+        byte[] serial = new byte[16];
+        new SecureRandom().nextBytes(serial);
+        serial[0] &= 0x7f;
+        serial[0] |= 0x01; // positive, no leading zero byte
+        String cn = hostname.isBlank() ? "localhost" : hostname;
+        byte[] name = seq(tlv(0x31, seq(concat(OID_CN, tlv(0x0c, cn.getBytes(StandardCharsets.UTF_8))))));
+        byte[] validity = seq(concat(time(now.minus(1, ChronoUnit.DAYS)), time(now.plus(3650, ChronoUnit.DAYS))));
+        ByteArrayOutputStream names = new ByteArrayOutputStream();
+        names.writeBytes(tlv(0x82, "localhost".getBytes(StandardCharsets.US_ASCII)));
+        if (!cn.equals("localhost") && cn.matches("[A-Za-z0-9.-]+")) {
+            names.writeBytes(tlv(0x82, cn.getBytes(StandardCharsets.US_ASCII)));
         }
+        names.writeBytes(tlv(0x87, new byte[] {127, 0, 0, 1}));
+        byte[] san = seq(concat(OID_SAN, tlv(0x04, seq(names.toByteArray()))));
+        byte[] tbs = seq(concat(
+                tlv(0xa0, new byte[] {0x02, 0x01, 0x02}), // version v3
+                tlv(0x02, serial),
+                sigAlg,
+                name,
+                validity,
+                name,
+                pair.getPublic().getEncoded(), // SubjectPublicKeyInfo
+                tlv(0xa3, seq(san))));
+        Signature signer = Signature.getInstance("SHA256withECDSA");
+        signer.initSign(pair.getPrivate());
+        signer.update(tbs);
+        byte[] sig = signer.sign();
+        return seq(concat(tbs, sigAlg, tlv(0x03, concat(new byte[] {0}, sig))));
+    }
+
+    /** UTCTime before 2050, GeneralizedTime from then on (RFC 5280 4.1.2.5). */
+    private static byte[] time(Instant t) {
+        ZonedDateTime z = t.atZone(ZoneOffset.UTC);
+        boolean utc = z.getYear() < 2050;
+        String text = DateTimeFormatter.ofPattern(utc ? "yyMMddHHmmss'Z'" : "yyyyMMddHHmmss'Z'").format(z);
+        return tlv(utc ? 0x17 : 0x18, text.getBytes(StandardCharsets.US_ASCII));
     }
 
     private static void writeAtomically(Path file, String text, boolean secret) throws IOException {

@@ -44,6 +44,18 @@ class TlsFilesTest {
         SSLContext ctx = TlsFiles.context(cert, key);
         assertEquals("TLS", ctx.getProtocol());
         assertTrue(TlsFiles.matches(TlsFiles.privateKey(Files.readString(key)), chain.get(0).getPublicKey()));
+        chain.get(0).verify(chain.get(0).getPublicKey());
+        chain.get(0).checkValidity();
+        assertTrue(chain.get(0).getNotAfter().toInstant().isAfter(java.time.Instant.now().plus(3000, java.time.temporal.ChronoUnit.DAYS)));
+        if (Files.isExecutable(Path.of("/usr/bin/openssl"))) {
+            Process p = new ProcessBuilder("openssl", "x509", "-in", cert.toString(), "-noout", "-text")
+                    .redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes());
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), text);
+            assertTrue(text.contains("DNS:localhost, DNS:mail.example.org, IP Address:127.0.0.1"), text);
+            assertTrue(text.contains("ecdsa-with-SHA256"), text);
+        }
     }
 
     private static java.util.Set<PosixFilePermission> Set600() {
