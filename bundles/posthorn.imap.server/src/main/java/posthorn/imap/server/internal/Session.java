@@ -56,6 +56,9 @@ import posthorn.store.api.Watch;
 public final class Session {
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
 
+    /** How often IDLE looks for changes when the store cannot notify. */
+    private static final long IDLE_POLL_MILLIS = 5000;
+
     private final long id;
     /** The TCP connection; closing it ends every read and write, also through TLS. */
     private final Socket raw;
@@ -497,10 +500,25 @@ public final class Session {
         }
         out.continuation("idling");
         Watch watch = null;
+        Thread poller = null;
         try {
             if (state instanceof SessionState.Selected s) {
                 idling = true;
-                watch = s.mailbox().store().watch(this::changeNoticed);
+                try {
+                    watch = s.mailbox().store().watch(this::changeNoticed);
+                } catch (UnsupportedOperationException e) {
+                    // A store without change notices: look every few seconds instead.
+                    poller = Thread.ofVirtual().name("imap-session-" + id + "-poll").start(() -> {
+                        try {
+                            while (idling) {
+                                Thread.sleep(IDLE_POLL_MILLIS);
+                                changeNoticed();
+                            }
+                        } catch (InterruptedException done) {
+                            // IDLE ended
+                        }
+                    });
+                }
                 // Changes between the command's start and the watch are caught by this sync.
                 s.mailbox().sync(out, true);
                 out.flush();
@@ -537,6 +555,9 @@ public final class Session {
             idling = false;
             if (watch != null) {
                 watch.close();
+            }
+            if (poller != null) {
+                poller.interrupt();
             }
         }
     }
