@@ -43,6 +43,7 @@ class Server:
             with open(path) as f:
                 text = f.read()
             text = re.sub(r"(?m)^port=.*$", "port=%d" % port, text)
+            text = re.sub(r"(?m)^tls\.port=.*$", "tls.port=%d" % free_port(), text)
             with open(path, "w") as f:
                 f.write(text)
         self.proc = None

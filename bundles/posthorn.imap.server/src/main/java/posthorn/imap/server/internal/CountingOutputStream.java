@@ -1,30 +1,71 @@
 package posthorn.imap.server.internal;
 
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 
-/** Counts the bytes written through it, for the session's statistics. */
-final class CountingOutputStream extends FilterOutputStream {
+/**
+ * The session's way to the socket: counts the bytes written, and notes when a write or flush began
+ * and has not returned, so that the server's watchdog can end a session whose client stopped reading
+ * ({@link java.net.Socket} has no write timeout). The target changes once when STARTTLS wraps the
+ * socket. Written by the session's thread; {@link #stalledSince} is read by the watchdog.
+ */
+final class CountingOutputStream extends OutputStream {
+    private volatile OutputStream out;
     private volatile long count;
+    /** System.nanoTime() when the write in progress began, or 0 when none is. */
+    private volatile long busySince;
 
     CountingOutputStream(OutputStream out) {
-        super(out);
+        this.out = out;
+    }
+
+    void target(OutputStream out) {
+        this.out = out;
     }
 
     @Override
     public void write(int b) throws IOException {
-        out.write(b);
-        count++;
+        write(new byte[] {(byte) b}, 0, 1);
     }
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-        out.write(b, off, len);
+        busySince = nonZeroNanos();
+        try {
+            out.write(b, off, len);
+        } finally {
+            busySince = 0;
+        }
         count += len;
+    }
+
+    @Override
+    public void flush() throws IOException {
+        busySince = nonZeroNanos();
+        try {
+            out.flush();
+        } finally {
+            busySince = 0;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        out.close();
     }
 
     long count() {
         return count;
+    }
+
+    /** Nanoseconds the current write has been blocked, or 0 if no write is in progress. */
+    long stalledNanos(long now) {
+        long since = busySince;
+        return since == 0 ? 0 : Math.max(1, now - since);
+    }
+
+    private static long nonZeroNanos() {
+        long t = System.nanoTime();
+        return t == 0 ? 1 : t;
     }
 }

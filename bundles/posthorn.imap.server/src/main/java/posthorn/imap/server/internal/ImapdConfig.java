@@ -13,8 +13,23 @@ public @interface ImapdConfig {
     @AttributeDefinition(description = "Address to listen on; 0.0.0.0 or :: for all")
     String bind() default "127.0.0.1";
 
-    @AttributeDefinition(description = "Plain IMAP port (STARTTLS comes with TLS support)")
+    @AttributeDefinition(description = "Plain IMAP port (with STARTTLS when TLS is set up)")
     int port() default 1143;
+
+    @AttributeDefinition(description = "IMAPS port (TLS from the first byte) on the same address; 0 = none")
+    int tls_port() default 1993;
+
+    @AttributeDefinition(description = "PEM file with the server certificate, then its chain")
+    String tls_cert() default "";
+
+    @AttributeDefinition(description = "PEM file with the private key (PKCS#8 or PKCS#1; RSA or EC), unencrypted")
+    String tls_key() default "";
+
+    @AttributeDefinition(description = "Make a self-signed certificate and key at tls.cert and tls.key when they are missing")
+    boolean tls_selfsigned() default false;
+
+    @AttributeDefinition(description = "Offer STARTTLS on the plain port when TLS is set up")
+    boolean starttls() default true;
 
     @AttributeDefinition(description = "Name in the greeting")
     String hostname() default "";
@@ -42,6 +57,21 @@ public @interface ImapdConfig {
 
     @AttributeDefinition(description = "Failed logins on one connection before it is closed")
     int max_bad_logins() default 3;
+
+    @AttributeDefinition(description = "Seconds a write to a client that does not read may take before the session ends")
+    int write_timeout() default 60;
+
+    @AttributeDefinition(description = "Commands per second accepted before login; more get BAD, twice as many BYE; 0 = no limit")
+    int prelogin_rate() default 10;
+
+    @AttributeDefinition(description = "Milliseconds before answering the first failed login from an address or for a user; doubles with each recent failure; 0 = no delay")
+    long auth_delay_base() default 500;
+
+    @AttributeDefinition(description = "Longest delay before answering a failed login, in milliseconds")
+    long auth_delay_max() default 15_000;
+
+    @AttributeDefinition(description = "Seconds after which a failed login no longer counts toward the delay")
+    int auth_delay_window() default 900;
 
     @AttributeDefinition(description = "Allow LOGIN and AUTHENTICATE PLAIN without TLS from non-loopback addresses")
     boolean allow_plaintext() default false;

@@ -40,6 +40,8 @@ public final class SelectedMailbox implements AutoCloseable {
     private final Set<Long> heldExpunges = new TreeSet<>();
     private int reportedExists;
     private int reportedRecent;
+    /** RECENT responses and the \Recent flag are reported (not after ENABLE IMAP4rev2, RFC 9051). */
+    private boolean recentResponses = true;
 
     private SelectedMailbox(Mailbox box) {
         this.box = box;
@@ -82,8 +84,14 @@ public final class SelectedMailbox implements AutoCloseable {
         return messages.get(uid);
     }
 
+    /** Whether the message is \Recent for this session, as far as the client is told of it. */
     public boolean isRecent(long uid) {
-        return recent.contains(uid);
+        return recentResponses && recent.contains(uid);
+    }
+
+    /** Turns RECENT responses and the \Recent flag off for an IMAP4rev2 client (RFC 9051 has neither). */
+    public void recentResponses(boolean on) {
+        recentResponses = on;
     }
 
     /** Whether the store has expunged this message while the client still sees it. */
@@ -221,7 +229,7 @@ public final class SelectedMailbox implements AutoCloseable {
                 messages.put(f.uid(), m.withFlags(f.flags()));
                 if (out != null) {
                     out.untagged().number(seqOf(f.uid())).raw(" FETCH (FLAGS ");
-                    writeFlags(out, f.flags(), recent.contains(f.uid()));
+                    writeFlags(out, f.flags(), isRecent(f.uid()));
                     out.raw(")").crlf();
                 }
             }
@@ -260,11 +268,11 @@ public final class SelectedMailbox implements AutoCloseable {
 
     private void reportCounts(ResponseWriter out) throws IOException {
         // RECENT goes with EXISTS, as new messages arrive (RFC 3501 7.3.2); after an EXPUNGE the
-        // client adjusts its count itself.
+        // client adjusts its count itself. IMAP4rev2 has no RECENT at all.
         if (uids.size() != reportedExists) {
             reportedExists = uids.size();
             out.untagged().number(reportedExists).raw(" EXISTS").crlf();
-            if (recent.size() != reportedRecent) {
+            if (recentResponses && recent.size() != reportedRecent) {
                 out.untagged().number(recent.size()).raw(" RECENT").crlf();
             }
         }

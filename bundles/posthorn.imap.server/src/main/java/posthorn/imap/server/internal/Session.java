@@ -9,9 +9,16 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +37,7 @@ import posthorn.imap.server.internal.sasl.Mechanisms;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.StoreUser;
 import posthorn.store.api.UserMail;
+import posthorn.store.api.Watch;
 
 /**
  * One client connection: reads commands, runs them through the command table, and writes the
@@ -38,12 +46,26 @@ import posthorn.store.api.UserMail;
  * <p>Errors become responses in one place, {@link #dispatch}: malformed input BAD, impossible
  * requests NO with a response code, a bug NO [SERVERBUG] with a log line; none ends the session.
  * Only I/O failure, a timeout, LOGOUT, too many failed logins or server shutdown do.
+ *
+ * <p>Threading: the session's thread reads and runs commands; {@link #writing} is held while a
+ * command runs. IDLE releases it while it waits for input, so that a store's change notice can sync
+ * and write on a thread of its own ({@link #idleSync}); shutdown and kick take it to write BYE. The
+ * server's watchdog reads the output's progress ({@link #checkWrite}) and closes the socket of a
+ * client that stopped reading.
  */
 public final class Session {
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
 
+    /** How often IDLE looks for changes when the store cannot notify. */
+    private static final long IDLE_POLL_MILLIS = 5000;
+
     private final long id;
-    private final Socket socket;
+    /** The TCP connection; closing it ends every read and write, also through TLS. */
+    private final Socket raw;
+    /** What the session reads and writes: {@link #raw}, or the TLS socket layered on it. */
+    private volatile Socket socket;
+    /** IMAPS: TLS from the first byte. */
+    private final boolean implicitTls;
     private final ImapServer server;
     private final String peer;
     private final Instant since = Instant.now();
@@ -63,25 +85,47 @@ public final class Session {
     private long bytesIn;
     private int badLogins;
     private Command current;
+    /** System.nanoTime() by which the client must have logged in (login.timeout). */
+    private final long loginDeadline;
+    /** Pre-login rate limit: start of the current one-second window and commands in it. */
+    private long rateWindow;
+    private int rateCount;
+    /** Extensions turned on by ENABLE (RFC 5161), upper case. Session thread only. */
+    private final Set<String> enabled = new HashSet<>();
+    /** In IDLE with a mailbox selected: change notices sync at once. Changed under {@link #writing}. */
+    private volatile boolean idling;
+    private final AtomicBoolean idleSyncQueued = new AtomicBoolean();
+    /** The watchdog closed the connection because a write did not finish in time. */
+    private volatile boolean writeTimedOut;
 
-    Session(long id, Socket socket, ImapServer server) {
+    Session(long id, Socket socket, ImapServer server, boolean implicitTls) {
         this.id = id;
+        this.raw = socket;
         this.socket = socket;
         this.server = server;
+        this.implicitTls = implicitTls;
         this.peer = socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
+        this.loginDeadline = System.nanoTime() + server.config().login_timeout() * 1_000_000_000L;
     }
 
     void run() {
         String end = "closed by client";
         try {
             ImapdConfig c = server.config();
-            socket.setSoTimeout(c.login_timeout() * 1000);
-            socket.setTcpNoDelay(true);
-            in = socket.getInputStream();
-            counter = new CountingOutputStream(socket.getOutputStream());
+            raw.setSoTimeout(c.login_timeout() * 1000);
+            raw.setTcpNoDelay(true);
+            in = raw.getInputStream();
+            counter = new CountingOutputStream(raw.getOutputStream());
             out = new ResponseWriter(counter);
-            receiver = new CommandReceiver(new ParserLimits(c.line_max(), c.literal_max(), c.nesting_max()));
-            LOG.info("s{} connect from {}", id, peer);
+            receiver = newReceiver(c);
+            LOG.info("s{} connect from {}{}", id, peer, implicitTls ? " (IMAPS)" : "");
+            if (implicitTls) {
+                SSLContext tls = server.tls();
+                if (tls == null) {
+                    throw new SSLException("TLS is not set up");
+                }
+                handshake(tls);
+            }
             out.status(null, Status.OK, "CAPABILITY " + capabilities(), "Posthorn IMAP4rev1 server ready");
             out.flush();
             while (!(state instanceof SessionState.Logout) && !closing) {
@@ -99,14 +143,23 @@ public final class Session {
             }
             end = closing ? "shut down" : "logout";
         } catch (SocketTimeoutException e) {
-            end = "autologout";
-            bye("Autologout; idle for too long");
+            if (writeTimedOut) {
+                end = "write timeout";
+            } else if (state instanceof SessionState.NotAuthenticated) {
+                end = "login timeout";
+                bye("Autologout; no login in time");
+            } else {
+                end = "autologout";
+                bye("Autologout; idle for too long");
+            }
         } catch (EOFException e) {
-            end = "closed by client";
+            end = writeTimedOut ? "write timeout" : "closed by client";
+        } catch (SSLException e) {
+            end = writeTimedOut ? "write timeout" : "TLS failed: " + e.getMessage();
         } catch (SocketException e) {
-            end = closing ? "shut down" : "connection lost: " + e.getMessage();
+            end = writeTimedOut ? "write timeout" : closing ? "shut down" : "connection lost: " + e.getMessage();
         } catch (IOException e) {
-            end = "I/O error: " + e.getMessage();
+            end = writeTimedOut ? "write timeout" : "I/O error: " + e.getMessage();
         } catch (SelectedMailbox.UidValidityChangedException e) {
             end = e.getMessage();
             LOG.warn("s{} {}", id, e.getMessage());
@@ -117,11 +170,7 @@ public final class Session {
             bye("Internal error; the event is logged");
         } finally {
             release();
-            try {
-                socket.close();
-            } catch (IOException e) {
-                // already gone
-            }
+            closeRaw();
             LOG.info("s{} disconnect {} user={} ({}), in={} out={}", id, peer, user, end, bytesIn,
                     counter == null ? 0 : counter.count());
         }
@@ -134,7 +183,12 @@ public final class Session {
                     out.continuation("Ready for literal data");
                 }
             }
-            case Event.Line line -> dispatch(line.bytes());
+            case Event.Line line -> {
+                if (state instanceof SessionState.NotAuthenticated && overRate(line.bytes())) {
+                    return;
+                }
+                dispatch(line.bytes());
+            }
             case Event.TooLarge t -> {
                 LOG.warn("s{} refused input: {}", id, t.reason());
                 if (t.fatal()) {
@@ -151,9 +205,46 @@ public final class Session {
         }
     }
 
+    /**
+     * The pre-login rate limit (prelogin.rate commands a second): a command over it is answered BAD
+     * and not run; at twice the rate the session ends. Returns whether the command was refused.
+     */
+    private boolean overRate(byte[] line) throws IOException {
+        int rate = server.config().prelogin_rate();
+        if (rate <= 0) {
+            return false;
+        }
+        long now = System.nanoTime();
+        if (rateCount == 0 || now - rateWindow >= 1_000_000_000L) {
+            rateWindow = now;
+            rateCount = 0;
+        }
+        rateCount++;
+        if (rateCount <= rate) {
+            return false;
+        }
+        if (rateCount > 2 * rate) {
+            LOG.warn("s{} {} commands in a second before login from {}; disconnecting (prelogin.rate)", id, rateCount, peer);
+            bye("Too many commands before login");
+            state = new SessionState.Logout();
+            return true;
+        }
+        if (rateCount == rate + 1) {
+            LOG.info("s{} over {} commands a second before login from {}; refusing (prelogin.rate)", id, rate, peer);
+        }
+        String tag;
+        try {
+            tag = new ArgReader(line).tag();
+        } catch (ProtocolException e) {
+            tag = null;
+        }
+        out.status(tag, Status.BAD, "LIMIT", "Too many commands before login; slow down");
+        return true;
+    }
+
     /** Parses the tag and command name, checks the state, runs the command, maps errors. */
     private void dispatch(byte[] line) throws IOException {
-        ArgReader args = new ArgReader(line);
+        ArgReader args = new ArgReader(line, server.config().nesting_max());
         String tag;
         try {
             tag = args.tag();
@@ -223,7 +314,11 @@ public final class Session {
         out.status(tag, Status.OK, code, text);
     }
 
-    /** Reads the next event, reading from the socket as needed. */
+    /**
+     * Reads the next event, reading from the socket as needed. Before login the read times out at the
+     * login deadline; after it, after idle.timeout without input (also in IDLE: RFC 2177 clients
+     * re-issue IDLE every 29 minutes).
+     */
     public Event next() throws IOException {
         while (true) {
             if (pending.hasRemaining()) {
@@ -231,6 +326,13 @@ public final class Session {
                 if (!(e instanceof Event.NeedMore)) {
                     return e;
                 }
+            }
+            if (state instanceof SessionState.NotAuthenticated) {
+                long left = (loginDeadline - System.nanoTime()) / 1_000_000L;
+                if (left <= 0) {
+                    throw new SocketTimeoutException("no login within login.timeout");
+                }
+                socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
             }
             int n = in.read(readBuffer);
             if (n < 0) {
@@ -279,8 +381,41 @@ public final class Session {
         out.status(tag, Status.OK, "CAPABILITY " + capabilities(), "Logged in");
     }
 
-    /** Counts a failed login; after too many, says BYE and ends the session. */
+    /**
+     * A wrong password or a failed SASL exchange: counts toward max.bad.logins and toward the
+     * brute-force delay of the client's address and of {@code user}, waits that delay, then answers
+     * NO. After too many on this connection, says BYE and ends the session.
+     *
+     * @param user the user name tried, or null if the exchange did not get that far
+     */
+    public void loginFailed(String tag, String user, String code, String text) throws IOException {
+        ImapdConfig c = server.config();
+        LoginDelay.Penalty p = server.loginDelay().failed(raw.getInetAddress().getHostAddress(), user,
+                c.auth_delay_base(), c.auth_delay_max(), c.auth_delay_window());
+        if (p.delayMillis() > 0) {
+            LOG.info("s{} failed login: {} recent from {}, {} for user {}; answering in {} ms", id,
+                    p.addressFailures(), raw.getInetAddress().getHostAddress(), p.userFailures(),
+                    user == null ? "-" : AuthChain.printable(user), p.delayMillis());
+            out.flush();
+            try {
+                Thread.sleep(p.delayMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        loginRefused(tag, code, text);
+    }
+
+    /** A failed login whose user name is not known; see {@link #loginFailed(String, String, String, String)}. */
     public void loginFailed(String tag, String code, String text) throws IOException {
+        loginFailed(tag, null, code, text);
+    }
+
+    /**
+     * A login refused without a password being checked (no TLS, authentication unavailable): counts
+     * toward max.bad.logins only, and answers NO at once.
+     */
+    public void loginRefused(String tag, String code, String text) throws IOException {
         badLogins++;
         out.status(tag, Status.NO, code, text);
         if (badLogins >= server.config().max_bad_logins()) {
@@ -290,24 +425,216 @@ public final class Session {
         }
     }
 
-    /** Whether a password may be sent in the clear on this connection. */
+    /** Whether a password may be sent in the clear on this connection: TLS, loopback, or allowed. */
     public boolean plaintextAllowed() {
-        return socket.getInetAddress().isLoopbackAddress() || server.config().allow_plaintext();
+        return tlsActive() || raw.getInetAddress().isLoopbackAddress() || server.config().allow_plaintext();
     }
 
-    /** The capabilities to announce now (RFC 3501 7.2.1), depending on the state. */
+    /** Whether the connection is encrypted (IMAPS, or after STARTTLS). */
+    public boolean tlsActive() {
+        return socket instanceof SSLSocket;
+    }
+
+    /** Whether STARTTLS is offered now: plain connection, not logged in, TLS set up and enabled. */
+    public boolean startTlsOffered() {
+        return !tlsActive() && state instanceof SessionState.NotAuthenticated && server.config().starttls()
+                && server.tls() != null;
+    }
+
+    /** The capabilities to announce now (RFC 3501 7.2.1), depending on the state and TLS. */
     public String capabilities() {
-        StringBuilder b = new StringBuilder("IMAP4rev1 LITERAL+ SASL-IR UIDPLUS MOVE CHILDREN NAMESPACE MULTIAPPEND");
-        if (state instanceof SessionState.NotAuthenticated) {
-            boolean plaintext = plaintextAllowed();
-            for (String m : server.mechanisms().offered(server.auth(), plaintext)) {
-                b.append(" AUTH=").append(m);
+        boolean preLogin = state instanceof SessionState.NotAuthenticated;
+        boolean plaintext = plaintextAllowed();
+        return Capabilities.announce(startTlsOffered(),
+                preLogin ? server.mechanisms().offered(server.auth(), plaintext) : null, !plaintext);
+    }
+
+    /**
+     * STARTTLS (RFC 3501 6.2.1): answers OK in the clear, then negotiates TLS. Whatever the client
+     * sent after the command before the handshake is thrown away and the receiver starts afresh, so
+     * that nothing injected in plaintext is read as if it came through TLS (RFC 2595 and
+     * CVE-2011-0411). A failed handshake ends the session (an IOException).
+     */
+    public void startTls(String tag) throws IOException {
+        SSLContext tls = server.tls();
+        out.status(tag, Status.OK, null, "Begin TLS negotiation now");
+        out.flush();
+        int dropped = pending.remaining();
+        pending = ByteBuffer.allocate(0);
+        receiver = newReceiver(server.config());
+        if (dropped > 0) {
+            LOG.warn("s{} discarded {} bytes sent after STARTTLS before the handshake (plaintext injection?)", id, dropped);
+        }
+        handshake(tls);
+    }
+
+    private void handshake(SSLContext tls) throws IOException {
+        SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(raw, raw.getInetAddress().getHostAddress(),
+                raw.getPort(), true);
+        ssl.setUseClientMode(false);
+        ssl.setEnabledProtocols(java.util.Arrays.stream(ssl.getSupportedProtocols())
+                .filter(p -> p.equals("TLSv1.2") || p.equals("TLSv1.3")).toArray(String[]::new));
+        ssl.startHandshake();
+        socket = ssl;
+        in = ssl.getInputStream();
+        counter.target(ssl.getOutputStream());
+        LOG.info("s{} TLS {} {}", id, ssl.getSession().getProtocol(), ssl.getSession().getCipherSuite());
+    }
+
+    private static CommandReceiver newReceiver(ImapdConfig c) {
+        return new CommandReceiver(new ParserLimits(c.line_max(), c.literal_max(), c.nesting_max()));
+    }
+
+    /**
+     * IDLE (RFC 2177), after the command's arguments are read: sends the continuation, then waits for
+     * DONE. With a mailbox selected, a change notice from the store syncs at once and writes the
+     * untagged EXISTS, EXPUNGE and FETCH responses (EXPUNGE is allowed during IDLE) on the notice's
+     * own thread; the session's lock is released while this thread waits for input, so the two never
+     * write at once. The caller answers the command.
+     *
+     * @return null when DONE ended it; otherwise what was wrong with the client's line (then BAD)
+     */
+    public String idle() throws IOException, StoreException {
+        if (writing.getHoldCount() != 1) {
+            throw new IllegalStateException("IDLE must run as a command");
+        }
+        out.continuation("idling");
+        Watch watch = null;
+        Thread poller = null;
+        try {
+            if (state instanceof SessionState.Selected s) {
+                idling = true;
+                try {
+                    watch = s.mailbox().store().watch(this::changeNoticed);
+                } catch (UnsupportedOperationException e) {
+                    // A store without change notices: look every few seconds instead.
+                    poller = Thread.ofVirtual().name("imap-session-" + id + "-poll").start(() -> {
+                        try {
+                            while (idling) {
+                                Thread.sleep(IDLE_POLL_MILLIS);
+                                changeNoticed();
+                            }
+                        } catch (InterruptedException done) {
+                            // IDLE ended
+                        }
+                    });
+                }
+                // Changes between the command's start and the watch are caught by this sync.
+                s.mailbox().sync(out, true);
+                out.flush();
             }
-            if (!plaintext) {
-                b.append(" LOGINDISABLED");
+            while (true) {
+                Event e;
+                writing.unlock();
+                try {
+                    e = next();
+                } finally {
+                    writing.lock();
+                }
+                switch (e) {
+                    case Event.Line line -> {
+                        String text = new String(line.bytes(), StandardCharsets.US_ASCII);
+                        return text.equalsIgnoreCase("DONE") ? null : "Expected DONE";
+                    }
+                    case Event.LiteralAnnounced l -> {
+                        if (!l.nonSynchronizing()) {
+                            receiver.rejectLiteral();
+                            return "Expected DONE";
+                        }
+                    }
+                    case Event.TooLarge t -> {
+                        if (t.fatal()) {
+                            handle(t); // BYE; the session ends
+                        }
+                        return t.reason();
+                    }
+                    case Event.NeedMore n -> throw new IllegalStateException("receiver returned NeedMore with input left");
+                }
+            }
+        } finally {
+            idling = false;
+            if (watch != null) {
+                watch.close();
+            }
+            if (poller != null) {
+                poller.interrupt();
             }
         }
-        return b.toString();
+    }
+
+    /** A store change notice (a store thread; must not block): schedules one sync while idling. */
+    private void changeNoticed() {
+        if (idling && idleSyncQueued.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("imap-session-" + id + "-notice").start(this::idleSync);
+        }
+    }
+
+    private void idleSync() {
+        idleSyncQueued.set(false);
+        writing.lock();
+        try {
+            if (!idling || closing || !(state instanceof SessionState.Selected s)) {
+                return;
+            }
+            s.mailbox().sync(out, true);
+            out.flush();
+        } catch (SelectedMailbox.UidValidityChangedException e) {
+            LOG.warn("s{} {}", id, e.getMessage());
+            bye(e.getMessage());
+            closeRaw();
+        } catch (StoreException e) {
+            LOG.warn("s{} sync during IDLE failed: [{}] {}", id, e.reason(), e.getMessage());
+        } catch (IOException e) {
+            closeRaw(); // the session's thread sees the connection end and logs it
+        } catch (RuntimeException e) {
+            LOG.error("s{} sync during IDLE failed with an internal error", id, e);
+        } finally {
+            writing.unlock();
+        }
+    }
+
+    /**
+     * Called by the server's watchdog: ends the session if a write has been blocked longer than the
+     * limit (the client stopped reading). Closing the TCP socket unblocks the write, which then fails.
+     */
+    void checkWrite(long nowNanos, long limitNanos) {
+        CountingOutputStream c = counter;
+        if (c != null && !writeTimedOut && c.stalledNanos(nowNanos) > limitNanos) {
+            writeTimedOut = true;
+            LOG.warn("s{} write timeout: {} has not read for {} s; closing", id, peer, limitNanos / 1_000_000_000L);
+            closeRaw();
+        }
+    }
+
+    private void closeRaw() {
+        try {
+            raw.close();
+        } catch (IOException e) {
+            // already gone
+        }
+    }
+
+    /** ENABLE (RFC 5161): turns an extension on for the rest of the session. */
+    public void enable(String capability) {
+        enabled.add(capability.toUpperCase(Locale.ROOT));
+    }
+
+    /** Whether ENABLE turned this extension on. */
+    public boolean enabled(String capability) {
+        return enabled.contains(capability.toUpperCase(Locale.ROOT));
+    }
+
+    /**
+     * Whether the client enabled IMAP4rev2 (RFC 9051): then no RECENT responses and no \Recent,
+     * and SEARCH answers with ESEARCH.
+     */
+    public boolean rev2() {
+        return enabled.contains("IMAP4REV2");
+    }
+
+    /** The server's version, for ID. */
+    public String serverVersion() {
+        return server.version();
     }
 
     /** Ends the session from another thread (kick, shutdown): BYE, then close. */
@@ -324,11 +651,7 @@ public final class Session {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        try {
-            socket.close();
-        } catch (IOException e) {
-            // gone already
-        }
+        closeRaw();
     }
 
     private void bye(String text) {

@@ -3,10 +3,15 @@ package posthorn.imap.server.internal.command;
 import java.io.IOException;
 import java.util.Base64;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 
+import posthorn.auth.api.Authenticator;
 import posthorn.auth.api.SaslExchange;
 import posthorn.auth.api.SaslMechanism;
+import posthorn.auth.api.Secret;
+import posthorn.auth.api.UserRecord;
+import posthorn.auth.api.Verdict;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.Status;
@@ -46,10 +51,11 @@ final class Authenticate implements Command {
         }
         if (mechanism.plaintext() && !session.plaintextAllowed()) {
             session.log().info("s{} AUTHENTICATE {} refused: plaintext without TLS from {}", session.id(), name, session.peer());
-            session.loginFailed(tag, "PRIVACYREQUIRED", "Plaintext authentication is disabled without TLS");
+            session.loginRefused(tag, "PRIVACYREQUIRED", "Plaintext authentication is disabled without TLS");
             return;
         }
-        SaslExchange exchange = mechanism.start(session.auth(), session.serverName());
+        UserNoting auth = new UserNoting(session.auth());
+        SaslExchange exchange = mechanism.start(auth, session.serverName());
         byte[] challenge = exchange.initialChallenge();
         byte[] response;
         if (initial != null) {
@@ -72,17 +78,53 @@ final class Authenticate implements Command {
                 case SaslExchange.Step.Failed f -> {
                     session.log().info("s{} AUTHENTICATE {} failed from {}: {}", session.id(), name, session.peer(), f.reason());
                     if (f.malformed()) {
-                        session.loginFailed(tag, null, "Malformed " + name + " exchange");
+                        session.loginFailed(tag, auth.user, null, "Malformed " + name + " exchange");
                     } else {
-                        session.loginFailed(tag, "AUTHENTICATIONFAILED", "Authentication failed");
+                        session.loginFailed(tag, auth.user, "AUTHENTICATIONFAILED", "Authentication failed");
                     }
                     return;
                 }
                 case SaslExchange.Step.Unavailable u -> {
-                    session.loginFailed(tag, "UNAVAILABLE", "Authentication is not available now; try again later");
+                    session.loginRefused(tag, "UNAVAILABLE", "Authentication is not available now; try again later");
                     return;
                 }
             }
+        }
+    }
+
+    /**
+     * The auth chain as one exchange sees it, noting the user name the mechanism asked about, so that
+     * a failure counts toward that user's brute-force delay too.
+     */
+    private static final class UserNoting implements Authenticator {
+        private final Authenticator chain;
+        String user;
+
+        UserNoting(Authenticator chain) {
+            this.chain = chain;
+        }
+
+        @Override
+        public Verdict verify(String user, Secret password) {
+            this.user = user;
+            return chain.verify(user, password);
+        }
+
+        @Override
+        public Optional<Secret> credential(String user, String scheme) {
+            this.user = user;
+            return chain.credential(user, scheme);
+        }
+
+        @Override
+        public Set<String> credentialSchemes() {
+            return chain.credentialSchemes();
+        }
+
+        @Override
+        public Optional<UserRecord> lookup(String user) {
+            this.user = user;
+            return chain.lookup(user);
         }
     }
 

@@ -22,7 +22,12 @@ public final class CommandTable {
                 new Mailboxes(Mailboxes.Op.RENAME), new Mailboxes(Mailboxes.Op.SUBSCRIBE),
                 new Mailboxes(Mailboxes.Op.UNSUBSCRIBE), new StatusCommand(), new Namespace(), new Append(),
                 new CopyMove(false, false), new CopyMove(false, true), new CopyMove(true, false),
-                new CopyMove(true, true), new Expunge(true))) {
+                new CopyMove(true, true), new Expunge(true),
+                new Idle(),
+                new StartTls(),
+                new Enable(),
+                new Id(),
+                new Unselect())) {
             COMMANDS.put(c.name(), c);
         }
     }

@@ -35,7 +35,7 @@ final class Login implements Command {
         try {
             if (!session.plaintextAllowed()) {
                 session.log().info("s{} LOGIN refused: plaintext without TLS from {}", session.id(), session.peer());
-                session.loginFailed(tag, "PRIVACYREQUIRED", "Plaintext login is disabled without TLS");
+                session.loginRefused(tag, "PRIVACYREQUIRED", "Plaintext login is disabled without TLS");
                 return;
             }
             authenticate(session, tag, user, password, "LOGIN");
@@ -49,12 +49,12 @@ final class Login implements Command {
         Verdict v = session.auth().verify(user, password);
         switch (v) {
             case Verdict.Success s -> session.login(tag, s.user(), how);
-            case Verdict.Unavailable u -> session.loginFailed(tag, "UNAVAILABLE",
+            case Verdict.Unavailable u -> session.loginRefused(tag, "UNAVAILABLE",
                     "Authentication is not available now; try again later");
             default -> {
                 session.log().info("s{} {} failed for user {} from {}", session.id(), how,
                         AuthChain.printable(user), session.peer());
-                session.loginFailed(tag, "AUTHENTICATIONFAILED", "Authentication failed");
+                session.loginFailed(tag, user, "AUTHENTICATIONFAILED", "Authentication failed");
             }
         }
     }

@@ -79,7 +79,10 @@ final class Select implements Command {
         }
         out.raw("] Flags permitted").crlf();
         out.untagged().number(view.exists()).raw(" EXISTS").crlf();
-        out.untagged().number(view.recentCount()).raw(" RECENT").crlf();
+        view.recentResponses(!session.rev2());
+        if (!session.rev2()) {
+            out.untagged().number(view.recentCount()).raw(" RECENT").crlf();
+        }
         int unseen = view.firstUnseen();
         if (unseen > 0) {
             out.status(null, Status.OK, "UNSEEN " + unseen, "First unseen");
