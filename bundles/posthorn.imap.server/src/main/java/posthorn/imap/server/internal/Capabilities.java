@@ -23,7 +23,11 @@ public final class Capabilities {
             "MOVE",
             "CHILDREN",
             "NAMESPACE",
-            "MULTIAPPEND");
+            "MULTIAPPEND",
+            "LIST-EXTENDED",
+            "LIST-STATUS",
+            "SPECIAL-USE",
+            "STATUS=SIZE");
 
     /**
      * Extensions that ENABLE (RFC 5161) can turn on, upper case. One is enabled only if it is also

@@ -134,10 +134,35 @@ final class MaildirUserMail implements UserMail {
             attrs.add(children ? "\\HasChildren" : "\\HasNoChildren");
             if (!real.contains(name)) {
                 attrs.add("\\Noselect");
+            } else {
+                String use = specialUse(name);
+                if (use != null) {
+                    attrs.add(use);
+                }
             }
             result.add(new MailboxInfo(name, attrs));
         }
         return result;
+    }
+
+    /**
+     * The special-use attribute (RFC 6154) of a folder directly under INBOX with one of the names
+     * clients and Courier's own webmail use for them (Sent, Drafts, Trash, Junk or Spam, Archive),
+     * in any case; null for any other folder. Maildir++ keeps no such metadata of its own.
+     */
+    static String specialUse(String name) {
+        String prefix = FolderNames.INBOX + FolderNames.SEPARATOR;
+        if (!name.startsWith(prefix) || name.indexOf(FolderNames.SEPARATOR, prefix.length()) >= 0) {
+            return null;
+        }
+        return switch (name.substring(prefix.length()).toLowerCase(java.util.Locale.ROOT)) {
+            case "sent", "sent messages", "sent items" -> "\\Sent";
+            case "drafts" -> "\\Drafts";
+            case "trash", "deleted messages", "deleted items" -> "\\Trash";
+            case "junk", "spam" -> "\\Junk";
+            case "archive", "archives" -> "\\Archive";
+            default -> null;
+        };
     }
 
     @Override

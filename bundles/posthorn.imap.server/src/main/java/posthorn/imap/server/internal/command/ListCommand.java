@@ -2,9 +2,11 @@ package posthorn.imap.server.internal.command;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
-
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -20,11 +22,17 @@ import posthorn.store.api.StoreException;
 import posthorn.store.api.UserMail;
 
 /**
- * LIST and LSUB (RFC 3501 6.3.8, 6.3.9). Patterns are matched against names in their wire form
- * (modified UTF-7), '*' matching anything and '%' anything but the separator; "INBOX" matches in any
- * case.
+ * LIST and LSUB (RFC 3501 6.3.8, 6.3.9), LIST with the extended syntax (RFC 5258: selection options
+ * SUBSCRIBED, REMOTE, RECURSIVEMATCH, SPECIAL-USE; several patterns; return options SUBSCRIBED,
+ * CHILDREN, SPECIAL-USE), STATUS in LIST (RFC 5819) and special-use attributes (RFC 6154).
+ *
+ * <p>Patterns are matched against names in their wire form (modified UTF-7), '*' matching anything
+ * and '%' anything but the separator; "INBOX" matches in any case.
  */
 final class ListCommand implements Command {
+    private static final Set<String> SPECIAL_USE = Set.of("\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk",
+            "\\Sent", "\\Trash");
+
     private final boolean lsub;
 
     ListCommand(boolean lsub) {
@@ -41,49 +49,170 @@ final class ListCommand implements Command {
         return AUTHENTICATED;
     }
 
+    /** What a LIST command asks for, once parsed. */
+    private record Request(Set<String> selection, String reference, List<String> patterns, Set<String> returns,
+                           List<String> statusItems) {
+        boolean extended() {
+            return !selection.isEmpty() || !returns.isEmpty() || patterns.size() > 1;
+        }
+    }
+
     @Override
     public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException, StoreException {
-        args.sp();
-        String reference = args.mailbox();
-        args.sp();
-        String pattern = args.listMailbox();
-        args.end();
+        Request r = parse(args);
         UserMail mail = Mailboxes.mail(session);
         char sep = mail.separator();
         ResponseWriter out = session.out();
-        if (pattern.isEmpty() && !lsub) {
+        if (!lsub && r.patterns().size() == 1 && r.patterns().get(0).isEmpty()) {
             // RFC 3501 6.3.8: the hierarchy delimiter and the root of the reference.
-            int cut = reference.indexOf(sep);
-            String root = cut < 0 ? "" : reference.substring(0, cut + 1);
+            int cut = r.reference().indexOf(sep);
+            String root = cut < 0 ? "" : r.reference().substring(0, cut + 1);
             out.untagged().raw("LIST (\\Noselect) ").string(String.valueOf(sep)).sp().astring(root).crlf();
             session.ok(tag, null, "LIST completed");
             return;
         }
-        Pattern matcher = compile(canonicalInbox(reference + pattern, sep), sep);
-        Map<String, Set<String>> candidates = new HashMap<>();
+        List<Pattern> matchers = new ArrayList<>();
+        for (String p : r.patterns()) {
+            matchers.add(compile(canonicalInbox(r.reference() + p, sep), sep));
+        }
+        Map<String, Set<String>> existing = new LinkedHashMap<>();
         for (MailboxInfo info : mail.list()) {
-            candidates.put(info.name(), info.attributes());
+            existing.put(info.name(), info.attributes());
         }
-        List<String> names = lsub ? mail.subscriptions() : new ArrayList<>(candidates.keySet());
-        List<String> sorted = new ArrayList<>(new TreeSet<>(names));
-        if (sorted.remove("INBOX")) {
-            sorted.add(0, "INBOX");
+        boolean bySubscription = lsub || r.selection().contains("SUBSCRIBED");
+        boolean showSubscribed = !lsub && (r.selection().contains("SUBSCRIBED") || r.returns().contains("SUBSCRIBED"));
+        Set<String> subscribed = bySubscription || showSubscribed ? new HashSet<>(mail.subscriptions()) : Set.of();
+
+        // Candidates: what exists, or (selecting by subscription) what is subscribed.
+        Set<String> candidates = new TreeSet<>(bySubscription ? subscribed : existing.keySet());
+        Map<String, Boolean> childInfo = new LinkedHashMap<>();
+        if (r.selection().contains("RECURSIVEMATCH")) {
+            // RFC 5258 3.5: a mailbox that does not match the selection itself but has a subscribed
+            // descendant is listed with CHILDINFO ("SUBSCRIBED").
+            for (String s : subscribed) {
+                int cut = s.lastIndexOf(sep);
+                while (cut > 0) {
+                    String parent = s.substring(0, cut);
+                    if (!subscribed.contains(parent)) {
+                        childInfo.put(parent, true);
+                        candidates.add(parent);
+                    }
+                    cut = parent.lastIndexOf(sep);
+                }
+            }
         }
-        for (String name : sorted) {
+        List<String> order = new ArrayList<>(candidates);
+        if (order.remove("INBOX")) {
+            order.add(0, "INBOX");
+        }
+        for (String name : order) {
             String wire = MailboxNames.encode(name);
-            if (!matcher.matcher(wire).matches()) {
+            if (matchers.stream().noneMatch(m -> m.matcher(wire).matches())) {
                 continue;
             }
-            Set<String> attributes = candidates.get(name);
-            out.untagged().raw(name()).raw(" (");
-            if (attributes == null) {
-                out.raw("\\Noselect");
-            } else {
-                out.raw(String.join(" ", new TreeSet<>(attributes)));
+            Set<String> stored = existing.get(name);
+            if (r.selection().contains("SPECIAL-USE") && (stored == null || stored.stream().noneMatch(SPECIAL_USE::contains))) {
+                continue;
             }
-            out.raw(") ").string(String.valueOf(sep)).sp().astring(wire).crlf();
+            Set<String> attributes = new LinkedHashSet<>();
+            if (stored == null) {
+                attributes.add(r.extended() ? "\\NonExistent" : "\\Noselect");
+            } else {
+                attributes.addAll(new TreeSet<>(stored));
+            }
+            if (showSubscribed && subscribed.contains(name)) {
+                attributes.add("\\Subscribed");
+            }
+            boolean childOnly = childInfo.containsKey(name) && !subscribed.contains(name);
+            if (childOnly && !r.extended()) {
+                continue;
+            }
+            out.untagged().raw(name()).raw(" (").raw(String.join(" ", attributes)).raw(") ")
+                    .string(String.valueOf(sep)).sp().astring(wire);
+            if (childOnly) {
+                out.raw(" (\"CHILDINFO\" (\"SUBSCRIBED\"))");
+            }
+            out.crlf();
+            if (r.statusItems() != null && stored != null && !stored.contains("\\Noselect") && !childOnly) {
+                try {
+                    StatusCommand.write(out, wire, r.statusItems(), mail.status(name));
+                } catch (StoreException e) {
+                    // RFC 5819: a mailbox whose status cannot be had is listed without it.
+                    session.log().debug("s{} LIST-STATUS {}: {}", session.id(), name, e.getMessage());
+                }
+            }
         }
         session.ok(tag, null, name() + " completed");
+    }
+
+    private Request parse(ArgReader args) throws ProtocolException {
+        args.sp();
+        Set<String> selection = new LinkedHashSet<>();
+        if (!lsub && args.peek('(')) {
+            args.skip('(');
+            if (!args.peek(')')) {
+                do {
+                    String option = args.atom().toUpperCase(Locale.ROOT);
+                    if (!Set.of("SUBSCRIBED", "REMOTE", "RECURSIVEMATCH", "SPECIAL-USE").contains(option)) {
+                        throw new ProtocolException("Unknown LIST selection option " + option);
+                    }
+                    selection.add(option);
+                } while (args.skip(' '));
+            }
+            if (!args.skip(')')) {
+                throw new ProtocolException("Expected ) after the selection options");
+            }
+            args.sp();
+            selection.remove("REMOTE"); // no remote mailboxes here: REMOTE changes nothing
+            if (selection.contains("RECURSIVEMATCH") && !selection.contains("SUBSCRIBED")) {
+                throw new ProtocolException("RECURSIVEMATCH needs another selection option (RFC 5258 3.1)");
+            }
+        }
+        String reference = args.mailbox();
+        args.sp();
+        List<String> patterns = new ArrayList<>();
+        if (!lsub && args.peek('(')) {
+            args.skip('(');
+            do {
+                patterns.add(args.listMailbox());
+            } while (args.skip(' '));
+            if (!args.skip(')')) {
+                throw new ProtocolException("Expected ) after the mailbox patterns");
+            }
+        } else {
+            patterns.add(args.listMailbox());
+        }
+        Set<String> returns = new LinkedHashSet<>();
+        List<String> statusItems = null;
+        if (!lsub && args.skip(' ')) {
+            String word = args.atom();
+            if (!word.equalsIgnoreCase("RETURN")) {
+                throw new ProtocolException("Expected RETURN, got " + word);
+            }
+            args.sp();
+            if (!args.skip('(')) {
+                throw new ProtocolException("Expected ( after RETURN");
+            }
+            if (!args.peek(')')) {
+                do {
+                    String option = args.atom().toUpperCase(Locale.ROOT);
+                    switch (option) {
+                        case "SUBSCRIBED", "CHILDREN", "SPECIAL-USE" -> returns.add(option);
+                        case "STATUS" -> {
+                            args.sp();
+                            statusItems = StatusCommand.items(args);
+                            returns.add(option);
+                        }
+                        default -> throw new ProtocolException("Unknown LIST return option " + option);
+                    }
+                } while (args.skip(' '));
+            }
+            if (!args.skip(')')) {
+                throw new ProtocolException("Expected ) after the return options");
+            }
+        }
+        args.end();
+        return new Request(selection, reference, patterns, returns, statusItems);
     }
 
     /** Spells a leading INBOX (in any case) as "INBOX", so that it matches the store's name. */
@@ -106,5 +235,4 @@ final class ListCommand implements Command {
         }
         return Pattern.compile(re.toString(), Pattern.DOTALL);
     }
-
 }

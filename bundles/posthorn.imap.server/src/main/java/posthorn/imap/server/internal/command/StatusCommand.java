@@ -34,6 +34,14 @@ final class StatusCommand implements Command {
         String wire = args.mailbox();
         String name = MailboxNames.decode(wire);
         args.sp();
+        List<String> items = items(args);
+        args.end();
+        write(session.out(), wire, items, Mailboxes.mail(session).status(name));
+        session.ok(tag, null, "STATUS completed");
+    }
+
+    /** A parenthesised list of status items (RFC 3501 status-att), upper case. */
+    static List<String> items(ArgReader args) throws ProtocolException {
         if (!args.skip('(')) {
             throw new ProtocolException("Expected ( before the status items");
         }
@@ -48,10 +56,12 @@ final class StatusCommand implements Command {
         if (!args.skip(')')) {
             throw new ProtocolException("Expected ) after the status items");
         }
-        args.end();
-        MailboxStatus st = Mailboxes.mail(session).status(name);
-        ResponseWriter out = session.out();
-        out.untagged().raw("STATUS ").astring(wire).raw(" (");
+        return items;
+    }
+
+    /** One STATUS response; shared with LIST-STATUS (RFC 5819). */
+    static void write(ResponseWriter out, String wireName, List<String> items, MailboxStatus st) throws IOException {
+        out.untagged().raw("STATUS ").astring(wireName).raw(" (");
         for (int i = 0; i < items.size(); i++) {
             if (i > 0) {
                 out.sp();
@@ -69,6 +79,5 @@ final class StatusCommand implements Command {
             out.raw(item).sp().number(value);
         }
         out.raw(")").crlf();
-        session.ok(tag, null, "STATUS completed");
     }
 }
