@@ -844,14 +844,18 @@ def test_curl_folders_flags_append_search(srv, work):
         curl("INBOX.Curl", "-T", eml)  # APPEND
     assert re.search(r"\* SEARCH 1\s*$", curl("INBOX.Curl", "-X", 'SEARCH SUBJECT "uploaded"')), "SEARCH"
     assert re.search(r"\* SEARCH 1 2\s*$", curl("INBOX.Curl?ALL")), "the URL form of SEARCH"
-    curl("INBOX.Curl", "-X", "STORE 2 +FLAGS (\\Flagged \\Seen)")
+    # curl uploads with APPEND ... (\Seen); flags changed by STORE, then found by SEARCH.
+    curl("INBOX.Curl", "-X", "STORE 1 -FLAGS (\\Seen)")
+    curl("INBOX.Curl", "-X", "STORE 2 +FLAGS (\\Flagged)")
     out = curl("INBOX.Curl", "-X", "FETCH 1:2 (FLAGS)")
-    assert re.search(r"\* 1 FETCH \(FLAGS \(\)\)", out) and re.search(r"\* 2 FETCH \(FLAGS \(\\Flagged \\Seen\)\)", out) \
-        or re.search(r"\* 2 FETCH \(FLAGS \(\\Seen \\Flagged\)\)", out), out
+    assert re.search(r"\* 1 FETCH \(FLAGS \(\)\)", out) and (
+        re.search(r"\* 2 FETCH \(FLAGS \(\\Flagged \\Seen\)\)", out)
+        or re.search(r"\* 2 FETCH \(FLAGS \(\\Seen \\Flagged\)\)", out)), out
     assert re.search(r"\* SEARCH 2\s*$", curl("INBOX.Curl", "-X", "SEARCH FLAGGED")), "SEARCH FLAGGED"
+    assert re.search(r"\* SEARCH 1\s*$", curl("INBOX.Curl?UNSEEN")), "SEARCH UNSEEN (URL form)"
     body = curl("INBOX.Curl;UID=1")
     assert "Subject: Uploaded by curl" in body and "Sent with curl -T." in body, body
-    # Reading with curl (BODY[]) sets \Seen on the message it read.
+    # Reading with curl (BODY[], not PEEK) sets \Seen on the message it read.
     assert "\\Seen" in curl("INBOX.Curl", "-X", "FETCH 1 (FLAGS)")
     # An outside delivery, then STATUS and the fetch of the new UID.
     msgid = acct.deliver("outside for curl", folder="INBOX.Curl")
