@@ -207,20 +207,30 @@ def seed(acct):
         m.logout()
 
 
-def store(acct, folder, msgid, op, flags):
-    """STORE on the server by Message-ID (as another client would, e.g. a webmail)."""
+def on_server(acct, folder, msgid, *command):
+    """Runs a UID command on one message, found by Message-ID, in a session of its own, as another
+    client would (a webmail, a phone): ("STORE", "+FLAGS", "(\\Seen)"), ("MOVE", "INBOX.X"), or
+    ("EXPUNGE",) for STORE \\Deleted then UID EXPUNGE of that message alone."""
     m = acct.imap()
     try:
         m.select(quote(folder))
-        typ, data = m.fetch("1:*", "(BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
-        seqs = [re.match(rb"(\d+) ", item[0]).group(1).decode() for item in data
+        typ, data = m.uid("FETCH", "1:*", "(BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+        uids = [re.search(rb"UID (\d+)", item[0]).group(1).decode() for item in data
                 if isinstance(item, tuple) and message_id(item[1]) == msgid]
-        assert len(seqs) == 1, (folder, msgid, data)
-        typ, data = m.store(seqs[0], op, flags)
-        assert typ == "OK", data
+        assert len(uids) == 1, (folder, msgid, data)
+        if command == ("EXPUNGE",):
+            assert m.uid("STORE", uids[0], "+FLAGS.SILENT", "(\\Deleted)")[0] == "OK"
+            typ, data = m.uid("EXPUNGE", uids[0])
+        else:
+            typ, data = m.uid(command[0], uids[0], *command[1:])
+        assert typ == "OK", (command, data)
         m.close()
     finally:
         m.logout()
+
+
+def store(acct, folder, msgid, op, flags):
+    on_server(acct, folder, msgid, "STORE", op, flags)
 
 
 def assert_same(server, local, what):
@@ -302,6 +312,7 @@ def server_has(srv, capability):
 def test_mbsync_two_way_sync(srv, work):
     acct = ACCOUNTS["mbsync"]
     seed(acct)
+    doomed = acct.deliver("expunged on the server after the first sync")
     local = os.path.join(work, "mbsync-mail")
     os.makedirs(local)
     rc = os.path.join(work, "mbsyncrc")
@@ -337,9 +348,10 @@ SyncState *
     def local_folders():
         # mbsync takes the server's personal namespace ("INBOX.") as its Path: INBOX.X is local X.
         folders = {}
-        for d in sorted(os.listdir(local)):
-            if os.path.isdir(os.path.join(local, d, "cur")):
-                folders["INBOX" if d == "INBOX" else "INBOX." + d] = os.path.join(local, d)
+        for d, subdirs, _ in os.walk(local):
+            rel = os.path.relpath(d, local)
+            if "cur" in subdirs and rel != ".":
+                folders["INBOX" if rel == "INBOX" else "INBOX." + rel.replace(os.sep, ".")] = d
         return folders
 
     def sync():
@@ -348,6 +360,7 @@ SyncState *
 
     sync()
     first = acct.state()
+    assert any(i == doomed for i, _ in first["INBOX"]), first
     assert sorted(first) == ["INBOX", "INBOX.Projects"], first
     assert_same(first, maildir_state(local_folders()), "after the first sync")
 
@@ -357,8 +370,12 @@ SyncState *
     set_local_flags(local_file(os.path.join(local, "Projects"), "<p1@seed>"), "RST")
     store(acct, "INBOX", "<in1@seed>", "+FLAGS", "(\\Answered)")
     store(acct, "INBOX.Projects", "<p2@seed>", "-FLAGS", "(\\Flagged)")
+    on_server(acct, "INBOX", "<in3@seed>", "MOVE", "INBOX.Projects")  # filed by another client
+    on_server(acct, "INBOX", doomed, "EXPUNGE")
     outside = acct.deliver("outside between syncs")
     make_local_folder(os.path.join(local, "Local"), {"<l1@local>": "S", "<l2@local>": "F"})
+    os.makedirs(os.path.join(local, "Local", "Deeper"))  # SubFolders Verbatim: Local/Deeper is INBOX.Local.Deeper
+    make_local_folder(os.path.join(local, "Local", "Deeper", "Sub"), {"<l3@local>": "RS"})
     m = acct.imap()
     assert m.create("INBOX.Remote")[0] == "OK"
     assert m.append("INBOX.Remote", "(\\Seen)", None, message("<r1@remote>", "made remotely"))[0] == "OK"
@@ -369,9 +386,11 @@ SyncState *
     assert_same(after, maildir_state(local_folders()), "after the second sync")
     want = {
         "INBOX": [("<in1@seed>", {"\\Seen", "\\Answered"}), ("<in2@seed>", {"\\Flagged", "\\Seen"}),
-                  ("<in3@seed>", {"\\Flagged"}), (outside, set())],
-        "INBOX.Projects": [("<p2@seed>", {"\\Seen"})],  # p1 was deleted locally and expunged
+                  (outside, set())],
+        # p1 was deleted locally and expunged; in3 was moved here on the server
+        "INBOX.Projects": [("<p2@seed>", {"\\Seen"}), ("<in3@seed>", {"\\Flagged"})],
         "INBOX.Local": [("<l1@local>", {"\\Seen"}), ("<l2@local>", {"\\Flagged"})],
+        "INBOX.Local.Deeper.Sub": [("<l3@local>", {"\\Answered", "\\Seen"})],
         "INBOX.Remote": [("<r1@remote>", {"\\Seen"})],
     }
     got = {k: sorted((i, set(f)) for i, f in v) for k, v in after.items()}
@@ -430,6 +449,7 @@ def offlineimap_folders(local):
 def test_offlineimap_two_way_sync(srv, work):
     acct = ACCOUNTS["offlineimap"]
     seed(acct)
+    doomed = acct.deliver("expunged on the server after the first sync")
     rc, local = offlineimap_rc(acct, work)
 
     def sync():
@@ -438,14 +458,17 @@ def test_offlineimap_two_way_sync(srv, work):
 
     sync()
     first = acct.state()
+    assert any(i == doomed for i, _ in first["INBOX"]), first
     assert sorted(first) == ["INBOX", "INBOX.Projects"], first
     assert_same(first, maildir_state(offlineimap_folders(local)), "after the first sync")
 
     set_local_flags(local_file(os.path.join(local, "INBOX"), "<in2@seed>"), "RS")
-    set_local_flags(local_file(os.path.join(local, "INBOX.Projects"), "<p2@seed>"), "S")
     os.unlink(local_file(os.path.join(local, "INBOX"), "<in3@seed>"))  # deleted locally
     store(acct, "INBOX", "<in1@seed>", "+FLAGS", "(\\Flagged)")
     store(acct, "INBOX.Projects", "<p1@seed>", "-FLAGS", "(\\Seen)")
+    on_server(acct, "INBOX.Projects", "<p2@seed>", "MOVE", "INBOX")  # filed by another client
+    on_server(acct, "INBOX.Projects", "<p1@seed>", "STORE", "+FLAGS", "(\\Answered)")
+    on_server(acct, "INBOX", doomed, "EXPUNGE")
     outside = acct.deliver("outside between syncs")
     inside = acct.deliver("outside into a folder", folder="INBOX.Projects")
     make_local_folder(os.path.join(local, "INBOX.Local"), {"<l1@local>": "FS"})
@@ -462,8 +485,8 @@ def test_offlineimap_two_way_sync(srv, work):
     assert_same(after, maildir_state(offlineimap_folders(local)), "after the second sync")
     want = {
         "INBOX": [("<in1@seed>", {"\\Seen", "\\Flagged"}), ("<in2@seed>", {"\\Answered", "\\Seen"}),
-                  (outside, set())],
-        "INBOX.Projects": [("<p1@seed>", {"\\Answered"}), ("<p2@seed>", {"\\Seen"}), (inside, set())],
+                  ("<p2@seed>", {"\\Flagged", "\\Seen"}), (outside, set())],
+        "INBOX.Projects": [("<p1@seed>", {"\\Answered"}), (inside, set())],
         "INBOX.Local": [("<l1@local>", {"\\Flagged", "\\Seen"})],
         "INBOX.Remote": [("<r1@remote>", {"\\Flagged", "\\Seen"})],
     }
