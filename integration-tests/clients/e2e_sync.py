@@ -15,6 +15,8 @@ programs (isync, offlineimap3, fetchmail, curl).
 
 Usage: e2e_sync.py [-k NAME]   (run only the tests whose name contains NAME)
 """
+import base64
+import calendar
 import glob
 import imaplib
 import os
@@ -30,11 +32,12 @@ import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from e2e import TOP, Server, deliver, free_port  # noqa: E402  (imported by path, beside this file)
+from e2e import TOP, Server, free_port  # noqa: E402  (imported by path, beside this file)
 
 # Maildir info letters <-> IMAP system flags (the letters mbsync, offlineimap and Courier share).
 LETTER_FLAGS = {"D": "\\Draft", "F": "\\Flagged", "R": "\\Answered", "S": "\\Seen", "T": "\\Deleted"}
 ACCOUNTS = {}  # name -> Account, one per test, made before the tests run
+DELIVERIES = 0  # outside deliveries so far, for unique Maildir names
 LATENCIES = []  # (client, seconds from an outside delivery to the client seeing it in IDLE)
 
 
@@ -61,11 +64,18 @@ class Account:
         return self.maildir if folder == "INBOX" else os.path.join(self.maildir, folder[len("INBOX"):])
 
     def deliver(self, subject, folder="INBOX", body="Delivered from outside.\n"):
-        """Drops a message into the server's Maildir as an MDA does; returns its Message-ID."""
-        before = set(os.listdir(os.path.join(self.folder_path(folder), "new")))
-        deliver(self.folder_path(folder), subject, body)
-        (name,) = set(os.listdir(os.path.join(self.folder_path(folder), "new"))) - before
-        return "<%s@e2e>" % name
+        """Drops a message into the server's Maildir as an MDA does (as e2e.deliver: write into tmp/,
+        rename into new/, LF line ends); returns its Message-ID."""
+        global DELIVERIES
+        DELIVERIES += 1
+        name = "%d.M%dP%dQ%d.e2e-sync" % (time.time(), time.time_ns() // 1000 % 1000000, os.getpid(), DELIVERIES)
+        msgid = "<%s@e2e>" % name
+        path = self.folder_path(folder)
+        with open(os.path.join(path, "tmp", name), "w") as f:
+            f.write("From: Tester <tester@example.org>\nTo: %s@localhost\nSubject: %s\n"
+                    "Date: Tue, 24 Nov 2026 10:00:00 +0000\nMessage-ID: %s\n\n%s" % (self.name, subject, msgid, body))
+        os.rename(os.path.join(path, "tmp", name), os.path.join(path, "new", name))
+        return msgid
 
     def state(self):
         """The server's view, through IMAP: {folder: sorted [(Message-ID, flags)]}."""
@@ -192,6 +202,50 @@ def make_local_folder(path, files):
             f.write(message(msgid, "made locally %d" % i).replace(b"\r\n", b"\n"))
 
 
+def big_message(msgid):
+    """A 300 KB multipart message with a base64 attachment of every byte value."""
+    blob = base64.encodebytes(bytes(range(256)) * 900).decode()
+    return ("From: Alice <alice@example.org>\nTo: Bob <bob@example.org>\nSubject: a big one\n"
+            "Message-ID: %s\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=XyZ\n\n"
+            "--XyZ\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
+            "Gr\u00fc\u00dfe, see the attachment.\n--XyZ\nContent-Type: application/octet-stream\n"
+            "Content-Transfer-Encoding: base64\nContent-Disposition: attachment; filename=bytes.bin\n\n"
+            "%s--XyZ--\n" % (msgid, blob)).encode("utf-8")
+
+
+def server_message(acct, folder, msgid):
+    """(BODY[], RFC822.SIZE, INTERNALDATE as a Unix time) of one message on the server."""
+    m = acct.imap()
+    try:
+        m.select(quote(folder), readonly=True)
+        typ, data = m.uid("FETCH", find_uid(m, msgid), "(RFC822.SIZE INTERNALDATE BODY.PEEK[])")
+        assert typ == "OK", data
+        size = int(re.search(rb"RFC822\.SIZE (\d+)", data[0][0]).group(1))
+        date = calendar.timegm(time.gmtime(time.mktime(imaplib.Internaldate2tuple(data[0][0]))))
+        return data[0][1], size, date
+    finally:
+        m.logout()
+
+
+def mutf7(name):
+    """A folder name in IMAP's modified UTF-7 (RFC 3501 5.1.3)."""
+    out, run_ = [], []
+
+    def flush():
+        if run_:
+            b64 = base64.b64encode("".join(run_).encode("utf-16-be")).decode().rstrip("=").replace("/", ",")
+            out.append("&" + b64 + "-")
+            run_.clear()
+    for c in name:
+        if 0x20 <= ord(c) <= 0x7e:
+            flush()
+            out.append("&-" if c == "&" else c)
+        else:
+            run_.append(c)
+    flush()
+    return "".join(out)
+
+
 def seed(acct):
     """The mailbox every sync test starts from: INBOX with three messages, INBOX.Projects with two."""
     m = acct.imap()
@@ -207,6 +261,16 @@ def seed(acct):
         m.logout()
 
 
+def find_uid(m, msgid):
+    """The UID of the one message with this Message-ID in the selected mailbox (by FETCH, not
+    SEARCH, so that the sync tests need no more of the server than the clients use)."""
+    typ, data = m.uid("FETCH", "1:*", "(BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+    uids = [re.search(rb"UID (\d+)", item[0]).group(1).decode() for item in data
+            if isinstance(item, tuple) and message_id(item[1]) == msgid]
+    assert len(uids) == 1, (msgid, data)
+    return uids[0]
+
+
 def on_server(acct, folder, msgid, *command):
     """Runs a UID command on one message, found by Message-ID, in a session of its own, as another
     client would (a webmail, a phone): ("STORE", "+FLAGS", "(\\Seen)"), ("MOVE", "INBOX.X"), or
@@ -214,15 +278,12 @@ def on_server(acct, folder, msgid, *command):
     m = acct.imap()
     try:
         m.select(quote(folder))
-        typ, data = m.uid("FETCH", "1:*", "(BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
-        uids = [re.search(rb"UID (\d+)", item[0]).group(1).decode() for item in data
-                if isinstance(item, tuple) and message_id(item[1]) == msgid]
-        assert len(uids) == 1, (folder, msgid, data)
+        uid = find_uid(m, msgid)
         if command == ("EXPUNGE",):
-            assert m.uid("STORE", uids[0], "+FLAGS.SILENT", "(\\Deleted)")[0] == "OK"
-            typ, data = m.uid("EXPUNGE", uids[0])
+            assert m.uid("STORE", uid, "+FLAGS.SILENT", "(\\Deleted)")[0] == "OK"
+            typ, data = m.uid("EXPUNGE", uid)
         else:
-            typ, data = m.uid(command[0], uids[0], *command[1:])
+            typ, data = m.uid(command[0], uid, *command[1:])
         assert typ == "OK", (command, data)
         m.close()
     finally:
@@ -343,6 +404,7 @@ Expunge Both
 Remove None
 Sync All
 SyncState *
+CopyArrivalDate yes
 """ % (srv.port, acct.name, acct.password, local, local))
 
     def local_folders():
@@ -374,6 +436,11 @@ SyncState *
     on_server(acct, "INBOX", doomed, "EXPUNGE")
     outside = acct.deliver("outside between syncs")
     make_local_folder(os.path.join(local, "Local"), {"<l1@local>": "S", "<l2@local>": "F"})
+    big = os.path.join(local, "Local", "cur", "%d.big.e2e:2,S" % time.time())
+    with open(big, "wb") as f:
+        f.write(big_message("<big@local>"))
+    arrived = calendar.timegm((2025, 3, 1, 12, 34, 56))
+    os.utime(big, (arrived, arrived))  # CopyArrivalDate: mbsync sends the file's mtime as APPEND's date
     os.makedirs(os.path.join(local, "Local", "Deeper"))  # SubFolders Verbatim: Local/Deeper is INBOX.Local.Deeper
     make_local_folder(os.path.join(local, "Local", "Deeper", "Sub"), {"<l3@local>": "RS"})
     m = acct.imap()
@@ -389,13 +456,27 @@ SyncState *
                   (outside, set())],
         # p1 was deleted locally and expunged; in3 was moved here on the server
         "INBOX.Projects": [("<p2@seed>", {"\\Seen"}), ("<in3@seed>", {"\\Flagged"})],
-        "INBOX.Local": [("<l1@local>", {"\\Seen"}), ("<l2@local>", {"\\Flagged"})],
+        "INBOX.Local": [("<l1@local>", {"\\Seen"}), ("<l2@local>", {"\\Flagged"}), ("<big@local>", {"\\Seen"})],
         "INBOX.Local.Deeper.Sub": [("<l3@local>", {"\\Answered", "\\Seen"})],
         "INBOX.Remote": [("<r1@remote>", {"\\Seen"})],
     }
     got = {k: sorted((i, set(f)) for i, f in v) for k, v in after.items()}
     want = {k: sorted(v) for k, v in want.items()}
     assert got == want, "server after the second sync:\n%s\nwanted:\n%s" % (got, want)
+
+    # The big message arrived byte for byte (the server keeps it with CRLF line ends), with its size
+    # and the arrival date mbsync gave; and the outside delivery came down with its INTERNALDATE.
+    with open(local_file(os.path.join(local, "Local"), "<big@local>"), "rb") as f:  # mbsync renamed it (,U=)
+        sent = f.read()
+    body, size, date = server_message(acct, "INBOX.Local", "<big@local>")
+    assert size == len(body), (size, len(body))
+    body = re.sub(rb"(?m)^X-TUID: [^\r\n]*\r\n", b"", body, count=1)  # mbsync tags what it uploads
+    assert body == sent.replace(b"\n", b"\r\n"), "the big message changed on its way (%d bytes sent, %d on the server)" % (
+        len(sent), len(body))
+    assert date == arrived, "INTERNALDATE %s, APPEND said %s" % (time.ctime(date), time.ctime(arrived))
+    _, _, date = server_message(acct, "INBOX", outside)
+    mtime = os.stat(local_file(os.path.join(local, "INBOX"), outside)).st_mtime
+    assert abs(mtime - date) <= 1, "local arrival time %s, INTERNALDATE %s" % (time.ctime(mtime), time.ctime(date))
 
     # A third sync with nothing changed changes nothing and copies nothing twice.
     sync()
@@ -441,8 +522,9 @@ starttls = no
 
 
 def offlineimap_folders(local):
-    # offlineimap keeps the server's names, with "." as the local separator too.
-    return {d: os.path.join(local, d) for d in sorted(os.listdir(local))
+    # offlineimap keeps the server's names, with "." as the local separator too, in UTF-8
+    # (utf8foldernames) where the server has modified UTF-7.
+    return {mutf7(d): os.path.join(local, d) for d in sorted(os.listdir(local))
             if os.path.isdir(os.path.join(local, d, "cur"))}
 
 
@@ -450,7 +532,7 @@ def test_offlineimap_two_way_sync(srv, work):
     acct = ACCOUNTS["offlineimap"]
     seed(acct)
     doomed = acct.deliver("expunged on the server after the first sync")
-    rc, local = offlineimap_rc(acct, work)
+    rc, local = offlineimap_rc(acct, work, "utf8foldernames = yes\n")
 
     def sync():
         r = run(["offlineimap", "-c", rc, "-o", "-u", "quiet"])
@@ -472,9 +554,12 @@ def test_offlineimap_two_way_sync(srv, work):
     outside = acct.deliver("outside between syncs")
     inside = acct.deliver("outside into a folder", folder="INBOX.Projects")
     make_local_folder(os.path.join(local, "INBOX.Local"), {"<l1@local>": "FS"})
+    make_local_folder(os.path.join(local, "INBOX.Ärger & Öl"), {"<l2@local>": "S"})
     m = acct.imap()
     assert m.create("INBOX.Remote")[0] == "OK"
     assert m.append("INBOX.Remote", "(\\Seen \\Flagged)", None, message("<r1@remote>", "made remotely"))[0] == "OK"
+    assert m.create(quote(mutf7("INBOX.Bücher")))[0] == "OK"
+    assert m.append(quote(mutf7("INBOX.Bücher")), None, None, message("<r2@remote>", "in a folder with an umlaut"))[0] == "OK"
     m.logout()
 
     sync()
@@ -488,6 +573,8 @@ def test_offlineimap_two_way_sync(srv, work):
                   ("<p2@seed>", {"\\Flagged", "\\Seen"}), (outside, set())],
         "INBOX.Projects": [("<p1@seed>", {"\\Answered"}), (inside, set())],
         "INBOX.Local": [("<l1@local>", {"\\Flagged", "\\Seen"})],
+        "INBOX.&AMQ-rger &- &ANY-l": [("<l2@local>", {"\\Seen"})],
+        "INBOX.B&APw-cher": [("<r2@remote>", set())],
         "INBOX.Remote": [("<r1@remote>", {"\\Flagged", "\\Seen"})],
     }
     got = {k: sorted((i, set(f)) for i, f in v) for k, v in after.items()}
