@@ -976,6 +976,68 @@ def test_curl_folders_flags_append_search(srv, work):
     assert "INBOX.Curl" not in curl("")
 
 
+# ---------------------------------------------------------------------------------------------
+# TLS: the clients verify the server's self-signed certificate (made on first start, with
+# localhost and 127.0.0.1 in its subjectAltName) against the PEM file itself, over IMAPS and
+# STARTTLS, as a user who copies the certificate to a client does.
+
+def tls_port(srv):
+    with open(os.path.join(srv.conf, "imapd.cfg")) as f:
+        return int(re.search(r"(?m)^tls\.port=(\d+)", f.read()).group(1))
+
+
+def test_tls_clients_verify_the_certificate(srv, work):
+    acct = ACCOUNTS["tls"]
+    seed(acct)
+    cert = os.path.join(srv.var, "tls", "cert.pem")
+    assert os.path.isfile(cert), "no self-signed certificate at " + cert
+    imaps = tls_port(srv)
+
+    # mbsync over IMAPS and over STARTTLS, certificate checked (CertificateFile).
+    for mode, port in (("IMAPS", imaps), ("STARTTLS", srv.port)):
+        local = os.path.join(work, "mbsync-" + mode)
+        os.makedirs(local)
+        rc = os.path.join(work, "mbsyncrc-" + mode)
+        with open(rc, "w") as f:
+            f.write("IMAPAccount a\nHost 127.0.0.1\nPort %d\nUser %s\nPass \"%s\"\nSSLType %s\n"
+                    "CertificateFile %s\nTimeout 20\n\nIMAPStore r\nAccount a\n\n"
+                    "MaildirStore l\nPath %s/\nInbox %s/INBOX\nSubFolders Verbatim\n\n"
+                    "Channel c\nFar :r:\nNear :l:\nPatterns *\nCreate Near\nSync Pull\nSyncState *\n"
+                    % (port, acct.name, acct.password, mode, cert, local, local))
+        r = run(["mbsync", "-c", rc, "-a"])
+        assert b"Warning" not in r.stderr, r.stderr  # mbsync warns when a password goes in the clear
+        got = maildir_state({"INBOX": os.path.join(local, "INBOX"), "INBOX.Projects": os.path.join(local, "Projects")})
+        assert_same(acct.state(), got, "mbsync over " + mode)
+    log = srv.stderr()
+    assert re.search(r"TLS TLSv1\.[23] ", log), "the server logged no TLS handshake"
+
+    # fetchmail over IMAPS (ssl) and STARTTLS (sslproto on the plain port), sslcertck on.
+    for options, port in (("ssl", imaps), ("sslproto 'tls1.2+'", srv.port)):
+        # fetchmail 6.4 matches DNS names only, not the certificate's IP address: sslcommonname.
+        rc, out, env = fetchmail_rc(acct, work, "keep fetchall %s sslcertck sslcertfile '%s' sslcommonname localhost"
+                                    % (options, cert))
+        with open(rc) as f:
+            text = f.read().replace(" sslproto ''", "").replace("service %d " % srv.port, "service %d " % port)
+        with open(rc, "w") as f:
+            f.write(text)
+        before = len(fetched(out))
+        r = run(["fetchmail", "-f", rc, "-v"], env=env)
+        text = r.stdout.decode(errors="replace")
+        assert len(fetched(out)) == before + 3, (options, fetched(out), text[-2000:])
+        assert "Server certificate verification error" not in text and "SSL connection failed" not in text, text[-3000:]
+        assert ("STARTTLS" in text) == (port == srv.port), text[-3000:]
+
+    # curl, both ways, checking the certificate; and a client that does not trust it is refused.
+    for url, extra in (("imaps://127.0.0.1:%d/INBOX;UID=1" % imaps, []),
+                       ("imap://127.0.0.1:%d/INBOX;UID=1" % srv.port, ["--ssl-reqd"])):
+        r = run(["curl", "-sS", "--max-time", "20", "--cacert", cert, "-u", "%s:%s" % (acct.name, acct.password)]
+                + extra + [url])
+        assert b"Message-ID: <in1@seed>" in r.stdout, r.stdout[:500]
+    r = run(["curl", "-sS", "--max-time", "20", "--cacert", "/etc/ssl/certs/ca-certificates.crt",
+             "-u", "%s:%s" % (acct.name, acct.password), "imaps://127.0.0.1:%d/INBOX" % imaps], ok=False)
+    assert r.returncode == 60, "curl accepted a certificate no CA signed (exit %d)" % r.returncode
+
+
 TESTS = [
     test_mbsync_two_way_sync,
     test_offlineimap_two_way_sync,
@@ -986,6 +1048,7 @@ TESTS = [
     test_imaplib_folders_flags_append_search,
     test_raw_idle_sees_outside_delivery_and_other_sessions,
     test_curl_folders_flags_append_search,
+    test_tls_clients_verify_the_certificate,
 ]
 
 
@@ -999,7 +1062,7 @@ def main():
     try:
         srv.start()
         ACCOUNTS.update(add_accounts(srv, ["mbsync", "offlineimap", "offlineidle", "fetchmail", "fetchidle",
-                                           "jakarta", "imaplib", "idler", "curl"]))
+                                           "jakarta", "imaplib", "idler", "curl", "tls"]))
         for t in TESTS:
             if only and only not in t.__name__:
                 continue
