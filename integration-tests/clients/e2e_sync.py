@@ -605,6 +605,12 @@ def test_offlineimap_idle_sees_outside_delivery(srv, work):
         wait_for(lambda: any(i == msgid for i, _ in maildir_state({"INBOX": inbox})["INBOX"]), 20,
                  "offlineimap to fetch the delivery it was told of in IDLE")
         LATENCIES.append(("offlineimap (idlefolders)", time.time() - start))
+        # A burst of deliveries while it syncs and idles again: each arrives once.
+        burst = [acct.deliver("burst %d" % i) for i in range(20)]
+        wait_for(lambda: set(burst) <= {i for i, _ in maildir_state({"INBOX": inbox})["INBOX"]}, 30,
+                 "offlineimap to fetch a burst of 20 deliveries in IDLE")
+        time.sleep(0.5)
+        assert_same({"INBOX": acct.state()["INBOX"]}, maildir_state({"INBOX": inbox}), "after the burst")
         assert client.alive(), client.output()[-3000:]
         assert "ERROR" not in client.output(), client.output()[-3000:]
     finally:
@@ -701,6 +707,13 @@ def test_fetchmail_idle_sees_outside_delivery(srv, work):
         second = acct.deliver("second while fetchmail idles")
         wait_for(lambda: second in fetched(out), 20, "fetchmail to fetch a second delivery in IDLE")
         assert fetched(out) == [msgid, second], fetched(out)
+        # A burst while it fetches and idles again: each message fetched once, all \Seen after.
+        burst = [acct.deliver("burst %d" % i) for i in range(20)]
+        wait_for(lambda: set(burst) <= set(fetched(out)), 30, "fetchmail to fetch a burst of 20 deliveries")
+        time.sleep(0.5)
+        assert sorted(fetched(out)) == sorted([msgid, second] + burst), fetched(out)
+        st = acct.state()["INBOX"]
+        assert len(st) == 22 and all("\\Seen" in f for _, f in st), st
         assert client.alive(), client.output()[-3000:]
     finally:
         client.stop()
