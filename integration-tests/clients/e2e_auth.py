@@ -106,6 +106,10 @@ class Setup:
         write("auth.cfg", "backends=userdb, passwd\nstop.on.wrong.password=true\n")
         write("auth.userdb.cfg", "file=%s\ndemo=false\n" % self.userdb)
         write("auth.passwd.cfg", "passwd.file=%s\nshadow.file=%s\nmin.uid=1000\n" % (self.passwd, self.shadow))
+        # The refusals below are many failed logins from one address: keep the brute-force delay
+        # short here (e2e_session.py tests it growing).
+        with open(os.path.join(conf, "imapd.cfg"), "a") as f:
+            f.write("auth.delay.base=20\nauth.delay.max=100\n")
 
 
 def imap(srv):
