@@ -1,37 +1,45 @@
 package posthorn.store.maildir.internal;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
- * The lock around a folder's read-modify-write of its UID database and its renames: a JVM-wide
- * in-process lock per directory, plus (for the UID database) an exclusive {@link FileLock} on
- * {@value #LOCK_FILE} so other processes that honour it do not assign the same UIDs.
+ * The lock around a folder's read-modify-write of its UID database, keywords list and ACL: a JVM-wide
+ * in-process lock per directory, plus (against other processes) Courier's own dot lock,
+ * {@code tmp/courier.lock}, taken as Courier-IMAP takes it (IMAP_USELOCKS=1, the Debian default; seen
+ * with strace): write {@code PID:HOST} to a unique file in tmp/, {@code link(2)} it to
+ * {@code tmp/courier.lock}, unlink the unique file; release by unlinking the lock. A lock whose PID
+ * (on this host) no longer runs is stale and removed, as Courier does, so a kill -9 never blocks the
+ * folder for long. A lock older than {@value #STALE_AGE_S} s is taken as stale too (another host or
+ * PID namespace); Courier holds it only for a scan.
  *
- * <p>Why the in-process part is JVM-wide rather than per store instance: POSIX record locks belong to
- * the process, so a second store instance in the same JVM (DS reconfiguration, tests) would get
- * {@link OverlappingFileLockException}, and closing its channel would drop the other's lock. With one
- * in-process lock per directory for the whole JVM, only one thread at a time ever opens the lock file.
- * Entries are reference counted and removed when nobody holds or waits for them.
+ * <p>Why the in-process part is JVM-wide rather than per store instance: two store instances in one JVM
+ * (DS reconfiguration, tests) share the PID, so the dot lock cannot tell them apart. Entries are
+ * reference counted and removed when nobody holds or waits for them.
  */
 final class FolderLock {
-    static final String LOCK_FILE = "courierimapuiddb.lock";
-    private static final long FILE_LOCK_TIMEOUT_MS = 30_000;
+    static final String LOCK_FILE = "courier.lock";
+    private static final Logger LOG = LoggerFactory.getLogger(FolderLock.class);
+    private static final long FILE_LOCK_TIMEOUT_MS = 60_000;
+    private static final long STALE_AGE_S = 300;
+    private static final long PID = ProcessHandle.current().pid();
     private static final ConcurrentHashMap<Path, Counted> LOCKS = new ConcurrentHashMap<>();
 
     private static final class Counted {
         final ReentrantLock lock = new ReentrantLock();
         int users; // changed only inside LOCKS.compute for this key
-        FileChannel channel; // set while the outermost file-lock holder holds it
-        FileLock fileLock;
-        int fileDepth;
+        int fileDepth; // guarded by lock
     }
 
     /** Held locks; close releases them. Used by one thread, in try-with-resources. */
@@ -55,17 +63,10 @@ final class FolderLock {
             try {
                 if (file && --counted.fileDepth == 0) {
                     try {
-                        counted.fileLock.release();
-                    } catch (IOException ignored) {
-                        // closing the channel below releases it as well
+                        Files.deleteIfExists(dir.resolve("tmp").resolve(LOCK_FILE));
+                    } catch (IOException e) {
+                        LOG.warn("Cannot remove {}: {}", dir.resolve("tmp").resolve(LOCK_FILE), e.toString());
                     }
-                    try {
-                        counted.channel.close();
-                    } catch (IOException ignored) {
-                        // nothing more to release
-                    }
-                    counted.fileLock = null;
-                    counted.channel = null;
                 }
             } finally {
                 counted.lock.unlock();
@@ -88,7 +89,7 @@ final class FolderLock {
         return new Held(dir, c);
     }
 
-    /** The in-process lock and the lock file, for the UID database. */
+    /** The in-process lock and Courier's dot lock, for the UID database and the other shared files. */
     static Held withFile(Path dir) throws IOException {
         Held held = inProcess(dir);
         Counted c = held.counted;
@@ -97,49 +98,82 @@ final class FolderLock {
             held.file = true;
             return held;
         }
-        FileChannel ch = null;
         try {
-            ch = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FILE_LOCK_TIMEOUT_MS);
-            FileLock lock;
-            while ((lock = tryLock(ch)) == null) {
-                if (System.nanoTime() > deadline) {
-                    throw new IOException("Timed out waiting for " + dir.resolve(LOCK_FILE));
-                }
-                Thread.sleep(5);
-            }
-            c.channel = ch;
-            c.fileLock = lock;
+            dotLock(dir);
             c.fileDepth = 1;
             held.file = true;
             return held;
         } catch (IOException | RuntimeException e) {
-            closeQuietly(ch);
             held.close();
             throw e;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            closeQuietly(ch);
-            held.close();
-            throw new IOException("Interrupted waiting for " + dir.resolve(LOCK_FILE), e);
         }
     }
 
-    private static FileLock tryLock(FileChannel ch) throws IOException {
-        try {
-            return ch.tryLock();
-        } catch (OverlappingFileLockException e) {
-            return null; // cannot happen while the in-process lock is held, but never fail on it
-        }
-    }
-
-    private static void closeQuietly(FileChannel ch) {
-        if (ch != null) {
-            try {
-                ch.close();
-            } catch (IOException ignored) {
-                // best effort
+    private static void dotLock(Path dir) throws IOException {
+        Path tmp = dir.resolve("tmp");
+        Path lock = tmp.resolve(LOCK_FILE);
+        Path mine = tmp.resolve(MaildirFolder.uniqueName() + "_courierlock");
+        if (!Files.isDirectory(tmp)) {
+            if (!Files.isDirectory(dir)) {
+                throw new NoSuchFileException(dir.toString());
             }
+            MaildirFolder.ensureSubdirectories(dir);
+        }
+        Files.write(mine, (PID + ":" + MaildirFolder.host()).getBytes(StandardCharsets.US_ASCII));
+        try {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FILE_LOCK_TIMEOUT_MS);
+            long pause = 1;
+            while (true) {
+                try {
+                    Files.createLink(lock, mine);
+                    return;
+                } catch (FileAlreadyExistsException e) {
+                    // held; see below
+                }
+                if (breakIfStale(lock)) {
+                    continue;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("Timed out waiting for " + lock);
+                }
+                try {
+                    Thread.sleep(pause);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("Interrupted waiting for " + lock, e);
+                }
+                pause = Math.min(pause * 2, 20);
+            }
+        } finally {
+            Files.deleteIfExists(mine);
+        }
+    }
+
+    /** Removes a lock left by a process that no longer runs; true if the caller should try again. */
+    private static boolean breakIfStale(Path lock) {
+        try {
+            String text = new String(Files.readAllBytes(lock), StandardCharsets.US_ASCII).trim();
+            int colon = text.indexOf(':');
+            String host = colon < 0 ? "" : text.substring(colon + 1);
+            long pid = -1;
+            try {
+                pid = Long.parseLong(colon < 0 ? text : text.substring(0, colon));
+            } catch (NumberFormatException e) {
+                // unreadable: only its age can make it stale
+            }
+            boolean dead = pid > 0 && host.equals(MaildirFolder.host()) && pid != PID
+                    && ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
+            long age = Instant.now().getEpochSecond() - Files.getLastModifiedTime(lock).toInstant().getEpochSecond();
+            if (dead || age > STALE_AGE_S) {
+                LOG.warn("Removing stale {} ({}, {} s old)", lock, text, age);
+                Files.deleteIfExists(lock);
+                return true;
+            }
+            return false;
+        } catch (NoSuchFileException e) {
+            return true; // released meanwhile
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -7,8 +7,8 @@ import posthorn.store.api.StoreException.Reason;
 
 /**
  * Mailbox names between the store API and Maildir++ directories, as Courier lays them out: INBOX is
- * the Maildir root; {@code INBOX.A.B} is the directory {@code .A.B} (levels in modified UTF-7) right
- * under the root. Every name is validated here so that no mailbox name can address a path outside
+ * the Maildir root; {@code INBOX.A.B} is the directory {@code .A.B} (in UTF-8) right
+ * under the root, in UTF-8 as Courier-IMAP 5 writes it. Every name is validated here so that no mailbox name can address a path outside
  * the Maildir: the directory name has no '/', no empty level and no level starting with '.'.
  */
 final class FolderNames {
@@ -55,12 +55,16 @@ final class FolderNames {
         return canonical.equals(INBOX);
     }
 
-    /** The directory name of a canonical non-INBOX name, e.g. {@code .Sent} or {@code .Entw&APw-rfe}. */
+    /**
+     * The directory name of a canonical non-INBOX name, e.g. {@code .Sent} or {@code .Entwürfe}: Courier-IMAP
+     * 5 keeps folder names in UTF-8 on disk (seen running it: CREATE "INBOX.Entw&APw-rfe" makes
+     * {@code .Entwürfe}); the modified UTF-7 of IMAP stays on the wire.
+     */
     static String directory(String canonical) {
         if (isInbox(canonical)) {
             throw new IllegalArgumentException("INBOX is the Maildir root");
         }
-        return SEPARATOR + ModifiedUtf7.encode(canonical.substring(INBOX.length() + 1));
+        return SEPARATOR + canonical.substring(INBOX.length() + 1);
     }
 
     /** The mailbox name of a directory under the root, or empty if the directory is no folder of ours. */
@@ -69,10 +73,9 @@ final class FolderNames {
             return Optional.empty();
         }
         try {
-            String name = INBOX + SEPARATOR + ModifiedUtf7.decode(dirName.substring(1));
-            String canonical = canonical(name);
+            String canonical = canonical(INBOX + dirName);
             return directory(canonical).equals(dirName) ? Optional.of(canonical) : Optional.empty();
-        } catch (IllegalArgumentException | StoreException e) {
+        } catch (StoreException e) {
             return Optional.empty();
         }
     }

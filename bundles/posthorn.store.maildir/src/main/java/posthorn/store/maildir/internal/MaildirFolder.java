@@ -84,7 +84,10 @@ final class MaildirFolder {
     private record Loc(boolean inNew, String name) {
     }
 
+    static final String KEYWORDS_DIR = CourierKeywords.DIR;
+
     final Path dir;
+    private final ChangeWatcher watcher;
     private final Path cur;
     private final Path newDir;
     private final Path tmp;
@@ -96,19 +99,49 @@ final class MaildirFolder {
 
     private final ConcurrentHashMap<String, Loc> location = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Facts> facts = new ConcurrentHashMap<>();
-    /** Keywords live in memory only in this version (lost on restart); see courierimapkeywords. */
+    /** Keywords by base name, as last read from (or written to) {@link CourierKeywords}. */
     private final ConcurrentHashMap<String, Set<String>> keywords = new ConcurrentHashMap<>();
+    /** Guarded by the in-process FolderLock for dir. */
+    private final CourierKeywords courierKeywords;
+    private Map<String, Set<String>> keywordsRead;
     private final Set<String> knownKeywords = ConcurrentHashMap.newKeySet();
     private final Set<String> junkLogged = ConcurrentHashMap.newKeySet();
 
     /** Reference count; changed only inside the owning store's map compute for this directory. */
     int refs;
 
-    MaildirFolder(Path dir) {
+    /** Change listeners of open handles ({@link posthorn.store.api.Mailbox#watch}); guarded by itself. */
+    private final Set<Runnable> listeners = new java.util.LinkedHashSet<>();
+    private volatile Runnable[] listenerArray = new Runnable[0];
+    /** Values derived by the server, per base name and field ({@link posthorn.store.api.Mailbox#cached}). */
+    private final ConcurrentHashMap<String, ConcurrentHashMap<String, byte[]>> derived = new ConcurrentHashMap<>();
+
+    MaildirFolder(Path dir, ChangeWatcher watcher) {
         this.dir = dir;
+        this.watcher = watcher;
         this.cur = dir.resolve("cur");
         this.newDir = dir.resolve("new");
         this.tmp = dir.resolve("tmp");
+        this.courierKeywords = new CourierKeywords(dir);
+    }
+
+    /** Brings the in-memory keywords up to date with courierimapkeywords/; under the in-process lock. */
+    private void refreshKeywords(Set<String> live) throws IOException {
+        if (live != null && courierKeywords.pendingUpdates() >= CourierKeywords.mergeAt) {
+            courierKeywords.merge(live);
+        }
+        Map<String, Set<String>> m = courierKeywords.current();
+        if (m == keywordsRead) {
+            return;
+        }
+        keywordsRead = m;
+        keywords.keySet().removeIf(b -> !m.containsKey(b));
+        for (Map.Entry<String, Set<String>> e : m.entrySet()) {
+            if (!e.getValue().equals(keywords.get(e.getKey()))) {
+                keywords.put(e.getKey(), e.getValue());
+            }
+            knownKeywords.addAll(e.getValue());
+        }
     }
 
     /** Creates whichever of cur/, new/ and tmp/ is missing in an existing directory. */
@@ -126,6 +159,68 @@ final class MaildirFolder {
                 }
             }
         }
+    }
+
+    // --- change notices ---
+
+    /** Adds a listener for {@link #changed()}; the first one starts the kernel watch and polling. */
+    posthorn.store.api.Watch addListener(Runnable listener) {
+        Runnable own = listener::run; // a distinct identity per registration
+        synchronized (listeners) {
+            listeners.add(own);
+            listenerArray = listeners.toArray(new Runnable[0]);
+            if (listeners.size() == 1 && watcher != null) {
+                watcher.watch(this);
+            }
+        }
+        return () -> {
+            synchronized (listeners) {
+                if (listeners.remove(own)) {
+                    listenerArray = listeners.toArray(new Runnable[0]);
+                    if (listeners.isEmpty() && watcher != null) {
+                        watcher.unwatch(this);
+                    }
+                }
+            }
+        };
+    }
+
+    /** Tells every listener that the folder may have changed. Never blocks on a listener's failure. */
+    void changed() {
+        for (Runnable r : listenerArray) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.warn("A change listener of {} failed: {}", dir, e.toString());
+            }
+        }
+    }
+
+    // --- derived values ---
+
+    byte[] cached(String base, String field) {
+        Map<String, byte[]> m = derived.get(base);
+        return m == null ? null : m.get(field);
+    }
+
+    void cache(String base, String field, byte[] value) {
+        if (!location.containsKey(base)) {
+            return;
+        }
+        if (value == null) {
+            Map<String, byte[]> m = derived.get(base);
+            if (m != null) {
+                m.remove(field);
+            }
+            return;
+        }
+        derived.computeIfAbsent(base, b -> new ConcurrentHashMap<>(4)).put(field, value.clone());
+    }
+
+    /** True if the message's file is still in new/ (nobody has taken its \Recent yet). */
+    boolean inNew(String base) {
+        Loc loc = location.get(base);
+        return loc != null && loc.inNew();
     }
 
     Set<String> knownKeywords() {
@@ -159,10 +254,12 @@ final class MaildirFolder {
         Set<Long> recent = new HashSet<>();
         long validity;
         long next;
+        boolean notify;
         try (FolderLock.Held held = FolderLock.withFile(dir)) {
             if (claimNew) {
                 moveNewToCur(claimed);
             }
+            notify = !claimed.isEmpty();
             Map<String, Loc> listing = new HashMap<>();
             list(cur, false, listing);
             list(newDir, true, listing);
@@ -187,6 +284,7 @@ final class MaildirFolder {
                 if (!listing.containsKey(base)) {
                     d.remove(base);
                     facts.remove(base);
+                    derived.remove(base);
                     keywords.remove(base);
                     location.remove(base);
                     dbDirty = true;
@@ -210,9 +308,11 @@ final class MaildirFolder {
             }
             if (dbDirty) {
                 writeDb(d);
+                notify = true;
             }
             location.keySet().retainAll(listing.keySet());
             location.putAll(listing);
+            refreshKeywords(listing.keySet());
             for (Map.Entry<Long, String> e : d.byUid().entrySet()) {
                 uids.add(e.getKey());
                 bases.add(e.getValue());
@@ -226,6 +326,9 @@ final class MaildirFolder {
             throw gone(e);
         } catch (IOException e) {
             throw new StoreException(Reason.SERVERBUG, "Cannot scan " + dir, e);
+        }
+        if (notify) {
+            changed(); // other handles in this process: messages were numbered, claimed or dropped
         }
         List<Entry> entries = new ArrayList<>(uids.size());
         for (int i = 0; i < uids.size(); i++) {
@@ -459,12 +562,16 @@ final class MaildirFolder {
                     }
                     location.put(base, new Loc(false, target));
                 }
+                if (!kw.equals(keywords.getOrDefault(base, Set.of()))) {
+                    courierKeywords.set(base, kw);
+                }
                 if (kw.isEmpty()) {
                     keywords.remove(base);
                 } else {
                     keywords.put(base, Set.copyOf(kw));
                     knownKeywords.addAll(kw);
                 }
+                changed();
                 Set<String> all = new HashSet<>(system);
                 all.addAll(kw);
                 return all;
@@ -505,6 +612,9 @@ final class MaildirFolder {
                 location.remove(base);
                 facts.remove(base);
                 keywords.remove(base);
+                derived.remove(base);
+                courierKeywords.forget(base);
+                changed();
                 return true;
             }
             return false;
@@ -518,7 +628,27 @@ final class MaildirFolder {
      *
      * @return its UID
      */
-    long append(InputStream message, Set<String> flags, Instant internalDate) throws StoreException, IOException {
+    /** A check run on a written message before it is delivered (the quota); may refuse it. */
+    interface Gate {
+        void check(long diskBytes) throws StoreException;
+    }
+
+    /** The message's size on disk, as Maildir++ quota counts it (S= where present); -1 if gone. */
+    long diskSize(String base) {
+        long s = MaildirFileName.sizeField(base, 'S');
+        if (s >= 0) {
+            return s;
+        }
+        Loc loc = location.get(base);
+        try {
+            return loc == null ? -1 : Files.size(path(loc));
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    long append(InputStream message, Set<String> flags, Instant internalDate, Gate gate)
+            throws StoreException, IOException {
         String unique = uniqueName();
         Path file = tmp.resolve(unique);
         boolean delivered = false;
@@ -531,6 +661,7 @@ final class MaildirFolder {
                 ch.force(true);
             }
             Files.setLastModifiedTime(file, FileTime.from(internalDate));
+            gate.check(written.diskSize());
             String base = unique + ",S=" + written.diskSize() + ",W=" + written.crlfSize();
             Set<String> system = new TreeSet<>();
             Set<String> kw = new TreeSet<>();
@@ -623,6 +754,112 @@ final class MaildirFolder {
     }
 
     /**
+     * Moves messages into another folder (RFC 6851), each with one rename from this folder's cur/ (or
+     * new/) into the target's cur/ under both folders' locks, so that a message is in exactly one of the
+     * two folders at every moment, also after a crash: a crash after the rename and before the target's
+     * UID database is written leaves a file the target's next scan numbers, and a source UID database
+     * entry the source's next scan drops. The source's expunges are reported by its handles' syncs.
+     *
+     * @return the new UIDs in the given order, null where a source message had vanished
+     */
+    List<Long> moveTo(MaildirFolder target, List<String> sourceBases) throws StoreException {
+        Long[] result = new Long[sourceBases.size()];
+        if (sourceBases.isEmpty()) {
+            return java.util.Arrays.asList(result);
+        }
+        boolean sourceFirst = dir.toString().compareTo(target.dir.toString()) <= 0;
+        // Locks in path order, so two opposite moves cannot deadlock.
+        try (FolderLock.Held a = sourceFirst ? FolderLock.inProcess(dir) : FolderLock.withFile(target.dir);
+                FolderLock.Held b = sourceFirst ? FolderLock.withFile(target.dir) : FolderLock.inProcess(dir)) {
+            UidDb d = target.loadDb();
+            try {
+                for (int i = 0; i < sourceBases.size(); i++) {
+                    String base = sourceBases.get(i);
+                    Facts f = facts(base);
+                    if (f == null) {
+                        continue;
+                    }
+                    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+                        Loc loc = location.get(base);
+                        if (loc == null && (loc = relocate(base)) == null) {
+                            break;
+                        }
+                        Path src = path(loc);
+                        long disk;
+                        try {
+                            disk = Files.size(src);
+                        } catch (NoSuchFileException e) {
+                            location.remove(base);
+                            continue;
+                        }
+                        String newBase = uniqueName() + ",S=" + disk + ",W=" + f.size();
+                        MaildirFileName parsed = MaildirFileName.parse(loc.name());
+                        String curName = MaildirFileName.withFlags(newBase, parsed.systemFlags(), "");
+                        Set<String> movedKw = keywords.get(base);
+                        if (movedKw != null && !movedKw.isEmpty()) {
+                            target.courierKeywords.set(newBase, movedKw); // first, so a crash loses no keyword
+                        }
+                        try {
+                            Files.move(src, target.cur.resolve(curName), StandardCopyOption.ATOMIC_MOVE);
+                        } catch (NoSuchFileException e) {
+                            location.remove(base);
+                            continue; // renamed by a flag change elsewhere: find it again
+                        }
+                        long uid = d.assign(newBase);
+                        target.dbDirty = true;
+                        target.location.put(newBase, new Loc(false, curName));
+                        target.facts.put(newBase, f);
+                        Set<String> kw = keywords.remove(base);
+                        if (kw != null && !kw.isEmpty()) {
+                            courierKeywords.forget(base);
+                            target.keywords.put(newBase, kw);
+                            target.knownKeywords.addAll(kw);
+                        }
+                        ConcurrentHashMap<String, byte[]> values = derived.remove(base);
+                        if (values != null) {
+                            target.derived.put(newBase, values); // same bytes, same derived values
+                        }
+                        location.remove(base);
+                        facts.remove(base);
+                        result[i] = uid;
+                        break;
+                    }
+                }
+            } finally {
+                if (target.dbDirty) {
+                    target.writeDb(d);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            throw target.gone(e);
+        } catch (IOException e) {
+            throw new StoreException(Reason.SERVERBUG, "Cannot move messages to " + target.dir, e);
+        }
+        target.changed();
+        changed();
+        return java.util.Arrays.asList(result);
+    }
+
+    /** STATUS counts: numbers what is new without taking anybody's \Recent (new/ stays as it is). */
+    posthorn.store.api.MailboxStatus status() throws StoreException {
+        Snapshot snap = scan(false);
+        long recent = 0;
+        long unseen = 0;
+        long size = 0;
+        for (Entry e : snap.entries()) {
+            if (inNew(e.base())) {
+                recent++;
+            }
+            if (!e.flags().contains(Flags.SEEN)) {
+                unseen++;
+            }
+            size += e.size();
+        }
+        return new posthorn.store.api.MailboxStatus(snap.entries().size(), recent, snap.uidNext(), snap.uidValidity(),
+                unseen, size);
+    }
+
+    /**
      * Moves files from tmp/ into cur/ and gives them UIDs, in order, under the UID database lock, so
      * a UID is returned at once and no scan can number the same message differently.
      */
@@ -635,6 +872,9 @@ final class MaildirFolder {
             UidDb d = loadDb();
             try {
                 for (Incoming in : items) {
+                    if (!in.keywords().isEmpty()) {
+                        courierKeywords.set(in.base(), in.keywords()); // first, so a crash loses no keyword
+                    }
                     Files.move(in.tmpFile(), cur.resolve(in.curName()), StandardCopyOption.ATOMIC_MOVE);
                     long uid = d.assign(in.base());
                     dbDirty = true;
@@ -651,6 +891,7 @@ final class MaildirFolder {
                     writeDb(d);
                 }
             }
+            changed();
             return uids;
         } catch (NoSuchFileException e) {
             throw gone(e);
@@ -758,6 +999,11 @@ final class MaildirFolder {
         Instant now = Instant.now();
         return now.getEpochSecond() + ".M" + (now.getNano() / 1000) + "P" + PID + "Q"
                 + DELIVERY_COUNTER.incrementAndGet() + "." + HOST;
+    }
+
+    /** This host's name as it appears in Maildir names and Courier's lock file. */
+    static String host() {
+        return HOST;
     }
 
     private static String maildirHost() {

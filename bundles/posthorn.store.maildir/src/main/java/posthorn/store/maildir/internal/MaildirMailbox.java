@@ -18,6 +18,7 @@ import posthorn.store.api.Mailbox;
 import posthorn.store.api.MessageMeta;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.StoreException.Reason;
+import posthorn.store.api.Watch;
 
 /**
  * One session's handle on a Maildir folder. It holds only its view (UID to message as last reported);
@@ -35,7 +36,9 @@ final class MaildirMailbox implements Mailbox {
     private long uidValidity;
     private long uidNext;
     private boolean synced;
-    private boolean closed;
+    private volatile boolean closed;
+    /** Open watches, closed with the handle; a set because close may come from another thread. */
+    private final Set<Watch> watches = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     MaildirMailbox(MaildirUserMail owner, MaildirFolder folder, String name, boolean readOnly) throws StoreException {
         this.owner = owner;
@@ -77,10 +80,13 @@ final class MaildirMailbox implements Mailbox {
         checkOpen();
         MaildirFolder.Snapshot snap = folder.scan(!readOnly);
         if (synced && snap.uidValidity() != uidValidity) {
-            // The UID database was rebuilt under this handle: its UIDs mean something else now. The
-            // SPI has no change record for that, so the session must reopen the mailbox.
-            throw new StoreException(Reason.SERVERBUG, "UIDVALIDITY of " + name + " changed from " + uidValidity
-                    + " to " + snap.uidValidity() + "; reopen the mailbox");
+            // The UID database was rebuilt under this handle: every UID it reported is void. Report that
+            // alone and start over; the next sync reports every message as added (RFC 3501 2.3.1.1).
+            uidValidity = snap.uidValidity();
+            uidNext = snap.uidNext();
+            view.clear();
+            synced = false;
+            return List.of(new Change.UidValidityChanged(uidValidity));
         }
         uidValidity = snap.uidValidity();
         uidNext = snap.uidNext();
@@ -159,12 +165,69 @@ final class MaildirMailbox implements Mailbox {
     @Override
     public long append(InputStream message, Set<String> flags, Instant internalDate) throws StoreException, IOException {
         checkWritable();
-        return folder.append(message, flags, internalDate == null ? Instant.now() : internalDate);
+        MaildirQuota quota = owner.quotaFile();
+        long[] size = new long[1];
+        long uid = folder.append(message, flags, internalDate == null ? Instant.now() : internalDate, disk -> {
+            quota.check(disk, 1);
+            size[0] = disk;
+        });
+        quota.add(size[0], 1);
+        return uid;
     }
 
     @Override
     public Map<Long, Long> copy(Collection<Long> uids, String target) throws StoreException {
         checkOpen();
+        MaildirFolder to = owner.folderForCopy(target);
+        List<Long> sources = new ArrayList<>();
+        List<String> bases = new ArrayList<>();
+        long[] sizes = new long[uids.size()];
+        long total = 0;
+        for (long uid : new TreeSet<>(uids)) {
+            Seen seen = view.get(uid);
+            if (seen != null) {
+                sizes[sources.size()] = Math.max(0, folder.diskSize(seen.base()));
+                total += sizes[sources.size()];
+                sources.add(uid);
+                bases.add(seen.base());
+            }
+        }
+        MaildirQuota quota = owner.quotaFile();
+        quota.check(total, sources.size());
+        List<Long> created = folder.copyTo(to, bases);
+        Map<Long, Long> result = new LinkedHashMap<>();
+        long added = 0;
+        for (int i = 0; i < sources.size(); i++) {
+            if (created.get(i) != null) {
+                result.put(sources.get(i), created.get(i));
+                added += sizes[i];
+            }
+        }
+        quota.add(added, result.size());
+        return result;
+    }
+
+    @Override
+    public List<Long> expunge(Collection<Long> uids) throws StoreException {
+        checkWritable();
+        List<Long> removed = new ArrayList<>();
+        for (long uid : new TreeSet<>(uids)) {
+            Seen seen = view.get(uid);
+            if (seen == null) {
+                continue;
+            }
+            long size = folder.diskSize(seen.base());
+            if (folder.expunge(seen.base())) {
+                removed.add(uid);
+                owner.quotaFile().add(-Math.max(0, size), -1);
+            }
+        }
+        return removed;
+    }
+
+    @Override
+    public Map<Long, Long> move(Collection<Long> uids, String target) throws StoreException {
+        checkWritable();
         MaildirFolder to = owner.folderForCopy(target);
         List<Long> sources = new ArrayList<>();
         List<String> bases = new ArrayList<>();
@@ -175,7 +238,7 @@ final class MaildirMailbox implements Mailbox {
                 bases.add(seen.base());
             }
         }
-        List<Long> created = folder.copyTo(to, bases);
+        List<Long> created = folder.moveTo(to, bases);
         Map<Long, Long> result = new LinkedHashMap<>();
         for (int i = 0; i < sources.size(); i++) {
             if (created.get(i) != null) {
@@ -186,43 +249,41 @@ final class MaildirMailbox implements Mailbox {
     }
 
     @Override
-    public List<Long> expunge(Collection<Long> uids) throws StoreException {
-        checkWritable();
-        List<Long> removed = new ArrayList<>();
-        for (long uid : new TreeSet<>(uids)) {
-            Seen seen = view.get(uid);
-            if (seen != null && folder.expunge(seen.base())) {
-                removed.add(uid);
-            }
-        }
-        return removed;
-    }
-
-    // TODO(issue 4): store.api 1.1 -- atomic MOVE, change watching, the index cache.
-    @Override
-    public Map<Long, Long> move(Collection<Long> uids, String target) throws StoreException {
-        throw new UnsupportedOperationException("store.api 1.1 move: not yet");
-    }
-
-    @Override
-    public posthorn.store.api.Watch watch(Runnable listener) {
-        throw new UnsupportedOperationException("store.api 1.1 watch: not yet");
+    public Watch watch(Runnable listener) {
+        Watch w = folder.addListener(listener);
+        watches.add(w);
+        return () -> {
+            watches.remove(w);
+            w.close();
+        };
     }
 
     @Override
     public byte[] cached(long uid, String field) {
-        throw new UnsupportedOperationException("store.api 1.1 cached: not yet");
+        Seen seen = view.get(uid);
+        if (seen == null) {
+            return null;
+        }
+        byte[] v = folder.cached(seen.base(), field);
+        return v == null ? null : v.clone();
     }
 
     @Override
     public void cache(long uid, String field, byte[] value) {
-        throw new UnsupportedOperationException("store.api 1.1 cache: not yet");
+        Seen seen = view.get(uid);
+        if (seen != null) {
+            folder.cache(seen.base(), field, value);
+        }
     }
 
     @Override
     public void close() {
         if (!closed) {
             closed = true;
+            for (Watch w : List.copyOf(watches)) {
+                w.close();
+            }
+            watches.clear();
             owner.closed(this);
         }
     }

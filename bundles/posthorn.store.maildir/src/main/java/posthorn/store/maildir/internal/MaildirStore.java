@@ -35,16 +35,22 @@ import posthorn.store.api.UserMail;
 public final class MaildirStore implements MailStore {
     private static final Logger LOG = LoggerFactory.getLogger(MaildirStore.class);
     static final String DEFAULT_TEMPLATE = "%h/Maildir";
+    static final long DEFAULT_POLL_SECONDS = 5;
 
     @ObjectClassDefinition(name = "Posthorn Maildir store", description = "Where users' Maildirs are")
     public @interface Config {
         @AttributeDefinition(name = "Maildir template", description = "A user's Maildir when the user record names"
                 + " none: %u is the user name, %h the home directory, %% a percent sign")
         String template() default DEFAULT_TEMPLATE;
+
+        @AttributeDefinition(name = "Poll interval", description = "Seconds between checks of watched folders for"
+                + " changes the kernel does not report (NFS); 0 turns polling off")
+        long poll_interval() default DEFAULT_POLL_SECONDS;
     }
 
     private volatile String template = DEFAULT_TEMPLATE;
     private final ConcurrentHashMap<Path, MaildirFolder> folders = new ConcurrentHashMap<>();
+    private final ChangeWatcher watcher = new ChangeWatcher(DEFAULT_POLL_SECONDS);
 
     public MaildirStore() {
     }
@@ -60,12 +66,28 @@ public final class MaildirStore implements MailStore {
     @Modified
     void configure(Config config) {
         setTemplate(config.template());
-        LOG.info("Maildir store: template {}", template);
+        long poll = config.poll_interval();
+        if (poll < 0) {
+            LOG.warn("poll.interval {} is negative; polling off", poll);
+            poll = 0;
+        }
+        watcher.setPollInterval(poll);
+        LOG.info("Maildir store: template {}, poll.interval {} s", template, poll);
     }
 
     @Deactivate
     void deactivate() {
+        watcher.close();
         folders.clear();
+    }
+
+    /** For tests: the poll interval in seconds (0 = off). */
+    void setPollInterval(long seconds) {
+        watcher.setPollInterval(seconds);
+    }
+
+    ChangeWatcher watcher() {
+        return watcher;
     }
 
     private void setTemplate(String value) {
@@ -86,7 +108,7 @@ public final class MaildirStore implements MailStore {
         }
         try {
             MaildirFolder.ensureSubdirectories(root);
-            return new MaildirUserMail(this, root.toRealPath(), user.name());
+            return new MaildirUserMail(this, root.toRealPath(), user.name(), user.quota());
         } catch (IOException e) {
             LOG.warn("Cannot open the Maildir of user {} at {}: {}", user.name(), root, e.toString());
             throw new StoreException(Reason.SERVERBUG, "Cannot open the Maildir at " + root, e);
@@ -137,7 +159,7 @@ public final class MaildirStore implements MailStore {
     /** The shared folder for a directory, with one more reference. */
     MaildirFolder acquire(Path dir) {
         return folders.compute(dir, (k, f) -> {
-            MaildirFolder r = f == null ? new MaildirFolder(k) : f;
+            MaildirFolder r = f == null ? new MaildirFolder(k, watcher) : f;
             r.refs++;
             return r;
         });

@@ -50,10 +50,17 @@ final class MaildirUserMail implements UserMail {
     private final Map<Path, MaildirFolder> held = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    MaildirUserMail(MaildirStore store, Path root, String user) {
+    private final MaildirQuota quota;
+
+    MaildirUserMail(MaildirStore store, Path root, String user, String quotaDefinition) {
+        this.quota = new MaildirQuota(root, quotaDefinition);
         this.store = store;
         this.root = root;
         this.user = user;
+    }
+
+    MaildirQuota quotaFile() {
+        return quota;
     }
 
     Path root() {
@@ -74,6 +81,11 @@ final class MaildirUserMail implements UserMail {
             throw new IllegalStateException("mailbox name escaped the Maildir: " + canonical);
         }
         return dir;
+    }
+
+    /** For tests: the shared folder this session holds for a directory. */
+    MaildirFolder heldFolder(Path dir) {
+        return held.get(dir);
     }
 
     private MaildirFolder folder(Path dir) {
@@ -141,11 +153,7 @@ final class MaildirUserMail implements UserMail {
                 if (line.isBlank()) {
                     continue;
                 }
-                try {
-                    names.add(ModifiedUtf7.decode(line));
-                } catch (IllegalArgumentException e) {
-                    names.add(line);
-                }
+                names.add(line); // UTF-8, as Courier-IMAP 5 writes it
             }
         } catch (NoSuchFileException e) {
             return names;
@@ -168,7 +176,7 @@ final class MaildirUserMail implements UserMail {
             }
             StringBuilder text = new StringBuilder();
             for (String n : names) {
-                text.append(ModifiedUtf7.encode(n)).append('\n');
+                text.append(n).append('\n');
             }
             writeAtomically(file, text.toString().getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
@@ -396,59 +404,31 @@ final class MaildirUserMail implements UserMail {
     @Override
     public List<Quota> quota() throws StoreException {
         checkOpen();
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(root.resolve(QUOTA_FILE), StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            return List.of();
-        } catch (IOException e) {
-            throw new StoreException(Reason.SERVERBUG, "Cannot read " + QUOTA_FILE + " of " + user, e);
-        }
-        if (lines.isEmpty()) {
+        MaildirQuota.Usage u = quota.usage();
+        if (u == null) {
             return List.of();
         }
-        long storageLimit = -1;
-        long countLimit = -1;
-        for (String part : lines.get(0).trim().split(",")) {
-            if (part.length() < 2) {
-                continue;
-            }
-            try {
-                long v = Long.parseLong(part.substring(0, part.length() - 1));
-                switch (part.charAt(part.length() - 1)) {
-                    case 'S' -> storageLimit = v;
-                    case 'C' -> countLimit = v;
-                    default -> LOG.debug("Ignoring quota part {} of {}", part, user);
-                }
-            } catch (NumberFormatException e) {
-                LOG.warn("Ignoring malformed quota definition '{}' in {} of {}", part, QUOTA_FILE, user);
-            }
-        }
-        long bytes = 0;
-        long count = 0;
-        for (int i = 1; i < lines.size(); i++) {
-            String[] f = lines.get(i).trim().split("\\s+");
-            if (f.length != 2) {
-                continue;
-            }
-            try {
-                bytes += Long.parseLong(f[0]);
-                count += Long.parseLong(f[1]);
-            } catch (NumberFormatException e) {
-                LOG.warn("Ignoring malformed line {} of {} of {}", i + 1, QUOTA_FILE, user);
-            }
-        }
-        return List.of(new Quota("", Math.max(0, bytes), storageLimit, Math.max(0, count), countLimit));
+        return List.of(new Quota("", u.bytes(), u.def().bytes(), u.count(), u.def().count()));
     }
 
     void closed(MaildirMailbox box) {
         open.remove(box);
     }
 
-    // TODO(issue 4): store.api 1.1 STATUS without opening a handle.
     @Override
     public posthorn.store.api.MailboxStatus status(String name) throws StoreException {
-        throw new UnsupportedOperationException("store.api 1.1 status: not yet");
+        checkOpen();
+        String canonical = FolderNames.canonical(name);
+        Path dir = dirOf(canonical);
+        if (!Files.isDirectory(dir)) {
+            throw new StoreException(Reason.NONEXISTENT, "No mailbox " + canonical);
+        }
+        try {
+            MaildirFolder.ensureSubdirectories(dir);
+        } catch (IOException e) {
+            throw new StoreException(Reason.SERVERBUG, "Cannot prepare " + dir, e);
+        }
+        return folder(dir).status();
     }
 
     @Override

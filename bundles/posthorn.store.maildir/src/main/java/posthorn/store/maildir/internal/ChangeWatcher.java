@@ -1,0 +1,232 @@
+package posthorn.store.maildir.internal;
+
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tells folders when their directories may have changed, for {@link posthorn.store.api.Mailbox#watch}.
+ * One per store: one kernel watch service (one inotify instance on Linux) for every watched folder, one
+ * watch per directory no matter how many sessions watch it, and one polling task for file systems
+ * that report nothing (NFS).
+ *
+ * <p>A folder is watched while it has listeners ({@link #watch}/{@link #unwatch}, called by the folder
+ * under its listener lock). The kernel thread and the poller call {@link MaildirFolder#changed()}, which
+ * must not block. Thread-safe.
+ */
+final class ChangeWatcher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ChangeWatcher.class);
+    /** The folder's subdirectories and files whose changes matter: deliveries, renames, keyword updates. */
+    private static final String[] WATCHED = {"new", "cur", MaildirFolder.KEYWORDS_DIR};
+
+    private final Map<WatchKey, MaildirFolder> keys = new ConcurrentHashMap<>();
+    private final Map<MaildirFolder, List<WatchKey>> byFolder = new ConcurrentHashMap<>();
+    /** Last seen modification stamps of each polled folder's directories. */
+    private final Map<MaildirFolder, List<Object>> stamps = new ConcurrentHashMap<>();
+    private final Set<MaildirFolder> watched = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService poller;
+    private WatchService service; // created on first use; null if the platform has none
+    private boolean serviceTried;
+    private Thread kernelThread;
+    private ScheduledFuture<?> pollTask;
+    private long pollSeconds;
+    private volatile boolean closed;
+
+    ChangeWatcher(long pollSeconds) {
+        this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "posthorn-maildir-poll");
+            t.setDaemon(true);
+            return t;
+        });
+        setPollInterval(pollSeconds);
+    }
+
+    /** Seconds between polls of watched folders; 0 turns polling off. Takes effect at once. */
+    synchronized void setPollInterval(long seconds) {
+        long s = Math.max(0, seconds);
+        if (s == pollSeconds && (pollTask != null || s == 0)) {
+            return;
+        }
+        pollSeconds = s;
+        if (pollTask != null) {
+            pollTask.cancel(false);
+            pollTask = null;
+        }
+        if (s > 0 && !closed) {
+            pollTask = poller.scheduleWithFixedDelay(this::poll, s, s, TimeUnit.SECONDS);
+        }
+    }
+
+    synchronized long pollInterval() {
+        return pollSeconds;
+    }
+
+    /** Starts watching a folder's directories. */
+    void watch(MaildirFolder folder) {
+        if (closed || !watched.add(folder)) {
+            return;
+        }
+        stamps.put(folder, stampsOf(folder));
+        WatchService ws = service();
+        if (ws == null) {
+            return;
+        }
+        List<WatchKey> registered = new ArrayList<>();
+        for (String sub : WATCHED) {
+            Path p = folder.dir.resolve(sub);
+            if (!Files.isDirectory(p)) {
+                continue;
+            }
+            try {
+                WatchKey key = p.register(ws, StandardWatchEventKinds.ENTRY_CREATE,
+                        StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY);
+                keys.put(key, folder);
+                registered.add(key);
+            } catch (IOException | ClosedWatchServiceException e) {
+                LOG.warn("Cannot watch {} (polling still covers it): {}", p, e.toString());
+            }
+        }
+        byFolder.put(folder, registered);
+    }
+
+    /** Stops watching a folder once it has no listeners. */
+    void unwatch(MaildirFolder folder) {
+        watched.remove(folder);
+        stamps.remove(folder);
+        List<WatchKey> registered = byFolder.remove(folder);
+        if (registered != null) {
+            for (WatchKey k : registered) {
+                keys.remove(k);
+                k.cancel();
+            }
+        }
+    }
+
+    /** For tests: forgets a folder's kernel watches, as on a file system that reports nothing. */
+    void dropKernelWatches(MaildirFolder folder) {
+        List<WatchKey> registered = byFolder.remove(folder);
+        if (registered != null) {
+            registered.forEach(k -> {
+                keys.remove(k);
+                k.cancel();
+            });
+        }
+    }
+
+    /** For tests: how many directories the kernel watches for us. */
+    int kernelWatches() {
+        return keys.size();
+    }
+
+    private synchronized WatchService service() {
+        if (!serviceTried && !closed) {
+            serviceTried = true;
+            try {
+                service = FileSystems.getDefault().newWatchService();
+                kernelThread = new Thread(this::kernelLoop, "posthorn-maildir-watch");
+                kernelThread.setDaemon(true);
+                kernelThread.start();
+            } catch (IOException | UnsupportedOperationException e) {
+                LOG.warn("No file change notification here ({}); relying on polling every {} s", e.toString(),
+                        pollSeconds);
+                service = null;
+            }
+        }
+        return service;
+    }
+
+    private void kernelLoop() {
+        WatchService ws;
+        synchronized (this) {
+            ws = service;
+        }
+        while (!closed) {
+            WatchKey key;
+            try {
+                key = ws.take();
+            } catch (InterruptedException | ClosedWatchServiceException e) {
+                return;
+            }
+            // The events themselves do not matter: any of them means "sync to find out".
+            key.pollEvents();
+            MaildirFolder folder = keys.get(key);
+            if (!key.reset()) {
+                keys.remove(key);
+            }
+            if (folder != null) {
+                folder.changed();
+            }
+        }
+    }
+
+    /** Directory stamps change on every rename into, out of or within a directory. */
+    private void poll() {
+        for (MaildirFolder folder : watched) {
+            try {
+                List<Object> now = stampsOf(folder);
+                List<Object> before = stamps.put(folder, now);
+                if (before != null && !before.equals(now) && watched.contains(folder)) {
+                    folder.changed();
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("Polling {} failed: {}", folder.dir, e.toString());
+            }
+        }
+    }
+
+    private static List<Object> stampsOf(MaildirFolder folder) {
+        List<Object> out = new ArrayList<>(WATCHED.length * 2);
+        for (String sub : WATCHED) {
+            try {
+                BasicFileAttributes a = Files.readAttributes(folder.dir.resolve(sub), BasicFileAttributes.class);
+                out.add(a.lastModifiedTime());
+                out.add(Objects.toString(a.fileKey()));
+            } catch (IOException e) {
+                out.add("-");
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        WatchService ws;
+        synchronized (this) {
+            closed = true;
+            ws = service;
+            if (pollTask != null) {
+                pollTask.cancel(false);
+            }
+        }
+        poller.shutdownNow();
+        if (ws != null) {
+            try {
+                ws.close();
+            } catch (IOException e) {
+                LOG.debug("Closing the watch service: {}", e.toString());
+            }
+        }
+        keys.clear();
+        byFolder.clear();
+        watched.clear();
+    }
+}
