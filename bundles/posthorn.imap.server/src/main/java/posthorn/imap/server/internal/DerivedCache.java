@@ -16,19 +16,10 @@ public final class DerivedCache {
     }
 
     public static byte[] get(Mailbox box, long uid, String field) {
-        try {
-            return box.cached(uid, field);
-        } catch (UnsupportedOperationException e) {
-            // TEMPORARY: until the Maildir store implements the cache (store.api 1.1).
-            return null;
-        }
+        return box.cached(uid, field);
     }
 
     public static void put(Mailbox box, long uid, String field, byte[] value) {
-        try {
-            box.cache(uid, field, value);
-        } catch (UnsupportedOperationException e) {
-            // TEMPORARY: until the Maildir store implements the cache (store.api 1.1).
-        }
+        box.cache(uid, field, value);
     }
 }

@@ -298,6 +298,7 @@ public final class Session {
     /** The capabilities to announce now (RFC 3501 7.2.1), depending on the state. */
     public String capabilities() {
         StringBuilder b = new StringBuilder("IMAP4rev1 LITERAL+ SASL-IR");
+        b.append(" ESEARCH SORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES");
         if (state instanceof SessionState.NotAuthenticated) {
             boolean plaintext = plaintextAllowed();
             for (String m : server.mechanisms().offered(server.auth(), plaintext)) {
@@ -365,6 +366,11 @@ public final class Session {
         } catch (RuntimeException e) {
             LOG.warn("s{} closing mail failed: {}", id, e.toString());
         }
+    }
+
+    /** Whether the client enabled IMAP4rev2 (RFC 9051). Stub until the session work lands: never. */
+    public boolean rev2() {
+        return false;
     }
 
     public SessionState state() {

@@ -17,7 +17,8 @@ public final class CommandTable {
                 new Login(), new Authenticate(),
                 new Select(false), new Select(true), new ListCommand(false), new ListCommand(true),
                 new Fetch(false), new Fetch(true), new Store(false), new Store(true),
-                new Expunge(), new Close())) {
+                new Expunge(), new Close(),
+                new Search(false), new Search(true))) {
             COMMANDS.put(c.name(), c);
         }
     }
