@@ -18,7 +18,8 @@ public final class CommandTable {
                 new Select(false), new Select(true), new ListCommand(false), new ListCommand(true),
                 new Fetch(false), new Fetch(true), new Store(false), new Store(true),
                 new Expunge(), new Close(),
-                new Search(false), new Search(true))) {
+                new Search(false), new Search(true),
+                new Sort(false, false), new Sort(false, true), new Sort(true, false), new Sort(true, true))) {
             COMMANDS.put(c.name(), c);
         }
     }
