@@ -67,7 +67,7 @@ public final class TextScanner {
                     if (!type.startsWith("text/")) {
                         continue;
                     }
-                    Reader r = new InputStreamReader(stream.getDecodedInputStream(), decoder(d.getCharset()));
+                    Reader r = new InputStreamReader(new NoZeroReads(stream.getDecodedInputStream()), decoder(d.getCharset()));
                     String tail = "";
                     int n;
                     while ((n = r.read(chunk)) > 0) {
@@ -83,6 +83,30 @@ public final class TextScanner {
             }
         } catch (MimeException e) {
             // Lenient parsing does not throw for malformed MIME; what was read so far has been searched.
+        }
+    }
+
+    /**
+     * Mime4j's decoding streams can return 0 bytes on broken input, which InputStreamReader takes as
+     * an error; a zero read that repeats is taken as the end of the part.
+     */
+    private static final class NoZeroReads extends java.io.FilterInputStream {
+        NoZeroReads(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            for (int i = 0; i < 16; i++) {
+                int n = super.read(b, off, len);
+                if (n != 0) {
+                    return n;
+                }
+            }
+            return -1;
         }
     }
 
