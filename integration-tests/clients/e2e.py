@@ -437,21 +437,97 @@ def test_log_is_one_event_a_line(srv):
             or line.startswith("posthorn:"), "not a log line: %r" % line
 
 
-def test_console_lb_shows_every_bundle_active(srv):
-    """On a terminal the Gogo console runs; `lb` lists every bundle, all Active."""
+class Console:
+    """./posthorn run on a pseudo-terminal, so that the Gogo console runs, as on an operator's tty."""
+
+    def __init__(self, server):
+        import pty
+        env = dict(os.environ, POSTHORN_VAR=server.var, TERM="dumb")
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            os.chdir(TOP)
+            os.execvpe(os.path.join(TOP, "posthorn"), ["posthorn", "run", "--config", server.conf], env)
+        self.out = b""
+
+    def expect(self, pattern, secs=60):
+        """Reads until the output (since the last expect) matches; returns the match."""
+        import select
+        deadline = time.time() + secs
+        while True:
+            m = re.search(pattern, self.out)
+            if m:
+                self.out = self.out[m.end():]
+                return m
+            left = deadline - time.time()
+            if left <= 0:
+                raise AssertionError("console never showed %r; it showed:\n%s" % (pattern, self.out[-3000:].decode(errors="replace")))
+            ready, _, _ = select.select([self.fd], [], [], min(left, 0.5))
+            if ready:
+                try:
+                    self.out += os.read(self.fd, 65536)
+                except OSError:
+                    raise AssertionError("console closed; it showed:\n" + self.out[-3000:].decode(errors="replace"))
+
+    def command(self, line):
+        os.write(self.fd, (line + "\r").encode())
+
+    def close(self):
+        try:
+            os.kill(self.pid, signal.SIGTERM)
+            os.waitpid(self.pid, 0)
+        except OSError:
+            pass
+        os.close(self.fd)
+
+
+def test_console_manages_bundles_while_sessions_stay(srv):
+    """On a terminal the Gogo console runs: `lb` lists every bundle Active; stopping the userdb
+    backend bundle there makes new logins fail while a logged-in session goes on; starting it again
+    brings logins back; `stop 0` stops the server."""
     other = Server(tempfile.mkdtemp(prefix="posthorn-console-"), free_port())
-    env = dict(os.environ, POSTHORN_VAR=other.var)
-    feed = "sleep 8; printf 'lb\\r'; sleep 2; printf 'stop 0\\r'; sleep 5"
-    cmd = "(%s) | script -qfec '%s run --config %s' /dev/null" % (feed, os.path.join(TOP, "posthorn"), other.conf)
-    r = subprocess.run(["bash", "-c", cmd], capture_output=True, env=env, timeout=90)
-    text = r.stdout.decode(errors="replace")
-    rows = re.findall(r"^\s*(\d+)\|(\w+)\s*\|\s*\d+\|(.*)$", text, re.M)
-    assert len(rows) >= 20, "lb printed too few bundles:\n" + text[-3000:]
-    inactive = [r for r in rows if r[1] != "Active"]
-    assert not inactive, inactive
-    names = " ".join(r[2] for r in rows)
-    for bsn in ("posthorn.imap.server", "posthorn.store.maildir", "posthorn.auth.userdb"):
-        assert bsn in names, (bsn, names)
+    console = Console(other)
+    try:
+        console.expect(rb"imapd listening on 127\.0\.0\.1:%d" % other.port)
+        console.expect(rb"g! ")
+        console.command("lb")
+        listing = console.expect(rb"(?s)START LEVEL.*?g! ").group(0).decode(errors="replace")
+        rows = re.findall(r"^\s*(\d+)\|(\w+)\s*\|\s*\d+\|(.*?)\s*$", listing, re.M)
+        assert len(rows) >= 20, "lb printed too few bundles:\n" + listing
+        assert not [r for r in rows if r[1] != "Active"], [r for r in rows if r[1] != "Active"]
+        names = " ".join(r[2] for r in rows)
+        for bsn in ("posthorn.imap.server", "posthorn.store.maildir", "posthorn.auth.userdb"):
+            assert bsn in names, (bsn, names)
+        userdb_id = next(r[0] for r in rows if "posthorn.auth.userdb" in r[2])
+
+        kept = imaplib.IMAP4("127.0.0.1", other.port, timeout=20)
+        kept.login("demo", other.password())
+        assert kept.select("INBOX")[0] == "OK"
+
+        console.command("stop " + userdb_id)
+        console.expect(rb"auth backend userdb unbound")
+        m = imaplib.IMAP4("127.0.0.1", other.port, timeout=20)
+        try:
+            m.login("demo", other.password())
+            raise AssertionError("login worked with the only backend stopped")
+        except imaplib.IMAP4.error as e:
+            assert "AUTHENTICATIONFAILED" in str(e) or "UNAVAILABLE" in str(e), e
+        m.logout()
+        assert kept.noop()[0] == "OK"
+        typ, data = kept.fetch("1", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        assert typ == "OK" and b"Welcome" in data[0][1], data
+
+        console.command("start " + userdb_id)
+        console.expect(rb"auth backend userdb bound")
+        m = imaplib.IMAP4("127.0.0.1", other.port, timeout=20)
+        m.login("demo", other.password())
+        m.logout()
+        assert kept.noop()[0] == "OK"
+        kept.logout()
+
+        console.command("stop 0")
+        console.expect(rb"imapd stopped")
+    finally:
+        console.close()
     shutil.rmtree(other.work, ignore_errors=True)
 
 
@@ -468,7 +544,7 @@ TESTS = [
     test_mailbox_commands,
     test_uids_survive_restart,
     test_log_is_one_event_a_line,
-    test_console_lb_shows_every_bundle_active,
+    test_console_manages_bundles_while_sessions_stay,
 ]
 
 

@@ -129,6 +129,10 @@ class Server:
         self.slapd = slapd
         shutil.copytree(os.path.join(TOP, "config"), self.conf, ignore=shutil.ignore_patterns("examples"))
         self.edit("imapd.cfg", lambda t: re.sub(r"(?m)^port=.*$", "port=%d" % self.port, t))
+        # IMAPS on a free port too, and a short brute-force delay: many refusals follow here
+        # (e2e_session.py tests the delay growing).
+        self.edit("imapd.cfg", lambda t: re.sub(r"(?m)^tls\.port=.*$", "tls.port=%d" % free_port(), t)
+                  + "auth.delay.base=20\nauth.delay.max=100\n")
         self.edit("auth.cfg", lambda t: re.sub(r"(?m)^backends=.*$", "backends=ldap", t))
         os.makedirs(os.path.join(self.conf, "secrets"), exist_ok=True)
         with open(os.path.join(self.conf, "secrets", "ldap-bind-password"), "w") as f:
@@ -157,6 +161,7 @@ mode={mode}
 dn.template=uid=%u,{PEOPLE}
 connect.timeout=2000
 response.timeout=5000
+credentials.plain=true
 """)
         os.replace(tmp, os.path.join(self.conf, "auth.ldap.cfg"))
 
@@ -285,6 +290,23 @@ def test_mode_dn_then_compare_without_restart(s):
         assert not login_ok(s, "*)(uid=*", PASSWORDS["admin"]), mode + ": injection"
     s.ldap_config("bind")
     wait_for(lambda: s.stderr().count("mode=bind") >= 2, "auth.ldap mode=bind", 30)
+
+
+def test_cram_md5_with_clear_ldap_password(s):
+    """CRAM-MD5 (RFC 2195) from a clear userPassword, which credentials.plain=true hands out; a user
+    whose password is hashed ({SSHA}) cannot use it."""
+    m = s.imap()
+    assert "AUTH=CRAM-MD5" in m.capabilities, m.capabilities
+    typ, _ = m.login_cram_md5("bob", PASSWORDS["bob"])
+    assert typ == "OK"
+    m.logout()
+    m = s.imap()
+    try:
+        m.login_cram_md5("alice", PASSWORDS["alice"])
+        raise AssertionError("CRAM-MD5 worked for a hashed userPassword")
+    except imaplib.IMAP4.error as e:
+        assert "AUTHENTICATIONFAILED" in str(e), e
+    m.logout()
 
 
 def test_no_password_in_the_log(s):

@@ -62,11 +62,11 @@ final class PosthornFramework {
                     "org.apache.aries.spifly.dynamic.bundle", "slf4j.api", "slf4j.simple"},
             {"3", "org.apache.felix.configadmin", "org.osgi.util.function", "org.osgi.util.promise",
                     "org.osgi.util.converter", "org.osgi.service.component",
-                    "org.apache.commons.commons-codec"},
+                    "org.apache.commons.commons-codec", "bcprov"},
             {"4", "org.apache.felix.scr",
                     "jakarta.activation-api", "angus-activation", "jakarta.mail-api", "org.eclipse.angus.mail",
                     "posthorn.imap.protocol", "posthorn.store.api", "posthorn.auth.api",
-                    "posthorn.store.maildir", "posthorn.auth.userdb", IMAP_SERVER},
+                    "posthorn.store.maildir", "posthorn.auth.userdb", "posthorn.auth.passwd", IMAP_SERVER},
     };
 
     private PosthornFramework() {

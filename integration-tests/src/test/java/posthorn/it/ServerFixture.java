@@ -116,7 +116,7 @@ final class ServerFixture {
         return Files.move(tmp, maildir.resolve("new").resolve(name));
     }
 
-    private static void update(ConfigurationAdmin configAdmin, String pid, Map<String, Object> properties)
+    static void update(ConfigurationAdmin configAdmin, String pid, Map<String, Object> properties)
             throws IOException {
         // "?" leaves the configuration unbound, so it reaches the components of any bundle; a plain
         // getConfiguration(pid) would bind it to the probe bundle, where no component would see it.
@@ -125,7 +125,7 @@ final class ServerFixture {
         c.update(d);
     }
 
-    private static void await(BundleContext context, String filter) throws InvalidSyntaxException, InterruptedException {
+    static void await(BundleContext context, String filter) throws InvalidSyntaxException, InterruptedException {
         ServiceTracker<Object, Object> tracker = new ServiceTracker<>(context, context.createFilter(filter), null);
         tracker.open(true);
         try {

@@ -40,6 +40,12 @@ public final class ResponseWriter {
         return this;
     }
 
+    /** Bytes, as is (a pre-built ENVELOPE or BODYSTRUCTURE the caller vouches for). */
+    public ResponseWriter raw(byte[] bytes) throws IOException {
+        write(bytes);
+        return this;
+    }
+
     public ResponseWriter sp() throws IOException {
         write((byte) ' ');
         return this;

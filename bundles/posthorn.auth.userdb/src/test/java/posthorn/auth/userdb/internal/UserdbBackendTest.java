@@ -101,8 +101,16 @@ class UserdbBackendTest {
 
     @Test
     void unsupportedSchemeIsAWrongPasswordWithItsReason() {
-        assertEquals(new Verdict.WrongPassword("unsupported hash scheme"), backend.verify("erin", Secret.of("x")));
-        assertEquals(new Verdict.WrongPassword("unsupported hash scheme"), backend.verify("erin", Secret.of("y")));
+        assertEquals(new Verdict.WrongPassword("unsupported hash scheme"), backend.verify("yves", Secret.of("yves-pw")));
+        assertEquals(new Verdict.WrongPassword("unsupported hash scheme"), backend.verify("yves", Secret.of("y")));
+    }
+
+    @Test
+    void bcryptFromMkpasswd() {
+        assertTrue(backend.verify("gus", Secret.of("gus-pw")) instanceof Verdict.Success);
+        assertEquals(new Verdict.WrongPassword("wrong password"), backend.verify("gus", Secret.of("gus-PW")));
+        assertEquals(new Verdict.WrongPassword("wrong password"), backend.verify("gus", Secret.of("g".repeat(100))));
+        assertEquals(new Verdict.WrongPassword("wrong password"), backend.verify("erin", Secret.of("x")));
     }
 
     @Test

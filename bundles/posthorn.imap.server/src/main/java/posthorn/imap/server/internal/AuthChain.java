@@ -184,15 +184,29 @@ public final class AuthChain implements Authenticator {
 
     @Override
     public Optional<Secret> credential(String user, String scheme) {
+        // Logged like verify(): the mechanism then tells the session whether the client's proof
+        // matched (s1 AUTHENTICATE CRAM-MD5 failed ...), never the secret.
         for (String name : order) {
             CredentialSource source = credentials.get(name);
             if (source != null && source.schemes().contains(scheme)) {
-                Optional<Secret> s = source.credential(user, scheme);
+                long start = System.nanoTime();
+                Optional<Secret> s;
+                try {
+                    s = source.credential(user, scheme);
+                } catch (RuntimeException e) {
+                    LOG.error("auth backend {} failed for user {}: {}", name, printable(user), e.toString());
+                    continue;
+                }
+                long micros = (System.nanoTime() - start) / 1000;
                 if (s.isPresent()) {
+                    LOG.info("auth user={} backend={} credential={} result=found ({} us)", printable(user), name,
+                            scheme, micros);
                     return s;
                 }
+                LOG.debug("auth user={} backend={} credential={} result=none ({} us)", printable(user), name, scheme, micros);
             }
         }
+        LOG.info("auth user={} credential={} result=none (chain {})", printable(user), scheme, order);
         return Optional.empty();
     }
 

@@ -27,7 +27,11 @@ public final class Capabilities {
             "LIST-EXTENDED",
             "LIST-STATUS",
             "SPECIAL-USE",
-            "STATUS=SIZE");
+            "STATUS=SIZE",
+            "ESEARCH",
+            "SORT",
+            "THREAD=ORDEREDSUBJECT",
+            "THREAD=REFERENCES");
 
     /**
      * Extensions that ENABLE (RFC 5161) can turn on, upper case. One is enabled only if it is also

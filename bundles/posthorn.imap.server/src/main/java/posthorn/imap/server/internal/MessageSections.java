@@ -1,7 +1,6 @@
 package posthorn.imap.server.internal;
 
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -9,114 +8,89 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import posthorn.imap.protocol.Section;
+import posthorn.imap.server.internal.mime.Header;
+import posthorn.imap.server.internal.mime.MimePart;
 
 /**
- * Cuts the sections of RFC 3501 6.4.5 out of a message's text (CRLF line ends): the header, selected
- * header fields, the body text. Works on the top-level message; part numbers below it need a MIME
- * parser and come with the full FETCH implementation.
+ * Cuts the sections of RFC 3501 6.4.5 out of a message's text: the header, selected header fields,
+ * the body text, and the same of any part by its number (1.2.3), its MIME header, and the header and
+ * text of an encapsulated message/rfc822. A section that does not exist is empty, as Dovecot answers.
  */
 public final class MessageSections {
     private MessageSections() {
     }
 
-    /** The offset just past the blank line that ends the header, or the length if there is none. */
-    public static int headerEnd(byte[] m) {
-        if (m.length >= 2 && m[0] == '\r' && m[1] == '\n') {
-            return 2;
-        }
-        for (int i = 0; i + 3 < m.length; i++) {
-            if (m[i] == '\r' && m[i + 1] == '\n' && m[i + 2] == '\r' && m[i + 3] == '\n') {
-                return i + 4;
-            }
-        }
-        return m.length;
+    /** The bytes of a section; parses the message. */
+    public static byte[] extract(byte[] m, Section s) {
+        return extract(m, s.part().isEmpty() && s.kind() == Section.Kind.ALL ? null : MimePart.parse(m), s);
     }
 
-    /**
-     * The bytes of a section of the top-level message.
-     *
-     * @throws UnsupportedOperationException for sections inside MIME parts
-     */
-    public static byte[] extract(byte[] m, Section s) {
-        List<Integer> part = s.part();
-        boolean top = part.isEmpty();
-        if (!top && !(part.equals(List.of(1)) && !isMultipart(m))) {
-            throw new UnsupportedOperationException("body parts of MIME messages");
+    /** The bytes of a section of a message already parsed ({@code root} may be null for BODY[]). */
+    public static byte[] extract(byte[] m, MimePart root, Section s) {
+        List<Integer> path = s.part();
+        if (path.isEmpty() && s.kind() == Section.Kind.ALL) {
+            return m;
         }
-        int end = headerEnd(m);
-        if (!top) {
-            // RFC 3501 6.4.5: part 1 of a message that is not multipart is its body.
-            return switch (s.kind()) {
-                case ALL, TEXT -> Arrays.copyOfRange(m, end, m.length);
-                default -> throw new UnsupportedOperationException("headers of body parts");
-            };
+        MimePart part = root.find(path);
+        if (part == null) {
+            return new byte[0];
+        }
+        switch (s.kind()) {
+            case ALL:
+                return Arrays.copyOfRange(m, part.bodyStart(), part.end());
+            case MIME:
+                return Arrays.copyOfRange(m, part.headerStart(), part.bodyStart());
+            default:
+                break;
+        }
+        MimePart message = path.isEmpty() ? part : part.message();
+        if (message == null) {
+            return new byte[0];
         }
         return switch (s.kind()) {
-            case ALL -> m;
-            case HEADER -> Arrays.copyOfRange(m, 0, end);
-            case TEXT -> Arrays.copyOfRange(m, end, m.length);
-            case HEADER_FIELDS -> fields(m, end, s.fields(), true);
-            case HEADER_FIELDS_NOT -> fields(m, end, s.fields(), false);
-            case MIME -> throw new UnsupportedOperationException("MIME of the whole message");
+            case HEADER -> Arrays.copyOfRange(m, message.headerStart(), message.bodyStart());
+            case TEXT -> Arrays.copyOfRange(m, message.bodyStart(), message.end());
+            case HEADER_FIELDS -> fields(m, message, s.fields(), true);
+            case HEADER_FIELDS_NOT -> fields(m, message, s.fields(), false);
+            default -> throw new AssertionError(s.kind());
         };
     }
 
-    /** The header fields named (or, with {@code include} false, not named), then the blank line. */
-    static byte[] fields(byte[] m, int headerEnd, List<String> names, boolean include) {
+    /**
+     * The header fields named (or, with {@code include} false, all others, lines without a colon
+     * too), each with a line end, then the blank line if the header has one (Dovecot's answer for a
+     * message that is all header: no blank line).
+     */
+    static byte[] fields(byte[] m, MimePart message, List<String> names, boolean include) {
         Set<String> wanted = names.stream().map(n -> n.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int i = 0;
-        int limit = headerEnd;
-        // The blank line that ends the header is not a field.
-        if (limit >= 2 && m[limit - 2] == '\r' && m[limit - 1] == '\n' && limit != m.length) {
-            limit -= 2;
-        }
-        while (i < limit) {
-            int start = i;
-            // A field runs to the CRLF not followed by a continuation (SP or HTAB).
-            int j = i;
-            while (true) {
-                while (j < limit && m[j] != '\n') {
-                    j++;
-                }
-                if (j >= limit) {
-                    break;
-                }
-                j++;
-                if (j < limit && (m[j] == ' ' || m[j] == '\t')) {
-                    continue;
-                }
-                break;
-            }
-            int colon = start;
-            while (colon < j && m[colon] != ':' && m[colon] != '\r' && m[colon] != '\n') {
-                colon++;
-            }
-            String name = new String(m, start, colon - start, StandardCharsets.ISO_8859_1).strip().toLowerCase(Locale.ROOT);
-            boolean named = colon < j && m[colon] == ':' && wanted.contains(name);
-            if (named == include && colon < j && m[colon] == ':') {
-                out.write(m, start, j - start);
-                if (j == limit && (j < 2 || m[j - 1] != '\n')) {
+        for (Header.Field f : message.header().fields()) {
+            boolean named = wanted.contains(f.name().toLowerCase(Locale.ROOT));
+            if (named == include) {
+                out.write(m, f.start(), f.end() - f.start());
+                if (f.end() == f.start() || m[f.end() - 1] != '\n') {
                     out.write('\r');
                     out.write('\n');
                 }
             }
-            i = j;
         }
-        out.write('\r');
-        out.write('\n');
+        if (blankLineBefore(m, message.headerStart(), message.bodyStart())) {
+            out.write('\r');
+            out.write('\n');
+        }
         return out.toByteArray();
     }
 
-    /** Whether the top-level Content-Type is multipart (or message/rfc822, which also has parts). */
-    static boolean isMultipart(byte[] m) {
-        byte[] ct = fields(m, headerEnd(m), List.of("Content-Type"), true);
-        String v = new String(ct, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
-        int colon = v.indexOf(':');
-        if (colon < 0) {
+    /** Whether the header in {@code m[start, bodyStart)} ends with a blank line. */
+    static boolean blankLineBefore(byte[] m, int start, int bodyStart) {
+        int e = bodyStart;
+        if (e <= start || m[e - 1] != '\n') {
             return false;
         }
-        String type = v.substring(colon + 1).strip();
-        return type.startsWith("multipart/") || type.startsWith("message/rfc822");
+        e--;
+        if (e > start && m[e - 1] == '\r') {
+            e--;
+        }
+        return e == start || m[e - 1] == '\n';
     }
 }

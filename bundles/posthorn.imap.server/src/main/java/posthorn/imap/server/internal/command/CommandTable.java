@@ -27,7 +27,9 @@ public final class CommandTable {
                 new StartTls(),
                 new Enable(),
                 new Id(),
-                new Unselect())) {
+                new Unselect(),
+                new Search(false), new Search(true),
+                new Sort(false, false), new Sort(false, true), new Sort(true, false), new Sort(true, true))) {
             COMMANDS.put(c.name(), c);
         }
     }

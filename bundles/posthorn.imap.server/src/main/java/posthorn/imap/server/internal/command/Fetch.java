@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -17,20 +16,24 @@ import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.protocol.Section;
 import posthorn.imap.protocol.SequenceSet;
-import posthorn.imap.server.internal.MessageSections;
+import posthorn.imap.server.internal.DerivedCache;
+import posthorn.imap.server.internal.FetchData;
 import posthorn.imap.server.internal.SelectedMailbox;
 import posthorn.imap.server.internal.SelectedMailbox.BadSequenceException;
 import posthorn.imap.server.internal.Session;
 import posthorn.imap.server.internal.SessionState;
 import posthorn.store.api.FlagMode;
 import posthorn.store.api.Flags;
+import posthorn.store.api.Mailbox;
 import posthorn.store.api.MessageMeta;
 import posthorn.store.api.StoreException;
 
 /**
  * FETCH and UID FETCH (RFC 3501 6.4.5, 6.4.8). Fetching a body section without PEEK sets \Seen in a
  * read-write mailbox, before the response, so that the FLAGS it carries are true. A whole message is
- * streamed from the store; sections are cut from the message in memory.
+ * streamed from the store; sections are cut from the message in memory, which is read and parsed at
+ * most once per message and command. ENVELOPE, BODY and BODYSTRUCTURE come from the store's cache
+ * when it has them, else from the parsed message (only its header for ENVELOPE), and are cached.
  */
 final class Fetch implements Command {
     private final boolean uid;
@@ -64,12 +67,6 @@ final class Fetch implements Command {
         args.end();
         if (uid && attributes.stream().noneMatch(a -> a instanceof FetchAttribute.Uid)) {
             attributes.add(0, new FetchAttribute.Uid());
-        }
-        for (FetchAttribute a : attributes) {
-            if (a instanceof FetchAttribute.Envelope || a instanceof FetchAttribute.BodyStructure) {
-                throw new StoreException(StoreException.Reason.CANNOT,
-                        "ENVELOPE and BODYSTRUCTURE are not implemented in this version");
-            }
         }
         SelectedMailbox view = ((SessionState.Selected) session.state()).mailbox();
         List<Integer> seqs;
@@ -124,42 +121,66 @@ final class Fetch implements Command {
     private static boolean writeMessage(ResponseWriter out, SelectedMailbox view, int seq, long uid,
                                         List<FetchAttribute> items) throws IOException, StoreException {
         MessageMeta meta = view.meta(uid);
-        byte[] text = null;
-        boolean streamWhole = false;
-        for (FetchAttribute a : items) {
-            if (needsText(a)) {
-                if (isWhole(a) && items.stream().filter(Fetch::needsText).count() == 1) {
-                    streamWhole = true;
-                } else {
-                    text = read(view, uid);
-                    if (text == null) {
-                        return false;
+        Mailbox box = view.store();
+        long textItems = items.stream().filter(Fetch::needsText).count();
+        boolean wholeOnly = textItems == 1 && items.stream().filter(Fetch::needsText).allMatch(Fetch::isWhole);
+        // Derived values first from the cache; the message is read (once) only for what is missing.
+        byte[][] derived = new byte[items.size()][];
+        boolean needText = textItems > 0 && !wholeOnly;
+        boolean needHeader = false;
+        for (int i = 0; i < items.size(); i++) {
+            String field = cacheField(items.get(i));
+            if (field != null) {
+                derived[i] = DerivedCache.get(box, uid, field);
+                if (derived[i] == null) {
+                    if (items.get(i) instanceof FetchAttribute.Envelope) {
+                        needHeader = true;
+                    } else {
+                        needText = true;
                     }
                 }
-                break;
             }
         }
-        // Cut every section before writing, so that a section that cannot be served fails the
-        // command cleanly instead of leaving a response half written.
+        FetchData data = null;
+        if (needText) {
+            byte[] text = read(view, uid, false);
+            if (text == null) {
+                return false;
+            }
+            data = FetchData.of(text);
+        } else if (needHeader) {
+            byte[] header = read(view, uid, true);
+            if (header == null) {
+                return false;
+            }
+            data = FetchData.of(header);
+        }
+        for (int i = 0; i < items.size(); i++) {
+            String field = cacheField(items.get(i));
+            if (field != null && derived[i] == null) {
+                derived[i] = switch (items.get(i)) {
+                    case FetchAttribute.Envelope e -> data.envelope();
+                    case FetchAttribute.BodyStructure b -> data.bodyStructure(b.extensible());
+                    default -> throw new AssertionError();
+                };
+                DerivedCache.put(box, uid, field, derived[i]);
+            }
+        }
+        // Cut every section before writing, so that a failure cannot leave a response half written.
         byte[][] sections = new byte[items.size()][];
         for (int i = 0; i < items.size(); i++) {
             FetchAttribute a = items.get(i);
-            if (a instanceof FetchAttribute.Body b && !(streamWhole && b.origin() < 0)) {
-                byte[] data = section(text, b.section());
-                if (b.origin() >= 0) {
-                    int from = (int) Math.min(b.origin(), data.length);
-                    int to = (int) Math.min((long) from + b.length(), data.length);
-                    data = Arrays.copyOfRange(data, from, to);
-                }
-                sections[i] = data;
-            } else if (a instanceof FetchAttribute.Rfc822 r && r.kind() != Section.Kind.ALL) {
-                sections[i] = section(text, new Section(List.of(), r.kind(), List.of()));
+            if (a instanceof FetchAttribute.Body b && !(wholeOnly && isWhole(b))) {
+                byte[] bytes = data.section(b.section());
+                sections[i] = b.origin() >= 0 ? FetchData.partial(bytes, b.origin(), b.length()) : bytes;
+            } else if (a instanceof FetchAttribute.Rfc822 r && !(wholeOnly && isWhole(r))) {
+                sections[i] = data.section(new Section(List.of(), r.kind(), List.of()));
             }
         }
         InputStream whole = null;
-        if (streamWhole) {
+        if (wholeOnly) {
             try {
-                whole = view.store().openMessage(uid);
+                whole = box.openMessage(uid);
             } catch (StoreException e) {
                 if (e.reason() == StoreException.Reason.EXPUNGEISSUED) {
                     return false;
@@ -184,30 +205,27 @@ final class Fetch implements Command {
                             .raw(ImapDates.formatDateTime(meta.internalDate().atZone(ZoneId.systemDefault())))
                             .raw("\"");
                     case FetchAttribute.Rfc822Size x -> out.raw("RFC822.SIZE ").number(meta.size());
+                    case FetchAttribute.Envelope x -> out.raw("ENVELOPE ").raw(derived[i]);
+                    case FetchAttribute.BodyStructure x -> out.raw(x.extensible() ? "BODYSTRUCTURE " : "BODY ")
+                            .raw(derived[i]);
                     case FetchAttribute.Rfc822 r -> {
                         switch (r.kind()) {
                             case HEADER -> out.raw("RFC822.HEADER ").literal(sections[i]);
                             case TEXT -> out.raw("RFC822.TEXT ").literal(sections[i]);
                             default -> {
                                 out.raw("RFC822 ");
-                                body(out, text, whole, meta);
+                                body(out, sections[i], whole, meta);
                             }
                         }
                     }
                     case FetchAttribute.Body b -> {
-                        out.raw("BODY[").raw(b.section().spec()).raw("]");
+                        out.raw("BODY[").raw(FetchData.responseSpec(b.section())).raw("]");
                         if (b.origin() >= 0) {
                             out.raw("<").number(b.origin()).raw(">");
                         }
                         out.sp();
-                        if (sections[i] == null) {
-                            body(out, null, whole, meta);
-                        } else {
-                            out.literal(sections[i]);
-                        }
+                        body(out, sections[i], whole, meta);
                     }
-                    case FetchAttribute.Envelope x -> throw new IllegalStateException("refused above");
-                    case FetchAttribute.BodyStructure x -> throw new IllegalStateException("refused above");
                 }
             }
             out.raw(")").crlf();
@@ -219,26 +237,26 @@ final class Fetch implements Command {
         return true;
     }
 
-    private static void body(ResponseWriter out, byte[] text, InputStream whole, MessageMeta meta) throws IOException {
-        if (whole != null) {
+    private static String cacheField(FetchAttribute a) {
+        return switch (a) {
+            case FetchAttribute.Envelope e -> DerivedCache.ENVELOPE;
+            case FetchAttribute.BodyStructure b -> b.extensible() ? DerivedCache.BODYSTRUCTURE : DerivedCache.BODY;
+            default -> null;
+        };
+    }
+
+    private static void body(ResponseWriter out, byte[] section, InputStream whole, MessageMeta meta) throws IOException {
+        if (section == null) {
             out.literal(whole, meta.size());
         } else {
-            out.literal(text);
+            out.literal(section);
         }
     }
 
-    private static byte[] section(byte[] text, Section s) throws StoreException {
-        try {
-            return MessageSections.extract(text, s);
-        } catch (UnsupportedOperationException e) {
-            throw new StoreException(StoreException.Reason.CANNOT,
-                    "Fetching " + e.getMessage() + " is not implemented in this version");
-        }
-    }
-
-    private static byte[] read(SelectedMailbox view, long uid) throws IOException, StoreException {
+    /** The message's text, or only its header; null if the message vanished. */
+    private static byte[] read(SelectedMailbox view, long uid, boolean headerOnly) throws IOException, StoreException {
         try (InputStream in = view.store().openMessage(uid)) {
-            return in.readAllBytes();
+            return headerOnly ? FetchData.readHeader(in) : in.readAllBytes();
         } catch (StoreException e) {
             if (e.reason() == StoreException.Reason.EXPUNGEISSUED) {
                 return null;

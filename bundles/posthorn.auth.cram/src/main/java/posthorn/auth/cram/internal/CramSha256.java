@@ -1,0 +1,34 @@
+package posthorn.auth.cram.internal;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
+
+import posthorn.auth.api.SaslMechanism;
+
+/** CRAM-SHA256 as Courier offers it: CRAM-MD5's exchange with HMAC-SHA256, from a clear password. */
+@Component(configurationPid = "auth.cram", service = SaslMechanism.class,
+        property = SaslMechanism.MECHANISM + "=CRAM-SHA256")
+public class CramSha256 extends CramMechanism {
+
+    @Activate
+    @Modified
+    void activate(CramConfig config) {
+        configure(config);
+    }
+
+    @Override
+    public String name() {
+        return "CRAM-SHA256";
+    }
+
+    @Override
+    String macAlgorithm() {
+        return "HmacSHA256";
+    }
+
+    @Override
+    int macLength() {
+        return 32;
+    }
+}

@@ -1,0 +1,201 @@
+package posthorn.auth.passwd.internal;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Optional;
+
+import org.apache.commons.codec.digest.Crypt;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import posthorn.auth.api.AuthBackend;
+import posthorn.auth.api.PasswordDatabase;
+import posthorn.auth.api.Secret;
+import posthorn.auth.api.UserDatabase;
+import posthorn.auth.api.UserRecord;
+import posthorn.auth.api.Verdict;
+
+/**
+ * The system's accounts, from /etc/passwd and /etc/shadow (Courier's authpwd/authshadow), as an auth
+ * backend named {@code passwd}: a password database and a user database. The user's home comes
+ * from passwd; the Maildir is left to the store's template ({@code %h/Maildir} by default).
+ *
+ * <p>Only accounts with a uid in [{@code min.uid}, {@code max.uid}] exist for IMAP: root and the
+ * system accounts are "no such user", never a login. Accounts whose shadow entry says expired or
+ * inactive (shadow-utils' rules), locked ({@code !}) or passwordless ({@code *}, empty) cannot log
+ * in. Needs read access to the shadow file (root, or group shadow).
+ *
+ * <p>Thread-safe: all state is in the immutable snapshot of a {@link PasswdFiles}.
+ */
+@Component(configurationPid = "auth.passwd", configurationPolicy = ConfigurationPolicy.REQUIRE,
+        service = {PasswordDatabase.class, UserDatabase.class},
+        property = AuthBackend.NAME + "=passwd")
+@Designate(ocd = PasswdBackend.Config.class)
+public class PasswdBackend implements PasswordDatabase, UserDatabase {
+
+    @ObjectClassDefinition(name = "Posthorn passwd backend",
+            description = "System accounts from /etc/passwd and /etc/shadow")
+    @interface Config {
+        @AttributeDefinition(description = "The passwd(5) file")
+        String passwd_file() default "/etc/passwd";
+
+        @AttributeDefinition(description = "The shadow(5) file; empty if the hashes are in the passwd file")
+        String shadow_file() default "/etc/shadow";
+
+        @AttributeDefinition(description = "Lowest uid that may log in (root and system accounts may not)")
+        long min_uid() default 1000;
+
+        @AttributeDefinition(description = "Highest uid that may log in (nobody is 65534)")
+        long max_uid() default 60000;
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(PasswdBackend.class);
+    private static final Duration CHECK_INTERVAL = Duration.ofSeconds(1);
+    /**
+     * A SHA-512 crypt hash of nothing anyone types: unknown users are checked against it, so that
+     * "no such user" takes about as long as a wrong password and does not tell who exists.
+     */
+    private static final String DUMMY_SALT = "$6$PosthornDummy";
+
+    private volatile PasswdFiles files;
+    private volatile long minUid;
+    private volatile long maxUid;
+    private Clock clock = Clock.systemUTC();
+
+    @Activate
+    @Modified
+    void activate(Config config) {
+        String shadow = config.shadow_file();
+        activate(Path.of(config.passwd_file().trim()),
+                shadow == null || shadow.isBlank() ? null : Path.of(shadow.trim()),
+                config.min_uid(), config.max_uid(), CHECK_INTERVAL);
+    }
+
+    /** Activation with plain values, for tests without a framework. */
+    void activate(Path passwd, Path shadow, long minUid, long maxUid, Duration checkInterval) {
+        if (minUid < 1) {
+            LOG.warn("passwd: min.uid {} would let root log in; using 1", minUid);
+            minUid = 1;
+        }
+        this.minUid = minUid;
+        this.maxUid = maxUid;
+        this.files = new PasswdFiles(passwd, shadow, checkInterval.toNanos(), System::nanoTime);
+        LOG.info("passwd backend: {} and {}, uids {} to {}", passwd, shadow == null ? "no shadow file" : shadow,
+                minUid, maxUid);
+    }
+
+    void clock(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public Verdict verify(String user, Secret password) {
+        PasswdFiles.Snapshot s = files.current();
+        if (!s.available()) {
+            return new Verdict.Unavailable(s.problem());
+        }
+        PasswdEntry pw = user == null ? null : s.passwd().get(user);
+        if (pw == null || !inRange(pw)) {
+            burnTime(password);
+            return Verdict.NO_SUCH_USER;
+        }
+        if (password == null || password.isEmpty()) {
+            return new Verdict.WrongPassword("empty password");
+        }
+        String hash = pw.password();
+        ShadowEntry sh = null;
+        if ("x".equals(hash)) {
+            sh = s.shadow().get(user);
+            if (sh == null) {
+                if (s.shadowProblem() != null) {
+                    return new Verdict.Unavailable("shadow file unreadable");
+                }
+                return new Verdict.WrongPassword("no shadow entry");
+            }
+            hash = sh.hash();
+        }
+        byte[] key = password.utf8();
+        CryptCheck.Outcome outcome;
+        try {
+            outcome = CryptCheck.check(hash, key);
+        } finally {
+            Arrays.fill(key, (byte) 0);
+        }
+        return switch (outcome) {
+            case MATCH -> {
+                ShadowEntry.Status status = sh == null ? ShadowEntry.Status.VALID : sh.status(today());
+                yield switch (status) {
+                    case VALID, PASSWORD_EXPIRED -> new Verdict.Success(record(pw));
+                    case INACTIVE -> new Verdict.WrongPassword("account inactive (password expired too long ago)");
+                    case ACCOUNT_EXPIRED -> new Verdict.WrongPassword("account expired");
+                };
+            }
+            case MISMATCH -> new Verdict.WrongPassword("wrong password");
+            case LOCKED -> new Verdict.WrongPassword("account locked");
+            case NO_PASSWORD -> new Verdict.WrongPassword("account has no password");
+            case UNSUPPORTED -> {
+                String scheme = CryptCheck.scheme(hash);
+                if (s.firstReport("scheme " + user)) {
+                    if (scheme.equals("$y$") || scheme.equals("$gy$")) {
+                        LOG.warn("passwd: user {} has a yescrypt ({}) hash, which Posthorn cannot check (there is"
+                                + " no maintained Java implementation); the account cannot log in until its password"
+                                + " is set again as SHA-512 (e.g. chpasswd -c SHA512, or ENCRYPT_METHOD SHA512 in"
+                                + " /etc/login.defs)", user, scheme);
+                    } else {
+                        LOG.warn("passwd: user {} has a password hash in unsupported scheme {}; the account cannot"
+                                + " log in", user, scheme);
+                    }
+                }
+                yield new Verdict.WrongPassword("unsupported hash scheme " + scheme);
+            }
+            case MALFORMED -> {
+                if (s.firstReport("malformed " + user)) {
+                    LOG.warn("passwd: user {} has a malformed password hash", user);
+                }
+                yield new Verdict.WrongPassword("malformed password hash");
+            }
+        };
+    }
+
+    @Override
+    public Optional<UserRecord> lookup(String user) {
+        PasswdFiles.Snapshot s = files.current();
+        PasswdEntry pw = user == null ? null : s.passwd().get(user);
+        return pw == null || !inRange(pw) ? Optional.empty() : Optional.of(record(pw));
+    }
+
+    private boolean inRange(PasswdEntry pw) {
+        return pw.uid() >= minUid && pw.uid() <= maxUid;
+    }
+
+    private long today() {
+        return LocalDate.now(clock.withZone(ZoneOffset.UTC)).toEpochDay();
+    }
+
+    private static UserRecord record(PasswdEntry pw) {
+        // maildir null: the store's template (%h/Maildir) applies, as for Courier's authpwd
+        return new UserRecord(pw.name(), pw.home(), null, pw.uid(), pw.gid(), null,
+                pw.shell().isEmpty() ? Map.of() : Map.of("shell", pw.shell()));
+    }
+
+    private static void burnTime(Secret password) {
+        byte[] key = password == null ? new byte[0] : password.utf8();
+        try {
+            Crypt.crypt(key, DUMMY_SALT);
+        } finally {
+            Arrays.fill(key, (byte) 0);
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package posthorn.imap.server.internal.command;
+
+import java.io.IOException;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+import posthorn.imap.protocol.ArgReader;
+import posthorn.imap.protocol.ProtocolException;
+import posthorn.imap.protocol.ResponseWriter;
+import posthorn.imap.protocol.SequenceSet;
+import posthorn.imap.protocol.Status;
+import posthorn.imap.server.internal.SelectedMailbox;
+import posthorn.imap.server.internal.Session;
+import posthorn.imap.server.internal.SessionState;
+import posthorn.imap.server.internal.search.Matcher;
+import posthorn.imap.server.internal.search.SearchKey;
+import posthorn.imap.server.internal.search.SearchParser;
+import posthorn.store.api.StoreException;
+
+/**
+ * SEARCH and UID SEARCH (RFC 3501 6.4.4, 6.4.8) with ESEARCH results (RFC 4731) when the client asks
+ * with RETURN (...) or has enabled IMAP4rev2. CHARSET may be any charset Java knows; UTF-8 and
+ * US-ASCII always work; an unknown one gets NO [BADCHARSET].
+ */
+final class Search implements Command {
+    static final String BADCHARSET = "BADCHARSET (UTF-8 US-ASCII)";
+
+    private final boolean uid;
+
+    Search(boolean uid) {
+        this.uid = uid;
+    }
+
+    @Override
+    public String name() {
+        return uid ? "UID SEARCH" : "SEARCH";
+    }
+
+    @Override
+    public Set<State> states() {
+        return SELECTED;
+    }
+
+    @Override
+    public Sequences sequences() {
+        return uid ? Sequences.NONE : Sequences.USES;
+    }
+
+    @Override
+    public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException, StoreException {
+        args.sp();
+        Set<String> returns = null;
+        if (args.peekKeyword("RETURN")) {
+            args.atom();
+            args.sp();
+            returns = returnOptions(args);
+            args.sp();
+        }
+        Charset charset = StandardCharsets.UTF_8;
+        if (args.peekKeyword("CHARSET")) {
+            args.atom();
+            args.sp();
+            charset = charset(args.astring());
+            if (charset == null) {
+                session.out().status(tag, Status.NO, BADCHARSET, "Unsupported charset");
+                return;
+            }
+            args.sp();
+        }
+        SearchKey key = new SearchParser(args, charset).keys();
+        args.end();
+        SelectedMailbox view = ((SessionState.Selected) session.state()).mailbox();
+        List<Integer> seqs = new Matcher(view, key).matching();
+        List<Long> result = new ArrayList<>(seqs.size());
+        for (int seq : seqs) {
+            result.add(uid ? view.uidAt(seq) : seq);
+        }
+        if (returns == null && session.rev2()) {
+            returns = Set.of("ALL");
+        }
+        ResponseWriter out = session.out();
+        if (returns == null) {
+            out.untagged().raw("SEARCH");
+            for (long n : result) {
+                out.sp().number(n);
+            }
+            out.crlf();
+        } else {
+            esearch(out, tag, uid, returns, result);
+        }
+        session.ok(tag, null, name() + " completed");
+    }
+
+    /** RETURN (MIN MAX ALL COUNT); "()" means ALL (RFC 4731 3.1). */
+    static Set<String> returnOptions(ArgReader args) throws ProtocolException {
+        Set<String> opts = new LinkedHashSet<>();
+        args.listOpen();
+        while (!args.peek(')')) {
+            if (!opts.isEmpty()) {
+                args.sp();
+            }
+            String o = args.atom().toUpperCase(Locale.ROOT);
+            if (!Set.of("MIN", "MAX", "ALL", "COUNT").contains(o)) {
+                throw new ProtocolException("Unknown search return option " + o);
+            }
+            opts.add(o);
+        }
+        args.listClose();
+        return opts.isEmpty() ? Set.of("ALL") : opts;
+    }
+
+    static void esearch(ResponseWriter out, String tag, boolean uid, Set<String> returns, List<Long> result)
+            throws IOException {
+        out.untagged().raw("ESEARCH (TAG ").string(tag).raw(")");
+        if (uid) {
+            out.raw(" UID");
+        }
+        if (!result.isEmpty()) {
+            if (returns.contains("MIN")) {
+                out.raw(" MIN ").number(result.get(0));
+            }
+            if (returns.contains("MAX")) {
+                out.raw(" MAX ").number(result.get(result.size() - 1));
+            }
+            if (returns.contains("ALL")) {
+                out.raw(" ALL ").raw(SequenceSet.ofNumbers(result.stream().mapToLong(Long::longValue).toArray())
+                        .toString());
+            }
+        }
+        if (returns.contains("COUNT")) {
+            out.raw(" COUNT ").number(result.size());
+        }
+        out.crlf();
+    }
+
+    /** The charset of that name, or null if Java has none (then NO [BADCHARSET]). */
+    static Charset charset(String name) {
+        try {
+            return Charset.forName(name);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+}

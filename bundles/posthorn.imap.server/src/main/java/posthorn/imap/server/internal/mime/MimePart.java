@@ -1,0 +1,208 @@
+package posthorn.imap.server.internal.mime;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One entity of a message (RFC 2045 2.4) with the byte offsets of its header and body in the
+ * message's text, so that sections can be cut out exactly (RFC 3501 6.4.5). A multipart has its
+ * children; a message/rfc822 part has the encapsulated message as {@link #message()}.
+ *
+ * <p>Boundaries are found as Dovecot finds them: a line that starts with "--" and the boundary,
+ * closing if "--" follows; the CRLF before a delimiter line belongs to the delimiter (RFC 2046
+ * 5.1.1). A multipart without a boundary, or whose boundary never occurs, gets one empty part.
+ * Parsing never fails: whatever the bytes, a tree comes out.
+ */
+public final class MimePart {
+    /** Parts deeper than this are taken as plain bodies, so a hostile message cannot overflow the stack. */
+    private static final int MAX_DEPTH = 64;
+
+    private final int headerStart;
+    private final int bodyStart;
+    private final int end;
+    private final Header header;
+    private final ContentFields.Valued contentType;
+    private final boolean defaulted;
+    private final List<MimePart> children;
+    private final MimePart message;
+
+    private MimePart(int headerStart, int bodyStart, int end, Header header, ContentFields.Valued contentType,
+                     boolean defaulted, List<MimePart> children, MimePart message) {
+        this.headerStart = headerStart;
+        this.bodyStart = bodyStart;
+        this.end = end;
+        this.header = header;
+        this.contentType = contentType;
+        this.defaulted = defaulted;
+        this.children = children;
+        this.message = message;
+    }
+
+    /** Parses a whole message. */
+    public static MimePart parse(byte[] m) {
+        return parse(m, 0, m.length, false, 0);
+    }
+
+    /** Parses only the header of a message at {@code m[0, end)}; for ENVELOPE and header searches. */
+    public static Header parseHeader(byte[] m, int end) {
+        return Header.parse(m, 0, Header.bodyStart(m, 0, end));
+    }
+
+    private static MimePart parse(byte[] m, int start, int end, boolean digest, int depth) {
+        int bodyStart = Header.bodyStart(m, start, end);
+        Header header = Header.parse(m, start, bodyStart);
+        ContentFields.Valued ct = ContentFields.contentType(header.value("Content-Type"));
+        boolean defaulted = ct == null;
+        if (defaulted) {
+            ct = digest ? new ContentFields.Valued("message", "rfc822", List.of())
+                    : new ContentFields.Valued("text", "plain", List.of());
+        }
+        List<MimePart> children = List.of();
+        MimePart message = null;
+        if (depth < MAX_DEPTH) {
+            if (ct.value().equalsIgnoreCase("multipart")) {
+                children = children(m, bodyStart, end, ct.param("boundary"),
+                        ct.second().equalsIgnoreCase("digest"), depth + 1);
+            } else if (ct.value().equalsIgnoreCase("message") && ct.second().equalsIgnoreCase("rfc822")) {
+                message = parse(m, bodyStart, end, false, depth + 1);
+            }
+        }
+        return new MimePart(start, bodyStart, end, header, ct, defaulted, children, message);
+    }
+
+    private static List<MimePart> children(byte[] m, int start, int end, String boundary, boolean digest, int depth) {
+        List<MimePart> out = new ArrayList<>();
+        if (boundary == null || boundary.isEmpty()) {
+            out.add(empty(end));
+            return out;
+        }
+        byte[] delimiter = ("--" + boundary).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        int partStart = -1;
+        int i = start;
+        while (i < end) {
+            int lineEnd = Header.lineEnd(m, i, end);
+            if (startsWith(m, i, end, delimiter)) {
+                boolean close = startsWith(m, i + delimiter.length, end, new byte[] {'-', '-'});
+                if (partStart >= 0) {
+                    out.add(parse(m, partStart, before(m, partStart, i), digest, depth));
+                }
+                if (close) {
+                    partStart = -1;
+                    break;
+                }
+                partStart = lineEnd;
+            }
+            i = lineEnd;
+        }
+        if (partStart >= 0) {
+            out.add(parse(m, Math.min(partStart, end), end, digest, depth));
+        }
+        if (out.isEmpty()) {
+            out.add(empty(end));
+        }
+        return out;
+    }
+
+    private static MimePart empty(int at) {
+        return new MimePart(at, at, at, Header.parse(new byte[0], 0, 0),
+                new ContentFields.Valued("text", "plain", List.of()), true, List.of(), null);
+    }
+
+    /** The end of a part whose delimiter line starts at {@code delimiter}: before the CRLF that precedes it. */
+    private static int before(byte[] m, int partStart, int delimiter) {
+        int e = delimiter;
+        if (e > partStart && m[e - 1] == '\n') {
+            e--;
+            if (e > partStart && m[e - 1] == '\r') {
+                e--;
+            }
+        }
+        return e;
+    }
+
+    private static boolean startsWith(byte[] m, int at, int end, byte[] prefix) {
+        if (end - at < prefix.length) {
+            return false;
+        }
+        for (int k = 0; k < prefix.length; k++) {
+            if (m[at + k] != prefix[k]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The part a section path names, as Dovecot and RFC 3501 6.4.5 read it: in a multipart, N is its
+     * Nth child; a part that is not multipart has only part 1, itself; a number after a
+     * message/rfc822 part counts inside the encapsulated message. Null if there is no such part.
+     */
+    public MimePart find(List<Integer> path) {
+        MimePart cur = this;
+        for (int i = 0; i < path.size() && cur != null; i++) {
+            int n = path.get(i);
+            boolean more = i + 1 < path.size();
+            if (cur.isMultipart()) {
+                cur = n <= cur.children.size() ? cur.children.get(n - 1) : null;
+            } else if (n != 1 || (more && cur.message == null)) {
+                cur = null;
+            }
+            if (cur != null && more && cur.message != null) {
+                cur = cur.message;
+            }
+        }
+        return cur;
+    }
+
+    public boolean isMultipart() {
+        return !children.isEmpty();
+    }
+
+    public int headerStart() {
+        return headerStart;
+    }
+
+    public int bodyStart() {
+        return bodyStart;
+    }
+
+    public int end() {
+        return end;
+    }
+
+    public Header header() {
+        return header;
+    }
+
+    /** The type as written ("text" when there is no Content-Type). */
+    public String type() {
+        return contentType.value();
+    }
+
+    public String subtype() {
+        return contentType.second();
+    }
+
+    public List<String[]> params() {
+        return contentType.params();
+    }
+
+    /** Whether the type comes from the default (no Content-Type field that parses). */
+    public boolean defaultedType() {
+        return defaulted;
+    }
+
+    /** The parameter of that name (any case) of the Content-Type, or null. */
+    public String param(String name) {
+        return contentType.param(name);
+    }
+
+    public List<MimePart> children() {
+        return children;
+    }
+
+    /** The encapsulated message of a message/rfc822 part, or null. */
+    public MimePart message() {
+        return message;
+    }
+}

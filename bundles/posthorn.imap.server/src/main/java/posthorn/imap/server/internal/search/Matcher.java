@@ -1,0 +1,211 @@
+package posthorn.imap.server.internal.search;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+import posthorn.imap.server.internal.FetchData;
+import posthorn.imap.server.internal.SelectedMailbox;
+import posthorn.imap.server.internal.mime.Header;
+import posthorn.imap.server.internal.mime.MimePart;
+import posthorn.store.api.Flags;
+import posthorn.store.api.MessageMeta;
+import posthorn.store.api.StoreException;
+
+/**
+ * Evaluates a search key against the messages of a selected mailbox. Per message it reads only what
+ * the key needs, once: nothing for flags, sizes and dates; the header for header keys; one streamed
+ * pass through the whole message for every BODY and TEXT key together. Not thread-safe.
+ */
+public final class Matcher {
+    private static final Pattern DATE = Pattern.compile(
+            "(\\d{1,2})\\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\\.?\\s+(\\d{2,4})",
+            Pattern.CASE_INSENSITIVE);
+    private static final List<String> MONTHS = List.of("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
+            "sep", "oct", "nov", "dec");
+
+    private final SelectedMailbox view;
+    private final SearchKey key;
+    private final List<String> bodyNeedles = new ArrayList<>();
+    private final List<String> textNeedles = new ArrayList<>();
+
+    // Per message, filled lazily.
+    private long uid;
+    private Header header;
+    private boolean[] bodyFound;
+    private boolean[] textFound;
+    private boolean vanished;
+
+    public Matcher(SelectedMailbox view, SearchKey key) {
+        this.view = view;
+        this.key = key;
+        collect(key);
+    }
+
+    private void collect(SearchKey k) {
+        switch (k) {
+            case SearchKey.Text t -> (t.withHeader() ? textNeedles : bodyNeedles).add(TextScanner.fold(t.text()));
+            case SearchKey.Not n -> collect(n.key());
+            case SearchKey.Or o -> {
+                collect(o.a());
+                collect(o.b());
+            }
+            case SearchKey.And a -> a.keys().forEach(this::collect);
+            default -> {
+            }
+        }
+    }
+
+    /** The sequence numbers that match, ascending. Messages expunged meanwhile are left out. */
+    public List<Integer> matching() throws IOException, StoreException {
+        List<Integer> out = new ArrayList<>();
+        for (int seq = 1; seq <= view.exists(); seq++) {
+            long u = view.uidAt(seq);
+            if (view.isExpunged(u)) {
+                continue;
+            }
+            uid = u;
+            header = null;
+            bodyFound = null;
+            textFound = null;
+            vanished = false;
+            if (matches(key, seq, view.meta(u)) && !vanished) {
+                out.add(seq);
+            }
+        }
+        return out;
+    }
+
+    private boolean matches(SearchKey k, int seq, MessageMeta meta) throws IOException, StoreException {
+        return switch (k) {
+            case SearchKey.All a -> true;
+            case SearchKey.Flag f -> hasFlag(meta, f.flag()) == f.set();
+            case SearchKey.Recent r -> view.isRecent(uid) == r.recent();
+            case SearchKey.New n -> view.isRecent(uid) && !meta.flags().contains(Flags.SEEN);
+            case SearchKey.Set s -> s.uid()
+                    ? s.set().contains(uid, view.uidAt(view.exists()))
+                    : s.set().contains(seq, view.exists());
+            case SearchKey.Size s -> s.larger() ? meta.size() > s.size() : meta.size() < s.size();
+            case SearchKey.Date d -> compare(d.op(), d.sent() ? sentDate(meta) : internalDate(meta), d.date());
+            case SearchKey.Header h -> header(h);
+            case SearchKey.Text t -> text(t);
+            case SearchKey.Not n -> !matches(n.key(), seq, meta);
+            case SearchKey.Or o -> matches(o.a(), seq, meta) || matches(o.b(), seq, meta);
+            case SearchKey.And a -> {
+                for (SearchKey x : a.keys()) {
+                    if (!matches(x, seq, meta)) {
+                        yield false;
+                    }
+                }
+                yield true;
+            }
+        };
+    }
+
+    private static boolean hasFlag(MessageMeta meta, String flag) {
+        if (meta.flags().contains(flag)) {
+            return true;
+        }
+        for (String f : meta.flags()) {
+            if (f.equalsIgnoreCase(flag)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean compare(SearchKey.DateOp op, LocalDate have, LocalDate want) {
+        return switch (op) {
+            case BEFORE -> have.isBefore(want);
+            case ON -> have.equals(want);
+            case SINCE -> !have.isBefore(want);
+        };
+    }
+
+    static LocalDate internalDate(MessageMeta meta) {
+        return meta.internalDate().atZone(ZoneId.systemDefault()).toLocalDate();
+    }
+
+    /** The Date header's day, time and zone disregarded (RFC 3501 6.4.4); the internal date if there is none. */
+    private LocalDate sentDate(MessageMeta meta) throws IOException, StoreException {
+        LocalDate d = parseDate(header().lastValue("Date"));
+        return d != null ? d : internalDate(meta);
+    }
+
+    /** The day of an RFC 5322 date, read leniently; null if none can be read. */
+    public static LocalDate parseDate(String value) {
+        if (value == null) {
+            return null;
+        }
+        java.util.regex.Matcher m = DATE.matcher(value);
+        if (!m.find()) {
+            return null;
+        }
+        int year = Integer.parseInt(m.group(3));
+        if (m.group(3).length() <= 2) {
+            year += year < 50 ? 2000 : 1900;
+        } else if (m.group(3).length() == 3) {
+            year += 1900;
+        }
+        try {
+            return LocalDate.of(year, MONTHS.indexOf(m.group(2).substring(0, 3).toLowerCase(Locale.ROOT)) + 1,
+                    Integer.parseInt(m.group(1)));
+        } catch (java.time.DateTimeException e) {
+            return null;
+        }
+    }
+
+    private boolean header(SearchKey.Header h) throws IOException, StoreException {
+        Header hd = header();
+        String needle = TextScanner.fold(h.text());
+        for (Header.Field f : hd.fields()) {
+            for (String name : h.names()) {
+                if (f.name().equalsIgnoreCase(name)
+                        && (needle.isEmpty() || TextScanner.fold(TextScanner.decodeHeader(f.value())).contains(needle))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private Header header() throws IOException, StoreException {
+        if (header == null) {
+            byte[] bytes = new byte[0];
+            try (InputStream in = view.store().openMessage(uid)) {
+                bytes = FetchData.readHeader(in);
+            } catch (StoreException e) {
+                if (e.reason() != StoreException.Reason.EXPUNGEISSUED) {
+                    throw e;
+                }
+                vanished = true;
+            }
+            header = MimePart.parseHeader(bytes, bytes.length);
+        }
+        return header;
+    }
+
+    private boolean text(SearchKey.Text t) throws IOException, StoreException {
+        if (bodyFound == null) {
+            bodyFound = new boolean[bodyNeedles.size()];
+            textFound = new boolean[textNeedles.size()];
+            try (InputStream in = view.store().openMessage(uid)) {
+                TextScanner.scan(in, bodyNeedles, bodyFound, textNeedles, textFound);
+            } catch (StoreException e) {
+                if (e.reason() != StoreException.Reason.EXPUNGEISSUED) {
+                    throw e;
+                }
+                vanished = true;
+            }
+        }
+        String needle = TextScanner.fold(t.text());
+        List<String> needles = t.withHeader() ? textNeedles : bodyNeedles;
+        boolean[] found = t.withHeader() ? textFound : bodyFound;
+        return found[needles.indexOf(needle)];
+    }
+}

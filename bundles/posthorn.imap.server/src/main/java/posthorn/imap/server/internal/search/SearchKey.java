@@ -1,0 +1,55 @@
+package posthorn.imap.server.internal.search;
+
+import java.time.LocalDate;
+import java.util.List;
+
+import posthorn.imap.protocol.SequenceSet;
+
+/** A SEARCH key (RFC 3501 6.4.4), already normalised (e.g. ANSWERED is a flag test). */
+public sealed interface SearchKey {
+
+    record All() implements SearchKey {
+    }
+
+    /** A system flag or keyword that must be set ({@code set}) or not. */
+    record Flag(String flag, boolean set) implements SearchKey {
+    }
+
+    record Recent(boolean recent) implements SearchKey {
+    }
+
+    /** NEW: \Recent and not \Seen. */
+    record New() implements SearchKey {
+    }
+
+    /** Sequence numbers or UIDs. */
+    record Set(SequenceSet set, boolean uid) implements SearchKey {
+    }
+
+    /** A header field (any of the names) whose decoded value contains {@code text}; "" matches any. */
+    record Header(List<String> names, String text) implements SearchKey {
+    }
+
+    /** BODY (only the body) or TEXT (header and body). */
+    record Text(String text, boolean withHeader) implements SearchKey {
+    }
+
+    enum DateOp { BEFORE, ON, SINCE }
+
+    /** BEFORE/ON/SINCE on the internal date, or SENTBEFORE/SENTON/SENTSINCE on the Date header. */
+    record Date(DateOp op, LocalDate date, boolean sent) implements SearchKey {
+    }
+
+    /** LARGER ({@code larger}) or SMALLER. */
+    record Size(long size, boolean larger) implements SearchKey {
+    }
+
+    record Not(SearchKey key) implements SearchKey {
+    }
+
+    record Or(SearchKey a, SearchKey b) implements SearchKey {
+    }
+
+    record And(List<SearchKey> keys) implements SearchKey {
+    }
+}

@@ -1,0 +1,176 @@
+package posthorn.imap.server.internal.search;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.Charset;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+
+import org.apache.james.mime4j.MimeException;
+import org.apache.james.mime4j.codec.DecodeMonitor;
+import org.apache.james.mime4j.codec.DecoderUtil;
+import org.apache.james.mime4j.stream.BodyDescriptor;
+import org.apache.james.mime4j.stream.EntityState;
+import org.apache.james.mime4j.stream.MimeConfig;
+import org.apache.james.mime4j.stream.MimeTokenStream;
+import org.apache.james.mime4j.stream.RecursionMode;
+
+/**
+ * Finds substrings in a message's decoded text as SEARCH BODY and TEXT want it (RFC 3501 6.4.4):
+ * streams the message through Mime4j's parser (lenient, no limits), decodes each text part's
+ * transfer encoding and charset, header fields' RFC 2047 words, and compares case-insensitively.
+ * Holds one chunk of a part at a time, never the whole message; stops once every needle is found.
+ * Non-text parts (images, attachments) are not searched, as their text is not text.
+ */
+public final class TextScanner {
+    private static final MimeConfig CONFIG = new MimeConfig.Builder()
+            .setMaxLineLen(-1).setMaxHeaderLen(-1).setMaxHeaderCount(-1).setMaxContentLen(-1)
+            .setStrictParsing(false).build();
+
+    private TextScanner() {
+    }
+
+    /**
+     * Which needles occur: {@code bodyNeedles} in the bodies, {@code textNeedles} in bodies or header
+     * fields. Needles must be lower case ({@link #fold}); the result arrays say which were found.
+     */
+    public static void scan(InputStream in, List<String> bodyNeedles, boolean[] bodyFound, List<String> textNeedles,
+                            boolean[] textFound) throws IOException {
+        MimeTokenStream stream = new MimeTokenStream(CONFIG, DecodeMonitor.SILENT, null);
+        stream.setRecursionMode(RecursionMode.M_RECURSE);
+        stream.parse(in);
+        int max = 1;
+        for (String n : bodyNeedles) {
+            max = Math.max(max, n.length());
+        }
+        for (String n : textNeedles) {
+            max = Math.max(max, n.length());
+        }
+        char[] chunk = new char[8192];
+        try {
+            for (EntityState s = stream.next(); s != EntityState.T_END_OF_STREAM; s = stream.next()) {
+                if (done(bodyFound) && done(textFound)) {
+                    return;
+                }
+                if (s == EntityState.T_FIELD && !textNeedles.isEmpty()) {
+                    String value = fold(decodeHeader(stream.getField().getBody()));
+                    String name = fold(stream.getField().getName());
+                    match(name + ": " + value, textNeedles, textFound);
+                } else if (s == EntityState.T_BODY) {
+                    BodyDescriptor d = stream.getBodyDescriptor();
+                    String type = d.getMimeType() == null ? "text/plain" : d.getMimeType().toLowerCase(Locale.ROOT);
+                    if (!type.startsWith("text/")) {
+                        continue;
+                    }
+                    Reader r = new InputStreamReader(new NoZeroReads(stream.getDecodedInputStream()), decoder(d.getCharset()));
+                    String tail = "";
+                    int n;
+                    while ((n = r.read(chunk)) > 0) {
+                        String window = tail + fold(new String(chunk, 0, n));
+                        match(window, bodyNeedles, bodyFound);
+                        match(window, textNeedles, textFound);
+                        if (done(bodyFound) && done(textFound)) {
+                            return;
+                        }
+                        tail = window.substring(Math.max(0, window.length() - (max - 1)));
+                    }
+                }
+            }
+        } catch (MimeException e) {
+            // Lenient parsing does not throw for malformed MIME; what was read so far has been searched.
+        }
+    }
+
+    /**
+     * Mime4j's decoding streams can return 0 bytes on broken input, which InputStreamReader takes as
+     * an error; a zero read that repeats is taken as the end of the part.
+     */
+    private static final class NoZeroReads extends java.io.FilterInputStream {
+        NoZeroReads(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            for (int i = 0; i < 16; i++) {
+                int n = super.read(b, off, len);
+                if (n != 0) {
+                    return n;
+                }
+            }
+            return -1;
+        }
+    }
+
+    private static void match(String hay, List<String> needles, boolean[] found) {
+        for (int i = 0; i < needles.size(); i++) {
+            if (!found[i] && hay.contains(needles.get(i))) {
+                found[i] = true;
+            }
+        }
+    }
+
+    private static boolean done(boolean[] found) {
+        for (boolean f : found) {
+            if (!f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The case folding SEARCH compares with. */
+    public static String fold(String s) {
+        return s.toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * A header value as people read it: unfolded, raw 8-bit bytes taken as UTF-8 when they are
+     * (the Latin-1 string holds one byte a char), RFC 2047 encoded words decoded.
+     */
+    public static String decodeHeader(String latin1) {
+        String s = latin1.replace("\r", "").replace("\n", "");
+        boolean eight = false;
+        for (int i = 0; i < s.length() && !eight; i++) {
+            eight = s.charAt(i) >= 0x80;
+        }
+        if (eight) {
+            byte[] b = s.getBytes(StandardCharsets.ISO_8859_1);
+            try {
+                s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .decode(java.nio.ByteBuffer.wrap(b)).toString();
+            } catch (java.nio.charset.CharacterCodingException e) {
+                // not UTF-8: keep Latin-1
+            }
+        }
+        if (!s.contains("=?")) {
+            return s;
+        }
+        try {
+            return DecoderUtil.decodeEncodedWords(s, DecodeMonitor.SILENT);
+        } catch (RuntimeException e) {
+            return s;
+        }
+    }
+
+    private static CharsetDecoder decoder(String name) {
+        Charset cs = StandardCharsets.UTF_8;
+        if (name != null && !name.equalsIgnoreCase("us-ascii")) {
+            try {
+                cs = Charset.forName(name.strip());
+            } catch (RuntimeException e) {
+                cs = StandardCharsets.UTF_8;
+            }
+        }
+        return cs.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
+                .onUnmappableCharacter(CodingErrorAction.REPLACE);
+    }
+}

@@ -1,0 +1,66 @@
+package posthorn.imap.server.internal.search;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+import posthorn.store.api.MessageMeta;
+
+/** THREAD=ORDEREDSUBJECT and THREAD=REFERENCES (RFC 5256) on small mailboxes with known answers. */
+class ThreadsTest {
+
+    static SortData msg(int seq, String subject, String date, String id, String refs) {
+        StringBuilder h = new StringBuilder("Subject: " + subject + "\r\nDate: " + date + "\r\n");
+        if (id != null) {
+            h.append("Message-ID: ").append(id).append("\r\n");
+        }
+        if (refs != null) {
+            h.append("References: ").append(refs).append("\r\n");
+        }
+        byte[] b = h.append("\r\n").toString().getBytes();
+        return SortData.of(seq, seq * 10L, new MessageMeta(seq * 10L, Set.of(), b.length, Instant.ofEpochSecond(seq), false),
+                posthorn.imap.server.internal.mime.MimePart.parseHeader(b, b.length));
+    }
+
+    @Test
+    void referencesBuildsTreesAndOrdersByDate() {
+        List<SortData> m = new ArrayList<>();
+        m.add(msg(1, "A", "1 Jan 2026 10:00 +0000", "<a@x>", null));
+        m.add(msg(2, "Re: A", "1 Jan 2026 11:00 +0000", "<b@x>", "<a@x>"));
+        m.add(msg(3, "B", "1 Jan 2026 09:00 +0000", "<c@x>", null));
+        m.add(msg(4, "Re: A", "1 Jan 2026 12:00 +0000", "<d@x>", "<a@x> <b@x>"));
+        m.add(msg(5, "Re: A", "1 Jan 2026 10:30 +0000", "<e@x>", "<a@x>"));
+        // a reply whose parent is missing: a dummy that is pruned; joins A's thread by subject
+        m.add(msg(6, "Re: A", "1 Jan 2026 13:00 +0000", "<f@x>", "<missing@x>"));
+        assertEquals("(3)(1 (5)(2 4)(6))", Threads.format(Threads.references(m), SortData::seq));
+    }
+
+    @Test
+    void referencesSurvivesLoopsAndDuplicates() {
+        List<SortData> m = new ArrayList<>();
+        m.add(msg(1, "x", "1 Jan 2026 10:00 +0000", "<a@x>", "<b@x>"));
+        m.add(msg(2, "y", "1 Jan 2026 11:00 +0000", "<b@x>", "<a@x>"));
+        m.add(msg(3, "z", "1 Jan 2026 12:00 +0000", "<a@x>", null));
+        m.add(msg(4, "w", "garbage", null, null));
+        String t = Threads.format(Threads.references(m), SortData::seq);
+        for (String n : new String[] {"1", "2", "3", "4"}) {
+            assertEquals(true, t.contains(n), t);
+        }
+    }
+
+    @Test
+    void orderedSubjectGroupsBySubjectThenDate() {
+        List<SortData> m = new ArrayList<>();
+        m.add(msg(1, "A", "1 Jan 2026 10:00 +0000", null, null));
+        m.add(msg(2, "B", "1 Jan 2026 09:00 +0000", null, null));
+        m.add(msg(3, "Re: A", "1 Jan 2026 11:00 +0000", null, null));
+        m.add(msg(4, "re: b", "1 Jan 2026 12:00 +0000", null, null));
+        m.add(msg(5, "A", "1 Jan 2026 13:00 +0000", null, null));
+        assertEquals("(2 4)(1 (3)(5))", Threads.format(Threads.orderedSubject(m), SortData::seq));
+    }
+}

@@ -1,0 +1,287 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the auth backends and mechanisms with real clients and real tools.
+
+Starts `./posthorn run` (as e2e.py does) with the chain `userdb, passwd`:
+- a userdb file written by Courier's own `userdb` and `userdbpw` (with an hmac-md5pw for
+  CRAM-MD5), and an account added with `./posthorn userdb` and `./posthorn pw`, also while the
+  server runs;
+- a passwd + shadow pair of its own, its hashes made by `openssl passwd -6` and `mkpasswd`
+  (bcrypt, yescrypt).
+Then logs in with Python's imaplib (LOGIN, AUTHENTICATE PLAIN, CRAM-MD5) and curl (CRAM-MD5), and
+checks refusals and the log. Prints 'e2e-auth: N passed, N failed'; exits non-zero on a failure.
+Needs Debian packages courier-authlib-userdb, whois (mkpasswd), openssl (tools/test-deps).
+
+Usage: e2e_auth.py [-k NAME]
+"""
+import imaplib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e import Server, TOP, free_port  # noqa: E402
+
+
+def tool(name):
+    """A Debian tool by name, also where /usr/sbin is not on PATH."""
+    path = shutil.which(name) or ("/usr/sbin/" + name if os.path.exists("/usr/sbin/" + name) else None)
+    if not path:
+        raise AssertionError("%s is not installed (run tools/test-deps)" % name)
+    return path
+
+
+def run(cmd, stdin=""):
+    r = subprocess.run(cmd, input=stdin.encode(), capture_output=True, cwd=TOP)
+    assert r.returncode == 0, "%s: %s" % (cmd, r.stderr.decode(errors="replace"))
+    return r.stdout.decode().strip()
+
+
+def posthorn(*args, stdin="", env=None):
+    r = subprocess.run([os.path.join(TOP, "posthorn")] + list(args), input=stdin.encode(), capture_output=True,
+                       cwd=TOP, env=dict(os.environ, **(env or {})))
+    assert r.returncode == 0, "posthorn %s: %s" % (args, r.stderr.decode(errors="replace")[-2000:])
+    return r.stdout.decode().strip()
+
+
+def make_maildir(home, subject):
+    md = os.path.join(home, "Maildir")
+    for d in ("cur", "new", "tmp"):
+        os.makedirs(os.path.join(md, d), exist_ok=True)
+    name = "%d.M1P%d.e2e-auth" % (time.time(), os.getpid())
+    with open(os.path.join(md, "new", name), "w") as f:
+        f.write("From: t@example.org\nTo: u@example.org\nSubject: %s\nMessage-ID: <%s@e2e>\n\nHi.\n" % (subject, name))
+
+
+class Setup:
+    """The accounts and files, made before the server starts."""
+
+    def __init__(self, work):
+        self.work = work
+        self.userdb = os.path.join(work, "userdb")
+        self.passwd = os.path.join(work, "passwd")
+        self.shadow = os.path.join(work, "shadow")
+        self.homes = os.path.join(work, "home")
+        userdb, userdbpw = tool("userdb"), tool("userdbpw")
+
+        # Courier's tools: 'cora' with an MD5 crypt for LOGIN and an hmac-md5pw for CRAM-MD5
+        home = os.path.join(self.homes, "cora")
+        run([userdb, "-f", self.userdb, "cora", "set", "home=" + home, "uid=2000", "gid=2000"])
+        run([userdb, "-f", self.userdb, "cora", "set", "systempw"], run([userdbpw, "-md5"], "cora-pw\n") + "\n")
+        run([userdb, "-f", self.userdb, "cora", "set", "hmac-md5pw"], run([userdbpw, "-hmac-md5"], "cora-pw\n") + "\n")
+        make_maildir(home, "for cora")
+        # Posthorn's tools: 'toby', SHA-512 and hmac-md5pw
+        home = os.path.join(self.homes, "toby")
+        posthorn("userdb", "-f", self.userdb, "toby", "set", "home=" + home, "mail=" + os.path.join(home, "Maildir"))
+        posthorn("userdb", "-f", self.userdb, "toby", "set", "systempw", stdin=posthorn("pw", stdin="toby-pw\n") + "\n")
+        posthorn("userdb", "-f", self.userdb, "toby", "set", "hmac-md5pw",
+                 stdin=posthorn("pw", "-hmac-md5", stdin="toby-pw\n") + "\n")
+        make_maildir(home, "for toby")
+
+        # passwd + shadow, as useradd and chpasswd would leave them
+        mkpasswd = tool("mkpasswd")
+        users = [  # name, uid, shadow hash, shadow expiry
+            ("root", 0, run(["openssl", "passwd", "-6", "root-pw"]), ""),
+            ("pat", 1000, run(["openssl", "passwd", "-6", "pat-pw"]), ""),
+            ("bea", 1001, run([mkpasswd, "-m", "bcrypt", "bea-pw"]), ""),
+            ("yan", 1002, run([mkpasswd, "-m", "yescrypt", "yan-pw"]), ""),
+            ("exa", 1003, run(["openssl", "passwd", "-6", "exa-pw"]), "1"),
+        ]
+        with open(self.passwd, "w") as p, open(self.shadow, "w") as s:
+            for name, uid, h, expire in users:
+                home = os.path.join(self.homes, name)
+                p.write("%s:x:%d:%d::%s:/bin/sh\n" % (name, uid, uid, home))
+                s.write("%s:%s:19000:0:99999:7::%s:\n" % (name, h, expire))
+                make_maildir(home, "for " + name)
+        os.chmod(self.shadow, 0o600)
+
+    def configure(self, conf):
+        def write(name, text):
+            with open(os.path.join(conf, name), "w") as f:
+                f.write(text)
+        write("auth.cfg", "backends=userdb, passwd\nstop.on.wrong.password=true\n")
+        write("auth.userdb.cfg", "file=%s\ndemo=false\n" % self.userdb)
+        write("auth.passwd.cfg", "passwd.file=%s\nshadow.file=%s\nmin.uid=1000\n" % (self.passwd, self.shadow))
+        # The refusals below are many failed logins from one address: keep the brute-force delay
+        # short here (e2e_session.py tests it growing).
+        with open(os.path.join(conf, "imapd.cfg"), "a") as f:
+            f.write("auth.delay.base=20\nauth.delay.max=100\n")
+
+
+def imap(srv):
+    return imaplib.IMAP4("127.0.0.1", srv.port, timeout=20)
+
+
+def inbox_subject(m):
+    typ, data = m.select("INBOX")
+    assert typ == "OK", data
+    typ, data = m.fetch("1", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    assert typ == "OK", data
+    return data[0][1].decode().strip()
+
+
+def refused(fn):
+    try:
+        fn()
+    except imaplib.IMAP4.error as e:
+        return str(e)
+    raise AssertionError("login succeeded where it should not")
+
+
+# ---------------------------------------------------------------------------------------------
+
+def test_cram_md5_offered_and_only_what_backends_can_serve(srv):
+    m = imap(srv)
+    caps = m.capabilities
+    assert "AUTH=CRAM-MD5" in caps, caps
+    # userdb holds HMAC-MD5 states and hashes, no clear passwords: nothing else can be served
+    for mech in ("AUTH=CRAM-SHA1", "AUTH=CRAM-SHA256", "AUTH=SCRAM-SHA-256"):
+        assert mech not in caps, caps
+    m.logout()
+
+
+def test_imaplib_cram_md5_with_courier_made_hmac_md5pw(srv):
+    m = imap(srv)
+    typ, _ = m.login_cram_md5("cora", "cora-pw")
+    assert typ == "OK"
+    assert inbox_subject(m) == "Subject: for cora"
+    m.logout()
+    m = imap(srv)
+    assert "AUTHENTICATIONFAILED" in refused(lambda: m.login_cram_md5("cora", "cora-PW"))
+    m.logout()
+
+
+def test_curl_cram_md5(srv):
+    url = "imap://127.0.0.1:%d/INBOX;UID=1" % srv.port
+    r = subprocess.run(["curl", "-sS", "-v", "--max-time", "20", "--login-options", "AUTH=CRAM-MD5",
+                        "-u", "cora:cora-pw", url], capture_output=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert b"AUTHENTICATE CRAM-MD5" in r.stderr, r.stderr[-2000:]
+    assert b"Subject: for cora" in r.stdout, r.stdout
+
+
+def test_posthorn_tools_account_logs_in_every_way(srv):
+    m = imap(srv)
+    m.login("toby", "toby-pw")
+    assert inbox_subject(m) == "Subject: for toby"
+    m.logout()
+    m = imap(srv)
+    assert m.login_cram_md5("toby", "toby-pw")[0] == "OK"
+    m.logout()
+    # Courier's own tool reads the file both tools wrote
+    out = run([tool("userdb"), "-show", "-f", srv.setup.userdb])
+    assert out.split() == ["cora", "toby"], out
+
+
+def test_account_added_while_running_logs_in(srv):
+    home = os.path.join(srv.setup.homes, "newt")
+    make_maildir(home, "for newt")
+    posthorn("userdb", "-f", srv.setup.userdb, "newt", "set", "home=" + home, "systempw",
+             stdin=posthorn("pw", "-bcrypt", stdin="newt-pw\n") + "\n")
+    deadline = time.time() + 10
+    while True:
+        m = imap(srv)
+        try:
+            m.login("newt", "newt-pw")
+            break
+        except imaplib.IMAP4.error:
+            m.logout()
+            if time.time() > deadline:
+                raise
+            time.sleep(0.5)
+    assert inbox_subject(m) == "Subject: for newt"
+    m.logout()
+
+
+def test_passwd_login_and_authenticate_plain(srv):
+    for user in ("pat", "bea"):
+        m = imap(srv)
+        m.login(user, user + "-pw")
+        assert inbox_subject(m) == "Subject: for " + user, user
+        m.logout()
+        m = imap(srv)
+        typ, _ = m.authenticate("PLAIN", lambda _c, u=user: ("\0%s\0%s-pw" % (u, u)).encode())
+        assert typ == "OK"
+        assert inbox_subject(m) == "Subject: for " + user, user
+        m.logout()
+        assert re.search(r"auth user=%s backend=passwd result=ok" % user, srv.stderr()), "not served by passwd"
+
+
+def test_passwd_refusals(srv):
+    for user, pw in (("pat", "pat-PW"), ("root", "root-pw"), ("yan", "yan-pw"), ("exa", "exa-pw"), ("bea", "")):
+        m = imap(srv)
+        err = refused(lambda: m.login(user, pw) if pw else
+                      m.authenticate("PLAIN", lambda _c: ("\0%s\0" % user).encode()))
+        assert "AUTHENTICATIONFAILED" in err, (user, err)
+        m.logout()
+    log = srv.stderr()
+    assert re.search(r"user yan has a yescrypt \(\$y\$\) hash", log), "no yescrypt log line"
+    assert "reason=\"account expired\"" in log, "expiry not logged"
+
+
+def test_no_password_or_secret_in_the_log(srv):
+    log = srv.stderr()
+    for secret in ("cora-pw", "toby-pw", "pat-pw", "bea-pw", "newt-pw", "yan-pw", "root-pw", "exa-pw"):
+        assert secret not in log, secret
+    with open(srv.setup.userdb) as f:
+        for line in f:
+            for field in line.strip().split("\t", 1)[1].split("|"):
+                if field.startswith(("systempw=", "hmac-md5pw=")):
+                    assert field.split("=", 1)[1] not in log, "a hash reached the log"
+
+
+TESTS = [
+    test_cram_md5_offered_and_only_what_backends_can_serve,
+    test_imaplib_cram_md5_with_courier_made_hmac_md5pw,
+    test_curl_cram_md5,
+    test_posthorn_tools_account_logs_in_every_way,
+    test_account_added_while_running_logs_in,
+    test_passwd_login_and_authenticate_plain,
+    test_passwd_refusals,
+    test_no_password_or_secret_in_the_log,
+]
+
+
+def main():
+    only = sys.argv[2] if len(sys.argv) > 2 and sys.argv[1] == "-k" else None
+    work = tempfile.mkdtemp(prefix="posthorn-e2e-auth-")
+    passed = failed = 0
+    srv = None
+    try:
+        setup = Setup(work)
+        srv = Server(os.path.join(work, "server"), free_port())
+        setup.configure(srv.conf)
+        srv.setup = setup
+        srv.start()
+        for t in TESTS:
+            if only and only not in t.__name__:
+                continue
+            start = time.time()
+            try:
+                t(srv)
+                passed += 1
+                print("PASS %s (%.1f s)" % (t.__name__, time.time() - start), flush=True)
+            except Exception:
+                failed += 1
+                print("FAIL %s\n%s" % (t.__name__, traceback.format_exc()), flush=True)
+    except Exception:
+        failed += 1
+        print("FAIL setup\n%s" % traceback.format_exc(), flush=True)
+    finally:
+        if srv and srv.proc and srv.proc.poll() is None:
+            srv.stop()
+    if failed:
+        if srv and os.path.exists(srv.err_path):
+            print("server log (last 60 lines):\n" + "\n".join(srv.stderr().splitlines()[-60:]))
+    elif not os.environ.get("E2E_KEEP"):
+        shutil.rmtree(work, ignore_errors=True)
+    print("e2e-auth: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
