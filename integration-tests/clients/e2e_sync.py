@@ -8,7 +8,8 @@ offlineimap (offlineimap3) and fetchmail, Jakarta Mail (angus-mail, a small Java
 source), Python's imaplib with a raw socket for IDLE, and curl. Each syncs folders and flags both
 ways and sees an outside delivery: a message dropped into the server's Maildir the way an MDA does,
 between two syncs, or while the client waits in IDLE. Where a client waits in IDLE, the time from
-the delivery to the client seeing it is measured and printed.
+the delivery to the client seeing it is measured and printed. mbsync, fetchmail and curl also
+connect over IMAPS and STARTTLS and verify the server's self-signed certificate.
 
 Prints 'e2e-sync: N passed, N failed' and exits non-zero on any failure. tools/test-deps installs the
 programs (isync, offlineimap3, fetchmail, curl).
@@ -17,6 +18,7 @@ Usage: e2e_sync.py [-k NAME]   (run only the tests whose name contains NAME)
 """
 import base64
 import calendar
+import getpass
 import glob
 import imaplib
 import os
@@ -653,7 +655,7 @@ def fetchmail_rc(acct, work, options):
                 'poll 127.0.0.1 service %d protocol IMAP auth password timeout 20\n'
                 '  user "%s" there with password "%s" is "%s" here\n'
                 '  %s mda "%s" sslproto \'\'\n'
-                % (acct.srv.port, acct.name, acct.password, os.environ.get("USER", "root"), options, mda))
+                % (acct.srv.port, acct.name, acct.password, getpass.getuser(), options, mda))
     os.chmod(rc, 0o600)
     env = dict(os.environ, FETCHMAILHOME=work, HOME=work)
     return rc, out, env
@@ -948,12 +950,21 @@ def test_raw_idle_sees_outside_delivery_and_other_sessions(srv, work):
         other.store("1", "+FLAGS.SILENT", "(\\Deleted)")
         other.expunge()
         watcher.expect(rb"\* 1 EXPUNGE\r\n")
+        # Changes made to the Maildir from outside, as a Courier webmail, maildrop or a clean-up
+        # job makes them: a flag changed by renaming the file, a message removed.
+        path = local_file(acct.maildir, "<in3@seed>")  # now message 2, \Flagged
+        set_local_flags(path, "FS")
+        m, _ = watcher.expect(rb"\* 2 FETCH \(.*FLAGS \(([^)]*)\)")
+        assert set(m.group(1).split()) == {b"\\Flagged", b"\\Seen"}, m.group(0)
+        os.unlink(local_file(acct.maildir, "<appended@other>"))  # message 4
+        watcher.expect(rb"\* 4 EXPUNGE\r\n")
         watcher.done()
-        # After IDLE the session's view agrees with the server: four messages, the delivery at 3.
+        # After IDLE the session's view agrees with the server: three messages, the delivery at 3.
         lines = watcher.cmd(b"f FETCH 1:* (UID FLAGS)")
         fetches = [l for l in lines if l.startswith(b"* ")]
-        assert len(fetches) == 4, lines
+        assert len(fetches) == 3, lines
         assert re.match(rb"\* 1 FETCH .*\\Flagged", fetches[0]), fetches  # in2, flagged by the other session
+        assert re.match(rb"\* 3 FETCH \(UID 4 ", fetches[2]), fetches  # the outside delivery
     finally:
         watcher.close()
         other.logout()
