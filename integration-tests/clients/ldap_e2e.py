@@ -32,10 +32,8 @@ PEOPLE = "ou=people," + BASE
 PASSWORDS = {"alice": "alice secret", "bob": "bob secret", "admin": "admin secret"}
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e import free_port  # noqa: E402  (ports below the ephemeral range)
 
 
 def run(*cmd):
