@@ -117,6 +117,18 @@ final class MaildirFolder {
     /** Reference count; changed only inside the owning store's map compute for this directory. */
     int refs;
 
+    /**
+     * Messages APPEND, COPY or MOVE put into this folder (straight into cur/, since Maildir keeps no
+     * flags in new/) that no handle has seen yet: the next read-write scan claims them as \Recent
+     * (RFC 3501 6.3.11, 6.4.7), as it does for what it moves out of new/. Kept in memory, so across
+     * this process; the store keeps a folder with pending messages alive until they are claimed.
+     */
+    private final Set<String> recentPending = ConcurrentHashMap.newKeySet();
+
+    boolean hasPendingRecent() {
+        return !recentPending.isEmpty();
+    }
+
     /** Change listeners of open handles ({@link posthorn.store.api.Mailbox#watch}); guarded by itself. */
     private final Set<Runnable> listeners = new java.util.LinkedHashSet<>();
     private volatile Runnable[] listenerArray = new Runnable[0];
@@ -442,10 +454,11 @@ final class MaildirFolder {
             for (Map.Entry<Long, String> e : d.byUid().entrySet()) {
                 uids.add(e.getKey());
                 bases.add(e.getValue());
-                if (claimed.contains(e.getValue())) {
+                if (claimed.contains(e.getValue()) || (claimNew && recentPending.remove(e.getValue()))) {
                     recent.add(e.getKey());
                 }
             }
+            recentPending.retainAll(listing.keySet()); // expunged before anyone saw them
             validity = d.uidValidity();
             next = d.nextUid();
         } catch (NoSuchFileException e) {
@@ -937,6 +950,7 @@ final class MaildirFolder {
                         }
                         long uid = d.assign(newBase);
                         target.dbDirty = true;
+                        target.recentPending.add(newBase);
                         target.location.put(newBase, new Loc(false, curName));
                         target.facts.put(newBase, f);
                         Set<String> kw = keywords.remove(base);
@@ -977,7 +991,7 @@ final class MaildirFolder {
         long unseen = 0;
         long size = 0;
         for (Entry e : snap.entries()) {
-            if (inNew(e.base())) {
+            if (inNew(e.base()) || recentPending.contains(e.base())) {
                 recent++;
             }
             if (!e.flags().contains(Flags.SEEN)) {
@@ -1008,6 +1022,7 @@ final class MaildirFolder {
                     Files.move(in.tmpFile(), cur.resolve(in.curName()), StandardCopyOption.ATOMIC_MOVE);
                     long uid = d.assign(in.base());
                     dbDirty = true;
+                    recentPending.add(in.base());
                     location.put(in.base(), new Loc(false, in.curName()));
                     facts.put(in.base(), in.facts());
                     if (!in.keywords().isEmpty()) {

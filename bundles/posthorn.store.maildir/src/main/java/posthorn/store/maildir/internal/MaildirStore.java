@@ -176,7 +176,9 @@ public final class MaildirStore implements MailStore {
             if (f != folder) {
                 return f;
             }
-            last[0] = --f.refs <= 0;
+            // A folder holding messages nobody has seen as \Recent yet stays, so that the next
+            // handle gets them as such.
+            last[0] = --f.refs <= 0 && !f.hasPendingRecent();
             return last[0] ? null : f;
         });
         if (last[0] && folder.indexDirty()) {
