@@ -322,14 +322,14 @@ class MaildirStoreTest {
             assertEquals(1, viaB.size());
             MessageMeta m = viaB.get(0);
             assertEquals(uid, m.uid());
-            assertFalse(m.recent());
+            assertTrue(m.recent(), "an appended message is \\Recent for the first handle that sees it (RFC 3501 6.3.11)");
             assertEquals(Set.of(Flags.SEEN, "Work"), m.flags());
             assertEquals(date, m.internalDate());
             assertEquals(message.length, m.size());
             try (InputStream in = b.openMessage(uid)) {
                 assertArrayEquals(message, in.readAllBytes());
             }
-            assertFalse(added(a.sync()).get(0).recent());
+            assertFalse(added(a.sync()).get(0).recent(), "and for no other handle");
             // on disk: Unix line ends, the sizes in the name, the date as mtime
             String name = curNames(maildir)[0];
             assertTrue(name.endsWith(":2,S"), name);
