@@ -33,8 +33,8 @@ final class Results {
     }
 
     static final List<Row> ROWS = List.of(
-        new Row("select_cold", "1. LOGIN+SELECT 50k, cold", "ms", false, "P/D <= 1.0"),
-        new Row("select_warm", "1. LOGIN+SELECT 50k, warm", "ms", false, "P/D <= 1.0"),
+        new Row("select_cold", "1. LOGIN+SELECT big mailbox, cold", "ms", false, "P/D <= 1.0"),
+        new Row("select_warm", "1. LOGIN+SELECT big mailbox, warm", "ms", false, "P/D <= 1.0"),
         new Row("fetch_flags", "2. FETCH 1:* (UID FLAGS)", "ms", false, "P/D <= 1.0"),
         new Row("fetch_env_cold", "2. FETCH 1:* (ENVELOPE), cold", "ms", false, "P/D <= 0.7"),
         new Row("fetch_env_warm", "2. FETCH 1:* (ENVELOPE), warm", "ms", false, "P/D <= 0.5"),
@@ -50,8 +50,8 @@ final class Results {
         new Row("idle_p99", "4. delivery to EXISTS, p99", "ms", false, "<= 1000 ms"),
         new Row("setup_idle", "5. connection setup LOGIN+SELECT+IDLE", "/s", true, "P/D >= 10"),
         new Row("setup_plain", "5. connection setup LOGIN+SELECT (no IDLE)", "/s", true, ""),
-        new Row("mem_pss", "server PSS, 50k mailbox selected", "MB", false, ""),
-        new Row("mem_rss", "server RSS (summed), 50k mailbox selected", "MB", false, ""));
+        new Row("mem_pss", "server PSS, big mailbox selected", "MB", false, ""),
+        new Row("mem_rss", "server RSS (summed), big mailbox selected", "MB", false, ""));
 
     final List<String> servers = new ArrayList<>();
     final Map<String, Map<String, Cell>> cells = new LinkedHashMap<>();

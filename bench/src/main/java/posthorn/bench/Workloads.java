@@ -553,6 +553,7 @@ final class Workloads {
         }
         AtomicLong done = new AtomicLong();
         AtomicReference<Exception> failure = new AtomicReference<>();
+        int baseProcs = ProcStats.count(server.roots());
         long deadline = System.nanoTime() + plan.setupSeconds() * 1_000_000_000L;
         double cpu0 = ProcStats.cpuSeconds(server.roots());
         double self0 = ProcStats.selfCpuSeconds();
@@ -601,7 +602,7 @@ final class Workloads {
         results.note(String.format(Locale.ROOT, "%s setup (%s): %d clients, %,d sessions in %.1f s; server used %.2f cores, "
                 + "the load generator %.2f cores", s, idle ? "LOGIN+SELECT+IDLE" : "LOGIN+SELECT", plan.setupClients(), n,
             secs, (cpu1 - cpu0) / secs, (self1 - self0) / secs));
-        settle(1);
+        settle(baseProcs);
     }
 
     // ---------------------------------------------------------------- helpers
