@@ -1,0 +1,79 @@
+package posthorn.bench;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+
+/**
+ * Posthorn from this tree, started as a user starts it ({@code ./posthorn run --config DIR}) with
+ * a generated config folder: the default config files with the port, connection limits and a
+ * userdb of the bench users (SHA-512 crypt passwords, mail= pointing at each user's copy).
+ */
+final class PosthornServer extends Server {
+
+    private final Path top;
+    private final String hash;
+    private final String commit;
+    private int port;
+
+    PosthornServer(Path dir, String password, String hash, Path top, String commit) {
+        super("Posthorn", dir, password);
+        this.top = top;
+        this.hash = hash;
+        this.commit = commit;
+    }
+
+    @Override
+    void start(List<String> users) throws Exception {
+        port = freePort();
+        Path conf = dir.resolve("config");
+        Files.createDirectories(conf);
+        try (var files = Files.list(top.resolve("config"))) {
+            for (Path f : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".cfg"))::iterator) {
+                Files.copy(f, conf.resolve(f.getFileName()));
+            }
+        }
+        set(conf.resolve("imapd.cfg"), "port", Integer.toString(port));
+        set(conf.resolve("imapd.cfg"), "max.connections", "30000");
+        set(conf.resolve("imapd.cfg"), "max.per.ip", "30000");
+        set(conf.resolve("auth.userdb.cfg"), "file", dir.resolve("userdb").toString());
+        set(conf.resolve("auth.userdb.cfg"), "demo", "false");
+        StringBuilder userdb = new StringBuilder("# Written by ./posthorn bench\n");
+        for (String u : users) {
+            userdb.append(u).append("\thome=").append(home(u)).append("|mail=").append(maildir(u))
+                .append("|systempw=").append(hash).append('\n');
+        }
+        Files.writeString(dir.resolve("userdb"), userdb);
+        Files.createDirectories(dir.resolve("var"));
+        Path log = dir.resolve("posthorn.log");
+        ProcessBuilder pb = new ProcessBuilder(top.resolve("posthorn").toString(), "run", "--config", conf.toString())
+            .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().put("POSTHORN_VAR", dir.resolve("var").toString());
+        Process p = pb.start();
+        processes.add(p);
+        awaitGreeting(address(null), p, log);
+    }
+
+    /** Sets {@code key=value} in a config file, replacing the key's line or adding one. */
+    private static void set(Path file, String key, String value) throws Exception {
+        String text = Files.exists(file) ? Files.readString(file) : "";
+        String line = key + "=" + value;
+        Matcher m = java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern.quote(key) + "=.*$").matcher(text);
+        text = m.find() ? m.replaceAll(Matcher.quoteReplacement(line))
+            : text + (text.isEmpty() || text.endsWith("\n") ? "" : "\n") + line + "\n";
+        Files.writeString(file, text);
+    }
+
+    @Override
+    InetSocketAddress address(String user) {
+        return new InetSocketAddress("127.0.0.1", port);
+    }
+
+    @Override
+    String version() {
+        return "Posthorn " + commit;
+    }
+}
