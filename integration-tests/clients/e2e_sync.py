@@ -841,7 +841,9 @@ def test_imaplib_folders_flags_append_search(srv, work):
     assert m.store("2", "FLAGS.SILENT", "(\\Seen \\Draft)") == ("OK", [None])
     typ, data = m.fetch("1:3", "(FLAGS)")
     flags = [set(re.search(rb"FLAGS \(([^)]*)\)", d).group(1).decode().split()) for d in data]
-    assert flags == [{"$Lunch"}, {"\\Seen", "\\Draft"}, {"\\Answered", "$Work"}], flags
+    # Appended before this session selected the folder: \Recent here (RFC 3501 6.3.11).
+    assert flags == [{"$Lunch", "\\Recent"}, {"\\Seen", "\\Draft", "\\Recent"},
+                     {"\\Answered", "$Work", "\\Recent"}], flags
     assert search("UNSEEN") == [1, 3] and search("KEYWORD", "$Work") == [3] and search("DRAFT") == [2]
 
     # ENVELOPE: what a client shows in its message list.
@@ -955,7 +957,8 @@ def test_raw_idle_sees_outside_delivery_and_other_sessions(srv, work):
         path = local_file(acct.maildir, "<in3@seed>")  # now message 2, \Flagged
         set_local_flags(path, "FS")
         m, _ = watcher.expect(rb"\* 2 FETCH \(.*FLAGS \(([^)]*)\)")
-        assert set(m.group(1).split()) == {b"\\Flagged", b"\\Seen"}, m.group(0)
+        # Appended before this session selected INBOX, so \Recent here (RFC 3501 6.3.11).
+        assert set(m.group(1).split()) == {b"\\Flagged", b"\\Seen", b"\\Recent"}, m.group(0)
         os.unlink(local_file(acct.maildir, "<appended@other>"))  # message 4
         watcher.expect(rb"\* 4 EXPUNGE\r\n")
         watcher.done()

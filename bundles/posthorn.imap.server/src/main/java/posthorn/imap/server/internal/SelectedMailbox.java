@@ -281,23 +281,26 @@ public final class SelectedMailbox implements AutoCloseable {
 
     /** Writes a flag list, adding \Recent where it applies. */
     public static void writeFlags(ResponseWriter out, Set<String> flags, boolean recent) throws IOException {
-        out.open();
-        boolean first = true;
-        for (String f : new TreeSet<>(flags)) {
-            if (!first) {
-                out.sp();
+        // FETCH 1:* (FLAGS) on a big mailbox writes the same few flag sets over and over: render
+        // each once. Bounded, since keywords make the number of sets open-ended.
+        String text = RENDERED_FLAGS.get(flags);
+        if (text == null) {
+            text = String.join(" ", new TreeSet<>(flags));
+            if (RENDERED_FLAGS.size() < 4096) {
+                RENDERED_FLAGS.put(Set.copyOf(flags), text);
             }
-            out.raw(f);
-            first = false;
         }
+        out.open().raw(text);
         if (recent) {
-            if (!first) {
+            if (!text.isEmpty()) {
                 out.sp();
             }
             out.raw(Flags.RECENT);
         }
         out.close();
     }
+
+    private static final Map<Set<String>, String> RENDERED_FLAGS = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Override
     public void close() {

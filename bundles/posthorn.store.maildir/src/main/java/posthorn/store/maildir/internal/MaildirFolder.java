@@ -362,6 +362,11 @@ final class MaildirFolder {
 
     /** UIDVALIDITY and UIDNEXT without scanning; creates the UID database if there is none. */
     Header header() throws StoreException {
+        Snapshot unchanged = lastSnapshot;
+        DirState now = dirState();
+        if (unchanged != null && now != null && now.equals(lastState) && now.settled()) {
+            return new Header(unchanged.uidValidity(), unchanged.uidNext());
+        }
         try (FolderLock.Held held = FolderLock.withFile(dir)) {
             UidDb d = loadDb();
             if (dbDirty) {
@@ -381,6 +386,14 @@ final class MaildirFolder {
      * @param claimNew move new/ to cur/ (a read-write handle); false leaves new/ untouched and lists it
      */
     Snapshot scan(boolean claimNew) throws StoreException {
+        // Unchanged directories: the last scan's result still holds (as Dovecot trusts unchanged
+        // Maildir mtimes), without the lock, a listing or the UID database.
+        DirState before = dirState();
+        Snapshot unchanged = lastSnapshot;
+        if (unchanged != null && before != null && before.equals(lastState) && before.settled()
+                && recentPending.isEmpty() && (!claimNew || lastNewEmpty)) {
+            return new Snapshot(unchanged.uidValidity(), unchanged.uidNext(), unchanged.entries(), Set.of());
+        }
         Set<String> claimed = new HashSet<>();
         List<Long> uids = new ArrayList<>();
         List<String> bases = new ArrayList<>();
@@ -388,6 +401,7 @@ final class MaildirFolder {
         long validity;
         long next;
         boolean notify;
+        boolean newEmpty;
         try (FolderLock.Held held = FolderLock.withFile(dir)) {
             if (claimNew) {
                 moveNewToCur(claimed);
@@ -451,6 +465,7 @@ final class MaildirFolder {
             location.keySet().retainAll(listing.keySet());
             location.putAll(listing);
             refreshKeywords(listing.keySet());
+            newEmpty = listing.values().stream().noneMatch(Loc::inNew);
             for (Map.Entry<Long, String> e : d.byUid().entrySet()) {
                 uids.add(e.getKey());
                 bases.add(e.getValue());
@@ -483,7 +498,47 @@ final class MaildirFolder {
             }
             entries.add(new Entry(uids.get(i), base, flags, f.size(), f.internalDate()));
         }
-        return new Snapshot(validity, next, List.copyOf(entries), Set.copyOf(recent));
+        Snapshot result = new Snapshot(validity, next, List.copyOf(entries), Set.copyOf(recent));
+        // The state seen before this scan's listing: a change during the scan makes the next state
+        // differ, so nothing is missed; this scan's own moves do too, so the scan after next is
+        // the first that can take the short way.
+        lastState = before;
+        lastNewEmpty = newEmpty;
+        lastSnapshot = result;
+        return result;
+    }
+
+    /**
+     * What tells whether the folder changed: the modification times of cur/, new/ and the keyword
+     * directory, and the UID database's time and size. Null if any cannot be read.
+     */
+    private record DirState(long cur, long newDir, long keywords, long db, long dbSize) {
+        /**
+         * Whether every time is older than the file system could still be writing within: a change
+         * in the same clock tick as a time read would leave the time as it was.
+         */
+        boolean settled() {
+            long newest = Math.max(Math.max(cur, newDir), Math.max(keywords, db));
+            return System.currentTimeMillis() - newest > SETTLE_MILLIS;
+        }
+    }
+
+    private static final long SETTLE_MILLIS = 2_000;
+    private volatile Snapshot lastSnapshot;
+    private volatile DirState lastState;
+    private volatile boolean lastNewEmpty;
+
+    private DirState dirState() {
+        try {
+            java.nio.file.attribute.BasicFileAttributes db = Files.readAttributes(dir.resolve(UidDb.FILE),
+                    java.nio.file.attribute.BasicFileAttributes.class);
+            Path kw = dir.resolve(CourierKeywords.DIR);
+            long kwTime = Files.isDirectory(kw) ? Files.getLastModifiedTime(kw).toMillis() : 0;
+            return new DirState(Files.getLastModifiedTime(cur).toMillis(), Files.getLastModifiedTime(newDir).toMillis(),
+                    kwTime, db.lastModifiedTime().toMillis(), db.size());
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private static boolean anyMissing(UidDb d, Map<String, Loc> listing) {

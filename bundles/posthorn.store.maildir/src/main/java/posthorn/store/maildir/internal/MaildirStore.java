@@ -176,18 +176,50 @@ public final class MaildirStore implements MailStore {
             if (f != folder) {
                 return f;
             }
-            // A folder holding messages nobody has seen as \Recent yet stays, so that the next
-            // handle gets them as such.
-            last[0] = --f.refs <= 0 && !f.hasPendingRecent();
-            return last[0] ? null : f;
+            last[0] = --f.refs <= 0;
+            return f;
         });
-        if (last[0] && folder.indexDirty()) {
-            folder.flushIndex(); // outside the map's lock: it writes a file
+        if (last[0]) {
+            if (folder.indexDirty()) {
+                folder.flushIndex(); // outside the map's lock: it writes a file
+            }
+            idle(folder);
         }
     }
 
-    /** For tests: how many folders are shared right now. */
+    /**
+     * Keeps the last folders no handle has open, so that the next SELECT of a big mailbox finds
+     * its scan and index in memory (a SELECT that must rebuild them costs a directory listing and
+     * the UID database of the whole folder). The least recently used one beyond the limit is
+     * dropped, unless a handle opened it again meanwhile or it holds messages nobody has seen as
+     * \Recent yet.
+     */
+    private void idle(MaildirFolder folder) {
+        MaildirFolder evict = null;
+        synchronized (idleFolders) {
+            idleFolders.remove(folder.dir);
+            idleFolders.put(folder.dir, folder);
+            if (idleFolders.size() > IDLE_FOLDERS) {
+                Path oldest = idleFolders.keySet().iterator().next();
+                evict = idleFolders.remove(oldest);
+            }
+        }
+        if (evict != null) {
+            MaildirFolder gone = evict;
+            folders.computeIfPresent(gone.dir, (k, f) -> f == gone && f.refs <= 0 && !f.hasPendingRecent() ? null : f);
+        }
+    }
+
+    private static final int IDLE_FOLDERS = 64;
+    private final java.util.LinkedHashMap<Path, MaildirFolder> idleFolders = new java.util.LinkedHashMap<>();
+
+    /** For tests: how many folders some handle has open right now (idle ones kept aside do not count). */
     int liveFolders() {
+        return (int) folders.values().stream().filter(f -> f.refs > 0).count();
+    }
+
+    /** For tests: how many folders are kept in memory, open or idle. */
+    int cachedFolders() {
         return folders.size();
     }
 }

@@ -91,6 +91,8 @@ final class Select implements Command {
         out.status(null, Status.OK, "UIDNEXT " + box.uidNext(), "Predicted next UID");
         session.state(new SessionState.Selected(auth.user(), mail, view));
         session.log().info("s{} {} {} exists={} recent={}", session.id(), name(), name, view.exists(), view.recentCount());
-        session.ok(tag, box.readOnly() ? "READ-ONLY" : "READ-WRITE", name() + " completed");
+        // The view was read just now: no second sync before the tagged OK (on 50,000 messages that
+        // would be a second scan of the folder).
+        out.status(tag, Status.OK, box.readOnly() ? "READ-ONLY" : "READ-WRITE", name() + " completed");
     }
 }
