@@ -48,6 +48,7 @@ public final class AuthChain implements Authenticator {
     private final Map<String, CredentialSource> credentials = new ConcurrentHashMap<>();
     private volatile List<String> order = List.of("userdb");
     private volatile boolean stopOnWrongPassword = true;
+    private final VerifiedCache cache = new VerifiedCache(60);
 
     @Activate
     @Modified
@@ -62,6 +63,8 @@ public final class AuthChain implements Authenticator {
         }
         order = List.copyOf(new LinkedHashSet<>(names));
         stopOnWrongPassword = config.stop_on_wrong_password();
+        cache.clear();
+        cache.ttl(config.cache_ttl());
         LOG.info("auth chain: {} (bound: {})", order, passdbs.keySet());
     }
 
@@ -70,6 +73,7 @@ public final class AuthChain implements Authenticator {
         String name = backendName(props);
         if (name != null) {
             passdbs.put(name, db);
+            cache.clear(); // a backend earlier in the chain may now answer differently
             LOG.info("auth backend {} bound{}", name, order.contains(name) ? "" : " (not in the chain)");
         }
     }
@@ -77,6 +81,7 @@ public final class AuthChain implements Authenticator {
     void unbindPasswordDatabase(PasswordDatabase db, Map<String, Object> props) {
         String name = backendName(props);
         if (name != null && passdbs.remove(name, db)) {
+            cache.forgetBackend(name);
             LOG.info("auth backend {} unbound", name);
         }
     }
@@ -131,6 +136,11 @@ public final class AuthChain implements Authenticator {
 
     @Override
     public Verdict verify(String user, Secret password) {
+        UserRecord remembered = cache.get(user, password);
+        if (remembered != null) {
+            LOG.info("auth user={} backend={} result=ok (cached)", printable(user), cache.backendOf(user));
+            return new Verdict.Success(remembered);
+        }
         Verdict last = Verdict.NO_SUCH_USER;
         for (String name : order) {
             PasswordDatabase db = passdbs.get(name);
@@ -155,6 +165,7 @@ public final class AuthChain implements Authenticator {
                         return new Verdict.Unavailable("no user record");
                     }
                     LOG.info("auth user={} backend={} result=ok ({} us)", printable(user), name, micros);
+                    cache.put(user, password, name, record);
                     return new Verdict.Success(record);
                 }
                 case Verdict.WrongPassword w -> {

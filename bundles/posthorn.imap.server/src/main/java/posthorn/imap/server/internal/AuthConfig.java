@@ -14,4 +14,9 @@ public @interface AuthConfig {
     @AttributeDefinition(description = "Whether a wrong password at one backend ends the attempt "
             + "(true) or lets the next backend try (false)")
     boolean stop_on_wrong_password() default true;
+
+    @AttributeDefinition(description = "Seconds a successful password check is remembered, so that repeated "
+            + "logins skip a slow hash; 0 turns the cache off. A changed or revoked password may keep "
+            + "working this long.")
+    long cache_ttl() default 60;
 }
