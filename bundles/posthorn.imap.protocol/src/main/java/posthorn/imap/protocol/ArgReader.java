@@ -376,6 +376,13 @@ public final class ArgReader {
                     throw new ProtocolException("Expected [ after BODY.PEEK");
                 }
                 return body(true);
+            case "BINARY", "BINARY.PEEK": {
+                List<Integer> part = binarySection(word);
+                long[] partial = partial();
+                return new FetchAttribute.Binary(part, word.endsWith(".PEEK"), partial[0], partial[1]);
+            }
+            case "BINARY.SIZE":
+                return new FetchAttribute.BinarySize(binarySection(word));
             default:
                 throw new ProtocolException("Unknown fetch attribute " + written);
         }
@@ -384,6 +391,12 @@ public final class ArgReader {
     private FetchAttribute body(boolean peek) throws ProtocolException {
         pos++; // "["
         Section section = section();
+        long[] partial = partial();
+        return new FetchAttribute.Body(section, peek, partial[0], partial[1]);
+    }
+
+    /** An optional partial, {@code <origin.length>}: {origin, length}, or {-1, -1} if there is none. */
+    private long[] partial() throws ProtocolException {
         long origin = -1;
         long length = -1;
         if (skip('<')) {
@@ -396,7 +409,34 @@ public final class ArgReader {
                 throw new ProtocolException("Expected > after partial");
             }
         }
-        return new FetchAttribute.Body(section, peek, origin, length);
+        return new long[] {origin, length};
+    }
+
+    /** RFC 3516 section-binary: "[" [nz-number *("." nz-number)] "]", part numbers only. */
+    private List<Integer> binarySection(String item) throws ProtocolException {
+        if (!skip('[')) {
+            throw new ProtocolException("Expected [ after " + item);
+        }
+        List<Integer> part = new ArrayList<>();
+        if (skip(']')) {
+            return part;
+        }
+        while (true) {
+            long n = number(true);
+            if (n > Integer.MAX_VALUE) {
+                throw new ProtocolException("Section part number out of range");
+            }
+            part.add((int) n);
+            if (skip(']')) {
+                return part;
+            }
+            if (!skip('.')) {
+                throw new ProtocolException("Expected ] after section");
+            }
+            if (pos < b.length && !(b[pos] >= '0' && b[pos] <= '9')) {
+                throw new ProtocolException(item + " takes part numbers only");
+            }
+        }
     }
 
     /** section-spec up to and including "]"; "[" already read. */

@@ -1,7 +1,10 @@
 package posthorn.imap.protocol;
 
+import java.util.List;
+import java.util.stream.Collectors;
+
 /**
- * One FETCH data item (RFC 3501 6.4.5). Macros are expanded by {@link ArgReader#fetchAttributes()}.
+ * One FETCH data item (RFC 3501 6.4.5; BINARY from RFC 3516). Macros are expanded by {@link ArgReader#fetchAttributes()}.
  */
 public sealed interface FetchAttribute {
 
@@ -37,10 +40,46 @@ public sealed interface FetchAttribute {
     record Body(Section section, boolean peek, long origin, long length) implements FetchAttribute {
     }
 
-    /** Whether fetching this sets \Seen (RFC 3501 6.4.5). */
+    /**
+     * BINARY[part]&lt;partial&gt; or BINARY.PEEK[...] (RFC 3516, RFC 9051 6.4.5): the part's content
+     * with its Content-Transfer-Encoding undone.
+     *
+     * @param part    the part numbers, empty for the whole message
+     * @param origin  the partial's first octet, or -1 for none
+     * @param length  the partial's length, or -1 for none
+     * @since 1.2
+     */
+    record Binary(List<Integer> part, boolean peek, long origin, long length) implements FetchAttribute {
+        public Binary {
+            part = List.copyOf(part);
+        }
+
+        /** The part numbers as the response names them, e.g. {@code 1.2}; empty for the whole message. */
+        public String spec() {
+            return part.stream().map(String::valueOf).collect(Collectors.joining("."));
+        }
+    }
+
+    /**
+     * BINARY.SIZE[part] (RFC 3516): the size of the part's content once decoded.
+     *
+     * @since 1.2
+     */
+    record BinarySize(List<Integer> part) implements FetchAttribute {
+        public BinarySize {
+            part = List.copyOf(part);
+        }
+
+        public String spec() {
+            return part.stream().map(String::valueOf).collect(Collectors.joining("."));
+        }
+    }
+
+    /** Whether fetching this sets \Seen (RFC 3501 6.4.5, RFC 3516 4.1). */
     default boolean setsSeen() {
         return switch (this) {
             case Body b -> !b.peek();
+            case Binary b -> !b.peek();
             case Rfc822 r -> r.kind() != Section.Kind.HEADER;
             default -> false;
         };

@@ -108,6 +108,26 @@ public final class ResponseWriter {
     }
 
     /**
+     * Content as BINARY returns it (RFC 3516 4.3, RFC 9051 4.3): a literal8 ({@code ~{N}}) when it
+     * holds NUL, which an ordinary literal may not, else an ordinary literal.
+     *
+     * @since 1.2
+     */
+    public ResponseWriter binary(byte[] data) throws IOException {
+        boolean nul = false;
+        for (byte c : data) {
+            if (c == 0) {
+                nul = true;
+                break;
+            }
+        }
+        if (nul) {
+            write((byte) '~');
+        }
+        return literal(data);
+    }
+
+    /**
      * A literal streamed from {@code in}, which must supply exactly {@code size} bytes.
      *
      * @throws IOException if {@code in} ends early; the response is then broken and the connection

@@ -5,7 +5,7 @@
  * No OSGi, no sockets, no storage: everything here works on bytes and is unit-tested as such.
  * Instances are not thread-safe; a session owns its own.
  */
-@Version("1.1.0")
+@Version("1.2.0")
 @Export
 package posthorn.imap.protocol;
 

@@ -87,6 +87,11 @@ class ArgReaderTest {
                 a("a BODY[4.2.TEXT]", "tag sp fetch end", "a|BODY[4.2.TEXT]"),
                 a("a BODY[HEADER.FIELDS.NOT (Received \"X-Odd(\" {4}\r\nX-Li)]", "tag sp fetch end",
                         "a|BODY[HEADER.FIELDS.NOT (Received \"X-Odd(\" X-Li)]"),
+                // BINARY (RFC 3516)
+                a("a (BINARY[] binary.peek[1.2]<0.100> BINARY.SIZE[3])", "tag sp fetch end",
+                        "a|BINARY[] BINARY.PEEK[1.2]<0.100> BINARY.SIZE[3]"),
+                a("a BINARY.PEEK[4]", "tag sp fetch end", "a|BINARY.PEEK[4]"),
+                a("a APPEND x ~{3+}\r\nab\0", "tag sp atom sp mailbox sp string end", "a|APPEND|x|ab\0"),
                 // lists a caller reads itself
                 a("a (OR (SEEN) (DELETED))", "tag sp open atom sp open atom close sp open atom close close end",
                         "a|OR|SEEN|DELETED"));
@@ -141,6 +146,13 @@ class ArgReaderTest {
                 a("a BODY[]<0>", "tag sp fetch", "Expected . in partial"),
                 a("a BODY[]<0.0>", "tag sp fetch", "Expected a non-zero number"),
                 a("a BODY[]<0.1", "tag sp fetch", "Expected > after partial"),
+                a("a BINARY", "tag sp fetch", "Expected [ after BINARY"),
+                a("a BINARY.SIZE", "tag sp fetch", "Expected [ after BINARY.SIZE"),
+                a("a BINARY[1.TEXT]", "tag sp fetch", "BINARY takes part numbers only"),
+                a("a BINARY.PEEK[HEADER]", "tag sp fetch", "Expected number"),
+                a("a BINARY[0]", "tag sp fetch", "Expected a non-zero number"),
+                a("a BINARY[1", "tag sp fetch", "Expected ] after section"),
+                a("a BINARY[1]<5>", "tag sp fetch", "Expected . in partial"),
                 a("a x", "tag sp datetime", "Expected date-time"),
                 a("a \"17-Jul-1996 02:44:25\"", "tag sp datetime", "Invalid date-time 17-Jul-1996 02:44:25"),
                 a("a 31-Feb-1994", "tag sp date", "Invalid date 31-Feb-1994"),
@@ -241,6 +253,9 @@ class ArgReaderTest {
             };
             case FetchAttribute.Body b -> (b.peek() ? "BODY.PEEK[" : "BODY[") + b.section().spec() + "]"
                     + (b.origin() < 0 ? "" : "<" + b.origin() + "." + b.length() + ">");
+            case FetchAttribute.Binary b -> (b.peek() ? "BINARY.PEEK[" : "BINARY[") + b.spec() + "]"
+                    + (b.origin() < 0 ? "" : "<" + b.origin() + "." + b.length() + ">");
+            case FetchAttribute.BinarySize b -> "BINARY.SIZE[" + b.spec() + "]";
         };
     }
 
@@ -259,6 +274,24 @@ class ArgReaderTest {
         assertEquals(-1, plain.origin());
         assertEquals(-1, plain.length());
         assertTrue(plain.setsSeen());
+    }
+
+    @Test
+    void binaryAttributesCarryTheirFields() throws ProtocolException {
+        List<FetchAttribute> atts = new ArgReader(bytes("(BINARY.PEEK[1.2]<5.10> BINARY[] BINARY.SIZE[3])"))
+                .fetchAttributes();
+        FetchAttribute.Binary peek = (FetchAttribute.Binary) atts.get(0);
+        assertEquals(List.of(1, 2), peek.part());
+        assertEquals("1.2", peek.spec());
+        assertEquals(5, peek.origin());
+        assertEquals(10, peek.length());
+        assertFalse(peek.setsSeen());
+        FetchAttribute.Binary whole = (FetchAttribute.Binary) atts.get(1);
+        assertEquals(List.of(), whole.part());
+        assertEquals(-1, whole.origin());
+        assertTrue(whole.setsSeen());
+        assertEquals(new FetchAttribute.BinarySize(List.of(3)), atts.get(2));
+        assertFalse(atts.get(2).setsSeen());
     }
 
     @Test

@@ -159,4 +159,17 @@ class ResponseWriterTest {
         w.raw("* ").literal(data).crlf();
         assertEquals("* {20000}\r\n" + "z".repeat(20_000) + "\r\n", written());
     }
+
+    @Test
+    void binaryIsALiteral8OnlyWhenItHoldsNul() throws IOException {
+        w.binary(new byte[] {'a', (byte) 0xFF, '\r', '\n'}).sp().binary(new byte[] {'a', 0, 'b'}).sp()
+                .binary(new byte[0]);
+        assertEquals("{4}\r\na\u00ff\r\n ~{3}\r\na\u0000b {0}\r\n",
+                new String(flushed(), StandardCharsets.ISO_8859_1));
+    }
+
+    private byte[] flushed() throws IOException {
+        w.flush();
+        return out.toByteArray();
+    }
 }

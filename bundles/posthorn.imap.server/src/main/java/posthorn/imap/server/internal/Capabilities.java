@@ -11,8 +11,13 @@ import java.util.Set;
  */
 public final class Capabilities {
 
-    /** Announced in every state, in this order, after IMAP4rev1. */
+    /**
+     * Announced in every state, in this order, after IMAP4rev1. IMAP4rev2 (RFC 9051) sits beside
+     * IMAP4rev1 (RFC 9051 appendix E): a rev1 client goes on as before, a rev2 client ENABLEs it.
+     * LITERAL+ covers LITERAL-, which RFC 9051 requires; RFC 7888 section 5 forbids announcing both.
+     */
     static final List<String> EXTENSIONS = List.of(
+            "IMAP4rev2",
             "LITERAL+",
             "SASL-IR",
             "ID",
@@ -31,12 +36,13 @@ public final class Capabilities {
             "ESEARCH",
             "SORT",
             "THREAD=ORDEREDSUBJECT",
-            "THREAD=REFERENCES");
+            "THREAD=REFERENCES",
+            "BINARY",
+            "SEARCHRES");
 
     /**
      * Extensions that ENABLE (RFC 5161) can turn on, upper case. One is enabled only if it is also
-     * announced: IMAP4rev2 is accepted once it is in {@link #EXTENSIONS} (RFC 9051 needs ESEARCH,
-     * NAMESPACE, MOVE, UIDPLUS, LIST-EXTENDED and more before it may be announced).
+     * announced.
      */
     static final Set<String> ENABLEABLE = Set.of("IMAP4REV2");
 

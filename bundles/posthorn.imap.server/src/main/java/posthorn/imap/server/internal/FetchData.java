@@ -12,6 +12,7 @@ import posthorn.imap.protocol.Section;
 import posthorn.imap.server.internal.mime.Header;
 import posthorn.imap.server.internal.mime.MimePart;
 import posthorn.imap.server.internal.mime.Structure;
+import posthorn.imap.server.internal.mime.TransferDecoding;
 
 /**
  * The message-content items of one FETCH response for one message: ENVELOPE, BODY, BODYSTRUCTURE,
@@ -52,6 +53,15 @@ public final class FetchData {
     /** The bytes of a body section, before any partial. */
     public byte[] section(Section s) {
         return noNul(s.part().isEmpty() && s.kind() == Section.Kind.ALL ? m : MessageSections.extract(m, root(), s));
+    }
+
+    /**
+     * The content BINARY[part] names, its transfer encoding undone (RFC 3516); NUL is kept, since it
+     * goes out as a literal8. A part that does not exist is empty.
+     */
+    public byte[] binary(List<Integer> part) throws TransferDecoding.UnknownCteException {
+        byte[] b = TransferDecoding.binarySection(m, root(), part);
+        return b == null ? new byte[0] : b;
     }
 
     /**

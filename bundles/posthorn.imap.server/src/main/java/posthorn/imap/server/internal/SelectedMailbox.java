@@ -2,6 +2,7 @@ package posthorn.imap.server.internal;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -42,6 +43,12 @@ public final class SelectedMailbox implements AutoCloseable {
     private int reportedRecent;
     /** RECENT responses and the \Recent flag are reported (not after ENABLE IMAP4rev2, RFC 9051). */
     private boolean recentResponses = true;
+    /**
+     * The search result saved by SEARCH RETURN (SAVE), "$" (RFC 5182), as UIDs: a message expunged
+     * drops out of it, and it is empty in a newly selected mailbox (SELECT, EXAMINE, CLOSE and
+     * UNSELECT make a new view or none).
+     */
+    private final Set<Long> saved = new TreeSet<>();
 
     private SelectedMailbox(Mailbox box) {
         this.box = box;
@@ -115,13 +122,39 @@ public final class SelectedMailbox implements AutoCloseable {
         return i >= 0 ? i + 1 : 0;
     }
 
+    /** Replaces the saved search result "$" (RFC 5182) with these UIDs. */
+    public void saveResult(Collection<Long> uids) {
+        saved.clear();
+        saved.addAll(uids);
+    }
+
+    /** The saved search result "$" (RFC 5182), UIDs ascending. */
+    public List<Long> savedResult() {
+        return List.copyOf(saved);
+    }
+
+    /** Whether the message is in the saved search result "$". */
+    public boolean inSavedResult(long uid) {
+        return saved.contains(uid);
+    }
+
     /**
-     * The sequence numbers a set selects, ascending. For a UID set, '*' is the highest UID in the view
+     * The sequence numbers a set selects, ascending. "$" (RFC 5182) selects the messages of the
+     * saved search result, by sequence number or UID alike; it is never an error, even when empty. For a UID set, '*' is the highest UID in the view
      * (RFC 3501 6.4.8: "*" for UIDs means the largest in use; a range beyond it still matches it), and
      * UIDs not in the view are passed over. For sequence numbers, a number beyond EXISTS is an error.
      */
     public List<Integer> select(SequenceSet set, boolean byUid) throws BadSequenceException {
         List<Integer> out = new ArrayList<>();
+        if (set.isSaved()) {
+            for (long u : saved) {
+                int seq = seqOf(u);
+                if (seq > 0) {
+                    out.add(seq);
+                }
+            }
+            return out;
+        }
         if (uids.isEmpty()) {
             if (!byUid) {
                 throw new BadSequenceException("No messages in the mailbox");
@@ -260,6 +293,7 @@ public final class SelectedMailbox implements AutoCloseable {
             uids.remove(seq - 1);
             messages.remove(uid);
             recent.remove(uid);
+            saved.remove(uid);
             out.untagged().number(seq).raw(" EXPUNGE").crlf();
             reportedExists--;
         }

@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
 import posthorn.auth.api.UserRecord;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.CommandReceiver;
+import posthorn.imap.protocol.MailboxNames;
 import posthorn.imap.protocol.CommandReceiver.Event;
 import posthorn.imap.protocol.ParserLimits;
 import posthorn.imap.protocol.ProtocolException;
@@ -630,6 +631,20 @@ public final class Session {
      */
     public boolean rev2() {
         return enabled.contains("IMAP4REV2");
+    }
+
+    /**
+     * A mailbox name as the client wrote it, for the store: modified UTF-7 decoded (RFC 3501 5.1.3),
+     * or, after ENABLE IMAP4rev2, UTF-8 as it is (RFC 9051 5.1: names are Net-Unicode, and "&amp;" is
+     * an ordinary character).
+     */
+    public String mailboxName(String wire) throws ProtocolException {
+        return rev2() ? wire : MailboxNames.decode(wire);
+    }
+
+    /** A store's mailbox name as this client reads it: modified UTF-7, or UTF-8 after ENABLE IMAP4rev2. */
+    public String wireName(String name) {
+        return rev2() ? name : MailboxNames.encode(name);
     }
 
     /** The server's version, for ID. */

@@ -22,8 +22,21 @@ class CapabilitiesTest {
     @Test
     void onlyAnnouncedExtensionsCanBeEnabled() {
         assertNull(Capabilities.enableable("FOO"));
-        // IMAP4rev2 is enableable but not announced until the rest of RFC 9051 is there
-        assertEquals(Capabilities.announced("IMAP4rev2") ? "IMAP4rev2" : null, Capabilities.enableable("imap4rev2"));
+        assertEquals("IMAP4rev2", Capabilities.enableable("imap4rev2"));
+        assertNull(Capabilities.enableable("IDLE"));
         assertTrue(Capabilities.announced("idle"));
+    }
+
+    @Test
+    void rev2BesideRev1WithWhatItIncludes() {
+        String caps = Capabilities.announce(false, null, false);
+        assertTrue(caps.startsWith("IMAP4rev1 IMAP4rev2 "), caps);
+        for (String c : List.of("BINARY", "SEARCHRES", "ESEARCH", "LITERAL+", "MOVE", "UIDPLUS", "NAMESPACE",
+                "LIST-EXTENDED", "LIST-STATUS", "SPECIAL-USE", "STATUS=SIZE", "ENABLE", "IDLE", "SASL-IR",
+                "UNSELECT", "CHILDREN")) {
+            assertTrue((" " + caps + " ").contains(" " + c + " "), c + " missing from " + caps);
+        }
+        // RFC 7888 section 5: never both
+        assertTrue(!caps.contains("LITERAL-"), caps);
     }
 }

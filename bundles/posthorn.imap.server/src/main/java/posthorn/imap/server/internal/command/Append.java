@@ -42,7 +42,7 @@ final class Append implements Command {
     @Override
     public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException, StoreException {
         args.sp();
-        String name = Mailboxes.name(args);
+        String name = Mailboxes.name(session, args);
         List<Message> messages = new ArrayList<>();
         while (args.skip(' ')) {
             Set<String> flags = Set.of();

@@ -50,7 +50,7 @@ final class CopyMove implements Command {
         args.sp();
         SequenceSet set = args.sequenceSet();
         args.sp();
-        String target = Mailboxes.name(args);
+        String target = Mailboxes.name(session, args);
         args.end();
         SelectedMailbox view = ((SessionState.Selected) session.state()).mailbox();
         if (move && view.readOnly()) {

@@ -2,6 +2,7 @@ package posthorn.imap.server.internal.command;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -56,9 +57,10 @@ final class Expunge implements Command {
     static List<Long> expungeDeleted(SelectedMailbox view, SequenceSet only) throws StoreException {
         List<Long> deleted = new ArrayList<>();
         long max = view.exists() == 0 ? 0 : view.uidAt(view.exists());
+        Set<Long> savedUids = only != null && only.isSaved() ? new HashSet<>(view.savedResult()) : null;
         for (int seq = 1; seq <= view.exists(); seq++) {
             long u = view.uidAt(seq);
-            if (only != null && !only.contains(u, max)) {
+            if (only != null && !(savedUids != null ? savedUids.contains(u) : only.contains(u, max))) {
                 continue;
             }
             if (!view.isExpunged(u) && view.meta(u).flags().contains(Flags.DELETED)) {

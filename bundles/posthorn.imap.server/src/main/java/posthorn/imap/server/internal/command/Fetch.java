@@ -16,12 +16,14 @@ import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.protocol.Section;
 import posthorn.imap.protocol.SequenceSet;
+import posthorn.imap.protocol.Status;
 import posthorn.imap.server.internal.DerivedCache;
 import posthorn.imap.server.internal.FetchData;
 import posthorn.imap.server.internal.SelectedMailbox;
 import posthorn.imap.server.internal.SelectedMailbox.BadSequenceException;
 import posthorn.imap.server.internal.Session;
 import posthorn.imap.server.internal.SessionState;
+import posthorn.imap.server.internal.mime.TransferDecoding;
 import posthorn.store.api.FlagMode;
 import posthorn.store.api.Flags;
 import posthorn.store.api.Mailbox;
@@ -34,6 +36,8 @@ import posthorn.store.api.StoreException;
  * streamed from the store; sections are cut from the message in memory, which is read and parsed at
  * most once per message and command. ENVELOPE, BODY and BODYSTRUCTURE come from the store's cache
  * when it has them, else from the parsed message (only its header for ENVELOPE), and are cached.
+ * BINARY, BINARY.PEEK and BINARY.SIZE (RFC 3516) decode the part's transfer encoding; an encoding
+ * the server cannot undo ends the command with NO [UNKNOWN-CTE].
  */
 final class Fetch implements Command {
     private final boolean uid;
@@ -95,20 +99,27 @@ final class Fetch implements Command {
             }
         }
         boolean expungedSkipped = false;
-        for (int seq : seqs) {
-            long u = view.uidAt(seq);
-            if (view.isExpunged(u)) {
-                expungedSkipped = true;
-                continue;
+        try {
+            for (int seq : seqs) {
+                long u = view.uidAt(seq);
+                if (view.isExpunged(u)) {
+                    expungedSkipped = true;
+                    continue;
+                }
+                List<FetchAttribute> items = attributes;
+                if (seenNow.contains(u) && !hasFlags) {
+                    items = new ArrayList<>(attributes);
+                    items.add(new FetchAttribute.Flags());
+                }
+                if (!writeMessage(session.out(), view, seq, u, items)) {
+                    expungedSkipped = true;
+                }
             }
-            List<FetchAttribute> items = attributes;
-            if (seenNow.contains(u) && !hasFlags) {
-                items = new ArrayList<>(attributes);
-                items.add(new FetchAttribute.Flags());
-            }
-            if (!writeMessage(session.out(), view, seq, u, items)) {
-                expungedSkipped = true;
-            }
+        } catch (TransferDecoding.UnknownCteException e) {
+            // RFC 3516 4.3: BINARY of a part whose encoding the server cannot undo.
+            session.log().info("s{} {}: {}", session.id(), name(), e.getMessage());
+            session.out().status(tag, Status.NO, "UNKNOWN-CTE", e.getMessage());
+            return;
         }
         if (expungedSkipped) {
             throw new StoreException(StoreException.Reason.EXPUNGEISSUED,
@@ -119,7 +130,8 @@ final class Fetch implements Command {
 
     /** One FETCH response; false if the message vanished before anything was written. */
     private static boolean writeMessage(ResponseWriter out, SelectedMailbox view, int seq, long uid,
-                                        List<FetchAttribute> items) throws IOException, StoreException {
+                                        List<FetchAttribute> items)
+            throws IOException, StoreException, TransferDecoding.UnknownCteException {
         MessageMeta meta = view.meta(uid);
         Mailbox box = view.store();
         long textItems = items.stream().filter(Fetch::needsText).count();
@@ -175,6 +187,11 @@ final class Fetch implements Command {
                 sections[i] = b.origin() >= 0 ? FetchData.partial(bytes, b.origin(), b.length()) : bytes;
             } else if (a instanceof FetchAttribute.Rfc822 r && !(wholeOnly && isWhole(r))) {
                 sections[i] = data.section(new Section(List.of(), r.kind(), List.of()));
+            } else if (a instanceof FetchAttribute.Binary b) {
+                byte[] bytes = data.binary(b.part());
+                sections[i] = b.origin() >= 0 ? FetchData.partial(bytes, b.origin(), b.length()) : bytes;
+            } else if (a instanceof FetchAttribute.BinarySize b) {
+                sections[i] = data.binary(b.part());
             }
         }
         InputStream whole = null;
@@ -226,6 +243,15 @@ final class Fetch implements Command {
                         out.sp();
                         body(out, sections[i], whole, meta);
                     }
+                    case FetchAttribute.Binary b -> {
+                        out.raw("BINARY[").raw(b.spec()).raw("]");
+                        if (b.origin() >= 0) {
+                            out.raw("<").number(b.origin()).raw(">");
+                        }
+                        out.sp().binary(sections[i]);
+                    }
+                    case FetchAttribute.BinarySize b -> out.raw("BINARY.SIZE[").raw(b.spec()).raw("] ")
+                            .number(sections[i].length);
                 }
             }
             out.raw(")").crlf();
@@ -266,7 +292,8 @@ final class Fetch implements Command {
     }
 
     private static boolean needsText(FetchAttribute a) {
-        return a instanceof FetchAttribute.Body || a instanceof FetchAttribute.Rfc822;
+        return a instanceof FetchAttribute.Body || a instanceof FetchAttribute.Rfc822
+                || a instanceof FetchAttribute.Binary || a instanceof FetchAttribute.BinarySize;
     }
 
     private static boolean isWhole(FetchAttribute a) {

@@ -13,7 +13,6 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 import posthorn.imap.protocol.ArgReader;
-import posthorn.imap.protocol.MailboxNames;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.server.internal.Session;
@@ -26,7 +25,7 @@ import posthorn.store.api.UserMail;
  * SUBSCRIBED, REMOTE, RECURSIVEMATCH, SPECIAL-USE; several patterns; return options SUBSCRIBED,
  * CHILDREN, SPECIAL-USE), STATUS in LIST (RFC 5819) and special-use attributes (RFC 6154).
  *
- * <p>Patterns are matched against names in their wire form (modified UTF-7), '*' matching anything
+ * <p>Patterns are matched against names in their wire form (modified UTF-7; UTF-8 for IMAP4rev2), '*' matching anything
  * and '%' anything but the separator; "INBOX" matches in any case.
  */
 final class ListCommand implements Command {
@@ -106,7 +105,7 @@ final class ListCommand implements Command {
             order.add(0, "INBOX");
         }
         for (String name : order) {
-            String wire = MailboxNames.encode(name);
+            String wire = session.wireName(name);
             if (matchers.stream().noneMatch(m -> m.matcher(wire).matches())) {
                 continue;
             }
@@ -135,7 +134,7 @@ final class ListCommand implements Command {
             out.crlf();
             if (r.statusItems() != null && stored != null && !stored.contains("\\Noselect") && !childOnly) {
                 try {
-                    StatusCommand.write(out, wire, r.statusItems(), mail.status(name));
+                    StatusCommand.write(out, wire, r.statusItems(), mail, name);
                 } catch (StoreException e) {
                     // RFC 5819: a mailbox whose status cannot be had is listed without it.
                     session.log().debug("s{} LIST-STATUS {}: {}", session.id(), name, e.getMessage());

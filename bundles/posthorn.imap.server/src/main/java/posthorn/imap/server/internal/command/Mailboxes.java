@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.util.Set;
 
 import posthorn.imap.protocol.ArgReader;
-import posthorn.imap.protocol.MailboxNames;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.server.internal.Session;
 import posthorn.imap.server.internal.SessionState;
@@ -13,7 +12,7 @@ import posthorn.store.api.UserMail;
 
 /**
  * The commands on mailboxes as a whole (RFC 3501 6.3): CREATE, DELETE, RENAME, SUBSCRIBE,
- * UNSUBSCRIBE. Names arrive in modified UTF-7 and go to the store decoded; the store refuses names
+ * UNSUBSCRIBE. Names arrive in modified UTF-7 (UTF-8 from an IMAP4rev2 client) and go to the store decoded; the store refuses names
  * that would leave the user's Maildir.
  */
 final class Mailboxes implements Command {
@@ -41,11 +40,11 @@ final class Mailboxes implements Command {
     @Override
     public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException, StoreException {
         args.sp();
-        String name = name(args);
+        String name = name(session, args);
         String target = null;
         if (op == Op.RENAME) {
             args.sp();
-            target = name(args);
+            target = name(session, args);
         }
         args.end();
         UserMail mail = mail(session);
@@ -76,13 +75,13 @@ final class Mailboxes implements Command {
         session.ok(tag, null, op + " completed");
     }
 
-    /** A mailbox argument, decoded from modified UTF-7. */
-    static String name(ArgReader args) throws ProtocolException {
+    /** A mailbox argument, decoded from modified UTF-7 (UTF-8 as is for IMAP4rev2, RFC 9051 5.1). */
+    static String name(Session session, ArgReader args) throws ProtocolException {
         String wire = args.mailbox();
         if (wire.isEmpty()) {
             throw new ProtocolException("Empty mailbox name");
         }
-        return MailboxNames.decode(wire);
+        return session.mailboxName(wire);
     }
 
     /** The user's mail, in the authenticated or selected state. */

@@ -24,7 +24,8 @@ import posthorn.store.api.StoreException;
 
 /**
  * SEARCH and UID SEARCH (RFC 3501 6.4.4, 6.4.8) with ESEARCH results (RFC 4731) when the client asks
- * with RETURN (...) or has enabled IMAP4rev2. CHARSET may be any charset Java knows; UTF-8 and
+ * with RETURN (...) or has enabled IMAP4rev2, and SAVE (RFC 5182) keeping the result as "$" for later
+ * commands. CHARSET may be any charset Java knows; UTF-8 and
  * US-ASCII always work; an unknown one gets NO [BADCHARSET].
  */
 final class Search implements Command {
@@ -61,6 +62,26 @@ final class Search implements Command {
             returns = returnOptions(args);
             args.sp();
         }
+        SelectedMailbox view = ((SessionState.Selected) session.state()).mailbox();
+        boolean save = returns != null && returns.contains("SAVE");
+        try {
+            if (!run(session, tag, args, view, returns)) {
+                if (save) {
+                    view.saveResult(List.of());
+                }
+            }
+        } catch (ProtocolException | StoreException | RuntimeException e) {
+            // RFC 5182 2.1: a SEARCH with SAVE that fails leaves "$" empty.
+            if (save) {
+                view.saveResult(List.of());
+            }
+            throw e;
+        }
+    }
+
+    /** The search after RETURN; false if it was answered NO without searching (BADCHARSET). */
+    private boolean run(Session session, String tag, ArgReader args, SelectedMailbox view, Set<String> returns)
+            throws ProtocolException, IOException, StoreException {
         Charset charset = StandardCharsets.UTF_8;
         if (args.peekKeyword("CHARSET")) {
             args.atom();
@@ -68,17 +89,19 @@ final class Search implements Command {
             charset = charset(args.astring());
             if (charset == null) {
                 session.out().status(tag, Status.NO, BADCHARSET, "Unsupported charset");
-                return;
+                return false;
             }
             args.sp();
         }
         SearchKey key = new SearchParser(args, charset).keys();
         args.end();
-        SelectedMailbox view = ((SessionState.Selected) session.state()).mailbox();
         List<Integer> seqs = new Matcher(view, key).matching();
         List<Long> result = new ArrayList<>(seqs.size());
         for (int seq : seqs) {
             result.add(uid ? view.uidAt(seq) : seq);
+        }
+        if (returns != null && returns.contains("SAVE")) {
+            view.saveResult(saved(view, seqs, returns));
         }
         if (returns == null && session.rev2()) {
             returns = Set.of("ALL");
@@ -90,13 +113,38 @@ final class Search implements Command {
                 out.sp().number(n);
             }
             out.crlf();
-        } else {
+        } else if (!returns.equals(Set.of("SAVE"))) {
+            // RFC 5182 2.1: SAVE alone gives no ESEARCH response.
             esearch(out, tag, uid, returns, result);
         }
         session.ok(tag, null, name() + " completed");
+        return true;
     }
 
-    /** RETURN (MIN MAX ALL COUNT); "()" means ALL (RFC 4731 3.1). */
+    /**
+     * The UIDs SAVE keeps (RFC 5182 2.1): with MIN and/or MAX but neither ALL nor COUNT, only those
+     * messages; otherwise every match.
+     */
+    static List<Long> saved(SelectedMailbox view, List<Integer> seqs, Set<String> returns) {
+        boolean minMaxOnly = (returns.contains("MIN") || returns.contains("MAX"))
+                && !returns.contains("ALL") && !returns.contains("COUNT");
+        List<Long> uids = new ArrayList<>();
+        if (minMaxOnly && !seqs.isEmpty()) {
+            if (returns.contains("MIN")) {
+                uids.add(view.uidAt(seqs.get(0)));
+            }
+            if (returns.contains("MAX") && (uids.isEmpty() || seqs.size() > 1)) {
+                uids.add(view.uidAt(seqs.get(seqs.size() - 1)));
+            }
+            return uids;
+        }
+        for (int seq : seqs) {
+            uids.add(view.uidAt(seq));
+        }
+        return uids;
+    }
+
+    /** RETURN (MIN MAX ALL COUNT SAVE); "()" means ALL (RFC 4731 3.1, RFC 5182 2.1). */
     static Set<String> returnOptions(ArgReader args) throws ProtocolException {
         Set<String> opts = new LinkedHashSet<>();
         args.listOpen();
@@ -105,7 +153,7 @@ final class Search implements Command {
                 args.sp();
             }
             String o = args.atom().toUpperCase(Locale.ROOT);
-            if (!Set.of("MIN", "MAX", "ALL", "COUNT").contains(o)) {
+            if (!Set.of("MIN", "MAX", "ALL", "COUNT", "SAVE").contains(o)) {
                 throw new ProtocolException("Unknown search return option " + o);
             }
             opts.add(o);

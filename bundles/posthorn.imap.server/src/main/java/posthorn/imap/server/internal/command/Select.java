@@ -5,7 +5,6 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import posthorn.imap.protocol.ArgReader;
-import posthorn.imap.protocol.MailboxNames;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.protocol.Status;
@@ -14,12 +13,15 @@ import posthorn.imap.server.internal.Session;
 import posthorn.imap.server.internal.SessionState;
 import posthorn.store.api.Flags;
 import posthorn.store.api.Mailbox;
+import posthorn.store.api.MailboxInfo;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.UserMail;
 
 /**
  * SELECT and EXAMINE (RFC 3501 6.3.1, 6.3.2). A mailbox already selected is closed first, without
  * expunging; if the new one cannot be opened the session is left authenticated, as the RFC says.
+ * After ENABLE IMAP4rev2 (RFC 9051 6.3.2, 7.1): OK [CLOSED] when a mailbox was selected, a LIST
+ * response for the mailbox, and neither RECENT nor the UNSEEN response code.
  */
 final class Select implements Command {
     private final boolean examine;
@@ -41,12 +43,17 @@ final class Select implements Command {
     @Override
     public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException, StoreException {
         args.sp();
-        String name = MailboxNames.decode(args.mailbox());
+        String wire = args.mailbox();
+        String name = session.mailboxName(wire);
         args.end();
         UserMail mail = switch (session.state()) {
             case SessionState.Selected s -> {
                 SessionState.Authenticated a = s.deselect();
                 session.state(a);
+                if (session.rev2()) {
+                    // RFC 9051 7.1 (CLOSED): the old mailbox is closed, whether or not the new one opens.
+                    session.out().status(null, Status.OK, "CLOSED", "Previous mailbox closed");
+                }
                 yield a.mail();
             }
             case SessionState.Authenticated a -> a.mail();
@@ -83,16 +90,38 @@ final class Select implements Command {
         if (!session.rev2()) {
             out.untagged().number(view.recentCount()).raw(" RECENT").crlf();
         }
-        int unseen = view.firstUnseen();
-        if (unseen > 0) {
-            out.status(null, Status.OK, "UNSEEN " + unseen, "First unseen");
+        if (!session.rev2()) {
+            // IMAP4rev2 has no UNSEEN response code; its clients SEARCH UNSEEN (RFC 9051 appendix E).
+            int unseen = view.firstUnseen();
+            if (unseen > 0) {
+                out.status(null, Status.OK, "UNSEEN " + unseen, "First unseen");
+            }
         }
         out.status(null, Status.OK, "UIDVALIDITY " + box.uidValidity(), "UIDs valid");
         out.status(null, Status.OK, "UIDNEXT " + box.uidNext(), "Predicted next UID");
+        if (session.rev2()) {
+            listLine(session, mail, name);
+        }
         session.state(new SessionState.Selected(auth.user(), mail, view));
         session.log().info("s{} {} {} exists={} recent={}", session.id(), name(), name, view.exists(), view.recentCount());
         // The view was read just now: no second sync before the tagged OK (on 50,000 messages that
         // would be a second scan of the folder).
         out.status(tag, Status.OK, box.readOnly() ? "READ-ONLY" : "READ-WRITE", name() + " completed");
+    }
+
+    /**
+     * RFC 9051 6.3.2: SELECT and EXAMINE return a LIST response with the mailbox's name and its
+     * attributes, as LIST would give them.
+     */
+    private static void listLine(Session session, UserMail mail, String name) throws IOException, StoreException {
+        Set<String> attributes = new TreeSet<>();
+        for (MailboxInfo info : mail.list()) {
+            if (info.name().equals(name)) {
+                attributes.addAll(info.attributes());
+                break;
+            }
+        }
+        session.out().untagged().raw("LIST (").raw(String.join(" ", attributes)).raw(") ")
+                .string(String.valueOf(mail.separator())).sp().astring(session.wireName(name)).crlf();
     }
 }

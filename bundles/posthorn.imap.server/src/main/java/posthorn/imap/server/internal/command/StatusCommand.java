@@ -7,16 +7,20 @@ import java.util.Locale;
 import java.util.Set;
 
 import posthorn.imap.protocol.ArgReader;
-import posthorn.imap.protocol.MailboxNames;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.server.internal.Session;
+import posthorn.store.api.Change;
+import posthorn.store.api.Flags;
+import posthorn.store.api.Mailbox;
 import posthorn.store.api.MailboxStatus;
 import posthorn.store.api.StoreException;
+import posthorn.store.api.UserMail;
 
-/** STATUS (RFC 3501 6.3.10), with SIZE (RFC 8438). */
+/** STATUS (RFC 3501 6.3.10), with SIZE (RFC 8438) and DELETED (RFC 9051 6.3.11). */
 final class StatusCommand implements Command {
-    private static final Set<String> ITEMS = Set.of("MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE");
+    private static final Set<String> ITEMS = Set.of("MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE",
+            "DELETED");
 
     @Override
     public String name() {
@@ -32,11 +36,11 @@ final class StatusCommand implements Command {
     public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException, StoreException {
         args.sp();
         String wire = args.mailbox();
-        String name = MailboxNames.decode(wire);
+        String name = session.mailboxName(wire);
         args.sp();
         List<String> items = items(args);
         args.end();
-        write(session.out(), wire, items, Mailboxes.mail(session).status(name));
+        write(session.out(), wire, items, Mailboxes.mail(session), name);
         session.ok(tag, null, "STATUS completed");
     }
 
@@ -60,7 +64,10 @@ final class StatusCommand implements Command {
     }
 
     /** One STATUS response; shared with LIST-STATUS (RFC 5819). */
-    static void write(ResponseWriter out, String wireName, List<String> items, MailboxStatus st) throws IOException {
+    static void write(ResponseWriter out, String wireName, List<String> items, UserMail mail, String name)
+            throws IOException, StoreException {
+        MailboxStatus st = mail.status(name);
+        long deleted = items.contains("DELETED") ? deleted(mail, name) : 0;
         out.untagged().raw("STATUS ").astring(wireName).raw(" (");
         for (int i = 0; i < items.size(); i++) {
             if (i > 0) {
@@ -74,10 +81,30 @@ final class StatusCommand implements Command {
                 case "UIDVALIDITY" -> st.uidValidity();
                 case "UNSEEN" -> st.unseen();
                 case "SIZE" -> st.size();
+                case "DELETED" -> deleted;
                 default -> throw new IllegalStateException(item);
             };
             out.raw(item).sp().number(value);
         }
         out.raw(")").crlf();
+    }
+
+    /**
+     * The messages with \Deleted (RFC 9051 6.3.11, DELETED). The store's status has no such count,
+     * so the mailbox is opened read-only and its flags counted.
+     */
+    static long deleted(UserMail mail, String name) throws StoreException {
+        Mailbox box = mail.open(name, true);
+        try {
+            long n = 0;
+            for (Change c : box.sync()) {
+                if (c instanceof Change.Added a && a.message().flags().contains(Flags.DELETED)) {
+                    n++;
+                }
+            }
+            return n;
+        } finally {
+            box.close();
+        }
     }
 }

@@ -87,7 +87,9 @@ public final class Matcher {
             case SearchKey.Flag f -> hasFlag(meta, f.flag()) == f.set();
             case SearchKey.Recent r -> view.isRecent(uid) == r.recent();
             case SearchKey.New n -> view.isRecent(uid) && !meta.flags().contains(Flags.SEEN);
-            case SearchKey.Set s -> s.uid()
+            case SearchKey.Set s -> s.set().isSaved()
+                    ? view.inSavedResult(uid)
+                    : s.uid()
                     ? s.set().contains(uid, view.uidAt(view.exists()))
                     : s.set().contains(seq, view.exists());
             case SearchKey.Size s -> s.larger() ? meta.size() > s.size() : meta.size() < s.size();

@@ -102,11 +102,8 @@ public final class SearchParser {
     }
 
     private SearchKey set(boolean uid) throws ProtocolException {
-        posthorn.imap.protocol.SequenceSet set = args.sequenceSet();
-        if (set.isSaved()) {
-            throw new ProtocolException("There is no saved search result ($): SEARCHRES is not supported");
-        }
-        return new SearchKey.Set(set, uid);
+        // "$" (RFC 5182) is the saved result, the same messages after UID or without it.
+        return new SearchKey.Set(args.sequenceSet(), uid);
     }
 
     private boolean peekDigit() {

@@ -35,7 +35,7 @@ class SearchParserTest {
         "SENTSINCE 1-Feb-1994", "SINCE 1-Feb-1994", "SMALLER 5", "SUBJECT hi", "TEXT {3}\r\nabc", "TO x", "UID 1:*",
         "UNANSWERED", "UNDELETED", "UNDRAFT", "UNFLAGGED", "UNKEYWORD foo", "UNSEEN", "1,3:5", "*",
         "FLAGGED SINCE 1-Feb-1994 NOT FROM \"Smith\"", "(OR (SEEN) DRAFT) (ALL)", "OR (FROM a TO b) NOT (1:2 UID 5)",
-        "seen not deleted"})
+        "seen not deleted", "$", "UID $", "NOT $ UID $"})
     void acceptsEveryKey(String text) throws ProtocolException {
         parse(text);
     }
@@ -48,12 +48,19 @@ class SearchParserTest {
         "OR SEEN|Missing argument",
         "(SEEN|Missing )",
         "LARGER x|Expected number",
-        "UID $|There is no saved search result ($): SEARCHRES is not supported",
+        "UID $:3|Invalid sequence set $:3",
         "NOT|Missing argument",
         "0|Invalid sequence number 0 in 0"})
     void refusesMalformedKeysWithAReason(String text, String reason) {
         ProtocolException e = assertThrows(ProtocolException.class, () -> parse(text));
         assertTrue(e.getMessage().startsWith(reason.substring(0, Math.min(reason.length(), 12))), e.getMessage());
+    }
+
+    @Test
+    void savedResultIsASetKey() throws ProtocolException {
+        // RFC 5182: "$" alone, with or without UID, names the saved result
+        assertEquals(new SearchKey.Set(SequenceSet.saved(), false), parse("$"));
+        assertEquals(new SearchKey.Set(SequenceSet.saved(), true), parse("UID $"));
     }
 
     @Test

@@ -1,0 +1,103 @@
+package posthorn.imap.server.internal.mime;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class TransferDecodingTest {
+
+    static Stream<Arguments> decodings() {
+        return Stream.of(
+                // identity encodings keep every byte, CR, LF and NUL included
+                Arguments.of("7bit", "a\r\nb", "a\r\nb"),
+                Arguments.of("8bit", "caf\u00e9\r\n", "caf\u00e9\r\n"),
+                Arguments.of("binary", "x\0y", "x\0y"),
+                // base64: line breaks and characters outside the alphabet are skipped
+                Arguments.of("base64", "aGkAdGhl\r\ncmU=\r\n", "hi\0there"),
+                Arguments.of("base64", "aGkA*dGhl!cmU=", "hi\0there"),
+                Arguments.of("base64", "", ""),
+                // a broken tail: what decodes is kept
+                Arguments.of("base64", "aGVsbG8=garbage===", "hello"),
+                // quoted-printable: escapes, soft line breaks, hard line breaks as CRLF
+                Arguments.of("quoted-printable", "caf=C3=A9 =3D soft=\r\nbreak\r\nnext", "caf\u00c3\u00a9 = softbreak\r\nnext"),
+                Arguments.of("quoted-printable", "=00=FF", "\0\u00ff"),
+                // a broken escape is kept as written
+                Arguments.of("quoted-printable", "50=% off", "50=% off"));
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("decodings")
+    void decodes(String encoding, String body, String expected) throws Exception {
+        byte[] got = TransferDecoding.decode(body.getBytes(StandardCharsets.ISO_8859_1), encoding);
+        assertEquals(expected, new String(got, StandardCharsets.ISO_8859_1));
+    }
+
+    @Test
+    void unknownEncodingsAreRefused() {
+        for (String cte : List.of("x-uuencode", "uuencode", "7-bit", "base-64")) {
+            TransferDecoding.UnknownCteException e = assertThrows(TransferDecoding.UnknownCteException.class,
+                    () -> TransferDecoding.decode(new byte[] {'a'}, cte));
+            assertEquals("Unknown Content-Transfer-Encoding " + cte, e.getMessage());
+        }
+    }
+
+    private static final String MESSAGE = """
+            Subject: parts\r
+            MIME-Version: 1.0\r
+            Content-Type: multipart/mixed; boundary=b\r
+            \r
+            --b\r
+            Content-Transfer-Encoding: BASE64\r
+            \r
+            AAEC\r
+            --b\r
+            Content-Type: message/rfc822\r
+            \r
+            Subject: inner\r
+            Content-Transfer-Encoding: quoted-printable (comment)\r
+            \r
+            a=3Db\r
+            --b\r
+            Content-Type: text/plain\r
+            \r
+            plain\r
+            --b--\r
+            """;
+
+    @Test
+    void binarySectionsOfAMultipart() throws Exception {
+        byte[] m = MESSAGE.getBytes(StandardCharsets.ISO_8859_1);
+        MimePart root = MimePart.parse(m);
+        assertEquals("base64", TransferDecoding.encoding(root.find(List.of(1))));
+        assertArrayEquals(new byte[] {0, 1, 2}, TransferDecoding.binarySection(m, root, List.of(1)));
+        assertEquals("a=b", text(TransferDecoding.binarySection(m, root, List.of(2, 1))));
+        assertEquals("plain", text(TransferDecoding.binarySection(m, root, List.of(3))));
+        assertNull(TransferDecoding.binarySection(m, root, List.of(4)));
+        // the whole of a multipart: nothing to undo at the top
+        assertArrayEquals(m, TransferDecoding.binarySection(m, root, List.of()));
+        assertEquals("7bit", TransferDecoding.encoding(root.find(List.of(3))));
+    }
+
+    @Test
+    void binaryOfAWholeSinglePartMessageDecodesItsBody() throws Exception {
+        String header = "Subject: x\r\nContent-Transfer-Encoding: base64\r\n\r\n";
+        byte[] m = (header + "AGE=\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        byte[] got = TransferDecoding.binarySection(m, MimePart.parse(m), List.of());
+        assertEquals(header + "\0a", text(got));
+        assertArrayEquals(new byte[] {0, 'a'}, TransferDecoding.binarySection(m, MimePart.parse(m), List.of(1)));
+    }
+
+    private static String text(byte[] b) {
+        return new String(b, StandardCharsets.ISO_8859_1);
+    }
+}
