@@ -565,14 +565,23 @@ TESTS = [
 ]
 
 
-def main():
-    only = sys.argv[2] if len(sys.argv) > 2 and sys.argv[1] == "-k" else None
-    work = tempfile.mkdtemp(prefix="posthorn-e2e-")
-    srv = Server(work, free_port())
+def run_suite(label, work, make_server, tests, prepare=None, finish=None):
+    """Runs one script's tests against one server, the same way for every client script.
+
+    make_server() returns the Server, not yet started; prepare(srv) runs once it is up; each test
+    gets the server. Prints PASS/FAIL lines and 'LABEL: N passed, N failed'; a failure while setting
+    up counts as one. The work directory is kept when anything failed (or E2E_KEEP is set). `-k NAME`
+    on the command line runs only the tests whose name contains NAME. Returns the exit status.
+    """
+    only = sys.argv[sys.argv.index("-k") + 1] if "-k" in sys.argv[1:-1] else None
     passed = failed = 0
+    srv = None
     try:
+        srv = make_server()
         srv.start()
-        for t in TESTS:
+        if prepare:
+            prepare(srv)
+        for t in tests:
             if only and only not in t.__name__:
                 continue
             start = time.time()
@@ -583,15 +592,27 @@ def main():
             except Exception:
                 failed += 1
                 print("FAIL %s\n%s" % (t.__name__, traceback.format_exc()), flush=True)
+    except Exception:
+        failed += 1
+        print("FAIL setup\n%s" % traceback.format_exc(), flush=True)
     finally:
-        if srv.proc and srv.proc.poll() is None:
+        if srv is not None and srv.proc and srv.proc.poll() is None:
             srv.stop()
     if failed:
-        print("server log (last 60 lines):\n" + "\n".join(srv.stderr().splitlines()[-60:]))
-    else:
+        if srv is not None and os.path.exists(srv.err_path):
+            print("server log (last 60 lines):\n" + "\n".join(srv.stderr().splitlines()[-60:]))
+        print("%s: work directory kept: %s" % (label, work))
+    elif not os.environ.get("E2E_KEEP"):
         shutil.rmtree(work, ignore_errors=True)
-    print("e2e: %d passed, %d failed" % (passed, failed))
+    if finish:
+        finish()
+    print("%s: %d passed, %d failed" % (label, passed, failed))
     return 1 if failed else 0
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="posthorn-e2e-")
+    return run_suite("e2e", work, lambda: Server(work, free_port()), TESTS)
 
 
 if __name__ == "__main__":

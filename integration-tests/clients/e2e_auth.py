@@ -21,10 +21,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e import Server, TOP, free_port  # noqa: E402
+from e2e import Server, TOP, free_port, run_suite  # noqa: E402
 
 
 def tool(name):
@@ -247,40 +246,15 @@ TESTS = [
 
 
 def main():
-    only = sys.argv[2] if len(sys.argv) > 2 and sys.argv[1] == "-k" else None
     work = tempfile.mkdtemp(prefix="posthorn-e2e-auth-")
-    passed = failed = 0
-    srv = None
-    try:
+
+    def make_server():
         setup = Setup(work)
         srv = Server(os.path.join(work, "server"), free_port())
         setup.configure(srv.conf)
         srv.setup = setup
-        srv.start()
-        for t in TESTS:
-            if only and only not in t.__name__:
-                continue
-            start = time.time()
-            try:
-                t(srv)
-                passed += 1
-                print("PASS %s (%.1f s)" % (t.__name__, time.time() - start), flush=True)
-            except Exception:
-                failed += 1
-                print("FAIL %s\n%s" % (t.__name__, traceback.format_exc()), flush=True)
-    except Exception:
-        failed += 1
-        print("FAIL setup\n%s" % traceback.format_exc(), flush=True)
-    finally:
-        if srv and srv.proc and srv.proc.poll() is None:
-            srv.stop()
-    if failed:
-        if srv and os.path.exists(srv.err_path):
-            print("server log (last 60 lines):\n" + "\n".join(srv.stderr().splitlines()[-60:]))
-    elif not os.environ.get("E2E_KEEP"):
-        shutil.rmtree(work, ignore_errors=True)
-    print("e2e-auth: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+        return srv
+    return run_suite("e2e-auth", work, make_server, TESTS)
 
 
 if __name__ == "__main__":

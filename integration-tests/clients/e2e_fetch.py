@@ -7,14 +7,11 @@ the way an MDA does, and checks the answers over a raw socket (byte-exact agains
 answered for the same messages) and with imaplib. Prints 'e2e-fetch: N passed, N failed'.
 """
 import os
-import shutil
 import sys
 import tempfile
-import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e import Server, free_port, imap, raw_session, TOP  # noqa: E402
+from e2e import Server, free_port, imap, raw_session, TOP, run_suite  # noqa: E402
 
 FIX = os.path.join(TOP, "bundles/posthorn.imap.server/src/test/resources/mime")
 FIXTURES = ["simple", "alternative", "nested", "addresses", "garbage", "rfc822top", "eightbit"]
@@ -178,46 +175,28 @@ TESTS = [
 ]
 
 
+def deliver_fixtures(srv):
+    md = srv.maildir()
+    messages = []
+    for name in FIXTURES:
+        with open(os.path.join(FIX, name + ".eml"), "rb") as f:
+            messages.append(f.read())
+    for mid, refs, subject, date in THREAD:
+        head = "From: t@example.org\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: %s\r\n" % (subject, date, mid)
+        if refs:
+            head += "References: %s\r\n" % refs
+        messages.append((head + "\r\nthread body\r\n").encode())
+    # One at a time, each seen by a NOOP before the next, so that UIDs follow delivery order.
+    s, cmd = login(srv)
+    for i, data in enumerate(messages):
+        deliver_bytes(md, data)
+        assert b"* %d EXISTS\r\n" % (i + 2) in cmd(b"n NOOP"), "delivery %d not seen" % i
+    s.close()
+
+
 def main():
     work = tempfile.mkdtemp(prefix="posthorn-e2e-fetch-")
-    srv = Server(work, free_port())
-    passed = failed = 0
-    try:
-        srv.start()
-        md = srv.maildir()
-        messages = []
-        for name in FIXTURES:
-            with open(os.path.join(FIX, name + ".eml"), "rb") as f:
-                messages.append(f.read())
-        for mid, refs, subject, date in THREAD:
-            head = "From: t@example.org\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: %s\r\n" % (subject, date, mid)
-            if refs:
-                head += "References: %s\r\n" % refs
-            messages.append((head + "\r\nthread body\r\n").encode())
-        # One at a time, each seen by a NOOP before the next, so that UIDs follow delivery order.
-        s, cmd = login(srv)
-        for i, data in enumerate(messages):
-            deliver_bytes(md, data)
-            assert b"* %d EXISTS\r\n" % (i + 2) in cmd(b"n NOOP"), "delivery %d not seen" % i
-        s.close()
-        for t in TESTS:
-            start = time.time()
-            try:
-                t(srv)
-                passed += 1
-                print("PASS %s (%.1f s)" % (t.__name__, time.time() - start), flush=True)
-            except Exception:
-                failed += 1
-                print("FAIL %s\n%s" % (t.__name__, traceback.format_exc()), flush=True)
-    finally:
-        if srv.proc and srv.proc.poll() is None:
-            srv.stop()
-    if failed:
-        print("server log (last 40 lines):\n" + "\n".join(srv.stderr().splitlines()[-40:]))
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-    print("e2e-fetch: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return run_suite("e2e-fetch", work, lambda: Server(work, free_port()), TESTS, prepare=deliver_fixtures)
 
 
 if __name__ == "__main__":

@@ -13,15 +13,12 @@ import base64
 import imaplib
 import os
 import re
-import shutil
 import socket
 import sys
 import tempfile
-import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e import Server, deliver, free_port  # noqa: E402
+from e2e import Server, deliver, free_port, run_suite  # noqa: E402
 
 LITERAL = re.compile(rb"~?\{(\d+)\}$")
 
@@ -216,34 +213,9 @@ TESTS = [
 
 
 def main():
-    only = sys.argv[sys.argv.index("-k") + 1] if "-k" in sys.argv else None
     work = tempfile.mkdtemp(prefix="posthorn-e2e-rev2-")
-    srv = Server(work, free_port())
-    passed = failed = 0
-    try:
-        srv.start()
-        deliver(srv.maildir(), "first")
-        for t in TESTS:
-            if only and only not in t.__name__:
-                continue
-            start = time.time()
-            try:
-                t(srv)
-                passed += 1
-                print("PASS %s (%.1f s)" % (t.__name__, time.time() - start), flush=True)
-            except Exception:
-                failed += 1
-                print("FAIL %s\n%s" % (t.__name__, traceback.format_exc()), flush=True)
-    finally:
-        if srv.proc and srv.proc.poll() is None:
-            srv.stop()
-    if failed:
-        print("server log (last 40 lines):\n" + "\n".join(srv.stderr().splitlines()[-40:]))
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-    print("e2e-rev2: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
-
+    return run_suite("e2e-rev2", work, lambda: Server(work, free_port()), TESTS,
+                     prepare=lambda srv: deliver(srv.maildir(), "first"))
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -13,17 +13,15 @@ import imaplib
 import os
 import re
 import select
-import shutil
 import socket
 import ssl
 import subprocess
 import sys
 import tempfile
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e import Server, deliver, free_port  # noqa: E402
+from e2e import Server, deliver, free_port, run_suite  # noqa: E402
 
 LATENCIES = []
 
@@ -408,46 +406,27 @@ TESTS = [
 
 
 def main():
-    only = sys.argv[2] if len(sys.argv) > 2 and sys.argv[1] == "-k" else None
     work = tempfile.mkdtemp(prefix="posthorn-e2e-session-")
-    srv = Server(work, free_port())
-    srv.tls_port = free_port()
-    path = os.path.join(srv.conf, "imapd.cfg")
-    with open(path) as f:
-        text = f.read()
-    settings = {"tls.port": srv.tls_port, "bind": "0.0.0.0", "auth.delay.base": 200, "auth.delay.max": 800,
-                "max.per.ip": 50}
-    for k, v in settings.items():
-        text = re.sub(r"(?m)^%s=.*$" % re.escape(k), "%s=%s" % (k, v), text)
-    with open(path, "w") as f:
-        f.write(text)
-    passed = failed = 0
-    started = time.time()
-    try:
-        srv.start()
-        for t in TESTS:
-            if only and only not in t.__name__:
-                continue
-            start = time.time()
-            try:
-                t(srv)
-                passed += 1
-                print("PASS %s (%.1f s)" % (t.__name__, time.time() - start), flush=True)
-            except Exception:
-                failed += 1
-                print("FAIL %s\n%s" % (t.__name__, traceback.format_exc()), flush=True)
-    finally:
-        if srv.proc and srv.proc.poll() is None:
-            srv.stop()
-    if failed:
-        print("server log (last 60 lines):\n" + "\n".join(srv.stderr().splitlines()[-60:]))
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-    if LATENCIES:
-        print("delivery-to-EXISTS latency during IDLE: min %.0f ms, max %.0f ms"
-              % (min(LATENCIES) * 1000, max(LATENCIES) * 1000))
-    print("e2e-session: %d passed, %d failed (%.0f s)" % (passed, failed, time.time() - started))
-    return 1 if failed else 0
+
+    def make_server():
+        srv = Server(work, free_port())
+        srv.tls_port = free_port()
+        path = os.path.join(srv.conf, "imapd.cfg")
+        with open(path) as f:
+            text = f.read()
+        settings = {"tls.port": srv.tls_port, "bind": "0.0.0.0", "auth.delay.base": 200, "auth.delay.max": 800,
+                    "max.per.ip": 50}
+        for k, v in settings.items():
+            text = re.sub(r"(?m)^%s=.*$" % re.escape(k), "%s=%s" % (k, v), text)
+        with open(path, "w") as f:
+            f.write(text)
+        return srv
+
+    def latencies():
+        if LATENCIES:
+            print("delivery-to-EXISTS latency during IDLE: min %.0f ms, max %.0f ms"
+                  % (min(LATENCIES) * 1000, max(LATENCIES) * 1000))
+    return run_suite("e2e-session", work, make_server, TESTS, finish=latencies)
 
 
 if __name__ == "__main__":
