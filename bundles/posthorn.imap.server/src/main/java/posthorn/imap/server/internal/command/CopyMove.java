@@ -20,23 +20,12 @@ import posthorn.store.api.StoreException;
  * COPY (RFC 3501 6.4.7), MOVE (RFC 6851) and their UID forms, with COPYUID (RFC 4315). MOVE reports
  * COPYUID untagged before the EXPUNGE responses, which come from the store's change records.
  */
-final class CopyMove implements Command {
+final class CopyMove extends MessageCommand {
     private final boolean move;
-    private final boolean uid;
 
     CopyMove(boolean move, boolean uid) {
+        super(move ? "MOVE" : "COPY", uid);
         this.move = move;
-        this.uid = uid;
-    }
-
-    @Override
-    public String name() {
-        return (uid ? "UID " : "") + (move ? "MOVE" : "COPY");
-    }
-
-    @Override
-    public Set<State> states() {
-        return SELECTED;
     }
 
     @Override

@@ -39,26 +39,10 @@ import posthorn.store.api.StoreException;
  * BINARY, BINARY.PEEK and BINARY.SIZE (RFC 3516) decode the part's transfer encoding; an encoding
  * the server cannot undo ends the command with NO [UNKNOWN-CTE].
  */
-final class Fetch implements Command {
-    private final boolean uid;
+final class Fetch extends MessageCommand {
 
     Fetch(boolean uid) {
-        this.uid = uid;
-    }
-
-    @Override
-    public String name() {
-        return uid ? "UID FETCH" : "FETCH";
-    }
-
-    @Override
-    public Set<State> states() {
-        return SELECTED;
-    }
-
-    @Override
-    public Sequences sequences() {
-        return uid ? Sequences.NONE : Sequences.USES;
+        super("FETCH", uid);
     }
 
     @Override

@@ -28,28 +28,11 @@ import posthorn.store.api.StoreException;
  * commands. CHARSET may be any charset Java knows; UTF-8 and
  * US-ASCII always work; an unknown one gets NO [BADCHARSET].
  */
-final class Search implements Command {
+final class Search extends MessageCommand {
     static final String BADCHARSET = "BADCHARSET (UTF-8 US-ASCII)";
 
-    private final boolean uid;
-
     Search(boolean uid) {
-        this.uid = uid;
-    }
-
-    @Override
-    public String name() {
-        return uid ? "UID SEARCH" : "SEARCH";
-    }
-
-    @Override
-    public Set<State> states() {
-        return SELECTED;
-    }
-
-    @Override
-    public Sequences sequences() {
-        return uid ? Sequences.NONE : Sequences.USES;
+        super("SEARCH", uid);
     }
 
     @Override

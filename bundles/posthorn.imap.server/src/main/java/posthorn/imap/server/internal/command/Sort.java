@@ -26,28 +26,12 @@ import posthorn.store.api.StoreException;
  * sorted (ARRIVAL CC DATE FROM REVERSE SIZE SUBJECT TO; ties by sequence number) or threaded
  * (ORDEREDSUBJECT, REFERENCES).
  */
-final class Sort implements Command {
+final class Sort extends MessageCommand {
     private final boolean thread;
-    private final boolean uid;
 
     Sort(boolean thread, boolean uid) {
+        super(thread ? "THREAD" : "SORT", uid);
         this.thread = thread;
-        this.uid = uid;
-    }
-
-    @Override
-    public String name() {
-        return (uid ? "UID " : "") + (thread ? "THREAD" : "SORT");
-    }
-
-    @Override
-    public Set<State> states() {
-        return SELECTED;
-    }
-
-    @Override
-    public Sequences sequences() {
-        return uid ? Sequences.NONE : Sequences.USES;
     }
 
     @Override

@@ -21,26 +21,10 @@ import posthorn.store.api.Flags;
 import posthorn.store.api.StoreException;
 
 /** STORE and UID STORE (RFC 3501 6.4.6, 6.4.8). */
-final class Store implements Command {
-    private final boolean uid;
+final class Store extends MessageCommand {
 
     Store(boolean uid) {
-        this.uid = uid;
-    }
-
-    @Override
-    public String name() {
-        return uid ? "UID STORE" : "STORE";
-    }
-
-    @Override
-    public Set<State> states() {
-        return SELECTED;
-    }
-
-    @Override
-    public Sequences sequences() {
-        return uid ? Sequences.NONE : Sequences.USES;
+        super("STORE", uid);
     }
 
     @Override
