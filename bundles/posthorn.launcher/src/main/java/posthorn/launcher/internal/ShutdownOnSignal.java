@@ -1,4 +1,4 @@
-package posthorn.imap.server.internal;
+package posthorn.launcher.internal;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
