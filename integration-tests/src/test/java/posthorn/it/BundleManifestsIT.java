@@ -8,31 +8,54 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
+import javax.xml.parsers.DocumentBuilderFactory;
+
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.w3c.dom.NodeList;
 
 /**
  * The rules of DESIGN.md that a manifest shows, checked on the jars the reactor built (outside any
  * framework, on the JUnit Platform's Jupiter engine): no bundle imports another's internal package,
  * SLF4J is imported as 2.x (so that it never wires to an SLF4J 1.7 such as Pax Exam's
  * pax-logging-api, where SLF4J 2 calls would fail), and every exported package has a version.
+ *
+ * <p>Every bundle the build makes is checked: the bundles are the {@code posthorn.*} jars on the test
+ * class path, and that set must equal the modules of bundles/pom.xml (module name = Bundle-SymbolicName),
+ * so a new bundle that is not yet a dependency of integration-tests/pom.xml fails here.
  */
 class BundleManifestsIT {
+    /** System property (set by the POM): the path of bundles/pom.xml. */
+    static final String BUNDLES_POM = "posthorn.it.bundles";
+
     private static final Pattern VERSION_RANGE = Pattern.compile("version=\"?\\[?(\\d+)");
 
-    @ParameterizedTest
-    @ValueSource(strings = {"posthorn.imap.protocol", "posthorn.store.api", "posthorn.store.maildir",
-            "posthorn.auth.api", "posthorn.auth.userdb", PosthornFramework.IMAP_SERVER})
+    @Test
+    void everyBundleTheBuildMakesIsOnTheClassPath() throws Exception {
+        Set<String> onClassPath = new TreeSet<>(posthornBundles().toList());
+        assertEquals(bundleModules(), onClassPath,
+                "the posthorn bundles on the test class path are not the modules of bundles/pom.xml:"
+                        + " add each missing bundle to integration-tests/pom.xml (as posthorn.auth.ldap is)");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("posthornBundles")
     void manifestFollowsTheDesign(String bsn) throws IOException {
         String jar = PosthornFramework.bundlesOnClassPath().get(bsn);
-        assertNotNull(jar, bsn + " on the test class path");
+        assertFalse(jar.startsWith(PosthornFramework.AMBIGUOUS), bsn + " is on the test class path twice: " + jar);
         Manifest manifest;
         try (JarFile file = new JarFile(URI.create(jar).getPath()); InputStream in = file.getInputStream(file.getEntry("META-INF/MANIFEST.MF"))) {
             manifest = new Manifest(in);
@@ -51,6 +74,26 @@ class BundleManifestsIT {
             assertTrue(clause.contains("version="), bsn + " exports a package without a version: " + clause);
             assertFalse(clause.split(";", 2)[0].contains(".internal"), bsn + " exports an internal package: " + clause);
         }
+    }
+
+    /** Bundle-SymbolicNames of our jars on the test class path, sorted. */
+    static Stream<String> posthornBundles() {
+        Map<String, String> jars = PosthornFramework.bundlesOnClassPath();
+        return jars.keySet().stream().filter(bsn -> bsn.startsWith("posthorn.")).sorted();
+    }
+
+    /** The modules bundles/pom.xml lists: the bundles the build makes. */
+    static Set<String> bundleModules() throws Exception {
+        String pom = System.getProperty(BUNDLES_POM);
+        assertNotNull(pom, "system property " + BUNDLES_POM + " (set by integration-tests/pom.xml)");
+        NodeList modules = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(Path.of(pom).toFile()).getElementsByTagName("module");
+        Set<String> names = new TreeSet<>();
+        for (int i = 0; i < modules.getLength(); i++) {
+            names.add(modules.item(i).getTextContent().strip());
+        }
+        assertFalse(names.isEmpty(), "no modules in " + pom);
+        return names;
     }
 
     /** The clauses of an OSGi header, split at the commas outside quotes. */

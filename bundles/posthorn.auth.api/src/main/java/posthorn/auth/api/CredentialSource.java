@@ -3,13 +3,13 @@ package posthorn.auth.api;
 import java.util.Optional;
 import java.util.Set;
 
-import org.osgi.annotation.versioning.ConsumerType;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * A password database that can hand out a stored credential, for challenge-response mechanisms.
  * Registered as a service of its own (with {@link AuthBackend#NAME}) by backends that have one.
  */
-@ConsumerType
+@ProviderType
 public interface CredentialSource {
 
     /** Credential schemes: what the stored value is. */

@@ -1,12 +1,12 @@
 package posthorn.auth.api;
 
-import org.osgi.annotation.versioning.ConsumerType;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * Verifies passwords. Registered with {@link AuthBackend#NAME}. Thread-safe; may block (the server
  * calls it on a virtual thread), and should time out by itself rather than hang.
  */
-@ConsumerType
+@ProviderType
 public interface PasswordDatabase {
 
     /**

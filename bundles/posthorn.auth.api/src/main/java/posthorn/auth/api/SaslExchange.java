@@ -1,12 +1,12 @@
 package posthorn.auth.api;
 
-import org.osgi.annotation.versioning.ConsumerType;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * One SASL exchange. The server passes each client response (base64-decoded) in turn.
  * Not thread-safe; one command's thread.
  */
-@ConsumerType
+@ProviderType
 public interface SaslExchange {
 
     /** The first challenge, sent before any client response; empty array for none. */

@@ -1,12 +1,12 @@
 package posthorn.auth.api;
 
-import org.osgi.annotation.versioning.ConsumerType;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * A SASL mechanism (RFC 4422) for IMAP AUTHENTICATE. Registered as a service with the property
  * {@link #MECHANISM} (e.g. {@code CRAM-MD5}). The server offers it when {@link #available} says so.
  */
-@ConsumerType
+@ProviderType
 public interface SaslMechanism {
 
     /** Service property: the mechanism's IANA name, upper case. */

@@ -4,6 +4,14 @@
  * typed fetch attributes, sequence sets, dates, modified UTF-7 mailbox names, and a response writer.
  * No OSGi, no sockets, no storage: everything here works on bytes and is unit-tested as such.
  * Instances are not thread-safe; a session owns its own.
+ *
+ * <p>Roles: the server calls this package and implements nothing of it; its classes are final, its
+ * interfaces sealed and its values records, so no type carries {@code @ProviderType} or
+ * {@code @ConsumerType} (nothing outside could implement one). The version below is checked against
+ * the last release by bnd's baseline at every build (see the README, "Releasing and API versions");
+ * since the server switches over {@link posthorn.imap.protocol.FetchAttribute} and
+ * {@link posthorn.imap.protocol.CommandReceiver.Event} exhaustively, a new kind of either needs a major
+ * version, even where bnd would accept a minor one for an added type.
  */
 @Version("1.2.0")
 @Export

@@ -10,8 +10,20 @@
  * thread-safe. A {@link posthorn.store.api.Mailbox} handle belongs to one session and is used by one
  * thread at a time; several handles on the same mailbox may be open at once, in this process and in
  * others (another server, an MDA, Courier's imapd), and the store keeps them consistent.
+ *
+ * <p>Roles: a store bundle implements the interfaces here ({@link posthorn.store.api.MailStore},
+ * {@link posthorn.store.api.UserMail}, {@link posthorn.store.api.Mailbox}, {@link posthorn.store.api.Watch})
+ * and the server calls them, so they are {@code @ProviderType}: a method added to one is a minor
+ * change that only stores must follow (they import this package up to the next minor version); the
+ * records, {@link posthorn.store.api.Flags} and {@link posthorn.store.api.StoreException} are values
+ * both sides share.
+ *
+ * <p>The version below is checked against the last release by bnd's baseline at every build (see the
+ * README, "Releasing and API versions"). One more rule bnd cannot see: the server switches over
+ * {@link posthorn.store.api.Change} exhaustively, so a new kind of change needs a major version,
+ * even where bnd would accept a minor one for an added type.
  */
-@Version("1.1.0")
+@Version("1.1.1")
 @Export
 package posthorn.store.api;
 
