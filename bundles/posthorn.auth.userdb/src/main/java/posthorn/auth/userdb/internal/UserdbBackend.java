@@ -25,6 +25,7 @@ import posthorn.auth.api.Secret;
 import posthorn.auth.api.UserDatabase;
 import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
+import posthorn.auth.support.crypt.CryptHash;
 
 /**
  * Courier's userdb text file as an auth backend: one object registered as password database, user
@@ -87,9 +88,6 @@ public class UserdbBackend implements PasswordDatabase, UserDatabase, Credential
         if (e == null) {
             return Verdict.NO_SUCH_USER;
         }
-        if (password == null || password.isEmpty()) {
-            return new Verdict.WrongPassword("empty password");
-        }
         String hash = e.imapPasswordHash();
         if (hash == null) {
             return new Verdict.WrongPassword("no password field");
@@ -105,8 +103,9 @@ public class UserdbBackend implements PasswordDatabase, UserDatabase, Credential
             case MATCH -> new Verdict.Success(e.record());
             case MISMATCH -> new Verdict.WrongPassword("wrong password");
             case LOCKED -> new Verdict.WrongPassword("account locked");
+            case NO_PASSWORD -> new Verdict.WrongPassword("account has no password");
             case UNSUPPORTED -> {
-                String scheme = CryptHash.schemePrefix(hash);
+                String scheme = CryptHash.scheme(hash);
                 if (s.firstReport("scheme " + e.name())) {
                     LOG.warn("userdb: user {} has a password hash in unsupported scheme {}", e.name(), scheme);
                 }

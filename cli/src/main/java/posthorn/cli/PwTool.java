@@ -1,4 +1,4 @@
-package posthorn.auth.userdb.internal;
+package posthorn.cli;
 
 import java.io.BufferedReader;
 import java.io.Console;
@@ -8,6 +8,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.HexFormat;
+
+import posthorn.auth.support.crypt.CryptHash;
+import posthorn.auth.support.hmac.HmacMd5State;
 
 /**
  * {@code ./posthorn pw}: makes a userdb password field, as Courier's {@code userdbpw} does.
@@ -53,7 +57,7 @@ public final class PwTool {
                 case "-sha256" -> CryptHash.sha256(password, random);
                 case "-md5" -> CryptHash.md5(password, random);
                 case "-bcrypt" -> CryptHash.bcrypt(password, random);
-                case "-hmac-md5" -> HmacMd5Pad.of(password);
+                case "-hmac-md5" -> HexFormat.of().formatHex(HmacMd5State.of(password));
                 default -> CryptHash.sha512(password, random);
             });
             out.flush();
