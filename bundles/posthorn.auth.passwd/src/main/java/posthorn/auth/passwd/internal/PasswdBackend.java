@@ -5,7 +5,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 
@@ -127,14 +126,7 @@ public class PasswdBackend implements PasswordDatabase, UserDatabase {
             }
             hash = sh.hash();
         }
-        byte[] key = password.utf8();
-        CryptHash.Outcome outcome;
-        try {
-            outcome = CryptHash.check(hash, key);
-        } finally {
-            Arrays.fill(key, (byte) 0);
-        }
-        return switch (outcome) {
+        return switch (CryptHash.check(hash, password)) {
             case MATCH -> {
                 ShadowEntry.Status status = sh == null ? ShadowEntry.Status.VALID : sh.status(today());
                 yield switch (status) {
@@ -192,11 +184,6 @@ public class PasswdBackend implements PasswordDatabase, UserDatabase {
     }
 
     private static void burnTime(Secret password) {
-        byte[] key = password.utf8();
-        try {
-            CryptHash.check(DUMMY_HASH, key);
-        } finally {
-            Arrays.fill(key, (byte) 0);
-        }
+        CryptHash.check(DUMMY_HASH, password);
     }
 }

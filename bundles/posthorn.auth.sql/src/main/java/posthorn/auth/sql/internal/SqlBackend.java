@@ -203,12 +203,7 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
             outcome = password.matches(row.clear().getBytes(StandardCharsets.UTF_8))
                     ? CryptHash.Outcome.MATCH : CryptHash.Outcome.MISMATCH;
         } else {
-            byte[] key = password.utf8();
-            try {
-                outcome = CryptHash.check(hash, key);
-            } finally {
-                Arrays.fill(key, (byte) 0);
-            }
+            outcome = CryptHash.check(hash, password);
         }
         return switch (outcome) {
             case MATCH -> success(s, login, row);

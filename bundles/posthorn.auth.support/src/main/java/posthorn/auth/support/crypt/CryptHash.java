@@ -10,6 +10,8 @@ import org.apache.commons.codec.digest.Crypt;
 import org.apache.commons.codec.digest.Md5Crypt;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 
+import posthorn.auth.api.Secret;
+
 /**
  * crypt(3) password hashes, as shadow(5), Courier's userdb ({@code systempw}, {@code imappw}), SQL
  * rows and LDAP's {@code {CRYPT}} values hold them: SHA-512 ({@code $6$}), SHA-256 ({@code $5$}),
@@ -67,6 +69,20 @@ public final class CryptHash {
             "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
     private CryptHash() {
+    }
+
+    /**
+     * Checks a login's password against a hash; the copy of its bytes made for that is cleared.
+     *
+     * @param hash the stored field, as it is (no prefix such as {@code {CRYPT}})
+     */
+    public static Outcome check(String hash, Secret password) {
+        byte[] key = password.utf8();
+        try {
+            return check(hash, key);
+        } finally {
+            Arrays.fill(key, (byte) 0);
+        }
     }
 
     /**

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import posthorn.auth.api.Secret;
 import posthorn.auth.support.crypt.CryptHash.Outcome;
 
 class CryptHashTest {
@@ -106,6 +107,16 @@ class CryptHashTest {
             CryptHash.check(hash, pw);
             assertArrayEquals(utf8("s3cret-sha512"), pw, hash);
         }
+    }
+
+    @Test
+    void aLoginsSecretChecksTheSameAndStaysUsable() {
+        Secret s = Secret.of("pässwörd");
+        String hash = "$6$Utf8Salt$TMywKmDqW.maAeYP8RdZj9u61Gxmh7igCaWqm7g8APMlTSTyj1cWbnIDuXhVozJ3/RcGE.EEQCOgkZXLEaBF20";
+        assertEquals(Outcome.MATCH, CryptHash.check(hash, s));
+        assertEquals(Outcome.MATCH, CryptHash.check(hash, s));
+        assertEquals(Outcome.MISMATCH, CryptHash.check(BCRYPT_OF_PW72, Secret.of(PW72 + "z")));
+        assertEquals(Outcome.LOCKED, CryptHash.check("!", Secret.of("!")));
     }
 
     @Test

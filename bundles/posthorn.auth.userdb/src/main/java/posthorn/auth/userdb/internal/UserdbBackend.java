@@ -92,14 +92,7 @@ public class UserdbBackend implements PasswordDatabase, UserDatabase, Credential
         if (hash == null) {
             return new Verdict.WrongPassword("no password field");
         }
-        byte[] key = password.utf8();
-        CryptHash.Outcome outcome;
-        try {
-            outcome = CryptHash.check(hash, key);
-        } finally {
-            Arrays.fill(key, (byte) 0);
-        }
-        return switch (outcome) {
+        return switch (CryptHash.check(hash, password)) {
             case MATCH -> new Verdict.Success(e.record());
             case MISMATCH -> new Verdict.WrongPassword("wrong password");
             case LOCKED -> new Verdict.WrongPassword("account locked");
