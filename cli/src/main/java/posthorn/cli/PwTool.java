@@ -23,7 +23,8 @@ import posthorn.auth.support.hmac.HmacMd5State;
  * {@value CryptHash#BCRYPT_COST}), {@code -hmac-md5} the hex HMAC-MD5 states for {@code hmac-md5pw}
  * (CRAM-MD5), the same as {@code userdbpw -hmac-md5}. On a terminal it asks for the password twice
  * without echo; otherwise it reads one line from standard input. The result goes to standard
- * output, ready for {@code ./posthorn userdb NAME set systempw}.
+ * output, ready for {@code ./posthorn userdb NAME set systempw}. The hashes are made by the same
+ * code the backends check them with ({@link CryptHash}, {@link HmacMd5State}).
  */
 public final class PwTool {
 

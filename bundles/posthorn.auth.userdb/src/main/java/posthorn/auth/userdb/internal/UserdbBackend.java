@@ -31,7 +31,9 @@ import posthorn.auth.support.crypt.CryptHash;
  * Courier's userdb text file as an auth backend: one object registered as password database, user
  * database and credential source (HMAC-MD5 states for CRAM-MD5), named {@code userdb}.
  *
- * <p>LOGIN checks {@code imappw} if the account has one, else {@code systempw}. The file is
+ * <p>LOGIN checks {@code imappw} if the account has one, else {@code systempw}, with the shared
+ * {@link CryptHash} (its rules for locked accounts and bcrypt's 72 bytes); an empty password is
+ * refused by the server's auth chain before any backend is asked. The file is
  * re-read when it changes (checked at most once a second, on lookup). Thread-safe: all state is
  * in the immutable snapshot of a {@link UserdbFile}, swapped atomically.
  */
