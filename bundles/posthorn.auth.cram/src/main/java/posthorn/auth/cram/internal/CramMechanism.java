@@ -17,6 +17,7 @@ import posthorn.auth.api.SaslExchange;
 import posthorn.auth.api.SaslMechanism;
 import posthorn.auth.api.Secret;
 import posthorn.auth.api.UserRecord;
+import posthorn.auth.support.hmac.HmacMd5State;
 
 /**
  * The CRAM family (RFC 2195, and Courier's CRAM-SHA1 / CRAM-SHA256): the server sends
@@ -132,7 +133,7 @@ abstract class CramMechanism implements SaslMechanism {
                 if (states.isPresent()) {
                     byte[] s = states.get().utf8();
                     try {
-                        return s.length == HmacMd5States.LENGTH ? Optional.of(HmacMd5States.mac(s, challenge))
+                        return s.length == HmacMd5State.LENGTH ? Optional.of(HmacMd5State.mac(s, challenge))
                                 : Optional.empty();
                     } finally {
                         Arrays.fill(s, (byte) 0);

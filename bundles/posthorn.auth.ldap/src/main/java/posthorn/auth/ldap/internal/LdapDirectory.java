@@ -68,6 +68,13 @@ import posthorn.auth.api.Verdict;
 final class LdapDirectory implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LdapDirectory.class);
+    /**
+     * What a bind with an empty password answers, without sending it. RFC 4513 5.1.2: a simple bind
+     * with a DN and no password is an "unauthenticated bind", which a server may answer with
+     * success; so, whatever the caller checked before, none is ever sent as a user's login. (The
+     * auth chain refuses empty passwords for every backend; this guard is the bind protocol's own.)
+     */
+    private static final Verdict UNAUTHENTICATED_BIND = new Verdict.WrongPassword("empty password");
     /** Login names longer than this are not looked up (no directory has them; it bounds filter size). */
     private static final int MAX_LOGIN = 256;
 
@@ -206,8 +213,8 @@ final class LdapDirectory implements AutoCloseable {
         if (entry == null) {
             return Verdict.NO_SUCH_USER;
         }
-        if (password == null || password.isEmpty()) {
-            return new Verdict.WrongPassword("empty password");
+        if (password.isEmpty()) {
+            return UNAUTHENTICATED_BIND;
         }
         byte[] pw = password.utf8();
         try {
@@ -222,8 +229,8 @@ final class LdapDirectory implements AutoCloseable {
 
     private Verdict bindAsUser(String user, Secret password) throws LDAPException {
         DN dn = LdapEscape.dn(settings.dnTemplate(), user);
-        if (password == null || password.isEmpty()) {
-            return exists(dn) ? new Verdict.WrongPassword("empty password") : Verdict.NO_SUCH_USER;
+        if (password.isEmpty()) {
+            return exists(dn) ? UNAUTHENTICATED_BIND : Verdict.NO_SUCH_USER;
         }
         LDAPConnection c;
         byte[] pw = password.utf8();
@@ -257,9 +264,6 @@ final class LdapDirectory implements AutoCloseable {
         }
         if (entry == null) {
             return Verdict.NO_SUCH_USER;
-        }
-        if (password == null || password.isEmpty()) {
-            return new Verdict.WrongPassword("empty password");
         }
         byte[] pw = password.utf8();
         try {

@@ -1,6 +1,5 @@
 package posthorn.auth.ldap.internal;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -9,22 +8,22 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.apache.commons.codec.digest.Crypt;
+import posthorn.auth.support.crypt.CryptHash;
 
 /**
  * userPassword values as OpenLDAP stores them (RFC 2307 {@code {SCHEME}value}), checked here
  * because OpenLDAP's compare operation matches the stored octets, not the password they hash.
  * Supported: {@code {SHA}}, {@code {SSHA}}, {@code {SHA256}}, {@code {SSHA256}}, {@code {SHA384}},
  * {@code {SSHA384}}, {@code {SHA512}}, {@code {SSHA512}}, {@code {MD5}}, {@code {SMD5}}, and
- * {@code {CRYPT}} with crypt(3)'s DES, {@code $1$}, {@code $5$} and {@code $6$} (what commons-codec
- * has). Every comparison is timing-safe. Stateless and thread-safe.
+ * {@code {CRYPT}}, whose value the shared {@link CryptHash} checks as every backend does (DES,
+ * {@code $1$}, {@code $5$}, {@code $6$}, bcrypt with its 72-byte rule; a locked or malformed value
+ * is a mismatch). Every comparison is timing-safe. Stateless and thread-safe.
  */
 final class PasswordScheme {
 
     enum Outcome { MATCH, MISMATCH, UNSUPPORTED }
 
     private static final Pattern PREFIX = Pattern.compile("^\\{([A-Za-z0-9._-]{1,32})}");
-    private static final Pattern CRYPT_SUPPORTED = Pattern.compile("\\$[156]\\$.+|[./0-9A-Za-z]{13}");
 
     private PasswordScheme() {
     }
@@ -42,8 +41,9 @@ final class PasswordScheme {
 
     /**
      * Checks {@code password} (UTF-8, owned and cleared by the caller) against one stored value
-     * with a scheme prefix. {@link Outcome#UNSUPPORTED} for schemes (or crypt(3) variants such as
-     * bcrypt and yescrypt) this class cannot compute; a malformed value is a mismatch.
+     * with a scheme prefix, leaving {@code password} as it is. {@link Outcome#UNSUPPORTED} for
+     * schemes (or crypt(3) variants such as yescrypt) this class cannot compute; a malformed value is
+     * a mismatch.
      */
     static Outcome check(String stored, byte[] password) {
         String scheme = scheme(stored);
@@ -52,20 +52,11 @@ final class PasswordScheme {
         }
         String rest = stored.substring(scheme.length() + 2);
         if (scheme.equals("CRYPT")) {
-            if (!CRYPT_SUPPORTED.matcher(rest).matches()) {
-                return Outcome.UNSUPPORTED;
-            }
-            // commons-codec's SHA-crypt and MD5-crypt zero the key array they are given: pass a copy,
-            // so the caller's password survives for the entry's next userPassword value
-            byte[] key = password.clone();
-            try {
-                String computed = Crypt.crypt(key, rest);
-                return equal(computed.getBytes(StandardCharsets.US_ASCII), rest.getBytes(StandardCharsets.US_ASCII));
-            } catch (IllegalArgumentException e) {
-                return Outcome.MISMATCH;
-            } finally {
-                Arrays.fill(key, (byte) 0);
-            }
+            return switch (CryptHash.check(rest, password)) {
+                case MATCH -> Outcome.MATCH;
+                case UNSUPPORTED -> Outcome.UNSUPPORTED;
+                case MISMATCH, LOCKED, NO_PASSWORD, MALFORMED -> Outcome.MISMATCH;
+            };
         }
         String algorithm = digest(scheme);
         if (algorithm == null) {

@@ -67,6 +67,8 @@ class LdapBackendTest {
         user("carol", CAROL_CRYPT, "homeDirectory: /home/carol");
         user("dave", "{CLEARTEXT}dave pw", "homeDirectory: /home/dave");
         user("admin", "admin pw", "homeDirectory: /root");
+        // libxcrypt's bcrypt of PW72 (mkpasswd -m bcrypt -R 4), which would take PW72 followed by anything
+        user("long", "{CRYPT}$2b$05$uX7MnliOm15CRoC0P8q5CupVlLovwmz6ZUqMSOUJLfLh4IYjoCCna", "homeDirectory: /home/long");
         user("a,b", "comma pw", "homeDirectory: /home/ab");
         user("x*", "star pw", "homeDirectory: /home/x");
         server.add("dn: uid=erin,ou=people," + BASE, "objectClass: posixAccount", "uid: erin", "homeDirectory: /home/erin");
@@ -183,6 +185,15 @@ class LdapBackendTest {
         assertInstanceOf(Verdict.WrongPassword.class, login(b, "bob", BOB_SSHA)); // the hash is not the password
         success(login(b, "carol", "right pw"));
         assertInstanceOf(Verdict.WrongPassword.class, login(b, "carol", "Right pw"));
+    }
+
+    @Test
+    void compare_bcryptCryptRefusesAPasswordLongerThan72Bytes() throws Exception {
+        LdapBackend b = compare();
+        String pw72 = "0123456789".repeat(7) + "01";
+        assertEquals("long", success(login(b, "long", pw72)).name());
+        assertEquals(new Verdict.WrongPassword("wrong password"), login(b, "long", pw72 + "z"));
+        assertEquals(new Verdict.WrongPassword("wrong password"), login(b, "long", pw72 + "z".repeat(100)));
     }
 
     @Test

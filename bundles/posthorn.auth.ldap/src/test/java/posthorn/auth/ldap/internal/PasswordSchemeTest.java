@@ -30,6 +30,7 @@ class PasswordSchemeTest {
         "{SMD5}KNVu0wWSLqSWKcR+5fne7LjsJD4=",
         "{CRYPT}$6$UlAmj35bkw/rO2E2$KKa/b5Aky6lSzES8PC9bvCODl270PuTtVbjmtlqGZf0U1xpRkK9k3xKab64esMjaOhqTcD/TuMiSdRAjGXPrL/",
         "{CRYPT}$1$1aIUIYol$riaC/7RPqptTbmfVVX3aY0",
+        "{CRYPT}$2b$05$wSv3AbrFYv4sriRP8djiz.WLsuF9yV8Uq4RkO70nX7k/beje7tXVK", // mkpasswd -m bcrypt
         "{ssha}23wEHWohY2ShwIeLCoSJqZiKH2j+TUAf",
     })
     void slappasswdValuesMatchTheRightPasswordOnly(String stored) {
@@ -63,6 +64,24 @@ class PasswordSchemeTest {
         byte[] pw = RIGHT.clone();
         PasswordScheme.check("{CRYPT}$6$UlAmj35bkw/rO2E2$KKa/b5Aky6lSzES8PC9bvCODl270PuTtVbjmtlqGZf0U1xpRkK9k3xKab64esMjaOhqTcD/TuMiSdRAjGXPrL/", pw);
         assertEquals("right pw", new String(pw, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void bcryptCryptRefusesAPasswordLongerThan72Bytes() {
+        // libxcrypt's bcrypt of these 72 bytes (mkpasswd -m bcrypt -R 4), which would take them
+        // followed by anything
+        String pw72 = "0123456789".repeat(7) + "01";
+        String stored = "{CRYPT}$2b$05$uX7MnliOm15CRoC0P8q5CupVlLovwmz6ZUqMSOUJLfLh4IYjoCCna";
+        assertEquals(Outcome.MATCH, PasswordScheme.check(stored, pw72.getBytes(StandardCharsets.UTF_8)));
+        assertEquals(Outcome.MISMATCH, PasswordScheme.check(stored, (pw72 + "z").getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void lockedCryptValuesNeverMatch() {
+        assertEquals(Outcome.MISMATCH, PasswordScheme.check(
+                "{CRYPT}!$1$1aIUIYol$riaC/7RPqptTbmfVVX3aY0", RIGHT));
+        assertEquals(Outcome.MISMATCH, PasswordScheme.check("{CRYPT}*", "*".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(Outcome.MISMATCH, PasswordScheme.check("{CRYPT}", new byte[0]));
     }
 
     @Test

@@ -5,11 +5,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 
-import org.apache.commons.codec.digest.Crypt;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -26,6 +24,7 @@ import posthorn.auth.api.Secret;
 import posthorn.auth.api.UserDatabase;
 import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
+import posthorn.auth.support.crypt.CryptHash;
 
 /**
  * The system's accounts, from /etc/passwd and /etc/shadow (Courier's authpwd/authshadow), as an auth
@@ -35,7 +34,9 @@ import posthorn.auth.api.Verdict;
  * <p>Only accounts with a uid in [{@code min.uid}, {@code max.uid}] exist for IMAP: root and the
  * system accounts are "no such user", never a login. Accounts whose shadow entry says expired or
  * inactive (shadow-utils' rules), locked ({@code !}) or passwordless ({@code *}, empty) cannot log
- * in. Needs read access to the shadow file (root, or group shadow).
+ * in. Needs read access to the shadow file (root, or group shadow). Hashes are checked by the
+ * shared {@link CryptHash}, with its rules for those markers and for bcrypt's 72 bytes; an empty
+ * password is refused by the server's auth chain before any backend is asked.
  *
  * <p>Thread-safe: all state is in the immutable snapshot of a {@link PasswdFiles}.
  */
@@ -64,10 +65,12 @@ public class PasswdBackend implements PasswordDatabase, UserDatabase {
     private static final Logger LOG = LoggerFactory.getLogger(PasswdBackend.class);
     private static final Duration CHECK_INTERVAL = Duration.ofSeconds(1);
     /**
-     * A SHA-512 crypt hash of nothing anyone types: unknown users are checked against it, so that
-     * "no such user" takes about as long as a wrong password and does not tell who exists.
+     * A SHA-512 crypt hash of nothing anyone types (24 random bytes, forgotten): unknown users are
+     * checked against it, so that "no such user" takes about as long as a wrong password and does
+     * not tell who exists.
      */
-    private static final String DUMMY_SALT = "$6$PosthornDummy";
+    private static final String DUMMY_HASH =
+            "$6$PosthornDummy$6hSQprwvfAv3vEsV91qlB0UIQmoAzPXpsWpsLDwGy5KOpu5X8gkdw8yhep4NgvD8yXyJHkLtgRTqBxwCr9U/u/";
 
     private volatile PasswdFiles files;
     private volatile long minUid;
@@ -91,7 +94,7 @@ public class PasswdBackend implements PasswordDatabase, UserDatabase {
         }
         this.minUid = minUid;
         this.maxUid = maxUid;
-        this.files = new PasswdFiles(passwd, shadow, checkInterval.toNanos(), System::nanoTime);
+        this.files = new PasswdFiles(passwd, shadow, checkInterval, System::nanoTime);
         LOG.info("passwd backend: {} and {}, uids {} to {}", passwd, shadow == null ? "no shadow file" : shadow,
                 minUid, maxUid);
     }
@@ -111,9 +114,6 @@ public class PasswdBackend implements PasswordDatabase, UserDatabase {
             burnTime(password);
             return Verdict.NO_SUCH_USER;
         }
-        if (password == null || password.isEmpty()) {
-            return new Verdict.WrongPassword("empty password");
-        }
         String hash = pw.password();
         ShadowEntry sh = null;
         if ("x".equals(hash)) {
@@ -126,14 +126,7 @@ public class PasswdBackend implements PasswordDatabase, UserDatabase {
             }
             hash = sh.hash();
         }
-        byte[] key = password.utf8();
-        CryptCheck.Outcome outcome;
-        try {
-            outcome = CryptCheck.check(hash, key);
-        } finally {
-            Arrays.fill(key, (byte) 0);
-        }
-        return switch (outcome) {
+        return switch (CryptHash.check(hash, password)) {
             case MATCH -> {
                 ShadowEntry.Status status = sh == null ? ShadowEntry.Status.VALID : sh.status(today());
                 yield switch (status) {
@@ -146,7 +139,7 @@ public class PasswdBackend implements PasswordDatabase, UserDatabase {
             case LOCKED -> new Verdict.WrongPassword("account locked");
             case NO_PASSWORD -> new Verdict.WrongPassword("account has no password");
             case UNSUPPORTED -> {
-                String scheme = CryptCheck.scheme(hash);
+                String scheme = CryptHash.scheme(hash);
                 if (s.firstReport("scheme " + user)) {
                     if (scheme.equals("$y$") || scheme.equals("$gy$")) {
                         LOG.warn("passwd: user {} has a yescrypt ({}) hash, which Posthorn cannot check (there is"
@@ -191,11 +184,6 @@ public class PasswdBackend implements PasswordDatabase, UserDatabase {
     }
 
     private static void burnTime(Secret password) {
-        byte[] key = password == null ? new byte[0] : password.utf8();
-        try {
-            Crypt.crypt(key, DUMMY_SALT);
-        } finally {
-            Arrays.fill(key, (byte) 0);
-        }
+        CryptHash.check(DUMMY_HASH, password);
     }
 }

@@ -193,6 +193,19 @@ class PasswdBackendTest {
     }
 
     @Test
+    void bcryptRefusesAPasswordLongerThan72Bytes() throws IOException {
+        // the hash is libxcrypt's (mkpasswd -m bcrypt -R 4 of these 72 bytes), which would take the
+        // same 72 bytes followed by anything; CryptHash refuses those on purpose
+        String pw72 = "0123456789".repeat(7) + "01";
+        Files.writeString(passwd, Files.readString(passwd) + "long:x:1016:1016::/home/long:/bin/sh\n");
+        Files.writeString(shadow, Files.readString(shadow)
+                + "long:$2b$05$uX7MnliOm15CRoC0P8q5CupVlLovwmz6ZUqMSOUJLfLh4IYjoCCna:19000:0:99999:7:::\n");
+        assertInstanceOf(Verdict.Success.class, verify("long", pw72));
+        assertEquals(new Verdict.WrongPassword("wrong password"), verify("long", pw72 + "z"));
+        assertEquals(new Verdict.WrongPassword("wrong password"), verify("long", pw72 + "z".repeat(100)));
+    }
+
+    @Test
     void overlongPasswordAgainstBcryptIsRefusedNotACrash() {
         assertInstanceOf(Verdict.WrongPassword.class, verify("dave", "dave-pw" + "x".repeat(200)));
     }

@@ -1,5 +1,6 @@
 package posthorn.auth.sql.internal;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -39,6 +40,7 @@ import posthorn.auth.api.Secret;
 import posthorn.auth.api.UserDatabase;
 import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
+import posthorn.auth.support.crypt.CryptHash;
 
 /**
  * An SQL database as an auth backend, as Courier's authpgsql/authmysql: one object registered as
@@ -50,6 +52,10 @@ import posthorn.auth.api.Verdict;
  * MariaDB Connector/J). The connection pool is made on first use and dropped when the settings
  * change or that factory goes away, so driver bundles can be stopped and started at run time; while
  * none is there, or the database is down or slow, logins answer {@link Verdict.Unavailable}.
+ *
+ * <p>A row's {@code crypt} column is checked by the shared {@link CryptHash} (its rules for locked
+ * accounts and for bcrypt's 72 bytes); where it is empty, the {@code clear} column is compared,
+ * timing-safely. An empty password is refused by the server's auth chain before any backend is asked.
  *
  * <p>Logins reach the database only as bind parameters ({@link SqlQuery}). Thread-safe: the settings
  * and the pool are swapped atomically; the pool is made under a lock.
@@ -187,27 +193,26 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
             return Verdict.NO_SUCH_USER;
         }
         UserRow row = found.get();
-        if (password == null || password.isEmpty()) {
-            return new Verdict.WrongPassword("empty password");
-        }
         String hash = row.crypt() == null ? "" : row.crypt().trim();
         if (hash.isEmpty() && (row.clear() == null || row.clear().isEmpty())) {
             return new Verdict.WrongPassword("no password in the row");
         }
-        byte[] key = password.utf8();
-        PasswordCheck.Outcome outcome;
-        try {
-            outcome = hash.isEmpty() ? PasswordCheck.clear(row.clear(), key) : PasswordCheck.crypt(hash, key);
-        } finally {
-            Arrays.fill(key, (byte) 0);
+        CryptHash.Outcome outcome;
+        if (hash.isEmpty()) {
+            // an empty crypt column means the clear one, as in Courier's authsql
+            outcome = password.matches(row.clear().getBytes(StandardCharsets.UTF_8))
+                    ? CryptHash.Outcome.MATCH : CryptHash.Outcome.MISMATCH;
+        } else {
+            outcome = CryptHash.check(hash, password);
         }
         return switch (outcome) {
             case MATCH -> success(s, login, row);
             case MISMATCH -> new Verdict.WrongPassword("wrong password");
             case LOCKED -> new Verdict.WrongPassword("account locked");
+            case NO_PASSWORD -> new Verdict.WrongPassword("account has no password");
             case UNSUPPORTED -> {
                 LOG.warn("auth.sql: user {} has a password hash in unsupported scheme {}; the account cannot log in",
-                        login.login(), PasswordCheck.schemePrefix(hash));
+                        login.login(), CryptHash.scheme(hash));
                 yield new Verdict.WrongPassword("unsupported hash scheme");
             }
             case MALFORMED -> {
@@ -289,7 +294,7 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
                 return Optional.empty();
             }
             String hash = row.get().crypt();
-            if (hash != null && (hash.startsWith("!") || hash.startsWith("*"))) {
+            if (hash != null && !hash.isBlank() && CryptHash.refusesEveryPassword(hash.trim())) {
                 return Optional.empty(); // a locked account hands out no secret either
             }
             return Optional.of(Secret.of(row.get().clear()));

@@ -123,6 +123,23 @@ abstract class BackendContract {
     }
 
     @Test
+    void bcryptRefusesAPasswordLongerThan72Bytes() {
+        SqlBackend b = backend();
+        assertInstanceOf(Verdict.Success.class, verify(b, "long", Fixtures.PW72));
+        assertEquals(new Verdict.WrongPassword("wrong password"), verify(b, "long", Fixtures.PW72 + "z"));
+        assertEquals(new Verdict.WrongPassword("wrong password"), verify(b, "long", Fixtures.PW72 + "z".repeat(100)));
+    }
+
+    @Test
+    void clearPasswordsCompareExactly() {
+        SqlBackend b = backend();
+        assertInstanceOf(Verdict.Success.class, verify(b, "umlaut", "clear pw ü"));
+        for (String wrong : List.of("clear pw u", "clear pw ü ", "CLEAR PW Ü", "clear pw", "clear pw üü")) {
+            assertEquals(new Verdict.WrongPassword("wrong password"), verify(b, "umlaut", wrong), wrong);
+        }
+    }
+
+    @Test
     void injectionAttemptsFindNobody() throws SQLException {
         long rows = db().count("users");
         for (SqlBackend b : List.of(backend(),

@@ -9,6 +9,9 @@ final class Fixtures {
     record User(String id, String crypt, String clear, int uid, String password) {
     }
 
+    /** 72 bytes: all of a password that bcrypt reads. */
+    static final String PW72 = "0123456789".repeat(7) + "01";
+
     static final List<User> USERS = List.of(
             new User("alice", "$6$feswk62hPRChb5w.$Ous4szoizXpVV8DB76xDy4WW53J/Kuj5OVBHFzYpvILpAN9ds/1dvK1vofmvnYqdmldHOXpPp0rhjTwLb69Ww0",
                     null, 1001, "s3cret-sha512"),
@@ -25,7 +28,10 @@ final class Fixtures {
                     "locked-clear", 1009, null),
             new User("yes", "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$rcY.sqsUoG/SGw/FPteloCsldYkxZWdAV7MUEZonz53", null, 1010, null),
             new User("nopw", null, null, 1011, null),
-            new User("joe@example.org", null, "joe-pw", 1012, "joe-pw"));
+            new User("joe@example.org", null, "joe-pw", 1012, "joe-pw"),
+            // bcrypt of these 72 bytes, by libxcrypt, which would take them followed by anything
+            new User("long", "$2b$05$uX7MnliOm15CRoC0P8q5CupVlLovwmz6ZUqMSOUJLfLh4IYjoCCna", null, 1013, PW72),
+            new User("umlaut", null, "clear pw ü", 1014, "clear pw ü"));
 
     private Fixtures() {
     }

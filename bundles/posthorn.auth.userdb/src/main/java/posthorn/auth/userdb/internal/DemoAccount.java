@@ -21,6 +21,8 @@ import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import posthorn.auth.support.crypt.CryptHash;
+
 /**
  * The first-start demo account: when the configured userdb file does not exist, creates it with one
  * account {@code demo} (random password, SHA-512 crypt), the account's Maildir with a welcome

@@ -25,12 +25,15 @@ import posthorn.auth.api.Secret;
 import posthorn.auth.api.UserDatabase;
 import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
+import posthorn.auth.support.crypt.CryptHash;
 
 /**
  * Courier's userdb text file as an auth backend: one object registered as password database, user
  * database and credential source (HMAC-MD5 states for CRAM-MD5), named {@code userdb}.
  *
- * <p>LOGIN checks {@code imappw} if the account has one, else {@code systempw}. The file is
+ * <p>LOGIN checks {@code imappw} if the account has one, else {@code systempw}, with the shared
+ * {@link CryptHash} (its rules for locked accounts and bcrypt's 72 bytes); an empty password is
+ * refused by the server's auth chain before any backend is asked. The file is
  * re-read when it changes (checked at most once a second, on lookup). Thread-safe: all state is
  * in the immutable snapshot of a {@link UserdbFile}, swapped atomically.
  */
@@ -87,26 +90,17 @@ public class UserdbBackend implements PasswordDatabase, UserDatabase, Credential
         if (e == null) {
             return Verdict.NO_SUCH_USER;
         }
-        if (password == null || password.isEmpty()) {
-            return new Verdict.WrongPassword("empty password");
-        }
         String hash = e.imapPasswordHash();
         if (hash == null) {
             return new Verdict.WrongPassword("no password field");
         }
-        byte[] key = password.utf8();
-        CryptHash.Outcome outcome;
-        try {
-            outcome = CryptHash.check(hash, key);
-        } finally {
-            Arrays.fill(key, (byte) 0);
-        }
-        return switch (outcome) {
+        return switch (CryptHash.check(hash, password)) {
             case MATCH -> new Verdict.Success(e.record());
             case MISMATCH -> new Verdict.WrongPassword("wrong password");
             case LOCKED -> new Verdict.WrongPassword("account locked");
+            case NO_PASSWORD -> new Verdict.WrongPassword("account has no password");
             case UNSUPPORTED -> {
-                String scheme = CryptHash.schemePrefix(hash);
+                String scheme = CryptHash.scheme(hash);
                 if (s.firstReport("scheme " + e.name())) {
                     LOG.warn("userdb: user {} has a password hash in unsupported scheme {}", e.name(), scheme);
                 }

@@ -2,7 +2,6 @@ package posthorn.auth.userdb.internal;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributes;
@@ -17,7 +16,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -25,16 +23,16 @@ import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import posthorn.auth.support.file.ReloadingFile;
+
 /**
  * A userdb file, or a directory of them (as makeuserdb(8) reads {@code /etc/courier/userdb}: every
  * file below it, recursively, in name order, skipping names that start with '.', such as the
  * {@code .lock.*} and {@code .tmp.*} files userdb(8) leaves), kept in memory and re-read when it
  * changes.
  *
- * <p>Threading: {@link #current()} is called from many sessions at once. It returns an immutable
- * snapshot; at most once per check interval one caller (whoever wins a try-lock) compares the
- * files' size, mtime and inode with the last read and, if they differ, re-reads them, while the
- * others go on with the snapshot they have.
+ * <p>Threading: {@link #current()} is called from many sessions at once and returns an immutable
+ * snapshot; when to look at the files again, and who does, is {@link ReloadingFile}'s rule.
  *
  * <p>Failure policy: a malformed line is skipped and reported by number (never its content, which
  * may hold a hash); if it names an account the last good snapshot had, that account's old entry is
@@ -76,20 +74,8 @@ final class UserdbFile {
         }
     }
 
-    /** A file's identity at the last look: a change in any of these means re-read. */
-    private record Stamp(Path path, long size, long mtimeNanos, Object fileKey) {
-    }
-
     private final Path path;
-    private final long intervalNanos;
-    private final LongSupplier clock;
-    private final ReentrantLock checking = new ReentrantLock();
-
-    private volatile Snapshot snapshot = Snapshot.unavailable("not read yet");
-    private volatile long lastCheck;
-    private List<Stamp> lastStamps; // guarded by checking
-    private boolean everLoaded; // guarded by checking
-    private String lastProblem; // guarded by checking: the last problem logged, to log each once
+    private final ReloadingFile<Snapshot> file;
 
     UserdbFile(Path path, Duration checkInterval) {
         this(path, checkInterval, System::nanoTime);
@@ -97,15 +83,7 @@ final class UserdbFile {
 
     UserdbFile(Path path, Duration checkInterval, LongSupplier nanoClock) {
         this.path = Objects.requireNonNull(path, "path");
-        this.intervalNanos = checkInterval.toNanos();
-        this.clock = nanoClock;
-        checking.lock();
-        try {
-            lastCheck = clock.getAsLong();
-            refresh();
-        } finally {
-            checking.unlock();
-        }
+        this.file = new ReloadingFile<>("userdb " + path, checkInterval, nanoClock, new Reader());
     }
 
     Path path() {
@@ -114,98 +92,61 @@ final class UserdbFile {
 
     /** The current snapshot, re-read first if the check interval has passed and the files changed. */
     Snapshot current() {
-        long now = clock.getAsLong();
-        if (now - lastCheck >= intervalNanos && checking.tryLock()) {
-            try {
-                lastCheck = now;
-                refresh();
-            } finally {
-                checking.unlock();
-            }
-        }
-        return snapshot;
+        return file.current();
     }
 
-    private void refresh() {
-        List<Stamp> stamps;
-        try {
-            stamps = stamps();
-        } catch (NoSuchFileException e) {
-            if (!"missing".equals(lastProblem)) {
-                LOG.warn("userdb {} does not exist; every userdb login fails until it does", path);
-                lastProblem = "missing";
-            }
-            lastStamps = null;
-            everLoaded = false;
-            snapshot = Snapshot.unavailable("userdb file missing");
-            return;
-        } catch (IOException | RuntimeException e) {
-            keepLastGood("cannot list it (" + e.getClass().getSimpleName() + ")");
-            return;
-        }
-        if (stamps.equals(lastStamps)) {
-            return;
-        }
-        List<UserdbParser.Source> sources = new ArrayList<>(stamps.size());
-        try {
-            for (Stamp s : stamps) {
-                sources.add(new UserdbParser.Source(s.path().toString(), Files.readAllBytes(s.path())));
-            }
-        } catch (IOException e) {
-            keepLastGood("cannot read it (" + e.getClass().getSimpleName() + ")");
-            return;
-        }
-        UserdbParser.Result result = UserdbParser.parse(sources);
-        Map<String, UserdbEntry> entries = new LinkedHashMap<>(result.entries());
-        int kept = 0;
-        for (UserdbParser.BadLine bad : result.badLines()) {
-            UserdbEntry old = bad.name() == null || !everLoaded ? null : snapshot.entries().get(bad.name());
-            if (old != null && entries.putIfAbsent(bad.name(), old) == null) {
-                kept++;
-            }
-        }
-        if (!result.badLines().isEmpty()) {
-            LOG.warn("userdb {}: skipped malformed lines {}; kept the previous entry for {} of them", path,
-                    result.badLines(), kept);
-        }
-        warnIfOpen();
-        lastStamps = stamps;
-        lastProblem = null;
-        everLoaded = true;
-        snapshot = Snapshot.of(entries);
-        LOG.info("userdb {} loaded: {} accounts", path, entries.size());
-    }
+    /** The userdb format and makeuserdb's directory rules, for the {@link ReloadingFile}. */
+    private final class Reader implements ReloadingFile.Reader<Snapshot> {
 
-    private void keepLastGood(String why) {
-        lastStamps = null; // so the next check tries again
-        if (why.equals(lastProblem)) {
-            return;
-        }
-        lastProblem = why;
-        if (everLoaded) {
-            LOG.warn("userdb {}: {}; keeping the {} accounts read before", path, why, snapshot.entries().size());
-        } else {
-            LOG.warn("userdb {}: {}; every userdb login fails until it can be read", path, why);
-            snapshot = Snapshot.unavailable("userdb file unreadable");
-        }
-    }
-
-    private List<Stamp> stamps() throws IOException {
-        BasicFileAttributes top = Files.readAttributes(path, BasicFileAttributes.class);
-        if (!top.isDirectory()) {
-            return List.of(stamp(path, top));
-        }
-        List<Stamp> out = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(path)) {
-            for (Path p : walk.filter(p -> !p.equals(path) && !hiddenBelowRoot(p))
-                    .sorted(Comparator.comparing(Path::toString)).collect(Collectors.toList())) {
-                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-                if (a.isRegularFile()) {
-                    out.add(stamp(p, a));
+        @Override
+        public List<Path> files() throws IOException {
+            if (!Files.isDirectory(path)) {
+                return List.of(path); // a file; if missing, watched so that its appearing is seen
+            }
+            List<Path> out = new ArrayList<>();
+            try (Stream<Path> walk = Files.walk(path)) {
+                for (Path p : walk.filter(p -> !p.equals(path) && !hiddenBelowRoot(p))
+                        .sorted(Comparator.comparing(Path::toString)).collect(Collectors.toList())) {
+                    if (Files.readAttributes(p, BasicFileAttributes.class).isRegularFile()) {
+                        out.add(p);
+                    }
                 }
             }
+            return out;
         }
-        return out;
+
+        @Override
+        public Snapshot read(List<Path> files, Snapshot previous) throws IOException {
+            if (!Files.exists(path)) {
+                LOG.warn("userdb {} does not exist; every userdb login fails until it does", path);
+                return Snapshot.unavailable("userdb file missing");
+            }
+            List<UserdbParser.Source> sources = new ArrayList<>(files.size());
+            for (Path p : files) {
+                sources.add(new UserdbParser.Source(p.toString(), Files.readAllBytes(p)));
+            }
+            UserdbParser.Result result = UserdbParser.parse(sources);
+            Map<String, UserdbEntry> entries = new LinkedHashMap<>(result.entries());
+            int kept = 0;
+            for (UserdbParser.BadLine bad : result.badLines()) {
+                UserdbEntry old = bad.name() == null ? null : previous.entries().get(bad.name());
+                if (old != null && entries.putIfAbsent(bad.name(), old) == null) {
+                    kept++;
+                }
+            }
+            if (!result.badLines().isEmpty()) {
+                LOG.warn("userdb {}: skipped malformed lines {}; kept the previous entry for {} of them", path,
+                        result.badLines(), kept);
+            }
+            warnIfOpen();
+            LOG.info("userdb {} loaded: {} accounts", path, entries.size());
+            return Snapshot.of(entries);
+        }
+
+        @Override
+        public Snapshot unreadable(String why) {
+            return Snapshot.unavailable("userdb file unreadable: " + why);
+        }
     }
 
     /** makeuserdb skips every name below the top directory that starts with '.'. */
@@ -216,11 +157,6 @@ final class UserdbFile {
             }
         }
         return false;
-    }
-
-    private static Stamp stamp(Path p, BasicFileAttributes a) {
-        return new Stamp(p, a.size(), a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS),
-                a.fileKey());
     }
 
     /** makeuserdb refuses a userdb readable by group or others; we only warn. */

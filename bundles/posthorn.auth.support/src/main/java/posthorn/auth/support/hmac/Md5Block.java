@@ -1,12 +1,13 @@
-package posthorn.auth.cram.internal;
+package posthorn.auth.support.hmac;
+
+import java.util.Arrays;
 
 /**
- * MD5 (RFC 1321) that can start from a saved chaining state instead of the initial one: what
- * Courier's {@code hmac-md5pw} (RFC 2195 section 3's "contexts") needs, since it stores the states
- * after the key's inner and outer pad blocks rather than the password. The JDK's MessageDigest
- * cannot be started from a state. Stateless and thread-safe.
+ * MD5 (RFC 1321) that can start from a saved chaining state instead of the initial one, which the
+ * JDK's MessageDigest cannot: HMAC-MD5 from precomputed pad states needs exactly that. Stateless
+ * and thread-safe.
  */
-final class Md5State {
+final class Md5Block {
 
     /** MD5's initial chaining state A, B, C, D. */
     static final int[] INITIAL = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476};
@@ -24,7 +25,7 @@ final class Md5State {
         }
     }
 
-    private Md5State() {
+    private Md5Block() {
     }
 
     /**
@@ -48,8 +49,10 @@ final class Md5State {
         for (int off = 0; off < padded; off += 64) {
             compress(h, buf, off);
         }
-        java.util.Arrays.fill(buf, (byte) 0);
-        return toBytes(h);
+        Arrays.fill(buf, (byte) 0);
+        byte[] out = toBytes(h);
+        Arrays.fill(h, 0);
+        return out;
     }
 
     /** The state after one 64-byte block from the initial state (an HMAC pad block). */
@@ -62,16 +65,16 @@ final class Md5State {
         return h;
     }
 
-    /** Four little-endian words, as Courier stores each half of hmac-md5pw. */
+    /** Four little-endian words from {@code b} at {@code off}. */
     static int[] fromBytes(byte[] b, int off) {
         int[] h = new int[4];
         for (int i = 0; i < 4; i++) {
-            int p = off + 4 * i;
-            h[i] = (b[p] & 0xff) | (b[p + 1] & 0xff) << 8 | (b[p + 2] & 0xff) << 16 | (b[p + 3] & 0xff) << 24;
+            h[i] = word(b, off + 4 * i);
         }
         return h;
     }
 
+    /** The state as four little-endian words (16 bytes), which is also how MD5 writes its digest. */
     static byte[] toBytes(int[] h) {
         byte[] out = new byte[16];
         for (int i = 0; i < 4; i++) {
@@ -82,12 +85,12 @@ final class Md5State {
         return out;
     }
 
+    private static int word(byte[] b, int p) {
+        return (b[p] & 0xff) | (b[p + 1] & 0xff) << 8 | (b[p + 2] & 0xff) << 16 | (b[p + 3] & 0xff) << 24;
+    }
+
     private static void compress(int[] h, byte[] b, int off) {
-        int[] m = new int[16];
-        for (int i = 0; i < 16; i++) {
-            int p = off + 4 * i;
-            m[i] = (b[p] & 0xff) | (b[p + 1] & 0xff) << 8 | (b[p + 2] & 0xff) << 16 | (b[p + 3] & 0xff) << 24;
-        }
+        int[] m = fromBytes16(b, off);
         int a = h[0];
         int bb = h[1];
         int c = h[2];
@@ -118,6 +121,14 @@ final class Md5State {
         h[1] += bb;
         h[2] += c;
         h[3] += d;
-        java.util.Arrays.fill(m, 0);
+        Arrays.fill(m, 0);
+    }
+
+    private static int[] fromBytes16(byte[] b, int off) {
+        int[] m = new int[16];
+        for (int i = 0; i < 16; i++) {
+            m[i] = word(b, off + 4 * i);
+        }
+        return m;
     }
 }

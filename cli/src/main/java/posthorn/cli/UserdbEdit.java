@@ -1,4 +1,4 @@
-package posthorn.auth.userdb.internal;
+package posthorn.cli;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package posthorn.auth.userdb.internal;
+package posthorn.cli;
 
 import java.io.BufferedReader;
 import java.io.Console;
@@ -8,6 +8,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.HexFormat;
+
+import posthorn.auth.support.crypt.CryptHash;
+import posthorn.auth.support.hmac.HmacMd5State;
 
 /**
  * {@code ./posthorn pw}: makes a userdb password field, as Courier's {@code userdbpw} does.
@@ -19,7 +23,8 @@ import java.util.Arrays;
  * {@value CryptHash#BCRYPT_COST}), {@code -hmac-md5} the hex HMAC-MD5 states for {@code hmac-md5pw}
  * (CRAM-MD5), the same as {@code userdbpw -hmac-md5}. On a terminal it asks for the password twice
  * without echo; otherwise it reads one line from standard input. The result goes to standard
- * output, ready for {@code ./posthorn userdb NAME set systempw}.
+ * output, ready for {@code ./posthorn userdb NAME set systempw}. The hashes are made by the same
+ * code the backends check them with ({@link CryptHash}, {@link HmacMd5State}).
  */
 public final class PwTool {
 
@@ -53,7 +58,7 @@ public final class PwTool {
                 case "-sha256" -> CryptHash.sha256(password, random);
                 case "-md5" -> CryptHash.md5(password, random);
                 case "-bcrypt" -> CryptHash.bcrypt(password, random);
-                case "-hmac-md5" -> HmacMd5Pad.of(password);
+                case "-hmac-md5" -> HexFormat.of().formatHex(HmacMd5State.of(password));
                 default -> CryptHash.sha512(password, random);
             });
             out.flush();

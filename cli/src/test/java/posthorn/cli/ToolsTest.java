@@ -1,4 +1,4 @@
-package posthorn.auth.userdb.internal;
+package posthorn.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import posthorn.auth.api.Secret;
 import posthorn.auth.api.Verdict;
+import posthorn.auth.support.crypt.CryptHash;
+import posthorn.auth.userdb.internal.UserdbBackend;
+import posthorn.auth.userdb.internal.UserdbBackends;
 
 /**
  * ./posthorn userdb and ./posthorn pw, against Courier's own userdb, userdbpw (Debian package
@@ -106,7 +108,7 @@ class ToolsTest {
         assertEquals(before, Files.readString(f));
         assertTrue(Files.exists(dir.resolve(".lock.userdb")), "lock file beside it, as Courier's");
         // and the backend reads what the tool wrote
-        UserdbBackend b = Fixtures.backend(f);
+        UserdbBackend b = UserdbBackends.reading(f);
         assertEquals(1001, b.lookup("alice").orElseThrow().uid());
     }
 
@@ -162,7 +164,7 @@ class ToolsTest {
         Run show = exec("", "userdb", "-show", "-f", f.toString(), "erin");
         assertTrue(show.out().lines().noneMatch(l -> l.startsWith("gid=")), show.out());
         assertTrue(show.out().lines().anyMatch(l -> l.startsWith("systempw=$6$")), show.out());
-        UserdbBackend b = Fixtures.backend(f);
+        UserdbBackend b = UserdbBackends.reading(f);
         assertInstanceOf(Verdict.Success.class, b.verify("erin", Secret.of("new-pw")));
     }
 
@@ -211,8 +213,7 @@ class ToolsTest {
         for (String scheme : new String[] {"-sha512", "-sha256", "-md5", "-bcrypt"}) {
             userdb(pw("s3cret\n", scheme).out() + "\n", "-f", f.toString(), "u" + scheme, "set", "systempw");
         }
-        UserdbBackend b = new UserdbBackend();
-        b.activate(f, false, System.out, Duration.ZERO);
+        UserdbBackend b = UserdbBackends.reading(f);
         for (String scheme : new String[] {"-sha512", "-sha256", "-md5", "-bcrypt"}) {
             assertInstanceOf(Verdict.Success.class, b.verify("u" + scheme, Secret.of("s3cret")), scheme);
             assertInstanceOf(Verdict.WrongPassword.class, b.verify("u" + scheme, Secret.of("s3creT")), scheme);
