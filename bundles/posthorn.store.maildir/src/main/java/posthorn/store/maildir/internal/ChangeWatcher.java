@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
 final class ChangeWatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChangeWatcher.class);
     /** The folder's subdirectories and files whose changes matter: deliveries, renames, keyword updates. */
-    private static final String[] WATCHED = {"new", "cur", MaildirFolder.KEYWORDS_DIR};
+    private static final String[] WATCHED = {"new", "cur", CourierKeywords.DIR};
 
     private final Map<WatchKey, MaildirFolder> keys = new ConcurrentHashMap<>();
     private final Map<MaildirFolder, List<WatchKey>> byFolder = new ConcurrentHashMap<>();

@@ -112,7 +112,7 @@ public final class MaildirStore implements MailStore {
             throw new StoreException(Reason.NONEXISTENT, "No Maildir at " + root);
         }
         try {
-            MaildirFolder.ensureSubdirectories(root);
+            DirectoryScan.ensureSubdirectories(root);
             return new MaildirUserMail(this, root.toRealPath(), user.name(), user.quota());
         } catch (IOException e) {
             LOG.warn("Cannot open the Maildir of user {} at {}: {}", user.name(), root, e.toString());
