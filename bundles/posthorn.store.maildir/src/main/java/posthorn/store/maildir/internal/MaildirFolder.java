@@ -17,14 +17,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import posthorn.store.api.FlagMode;
 import posthorn.store.api.Flags;
@@ -53,7 +49,6 @@ import posthorn.store.maildir.internal.FolderIndex.Facts;
  * rename is a flag change, never an expunge and an add.
  */
 final class MaildirFolder {
-    private static final Logger LOG = LoggerFactory.getLogger(MaildirFolder.class);
     /** How often an operation looks a message up again after finding its file renamed under it. */
     private static final int ATTEMPTS = 4;
 
@@ -82,7 +77,6 @@ final class MaildirFolder {
     }
 
     final Path dir;
-    private final ChangeWatcher watcher;
     private final DirectoryScan files;
     private final FolderIndex index;
     private final FolderState state = new FolderState();
@@ -94,13 +88,20 @@ final class MaildirFolder {
     /** Reference count; changed only inside the owning store's map compute for this directory. */
     int refs;
 
-    /** Change listeners of open handles ({@link posthorn.store.api.Mailbox#watch}); guarded by itself. */
-    private final Set<Runnable> listeners = new LinkedHashSet<>();
-    private volatile Runnable[] listenerArray = new Runnable[0];
+    private final FolderListeners listeners;
 
+    /** @param watcher tells the folder of changes by other processes while it has listeners; null: nobody does */
     MaildirFolder(Path dir, ChangeWatcher watcher) {
         this.dir = dir;
-        this.watcher = watcher;
+        this.listeners = new FolderListeners(dir, () -> {
+            if (watcher != null) {
+                watcher.watch(this);
+            }
+        }, () -> {
+            if (watcher != null) {
+                watcher.unwatch(this);
+            }
+        });
         this.files = new DirectoryScan(dir);
         this.index = new FolderIndex(dir);
         this.uidDb = new UidDb(dir);
@@ -119,35 +120,12 @@ final class MaildirFolder {
 
     /** Adds a listener for {@link #changed()}; the first one starts the kernel watch and polling. */
     Watch addListener(Runnable listener) {
-        Runnable own = listener::run; // a distinct identity per registration
-        synchronized (listeners) {
-            listeners.add(own);
-            listenerArray = listeners.toArray(new Runnable[0]);
-            if (listeners.size() == 1 && watcher != null) {
-                watcher.watch(this);
-            }
-        }
-        return () -> {
-            synchronized (listeners) {
-                if (listeners.remove(own)) {
-                    listenerArray = listeners.toArray(new Runnable[0]);
-                    if (listeners.isEmpty() && watcher != null) {
-                        watcher.unwatch(this);
-                    }
-                }
-            }
-        };
+        return listeners.add(listener);
     }
 
     /** Tells every listener that the folder may have changed. Never blocks on a listener's failure. */
     void changed() {
-        for (Runnable r : listenerArray) {
-            try {
-                r.run();
-            } catch (RuntimeException e) {
-                LOG.warn("A change listener of {} failed: {}", dir, e.toString());
-            }
-        }
+        listeners.fire();
     }
 
     // --- derived values and the index ---

@@ -235,7 +235,11 @@ final class UidDb {
 
     // --- the format ---
 
-    /** A table read from a file's bytes, tied to no file. @throws CorruptException if not a complete version-1 database */
+    /**
+     * A table read from a file's bytes, tied to no file.
+     *
+     * @throws CorruptException if the bytes are not a complete version-1 database
+     */
     static UidDb parse(byte[] bytes) throws CorruptException {
         String text = new String(bytes, StandardCharsets.UTF_8);
         if (text.isEmpty()) {
