@@ -91,10 +91,7 @@ final class ChangeWatcher implements AutoCloseable {
         };
     }
 
-    ChangeWatcher(long pollSeconds) {
-        this(pollSeconds, daemonThread());
-    }
-
+    /** @param ticker runs the poll rounds: {@link #daemonThread()} in a running store */
     ChangeWatcher(long pollSeconds, Ticker ticker) {
         this.ticker = ticker;
         setPollInterval(pollSeconds);
