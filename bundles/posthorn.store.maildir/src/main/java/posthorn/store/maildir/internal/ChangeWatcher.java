@@ -9,6 +9,7 @@ import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,27 +37,63 @@ import org.slf4j.LoggerFactory;
 final class ChangeWatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChangeWatcher.class);
     /** The folder's subdirectories and files whose changes matter: deliveries, renames, keyword updates. */
-    private static final String[] WATCHED = {"new", "cur", MaildirFolder.KEYWORDS_DIR};
+    private static final String[] WATCHED = {"new", "cur", CourierKeywords.DIR};
 
     private final Map<WatchKey, MaildirFolder> keys = new ConcurrentHashMap<>();
     private final Map<MaildirFolder, List<WatchKey>> byFolder = new ConcurrentHashMap<>();
     /** Last seen modification stamps of each polled folder's directories. */
     private final Map<MaildirFolder, List<Object>> stamps = new ConcurrentHashMap<>();
     private final Set<MaildirFolder> watched = ConcurrentHashMap.newKeySet();
-    private final ScheduledExecutorService poller;
+    private final Ticker ticker;
     private WatchService service; // created on first use; null if the platform has none
     private boolean serviceTried;
     private Thread kernelThread;
-    private ScheduledFuture<?> pollTask;
+    private Ticker.Rounds pollTask;
     private long pollSeconds;
     private volatile boolean closed;
 
-    ChangeWatcher(long pollSeconds) {
-        this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
+    /**
+     * What runs the poll round on time: in the store a daemon thread ({@link #daemonThread}), in tests
+     * the test itself, which then needs no sleeping to see a round run.
+     */
+    interface Ticker {
+        /** Scheduled rounds; stopping them lets a round that is running finish. */
+        interface Rounds {
+            void stop();
+        }
+
+        /** Runs {@code round} every {@code interval}, the first time one interval from now. */
+        Rounds every(Duration interval, Runnable round);
+
+        /** Stops every round for good. */
+        void shutdown();
+    }
+
+    /** The ticker of a running store: one daemon thread, rounds with a fixed delay between them. */
+    static Ticker daemonThread() {
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "posthorn-maildir-poll");
             t.setDaemon(true);
             return t;
         });
+        return new Ticker() {
+            @Override
+            public Rounds every(Duration interval, Runnable round) {
+                long ns = interval.toNanos();
+                ScheduledFuture<?> f = executor.scheduleWithFixedDelay(round, ns, ns, TimeUnit.NANOSECONDS);
+                return () -> f.cancel(false);
+            }
+
+            @Override
+            public void shutdown() {
+                executor.shutdownNow();
+            }
+        };
+    }
+
+    /** @param ticker runs the poll rounds: {@link #daemonThread()} in a running store */
+    ChangeWatcher(long pollSeconds, Ticker ticker) {
+        this.ticker = ticker;
         setPollInterval(pollSeconds);
     }
 
@@ -68,11 +105,11 @@ final class ChangeWatcher implements AutoCloseable {
         }
         pollSeconds = s;
         if (pollTask != null) {
-            pollTask.cancel(false);
+            pollTask.stop();
             pollTask = null;
         }
         if (s > 0 && !closed) {
-            pollTask = poller.scheduleWithFixedDelay(this::poll, s, s, TimeUnit.SECONDS);
+            pollTask = ticker.every(Duration.ofSeconds(s), this::poll);
         }
     }
 
@@ -178,7 +215,10 @@ final class ChangeWatcher implements AutoCloseable {
         }
     }
 
-    /** Directory stamps change on every rename into, out of or within a directory. */
+    /**
+     * One poll round: tells each watched folder whose directory stamps changed since the last round.
+     * Directory stamps change on every rename into, out of or within a directory.
+     */
     private void poll() {
         for (MaildirFolder folder : watched) {
             try {
@@ -214,10 +254,10 @@ final class ChangeWatcher implements AutoCloseable {
             closed = true;
             ws = service;
             if (pollTask != null) {
-                pollTask.cancel(false);
+                pollTask.stop();
             }
         }
-        poller.shutdownNow();
+        ticker.shutdown();
         if (ws != null) {
             try {
                 ws.close();

@@ -61,7 +61,7 @@ final class CourierAcl {
             text.append(id).append(' ').append(rights).append('\n');
         });
         try (FolderLock.Held held = FolderLock.withFile(root)) {
-            Path tmp = folder.resolve("tmp").resolve(MaildirFolder.uniqueName() + "_acl");
+            Path tmp = folder.resolve("tmp").resolve(MaildirFileName.unique() + "_acl");
             Files.write(tmp, text.toString().getBytes(StandardCharsets.UTF_8));
             try {
                 Files.move(tmp, folder.resolve(FILE), StandardCopyOption.ATOMIC_MOVE);

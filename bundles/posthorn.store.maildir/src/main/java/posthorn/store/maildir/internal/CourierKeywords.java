@@ -108,7 +108,7 @@ final class CourierKeywords {
         for (String k : keywords) {
             text.append(k).append('\n');
         }
-        Path t = folderTmp.resolve(MaildirFolder.uniqueName() + "_kw");
+        Path t = folderTmp.resolve(MaildirFileName.unique() + "_kw");
         Files.write(t, text.toString().getBytes(StandardCharsets.UTF_8));
         try {
             Files.move(t, dir.resolve(base), StandardCopyOption.ATOMIC_MOVE);
@@ -185,7 +185,7 @@ final class CourierKeywords {
         StringBuilder text = new StringBuilder();
         index.keySet().forEach(k -> text.append(k).append('\n'));
         text.append('\n').append(entries);
-        Path t = folderTmp.resolve(MaildirFolder.uniqueName() + "_kwlist");
+        Path t = folderTmp.resolve(MaildirFileName.unique() + "_kwlist");
         Files.write(t, text.toString().getBytes(StandardCharsets.UTF_8));
         try {
             Files.move(t, dir.resolve(LIST), StandardCopyOption.ATOMIC_MOVE);

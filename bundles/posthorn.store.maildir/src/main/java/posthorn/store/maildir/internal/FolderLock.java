@@ -112,14 +112,14 @@ final class FolderLock {
     private static void dotLock(Path dir) throws IOException {
         Path tmp = dir.resolve("tmp");
         Path lock = tmp.resolve(LOCK_FILE);
-        Path mine = tmp.resolve(MaildirFolder.uniqueName() + "_courierlock");
+        Path mine = tmp.resolve(MaildirFileName.unique() + "_courierlock");
         if (!Files.isDirectory(tmp)) {
             if (!Files.isDirectory(dir)) {
                 throw new NoSuchFileException(dir.toString());
             }
-            MaildirFolder.ensureSubdirectories(dir);
+            DirectoryScan.ensureSubdirectories(dir);
         }
-        Files.write(mine, (PID + ":" + MaildirFolder.host()).getBytes(StandardCharsets.US_ASCII));
+        Files.write(mine, (PID + ":" + MaildirFileName.host()).getBytes(StandardCharsets.US_ASCII));
         try {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FILE_LOCK_TIMEOUT_MS);
             long pause = 1;
@@ -161,7 +161,7 @@ final class FolderLock {
             } catch (NumberFormatException e) {
                 // unreadable: only its age can make it stale
             }
-            boolean dead = pid > 0 && host.equals(MaildirFolder.host()) && pid != PID
+            boolean dead = pid > 0 && host.equals(MaildirFileName.host()) && pid != PID
                     && ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
             long age = Instant.now().getEpochSecond() - Files.getLastModifiedTime(lock).toInstant().getEpochSecond();
             if (dead || age > STALE_AGE_S) {

@@ -1,8 +1,12 @@
 package posthorn.store.maildir.internal;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
 
 import posthorn.store.api.Flags;
 
@@ -23,6 +27,36 @@ record MaildirFileName(String fileName, String base, Set<String> systemFlags, St
     static final Comparator<String> DELIVERY_ORDER = Comparator
             .comparingLong(MaildirFileName::deliveryTime)
             .thenComparing(Comparator.naturalOrder());
+
+    private static final AtomicLong DELIVERY_COUNTER = new AtomicLong();
+    private static final long PID = ProcessHandle.current().pid();
+    private static final String HOST = maildirHost();
+
+    /**
+     * A name no other file in any Maildir will get: {@code time.M<micros>P<pid>Q<counter>.<host>}.
+     * Used for deliveries and for every temporary file in tmp/ (which a Maildir reader ignores).
+     */
+    static String unique() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() + ".M" + (now.getNano() / 1000) + "P" + PID + "Q"
+                + DELIVERY_COUNTER.incrementAndGet() + "." + HOST;
+    }
+
+    /** This host's name as it appears in Maildir names and Courier's lock file. */
+    static String host() {
+        return HOST;
+    }
+
+    private static String maildirHost() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "localhost";
+        }
+        // The Maildir spec's escapes for '/' and ':'; ',' too, since Maildir++ puts fields after it.
+        return host.replace("/", "\\057").replace(":", "\\072").replace(",", "\\054");
+    }
 
     static MaildirFileName parse(String fileName) {
         int colon = fileName.indexOf(':');

@@ -4,12 +4,8 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -19,48 +15,42 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import posthorn.store.api.FlagMode;
 import posthorn.store.api.Flags;
+import posthorn.store.api.MailboxStatus;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.StoreException.Reason;
+import posthorn.store.api.Watch;
+import posthorn.store.maildir.internal.FolderIndex.Facts;
 
 /**
  * One Maildir folder directory, shared by every handle on it in this process (the store keeps one per
- * directory). It owns the directory scan, the UID database and what is known of each message
- * without reading it; handles keep only their own view and diff against {@link Snapshot}s.
+ * directory): the message operations (scan, append, copy, move, expunge, flags) and their coordination
+ * over the folder's parts: {@link DirectoryScan} (the files), {@link UidDb} (courierimapuiddb),
+ * {@link FolderIndex} (posthorn.index), {@link CourierKeywords} (courierimapkeywords/) and
+ * {@link FolderState} (what is known in memory between scans). Handles keep only their own view and
+ * diff against {@link Snapshot}s.
  *
- * <p>Threading: thread-safe. Everything that reads and writes the UID database, and every rename or
- * delete of a message file, runs under {@link FolderLock} for the directory (the UID database part
- * also under the lock file, against other processes). Reading files to measure them runs outside the
- * lock. The maps below are concurrent so that readers need no lock; a reader that finds a stale file
- * name relocates the message by its base name.
+ * <p>Threading: thread-safe. Everything that reads and writes the UID database runs under
+ * {@code FolderLock.withFile(dir)} (the in-process lock plus Courier's dot lock, against other
+ * processes); every other rename or delete of a message file, and every keyword write, under the
+ * in-process lock alone. Reading files to measure them runs outside the lock: a reader that finds a
+ * stale file name relocates the message by its base name.
  *
  * <p>Other processes (an MDA, Courier's imapd) change the directory at any time: a file listed a
  * moment ago may have been renamed (a flag change) or removed. Messages are keyed by base name, so a
  * rename is a flag change, never an expunge and an add.
  */
 final class MaildirFolder {
-    private static final Logger LOG = LoggerFactory.getLogger(MaildirFolder.class);
-    private static final AtomicLong DELIVERY_COUNTER = new AtomicLong();
-    private static final long PID = ProcessHandle.current().pid();
-    private static final String HOST = maildirHost();
+    /** How often an operation looks a message up again after finding its file renamed under it. */
     private static final int ATTEMPTS = 4;
-
-    /** What a message is known by without reading it again: RFC822.SIZE (CRLF) and INTERNALDATE. */
-    record Facts(long size, Instant internalDate) {
-    }
 
     /** A message as a scan found it. */
     record Entry(long uid, String base, Set<String> flags, long size, Instant internalDate) {
@@ -81,298 +71,96 @@ final class MaildirFolder {
     record Incoming(Path tmpFile, String base, String curName, Facts facts, Set<String> keywords) {
     }
 
-    private record Loc(boolean inNew, String name) {
+    /** A check run on a written message before it is delivered (the quota); may refuse it. */
+    interface Gate {
+        void check(long diskBytes) throws StoreException;
     }
 
-    static final String KEYWORDS_DIR = CourierKeywords.DIR;
-
     final Path dir;
-    private final ChangeWatcher watcher;
-    private final Path cur;
-    private final Path newDir;
-    private final Path tmp;
-
-    // Guarded by FolderLock for dir.
-    private UidDb db;
-    private Object dbStamp;
-    private boolean dbDirty;
-
-    private final ConcurrentHashMap<String, Loc> location = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Facts> facts = new ConcurrentHashMap<>();
-    /** Keywords by base name, as last read from (or written to) {@link CourierKeywords}. */
-    private final ConcurrentHashMap<String, Set<String>> keywords = new ConcurrentHashMap<>();
+    private final DirectoryScan files;
+    private final FolderIndex index;
+    private final FolderState state = new FolderState();
+    /** Guarded by FolderLock.withFile(dir). */
+    private final UidDb uidDb;
     /** Guarded by the in-process FolderLock for dir. */
     private final CourierKeywords courierKeywords;
-    private Map<String, Set<String>> keywordsRead;
-    private final Set<String> knownKeywords = ConcurrentHashMap.newKeySet();
-    private final Set<String> junkLogged = ConcurrentHashMap.newKeySet();
-
-    static final String INDEX_FILE = "posthorn.index";
-    private static final long INDEX_WRITE_INTERVAL_NS = 5_000_000_000L;
-    /** Guarded by the in-process FolderLock for dir. */
-    private boolean indexLoaded;
-    private volatile boolean indexDirty;
-    private long indexWritten;
 
     /** Reference count; changed only inside the owning store's map compute for this directory. */
     int refs;
 
-    /**
-     * Messages APPEND, COPY or MOVE put into this folder (straight into cur/, since Maildir keeps no
-     * flags in new/) that no handle has seen yet: the next read-write scan claims them as \Recent
-     * (RFC 3501 6.3.11, 6.4.7), as it does for what it moves out of new/. Kept in memory, so across
-     * this process; the store keeps a folder with pending messages alive until they are claimed.
-     */
-    private final Set<String> recentPending = ConcurrentHashMap.newKeySet();
+    private final FolderListeners listeners;
 
-    boolean hasPendingRecent() {
-        return !recentPending.isEmpty();
-    }
-
-    /** Change listeners of open handles ({@link posthorn.store.api.Mailbox#watch}); guarded by itself. */
-    private final Set<Runnable> listeners = new java.util.LinkedHashSet<>();
-    private volatile Runnable[] listenerArray = new Runnable[0];
-    /** Values derived by the server, per base name and field ({@link posthorn.store.api.Mailbox#cached}). */
-    private final ConcurrentHashMap<String, ConcurrentHashMap<String, byte[]>> derived = new ConcurrentHashMap<>();
-
+    /** @param watcher tells the folder of changes by other processes while it has listeners; null: nobody does */
     MaildirFolder(Path dir, ChangeWatcher watcher) {
         this.dir = dir;
-        this.watcher = watcher;
-        this.cur = dir.resolve("cur");
-        this.newDir = dir.resolve("new");
-        this.tmp = dir.resolve("tmp");
+        this.listeners = new FolderListeners(dir, () -> {
+            if (watcher != null) {
+                watcher.watch(this);
+            }
+        }, () -> {
+            if (watcher != null) {
+                watcher.unwatch(this);
+            }
+        });
+        this.files = new DirectoryScan(dir);
+        this.index = new FolderIndex(dir);
+        this.uidDb = new UidDb(dir);
         this.courierKeywords = new CourierKeywords(dir);
     }
 
-    /** Brings the in-memory keywords up to date with courierimapkeywords/; under the in-process lock. */
-    private void refreshKeywords(Set<String> live) throws IOException {
-        if (live != null && courierKeywords.pendingUpdates() >= CourierKeywords.mergeAt) {
-            courierKeywords.merge(live);
-        }
-        Map<String, Set<String>> m = courierKeywords.current();
-        if (m == keywordsRead) {
-            return;
-        }
-        keywordsRead = m;
-        keywords.keySet().removeIf(b -> !m.containsKey(b));
-        for (Map.Entry<String, Set<String>> e : m.entrySet()) {
-            if (!e.getValue().equals(keywords.get(e.getKey()))) {
-                keywords.put(e.getKey(), e.getValue());
-            }
-            knownKeywords.addAll(e.getValue());
-        }
+    boolean hasPendingRecent() {
+        return state.hasPendingRecent();
     }
 
-    /** Creates whichever of cur/, new/ and tmp/ is missing in an existing directory. */
-    static void ensureSubdirectories(Path dir) throws IOException {
-        for (String sub : new String[] {"cur", "new", "tmp"}) {
-            Path p = dir.resolve(sub);
-            if (!Files.isDirectory(p)) {
-                try {
-                    Files.createDirectory(p);
-                    LOG.info("Created missing {}", p);
-                } catch (FileAlreadyExistsException e) {
-                    if (!Files.isDirectory(p)) {
-                        throw e;
-                    }
-                }
-            }
-        }
+    Set<String> knownKeywords() {
+        return state.knownKeywords();
     }
 
     // --- change notices ---
 
     /** Adds a listener for {@link #changed()}; the first one starts the kernel watch and polling. */
-    posthorn.store.api.Watch addListener(Runnable listener) {
-        Runnable own = listener::run; // a distinct identity per registration
-        synchronized (listeners) {
-            listeners.add(own);
-            listenerArray = listeners.toArray(new Runnable[0]);
-            if (listeners.size() == 1 && watcher != null) {
-                watcher.watch(this);
-            }
-        }
-        return () -> {
-            synchronized (listeners) {
-                if (listeners.remove(own)) {
-                    listenerArray = listeners.toArray(new Runnable[0]);
-                    if (listeners.isEmpty() && watcher != null) {
-                        watcher.unwatch(this);
-                    }
-                }
-            }
-        };
+    Watch addListener(Runnable listener) {
+        return listeners.add(listener);
     }
 
     /** Tells every listener that the folder may have changed. Never blocks on a listener's failure. */
     void changed() {
-        for (Runnable r : listenerArray) {
-            try {
-                r.run();
-            } catch (RuntimeException e) {
-                LOG.warn("A change listener of {} failed: {}", dir, e.toString());
-            }
-        }
+        listeners.fire();
     }
 
-    // --- derived values ---
+    // --- derived values and the index ---
 
     byte[] cached(String base, String field) {
-        Map<String, byte[]> m = derived.get(base);
-        return m == null ? null : m.get(field);
+        return index.cached(base, field);
     }
 
     void cache(String base, String field, byte[] value) {
-        if (!location.containsKey(base)) {
-            return;
-        }
-        if (value == null) {
-            Map<String, byte[]> m = derived.get(base);
-            if (m != null) {
-                m.remove(field);
-            }
-            return;
-        }
-        derived.computeIfAbsent(base, b -> new ConcurrentHashMap<>(4)).put(field, value.clone());
-        indexDirty = true;
-    }
-
-    // --- the index: posthorn.index, a cache of what is known of each message without reading it ---
-
-    /**
-     * Reads posthorn.index (under the in-process lock): per base name the CRLF size, the internal date
-     * and the derived values. Base names identify immutable message files, so an entry never goes stale;
-     * entries for messages no longer there are dropped at the next write. The file is never the only
-     * copy of anything: if it is missing or does not parse, everything in it is derived again.
-     */
-    private void loadIndex() {
-        Path file = dir.resolve(INDEX_FILE);
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            return;
-        } catch (IOException e) {
-            LOG.warn("Cannot read {} ({}); rebuilding it", file, e.toString());
-            return;
-        }
-        String text = new String(bytes, StandardCharsets.UTF_8);
-        if (!text.startsWith("posthorn-index 1\n") || !text.endsWith("\n")) {
-            LOG.warn("{} is not a complete index; rebuilding it", file);
-            indexDirty = true;
-            return;
-        }
-        java.util.Base64.Decoder b64 = java.util.Base64.getDecoder();
-        int lineNo = 1;
-        try {
-            int pos = text.indexOf('\n') + 1;
-            while (pos < text.length()) {
-                int end = text.indexOf('\n', pos);
-                lineNo++;
-                String[] f = text.substring(pos, end).split("\t", -1);
-                pos = end + 1;
-                String base = f[0];
-                facts.putIfAbsent(base, new Facts(Long.parseLong(f[1]), Instant.ofEpochMilli(Long.parseLong(f[2]))));
-                for (int i = 3; i < f.length; i++) {
-                    int eq = f[i].indexOf('=');
-                    derived.computeIfAbsent(base, b -> new ConcurrentHashMap<>(4)).putIfAbsent(f[i].substring(0, eq),
-                            b64.decode(f[i].substring(eq + 1)));
-                }
-            }
-        } catch (RuntimeException e) {
-            LOG.warn("{} is corrupt at line {} ({}); rebuilding it", file, lineNo, e.toString());
-            indexDirty = true;
-        }
-    }
-
-    /** Writes posthorn.index for the messages present now (tmp/ file, rename); failures are only logged. */
-    void flushIndex() {
-        if (!indexLoaded) {
-            return;
-        }
-        try (FolderLock.Held held = FolderLock.inProcess(dir)) {
-            indexDirty = false;
-            indexWritten = System.nanoTime();
-            java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
-            StringBuilder out = new StringBuilder(64 + location.size() * 96);
-            out.append("posthorn-index 1\n");
-            for (String base : location.keySet()) {
-                Facts f = facts.get(base);
-                if (f == null || base.indexOf('\t') >= 0 || base.indexOf('\n') >= 0) {
-                    continue;
-                }
-                out.append(base).append('\t').append(f.size()).append('\t').append(f.internalDate().toEpochMilli());
-                Map<String, byte[]> values = derived.get(base);
-                if (values != null) {
-                    for (Map.Entry<String, byte[]> v : values.entrySet()) {
-                        String k = v.getKey();
-                        if (k.indexOf('=') < 0 && k.indexOf('\t') < 0 && k.indexOf('\n') < 0) {
-                            out.append('\t').append(k).append('=').append(b64.encodeToString(v.getValue()));
-                        }
-                    }
-                }
-                out.append('\n');
-            }
-            Path t = tmp.resolve(uniqueName() + "_index");
-            Files.write(t, out.toString().getBytes(StandardCharsets.UTF_8));
-            try {
-                Files.move(t, dir.resolve(INDEX_FILE), StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(t);
-            }
-        } catch (IOException e) {
-            LOG.warn("Cannot write {}: {}", dir.resolve(INDEX_FILE), e.toString());
-        }
-    }
-
-    /** The Maildir convention: a file left in tmp/ for 36 hours is a failed delivery; remove it. */
-    private void cleanTmp() {
-        long cutoff = Instant.now().minusSeconds(36 * 3600).toEpochMilli();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(tmp)) {
-            for (Path p : files) {
-                try {
-                    BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class,
-                            java.nio.file.LinkOption.NOFOLLOW_LINKS);
-                    if (a.isRegularFile() && a.lastModifiedTime().toMillis() < cutoff) {
-                        Files.deleteIfExists(p);
-                        LOG.info("Removed stale {}", p);
-                    }
-                } catch (IOException e) {
-                    LOG.debug("Cannot clean {}: {}", p, e.toString());
-                }
-            }
-        } catch (IOException e) {
-            LOG.warn("Cannot clean {}: {}", tmp, e.toString());
+        if (state.present(base)) {
+            index.cache(base, field, value);
         }
     }
 
     boolean indexDirty() {
-        return indexDirty;
+        return index.dirty();
     }
 
-    /** True if the message's file is still in new/ (nobody has taken its \Recent yet). */
-    boolean inNew(String base) {
-        Loc loc = location.get(base);
-        return loc != null && loc.inNew();
+    /** Writes posthorn.index for the messages present now; failures are only logged. */
+    void flushIndex() {
+        index.flush(state.bases());
     }
 
-    Set<String> knownKeywords() {
-        return Set.copyOf(knownKeywords);
-    }
+    // --- scanning ---
 
     /** UIDVALIDITY and UIDNEXT without scanning; creates the UID database if there is none. */
     Header header() throws StoreException {
-        Snapshot unchanged = lastSnapshot;
-        DirState now = dirState();
-        if (unchanged != null && now != null && now.equals(lastState) && now.settled()) {
-            return new Header(unchanged.uidValidity(), unchanged.uidNext());
+        FolderState.LastScan last = state.last();
+        if (last != null && files.unchanged(last.stamp(), files.stamp())) {
+            return new Header(last.snapshot().uidValidity(), last.snapshot().uidNext());
         }
         try (FolderLock.Held held = FolderLock.withFile(dir)) {
-            UidDb d = loadDb();
-            if (dbDirty) {
-                writeDb(d);
-            }
-            return new Header(d.uidValidity(), d.nextUid());
+            uidDb.load();
+            uidDb.save();
+            return new Header(uidDb.uidValidity(), uidDb.nextUid());
         } catch (NoSuchFileException e) {
             throw gone(e);
         } catch (IOException e) {
@@ -386,15 +174,15 @@ final class MaildirFolder {
      * @param claimNew move new/ to cur/ (a read-write handle); false leaves new/ untouched and lists it
      */
     Snapshot scan(boolean claimNew) throws StoreException {
-        // Unchanged directories: the last scan's result still holds (as Dovecot trusts unchanged
-        // Maildir mtimes), without the lock, a listing or the UID database.
-        DirState before = dirState();
-        Snapshot unchanged = lastSnapshot;
-        if (unchanged != null && before != null && before.equals(lastState) && before.settled()
-                && recentPending.isEmpty() && (!claimNew || lastNewEmpty)) {
-            return new Snapshot(unchanged.uidValidity(), unchanged.uidNext(), unchanged.entries(), Set.of());
+        // Unchanged directories: the last scan's result still holds, without the lock, a listing or the
+        // UID database.
+        DirectoryScan.Stamp before = files.stamp();
+        FolderState.LastScan last = state.last();
+        if (last != null && files.unchanged(last.stamp(), before) && !state.hasPendingRecent()
+                && (!claimNew || last.newEmpty())) {
+            Snapshot s = last.snapshot();
+            return new Snapshot(s.uidValidity(), s.uidNext(), s.entries(), Set.of());
         }
-        Set<String> claimed = new HashSet<>();
         List<Long> uids = new ArrayList<>();
         List<String> bases = new ArrayList<>();
         Set<Long> recent = new HashSet<>();
@@ -403,79 +191,38 @@ final class MaildirFolder {
         boolean notify;
         boolean newEmpty;
         try (FolderLock.Held held = FolderLock.withFile(dir)) {
-            if (claimNew) {
-                moveNewToCur(claimed);
-            }
+            Set<String> claimed = claimNew ? files.claimNew() : Set.of();
             notify = !claimed.isEmpty();
-            if (!indexLoaded) {
-                indexLoaded = true;
-                loadIndex();
-                cleanTmp();
+            if (!index.loaded()) {
+                index.load();
+                files.cleanTmp();
             }
-            Map<String, Loc> listing = new HashMap<>();
-            list(cur, false, listing);
-            list(newDir, true, listing);
-            UidDb d = loadDb();
-            if (claimNew) {
-                // A file that reached new/ after the move above waits for the next scan, which moves it and
-                // so makes it \Recent for its handle; numbering it now would report it here as not recent.
-                // Files in new/ that already have a UID (a read-only handle saw them) stay.
-                listing.entrySet().removeIf(e -> e.getValue().inNew() && d.uidOf(e.getKey()) == null);
-            }
-            // A rename racing readdir can hide a file from one listing (seen on ext4 with large
-            // directories); listing again catches it, so that a flag change by another process is never
-            // taken for an expunge. Only known messages that seem gone trigger it, and only twice.
-            for (int extra = 0; extra < 2 && anyMissing(d, listing); extra++) {
-                list(cur, false, listing);
-                list(newDir, true, listing);
-                if (claimNew) {
-                    listing.entrySet().removeIf(e -> e.getValue().inNew() && d.uidOf(e.getKey()) == null);
-                }
-            }
-            for (String base : d.bases()) {
+            uidDb.load();
+            Map<String, MessageFile> listing = files.list(claimNew, uidDb);
+            for (String base : uidDb.bases()) {
                 if (!listing.containsKey(base)) {
-                    d.remove(base);
-                    facts.remove(base);
-                    derived.remove(base);
-                    keywords.remove(base);
-                    location.remove(base);
-                    dbDirty = true;
+                    uidDb.remove(base);
+                    index.forget(base);
+                    state.forget(base);
                 }
             }
-            List<String> unknown = new ArrayList<>();
-            for (String base : listing.keySet()) {
-                if (d.uidOf(base) == null) {
-                    unknown.add(base);
-                }
-            }
-            unknown.sort(MaildirFileName.DELIVERY_ORDER);
-            for (String base : unknown) {
-                Loc loc = listing.get(base);
-                if (admit(base, loc)) {
-                    d.assign(base);
-                    dbDirty = true;
-                } else {
-                    listing.remove(base);
-                }
-            }
-            if (dbDirty) {
-                writeDb(d);
+            number(listing);
+            if (uidDb.save()) {
                 notify = true;
             }
-            location.keySet().retainAll(listing.keySet());
-            location.putAll(listing);
+            state.listed(listing);
             refreshKeywords(listing.keySet());
-            newEmpty = listing.values().stream().noneMatch(Loc::inNew);
-            for (Map.Entry<Long, String> e : d.byUid().entrySet()) {
+            newEmpty = listing.values().stream().noneMatch(MessageFile::inNew);
+            for (Map.Entry<Long, String> e : uidDb.byUid().entrySet()) {
                 uids.add(e.getKey());
                 bases.add(e.getValue());
-                if (claimed.contains(e.getValue()) || (claimNew && recentPending.remove(e.getValue()))) {
+                if (claimed.contains(e.getValue()) || (claimNew && state.claimRecent(e.getValue()))) {
                     recent.add(e.getKey());
                 }
             }
-            recentPending.retainAll(listing.keySet()); // expunged before anyone saw them
-            validity = d.uidValidity();
-            next = d.nextUid();
+            state.keepRecentPending(listing.keySet()); // expunged before anyone saw them
+            validity = uidDb.uidValidity();
+            next = uidDb.nextUid();
         } catch (NoSuchFileException e) {
             throw gone(e);
         } catch (IOException e) {
@@ -484,14 +231,14 @@ final class MaildirFolder {
         if (notify) {
             changed(); // other handles in this process: messages were numbered, claimed or dropped
         }
-        if (indexDirty && System.nanoTime() - indexWritten > INDEX_WRITE_INTERVAL_NS) {
+        if (index.due()) {
             flushIndex();
         }
         List<Entry> entries = new ArrayList<>(uids.size());
         for (int i = 0; i < uids.size(); i++) {
             String base = bases.get(i);
             Facts f = facts(base);
-            Set<String> flags = f == null ? null : flags(base);
+            Set<String> flags = f == null ? null : state.flags(base);
             if (flags == null) {
                 recent.remove(uids.get(i)); // vanished since the listing; the next scan drops it
                 continue;
@@ -499,187 +246,99 @@ final class MaildirFolder {
             entries.add(new Entry(uids.get(i), base, flags, f.size(), f.internalDate()));
         }
         Snapshot result = new Snapshot(validity, next, List.copyOf(entries), Set.copyOf(recent));
-        // The state seen before this scan's listing: a change during the scan makes the next state
-        // differ, so nothing is missed; this scan's own moves do too, so the scan after next is
-        // the first that can take the short way.
-        lastState = before;
-        lastNewEmpty = newEmpty;
-        lastSnapshot = result;
+        // The times seen before this scan's listing: a change during the scan makes the next times
+        // differ, so nothing is missed; this scan's own moves do too, so the scan after next is the
+        // first that can take the short way.
+        state.last(new FolderState.LastScan(before, result, newEmpty));
         return result;
     }
 
     /**
-     * What tells whether the folder changed: the modification times of cur/, new/ and the keyword
-     * directory, and the UID database's time and size. Null if any cannot be read.
+     * Gives the listed files that have no UID yet their UIDs, in delivery order, after checking each
+     * is still there and a regular file (else it leaves the listing). Under the dot lock.
      */
-    private record DirState(long cur, long newDir, long keywords, long db, long dbSize) {
-        /**
-         * Whether every time is older than the file system could still be writing within: a change
-         * in the same clock tick as a time read would leave the time as it was.
-         */
-        boolean settled() {
-            long newest = Math.max(Math.max(cur, newDir), Math.max(keywords, db));
-            return System.currentTimeMillis() - newest > SETTLE_MILLIS;
-        }
-    }
-
-    private static final long SETTLE_MILLIS = 2_000;
-    private volatile Snapshot lastSnapshot;
-    private volatile DirState lastState;
-    private volatile boolean lastNewEmpty;
-
-    private DirState dirState() {
-        try {
-            java.nio.file.attribute.BasicFileAttributes db = Files.readAttributes(dir.resolve(UidDb.FILE),
-                    java.nio.file.attribute.BasicFileAttributes.class);
-            Path kw = dir.resolve(CourierKeywords.DIR);
-            long kwTime = Files.isDirectory(kw) ? Files.getLastModifiedTime(kw).toMillis() : 0;
-            return new DirState(Files.getLastModifiedTime(cur).toMillis(), Files.getLastModifiedTime(newDir).toMillis(),
-                    kwTime, db.lastModifiedTime().toMillis(), db.size());
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
-    private static boolean anyMissing(UidDb d, Map<String, Loc> listing) {
-        for (String base : d.bases()) {
-            if (!listing.containsKey(base)) {
-                return true;
+    private void number(Map<String, MessageFile> listing) throws IOException {
+        List<String> unknown = new ArrayList<>();
+        for (String base : listing.keySet()) {
+            if (uidDb.uidOf(base) == null) {
+                unknown.add(base);
             }
         }
-        return false;
-    }
-
-    /** Current flags of a message (system flags from its name, keywords from memory), or null if gone. */
-    private Set<String> flags(String base) {
-        Loc loc = location.get(base);
-        if (loc == null) {
-            return null;
-        }
-        Set<String> system = MaildirFileName.parse(loc.name()).systemFlags();
-        Set<String> kw = keywords.get(base);
-        if (kw == null || kw.isEmpty()) {
-            return system;
-        }
-        Set<String> all = new HashSet<>(system);
-        all.addAll(kw);
-        return all;
-    }
-
-    /** Checks an unknown file under the lock before it gets a UID: it must exist and be a regular file. */
-    private boolean admit(String base, Loc loc) throws IOException {
-        Path p = path(loc);
-        BasicFileAttributes attrs;
-        try {
-            attrs = Files.readAttributes(p, BasicFileAttributes.class);
-        } catch (NoSuchFileException e) {
-            return false; // renamed or removed since the listing; the next scan sees its new name
-        }
-        if (!attrs.isRegularFile()) {
-            if (junkLogged.add(loc.name())) {
-                LOG.warn("Ignoring {}: not a regular file", p);
+        unknown.sort(MaildirFileName.DELIVERY_ORDER);
+        for (String base : unknown) {
+            BasicFileAttributes attrs = files.regularFile(listing.get(base));
+            if (attrs == null) {
+                listing.remove(base);
+                continue;
             }
-            return false;
-        }
-        long w = MaildirFileName.sizeField(base, 'W');
-        if (w >= 0) {
-            facts.put(base, new Facts(w, attrs.lastModifiedTime().toInstant()));
-        }
-        return true;
-    }
-
-    private void moveNewToCur(Set<String> claimed) throws IOException {
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(newDir)) {
-            for (Path p : files) {
-                String name = p.getFileName().toString();
-                if (name.startsWith(".")) {
-                    continue;
-                }
-                String target = name.indexOf(':') < 0 ? name + ":2," : name;
-                Path to = cur.resolve(target);
-                if (Files.exists(to)) {
-                    if (junkLogged.add("new/" + name)) {
-                        LOG.warn("Not moving {}: {} already exists", p, to);
-                    }
-                    continue;
-                }
-                try {
-                    Files.move(p, to, StandardCopyOption.ATOMIC_MOVE);
-                    claimed.add(MaildirFileName.parse(target).base());
-                } catch (NoSuchFileException e) {
-                    // another process took it first; it is that process's recent message
-                } catch (IOException e) {
-                    if (junkLogged.add("new/" + name)) {
-                        LOG.warn("Cannot move {} to cur/: {}", p, e.toString());
-                    }
-                }
+            long w = MaildirFileName.sizeField(base, 'W');
+            if (w >= 0) {
+                index.putFacts(base, new Facts(w, attrs.lastModifiedTime().toInstant()));
             }
-        } catch (NoSuchFileException e) {
-            LOG.warn("{} has no new/ directory", dir);
+            uidDb.assign(base);
         }
     }
 
-    private void list(Path sub, boolean inNew, Map<String, Loc> into) throws IOException {
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(sub)) {
-            for (Path p : files) {
-                String name = p.getFileName().toString();
-                if (name.startsWith(".")) {
-                    continue;
-                }
-                MaildirFileName parsed = MaildirFileName.parse(name);
-                if (!inNew && name.indexOf(':') < 0 && junkLogged.add(name)) {
-                    LOG.info("{} in {} has no info part; taking it as a message without flags", name, sub);
-                }
-                into.putIfAbsent(parsed.base(), new Loc(inNew, name));
-            }
-        } catch (NoSuchFileException e) {
-            if (!inNew) {
-                throw e;
-            }
+    /** Brings the in-memory keywords up to date with courierimapkeywords/; under the dot lock. */
+    private void refreshKeywords(Set<String> live) throws IOException {
+        if (courierKeywords.pendingUpdates() >= CourierKeywords.mergeAt) {
+            courierKeywords.merge(live);
         }
+        state.keywordsRead(courierKeywords.current());
     }
 
-    private Path path(Loc loc) {
-        return (loc.inNew() ? newDir : cur).resolve(loc.name());
+    /** STATUS counts: numbers what is new without taking anybody's \Recent (new/ stays as it is). */
+    MailboxStatus status() throws StoreException {
+        Snapshot snap = scan(false);
+        long recent = 0;
+        long unseen = 0;
+        long size = 0;
+        for (Entry e : snap.entries()) {
+            if (state.inNew(e.base()) || state.isRecentPending(e.base())) {
+                recent++;
+            }
+            if (!e.flags().contains(Flags.SEEN)) {
+                unseen++;
+            }
+            size += e.size();
+        }
+        return new MailboxStatus(snap.entries().size(), recent, snap.uidNext(), snap.uidValidity(), unseen, size);
+    }
+
+    // --- reading messages ---
+
+    /** Where a message's file is, looked up again if memory has lost it; null if the message is gone. */
+    private MessageFile locate(String base) throws IOException {
+        MessageFile f = state.file(base);
+        return f != null ? f : relocate(base);
     }
 
     /** Finds a message's current file by listing cur/ and new/; null (and forgotten) if it is gone. */
-    private Loc relocate(String base) throws IOException {
+    private MessageFile relocate(String base) throws IOException {
         try (FolderLock.Held held = FolderLock.inProcess(dir)) {
-            for (Path sub : new Path[] {cur, newDir}) {
-                try (DirectoryStream<Path> files = Files.newDirectoryStream(sub)) {
-                    for (Path p : files) {
-                        String name = p.getFileName().toString();
-                        if (!name.startsWith(".") && MaildirFileName.parse(name).base().equals(base)) {
-                            Loc loc = new Loc(sub == newDir, name);
-                            location.put(base, loc);
-                            return loc;
-                        }
-                    }
-                } catch (NoSuchFileException e) {
-                    if (sub == cur) {
-                        throw e;
-                    }
-                }
+            MessageFile f = files.find(base);
+            if (f == null) {
+                state.lostFile(base);
+            } else {
+                state.fileAt(base, f);
             }
-            location.remove(base);
-            return null;
+            return f;
         }
     }
 
     /** Size and date of a message, measured once and kept; null if the message is gone. */
     Facts facts(String base) throws StoreException {
-        Facts f = facts.get(base);
+        Facts f = index.facts(base);
         if (f != null) {
             return f;
         }
         try {
             for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-                Loc loc = location.get(base);
+                MessageFile loc = state.file(base);
                 if (loc == null) {
                     return null;
                 }
-                Path p = path(loc);
+                Path p = files.path(loc);
                 try {
                     BasicFileAttributes attrs = Files.readAttributes(p, BasicFileAttributes.class);
                     long size = MaildirFileName.sizeField(base, 'W');
@@ -689,8 +348,7 @@ final class MaildirFolder {
                         }
                     }
                     f = new Facts(size, attrs.lastModifiedTime().toInstant());
-                    facts.put(base, f);
-                    indexDirty = true;
+                    index.putMeasured(base, f);
                     return f;
                 } catch (NoSuchFileException e) {
                     if (relocate(base) == null) {
@@ -707,15 +365,12 @@ final class MaildirFolder {
     /** Opens a message file as it is on disk, or returns null if the message is gone. */
     InputStream open(String base) throws IOException {
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-            Loc loc = location.get(base);
+            MessageFile loc = locate(base);
             if (loc == null) {
-                loc = relocate(base);
-                if (loc == null) {
-                    return null;
-                }
+                return null;
             }
             try {
-                return Files.newInputStream(path(loc));
+                return Files.newInputStream(files.path(loc));
             } catch (NoSuchFileException e) {
                 if (relocate(base) == null) {
                     return null;
@@ -725,50 +380,56 @@ final class MaildirFolder {
         return null;
     }
 
+    /** The message's size on disk, as Maildir++ quota counts it (S= where present); -1 if gone. */
+    long diskSize(String base) {
+        long s = MaildirFileName.sizeField(base, 'S');
+        if (s >= 0) {
+            return s;
+        }
+        MessageFile loc = state.file(base);
+        try {
+            return loc == null ? -1 : Files.size(files.path(loc));
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    // --- changing messages ---
+
     /**
-     * Applies a STORE to one message by renaming its file in cur/ (and its keywords in memory).
+     * Applies a STORE to one message by renaming its file in cur/ (and its keywords in
+     * courierimapkeywords/ and memory), under the in-process lock.
      *
      * @return the flags afterwards, or null if the message is gone
      */
     Set<String> changeFlags(String base, FlagMode mode, Set<String> requested) throws StoreException {
         Set<String> reqSystem = new HashSet<>();
         Set<String> reqKeywords = new HashSet<>();
-        for (String flag : requested) {
-            String c = Flags.canonical(flag);
-            if (Flags.isSystem(c)) {
-                reqSystem.add(c);
-            } else if (!c.startsWith("\\")) {
-                reqKeywords.add(c);
-            }
-        }
+        split(requested, reqSystem, reqKeywords);
         try (FolderLock.Held held = FolderLock.inProcess(dir)) {
             for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-                Loc loc = location.get(base);
-                if (loc == null && (loc = relocate(base)) == null) {
+                MessageFile loc = locate(base);
+                if (loc == null) {
                     return null;
                 }
                 MaildirFileName parsed = MaildirFileName.parse(loc.name());
                 Set<String> system = apply(mode, parsed.systemFlags(), reqSystem);
-                Set<String> kw = apply(mode, keywords.getOrDefault(base, Set.of()), reqKeywords);
+                Set<String> kwBefore = state.keywords(base);
+                Set<String> kw = apply(mode, kwBefore, reqKeywords);
                 String target = MaildirFileName.withFlags(base, system, parsed.otherLetters());
                 if (loc.inNew() || !target.equals(loc.name())) {
                     try {
-                        Files.move(path(loc), cur.resolve(target), StandardCopyOption.ATOMIC_MOVE);
+                        Files.move(files.path(loc), files.cur.resolve(target), StandardCopyOption.ATOMIC_MOVE);
                     } catch (NoSuchFileException e) {
-                        location.remove(base);
+                        state.lostFile(base);
                         continue; // renamed or removed by someone else meanwhile: look again
                     }
-                    location.put(base, new Loc(false, target));
+                    state.fileAt(base, new MessageFile(false, target));
                 }
-                if (!kw.equals(keywords.getOrDefault(base, Set.of()))) {
+                if (!kw.equals(kwBefore)) {
                     courierKeywords.set(base, kw);
                 }
-                if (kw.isEmpty()) {
-                    keywords.remove(base);
-                } else {
-                    keywords.put(base, Set.copyOf(kw));
-                    knownKeywords.addAll(kw);
-                }
+                state.setKeywords(base, kw);
                 changed();
                 Set<String> all = new HashSet<>(system);
                 all.addAll(kw);
@@ -790,27 +451,37 @@ final class MaildirFolder {
         return result;
     }
 
+    /** Splits IMAP flags into system flags and keywords; other backslash flags (\Recent) are dropped. */
+    private static void split(Set<String> flags, Set<String> system, Set<String> kw) {
+        for (String flag : flags) {
+            String c = Flags.canonical(flag);
+            if (Flags.isSystem(c)) {
+                system.add(c);
+            } else if (!c.startsWith("\\")) {
+                kw.add(c);
+            }
+        }
+    }
+
     /** Deletes a message's file if its name carries T (\Deleted) now; true if this call removed it. */
     boolean expunge(String base) throws StoreException {
         try (FolderLock.Held held = FolderLock.inProcess(dir)) {
             for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-                Loc loc = location.get(base);
-                if (loc == null && (loc = relocate(base)) == null) {
+                MessageFile loc = locate(base);
+                if (loc == null) {
                     return false;
                 }
                 if (!MaildirFileName.parse(loc.name()).systemFlags().contains(Flags.DELETED)) {
                     return false;
                 }
                 try {
-                    Files.delete(path(loc));
+                    Files.delete(files.path(loc));
                 } catch (NoSuchFileException e) {
-                    location.remove(base);
+                    state.lostFile(base);
                     continue;
                 }
-                location.remove(base);
-                facts.remove(base);
-                keywords.remove(base);
-                derived.remove(base);
+                state.forget(base);
+                index.forget(base);
                 courierKeywords.forget(base);
                 changed();
                 return true;
@@ -821,34 +492,18 @@ final class MaildirFolder {
         }
     }
 
+    // --- adding messages ---
+
     /**
-     * Writes a message to tmp/, with LF line ends, fsyncs it, dates it and delivers it to cur/.
+     * Writes a message to tmp/ with LF line ends, fsyncs it, dates it, lets the gate check it and
+     * delivers it to cur/.
      *
      * @return its UID
      */
-    /** A check run on a written message before it is delivered (the quota); may refuse it. */
-    interface Gate {
-        void check(long diskBytes) throws StoreException;
-    }
-
-    /** The message's size on disk, as Maildir++ quota counts it (S= where present); -1 if gone. */
-    long diskSize(String base) {
-        long s = MaildirFileName.sizeField(base, 'S');
-        if (s >= 0) {
-            return s;
-        }
-        Loc loc = location.get(base);
-        try {
-            return loc == null ? -1 : Files.size(path(loc));
-        } catch (IOException e) {
-            return -1;
-        }
-    }
-
     long append(InputStream message, Set<String> flags, Instant internalDate, Gate gate)
             throws StoreException, IOException {
-        String unique = uniqueName();
-        Path file = tmp.resolve(unique);
+        String unique = MaildirFileName.unique();
+        Path file = files.tmp.resolve(unique);
         boolean delivered = false;
         try {
             LineEnds.Written written;
@@ -898,7 +553,7 @@ final class MaildirFolder {
             for (int i = 0; i < uids.size(); i++) {
                 result[positions.get(i)] = uids.get(i);
             }
-            return java.util.Arrays.asList(result);
+            return Arrays.asList(result);
         } catch (IOException e) {
             for (Incoming in : incoming) {
                 try {
@@ -911,19 +566,20 @@ final class MaildirFolder {
         }
     }
 
+    /** Puts a copy of one message into the target's tmp/, under a new base name; null if it is gone. */
     private Incoming prepareCopy(MaildirFolder target, String base) throws IOException, StoreException {
         Facts f = facts(base);
         if (f == null) {
             return null;
         }
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-            Loc loc = location.get(base);
-            if (loc == null && (loc = relocate(base)) == null) {
+            MessageFile loc = locate(base);
+            if (loc == null) {
                 return null;
             }
-            String unique = uniqueName();
-            Path file = target.tmp.resolve(unique);
-            Path src = path(loc);
+            String unique = MaildirFileName.unique();
+            Path file = target.files.tmp.resolve(unique);
+            Path src = files.path(loc);
             try {
                 try {
                     Files.createLink(file, src);
@@ -938,15 +594,14 @@ final class MaildirFolder {
                 }
             } catch (NoSuchFileException e) {
                 Files.deleteIfExists(file);
-                location.remove(base);
+                state.lostFile(base);
                 continue;
             }
             long disk = Files.size(file);
             String newBase = unique + ",S=" + disk + ",W=" + f.size();
             MaildirFileName parsed = MaildirFileName.parse(loc.name());
-            Set<String> kw = keywords.getOrDefault(base, Set.of());
             return new Incoming(file, newBase, MaildirFileName.withFlags(newBase, parsed.systemFlags(), ""),
-                    new Facts(f.size(), f.internalDate()), kw);
+                    new Facts(f.size(), f.internalDate()), state.keywords(base));
         }
         return null;
     }
@@ -963,71 +618,22 @@ final class MaildirFolder {
     List<Long> moveTo(MaildirFolder target, List<String> sourceBases) throws StoreException {
         Long[] result = new Long[sourceBases.size()];
         if (sourceBases.isEmpty()) {
-            return java.util.Arrays.asList(result);
+            return Arrays.asList(result);
         }
         boolean sourceFirst = dir.toString().compareTo(target.dir.toString()) <= 0;
         // Locks in path order, so two opposite moves cannot deadlock.
         try (FolderLock.Held a = sourceFirst ? FolderLock.inProcess(dir) : FolderLock.withFile(target.dir);
                 FolderLock.Held b = sourceFirst ? FolderLock.withFile(target.dir) : FolderLock.inProcess(dir)) {
-            UidDb d = target.loadDb();
+            target.uidDb.load();
             try {
                 for (int i = 0; i < sourceBases.size(); i++) {
-                    String base = sourceBases.get(i);
-                    Facts f = facts(base);
-                    if (f == null) {
-                        continue;
-                    }
-                    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-                        Loc loc = location.get(base);
-                        if (loc == null && (loc = relocate(base)) == null) {
-                            break;
-                        }
-                        Path src = path(loc);
-                        long disk;
-                        try {
-                            disk = Files.size(src);
-                        } catch (NoSuchFileException e) {
-                            location.remove(base);
-                            continue;
-                        }
-                        String newBase = uniqueName() + ",S=" + disk + ",W=" + f.size();
-                        MaildirFileName parsed = MaildirFileName.parse(loc.name());
-                        String curName = MaildirFileName.withFlags(newBase, parsed.systemFlags(), "");
-                        Set<String> movedKw = keywords.get(base);
-                        if (movedKw != null && !movedKw.isEmpty()) {
-                            target.courierKeywords.set(newBase, movedKw); // first, so a crash loses no keyword
-                        }
-                        try {
-                            Files.move(src, target.cur.resolve(curName), StandardCopyOption.ATOMIC_MOVE);
-                        } catch (NoSuchFileException e) {
-                            location.remove(base);
-                            continue; // renamed by a flag change elsewhere: find it again
-                        }
-                        long uid = d.assign(newBase);
-                        target.dbDirty = true;
-                        target.recentPending.add(newBase);
-                        target.location.put(newBase, new Loc(false, curName));
-                        target.facts.put(newBase, f);
-                        Set<String> kw = keywords.remove(base);
-                        if (kw != null && !kw.isEmpty()) {
-                            courierKeywords.forget(base);
-                            target.keywords.put(newBase, kw);
-                            target.knownKeywords.addAll(kw);
-                        }
-                        ConcurrentHashMap<String, byte[]> values = derived.remove(base);
-                        if (values != null) {
-                            target.derived.put(newBase, values); // same bytes, same derived values
-                        }
-                        location.remove(base);
-                        facts.remove(base);
+                    Long uid = moveOne(target, sourceBases.get(i));
+                    if (uid != null) {
                         result[i] = uid;
-                        break;
                     }
                 }
             } finally {
-                if (target.dbDirty) {
-                    target.writeDb(d);
-                }
+                target.uidDb.save();
             }
         } catch (NoSuchFileException e) {
             throw target.gone(e);
@@ -1036,31 +642,59 @@ final class MaildirFolder {
         }
         target.changed();
         changed();
-        return java.util.Arrays.asList(result);
+        return Arrays.asList(result);
     }
 
-    /** STATUS counts: numbers what is new without taking anybody's \Recent (new/ stays as it is). */
-    posthorn.store.api.MailboxStatus status() throws StoreException {
-        Snapshot snap = scan(false);
-        long recent = 0;
-        long unseen = 0;
-        long size = 0;
-        for (Entry e : snap.entries()) {
-            if (inNew(e.base()) || recentPending.contains(e.base())) {
-                recent++;
-            }
-            if (!e.flags().contains(Flags.SEEN)) {
-                unseen++;
-            }
-            size += e.size();
+    /** One message of {@link #moveTo}, under both locks; its UID in the target, or null if it had vanished. */
+    private Long moveOne(MaildirFolder target, String base) throws IOException, StoreException {
+        Facts f = facts(base);
+        if (f == null) {
+            return null;
         }
-        return new posthorn.store.api.MailboxStatus(snap.entries().size(), recent, snap.uidNext(), snap.uidValidity(),
-                unseen, size);
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            MessageFile loc = locate(base);
+            if (loc == null) {
+                return null;
+            }
+            Path src = files.path(loc);
+            long disk;
+            try {
+                disk = Files.size(src);
+            } catch (NoSuchFileException e) {
+                state.lostFile(base);
+                continue;
+            }
+            String newBase = MaildirFileName.unique() + ",S=" + disk + ",W=" + f.size();
+            MaildirFileName parsed = MaildirFileName.parse(loc.name());
+            String curName = MaildirFileName.withFlags(newBase, parsed.systemFlags(), "");
+            Set<String> kw = state.keywords(base);
+            if (!kw.isEmpty()) {
+                target.courierKeywords.set(newBase, kw); // first, so a crash loses no keyword
+            }
+            try {
+                Files.move(src, target.files.cur.resolve(curName), StandardCopyOption.ATOMIC_MOVE);
+            } catch (NoSuchFileException e) {
+                state.lostFile(base);
+                continue; // renamed by a flag change elsewhere: find it again
+            }
+            long uid = target.uidDb.assign(newBase);
+            target.state.addRecentPending(newBase);
+            target.state.fileAt(newBase, new MessageFile(false, curName));
+            if (!kw.isEmpty()) {
+                courierKeywords.forget(base);
+                target.state.setKeywords(newBase, kw);
+            }
+            state.forget(base);
+            index.moveTo(target.index, base, newBase, f); // same bytes, same facts and derived values
+            return uid;
+        }
+        return null;
     }
 
     /**
      * Moves files from tmp/ into cur/ and gives them UIDs, in order, under the UID database lock, so
-     * a UID is returned at once and no scan can number the same message differently.
+     * a UID is returned at once and no scan can number the same message differently. Files not
+     * delivered (an error) are removed from tmp/.
      */
     List<Long> deliver(List<Incoming> items) throws StoreException {
         List<Long> uids = new ArrayList<>(items.size());
@@ -1068,28 +702,22 @@ final class MaildirFolder {
             return uids;
         }
         try (FolderLock.Held held = FolderLock.withFile(dir)) {
-            UidDb d = loadDb();
+            uidDb.load();
             try {
                 for (Incoming in : items) {
                     if (!in.keywords().isEmpty()) {
                         courierKeywords.set(in.base(), in.keywords()); // first, so a crash loses no keyword
                     }
-                    Files.move(in.tmpFile(), cur.resolve(in.curName()), StandardCopyOption.ATOMIC_MOVE);
-                    long uid = d.assign(in.base());
-                    dbDirty = true;
-                    recentPending.add(in.base());
-                    location.put(in.base(), new Loc(false, in.curName()));
-                    facts.put(in.base(), in.facts());
-                    if (!in.keywords().isEmpty()) {
-                        keywords.put(in.base(), Set.copyOf(in.keywords()));
-                        knownKeywords.addAll(in.keywords());
-                    }
+                    Files.move(in.tmpFile(), files.cur.resolve(in.curName()), StandardCopyOption.ATOMIC_MOVE);
+                    long uid = uidDb.assign(in.base());
+                    state.addRecentPending(in.base());
+                    state.fileAt(in.base(), new MessageFile(false, in.curName()));
+                    index.putFacts(in.base(), in.facts());
+                    state.setKeywords(in.base(), in.keywords());
                     uids.add(uid);
                 }
             } finally {
-                if (dbDirty) {
-                    writeDb(d);
-                }
+                uidDb.save();
             }
             changed();
             return uids;
@@ -1108,112 +736,7 @@ final class MaildirFolder {
         }
     }
 
-    private static void split(Set<String> flags, Set<String> system, Set<String> kw) {
-        for (String flag : flags) {
-            String c = Flags.canonical(flag);
-            if (Flags.isSystem(c)) {
-                system.add(c);
-            } else if (!c.startsWith("\\")) {
-                kw.add(c);
-            }
-        }
-    }
-
-    // --- UID database, always under FolderLock.withFile(dir) ---
-
-    private UidDb loadDb() throws IOException {
-        Path file = dir.resolve(UidDb.FILE);
-        BasicFileAttributes attrs;
-        try {
-            attrs = Files.readAttributes(file, BasicFileAttributes.class);
-        } catch (NoSuchFileException e) {
-            if (!Files.isDirectory(cur)) {
-                throw e;
-            }
-            long validity = newValidity(db == null ? 0 : db.uidValidity());
-            if (db != null) {
-                LOG.warn("{} vanished; starting over with UIDVALIDITY {}", file, validity);
-            }
-            db = new UidDb(validity, 1);
-            dbStamp = null;
-            dbDirty = true;
-            return db;
-        }
-        Object stamp = List.of(String.valueOf(attrs.fileKey()), attrs.lastModifiedTime(), attrs.size());
-        if (db != null && stamp.equals(dbStamp)) {
-            return db;
-        }
-        byte[] bytes = Files.readAllBytes(file);
-        try {
-            db = UidDb.parse(bytes);
-            dbStamp = stamp;
-        } catch (UidDb.CorruptException e) {
-            // The old UIDVALIDITY was at most the file's mtime (it is a creation time); go past both.
-            long old = Math.max(Math.max(db == null ? 0 : db.uidValidity(), firstLineValidity(bytes)),
-                    attrs.lastModifiedTime().toInstant().getEpochSecond());
-            long validity = newValidity(old);
-            Path aside = dir.resolve(UidDb.FILE + ".corrupt");
-            try {
-                Files.copy(file, aside, StandardCopyOption.REPLACE_EXISTING);
-            } catch (IOException copyFailed) {
-                aside = null;
-            }
-            LOG.error("Corrupt {} ({}); rebuilding with new UIDVALIDITY {}, old copy kept as {}", file,
-                    e.getMessage(), validity, aside);
-            db = new UidDb(validity, 1);
-            dbStamp = null;
-            dbDirty = true;
-        }
-        return db;
-    }
-
-    private void writeDb(UidDb d) throws IOException {
-        d.write(dir);
-        BasicFileAttributes attrs = Files.readAttributes(dir.resolve(UidDb.FILE), BasicFileAttributes.class);
-        dbStamp = List.of(String.valueOf(attrs.fileKey()), attrs.lastModifiedTime(), attrs.size());
-        dbDirty = false;
-    }
-
-    /** A UIDVALIDITY for a fresh database: now, but always above any value the folder had before. */
-    private static long newValidity(long previous) {
-        return Math.max(Instant.now().getEpochSecond(), previous + 1);
-    }
-
-    private static long firstLineValidity(byte[] bytes) {
-        String text = new String(bytes, 0, Math.min(bytes.length, 64), StandardCharsets.UTF_8);
-        String[] parts = text.split("[ \n]", 4);
-        try {
-            long v = parts.length >= 2 ? Long.parseLong(parts[1]) : 0;
-            return v > 0 && v < UidDb.MAX - 1 ? v : 0;
-        } catch (NumberFormatException e) {
-            return 0;
-        }
-    }
-
     private StoreException gone(NoSuchFileException e) {
         return new StoreException(Reason.NONEXISTENT, "Mailbox directory " + dir + " no longer exists", e);
-    }
-
-    /** A unique Maildir name: {@code time.M<micros>P<pid>Q<counter>.<host>}. */
-    static String uniqueName() {
-        Instant now = Instant.now();
-        return now.getEpochSecond() + ".M" + (now.getNano() / 1000) + "P" + PID + "Q"
-                + DELIVERY_COUNTER.incrementAndGet() + "." + HOST;
-    }
-
-    /** This host's name as it appears in Maildir names and Courier's lock file. */
-    static String host() {
-        return HOST;
-    }
-
-    private static String maildirHost() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            host = "localhost";
-        }
-        // The Maildir spec's escapes for '/' and ':'; ',' too, since Maildir++ puts fields after it.
-        return host.replace("/", "\\057").replace(":", "\\072").replace(",", "\\054");
     }
 }

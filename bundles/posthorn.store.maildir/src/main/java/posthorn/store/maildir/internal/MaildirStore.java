@@ -50,14 +50,25 @@ public final class MaildirStore implements MailStore {
 
     private volatile String template = DEFAULT_TEMPLATE;
     private final ConcurrentHashMap<Path, MaildirFolder> folders = new ConcurrentHashMap<>();
-    private final ChangeWatcher watcher = new ChangeWatcher(DEFAULT_POLL_SECONDS);
+    private final ChangeWatcher watcher;
 
     public MaildirStore() {
+        this(ChangeWatcher.daemonThread());
+    }
+
+    /** A store whose poll rounds run on {@code ticker} (a test's own, to run them by hand). */
+    MaildirStore(ChangeWatcher.Ticker ticker) {
+        this.watcher = new ChangeWatcher(DEFAULT_POLL_SECONDS, ticker);
     }
 
     /** A store outside OSGi, for tests and tools. */
     static MaildirStore forTests(String template) {
-        MaildirStore store = new MaildirStore();
+        return forTests(template, ChangeWatcher.daemonThread());
+    }
+
+    /** A store outside OSGi whose poll rounds run on {@code ticker}. */
+    static MaildirStore forTests(String template, ChangeWatcher.Ticker ticker) {
+        MaildirStore store = new MaildirStore(ticker);
         store.setTemplate(template);
         return store;
     }
@@ -112,7 +123,7 @@ public final class MaildirStore implements MailStore {
             throw new StoreException(Reason.NONEXISTENT, "No Maildir at " + root);
         }
         try {
-            MaildirFolder.ensureSubdirectories(root);
+            DirectoryScan.ensureSubdirectories(root);
             return new MaildirUserMail(this, root.toRealPath(), user.name(), user.quota());
         } catch (IOException e) {
             LOG.warn("Cannot open the Maildir of user {} at {}: {}", user.name(), root, e.toString());

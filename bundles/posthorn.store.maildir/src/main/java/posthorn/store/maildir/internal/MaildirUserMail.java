@@ -240,7 +240,7 @@ final class MaildirUserMail implements UserMail {
             throw new StoreException(Reason.NONEXISTENT, "No mailbox " + canonical);
         }
         try {
-            MaildirFolder.ensureSubdirectories(dir);
+            DirectoryScan.ensureSubdirectories(dir);
         } catch (IOException e) {
             throw new StoreException(Reason.SERVERBUG, "Cannot prepare " + dir, e);
         }
@@ -270,7 +270,7 @@ final class MaildirUserMail implements UserMail {
                 throw new StoreException(Reason.TRYCREATE, "No mailbox " + canonical);
             }
             try {
-                MaildirFolder.ensureSubdirectories(dir);
+                DirectoryScan.ensureSubdirectories(dir);
             } catch (IOException e) {
                 throw new StoreException(Reason.SERVERBUG, "Cannot prepare " + dir, e);
             }
@@ -301,7 +301,7 @@ final class MaildirUserMail implements UserMail {
             throw new StoreException(Reason.CANNOT, "Cannot create mailbox " + canonical + ": " + e.getMessage(), e);
         }
         try {
-            MaildirFolder.ensureSubdirectories(dir);
+            DirectoryScan.ensureSubdirectories(dir);
             Files.createFile(dir.resolve(FOLDER_MARKER));
         } catch (IOException e) {
             throw new StoreException(Reason.SERVERBUG, "Cannot create mailbox " + canonical, e);
@@ -321,7 +321,7 @@ final class MaildirUserMail implements UserMail {
             throw new StoreException(Reason.NONEXISTENT, "No mailbox " + canonical);
         }
         // Move it out of sight in one rename first, so no reader sees a half-deleted folder.
-        Path trash = root.resolve("tmp").resolve(".deleted." + MaildirFolder.uniqueName());
+        Path trash = root.resolve("tmp").resolve(".deleted." + MaildirFileName.unique());
         try {
             Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
         } catch (NoSuchFileException e) {
@@ -449,7 +449,7 @@ final class MaildirUserMail implements UserMail {
             throw new StoreException(Reason.NONEXISTENT, "No mailbox " + canonical);
         }
         try {
-            MaildirFolder.ensureSubdirectories(dir);
+            DirectoryScan.ensureSubdirectories(dir);
         } catch (IOException e) {
             throw new StoreException(Reason.SERVERBUG, "Cannot prepare " + dir, e);
         }

@@ -6,9 +6,12 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -17,13 +20,23 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * Courier's {@code courierimapuiddb}: {@code 1 UIDVALIDITY NEXTUID}, then {@code UID BASENAME} per
- * message, LF after every line. Not thread-safe: the owning {@link MaildirFolder} guards it with
- * its folder lock.
+ * message, LF after every line. One instance per folder holds the table as last read or written, and
+ * owns every read and write of the file: {@link #load} rereads it only when it changed on disk, creates
+ * it when it is missing and rebuilds it (with a new UIDVALIDITY, the damaged copy kept aside) when it
+ * does not parse; {@link #save} replaces it atomically.
+ *
+ * <p>Threading: not thread-safe. A folder's database is used only under {@code FolderLock.withFile} for
+ * its directory, the lock Courier's imapd takes for the same file, so that no two writers, in this
+ * process or another, ever hand out the same UID. A table from {@link #parse} belongs to no file.
  */
 final class UidDb {
     static final String FILE = "courierimapuiddb";
+    private static final Logger LOG = LoggerFactory.getLogger(UidDb.class);
     private static final AtomicLong TEMP_COUNTER = new AtomicLong();
     /** UIDs and UIDVALIDITY are 32-bit nz-numbers (RFC 3501 9); NEXTUID may be one past the last UID. */
     static final long MAX = 0x1_0000_0000L;
@@ -37,15 +50,28 @@ final class UidDb {
         }
     }
 
-    private final long uidValidity;
+    /** The folder directory holding the file; null for a table parsed from bytes. */
+    private final Path dir;
+    /** 0 until a table is known (never loaded): a rebuilt one then only has to beat the file's date. */
+    private long uidValidity;
     private long nextUid;
-    private final TreeMap<Long, String> byUid = new TreeMap<>();
-    private final Map<String, Long> byBase = new HashMap<>();
+    private TreeMap<Long, String> byUid = new TreeMap<>();
+    private HashMap<String, Long> byBase = new HashMap<>();
+    /** The file's identity, time and size when last read or written; null: read it on the next load. */
+    private Object stamp;
+    /** The table differs from the file: a UID was assigned or dropped, or the table is new. */
+    private boolean dirty;
 
-    UidDb(long uidValidity, long nextUid) {
+    /** The database of the folder {@code dir}, not read yet. */
+    UidDb(Path dir) {
+        this.dir = dir;
+    }
+
+    private UidDb(long uidValidity, long nextUid) {
         if (uidValidity <= 0 || nextUid <= 0) {
             throw new IllegalArgumentException("uidValidity and nextUid must be positive");
         }
+        this.dir = null;
         this.uidValidity = uidValidity;
         this.nextUid = nextUid;
     }
@@ -62,17 +88,22 @@ final class UidDb {
         return byBase.get(base);
     }
 
-    /** Base names by ascending UID; a live view, do not modify. */
+    /** Base names by ascending UID; a live view, valid until the next load. */
     Map<Long, String> byUid() {
         return Collections.unmodifiableMap(byUid);
     }
 
+    /** The numbered base names, copied, so that the caller may remove while iterating. */
     Iterable<String> bases() {
         return new ArrayList<>(byBase.keySet());
     }
 
     int size() {
         return byUid.size();
+    }
+
+    List<Long> uids() {
+        return new ArrayList<>(byUid.keySet());
     }
 
     /** Gives the base the next UID, or returns the one it has. */
@@ -84,17 +115,131 @@ final class UidDb {
         long uid = nextUid++;
         byUid.put(uid, base);
         byBase.put(base, uid);
+        dirty = true;
         return uid;
     }
 
+    /** Drops a message that is gone; its UID is never given again (NEXTUID stays). */
     void remove(String base) {
         Long uid = byBase.remove(base);
         if (uid != null) {
             byUid.remove(uid);
+            dirty = true;
         }
     }
 
-    /** @throws CorruptException if the text is not a complete version-1 database */
+    // --- the file ---
+
+    /**
+     * Brings the table up to date with the file; the caller holds {@code FolderLock.withFile(dir)}.
+     * Unchanged since the last load or save (same identity, time and size): nothing is read. Missing:
+     * a new empty table, with a UIDVALIDITY above the one this process knew (the file was removed
+     * under it). Corrupt: the same, above the damaged file's date and first line too, and the file is
+     * copied aside as {@code courierimapuiddb.corrupt}. A new table is written by the next {@link #save}.
+     *
+     * @throws NoSuchFileException if the folder itself is gone (no cur/)
+     */
+    void load() throws IOException {
+        Path file = dir.resolve(FILE);
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(file, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            if (!Files.isDirectory(dir.resolve("cur"))) {
+                throw e;
+            }
+            long validity = newValidity(uidValidity);
+            if (uidValidity != 0) {
+                LOG.warn("{} vanished; starting over with UIDVALIDITY {}", file, validity);
+            }
+            startOver(validity);
+            return;
+        }
+        Object now = stampOf(attrs);
+        if (uidValidity != 0 && now.equals(stamp)) {
+            return;
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        try {
+            adopt(parse(bytes));
+            stamp = now;
+            dirty = false;
+        } catch (CorruptException e) {
+            // The old UIDVALIDITY was at most the file's mtime (it is a creation time); go past both.
+            long old = Math.max(Math.max(uidValidity, firstLineValidity(bytes)),
+                    attrs.lastModifiedTime().toInstant().getEpochSecond());
+            long validity = newValidity(old);
+            Path aside = dir.resolve(FILE + ".corrupt");
+            try {
+                Files.copy(file, aside, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException copyFailed) {
+                aside = null;
+            }
+            LOG.error("Corrupt {} ({}); rebuilding with new UIDVALIDITY {}, old copy kept as {}", file,
+                    e.getMessage(), validity, aside);
+            startOver(validity);
+        }
+    }
+
+    /**
+     * Writes the table if it differs from the file; the caller holds {@code FolderLock.withFile(dir)}.
+     *
+     * @return whether it wrote (UIDs were given or dropped, or the table is new)
+     */
+    boolean save() throws IOException {
+        if (!dirty) {
+            return false;
+        }
+        write(dir);
+        stamp = stampOf(Files.readAttributes(dir.resolve(FILE), BasicFileAttributes.class));
+        dirty = false;
+        return true;
+    }
+
+    private void startOver(long validity) {
+        uidValidity = validity;
+        nextUid = 1;
+        byUid = new TreeMap<>();
+        byBase = new HashMap<>();
+        stamp = null;
+        dirty = true;
+    }
+
+    private void adopt(UidDb read) {
+        uidValidity = read.uidValidity;
+        nextUid = read.nextUid;
+        byUid = read.byUid;
+        byBase = read.byBase;
+    }
+
+    private static Object stampOf(BasicFileAttributes attrs) {
+        return List.of(String.valueOf(attrs.fileKey()), attrs.lastModifiedTime(), attrs.size());
+    }
+
+    /** A UIDVALIDITY for a fresh database: now, but always above any value the folder had before. */
+    private static long newValidity(long previous) {
+        return Math.max(Instant.now().getEpochSecond(), previous + 1);
+    }
+
+    /** The UIDVALIDITY a damaged file still shows on its first line, or 0. */
+    private static long firstLineValidity(byte[] bytes) {
+        String text = new String(bytes, 0, Math.min(bytes.length, 64), StandardCharsets.UTF_8);
+        String[] parts = text.split("[ \n]", 4);
+        try {
+            long v = parts.length >= 2 ? Long.parseLong(parts[1]) : 0;
+            return v > 0 && v < MAX - 1 ? v : 0;
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    // --- the format ---
+
+    /**
+     * A table read from a file's bytes, tied to no file.
+     *
+     * @throws CorruptException if the bytes are not a complete version-1 database
+     */
     static UidDb parse(byte[] bytes) throws CorruptException {
         String text = new String(bytes, StandardCharsets.UTF_8);
         if (text.isEmpty()) {
@@ -167,7 +312,7 @@ final class UidDb {
      * Replaces the database in {@code dir} atomically: a temporary file in the same directory,
      * fsync, rename over the old one, fsync of the directory. A crash leaves the old or the new file.
      */
-    void write(Path dir) throws IOException {
+    private void write(Path dir) throws IOException {
         Path tmp = dir.resolve(FILE + ".tmp." + ProcessHandle.current().pid() + "." + TEMP_COUNTER.incrementAndGet());
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -195,9 +340,5 @@ final class UidDb {
         } catch (IOException | UnsupportedOperationException e) {
             // Not every platform can open a directory for fsync; the rename itself is still atomic.
         }
-    }
-
-    List<Long> uids() {
-        return new ArrayList<>(byUid.keySet());
     }
 }

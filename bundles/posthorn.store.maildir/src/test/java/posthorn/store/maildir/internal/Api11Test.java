@@ -11,6 +11,7 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -142,8 +143,11 @@ class Api11Test {
 
     @Test
     void pollingNoticesWhenTheKernelIsNotAsked() throws Exception {
-        MaildirStore store = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE);
+        // The poll rounds run when the test turns the ticker, not on a timer: no waiting for time to pass.
+        HandTicker ticker = new HandTicker();
+        MaildirStore store = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE, ticker);
         store.setPollInterval(1);
+        assertEquals(List.of(Duration.ofSeconds(1)), ticker.intervals(), "a poll round every second");
         try (UserMail mail = store.open(user); Mailbox a = mail.open("INBOX", false)) {
             a.sync();
             Semaphore notices = new Semaphore(0);
@@ -151,11 +155,20 @@ class Api11Test {
             // Simulate a file system without notifications: stop the kernel watches, keep polling.
             MaildirFolder f = ((MaildirUserMail) mail).heldFolder(maildir);
             store.watcher().dropKernelWatches(f);
-            Thread.sleep(50);
             notices.drainPermits();
+            ticker.tick();
+            assertEquals(0, notices.availablePermits(), "a round over an unchanged folder tells nobody");
             MaildirStoreTest.deliver(maildir, "1700000001.M1P1.host", "a\n");
-            assertTrue(notices.tryAcquire(3, TimeUnit.SECONDS), "poll noticed the delivery");
+            assertEquals(0, notices.availablePermits(), "without kernel watches only a poll round notices");
+            ticker.tick();
+            assertEquals(1, notices.availablePermits(), "the poll round noticed the delivery");
+            ticker.tick();
+            assertEquals(1, notices.availablePermits(), "and told it once");
+            store.setPollInterval(0);
+            assertEquals(List.of(), ticker.intervals(), "interval 0 turns polling off");
         }
+        store.deactivate();
+        assertTrue(ticker.isShutDown(), "the store stops its ticker");
     }
 
     @Test

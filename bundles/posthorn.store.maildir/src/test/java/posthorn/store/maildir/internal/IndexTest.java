@@ -46,7 +46,7 @@ class IndexTest {
             box.sync();
             box.cache(1, "imap.envelope", new byte[] {9, 8, 7});
         } // the last release writes the index
-        assertTrue(Files.readString(maildir.resolve(MaildirFolder.INDEX_FILE)).startsWith("posthorn-index 1\n"));
+        assertTrue(Files.readString(maildir.resolve(FolderIndex.FILE)).startsWith("posthorn-index 1\n"));
         // Prove the sizes come from the index: a changed file would be measured differently.
         Files.writeString(maildir.resolve("cur/1700000002.M1P1.host,S=6:2,"), "changed\n");
         try (UserMail mail = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE).open(user);
@@ -60,7 +60,7 @@ class IndexTest {
     @Test
     void damagedIndexIsRebuilt() throws Exception {
         for (String junk : new String[] {"garbage", "posthorn-index 1\nbase\tnot-a-number\t1\n", "posthorn-index 1\ntrunc"}) {
-            Files.writeString(maildir.resolve(MaildirFolder.INDEX_FILE), junk);
+            Files.writeString(maildir.resolve(FolderIndex.FILE), junk);
             try (UserMail mail = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE).open(user);
                     Mailbox box = mail.open("INBOX", false)) {
                 List<MessageMeta> msgs = MaildirStoreTest.added(box.sync());
@@ -68,7 +68,7 @@ class IndexTest {
                 assertEquals(5, msgs.get(0).size());
                 assertNull(box.cached(1, "imap.envelope"));
             }
-            String rebuilt = Files.readString(maildir.resolve(MaildirFolder.INDEX_FILE));
+            String rebuilt = Files.readString(maildir.resolve(FolderIndex.FILE));
             assertTrue(rebuilt.startsWith("posthorn-index 1\n") && rebuilt.contains("1700000001.M1P1.host,S=4\t5\t"),
                     rebuilt);
         }

@@ -1,0 +1,280 @@
+package posthorn.store.maildir.internal;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The file system side of one folder's scan: listing cur/ and new/, moving new/ to cur/, finding a
+ * renamed message again, telling whether the folder can have changed since the last scan, and
+ * cleaning tmp/. It keeps no message state; {@link MaildirFolder} decides what a listing means.
+ *
+ * <p>Other processes (an MDA, Courier's imapd) rename and remove files at any time, so every method
+ * takes a vanished file as a normal outcome. Callers hold the folder's lock where a method says so.
+ * Thread-safe otherwise (it only remembers which junk it has logged already).
+ */
+final class DirectoryScan {
+    private static final Logger LOG = LoggerFactory.getLogger(DirectoryScan.class);
+    /** A time newer than this may still change within the same file system clock tick. */
+    static final long SETTLE_MILLIS = 2_000;
+    /** Maildir: a file left in tmp/ this long is a failed delivery. */
+    static final long TMP_STALE_SECONDS = 36 * 3600;
+
+    final Path dir;
+    final Path cur;
+    final Path newDir;
+    final Path tmp;
+    private final LongSupplier clock;
+    /** Junk and trouble already logged, so that each is logged once. */
+    private final Set<String> junkLogged = ConcurrentHashMap.newKeySet();
+
+    /**
+     * What tells whether the folder changed: the modification times of cur/, new/ and the keyword
+     * directory, and the UID database's time and size.
+     */
+    record Stamp(long cur, long newDir, long keywords, long db, long dbSize) {
+        long newest() {
+            return Math.max(Math.max(cur, newDir), Math.max(keywords, db));
+        }
+    }
+
+    DirectoryScan(Path dir) {
+        this(dir, System::currentTimeMillis);
+    }
+
+    /** @param clock wall-clock milliseconds, compared with file times; {@link System#currentTimeMillis} outside tests */
+    DirectoryScan(Path dir, LongSupplier clock) {
+        this.dir = dir;
+        this.cur = dir.resolve("cur");
+        this.newDir = dir.resolve("new");
+        this.tmp = dir.resolve("tmp");
+        this.clock = clock;
+    }
+
+    /** Creates whichever of cur/, new/ and tmp/ is missing in an existing directory. */
+    static void ensureSubdirectories(Path dir) throws IOException {
+        for (String sub : new String[] {"cur", "new", "tmp"}) {
+            Path p = dir.resolve(sub);
+            if (!Files.isDirectory(p)) {
+                try {
+                    Files.createDirectory(p);
+                    LOG.info("Created missing {}", p);
+                } catch (FileAlreadyExistsException e) {
+                    if (!Files.isDirectory(p)) {
+                        throw e;
+                    }
+                }
+            }
+        }
+    }
+
+    Path path(MessageFile f) {
+        return (f.inNew() ? newDir : cur).resolve(f.name());
+    }
+
+    // --- the unchanged-folder shortcut ---
+
+    /** The folder's times now, read without a lock; null if any cannot be read. */
+    Stamp stamp() {
+        try {
+            BasicFileAttributes db = Files.readAttributes(dir.resolve(UidDb.FILE), BasicFileAttributes.class);
+            Path kw = dir.resolve(CourierKeywords.DIR);
+            long kwTime = Files.isDirectory(kw) ? Files.getLastModifiedTime(kw).toMillis() : 0;
+            return new Stamp(Files.getLastModifiedTime(cur).toMillis(), Files.getLastModifiedTime(newDir).toMillis(),
+                    kwTime, db.lastModifiedTime().toMillis(), db.size());
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Whether a scan may trust that nothing changed since {@code last} was taken (as Dovecot trusts
+     * unchanged Maildir mtimes): the times are the same, and every one of them is older than the file
+     * system could still be writing within, since a change in the same clock tick as a time read would
+     * leave the time as it was.
+     */
+    boolean unchanged(Stamp last, Stamp now) {
+        return last != null && now != null && now.equals(last) && clock.getAsLong() - now.newest() > SETTLE_MILLIS;
+    }
+
+    // --- listing, under the folder's dot lock (FolderLock.withFile) ---
+
+    /**
+     * Moves every file in new/ to cur/ (adding the info part {@code :2,}), as a read-write handle
+     * does; under the dot lock.
+     *
+     * @return the base names this call moved: they are \Recent for the handle that asked
+     */
+    Set<String> claimNew() throws IOException {
+        Set<String> claimed = new HashSet<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(newDir)) {
+            for (Path p : files) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(".")) {
+                    continue;
+                }
+                String target = name.indexOf(':') < 0 ? name + ":2," : name;
+                Path to = cur.resolve(target);
+                if (Files.exists(to)) {
+                    if (junkLogged.add("new/" + name)) {
+                        LOG.warn("Not moving {}: {} already exists", p, to);
+                    }
+                    continue;
+                }
+                try {
+                    Files.move(p, to, StandardCopyOption.ATOMIC_MOVE);
+                    claimed.add(MaildirFileName.parse(target).base());
+                } catch (NoSuchFileException e) {
+                    // another process took it first; it is that process's recent message
+                } catch (IOException e) {
+                    if (junkLogged.add("new/" + name)) {
+                        LOG.warn("Cannot move {} to cur/: {}", p, e.toString());
+                    }
+                }
+            }
+        } catch (NoSuchFileException e) {
+            LOG.warn("{} has no new/ directory", dir);
+        }
+        return claimed;
+    }
+
+    /**
+     * Lists the messages in cur/ and new/ by base name (cur/ wins if a base is in both); under the dot
+     * lock, with {@code numbered} loaded.
+     *
+     * @param claimNew leave out files in new/ that have no UID yet: they arrived after {@link #claimNew}
+     *                 and wait for the next scan, which moves them and so makes them \Recent for its
+     *                 handle (numbering them now would report them as not recent). Files in new/ that
+     *                 have a UID already (a read-only handle saw them) stay.
+     * @throws NoSuchFileException if cur/ is gone
+     */
+    Map<String, MessageFile> list(boolean claimNew, UidDb numbered) throws IOException {
+        Map<String, MessageFile> listing = new HashMap<>();
+        listInto(listing, claimNew, numbered);
+        // A rename racing readdir can hide a file from one listing (seen on ext4 with large
+        // directories); listing again catches it, so that a flag change by another process is never
+        // taken for an expunge. Only known messages that seem gone trigger it, and only twice.
+        for (int extra = 0; extra < 2 && anyMissing(numbered, listing); extra++) {
+            listInto(listing, claimNew, numbered);
+        }
+        return listing;
+    }
+
+    private void listInto(Map<String, MessageFile> listing, boolean claimNew, UidDb numbered) throws IOException {
+        list(cur, false, listing);
+        list(newDir, true, listing);
+        if (claimNew) {
+            listing.entrySet().removeIf(e -> e.getValue().inNew() && numbered.uidOf(e.getKey()) == null);
+        }
+    }
+
+    private static boolean anyMissing(UidDb numbered, Map<String, MessageFile> listing) {
+        for (String base : numbered.bases()) {
+            if (!listing.containsKey(base)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void list(Path sub, boolean inNew, Map<String, MessageFile> into) throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(sub)) {
+            for (Path p : files) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(".")) {
+                    continue;
+                }
+                MaildirFileName parsed = MaildirFileName.parse(name);
+                if (!inNew && name.indexOf(':') < 0 && junkLogged.add(name)) {
+                    LOG.info("{} in {} has no info part; taking it as a message without flags", name, sub);
+                }
+                into.putIfAbsent(parsed.base(), new MessageFile(inNew, name));
+            }
+        } catch (NoSuchFileException e) {
+            if (!inNew) {
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Checks a listed file before it gets a UID (under the dot lock): its attributes if it is still
+     * there and a regular file, else null; junk is logged once.
+     */
+    BasicFileAttributes regularFile(MessageFile f) throws IOException {
+        Path p = path(f);
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(p, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            return null; // renamed or removed since the listing; the next scan sees its new name
+        }
+        if (!attrs.isRegularFile()) {
+            if (junkLogged.add(f.name())) {
+                LOG.warn("Ignoring {}: not a regular file", p);
+            }
+            return null;
+        }
+        return attrs;
+    }
+
+    /**
+     * Finds a message's current file by listing cur/ and new/; null if it is gone. The caller holds
+     * the in-process lock, so that no rename of ours runs meanwhile.
+     *
+     * @throws NoSuchFileException if cur/ is gone
+     */
+    MessageFile find(String base) throws IOException {
+        for (Path sub : new Path[] {cur, newDir}) {
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(sub)) {
+                for (Path p : files) {
+                    String name = p.getFileName().toString();
+                    if (!name.startsWith(".") && MaildirFileName.parse(name).base().equals(base)) {
+                        return new MessageFile(sub == newDir, name);
+                    }
+                }
+            } catch (NoSuchFileException e) {
+                if (sub == cur) {
+                    throw e;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The Maildir convention: a file left in tmp/ for 36 hours is a failed delivery; removes it. */
+    void cleanTmp() {
+        long cutoff = Instant.ofEpochMilli(clock.getAsLong()).minusSeconds(TMP_STALE_SECONDS).toEpochMilli();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(tmp)) {
+            for (Path p : files) {
+                try {
+                    BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    if (a.isRegularFile() && a.lastModifiedTime().toMillis() < cutoff) {
+                        Files.deleteIfExists(p);
+                        LOG.info("Removed stale {}", p);
+                    }
+                } catch (IOException e) {
+                    LOG.debug("Cannot clean {}: {}", p, e.toString());
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("Cannot clean {}: {}", tmp, e.toString());
+        }
+    }
+}

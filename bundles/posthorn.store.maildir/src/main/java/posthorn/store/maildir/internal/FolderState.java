@@ -1,0 +1,166 @@
+package posthorn.store.maildir.internal;
+
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What this process knows of one folder's messages between scans, shared by every handle on the
+ * folder: where each message's file is, its keywords, which messages wait to be claimed as \Recent, and
+ * the last scan's result with the folder times it was taken under. Sizes, dates and derived values
+ * live in {@link FolderIndex}; UIDs in {@link UidDb}.
+ *
+ * <p>Threading: every map is concurrent, so readers need no lock and may see a file name that is
+ * stale by the time they use it (they then look the message up again). Writers hold the folder's
+ * in-process lock ({@link FolderLock#inProcess}), except that a reader may forget a file it found gone.
+ * The last scan is one volatile record, so that its parts are always read together.
+ */
+final class FolderState {
+    /** A scan's result and the folder's times read before its listing. */
+    record LastScan(DirectoryScan.Stamp stamp, MaildirFolder.Snapshot snapshot, boolean newEmpty) {
+    }
+
+    private final ConcurrentHashMap<String, MessageFile> files = new ConcurrentHashMap<>();
+    /** Keywords by base name, as last read from (or written to) courierimapkeywords/. */
+    private final ConcurrentHashMap<String, Set<String>> keywords = new ConcurrentHashMap<>();
+    /** The reading of courierimapkeywords/ that {@link #keywords} reflects; guarded by the in-process lock. */
+    private Map<String, Set<String>> keywordsRead;
+    private final Set<String> knownKeywords = ConcurrentHashMap.newKeySet();
+    /**
+     * Messages APPEND, COPY or MOVE put into this folder (straight into cur/, since Maildir keeps no
+     * flags in new/) that no handle has seen yet: the next read-write scan claims them as \Recent
+     * (RFC 3501 6.3.11, 6.4.7), as it does for what it moves out of new/. Kept in memory, so across
+     * this process; the store keeps a folder with pending messages alive until they are claimed.
+     */
+    private final Set<String> recentPending = ConcurrentHashMap.newKeySet();
+    private volatile LastScan last;
+
+    // --- files ---
+
+    MessageFile file(String base) {
+        return files.get(base);
+    }
+
+    boolean present(String base) {
+        return files.containsKey(base);
+    }
+
+    /** The base names of the messages present, live (for writing the index). */
+    Set<String> bases() {
+        return files.keySet();
+    }
+
+    void fileAt(String base, MessageFile f) {
+        files.put(base, f);
+    }
+
+    /** Forgets where a message's file is (it was found gone or renamed); it may be found again. */
+    void lostFile(String base) {
+        files.remove(base);
+    }
+
+    /** Takes a scan's listing as the truth about which messages are present and where. */
+    void listed(Map<String, MessageFile> listing) {
+        files.keySet().retainAll(listing.keySet());
+        files.putAll(listing);
+    }
+
+    /** True if the message's file is still in new/ (nobody has taken its \Recent yet). */
+    boolean inNew(String base) {
+        MessageFile f = files.get(base);
+        return f != null && f.inNew();
+    }
+
+    /** Forgets a message that is gone for good: its file and its keywords. */
+    void forget(String base) {
+        files.remove(base);
+        keywords.remove(base);
+    }
+
+    // --- flags and keywords ---
+
+    Set<String> keywords(String base) {
+        return keywords.getOrDefault(base, Set.of());
+    }
+
+    /** Records a message's whole keyword set (empty: none). */
+    void setKeywords(String base, Set<String> kw) {
+        if (kw.isEmpty()) {
+            keywords.remove(base);
+        } else {
+            keywords.put(base, Set.copyOf(kw));
+            knownKeywords.addAll(kw);
+        }
+    }
+
+    /** Adopts a reading of courierimapkeywords/; the same reading as last time costs nothing. */
+    void keywordsRead(Map<String, Set<String>> read) {
+        if (read == keywordsRead) {
+            return;
+        }
+        keywordsRead = read;
+        keywords.keySet().removeIf(b -> !read.containsKey(b));
+        for (Map.Entry<String, Set<String>> e : read.entrySet()) {
+            if (!e.getValue().equals(keywords.get(e.getKey()))) {
+                keywords.put(e.getKey(), e.getValue());
+            }
+            knownKeywords.addAll(e.getValue());
+        }
+    }
+
+    /** Every keyword seen in this folder since the process started (PERMANENTFLAGS, FLAGS). */
+    Set<String> knownKeywords() {
+        return Set.copyOf(knownKeywords);
+    }
+
+    /** Current flags of a message (system flags from its file name, keywords from memory), or null if gone. */
+    Set<String> flags(String base) {
+        MessageFile f = files.get(base);
+        if (f == null) {
+            return null;
+        }
+        Set<String> system = MaildirFileName.parse(f.name()).systemFlags();
+        Set<String> kw = keywords.get(base);
+        if (kw == null || kw.isEmpty()) {
+            return system;
+        }
+        Set<String> all = new HashSet<>(system);
+        all.addAll(kw);
+        return all;
+    }
+
+    // --- \Recent for messages this process put into the folder ---
+
+    void addRecentPending(String base) {
+        recentPending.add(base);
+    }
+
+    boolean isRecentPending(String base) {
+        return recentPending.contains(base);
+    }
+
+    /** Claims a pending message for the scanning handle; true if it was pending. */
+    boolean claimRecent(String base) {
+        return recentPending.remove(base);
+    }
+
+    /** Drops pending messages expunged before anyone saw them. */
+    void keepRecentPending(Set<String> present) {
+        recentPending.retainAll(present);
+    }
+
+    boolean hasPendingRecent() {
+        return !recentPending.isEmpty();
+    }
+
+    // --- the last scan ---
+
+    LastScan last() {
+        return last;
+    }
+
+    void last(LastScan scan) {
+        last = scan;
+    }
+}
