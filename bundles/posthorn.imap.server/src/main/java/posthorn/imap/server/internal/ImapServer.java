@@ -36,7 +36,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import posthorn.auth.api.SaslMechanism;
+import posthorn.imap.server.internal.auth.AuthChain;
+import posthorn.imap.server.internal.net.ImapdConfig;
+import posthorn.imap.server.internal.net.LoginDelay;
+import posthorn.imap.server.internal.net.TlsFiles;
 import posthorn.imap.server.internal.sasl.Mechanisms;
+import posthorn.imap.server.internal.session.Session;
 import posthorn.store.api.MailStore;
 
 /**
@@ -318,34 +323,34 @@ public final class ImapServer {
         });
     }
 
-    ImapdConfig config() {
+    public ImapdConfig config() {
         return config;
     }
 
-    MailStore store() {
+    public MailStore store() {
         return Objects.requireNonNull(store);
     }
 
     /** The TLS context, or null when TLS is not set up. */
-    SSLContext tls() {
+    public SSLContext tls() {
         return tls;
     }
 
-    LoginDelay loginDelay() {
+    public LoginDelay loginDelay() {
         return loginDelay;
     }
 
     /** The server bundle's version, for ID (RFC 2971). */
-    String version() {
+    public String version() {
         Bundle b = FrameworkUtil.getBundle(ImapServer.class);
         return b == null ? "0" : b.getVersion().toString();
     }
 
-    Mechanisms mechanisms() {
+    public Mechanisms mechanisms() {
         return mechanisms;
     }
 
-    AuthChain auth() {
+    public AuthChain auth() {
         return auth;
     }
 

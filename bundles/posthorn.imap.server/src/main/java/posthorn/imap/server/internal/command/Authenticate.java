@@ -15,8 +15,8 @@ import posthorn.auth.api.Verdict;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.Status;
-import posthorn.imap.server.internal.AuthChain;
-import posthorn.imap.server.internal.Session;
+import posthorn.imap.server.internal.auth.AuthChain;
+import posthorn.imap.server.internal.session.Session;
 
 /**
  * AUTHENTICATE (RFC 3501 6.2.2) with SASL-IR (RFC 4959): runs the named mechanism's exchange, each

@@ -5,7 +5,7 @@ import java.util.Set;
 
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
-import posthorn.imap.server.internal.Session;
+import posthorn.imap.server.internal.session.Session;
 import posthorn.store.api.StoreException;
 
 /**

@@ -10,10 +10,10 @@ import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.SequenceSet;
 import posthorn.imap.protocol.Status;
-import posthorn.imap.server.internal.SelectedMailbox;
-import posthorn.imap.server.internal.SelectedMailbox.BadSequenceException;
-import posthorn.imap.server.internal.Session;
-import posthorn.imap.server.internal.SessionState;
+import posthorn.imap.server.internal.state.SelectedMailbox;
+import posthorn.imap.server.internal.state.SelectedMailbox.BadSequenceException;
+import posthorn.imap.server.internal.session.Session;
+import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.StoreException;
 
 /**

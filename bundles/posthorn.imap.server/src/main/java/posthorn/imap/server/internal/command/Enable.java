@@ -8,9 +8,8 @@ import java.util.Set;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.Status;
-import posthorn.imap.server.internal.Capabilities;
-import posthorn.imap.server.internal.Session;
-import posthorn.imap.server.internal.SessionState;
+import posthorn.imap.server.internal.session.Session;
+import posthorn.imap.server.internal.state.SessionState;
 
 /**
  * ENABLE (RFC 5161): turns on extensions the server announces and knows how to enable; the others

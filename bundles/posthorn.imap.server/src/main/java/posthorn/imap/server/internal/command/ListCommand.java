@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.ResponseWriter;
-import posthorn.imap.server.internal.Session;
+import posthorn.imap.server.internal.session.Session;
 import posthorn.store.api.MailboxInfo;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.UserMail;

@@ -7,8 +7,8 @@ import posthorn.auth.api.Secret;
 import posthorn.auth.api.Verdict;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
-import posthorn.imap.server.internal.AuthChain;
-import posthorn.imap.server.internal.Session;
+import posthorn.imap.server.internal.auth.AuthChain;
+import posthorn.imap.server.internal.session.Session;
 
 /**
  * LOGIN (RFC 3501 6.2.3). Refused without TLS off loopback unless configured (LOGINDISABLED is then

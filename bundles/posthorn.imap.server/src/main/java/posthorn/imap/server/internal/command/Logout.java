@@ -6,7 +6,7 @@ import java.util.Set;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.Status;
-import posthorn.imap.server.internal.Session;
+import posthorn.imap.server.internal.session.Session;
 
 /** LOGOUT (RFC 3501 6.1.3): BYE, then the tagged OK; the session closes what it holds. */
 final class Logout implements Command {

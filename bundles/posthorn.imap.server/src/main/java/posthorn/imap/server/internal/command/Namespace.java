@@ -6,7 +6,7 @@ import java.util.Set;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.store.api.StoreException;
-import posthorn.imap.server.internal.Session;
+import posthorn.imap.server.internal.session.Session;
 
 /**
  * NAMESPACE (RFC 2342): one personal namespace, "INBOX." with "." as separator, as Courier-IMAP

@@ -5,7 +5,7 @@ import java.util.Set;
 
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
-import posthorn.imap.server.internal.Session;
+import posthorn.imap.server.internal.session.Session;
 
 /** STARTTLS (RFC 3501 6.2.1); the session does the work and the STARTTLS-injection defence. */
 final class StartTls implements Command {

@@ -9,7 +9,7 @@ import java.util.Set;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.ResponseWriter;
-import posthorn.imap.server.internal.Session;
+import posthorn.imap.server.internal.session.Session;
 import posthorn.store.api.Change;
 import posthorn.store.api.Flags;
 import posthorn.store.api.Mailbox;

@@ -1,4 +1,4 @@
-package posthorn.imap.server.internal;
+package posthorn.imap.server.internal.auth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,4 +1,4 @@
-package posthorn.imap.server.internal;
+package posthorn.imap.server.internal.session;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -26,15 +26,23 @@ import org.slf4j.LoggerFactory;
 import posthorn.auth.api.UserRecord;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.CommandReceiver;
-import posthorn.imap.protocol.MailboxNames;
 import posthorn.imap.protocol.CommandReceiver.Event;
+import posthorn.imap.protocol.MailboxNames;
 import posthorn.imap.protocol.ParserLimits;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.protocol.Status;
+import posthorn.imap.server.internal.ImapServer;
+import posthorn.imap.server.internal.auth.AuthChain;
+import posthorn.imap.server.internal.command.Capabilities;
 import posthorn.imap.server.internal.command.Command;
 import posthorn.imap.server.internal.command.CommandTable;
+import posthorn.imap.server.internal.net.CountingOutputStream;
+import posthorn.imap.server.internal.net.ImapdConfig;
+import posthorn.imap.server.internal.net.LoginDelay;
 import posthorn.imap.server.internal.sasl.Mechanisms;
+import posthorn.imap.server.internal.state.SelectedMailbox;
+import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.StoreUser;
 import posthorn.store.api.UserMail;
@@ -99,7 +107,7 @@ public final class Session {
     /** The watchdog closed the connection because a write did not finish in time. */
     private volatile boolean writeTimedOut;
 
-    Session(long id, Socket socket, ImapServer server, boolean implicitTls) {
+    public Session(long id, Socket socket, ImapServer server, boolean implicitTls) {
         this.id = id;
         this.raw = socket;
         this.socket = socket;
@@ -109,7 +117,7 @@ public final class Session {
         this.loginDeadline = System.nanoTime() + server.config().login_timeout() * 1_000_000_000L;
     }
 
-    void run() {
+    public void run() {
         String end = "closed by client";
         try {
             ImapdConfig c = server.config();
@@ -598,7 +606,7 @@ public final class Session {
      * Called by the server's watchdog: ends the session if a write has been blocked longer than the
      * limit (the client stopped reading). Closing the TCP socket unblocks the write, which then fails.
      */
-    void checkWrite(long nowNanos, long limitNanos) {
+    public void checkWrite(long nowNanos, long limitNanos) {
         CountingOutputStream c = counter;
         if (c != null && !writeTimedOut && c.stalledNanos(nowNanos) > limitNanos) {
             writeTimedOut = true;

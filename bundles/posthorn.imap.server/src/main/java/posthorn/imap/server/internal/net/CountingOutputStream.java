@@ -1,4 +1,4 @@
-package posthorn.imap.server.internal;
+package posthorn.imap.server.internal.net;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -9,17 +9,17 @@ import java.io.OutputStream;
  * ({@link java.net.Socket} has no write timeout). The target changes once when STARTTLS wraps the
  * socket. Written by the session's thread; {@link #stalledSince} is read by the watchdog.
  */
-final class CountingOutputStream extends OutputStream {
+public final class CountingOutputStream extends OutputStream {
     private volatile OutputStream out;
     private volatile long count;
     /** System.nanoTime() when the write in progress began, or 0 when none is. */
     private volatile long busySince;
 
-    CountingOutputStream(OutputStream out) {
+    public CountingOutputStream(OutputStream out) {
         this.out = out;
     }
 
-    void target(OutputStream out) {
+    public void target(OutputStream out) {
         this.out = out;
     }
 
@@ -54,12 +54,12 @@ final class CountingOutputStream extends OutputStream {
         out.close();
     }
 
-    long count() {
+    public long count() {
         return count;
     }
 
     /** Nanoseconds the current write has been blocked, or 0 if no write is in progress. */
-    long stalledNanos(long now) {
+    public long stalledNanos(long now) {
         long since = busySince;
         return since == 0 ? 0 : Math.max(1, now - since);
     }

@@ -1,4 +1,4 @@
-package posthorn.imap.server.internal;
+package posthorn.imap.server.internal.auth;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -52,7 +52,7 @@ public final class AuthChain implements Authenticator {
 
     @Activate
     @Modified
-    void configure(AuthConfig config) {
+    public void configure(AuthConfig config) {
         List<String> names = new ArrayList<>();
         for (String b : config.backends()) {
             for (String part : b.split("[,\\s]+")) {
@@ -69,7 +69,7 @@ public final class AuthChain implements Authenticator {
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void bindPasswordDatabase(PasswordDatabase db, Map<String, Object> props) {
+    public void bindPasswordDatabase(PasswordDatabase db, Map<String, Object> props) {
         String name = backendName(props);
         if (name != null) {
             passdbs.put(name, db);
@@ -78,7 +78,7 @@ public final class AuthChain implements Authenticator {
         }
     }
 
-    void unbindPasswordDatabase(PasswordDatabase db, Map<String, Object> props) {
+    public void unbindPasswordDatabase(PasswordDatabase db, Map<String, Object> props) {
         String name = backendName(props);
         if (name != null && passdbs.remove(name, db)) {
             cache.forgetBackend(name);
@@ -87,14 +87,14 @@ public final class AuthChain implements Authenticator {
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void bindUserDatabase(UserDatabase db, Map<String, Object> props) {
+    public void bindUserDatabase(UserDatabase db, Map<String, Object> props) {
         String name = backendName(props);
         if (name != null) {
             userdbs.put(name, db);
         }
     }
 
-    void unbindUserDatabase(UserDatabase db, Map<String, Object> props) {
+    public void unbindUserDatabase(UserDatabase db, Map<String, Object> props) {
         String name = backendName(props);
         if (name != null) {
             userdbs.remove(name, db);
@@ -102,14 +102,14 @@ public final class AuthChain implements Authenticator {
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void bindCredentialSource(CredentialSource source, Map<String, Object> props) {
+    public void bindCredentialSource(CredentialSource source, Map<String, Object> props) {
         String name = backendName(props);
         if (name != null) {
             credentials.put(name, source);
         }
     }
 
-    void unbindCredentialSource(CredentialSource source, Map<String, Object> props) {
+    public void unbindCredentialSource(CredentialSource source, Map<String, Object> props) {
         String name = backendName(props);
         if (name != null) {
             credentials.remove(name, source);

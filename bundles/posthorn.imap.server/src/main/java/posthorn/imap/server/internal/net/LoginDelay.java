@@ -1,4 +1,4 @@
-package posthorn.imap.server.internal;
+package posthorn.imap.server.internal.net;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -20,7 +20,7 @@ import java.util.function.LongSupplier;
  * expired ones are dropped, and if that is not enough, the whole table (an attacker spraying user
  * names or addresses then loses nothing but the memory it would have cost).
  */
-final class LoginDelay {
+public final class LoginDelay {
     static final int MAX_KEYS = 100_000;
 
     private final Map<String, Deque<Long>> byAddress = new ConcurrentHashMap<>();
@@ -31,12 +31,12 @@ final class LoginDelay {
         this.clockMillis = clockMillis;
     }
 
-    LoginDelay() {
+    public LoginDelay() {
         this(System::currentTimeMillis);
     }
 
     /** What a failure counted for, and the delay it earns. */
-    record Penalty(int addressFailures, int userFailures, long delayMillis) {
+    public record Penalty(int addressFailures, int userFailures, long delayMillis) {
     }
 
     /**
@@ -45,7 +45,7 @@ final class LoginDelay {
      * @param address the client's IP address
      * @param user the user name tried, or null when the mechanism did not get as far as a name
      */
-    Penalty failed(String address, String user, long baseMillis, long maxMillis, long windowSeconds) {
+    public Penalty failed(String address, String user, long baseMillis, long maxMillis, long windowSeconds) {
         long now = clockMillis.getAsLong();
         long horizon = now - windowSeconds * 1000;
         int a = record(byAddress, address, now, horizon);

@@ -1,4 +1,4 @@
-package posthorn.imap.server.internal;
+package posthorn.imap.server.internal.command;
 
 import java.util.List;
 import java.util.Locale;
@@ -71,7 +71,7 @@ public final class Capabilities {
      * @param loginMechanisms the SASL mechanisms to offer before login, or null after it
      * @param loginDisabled LOGIN is refused on this connection (RFC 3501 6.2.3)
      */
-    static String announce(boolean starttls, List<String> loginMechanisms, boolean loginDisabled) {
+    public static String announce(boolean starttls, List<String> loginMechanisms, boolean loginDisabled) {
         StringBuilder b = new StringBuilder("IMAP4rev1");
         for (String c : EXTENSIONS) {
             b.append(' ').append(c);

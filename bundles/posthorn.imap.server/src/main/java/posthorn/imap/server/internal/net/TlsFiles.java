@@ -1,4 +1,4 @@
-package posthorn.imap.server.internal;
+package posthorn.imap.server.internal.net;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -42,7 +42,7 @@ import javax.net.ssl.SSLContext;
  * ({@code BEGIN EC PRIVATE KEY}) form, as openssl and certbot write them. Also makes a self-signed
  * pair for a first start (with the JDK's own crypto; no library needed for one certificate).
  */
-final class TlsFiles {
+public final class TlsFiles {
     private static final Pattern PEM = Pattern.compile(
             "-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s]+?)-----END \\1-----");
     private static final byte[] OID_RSA = {0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01};
@@ -55,7 +55,7 @@ final class TlsFiles {
     }
 
     /** An SSL context serving the given certificate chain and key, TLS 1.2 and 1.3. */
-    static SSLContext context(Path certFile, Path keyFile) throws IOException, GeneralSecurityException {
+    public static SSLContext context(Path certFile, Path keyFile) throws IOException, GeneralSecurityException {
         List<X509Certificate> chain = certificates(Files.readString(certFile, StandardCharsets.US_ASCII));
         if (chain.isEmpty()) {
             throw new GeneralSecurityException("no certificate in " + certFile);
@@ -170,7 +170,7 @@ final class TlsFiles {
      * valid ten years, and writes it and its key (PKCS#8, mode 600) as PEM. The certificate is
      * encoded here, a few DER structures, so that no crypto library or keytool process is needed.
      */
-    static void generateSelfSigned(Path certFile, Path keyFile, String hostname) throws IOException, GeneralSecurityException {
+    public static void generateSelfSigned(Path certFile, Path keyFile, String hostname) throws IOException, GeneralSecurityException {
         Files.createDirectories(keyFile.toAbsolutePath().getParent());
         Files.createDirectories(certFile.toAbsolutePath().getParent());
         KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");

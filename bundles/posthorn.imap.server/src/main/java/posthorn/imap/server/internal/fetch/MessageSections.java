@@ -1,4 +1,4 @@
-package posthorn.imap.server.internal;
+package posthorn.imap.server.internal.fetch;
 
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;

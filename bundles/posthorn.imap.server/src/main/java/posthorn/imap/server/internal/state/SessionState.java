@@ -1,4 +1,4 @@
-package posthorn.imap.server.internal;
+package posthorn.imap.server.internal.state;
 
 import posthorn.auth.api.UserRecord;
 import posthorn.imap.server.internal.command.Command;

@@ -1,4 +1,4 @@
-package posthorn.imap.server.internal;
+package posthorn.imap.server.internal.state;
 
 import java.io.IOException;
 import java.util.ArrayList;

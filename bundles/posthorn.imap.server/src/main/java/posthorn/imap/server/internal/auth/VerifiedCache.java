@@ -1,4 +1,4 @@
-package posthorn.imap.server.internal;
+package posthorn.imap.server.internal.auth;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
