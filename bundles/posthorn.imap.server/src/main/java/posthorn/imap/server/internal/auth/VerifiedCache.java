@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -29,10 +30,17 @@ final class VerifiedCache {
     private final byte[] key = new byte[32];
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
     private volatile long ttlNanos;
+    /** Nanoseconds on a monotonic clock (System.nanoTime in service, a hand-turned one in tests). */
+    private final LongSupplier clockNanos;
 
-    VerifiedCache(long ttlSeconds) {
+    VerifiedCache(long ttlSeconds, LongSupplier clockNanos) {
+        this.clockNanos = clockNanos;
         new SecureRandom().nextBytes(key);
         ttl(ttlSeconds);
+    }
+
+    VerifiedCache(long ttlSeconds) {
+        this(ttlSeconds, System::nanoTime);
     }
 
     void ttl(long seconds) {
@@ -51,7 +59,7 @@ final class VerifiedCache {
         if (e == null) {
             return null;
         }
-        if (System.nanoTime() - e.expires() > 0) {
+        if (clockNanos.getAsLong() - e.expires() > 0) {
             entries.remove(user, e);
             return null;
         }
@@ -70,7 +78,7 @@ final class VerifiedCache {
         if (entries.size() >= MAX_ENTRIES) {
             entries.clear(); // crude but bounded; the cache only saves work
         }
-        entries.put(user, new Entry(mac(user, password), backend, record, System.nanoTime() + ttlNanos));
+        entries.put(user, new Entry(mac(user, password), backend, record, clockNanos.getAsLong() + ttlNanos));
     }
 
     /** Forgets what a backend vouched for (it was unbound or replaced). */
