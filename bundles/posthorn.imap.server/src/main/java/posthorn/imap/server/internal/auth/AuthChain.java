@@ -134,17 +134,32 @@ public final class AuthChain implements Authenticator {
         return passdbs.containsKey(backend);
     }
 
+    /**
+     * Asks the backends in order. An empty password is refused here, before any backend sees it (an
+     * LDAP bind with an empty password is an anonymous bind that succeeds; a hash check may have
+     * corner cases): it fails like a wrong password. NoSuchUser and Unavailable fall through to the
+     * next backend; WrongPassword ends the attempt (unless stop.on.wrong.password is off). A user that
+     * no backend knows while a configured backend could not be asked (not bound now, or Unavailable)
+     * is Unavailable, not NoSuchUser: the user may be in that backend, and the client should try
+     * again later rather than be told the password is wrong.
+     */
     @Override
     public Verdict verify(String user, Secret password) {
+        if (password.isEmpty()) {
+            LOG.info("auth user={} result=wrong-password reason=\"empty password\" (no backend asked)", printable(user));
+            return new Verdict.WrongPassword("empty password");
+        }
         UserRecord remembered = cache.get(user, password);
         if (remembered != null) {
             LOG.info("auth user={} backend={} result=ok (cached)", printable(user), cache.backendOf(user));
             return new Verdict.Success(remembered);
         }
         Verdict last = Verdict.NO_SUCH_USER;
+        List<String> unasked = new ArrayList<>();
         for (String name : order) {
             PasswordDatabase db = passdbs.get(name);
             if (db == null) {
+                unasked.add(name);
                 continue;
             }
             long start = System.nanoTime();
@@ -187,8 +202,16 @@ public final class AuthChain implements Authenticator {
                 }
             }
         }
-        if (last instanceof Verdict.NoSuchUser) {
-            LOG.info("auth user={} result=no-such-user (chain {})", printable(user), order);
+        if (last instanceof Verdict.NoSuchUser && !unasked.isEmpty()) {
+            last = new Verdict.Unavailable((unasked.size() == 1 ? "backend " : "backends ")
+                    + String.join(", ", unasked) + " not bound");
+        }
+        switch (last) {
+            case Verdict.NoSuchUser n -> LOG.info("auth user={} result=no-such-user (chain {})", printable(user), order);
+            case Verdict.Unavailable u -> LOG.warn("auth user={} result=unavailable reason=\"{}\" (chain {})",
+                    printable(user), u.reason(), order);
+            default -> {
+            }
         }
         return last;
     }

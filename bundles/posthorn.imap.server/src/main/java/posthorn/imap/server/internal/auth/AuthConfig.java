@@ -8,7 +8,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 public @interface AuthConfig {
 
     @AttributeDefinition(description = "Active backends in the order they are asked, by their names "
-            + "(the posthorn.auth.backend property of their services), e.g. 'userdb, ldap'")
+            + "(the posthorn.auth.backend property of their services), e.g. 'userdb, ldap'. While one is not "
+            + "running, a user no other backend knows is told to try later (NO [UNAVAILABLE])")
     String[] backends() default {"userdb"};
 
     @AttributeDefinition(description = "Whether a wrong password at one backend ends the attempt "
