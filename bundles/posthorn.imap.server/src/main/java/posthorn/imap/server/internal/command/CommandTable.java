@@ -15,21 +15,20 @@ public final class CommandTable {
         for (Command c : List.of(
                 new Capability(), new Noop("NOOP"), new Noop("CHECK"), new Logout(),
                 new Login(), new Authenticate(),
-                new Select(false), new Select(true), new ListCommand(false), new ListCommand(true),
+                new Select(false), new Select(true), new posthorn.imap.server.internal.command.List(false),
+                new posthorn.imap.server.internal.command.List(true),
                 new Fetch(false), new Fetch(true), new Store(false), new Store(true),
                 new Expunge(false), new Close(),
-                new Mailboxes(Mailboxes.Op.CREATE), new Mailboxes(Mailboxes.Op.DELETE),
-                new Mailboxes(Mailboxes.Op.RENAME), new Mailboxes(Mailboxes.Op.SUBSCRIBE),
-                new Mailboxes(Mailboxes.Op.UNSUBSCRIBE), new StatusCommand(), new Namespace(), new Append(),
-                new CopyMove(false, false), new CopyMove(false, true), new CopyMove(true, false),
-                new CopyMove(true, true), new Expunge(true),
+                new Create(), new Delete(), new Rename(), new Subscribe(true), new Subscribe(false),
+                new Status(), new Namespace(), new Append(),
+                new Copy(false), new Move(false), new Copy(true), new Move(true), new Expunge(true),
                 new Idle(),
                 new StartTls(),
                 new Enable(),
                 new Id(),
                 new Unselect(),
                 new Search(false), new Search(true),
-                new Sort(false, false), new Sort(false, true), new Sort(true, false), new Sort(true, true))) {
+                new Sort(false), new Sort(true), new Thread(false), new Thread(true))) {
             COMMANDS.put(c.name(), c);
         }
     }

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -28,13 +27,13 @@ import posthorn.store.api.UserMail;
  * <p>Patterns are matched against names in their wire form (modified UTF-7; UTF-8 for IMAP4rev2), '*' matching anything
  * and '%' anything but the separator; "INBOX" matches in any case.
  */
-final class ListCommand implements Command {
+final class List implements Command {
     private static final Set<String> SPECIAL_USE = Set.of("\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk",
             "\\Sent", "\\Trash");
 
     private final boolean lsub;
 
-    ListCommand(boolean lsub) {
+    List(boolean lsub) {
         this.lsub = lsub;
     }
 
@@ -49,8 +48,8 @@ final class ListCommand implements Command {
     }
 
     /** What a LIST command asks for, once parsed. */
-    private record Request(Set<String> selection, String reference, List<String> patterns, Set<String> returns,
-                           List<String> statusItems) {
+    private record Request(Set<String> selection, String reference, java.util.List<String> patterns, Set<String> returns,
+                           java.util.List<String> statusItems) {
         boolean extended() {
             return !selection.isEmpty() || !returns.isEmpty() || patterns.size() > 1;
         }
@@ -70,7 +69,7 @@ final class ListCommand implements Command {
             session.ok(tag, null, "LIST completed");
             return;
         }
-        List<Pattern> matchers = new ArrayList<>();
+        java.util.List<Pattern> matchers = new ArrayList<>();
         for (String p : r.patterns()) {
             matchers.add(compile(canonicalInbox(r.reference() + p, sep), sep));
         }
@@ -100,7 +99,7 @@ final class ListCommand implements Command {
                 }
             }
         }
-        List<String> order = new ArrayList<>(candidates);
+        java.util.List<String> order = new ArrayList<>(candidates);
         if (order.remove("INBOX")) {
             order.add(0, "INBOX");
         }
@@ -134,7 +133,7 @@ final class ListCommand implements Command {
             out.crlf();
             if (r.statusItems() != null && stored != null && !stored.contains("\\Noselect") && !childOnly) {
                 try {
-                    StatusCommand.write(out, wire, r.statusItems(), mail, name);
+                    Status.write(out, wire, r.statusItems(), mail, name);
                 } catch (StoreException e) {
                     // RFC 5819: a mailbox whose status cannot be had is listed without it.
                     session.log().debug("s{} LIST-STATUS {}: {}", session.id(), name, e.getMessage());
@@ -169,7 +168,7 @@ final class ListCommand implements Command {
         }
         String reference = args.mailbox();
         args.sp();
-        List<String> patterns = new ArrayList<>();
+        java.util.List<String> patterns = new ArrayList<>();
         if (!lsub && args.peek('(')) {
             args.skip('(');
             do {
@@ -182,7 +181,7 @@ final class ListCommand implements Command {
             patterns.add(args.listMailbox());
         }
         Set<String> returns = new LinkedHashSet<>();
-        List<String> statusItems = null;
+        java.util.List<String> statusItems = null;
         if (!lsub && args.skip(' ')) {
             String word = args.atom();
             if (!word.equalsIgnoreCase("RETURN")) {
@@ -199,7 +198,7 @@ final class ListCommand implements Command {
                         case "SUBSCRIBED", "CHILDREN", "SPECIAL-USE" -> returns.add(option);
                         case "STATUS" -> {
                             args.sp();
-                            statusItems = StatusCommand.items(args);
+                            statusItems = Status.items(args);
                             returns.add(option);
                         }
                         default -> throw new ProtocolException("Unknown LIST return option " + option);

@@ -18,7 +18,7 @@ import posthorn.store.api.StoreException;
 import posthorn.store.api.UserMail;
 
 /** STATUS (RFC 3501 6.3.10), with SIZE (RFC 8438) and DELETED (RFC 9051 6.3.11). */
-final class StatusCommand implements Command {
+final class Status implements Command {
     private static final Set<String> ITEMS = Set.of("MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE",
             "DELETED");
 
