@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
 
 import posthorn.auth.api.SaslMechanism;
 import posthorn.imap.server.internal.auth.AuthChain;
+import posthorn.imap.server.internal.auth.LoginFlow;
 import posthorn.imap.server.internal.net.ImapdConfig;
 import posthorn.imap.server.internal.net.LoginDelay;
 import posthorn.imap.server.internal.net.TlsFiles;
@@ -87,6 +88,7 @@ public final class ImapServer {
     private Thread tlsAcceptor;
     private volatile SSLContext tls;
     private final LoginDelay loginDelay = new LoginDelay();
+    private LoginFlow.Services logins;
     private ScheduledExecutorService watchdog;
     private final Map<Long, Session> sessions = new ConcurrentHashMap<>();
     private final Map<InetAddress, AtomicInteger> perIp = new ConcurrentHashMap<>();
@@ -95,6 +97,7 @@ public final class ImapServer {
     @Activate
     void activate(ImapdConfig config) throws IOException {
         this.config = config;
+        logins = new LoginFlow.Services(auth, mechanisms, loginDelay, this::store, this::config);
         loadTls(config);
         bind();
         bindTls();
@@ -336,8 +339,9 @@ public final class ImapServer {
         return tls;
     }
 
-    public LoginDelay loginDelay() {
-        return loginDelay;
+    /** What every session's login flow shares: the chain, the mechanisms, the brute-force delay. */
+    public LoginFlow.Services logins() {
+        return logins;
     }
 
     /** The server bundle's version, for ID (RFC 2971). */
@@ -346,13 +350,6 @@ public final class ImapServer {
         return b == null ? "0" : b.getVersion().toString();
     }
 
-    public Mechanisms mechanisms() {
-        return mechanisms;
-    }
-
-    public AuthChain auth() {
-        return auth;
-    }
 
     /** The open sessions, for the admin console. */
     public Collection<Session> sessions() {

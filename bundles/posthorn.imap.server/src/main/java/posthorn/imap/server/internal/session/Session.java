@@ -3,6 +3,7 @@ package posthorn.imap.server.internal.session;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -34,17 +35,15 @@ import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.protocol.Status;
 import posthorn.imap.server.internal.ImapServer;
 import posthorn.imap.server.internal.auth.AuthChain;
+import posthorn.imap.server.internal.auth.LoginFlow;
 import posthorn.imap.server.internal.command.Capabilities;
 import posthorn.imap.server.internal.command.Command;
 import posthorn.imap.server.internal.command.CommandTable;
 import posthorn.imap.server.internal.net.CountingOutputStream;
 import posthorn.imap.server.internal.net.ImapdConfig;
-import posthorn.imap.server.internal.net.LoginDelay;
-import posthorn.imap.server.internal.sasl.Mechanisms;
 import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.StoreException;
-import posthorn.store.api.StoreUser;
 import posthorn.store.api.UserMail;
 import posthorn.store.api.Watch;
 
@@ -92,7 +91,7 @@ public final class Session {
     /** The logged-in user's name, kept past logout for the last log line and the admin console. */
     private volatile String user = "-";
     private long bytesIn;
-    private int badLogins;
+    private final LoginFlow login;
     private Command current;
     /** System.nanoTime() by which the client must have logged in (login.timeout). */
     private final long loginDeadline;
@@ -115,6 +114,53 @@ public final class Session {
         this.implicitTls = implicitTls;
         this.peer = socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
         this.loginDeadline = System.nanoTime() + server.config().login_timeout() * 1_000_000_000L;
+        this.login = new LoginFlow(server.logins(), new LoginConnection());
+    }
+
+    /** The connection as the login flow sees it. */
+    private final class LoginConnection implements LoginFlow.Connection {
+        @Override
+        public long id() {
+            return id;
+        }
+
+        @Override
+        public InetAddress address() {
+            return raw.getInetAddress();
+        }
+
+        @Override
+        public String peer() {
+            return peer;
+        }
+
+        @Override
+        public boolean tlsActive() {
+            return Session.this.tlsActive();
+        }
+
+        @Override
+        public ResponseWriter out() {
+            return out;
+        }
+
+        @Override
+        public void loggedIn(UserRecord record, UserMail mail) throws IOException {
+            state = new SessionState.Authenticated(record, mail);
+            user = record.name();
+            socket.setSoTimeout(server.config().idle_timeout() * 1000);
+        }
+
+        @Override
+        public String capabilities() {
+            return Session.this.capabilities();
+        }
+
+        @Override
+        public void end(String text) {
+            bye(text);
+            state = new SessionState.Logout();
+        }
     }
 
     public void run() {
@@ -368,77 +414,6 @@ public final class Session {
         throw new ProtocolException("Expected a line of base64");
     }
 
-    /**
-     * Logs the user in: opens their mail and moves to the authenticated state, answering the command
-     * either way. A user whose mail cannot be opened (a missing Maildir) gets NO [UNAVAILABLE].
-     */
-    public void login(String tag, UserRecord user, String how) throws IOException {
-        String name = AuthChain.printable(user.name());
-        UserMail mail;
-        try {
-            mail = server.store().open(new StoreUser(user.name(), user.home(), user.maildir(), user.quota()));
-        } catch (StoreException e) {
-            LOG.warn("s{} login user={} via {}: mail not available: [{}] {}", id, name, how, e.reason(),
-                    e.getMessage());
-            out.status(tag, Status.NO, "UNAVAILABLE", "Your mail is not available now; the event is logged");
-            return;
-        }
-        state = new SessionState.Authenticated(user, mail);
-        this.user = user.name();
-        socket.setSoTimeout(server.config().idle_timeout() * 1000);
-        LOG.info("s{} login user={} via {} from {}", id, name, how, peer);
-        out.status(tag, Status.OK, "CAPABILITY " + capabilities(), "Logged in");
-    }
-
-    /**
-     * A wrong password or a failed SASL exchange: counts toward max.bad.logins and toward the
-     * brute-force delay of the client's address and of {@code user}, waits that delay, then answers
-     * NO. After too many on this connection, says BYE and ends the session.
-     *
-     * @param user the user name tried, or null if the exchange did not get that far
-     */
-    public void loginFailed(String tag, String user, String code, String text) throws IOException {
-        ImapdConfig c = server.config();
-        LoginDelay.Penalty p = server.loginDelay().failed(raw.getInetAddress().getHostAddress(), user,
-                c.auth_delay_base(), c.auth_delay_max(), c.auth_delay_window());
-        if (p.delayMillis() > 0) {
-            LOG.info("s{} failed login: {} recent from {}, {} for user {}; answering in {} ms", id,
-                    p.addressFailures(), raw.getInetAddress().getHostAddress(), p.userFailures(),
-                    user == null ? "-" : AuthChain.printable(user), p.delayMillis());
-            out.flush();
-            try {
-                Thread.sleep(p.delayMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        loginRefused(tag, code, text);
-    }
-
-    /** A failed login whose user name is not known; see {@link #loginFailed(String, String, String, String)}. */
-    public void loginFailed(String tag, String code, String text) throws IOException {
-        loginFailed(tag, null, code, text);
-    }
-
-    /**
-     * A login refused without a password being checked (no TLS, authentication unavailable): counts
-     * toward max.bad.logins only, and answers NO at once.
-     */
-    public void loginRefused(String tag, String code, String text) throws IOException {
-        badLogins++;
-        out.status(tag, Status.NO, code, text);
-        if (badLogins >= server.config().max_bad_logins()) {
-            LOG.warn("s{} {} failed logins from {}; disconnecting", id, badLogins, peer);
-            bye("Too many failed logins");
-            state = new SessionState.Logout();
-        }
-    }
-
-    /** Whether a password may be sent in the clear on this connection: TLS, loopback, or allowed. */
-    public boolean plaintextAllowed() {
-        return tlsActive() || raw.getInetAddress().isLoopbackAddress() || server.config().allow_plaintext();
-    }
-
     /** Whether the connection is encrypted (IMAPS, or after STARTTLS). */
     public boolean tlsActive() {
         return socket instanceof SSLSocket;
@@ -453,9 +428,8 @@ public final class Session {
     /** The capabilities to announce now (RFC 3501 7.2.1), depending on the state and TLS. */
     public String capabilities() {
         boolean preLogin = state instanceof SessionState.NotAuthenticated;
-        boolean plaintext = plaintextAllowed();
-        return Capabilities.announce(startTlsOffered(),
-                preLogin ? server.mechanisms().offered(server.auth(), plaintext) : null, !plaintext);
+        return Capabilities.announce(startTlsOffered(), preLogin ? login.mechanismsOffered() : null,
+                !login.plaintextAllowed());
     }
 
     /**
@@ -725,18 +699,9 @@ public final class Session {
         return out;
     }
 
-    public Mechanisms mechanisms() {
-        return server.mechanisms();
-    }
-
-    /** The server's name for SASL mechanisms (CRAM-MD5's challenge, SCRAM): the configured hostname. */
-    public String serverName() {
-        String h = server.config().hostname();
-        return h.isBlank() ? "localhost" : h;
-    }
-
-    public AuthChain auth() {
-        return server.auth();
+    /** The way into the authenticated state: LOGIN and AUTHENTICATE. */
+    public LoginFlow loginFlow() {
+        return login;
     }
 
     public long id() {
