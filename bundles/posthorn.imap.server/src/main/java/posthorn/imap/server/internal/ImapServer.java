@@ -59,7 +59,7 @@ import posthorn.store.api.MailStore;
 @Component(service = ImapServer.class, immediate = true, configurationPid = "imapd",
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = ImapdConfig.class)
-public final class ImapServer {
+public final class ImapServer implements Session.Host {
     private static final Logger LOG = LoggerFactory.getLogger(ImapServer.class);
 
     @Reference
@@ -326,6 +326,7 @@ public final class ImapServer {
         });
     }
 
+    @Override
     public ImapdConfig config() {
         return config;
     }
@@ -335,16 +336,19 @@ public final class ImapServer {
     }
 
     /** The TLS context, or null when TLS is not set up. */
+    @Override
     public SSLContext tls() {
         return tls;
     }
 
     /** What every session's login flow shares: the chain, the mechanisms, the brute-force delay. */
+    @Override
     public LoginFlow.Services logins() {
         return logins;
     }
 
     /** The server bundle's version, for ID (RFC 2971). */
+    @Override
     public String version() {
         Bundle b = FrameworkUtil.getBundle(ImapServer.class);
         return b == null ? "0" : b.getVersion().toString();

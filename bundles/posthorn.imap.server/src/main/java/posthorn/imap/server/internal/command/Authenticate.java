@@ -3,13 +3,12 @@ package posthorn.imap.server.internal.command;
 import java.io.IOException;
 import java.util.Base64;
 import java.util.Locale;
-import java.util.Set;
 
 import posthorn.auth.api.SaslExchange;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.server.internal.auth.LoginFlow;
-import posthorn.imap.server.internal.session.Session;
+import posthorn.imap.server.internal.state.SessionState;
 
 /**
  * AUTHENTICATE (RFC 3501 6.2.2) with SASL-IR (RFC 4959): runs the named mechanism's exchange, each
@@ -17,19 +16,10 @@ import posthorn.imap.server.internal.session.Session;
  * in; CRAM-MD5, SCRAM and others come as SaslMechanism services. The login flow chooses the
  * mechanism, refuses what is not allowed and answers the outcome; this class carries the exchange.
  */
-final class Authenticate implements Command {
+final class Authenticate implements Command<SessionState.NotAuthenticated> {
     @Override
-    public String name() {
-        return "AUTHENTICATE";
-    }
-
-    @Override
-    public Set<State> states() {
-        return NOT_AUTHENTICATED;
-    }
-
-    @Override
-    public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException {
+    public void execute(CommandContext ctx, SessionState.NotAuthenticated state, String tag, ArgReader args)
+            throws ProtocolException, IOException {
         args.sp();
         String name = args.atom().toUpperCase(Locale.ROOT);
         String initial = null;
@@ -38,7 +28,7 @@ final class Authenticate implements Command {
             initial = args.atom();
         }
         args.end();
-        LoginFlow.Attempt attempt = session.loginFlow().authenticate(tag, name);
+        LoginFlow.Attempt attempt = ctx.login().authenticate(tag, name);
         if (attempt == null) {
             return;
         }
@@ -52,19 +42,19 @@ final class Authenticate implements Command {
             }
             response = decode(initial);
         } else {
-            response = ask(session, challenge);
+            response = ask(ctx, challenge);
         }
         SaslExchange.Step step = exchange.respond(response);
         while (step instanceof SaslExchange.Step.Challenge c) {
-            step = exchange.respond(ask(session, c.data()));
+            step = exchange.respond(ask(ctx, c.data()));
         }
         attempt.finish(tag, step);
     }
 
     /** Sends a challenge and reads the client's answer. */
-    private static byte[] ask(Session session, byte[] challenge) throws IOException, ProtocolException {
-        session.out().continuation(Base64.getEncoder().encodeToString(challenge));
-        String line = session.readContinuationLine();
+    private static byte[] ask(CommandContext ctx, byte[] challenge) throws IOException, ProtocolException {
+        ctx.out().continuation(Base64.getEncoder().encodeToString(challenge));
+        String line = ctx.readLine();
         if (line.equals("*")) {
             throw new ProtocolException("Authentication cancelled");
         }

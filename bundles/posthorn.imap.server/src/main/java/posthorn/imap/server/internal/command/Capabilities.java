@@ -5,40 +5,15 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * The capability list (RFC 3501 7.2.1) in one place. Announce a capability only once it works: add
- * it to {@link #EXTENSIONS}, one a line, so that additions from several hands merge cleanly. What
- * depends on the connection (STARTTLS, AUTH=, LOGINDISABLED) is added by {@link #announce}.
+ * The capability list (RFC 3501 7.2.1). Announce a capability only once it works: what is announced
+ * in every state comes from {@link CommandTable}, the rows' capabilities and the extensions that come
+ * with no command, in the table's order. What depends on the connection (STARTTLS, AUTH=,
+ * LOGINDISABLED) is added by {@link #announce}.
  */
 public final class Capabilities {
 
-    /**
-     * Announced in every state, in this order, after IMAP4rev1. IMAP4rev2 (RFC 9051) sits beside
-     * IMAP4rev1 (RFC 9051 appendix E): a rev1 client goes on as before, a rev2 client ENABLEs it.
-     * LITERAL+ covers LITERAL-, which RFC 9051 requires; RFC 7888 section 5 forbids announcing both.
-     */
-    static final List<String> EXTENSIONS = List.of(
-            "IMAP4rev2",
-            "LITERAL+",
-            "SASL-IR",
-            "ID",
-            "ENABLE",
-            "IDLE",
-            "UNSELECT",
-            "UIDPLUS",
-            "MOVE",
-            "CHILDREN",
-            "NAMESPACE",
-            "MULTIAPPEND",
-            "LIST-EXTENDED",
-            "LIST-STATUS",
-            "SPECIAL-USE",
-            "STATUS=SIZE",
-            "ESEARCH",
-            "SORT",
-            "THREAD=ORDEREDSUBJECT",
-            "THREAD=REFERENCES",
-            "BINARY",
-            "SEARCHRES");
+    /** Announced in every state, in this order, after IMAP4rev1. */
+    static final List<String> EXTENSIONS = CommandTable.capabilities();
 
     /**
      * Extensions that ENABLE (RFC 5161) can turn on, upper case. One is enabled only if it is also

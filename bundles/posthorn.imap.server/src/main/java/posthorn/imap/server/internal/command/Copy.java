@@ -7,7 +7,6 @@ import java.util.Map;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.SequenceSet;
-import posthorn.imap.server.internal.session.Session;
 import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.state.SelectedMailbox.BadSequenceException;
 import posthorn.imap.server.internal.state.SessionState;
@@ -15,34 +14,37 @@ import posthorn.store.api.StoreException;
 import posthorn.store.api.UserMail;
 
 /** COPY and UID COPY (RFC 3501 6.4.7, 6.4.8), with COPYUID (RFC 4315). */
-final class Copy extends MessageCommand {
+final class Copy implements Command<SessionState.Selected> {
+    private final boolean uid;
 
     Copy(boolean uid) {
-        super("COPY", uid);
+        this.uid = uid;
     }
 
     @Override
-    public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException, StoreException {
-        Request r = Request.parse(session, args);
+    public void execute(CommandContext ctx, SessionState.Selected state, String tag, ArgReader args)
+            throws ProtocolException, IOException, StoreException {
+        Request r = Request.parse(ctx, state, args);
         List<Long> uids = r.uids(uid);
         if (uids.isEmpty()) {
-            session.ok(tag, null, "No messages to copy");
+            ctx.ok(tag, null, "No messages to copy");
             return;
         }
         Map<Long, Long> map = r.view().store().copy(uids, r.target());
-        session.log().info("s{} {} {} messages to {}", session.id(), name(), map.size(), r.target());
-        session.ok(tag, copyUid(Mailboxes.mail(session), r.target(), uids, map), name() + " completed");
+        ctx.log().info("s{} {} {} messages to {}", ctx.id(), ctx.command(), map.size(), r.target());
+        ctx.ok(tag, copyUid(state.mail(), r.target(), uids, map), ctx.command() + " completed");
     }
 
     /** What COPY and MOVE are asked: a message set of the selected mailbox and the target mailbox. */
     record Request(SelectedMailbox view, SequenceSet set, String target) {
-        static Request parse(Session session, ArgReader args) throws ProtocolException {
+        static Request parse(CommandContext ctx, SessionState.Selected state, ArgReader args)
+                throws ProtocolException {
             args.sp();
             SequenceSet set = args.sequenceSet();
             args.sp();
-            String target = Mailboxes.name(session, args);
+            String target = ctx.names().argument(args);
             args.end();
-            return new Request(((SessionState.Selected) session.state()).mailbox(), set, target);
+            return new Request(state.mailbox(), set, target);
         }
 
         /** The set's messages, less those another session has expunged meanwhile. */

@@ -1,11 +1,10 @@
 package posthorn.imap.server.internal.command;
 
 import java.io.IOException;
-import java.util.Set;
 
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
-import posthorn.imap.server.internal.session.Session;
+import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.UserMail;
 
@@ -13,23 +12,14 @@ import posthorn.store.api.UserMail;
  * CREATE (RFC 3501 6.3.3). The name arrives in modified UTF-7 (UTF-8 from an IMAP4rev2 client) and
  * goes to the store decoded; the store refuses names that would leave the user's Maildir.
  */
-final class Create implements Command {
+final class Create implements Command<SessionState.LoggedIn> {
     @Override
-    public String name() {
-        return "CREATE";
-    }
-
-    @Override
-    public Set<State> states() {
-        return AUTHENTICATED;
-    }
-
-    @Override
-    public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException, StoreException {
+    public void execute(CommandContext ctx, SessionState.LoggedIn state, String tag, ArgReader args)
+            throws ProtocolException, IOException, StoreException {
         args.sp();
-        String name = Mailboxes.name(session, args);
+        String name = ctx.names().argument(args);
         args.end();
-        UserMail mail = Mailboxes.mail(session);
+        UserMail mail = state.mail();
         // RFC 3501 6.3.3: a trailing separator only says the client means to create children.
         String sep = String.valueOf(mail.separator());
         String n = name.endsWith(sep) ? name.substring(0, name.length() - 1) : name;
@@ -37,7 +27,7 @@ final class Create implements Command {
             throw new StoreException(StoreException.Reason.ALREADYEXISTS, "INBOX always exists");
         }
         mail.create(n);
-        session.log().info("s{} CREATE {}", session.id(), name);
-        session.ok(tag, null, "CREATE completed");
+        ctx.log().info("s{} CREATE {}", ctx.id(), name);
+        ctx.completed(tag);
     }
 }

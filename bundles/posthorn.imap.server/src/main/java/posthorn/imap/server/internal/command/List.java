@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.ResponseWriter;
-import posthorn.imap.server.internal.session.Session;
+import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.MailboxInfo;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.UserMail;
@@ -27,7 +27,7 @@ import posthorn.store.api.UserMail;
  * <p>Patterns are matched against names in their wire form (modified UTF-7; UTF-8 for IMAP4rev2), '*' matching anything
  * and '%' anything but the separator; "INBOX" matches in any case.
  */
-final class List implements Command {
+final class List implements Command<SessionState.LoggedIn> {
     private static final Set<String> SPECIAL_USE = Set.of("\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk",
             "\\Sent", "\\Trash");
 
@@ -35,16 +35,6 @@ final class List implements Command {
 
     List(boolean lsub) {
         this.lsub = lsub;
-    }
-
-    @Override
-    public String name() {
-        return lsub ? "LSUB" : "LIST";
-    }
-
-    @Override
-    public Set<State> states() {
-        return AUTHENTICATED;
     }
 
     /** What a LIST command asks for, once parsed. */
@@ -56,17 +46,18 @@ final class List implements Command {
     }
 
     @Override
-    public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException, StoreException {
+    public void execute(CommandContext ctx, SessionState.LoggedIn state, String tag, ArgReader args)
+            throws ProtocolException, IOException, StoreException {
         Request r = parse(args);
-        UserMail mail = Mailboxes.mail(session);
+        UserMail mail = state.mail();
         char sep = mail.separator();
-        ResponseWriter out = session.out();
+        ResponseWriter out = ctx.out();
         if (!lsub && r.patterns().size() == 1 && r.patterns().get(0).isEmpty()) {
             // RFC 3501 6.3.8: the hierarchy delimiter and the root of the reference.
             int cut = r.reference().indexOf(sep);
             String root = cut < 0 ? "" : r.reference().substring(0, cut + 1);
             out.untagged().raw("LIST (\\Noselect) ").string(String.valueOf(sep)).sp().astring(root).crlf();
-            session.ok(tag, null, "LIST completed");
+            ctx.ok(tag, null, "LIST completed");
             return;
         }
         java.util.List<Pattern> matchers = new ArrayList<>();
@@ -104,7 +95,7 @@ final class List implements Command {
             order.add(0, "INBOX");
         }
         for (String name : order) {
-            String wire = session.wireName(name);
+            String wire = ctx.names().encode(name);
             if (matchers.stream().noneMatch(m -> m.matcher(wire).matches())) {
                 continue;
             }
@@ -125,7 +116,7 @@ final class List implements Command {
             if (childOnly && !r.extended()) {
                 continue;
             }
-            out.untagged().raw(name()).raw(" (").raw(String.join(" ", attributes)).raw(") ")
+            out.untagged().raw(ctx.command()).raw(" (").raw(String.join(" ", attributes)).raw(") ")
                     .string(String.valueOf(sep)).sp().astring(wire);
             if (childOnly) {
                 out.raw(" (\"CHILDINFO\" (\"SUBSCRIBED\"))");
@@ -136,11 +127,11 @@ final class List implements Command {
                     Status.write(out, wire, r.statusItems(), mail, name);
                 } catch (StoreException e) {
                     // RFC 5819: a mailbox whose status cannot be had is listed without it.
-                    session.log().debug("s{} LIST-STATUS {}: {}", session.id(), name, e.getMessage());
+                    ctx.log().debug("s{} LIST-STATUS {}: {}", ctx.id(), name, e.getMessage());
                 }
             }
         }
-        session.ok(tag, null, name() + " completed");
+        ctx.completed(tag);
     }
 
     private Request parse(ArgReader args) throws ProtocolException {

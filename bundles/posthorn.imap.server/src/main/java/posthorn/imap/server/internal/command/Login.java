@@ -1,37 +1,27 @@
 package posthorn.imap.server.internal.command;
 
 import java.io.IOException;
-import java.util.Set;
 
 import posthorn.auth.api.Secret;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
-import posthorn.imap.server.internal.session.Session;
+import posthorn.imap.server.internal.state.SessionState;
 
 /**
  * LOGIN (RFC 3501 6.2.3); the login flow decides and answers. Refused without TLS off loopback
  * unless configured (LOGINDISABLED is then announced). The password is never logged.
  */
-final class Login implements Command {
+final class Login implements Command<SessionState.NotAuthenticated> {
     @Override
-    public String name() {
-        return "LOGIN";
-    }
-
-    @Override
-    public Set<State> states() {
-        return NOT_AUTHENTICATED;
-    }
-
-    @Override
-    public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException {
+    public void execute(CommandContext ctx, SessionState.NotAuthenticated state, String tag, ArgReader args)
+            throws ProtocolException, IOException {
         args.sp();
         String user = args.astring();
         args.sp();
         Secret password = Secret.of(args.astring());
         args.end();
         try {
-            session.loginFlow().login(tag, user, password);
+            ctx.login().login(tag, user, password);
         } finally {
             password.clear();
         }

@@ -12,7 +12,6 @@ import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.Status;
 import posthorn.imap.server.internal.state.SelectedMailbox;
-import posthorn.imap.server.internal.session.Session;
 import posthorn.imap.server.internal.state.SessionState;
 import posthorn.imap.server.internal.search.Matcher;
 import posthorn.imap.server.internal.search.SearchKey;
@@ -24,28 +23,30 @@ import posthorn.store.api.StoreException;
  * SORT and UID SORT (RFC 5256): the messages that match the search criteria, sorted (ARRIVAL CC
  * DATE FROM REVERSE SIZE SUBJECT TO; ties by sequence number).
  */
-final class Sort extends MessageCommand {
+final class Sort implements Command<SessionState.Selected> {
+    private final boolean uid;
 
     Sort(boolean uid) {
-        super("SORT", uid);
+        this.uid = uid;
     }
 
     @Override
-    public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException, StoreException {
+    public void execute(CommandContext ctx, SessionState.Selected state, String tag, ArgReader args)
+            throws ProtocolException, IOException, StoreException {
         args.sp();
         Comparator<SortData> order = criteria(args);
         args.sp();
-        List<SortData> data = matching(session, tag, args);
+        List<SortData> data = matching(ctx, state, tag, args);
         if (data == null) {
             return;
         }
         data.sort(order.thenComparingInt(SortData::seq));
-        session.out().untagged().raw("SORT");
+        ctx.out().untagged().raw("SORT");
         for (SortData d : data) {
-            session.out().sp().number(uid ? d.uid() : d.seq());
+            ctx.out().sp().number(uid ? d.uid() : d.seq());
         }
-        session.out().crlf();
-        session.ok(tag, null, name() + " completed");
+        ctx.out().crlf();
+        ctx.completed(tag);
     }
 
     /**
@@ -53,17 +54,17 @@ final class Sort extends MessageCommand {
      * and the header data of the matching messages. Null if the charset is unknown, which has been
      * answered NO [BADCHARSET].
      */
-    static List<SortData> matching(Session session, String tag, ArgReader args)
+    static List<SortData> matching(CommandContext ctx, SessionState.Selected state, String tag, ArgReader args)
             throws ProtocolException, IOException, StoreException {
         Charset charset = Search.charset(args.astring());
         if (charset == null) {
-            session.out().status(tag, Status.NO, Search.BADCHARSET, "Unsupported charset");
+            ctx.out().status(tag, Status.NO, Search.BADCHARSET, "Unsupported charset");
             return null;
         }
         args.sp();
         SearchKey key = new SearchParser(args, charset).keys();
         args.end();
-        SelectedMailbox view = ((SessionState.Selected) session.state()).mailbox();
+        SelectedMailbox view = state.mailbox();
         List<SortData> data = new ArrayList<>();
         for (int seq : new Matcher(view, key).matching()) {
             SortData d = SortData.read(view, seq);

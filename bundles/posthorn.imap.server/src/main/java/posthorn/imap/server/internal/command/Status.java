@@ -9,7 +9,7 @@ import java.util.Set;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.ResponseWriter;
-import posthorn.imap.server.internal.session.Session;
+import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.Change;
 import posthorn.store.api.Flags;
 import posthorn.store.api.Mailbox;
@@ -18,30 +18,21 @@ import posthorn.store.api.StoreException;
 import posthorn.store.api.UserMail;
 
 /** STATUS (RFC 3501 6.3.10), with SIZE (RFC 8438) and DELETED (RFC 9051 6.3.11). */
-final class Status implements Command {
+final class Status implements Command<SessionState.LoggedIn> {
     private static final Set<String> ITEMS = Set.of("MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE",
             "DELETED");
 
     @Override
-    public String name() {
-        return "STATUS";
-    }
-
-    @Override
-    public Set<State> states() {
-        return AUTHENTICATED;
-    }
-
-    @Override
-    public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException, StoreException {
+    public void execute(CommandContext ctx, SessionState.LoggedIn state, String tag, ArgReader args)
+            throws ProtocolException, IOException, StoreException {
         args.sp();
         String wire = args.mailbox();
-        String name = session.mailboxName(wire);
+        String name = ctx.names().decode(wire);
         args.sp();
         List<String> items = items(args);
         args.end();
-        write(session.out(), wire, items, Mailboxes.mail(session), name);
-        session.ok(tag, null, "STATUS completed");
+        write(ctx.out(), wire, items, state.mail(), name);
+        ctx.ok(tag, null, "STATUS completed");
     }
 
     /** A parenthesised list of status items (RFC 3501 status-att), upper case. */

@@ -1,15 +1,14 @@
 package posthorn.imap.server.internal.command;
 
 import java.io.IOException;
-import java.util.Set;
 
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
-import posthorn.imap.server.internal.session.Session;
+import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.StoreException;
 
 /** SUBSCRIBE and UNSUBSCRIBE (RFC 3501 6.3.6, 6.3.7). */
-final class Subscribe implements Command {
+final class Subscribe implements Command<SessionState.LoggedIn> {
     private final boolean subscribe;
 
     Subscribe(boolean subscribe) {
@@ -17,22 +16,13 @@ final class Subscribe implements Command {
     }
 
     @Override
-    public String name() {
-        return subscribe ? "SUBSCRIBE" : "UNSUBSCRIBE";
-    }
-
-    @Override
-    public Set<State> states() {
-        return AUTHENTICATED;
-    }
-
-    @Override
-    public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException, StoreException {
+    public void execute(CommandContext ctx, SessionState.LoggedIn state, String tag, ArgReader args)
+            throws ProtocolException, IOException, StoreException {
         args.sp();
-        String name = Mailboxes.name(session, args);
+        String name = ctx.names().argument(args);
         args.end();
-        Mailboxes.mail(session).subscribe(name, subscribe);
-        session.log().info("s{} {} {}", session.id(), name(), name);
-        session.ok(tag, null, name() + " completed");
+        state.mail().subscribe(name, subscribe);
+        ctx.log().info("s{} {} {}", ctx.id(), ctx.command(), name);
+        ctx.completed(tag);
     }
 }

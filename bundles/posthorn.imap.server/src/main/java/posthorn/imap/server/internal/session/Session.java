@@ -28,17 +28,16 @@ import posthorn.auth.api.UserRecord;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.CommandReceiver;
 import posthorn.imap.protocol.CommandReceiver.Event;
-import posthorn.imap.protocol.MailboxNames;
 import posthorn.imap.protocol.ParserLimits;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.protocol.Status;
-import posthorn.imap.server.internal.ImapServer;
 import posthorn.imap.server.internal.auth.AuthChain;
 import posthorn.imap.server.internal.auth.LoginFlow;
 import posthorn.imap.server.internal.command.Capabilities;
-import posthorn.imap.server.internal.command.Command;
+import posthorn.imap.server.internal.command.CommandContext;
 import posthorn.imap.server.internal.command.CommandTable;
+import posthorn.imap.server.internal.command.MailboxNameCodec;
 import posthorn.imap.server.internal.net.CountingOutputStream;
 import posthorn.imap.server.internal.net.ImapdConfig;
 import posthorn.imap.server.internal.state.SelectedMailbox;
@@ -49,7 +48,9 @@ import posthorn.store.api.Watch;
 
 /**
  * One client connection: reads commands, runs them through the command table, and writes the
- * responses. Runs on its own virtual thread; blocking reads and writes are the design.
+ * responses; it keeps the connection's I/O (TLS, literals, IDLE), the state machine and the dispatch.
+ * Commands see it only as a {@link CommandContext}, and are handed the state they are declared for.
+ * Runs on its own virtual thread; blocking reads and writes are the design.
  *
  * <p>Errors become responses in one place, {@link #dispatch}: malformed input BAD, impossible
  * requests NO with a response code, a bug NO [SERVERBUG] with a log line; none ends the session.
@@ -74,7 +75,7 @@ public final class Session {
     private volatile Socket socket;
     /** IMAPS: TLS from the first byte. */
     private final boolean implicitTls;
-    private final ImapServer server;
+    private final Host server;
     private final String peer;
     private final Instant since = Instant.now();
     /** Held while a command runs and while BYE is written on shutdown, so responses never interleave. */
@@ -92,12 +93,15 @@ public final class Session {
     private volatile String user = "-";
     private long bytesIn;
     private final LoginFlow login;
-    private Command current;
+    /** The command running now, or null. */
+    private CommandTable.Row<?> current;
     /** System.nanoTime() by which the client must have logged in (login.timeout). */
     private final long loginDeadline;
     /** Pre-login rate limit: start of the current one-second window and commands in it. */
     private long rateWindow;
     private int rateCount;
+    /** What commands and the login flow see of this session. */
+    private final Context context = new Context();
     /** Extensions turned on by ENABLE (RFC 5161), upper case. Session thread only. */
     private final Set<String> enabled = new HashSet<>();
     /** In IDLE with a mailbox selected: change notices sync at once. Changed under {@link #writing}. */
@@ -106,7 +110,21 @@ public final class Session {
     /** The watchdog closed the connection because a write did not finish in time. */
     private volatile boolean writeTimedOut;
 
-    public Session(long id, Socket socket, ImapServer server, boolean implicitTls) {
+    /** What a session needs of the server it runs in. Thread-safe. */
+    public interface Host {
+        /** The current imapd.cfg; it may change between two reads. */
+        ImapdConfig config();
+
+        /** The TLS context, or null when TLS is not set up. */
+        SSLContext tls();
+
+        LoginFlow.Services logins();
+
+        /** The server's version, for ID. */
+        String version();
+    }
+
+    public Session(long id, Socket socket, Host server, boolean implicitTls) {
         this.id = id;
         this.raw = socket;
         this.socket = socket;
@@ -114,53 +132,7 @@ public final class Session {
         this.implicitTls = implicitTls;
         this.peer = socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
         this.loginDeadline = System.nanoTime() + server.config().login_timeout() * 1_000_000_000L;
-        this.login = new LoginFlow(server.logins(), new LoginConnection());
-    }
-
-    /** The connection as the login flow sees it. */
-    private final class LoginConnection implements LoginFlow.Connection {
-        @Override
-        public long id() {
-            return id;
-        }
-
-        @Override
-        public InetAddress address() {
-            return raw.getInetAddress();
-        }
-
-        @Override
-        public String peer() {
-            return peer;
-        }
-
-        @Override
-        public boolean tlsActive() {
-            return Session.this.tlsActive();
-        }
-
-        @Override
-        public ResponseWriter out() {
-            return out;
-        }
-
-        @Override
-        public void loggedIn(UserRecord record, UserMail mail) throws IOException {
-            state = new SessionState.Authenticated(record, mail);
-            user = record.name();
-            socket.setSoTimeout(server.config().idle_timeout() * 1000);
-        }
-
-        @Override
-        public String capabilities() {
-            return Session.this.capabilities();
-        }
-
-        @Override
-        public void end(String text) {
-            bye(text);
-            state = new SessionState.Logout();
-        }
+        this.login = new LoginFlow(server.logins(), context);
     }
 
     public void run() {
@@ -316,19 +288,19 @@ public final class Session {
                 args.sp();
                 name = "UID " + args.atom().toUpperCase(Locale.ROOT);
             }
-            Command command = CommandTable.get(name);
-            if (command == null) {
+            CommandTable.Row<?> row = CommandTable.get(name);
+            if (row == null) {
                 LOG.info("s{} BAD unknown command {}", id, AuthChain.printable(name));
                 out.status(tag, Status.BAD, null, "Unknown command " + AuthChain.printable(name));
                 return;
             }
-            if (!command.states().contains(state.kind())) {
-                LOG.info("s{} BAD {} in state {}", id, name, state.kind());
+            if (!row.validIn(state)) {
+                LOG.info("s{} BAD {} in state {}", id, name, state.getClass().getSimpleName());
                 out.status(tag, Status.BAD, null, name + " is not valid " + stateHint());
                 return;
             }
-            current = command;
-            command.execute(this, tag, args);
+            current = row;
+            row.execute(context, state, tag, args);
         } catch (ProtocolException e) {
             LOG.info("s{} BAD {}: {}", id, name, e.getMessage());
             out.status(tag, Status.BAD, e.code(), e.getMessage());
@@ -350,23 +322,12 @@ public final class Session {
     }
 
     private String stateHint() {
-        return switch (state.kind()) {
-            case NOT_AUTHENTICATED -> "before login";
-            case AUTHENTICATED -> "without a selected mailbox";
-            case SELECTED -> "with a mailbox selected";
+        return switch (state) {
+            case SessionState.NotAuthenticated n -> "before login";
+            case SessionState.Authenticated a -> "without a selected mailbox";
+            case SessionState.Selected s -> "with a mailbox selected";
+            case SessionState.Logout l -> "after logout";
         };
-    }
-
-    /**
-     * Completes a command: reports store changes first (EXPUNGE only if the running command allows
-     * it), then the tagged OK.
-     */
-    public void ok(String tag, String code, String text) throws IOException, StoreException {
-        if (state instanceof SessionState.Selected s) {
-            boolean allowExpunge = current == null || current.sequences() == Command.Sequences.NONE;
-            s.mailbox().sync(out, allowExpunge);
-        }
-        out.status(tag, Status.OK, code, text);
     }
 
     /**
@@ -374,7 +335,7 @@ public final class Session {
      * login deadline; after it, after idle.timeout without input (also in IDLE: RFC 2177 clients
      * re-issue IDLE every 29 minutes).
      */
-    public Event next() throws IOException {
+    private Event next() throws IOException {
         while (true) {
             if (pending.hasRemaining()) {
                 Event e = receiver.receive(pending);
@@ -402,7 +363,7 @@ public final class Session {
      * Reads one line of a continuation exchange (AUTHENTICATE), as text. A literal there is a
      * protocol error.
      */
-    public String readContinuationLine() throws IOException, ProtocolException {
+    private String readContinuationLine() throws IOException, ProtocolException {
         out.flush();
         Event e = next();
         if (e instanceof Event.Line line) {
@@ -415,18 +376,18 @@ public final class Session {
     }
 
     /** Whether the connection is encrypted (IMAPS, or after STARTTLS). */
-    public boolean tlsActive() {
+    private boolean tlsActive() {
         return socket instanceof SSLSocket;
     }
 
     /** Whether STARTTLS is offered now: plain connection, not logged in, TLS set up and enabled. */
-    public boolean startTlsOffered() {
+    private boolean startTlsOffered() {
         return !tlsActive() && state instanceof SessionState.NotAuthenticated && server.config().starttls()
                 && server.tls() != null;
     }
 
     /** The capabilities to announce now (RFC 3501 7.2.1), depending on the state and TLS. */
-    public String capabilities() {
+    private String capabilities() {
         boolean preLogin = state instanceof SessionState.NotAuthenticated;
         return Capabilities.announce(startTlsOffered(), preLogin ? login.mechanismsOffered() : null,
                 !login.plaintextAllowed());
@@ -438,7 +399,13 @@ public final class Session {
      * that nothing injected in plaintext is read as if it came through TLS (RFC 2595 and
      * CVE-2011-0411). A failed handshake ends the session (an IOException).
      */
-    public void startTls(String tag) throws IOException {
+    private void startTls(String tag) throws IOException, ProtocolException {
+        if (tlsActive()) {
+            throw new ProtocolException("TLS is already active");
+        }
+        if (!startTlsOffered()) {
+            throw new ProtocolException("STARTTLS is not available on this server");
+        }
         SSLContext tls = server.tls();
         out.status(tag, Status.OK, null, "Begin TLS negotiation now");
         out.flush();
@@ -477,7 +444,7 @@ public final class Session {
      *
      * @return null when DONE ended it; otherwise what was wrong with the client's line (then BAD)
      */
-    public String idle() throws IOException, StoreException {
+    private String idle() throws IOException, StoreException {
         if (writing.getHoldCount() != 1) {
             throw new IllegalStateException("IDLE must run as a command");
         }
@@ -597,43 +564,6 @@ public final class Session {
         }
     }
 
-    /** ENABLE (RFC 5161): turns an extension on for the rest of the session. */
-    public void enable(String capability) {
-        enabled.add(capability.toUpperCase(Locale.ROOT));
-    }
-
-    /** Whether ENABLE turned this extension on. */
-    public boolean enabled(String capability) {
-        return enabled.contains(capability.toUpperCase(Locale.ROOT));
-    }
-
-    /**
-     * Whether the client enabled IMAP4rev2 (RFC 9051): then no RECENT responses and no \Recent,
-     * and SEARCH answers with ESEARCH.
-     */
-    public boolean rev2() {
-        return enabled.contains("IMAP4REV2");
-    }
-
-    /**
-     * A mailbox name as the client wrote it, for the store: modified UTF-7 decoded (RFC 3501 5.1.3),
-     * or, after ENABLE IMAP4rev2, UTF-8 as it is (RFC 9051 5.1: names are Net-Unicode, and "&amp;" is
-     * an ordinary character).
-     */
-    public String mailboxName(String wire) throws ProtocolException {
-        return rev2() ? wire : MailboxNames.decode(wire);
-    }
-
-    /** A store's mailbox name as this client reads it: modified UTF-7, or UTF-8 after ENABLE IMAP4rev2. */
-    public String wireName(String name) {
-        return rev2() ? name : MailboxNames.encode(name);
-    }
-
-    /** The server's version, for ID. */
-    public String serverVersion() {
-        return server.version();
-    }
-
     /** Ends the session from another thread (kick, shutdown): BYE, then close. */
     public void shutdown(String reason) {
         closing = true;
@@ -663,11 +593,6 @@ public final class Session {
         }
     }
 
-    /** Closes what the session holds and ends it after the current response. */
-    public void logout() {
-        release();
-    }
-
     /** Closes what the state owns. */
     private void release() {
         SessionState s = state;
@@ -687,21 +612,9 @@ public final class Session {
         }
     }
 
+    /** The session's state now, for the admin console: a snapshot, changed only by the session. */
     public SessionState state() {
         return state;
-    }
-
-    public void state(SessionState newState) {
-        this.state = newState;
-    }
-
-    public ResponseWriter out() {
-        return out;
-    }
-
-    /** The way into the authenticated state: LOGIN and AUTHENTICATE. */
-    public LoginFlow loginFlow() {
-        return login;
     }
 
     public long id() {
@@ -720,7 +633,148 @@ public final class Session {
         return user;
     }
 
-    public Logger log() {
-        return LOG;
+    /**
+     * The session as its commands and its login flow see it. The state moves here, and only here
+     * and in the session's own error handling: login, select, unselect, logout.
+     */
+    private final class Context implements CommandContext, LoginFlow.Connection {
+
+        @Override
+        public ResponseWriter out() {
+            return out;
+        }
+
+        @Override
+        public void ok(String tag, String code, String text) throws IOException, StoreException {
+            if (state instanceof SessionState.Selected s) {
+                boolean allowExpunge = current == null || current.sequences() != CommandTable.Sequences.USES;
+                s.mailbox().sync(out, allowExpunge);
+            }
+            out.status(tag, Status.OK, code, text);
+        }
+
+        @Override
+        public String command() {
+            return current == null ? "-" : current.name();
+        }
+
+        @Override
+        public long id() {
+            return id;
+        }
+
+        @Override
+        public Logger log() {
+            return LOG;
+        }
+
+        @Override
+        public void loggedIn(UserRecord record, UserMail mail) throws IOException {
+            if (!(state instanceof SessionState.NotAuthenticated)) {
+                throw new IllegalStateException("login in state " + state.getClass().getSimpleName());
+            }
+            state = new SessionState.Authenticated(record, mail);
+            user = record.name();
+            socket.setSoTimeout(server.config().idle_timeout() * 1000);
+        }
+
+        @Override
+        public void select(SelectedMailbox view) {
+            if (!(state instanceof SessionState.Authenticated a)) {
+                throw new IllegalStateException("select in state " + state.getClass().getSimpleName());
+            }
+            state = new SessionState.Selected(a.user(), a.mail(), view);
+        }
+
+        @Override
+        public SessionState.Authenticated unselect() {
+            if (!(state instanceof SessionState.Selected s)) {
+                throw new IllegalStateException("unselect in state " + state.getClass().getSimpleName());
+            }
+            SessionState.Authenticated a = s.deselect();
+            state = a;
+            return a;
+        }
+
+        @Override
+        public void logout() {
+            release();
+        }
+
+        @Override
+        public void end(String text) {
+            bye(text);
+            state = new SessionState.Logout();
+        }
+
+        @Override
+        public boolean ended() {
+            return state instanceof SessionState.Logout;
+        }
+
+        @Override
+        public boolean rev2() {
+            return enabled.contains("IMAP4REV2");
+        }
+
+        @Override
+        public boolean enabled(String capability) {
+            return enabled.contains(capability.toUpperCase(Locale.ROOT));
+        }
+
+        @Override
+        public void enable(String capability) {
+            enabled.add(capability.toUpperCase(Locale.ROOT));
+        }
+
+        @Override
+        public MailboxNameCodec names() {
+            return rev2() ? MailboxNameCodec.UTF8 : MailboxNameCodec.MODIFIED_UTF7;
+        }
+
+        @Override
+        public String capabilities() {
+            return Session.this.capabilities();
+        }
+
+        @Override
+        public String serverVersion() {
+            return server.version();
+        }
+
+        @Override
+        public String idle() throws IOException, StoreException {
+            return Session.this.idle();
+        }
+
+        @Override
+        public void startTls(String tag) throws IOException, ProtocolException {
+            Session.this.startTls(tag);
+        }
+
+        @Override
+        public String readLine() throws IOException, ProtocolException {
+            return readContinuationLine();
+        }
+
+        @Override
+        public LoginFlow login() {
+            return login;
+        }
+
+        @Override
+        public InetAddress address() {
+            return raw.getInetAddress();
+        }
+
+        @Override
+        public String peer() {
+            return peer;
+        }
+
+        @Override
+        public boolean tlsActive() {
+            return Session.this.tlsActive();
+        }
     }
 }

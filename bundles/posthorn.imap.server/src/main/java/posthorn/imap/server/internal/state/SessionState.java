@@ -1,39 +1,36 @@
 package posthorn.imap.server.internal.state;
 
 import posthorn.auth.api.UserRecord;
-import posthorn.imap.server.internal.command.Command;
 import posthorn.store.api.UserMail;
 
 /**
  * The session's state (RFC 3501 3), each carrying what it owns. Moving to another state closes what
  * the old one owned and the new one does not take over.
+ *
+ * <p>A command is declared valid in one of these types, and the session hands it the state as that
+ * type: a command that needs a selected mailbox is given a {@link Selected} and cannot run without
+ * one. {@link LoggedIn} is what RFC 3501 calls the authenticated state's commands' domain: they are
+ * valid with or without a mailbox selected.
  */
 public sealed interface SessionState {
 
-    Command.State kind();
-
     record NotAuthenticated() implements SessionState {
-        @Override
-        public Command.State kind() {
-            return Command.State.NOT_AUTHENTICATED;
-        }
     }
 
-    /** Logged in: the user and their open mail. */
-    record Authenticated(UserRecord user, UserMail mail) implements SessionState {
-        @Override
-        public Command.State kind() {
-            return Command.State.AUTHENTICATED;
-        }
+    /** Logged in, with or without a mailbox selected: the user and their open mail. */
+    sealed interface LoggedIn extends SessionState {
+        UserRecord user();
+
+        UserMail mail();
+    }
+
+    /** Logged in, no mailbox selected. */
+    record Authenticated(UserRecord user, UserMail mail) implements LoggedIn {
     }
 
     /** A mailbox is selected: the session's view of it. */
-    record Selected(UserRecord user, UserMail mail, SelectedMailbox mailbox) implements SessionState {
-        @Override
-        public Command.State kind() {
-            return Command.State.SELECTED;
-        }
-
+    record Selected(UserRecord user, UserMail mail, SelectedMailbox mailbox) implements LoggedIn {
+        /** Closes the view; the mail stays open. */
         public Authenticated deselect() {
             mailbox.close();
             return new Authenticated(user, mail);
@@ -42,9 +39,5 @@ public sealed interface SessionState {
 
     /** LOGOUT was given or the connection is closing. */
     record Logout() implements SessionState {
-        @Override
-        public Command.State kind() {
-            return null;
-        }
     }
 }

@@ -5,10 +5,34 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
 class CapabilitiesTest {
+    /** What clients, tests and scripts have seen since before the list was read from the command table. */
+    private static final String ANNOUNCED = "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE UNSELECT UIDPLUS MOVE"
+            + " CHILDREN NAMESPACE MULTIAPPEND LIST-EXTENDED LIST-STATUS SPECIAL-USE STATUS=SIZE ESEARCH SORT"
+            + " THREAD=ORDEREDSUBJECT THREAD=REFERENCES BINARY SEARCHRES";
+
+    @Test
+    void theListIsByteForByteTheOneClientsKnow() {
+        assertEquals(ANNOUNCED, Capabilities.announce(false, null, false));
+        assertEquals(ANNOUNCED + " STARTTLS AUTH=PLAIN AUTH=LOGIN LOGINDISABLED",
+                Capabilities.announce(true, List.of("PLAIN", "LOGIN"), true));
+    }
+
+    @Test
+    void everyCapabilityOfACommandIsAnnouncedOnce() {
+        List<String> announced = List.of(Capabilities.announce(false, null, false).split(" "));
+        assertEquals(Set.copyOf(announced).size(), announced.size(), "no capability twice");
+        for (CommandTable.Row<?> row : CommandTable.rows()) {
+            for (String c : row.capabilities()) {
+                assertTrue(announced.contains(c), row.name() + " brings " + c);
+            }
+        }
+    }
+
     @Test
     void starttlsAndAuthOnlyBeforeLogin() {
         assertTrue(Capabilities.announce(true, List.of("PLAIN"), true)
