@@ -2,10 +2,7 @@ package posthorn.imap.server.internal;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -16,7 +13,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import javax.net.ssl.SSLContext;
@@ -36,14 +32,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import posthorn.auth.api.SaslMechanism;
+import posthorn.imap.server.internal.auth.AuthChain;
+import posthorn.imap.server.internal.auth.LoginFlow;
+import posthorn.imap.server.internal.net.ConnectionLimits;
+import posthorn.imap.server.internal.net.ImapdConfig;
+import posthorn.imap.server.internal.net.Listener;
+import posthorn.imap.server.internal.net.LoginDelay;
+import posthorn.imap.server.internal.net.TlsFiles;
 import posthorn.imap.server.internal.sasl.Mechanisms;
+import posthorn.imap.server.internal.session.Session;
 import posthorn.store.api.MailStore;
 
 /**
- * The IMAP listener, tcpserver-like: binds, accepts, enforces the connection limits, and runs each
- * session on a virtual thread of its own. A change to imapd.cfg takes effect without a restart:
- * limits and timeouts at once (for new checks), a new address or port by rebinding, and sessions
- * that are open stay open.
+ * The IMAP server as DS assembles it: binds the store, the auth chain and the SASL mechanisms,
+ * listens (net/Listener, tcpserver-like, within net/ConnectionLimits), and runs each connection it
+ * admits as a session (session/Session) on a virtual thread of its own. A change to imapd.cfg takes
+ * effect without a restart: limits and timeouts at once (for new checks), a new address or port by
+ * rebinding, and sessions that are open stay open.
  *
  * <p>TLS: IMAPS on tls.port and STARTTLS on the plain port, with the certificate and key of
  * tls.cert/tls.key (made self-signed on first start when tls.selfsigned is set). Without a usable
@@ -53,7 +58,7 @@ import posthorn.store.api.MailStore;
 @Component(service = ImapServer.class, immediate = true, configurationPid = "imapd",
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = ImapdConfig.class)
-public final class ImapServer {
+public final class ImapServer implements Session.Host {
     private static final Logger LOG = LoggerFactory.getLogger(ImapServer.class);
 
     @Reference
@@ -76,20 +81,20 @@ public final class ImapServer {
     }
 
     private volatile ImapdConfig config;
-    private volatile ServerSocket listener;
-    private Thread acceptor;
-    private volatile ServerSocket tlsListener;
-    private Thread tlsAcceptor;
+    private volatile Listener listener;
+    private volatile Listener tlsListener;
     private volatile SSLContext tls;
     private final LoginDelay loginDelay = new LoginDelay();
+    private LoginFlow.Services logins;
     private ScheduledExecutorService watchdog;
     private final Map<Long, Session> sessions = new ConcurrentHashMap<>();
-    private final Map<InetAddress, AtomicInteger> perIp = new ConcurrentHashMap<>();
+    private final ConnectionLimits limits = new ConnectionLimits();
     private final AtomicLong nextId = new AtomicLong(1);
 
     @Activate
     void activate(ImapdConfig config) throws IOException {
         this.config = config;
+        logins = new LoginFlow.Services(auth, mechanisms, loginDelay, this::store, this::config);
         loadTls(config);
         bind();
         bindTls();
@@ -134,18 +139,13 @@ public final class ImapServer {
 
     private void bind() throws IOException {
         ImapdConfig c = config;
-        ServerSocket ss = new ServerSocket();
-        ss.setReuseAddress(true);
         try {
-            ss.bind(new InetSocketAddress(InetAddress.getByName(c.bind()), c.port()), 128);
+            listener = Listener.bind(c.bind(), c.port(), "imapd-accept-" + c.port(), s -> admit(s, false));
         } catch (IOException e) {
-            ss.close();
             LOG.error("imapd cannot listen on {}:{}: {}", c.bind(), c.port(), e.getMessage());
             throw e;
         }
-        listener = ss;
-        acceptor = Thread.ofPlatform().name("imapd-accept-" + c.port()).daemon().start(() -> acceptLoop(ss, false));
-        LOG.info("imapd listening on {}:{}", c.bind(), ss.getLocalPort());
+        LOG.info("imapd listening on {}:{}", c.bind(), listener.port());
     }
 
     /**
@@ -181,45 +181,28 @@ public final class ImapServer {
         if (tls == null || c.tls_port() == 0) {
             return;
         }
-        ServerSocket ss = null;
         try {
-            ss = new ServerSocket();
-            ss.setReuseAddress(true);
-            ss.bind(new InetSocketAddress(InetAddress.getByName(c.bind()), c.tls_port()), 128);
+            tlsListener = Listener.bind(c.bind(), c.tls_port(), "imapd-accept-tls-" + c.tls_port(), s -> admit(s, true));
         } catch (IOException e) {
             LOG.error("imapd cannot listen for IMAPS on {}:{}: {}", c.bind(), c.tls_port(), e.getMessage());
-            if (ss != null) {
-                try {
-                    ss.close();
-                } catch (IOException e2) {
-                    // nothing bound
-                }
-            }
             return;
         }
-        ServerSocket bound = ss;
-        tlsListener = bound;
-        tlsAcceptor = Thread.ofPlatform().name("imapd-accept-tls-" + c.tls_port()).daemon()
-                .start(() -> acceptLoop(bound, true));
-        LOG.info("imapd listening for IMAPS on {}:{}", c.bind(), bound.getLocalPort());
+        LOG.info("imapd listening for IMAPS on {}:{}", c.bind(), tlsListener.port());
+    }
+
+    private void closeListener() {
+        Listener l = listener;
+        listener = null;
+        if (l != null) {
+            l.close();
+        }
     }
 
     private void closeTlsListener() {
-        ServerSocket ss = tlsListener;
+        Listener l = tlsListener;
         tlsListener = null;
-        if (ss != null) {
-            try {
-                ss.close();
-            } catch (IOException e) {
-                LOG.debug("closing IMAPS listener", e);
-            }
-        }
-        if (tlsAcceptor != null) {
-            try {
-                tlsAcceptor.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (l != null) {
+            l.close();
         }
     }
 
@@ -236,60 +219,12 @@ public final class ImapServer {
         }
     }
 
-    private void closeListener() {
-        ServerSocket ss = listener;
-        listener = null;
-        if (ss != null) {
-            try {
-                ss.close();
-            } catch (IOException e) {
-                LOG.debug("closing listener", e);
-            }
-        }
-        if (acceptor != null) {
-            try {
-                acceptor.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private void acceptLoop(ServerSocket ss, boolean implicitTls) {
-        while (!ss.isClosed()) {
-            Socket socket;
-            try {
-                socket = ss.accept();
-            } catch (SocketException e) {
-                break; // closed
-            } catch (IOException e) {
-                LOG.warn("accept failed: {}", e.toString());
-                continue;
-            }
-            admit(socket, implicitTls);
-        }
-    }
-
     /** Applies the limits, then hands the connection to a session on a virtual thread. */
     private void admit(Socket socket, boolean implicitTls) {
-        ImapdConfig c = config;
-        InetAddress addr = socket.getInetAddress();
-        String peer = addr.getHostAddress() + ":" + socket.getPort();
-        AtomicInteger count = perIp.computeIfAbsent(addr, a -> new AtomicInteger());
-        int fromIp = count.incrementAndGet();
-        String refusal = null;
-        if (sessions.size() >= c.max_connections()) {
-            refusal = "Too many connections, try again later";
-            LOG.warn("refused {}: {} connections open (max.connections)", peer, sessions.size());
-        } else if (fromIp > c.max_per_ip()) {
-            refusal = "Too many connections from your address";
-            LOG.warn("refused {}: {} connections from this address (max.per.ip)", peer, fromIp - 1);
-        }
-        if (refusal != null) {
-            release(addr);
-            refuse(socket, refusal);
+        if (!limits.admit(socket, sessions.size(), config)) {
             return;
         }
+        InetAddress address = socket.getInetAddress();
         long id = nextId.getAndIncrement();
         Session session = new Session(id, socket, this, implicitTls);
         sessions.put(id, session);
@@ -298,56 +233,39 @@ public final class ImapServer {
                 session.run();
             } finally {
                 sessions.remove(id);
-                release(addr);
+                limits.release(address);
             }
         });
     }
 
-    private void release(InetAddress addr) {
-        perIp.computeIfPresent(addr, (a, n) -> n.decrementAndGet() <= 0 ? null : n);
-    }
-
-    private static void refuse(Socket socket, String text) {
-        Thread.ofVirtual().start(() -> {
-            try (socket) {
-                socket.setSoTimeout(5000);
-                socket.getOutputStream().write(("* BYE " + text + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            } catch (IOException e) {
-                // the client went away first
-            }
-        });
-    }
-
-    ImapdConfig config() {
+    @Override
+    public ImapdConfig config() {
         return config;
     }
 
-    MailStore store() {
+    public MailStore store() {
         return Objects.requireNonNull(store);
     }
 
     /** The TLS context, or null when TLS is not set up. */
-    SSLContext tls() {
+    @Override
+    public SSLContext tls() {
         return tls;
     }
 
-    LoginDelay loginDelay() {
-        return loginDelay;
+    /** What every session's login flow shares: the chain, the mechanisms, the brute-force delay. */
+    @Override
+    public LoginFlow.Services logins() {
+        return logins;
     }
 
     /** The server bundle's version, for ID (RFC 2971). */
-    String version() {
+    @Override
+    public String version() {
         Bundle b = FrameworkUtil.getBundle(ImapServer.class);
         return b == null ? "0" : b.getVersion().toString();
     }
 
-    Mechanisms mechanisms() {
-        return mechanisms;
-    }
-
-    AuthChain auth() {
-        return auth;
-    }
 
     /** The open sessions, for the admin console. */
     public Collection<Session> sessions() {
@@ -356,13 +274,13 @@ public final class ImapServer {
 
     /** The IMAPS port actually bound, or -1. */
     public int tlsPort() {
-        ServerSocket ss = tlsListener;
-        return ss == null ? -1 : ss.getLocalPort();
+        Listener l = tlsListener;
+        return l == null ? -1 : l.port();
     }
 
     /** The port actually bound (differs from the configured one when that is 0). */
     public int port() {
-        ServerSocket ss = listener;
-        return ss == null ? -1 : ss.getLocalPort();
+        Listener l = listener;
+        return l == null ? -1 : l.port();
     }
 }

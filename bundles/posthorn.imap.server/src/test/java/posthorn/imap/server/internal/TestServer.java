@@ -16,6 +16,9 @@ import posthorn.auth.api.PasswordDatabase;
 import posthorn.auth.api.UserDatabase;
 import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
+import posthorn.imap.server.internal.auth.AuthChain;
+import posthorn.imap.server.internal.auth.AuthConfig;
+import posthorn.imap.server.internal.net.ImapdConfig;
 import posthorn.store.maildir.internal.MaildirStore;
 
 /**

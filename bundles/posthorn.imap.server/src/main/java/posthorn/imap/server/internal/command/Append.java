@@ -12,8 +12,7 @@ import java.util.Set;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.SequenceSet;
-import posthorn.imap.server.internal.Session;
-import posthorn.imap.server.internal.SessionState;
+import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.FlagMode;
 import posthorn.store.api.Flags;
 import posthorn.store.api.Mailbox;
@@ -24,25 +23,16 @@ import posthorn.store.api.StoreException;
  * response code (RFC 4315). The message arrives as a literal that the receiver has checked against
  * literal.max before the client sent it.
  */
-final class Append implements Command {
+final class Append implements Command<SessionState.LoggedIn> {
 
     private record Message(Set<String> flags, Instant date, byte[] text) {
     }
 
     @Override
-    public String name() {
-        return "APPEND";
-    }
-
-    @Override
-    public Set<State> states() {
-        return AUTHENTICATED;
-    }
-
-    @Override
-    public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException, StoreException {
+    public void execute(CommandContext ctx, SessionState.LoggedIn state, String tag, ArgReader args)
+            throws ProtocolException, IOException, StoreException {
         args.sp();
-        String name = Mailboxes.name(session, args);
+        String name = ctx.names().argument(args);
         List<Message> messages = new ArrayList<>();
         while (args.skip(' ')) {
             Set<String> flags = Set.of();
@@ -68,12 +58,12 @@ final class Append implements Command {
         }
         Mailbox box = null;
         boolean own = false;
-        if (session.state() instanceof SessionState.Selected s && s.mailbox().store().name().equals(name)
+        if (state instanceof SessionState.Selected s && s.mailbox().store().name().equals(name)
                 && !s.mailbox().readOnly()) {
             box = s.mailbox().store();
         } else {
             try {
-                box = Mailboxes.mail(session).open(name, false);
+                box = state.mail().open(name, false);
                 own = true;
             } catch (StoreException e) {
                 if (e.reason() == StoreException.Reason.NONEXISTENT) {
@@ -98,8 +88,8 @@ final class Append implements Command {
             }
             long[] all = uids.stream().mapToLong(Long::longValue).toArray();
             String code = "APPENDUID " + box.uidValidity() + " " + SequenceSet.ofNumbers(all);
-            session.log().info("s{} APPEND {} messages={} uids={}", session.id(), name, uids.size(), SequenceSet.ofNumbers(all));
-            session.ok(tag, code, "APPEND completed");
+            ctx.log().info("s{} APPEND {} messages={} uids={}", ctx.id(), name, uids.size(), SequenceSet.ofNumbers(all));
+            ctx.ok(tag, code, "APPEND completed");
         } finally {
             if (own) {
                 box.close();

@@ -3,39 +3,23 @@ package posthorn.imap.server.internal.command;
 import java.io.IOException;
 import java.util.Base64;
 import java.util.Locale;
-import java.util.Optional;
-import java.util.Set;
 
-import posthorn.auth.api.Authenticator;
 import posthorn.auth.api.SaslExchange;
-import posthorn.auth.api.SaslMechanism;
-import posthorn.auth.api.Secret;
-import posthorn.auth.api.UserRecord;
-import posthorn.auth.api.Verdict;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
-import posthorn.imap.protocol.Status;
-import posthorn.imap.server.internal.AuthChain;
-import posthorn.imap.server.internal.Session;
+import posthorn.imap.server.internal.auth.LoginFlow;
+import posthorn.imap.server.internal.state.SessionState;
 
 /**
  * AUTHENTICATE (RFC 3501 6.2.2) with SASL-IR (RFC 4959): runs the named mechanism's exchange, each
  * challenge as "+ base64", each client line base64-decoded; "*" cancels. PLAIN and LOGIN are built
- * in; CRAM-MD5, SCRAM and others come as SaslMechanism services.
+ * in; CRAM-MD5, SCRAM and others come as SaslMechanism services. The login flow chooses the
+ * mechanism, refuses what is not allowed and answers the outcome; this class carries the exchange.
  */
-final class Authenticate implements Command {
+final class Authenticate implements Command<SessionState.NotAuthenticated> {
     @Override
-    public String name() {
-        return "AUTHENTICATE";
-    }
-
-    @Override
-    public Set<State> states() {
-        return NOT_AUTHENTICATED;
-    }
-
-    @Override
-    public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException {
+    public void execute(CommandContext ctx, SessionState.NotAuthenticated state, String tag, ArgReader args)
+            throws ProtocolException, IOException {
         args.sp();
         String name = args.atom().toUpperCase(Locale.ROOT);
         String initial = null;
@@ -44,18 +28,11 @@ final class Authenticate implements Command {
             initial = args.atom();
         }
         args.end();
-        SaslMechanism mechanism = session.mechanisms().get(name);
-        if (mechanism == null || !mechanism.available(session.auth())) {
-            session.out().status(tag, Status.NO, "CANNOT", "Unsupported authentication mechanism " + AuthChain.printable(name));
+        LoginFlow.Attempt attempt = ctx.login().authenticate(tag, name);
+        if (attempt == null) {
             return;
         }
-        if (mechanism.plaintext() && !session.plaintextAllowed()) {
-            session.log().info("s{} AUTHENTICATE {} refused: plaintext without TLS from {}", session.id(), name, session.peer());
-            session.loginRefused(tag, "PRIVACYREQUIRED", "Plaintext authentication is disabled without TLS");
-            return;
-        }
-        UserNoting auth = new UserNoting(session.auth());
-        SaslExchange exchange = mechanism.start(auth, session.serverName());
+        SaslExchange exchange = attempt.exchange();
         byte[] challenge = exchange.initialChallenge();
         byte[] response;
         if (initial != null) {
@@ -65,73 +42,19 @@ final class Authenticate implements Command {
             }
             response = decode(initial);
         } else {
-            response = ask(session, challenge);
+            response = ask(ctx, challenge);
         }
-        while (true) {
-            SaslExchange.Step step = exchange.respond(response);
-            switch (step) {
-                case SaslExchange.Step.Challenge c -> response = ask(session, c.data());
-                case SaslExchange.Step.Done d -> {
-                    session.login(tag, d.record(), "AUTHENTICATE " + name);
-                    return;
-                }
-                case SaslExchange.Step.Failed f -> {
-                    session.log().info("s{} AUTHENTICATE {} failed from {}: {}", session.id(), name, session.peer(), f.reason());
-                    if (f.malformed()) {
-                        session.loginFailed(tag, auth.user, null, "Malformed " + name + " exchange");
-                    } else {
-                        session.loginFailed(tag, auth.user, "AUTHENTICATIONFAILED", "Authentication failed");
-                    }
-                    return;
-                }
-                case SaslExchange.Step.Unavailable u -> {
-                    session.loginRefused(tag, "UNAVAILABLE", "Authentication is not available now; try again later");
-                    return;
-                }
-            }
+        SaslExchange.Step step = exchange.respond(response);
+        while (step instanceof SaslExchange.Step.Challenge c) {
+            step = exchange.respond(ask(ctx, c.data()));
         }
-    }
-
-    /**
-     * The auth chain as one exchange sees it, noting the user name the mechanism asked about, so that
-     * a failure counts toward that user's brute-force delay too.
-     */
-    private static final class UserNoting implements Authenticator {
-        private final Authenticator chain;
-        String user;
-
-        UserNoting(Authenticator chain) {
-            this.chain = chain;
-        }
-
-        @Override
-        public Verdict verify(String user, Secret password) {
-            this.user = user;
-            return chain.verify(user, password);
-        }
-
-        @Override
-        public Optional<Secret> credential(String user, String scheme) {
-            this.user = user;
-            return chain.credential(user, scheme);
-        }
-
-        @Override
-        public Set<String> credentialSchemes() {
-            return chain.credentialSchemes();
-        }
-
-        @Override
-        public Optional<UserRecord> lookup(String user) {
-            this.user = user;
-            return chain.lookup(user);
-        }
+        attempt.finish(tag, step);
     }
 
     /** Sends a challenge and reads the client's answer. */
-    private static byte[] ask(Session session, byte[] challenge) throws IOException, ProtocolException {
-        session.out().continuation(Base64.getEncoder().encodeToString(challenge));
-        String line = session.readContinuationLine();
+    private static byte[] ask(CommandContext ctx, byte[] challenge) throws IOException, ProtocolException {
+        ctx.out().continuation(Base64.getEncoder().encodeToString(challenge));
+        String line = ctx.readLine();
         if (line.equals("*")) {
             throw new ProtocolException("Authentication cancelled");
         }

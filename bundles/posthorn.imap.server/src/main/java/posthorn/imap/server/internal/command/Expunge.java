@@ -9,9 +9,8 @@ import java.util.Set;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.SequenceSet;
-import posthorn.imap.server.internal.SelectedMailbox;
-import posthorn.imap.server.internal.Session;
-import posthorn.imap.server.internal.SessionState;
+import posthorn.imap.server.internal.state.SelectedMailbox;
+import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.Flags;
 import posthorn.store.api.StoreException;
 
@@ -20,7 +19,7 @@ import posthorn.store.api.StoreException;
  * the given UIDs); the EXPUNGE responses come from the store's change records, as for every other
  * session.
  */
-final class Expunge implements Command {
+final class Expunge implements Command<SessionState.Selected> {
     private final boolean uid;
 
     Expunge(boolean uid) {
@@ -28,29 +27,20 @@ final class Expunge implements Command {
     }
 
     @Override
-    public String name() {
-        return uid ? "UID EXPUNGE" : "EXPUNGE";
-    }
-
-    @Override
-    public Set<State> states() {
-        return SELECTED;
-    }
-
-    @Override
-    public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException, StoreException {
+    public void execute(CommandContext ctx, SessionState.Selected state, String tag, ArgReader args)
+            throws ProtocolException, IOException, StoreException {
         SequenceSet only = null;
         if (uid) {
             args.sp();
             only = args.sequenceSet();
         }
         args.end();
-        SelectedMailbox view = ((SessionState.Selected) session.state()).mailbox();
+        SelectedMailbox view = state.mailbox();
         if (view.readOnly()) {
             throw new StoreException(StoreException.Reason.CANNOT, "The mailbox is read-only");
         }
         expungeDeleted(view, only);
-        session.ok(tag, null, name() + " completed");
+        ctx.completed(tag);
     }
 
     /** Expunges the messages with \Deleted, of those whose UIDs are in {@code only} if given. */

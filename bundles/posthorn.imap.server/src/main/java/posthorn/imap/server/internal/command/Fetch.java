@@ -17,12 +17,11 @@ import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.protocol.Section;
 import posthorn.imap.protocol.SequenceSet;
 import posthorn.imap.protocol.Status;
-import posthorn.imap.server.internal.DerivedCache;
-import posthorn.imap.server.internal.FetchData;
-import posthorn.imap.server.internal.SelectedMailbox;
-import posthorn.imap.server.internal.SelectedMailbox.BadSequenceException;
-import posthorn.imap.server.internal.Session;
-import posthorn.imap.server.internal.SessionState;
+import posthorn.imap.server.internal.fetch.DerivedCache;
+import posthorn.imap.server.internal.fetch.FetchData;
+import posthorn.imap.server.internal.state.SelectedMailbox;
+import posthorn.imap.server.internal.state.SelectedMailbox.BadSequenceException;
+import posthorn.imap.server.internal.state.SessionState;
 import posthorn.imap.server.internal.mime.TransferDecoding;
 import posthorn.store.api.FlagMode;
 import posthorn.store.api.Flags;
@@ -39,14 +38,15 @@ import posthorn.store.api.StoreException;
  * BINARY, BINARY.PEEK and BINARY.SIZE (RFC 3516) decode the part's transfer encoding; an encoding
  * the server cannot undo ends the command with NO [UNKNOWN-CTE].
  */
-final class Fetch extends MessageCommand {
+final class Fetch implements Command<SessionState.Selected> {
+    private final boolean uid;
 
     Fetch(boolean uid) {
-        super("FETCH", uid);
+        this.uid = uid;
     }
 
     @Override
-    public void execute(Session session, String tag, ArgReader args)
+    public void execute(CommandContext ctx, SessionState.Selected state, String tag, ArgReader args)
             throws ProtocolException, IOException, StoreException {
         args.sp();
         SequenceSet set = args.sequenceSet();
@@ -56,7 +56,7 @@ final class Fetch extends MessageCommand {
         if (uid && attributes.stream().noneMatch(a -> a instanceof FetchAttribute.Uid)) {
             attributes.add(0, new FetchAttribute.Uid());
         }
-        SelectedMailbox view = ((SessionState.Selected) session.state()).mailbox();
+        SelectedMailbox view = state.mailbox();
         List<Integer> seqs;
         try {
             seqs = view.select(set, uid);
@@ -95,21 +95,21 @@ final class Fetch extends MessageCommand {
                     items = new ArrayList<>(attributes);
                     items.add(new FetchAttribute.Flags());
                 }
-                if (!writeMessage(session.out(), view, seq, u, items)) {
+                if (!writeMessage(ctx.out(), view, seq, u, items)) {
                     expungedSkipped = true;
                 }
             }
         } catch (TransferDecoding.UnknownCteException e) {
             // RFC 3516 4.3: BINARY of a part whose encoding the server cannot undo.
-            session.log().info("s{} {}: {}", session.id(), name(), e.getMessage());
-            session.out().status(tag, Status.NO, "UNKNOWN-CTE", e.getMessage());
+            ctx.log().info("s{} {}: {}", ctx.id(), ctx.command(), e.getMessage());
+            ctx.out().status(tag, Status.NO, "UNKNOWN-CTE", e.getMessage());
             return;
         }
         if (expungedSkipped) {
             throw new StoreException(StoreException.Reason.EXPUNGEISSUED,
                     "Some messages were expunged by another session and could not be fetched");
         }
-        session.ok(tag, null, name() + " completed");
+        ctx.completed(tag);
     }
 
     /** One FETCH response; false if the message vanished before anything was written. */

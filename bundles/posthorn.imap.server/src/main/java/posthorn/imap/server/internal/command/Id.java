@@ -4,31 +4,21 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
-import posthorn.imap.server.internal.AuthChain;
-import posthorn.imap.server.internal.Session;
+import posthorn.imap.server.internal.auth.AuthChain;
+import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.StoreException;
 
 /**
  * ID (RFC 2971): logs what the client says it is and answers with the server's name and version.
  * The RFC's limits apply: at most 30 pairs, field names up to 30 bytes, values up to 1024.
  */
-final class Id implements Command {
+final class Id implements Command<SessionState> {
     @Override
-    public String name() {
-        return "ID";
-    }
-
-    @Override
-    public Set<State> states() {
-        return ALL;
-    }
-
-    @Override
-    public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException, StoreException {
+    public void execute(CommandContext ctx, SessionState state, String tag, ArgReader args)
+            throws ProtocolException, IOException, StoreException {
         args.sp();
         Map<String, String> client = new LinkedHashMap<>();
         if (args.peek('(')) {
@@ -55,10 +45,10 @@ final class Id implements Command {
         }
         args.end();
         if (!client.isEmpty()) {
-            session.log().info("s{} client ID {}", session.id(), AuthChain.printable(client.toString()));
+            ctx.log().info("s{} client ID {}", ctx.id(), AuthChain.printable(client.toString()));
         }
-        session.out().untagged().raw("ID (").string("name").sp().string("Posthorn").sp()
-                .string("version").sp().string(session.serverVersion()).raw(")").crlf();
-        session.ok(tag, null, "ID completed");
+        ctx.out().untagged().raw("ID (").string("name").sp().string("Posthorn").sp()
+                .string("version").sp().string(ctx.serverVersion()).raw(")").crlf();
+        ctx.completed(tag);
     }
 }

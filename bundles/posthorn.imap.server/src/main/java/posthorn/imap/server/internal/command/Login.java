@@ -1,61 +1,29 @@
 package posthorn.imap.server.internal.command;
 
 import java.io.IOException;
-import java.util.Set;
 
 import posthorn.auth.api.Secret;
-import posthorn.auth.api.Verdict;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
-import posthorn.imap.server.internal.AuthChain;
-import posthorn.imap.server.internal.Session;
+import posthorn.imap.server.internal.state.SessionState;
 
 /**
- * LOGIN (RFC 3501 6.2.3). Refused without TLS off loopback unless configured (LOGINDISABLED is then
- * announced). The password is never logged.
+ * LOGIN (RFC 3501 6.2.3); the login flow decides and answers. Refused without TLS off loopback
+ * unless configured (LOGINDISABLED is then announced). The password is never logged.
  */
-final class Login implements Command {
+final class Login implements Command<SessionState.NotAuthenticated> {
     @Override
-    public String name() {
-        return "LOGIN";
-    }
-
-    @Override
-    public Set<State> states() {
-        return NOT_AUTHENTICATED;
-    }
-
-    @Override
-    public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException {
+    public void execute(CommandContext ctx, SessionState.NotAuthenticated state, String tag, ArgReader args)
+            throws ProtocolException, IOException {
         args.sp();
         String user = args.astring();
         args.sp();
         Secret password = Secret.of(args.astring());
         args.end();
         try {
-            if (!session.plaintextAllowed()) {
-                session.log().info("s{} LOGIN refused: plaintext without TLS from {}", session.id(), session.peer());
-                session.loginRefused(tag, "PRIVACYREQUIRED", "Plaintext login is disabled without TLS");
-                return;
-            }
-            authenticate(session, tag, user, password, "LOGIN");
+            ctx.login().login(tag, user, password);
         } finally {
             password.clear();
-        }
-    }
-
-    /** Verifies a user name and password with the chain and answers; shared with AUTHENTICATE PLAIN. */
-    static void authenticate(Session session, String tag, String user, Secret password, String how) throws IOException {
-        Verdict v = session.auth().verify(user, password);
-        switch (v) {
-            case Verdict.Success s -> session.login(tag, s.user(), how);
-            case Verdict.Unavailable u -> session.loginRefused(tag, "UNAVAILABLE",
-                    "Authentication is not available now; try again later");
-            default -> {
-                session.log().info("s{} {} failed for user {} from {}", session.id(), how,
-                        AuthChain.printable(user), session.peer());
-                session.loginFailed(tag, user, "AUTHENTICATIONFAILED", "Authentication failed");
-            }
         }
     }
 }

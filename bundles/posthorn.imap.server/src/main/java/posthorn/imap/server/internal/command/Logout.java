@@ -1,30 +1,20 @@
 package posthorn.imap.server.internal.command;
 
 import java.io.IOException;
-import java.util.Set;
 
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.Status;
-import posthorn.imap.server.internal.Session;
+import posthorn.imap.server.internal.state.SessionState;
 
 /** LOGOUT (RFC 3501 6.1.3): BYE, then the tagged OK; the session closes what it holds. */
-final class Logout implements Command {
+final class Logout implements Command<SessionState> {
     @Override
-    public String name() {
-        return "LOGOUT";
-    }
-
-    @Override
-    public Set<State> states() {
-        return ALL;
-    }
-
-    @Override
-    public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException {
+    public void execute(CommandContext ctx, SessionState state, String tag, ArgReader args)
+            throws ProtocolException, IOException {
         args.end();
-        session.out().status(null, Status.BYE, null, "Logging out");
-        session.out().status(tag, Status.OK, null, "LOGOUT completed");
-        session.logout();
+        ctx.out().status(null, Status.BYE, null, "Logging out");
+        ctx.out().status(tag, Status.OK, null, "LOGOUT completed");
+        ctx.logout();
     }
 }

@@ -14,9 +14,8 @@ import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.protocol.SequenceSet;
 import posthorn.imap.protocol.Status;
-import posthorn.imap.server.internal.SelectedMailbox;
-import posthorn.imap.server.internal.Session;
-import posthorn.imap.server.internal.SessionState;
+import posthorn.imap.server.internal.state.SelectedMailbox;
+import posthorn.imap.server.internal.state.SessionState;
 import posthorn.imap.server.internal.search.Matcher;
 import posthorn.imap.server.internal.search.SearchKey;
 import posthorn.imap.server.internal.search.SearchParser;
@@ -28,15 +27,17 @@ import posthorn.store.api.StoreException;
  * commands. CHARSET may be any charset Java knows; UTF-8 and
  * US-ASCII always work; an unknown one gets NO [BADCHARSET].
  */
-final class Search extends MessageCommand {
+final class Search implements Command<SessionState.Selected> {
+    private final boolean uid;
     static final String BADCHARSET = "BADCHARSET (UTF-8 US-ASCII)";
 
     Search(boolean uid) {
-        super("SEARCH", uid);
+        this.uid = uid;
     }
 
     @Override
-    public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException, StoreException {
+    public void execute(CommandContext ctx, SessionState.Selected state, String tag, ArgReader args)
+            throws ProtocolException, IOException, StoreException {
         args.sp();
         Set<String> returns = null;
         if (args.peekKeyword("RETURN")) {
@@ -45,10 +46,10 @@ final class Search extends MessageCommand {
             returns = returnOptions(args);
             args.sp();
         }
-        SelectedMailbox view = ((SessionState.Selected) session.state()).mailbox();
+        SelectedMailbox view = state.mailbox();
         boolean save = returns != null && returns.contains("SAVE");
         try {
-            if (!run(session, tag, args, view, returns)) {
+            if (!run(ctx, tag, args, view, returns)) {
                 if (save) {
                     view.saveResult(List.of());
                 }
@@ -63,7 +64,7 @@ final class Search extends MessageCommand {
     }
 
     /** The search after RETURN; false if it was answered NO without searching (BADCHARSET). */
-    private boolean run(Session session, String tag, ArgReader args, SelectedMailbox view, Set<String> returns)
+    private boolean run(CommandContext ctx, String tag, ArgReader args, SelectedMailbox view, Set<String> returns)
             throws ProtocolException, IOException, StoreException {
         Charset charset = StandardCharsets.UTF_8;
         if (args.peekKeyword("CHARSET")) {
@@ -71,7 +72,7 @@ final class Search extends MessageCommand {
             args.sp();
             charset = charset(args.astring());
             if (charset == null) {
-                session.out().status(tag, Status.NO, BADCHARSET, "Unsupported charset");
+                ctx.out().status(tag, Status.NO, BADCHARSET, "Unsupported charset");
                 return false;
             }
             args.sp();
@@ -86,10 +87,10 @@ final class Search extends MessageCommand {
         if (returns != null && returns.contains("SAVE")) {
             view.saveResult(saved(view, seqs, returns));
         }
-        if (returns == null && session.rev2()) {
+        if (returns == null && ctx.rev2()) {
             returns = Set.of("ALL");
         }
-        ResponseWriter out = session.out();
+        ResponseWriter out = ctx.out();
         if (returns == null) {
             out.untagged().raw("SEARCH");
             for (long n : result) {
@@ -100,7 +101,7 @@ final class Search extends MessageCommand {
             // RFC 5182 2.1: SAVE alone gives no ESEARCH response.
             esearch(out, tag, uid, returns, result);
         }
-        session.ok(tag, null, name() + " completed");
+        ctx.completed(tag);
         return true;
     }
 

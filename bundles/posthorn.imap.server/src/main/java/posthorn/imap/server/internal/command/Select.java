@@ -8,9 +8,8 @@ import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.protocol.Status;
-import posthorn.imap.server.internal.SelectedMailbox;
-import posthorn.imap.server.internal.Session;
-import posthorn.imap.server.internal.SessionState;
+import posthorn.imap.server.internal.state.SelectedMailbox;
+import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.Flags;
 import posthorn.store.api.Mailbox;
 import posthorn.store.api.MailboxInfo;
@@ -23,7 +22,7 @@ import posthorn.store.api.UserMail;
  * After ENABLE IMAP4rev2 (RFC 9051 6.3.2, 7.1): OK [CLOSED] when a mailbox was selected, a LIST
  * response for the mailbox, and neither RECENT nor the UNSEEN response code.
  */
-final class Select implements Command {
+final class Select implements Command<SessionState.LoggedIn> {
     private final boolean examine;
 
     Select(boolean examine) {
@@ -31,35 +30,20 @@ final class Select implements Command {
     }
 
     @Override
-    public String name() {
-        return examine ? "EXAMINE" : "SELECT";
-    }
-
-    @Override
-    public Set<State> states() {
-        return AUTHENTICATED;
-    }
-
-    @Override
-    public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException, StoreException {
+    public void execute(CommandContext ctx, SessionState.LoggedIn state, String tag, ArgReader args)
+            throws ProtocolException, IOException, StoreException {
         args.sp();
         String wire = args.mailbox();
-        String name = session.mailboxName(wire);
+        String name = ctx.names().decode(wire);
         args.end();
-        UserMail mail = switch (session.state()) {
-            case SessionState.Selected s -> {
-                SessionState.Authenticated a = s.deselect();
-                session.state(a);
-                if (session.rev2()) {
-                    // RFC 9051 7.1 (CLOSED): the old mailbox is closed, whether or not the new one opens.
-                    session.out().status(null, Status.OK, "CLOSED", "Previous mailbox closed");
-                }
-                yield a.mail();
+        if (state instanceof SessionState.Selected) {
+            ctx.unselect();
+            if (ctx.rev2()) {
+                // RFC 9051 7.1 (CLOSED): the old mailbox is closed, whether or not the new one opens.
+                ctx.out().status(null, Status.OK, "CLOSED", "Previous mailbox closed");
             }
-            case SessionState.Authenticated a -> a.mail();
-            default -> throw new IllegalStateException();
-        };
-        SessionState.Authenticated auth = (SessionState.Authenticated) session.state();
+        }
+        UserMail mail = state.mail();
         Mailbox box = mail.open(name, examine);
         SelectedMailbox view;
         try {
@@ -68,7 +52,7 @@ final class Select implements Command {
             box.close();
             throw e;
         }
-        ResponseWriter out = session.out();
+        ResponseWriter out = ctx.out();
         Set<String> flags = new TreeSet<>(Flags.SYSTEM);
         flags.addAll(box.keywords());
         out.untagged().raw("FLAGS ");
@@ -86,11 +70,11 @@ final class Select implements Command {
         }
         out.raw("] Flags permitted").crlf();
         out.untagged().number(view.exists()).raw(" EXISTS").crlf();
-        view.recentResponses(!session.rev2());
-        if (!session.rev2()) {
+        view.recentResponses(!ctx.rev2());
+        if (!ctx.rev2()) {
             out.untagged().number(view.recentCount()).raw(" RECENT").crlf();
         }
-        if (!session.rev2()) {
+        if (!ctx.rev2()) {
             // IMAP4rev2 has no UNSEEN response code; its clients SEARCH UNSEEN (RFC 9051 appendix E).
             int unseen = view.firstUnseen();
             if (unseen > 0) {
@@ -99,21 +83,21 @@ final class Select implements Command {
         }
         out.status(null, Status.OK, "UIDVALIDITY " + box.uidValidity(), "UIDs valid");
         out.status(null, Status.OK, "UIDNEXT " + box.uidNext(), "Predicted next UID");
-        if (session.rev2()) {
-            listLine(session, mail, name);
+        if (ctx.rev2()) {
+            listLine(ctx, mail, name);
         }
-        session.state(new SessionState.Selected(auth.user(), mail, view));
-        session.log().info("s{} {} {} exists={} recent={}", session.id(), name(), name, view.exists(), view.recentCount());
+        ctx.select(view);
+        ctx.log().info("s{} {} {} exists={} recent={}", ctx.id(), ctx.command(), name, view.exists(), view.recentCount());
         // The view was read just now: no second sync before the tagged OK (on 50,000 messages that
         // would be a second scan of the folder).
-        out.status(tag, Status.OK, box.readOnly() ? "READ-ONLY" : "READ-WRITE", name() + " completed");
+        out.status(tag, Status.OK, box.readOnly() ? "READ-ONLY" : "READ-WRITE", ctx.command() + " completed");
     }
 
     /**
      * RFC 9051 6.3.2: SELECT and EXAMINE return a LIST response with the mailbox's name and its
      * attributes, as LIST would give them.
      */
-    private static void listLine(Session session, UserMail mail, String name) throws IOException, StoreException {
+    private static void listLine(CommandContext ctx, UserMail mail, String name) throws IOException, StoreException {
         Set<String> attributes = new TreeSet<>();
         for (MailboxInfo info : mail.list()) {
             if (info.name().equals(name)) {
@@ -121,7 +105,7 @@ final class Select implements Command {
                 break;
             }
         }
-        session.out().untagged().raw("LIST (").raw(String.join(" ", attributes)).raw(") ")
-                .string(String.valueOf(mail.separator())).sp().astring(session.wireName(name)).crlf();
+        ctx.out().untagged().raw("LIST (").raw(String.join(" ", attributes)).raw(") ")
+                .string(String.valueOf(mail.separator())).sp().astring(ctx.names().encode(name)).crlf();
     }
 }

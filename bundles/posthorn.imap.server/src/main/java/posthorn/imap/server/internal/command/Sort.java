@@ -11,52 +11,60 @@ import java.util.Set;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.Status;
-import posthorn.imap.server.internal.SelectedMailbox;
-import posthorn.imap.server.internal.Session;
-import posthorn.imap.server.internal.SessionState;
+import posthorn.imap.server.internal.state.SelectedMailbox;
+import posthorn.imap.server.internal.state.SessionState;
 import posthorn.imap.server.internal.search.Matcher;
 import posthorn.imap.server.internal.search.SearchKey;
 import posthorn.imap.server.internal.search.SearchParser;
 import posthorn.imap.server.internal.search.SortData;
-import posthorn.imap.server.internal.search.Threads;
 import posthorn.store.api.StoreException;
 
 /**
- * SORT and THREAD with their UID forms (RFC 5256): the messages that match the search criteria,
- * sorted (ARRIVAL CC DATE FROM REVERSE SIZE SUBJECT TO; ties by sequence number) or threaded
- * (ORDEREDSUBJECT, REFERENCES).
+ * SORT and UID SORT (RFC 5256): the messages that match the search criteria, sorted (ARRIVAL CC
+ * DATE FROM REVERSE SIZE SUBJECT TO; ties by sequence number).
  */
-final class Sort extends MessageCommand {
-    private final boolean thread;
+final class Sort implements Command<SessionState.Selected> {
+    private final boolean uid;
 
-    Sort(boolean thread, boolean uid) {
-        super(thread ? "THREAD" : "SORT", uid);
-        this.thread = thread;
+    Sort(boolean uid) {
+        this.uid = uid;
     }
 
     @Override
-    public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException, StoreException {
+    public void execute(CommandContext ctx, SessionState.Selected state, String tag, ArgReader args)
+            throws ProtocolException, IOException, StoreException {
         args.sp();
-        Comparator<SortData> order = null;
-        String algorithm = null;
-        if (thread) {
-            algorithm = args.atom().toUpperCase(Locale.ROOT);
-            if (!algorithm.equals("ORDEREDSUBJECT") && !algorithm.equals("REFERENCES")) {
-                throw new ProtocolException("Unknown threading algorithm " + algorithm);
-            }
-        } else {
-            order = criteria(args);
+        Comparator<SortData> order = criteria(args);
+        args.sp();
+        List<SortData> data = matching(ctx, state, tag, args);
+        if (data == null) {
+            return;
         }
-        args.sp();
+        data.sort(order.thenComparingInt(SortData::seq));
+        ctx.out().untagged().raw("SORT");
+        for (SortData d : data) {
+            ctx.out().sp().number(uid ? d.uid() : d.seq());
+        }
+        ctx.out().crlf();
+        ctx.completed(tag);
+    }
+
+    /**
+     * What SORT and THREAD share after their first argument: the charset and the search criteria,
+     * and the header data of the matching messages. Null if the charset is unknown, which has been
+     * answered NO [BADCHARSET].
+     */
+    static List<SortData> matching(CommandContext ctx, SessionState.Selected state, String tag, ArgReader args)
+            throws ProtocolException, IOException, StoreException {
         Charset charset = Search.charset(args.astring());
         if (charset == null) {
-            session.out().status(tag, Status.NO, Search.BADCHARSET, "Unsupported charset");
-            return;
+            ctx.out().status(tag, Status.NO, Search.BADCHARSET, "Unsupported charset");
+            return null;
         }
         args.sp();
         SearchKey key = new SearchParser(args, charset).keys();
         args.end();
-        SelectedMailbox view = ((SessionState.Selected) session.state()).mailbox();
+        SelectedMailbox view = state.mailbox();
         List<SortData> data = new ArrayList<>();
         for (int seq : new Matcher(view, key).matching()) {
             SortData d = SortData.read(view, seq);
@@ -64,20 +72,7 @@ final class Sort extends MessageCommand {
                 data.add(d);
             }
         }
-        if (thread) {
-            List<Threads.Node> roots = algorithm.equals("REFERENCES") ? Threads.references(data)
-                    : Threads.orderedSubject(data);
-            session.out().untagged().raw("THREAD ")
-                    .raw(Threads.format(roots, d -> uid ? d.uid() : d.seq())).crlf();
-        } else {
-            data.sort(order.thenComparingInt(SortData::seq));
-            session.out().untagged().raw("SORT");
-            for (SortData d : data) {
-                session.out().sp().number(uid ? d.uid() : d.seq());
-            }
-            session.out().crlf();
-        }
-        session.ok(tag, null, name() + " completed");
+        return data;
     }
 
     /** The sort criteria list (RFC 5256 3: sort-criteria). */

@@ -12,23 +12,24 @@ import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.protocol.SequenceSet;
-import posthorn.imap.server.internal.SelectedMailbox;
-import posthorn.imap.server.internal.SelectedMailbox.BadSequenceException;
-import posthorn.imap.server.internal.Session;
-import posthorn.imap.server.internal.SessionState;
+import posthorn.imap.server.internal.state.SelectedMailbox;
+import posthorn.imap.server.internal.state.SelectedMailbox.BadSequenceException;
+import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.FlagMode;
 import posthorn.store.api.Flags;
 import posthorn.store.api.StoreException;
 
 /** STORE and UID STORE (RFC 3501 6.4.6, 6.4.8). */
-final class Store extends MessageCommand {
+final class Store implements Command<SessionState.Selected> {
+    private final boolean uid;
 
     Store(boolean uid) {
-        super("STORE", uid);
+        this.uid = uid;
     }
 
     @Override
-    public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException, StoreException {
+    public void execute(CommandContext ctx, SessionState.Selected state, String tag, ArgReader args)
+            throws ProtocolException, IOException, StoreException {
         args.sp();
         SequenceSet set = args.sequenceSet();
         args.sp();
@@ -63,7 +64,7 @@ final class Store extends MessageCommand {
                 canonical.add(c);
             }
         }
-        SelectedMailbox view = ((SessionState.Selected) session.state()).mailbox();
+        SelectedMailbox view = state.mailbox();
         if (view.readOnly()) {
             throw new StoreException(StoreException.Reason.CANNOT, "The mailbox is read-only");
         }
@@ -74,7 +75,7 @@ final class Store extends MessageCommand {
             throw new ProtocolException(e.getMessage());
         }
         Map<Long, Set<String>> after = uids.isEmpty() ? Map.of() : view.store().store(uids, mode, canonical);
-        ResponseWriter out = session.out();
+        ResponseWriter out = ctx.out();
         for (long u : uids) {
             Set<String> now = after.get(u);
             if (now == null) {
@@ -90,6 +91,6 @@ final class Store extends MessageCommand {
                 out.raw(")").crlf();
             }
         }
-        session.ok(tag, null, name() + " completed");
+        ctx.completed(tag);
     }
 }

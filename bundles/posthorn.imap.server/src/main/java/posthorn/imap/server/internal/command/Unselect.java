@@ -1,31 +1,19 @@
 package posthorn.imap.server.internal.command;
 
 import java.io.IOException;
-import java.util.Set;
 
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.Status;
-import posthorn.imap.server.internal.Session;
-import posthorn.imap.server.internal.SessionState;
+import posthorn.imap.server.internal.state.SessionState;
 
 /** UNSELECT (RFC 3691): CLOSE without the expunge. */
-final class Unselect implements Command {
+final class Unselect implements Command<SessionState.Selected> {
     @Override
-    public String name() {
-        return "UNSELECT";
-    }
-
-    @Override
-    public Set<State> states() {
-        return SELECTED;
-    }
-
-    @Override
-    public void execute(Session session, String tag, ArgReader args) throws ProtocolException, IOException {
+    public void execute(CommandContext ctx, SessionState.Selected selected, String tag, ArgReader args)
+            throws ProtocolException, IOException {
         args.end();
-        SessionState.Selected selected = (SessionState.Selected) session.state();
-        session.state(selected.deselect());
-        session.out().status(tag, Status.OK, null, "UNSELECT completed");
+        ctx.unselect();
+        ctx.out().status(tag, Status.OK, null, "UNSELECT completed");
     }
 }

@@ -53,7 +53,7 @@ public final class Mechanisms {
     }
 
     /** Verifies a user name and password through the chain, as a SASL step. */
-    static SaslExchange.Step verify(Authenticator authenticator, String user, Secret password) {
+    public static SaslExchange.Step verify(Authenticator authenticator, String user, Secret password) {
         Verdict v = authenticator.verify(user, password);
         return switch (v) {
             case Verdict.Success s -> new SaslExchange.Step.Done(s.user().name(), s.user());

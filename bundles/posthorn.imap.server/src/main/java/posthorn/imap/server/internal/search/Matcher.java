@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
-import posthorn.imap.server.internal.FetchData;
-import posthorn.imap.server.internal.SelectedMailbox;
+import posthorn.imap.server.internal.fetch.FetchData;
+import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.mime.Header;
 import posthorn.imap.server.internal.mime.MimePart;
 import posthorn.store.api.Flags;

@@ -10,8 +10,8 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import posthorn.imap.server.internal.FetchData;
-import posthorn.imap.server.internal.SelectedMailbox;
+import posthorn.imap.server.internal.fetch.FetchData;
+import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.mime.Address;
 import posthorn.imap.server.internal.mime.Header;
 import posthorn.imap.server.internal.mime.MimePart;

@@ -18,7 +18,7 @@ import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.FetchAttribute;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.ResponseWriter;
-import posthorn.imap.server.internal.FetchData;
+import posthorn.imap.server.internal.fetch.FetchData;
 
 /**
  * ENVELOPE, BODY, BODYSTRUCTURE and body sections of the messages in src/test/resources/mime,

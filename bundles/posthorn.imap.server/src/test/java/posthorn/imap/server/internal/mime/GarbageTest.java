@@ -11,7 +11,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 import posthorn.imap.protocol.Section;
-import posthorn.imap.server.internal.MessageSections;
+import posthorn.imap.server.internal.fetch.MessageSections;
 import posthorn.imap.server.internal.search.TextScanner;
 
 /** No bytes, however broken, make FETCH structure, sections or the SEARCH scanner throw. */

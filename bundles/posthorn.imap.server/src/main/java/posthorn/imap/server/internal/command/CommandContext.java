@@ -1,0 +1,95 @@
+package posthorn.imap.server.internal.command;
+
+import java.io.IOException;
+
+import org.slf4j.Logger;
+
+import posthorn.imap.protocol.ProtocolException;
+import posthorn.imap.protocol.ResponseWriter;
+import posthorn.imap.server.internal.auth.LoginFlow;
+import posthorn.imap.server.internal.state.SelectedMailbox;
+import posthorn.imap.server.internal.state.SessionState;
+import posthorn.store.api.StoreException;
+
+/**
+ * What a command may use of its session: the response writer, the moves of the state machine, the
+ * settings the client turned on, and the few connection operations that some commands start (IDLE,
+ * STARTTLS, a SASL exchange). The socket, the server and the other sessions stay out of reach.
+ * Implemented by the session; used on the session's thread only.
+ */
+public interface CommandContext {
+
+    /** Where responses go; the session flushes after the command. */
+    ResponseWriter out();
+
+    /**
+     * Completes the command: reports store changes first (EXPUNGE only if the running command
+     * allows it, RFC 3501 7.4.1), then the tagged OK.
+     */
+    void ok(String tag, String code, String text) throws IOException, StoreException;
+
+    /** {@link #ok} with the text "NAME completed". */
+    default void completed(String tag) throws IOException, StoreException {
+        ok(tag, null, command() + " completed");
+    }
+
+    /** The running command's name as the table spells it ("UID FETCH"). */
+    String command();
+
+    /** The session's number, for log lines ("s12 ..."). */
+    long id();
+
+    Logger log();
+
+    /** Authenticated to Selected: the session now owns the view. */
+    void select(SelectedMailbox view);
+
+    /** Selected to Authenticated: closes the view; the mail stays open. */
+    SessionState.Authenticated unselect();
+
+    /** Ends the session after the current response, closing what the state owns. */
+    void logout();
+
+    /** Whether the session has ended during the command (BYE sent): nothing more is to be written. */
+    boolean ended();
+
+    /** Whether the client enabled IMAP4rev2 (RFC 9051): no RECENT, no \Recent, SEARCH as ESEARCH. */
+    boolean rev2();
+
+    /** Whether ENABLE (RFC 5161) turned this extension on. */
+    boolean enabled(String capability);
+
+    /** Turns an extension on for the rest of the session (ENABLE). */
+    void enable(String capability);
+
+    /** How this client writes mailbox names. */
+    MailboxNameCodec names();
+
+    /** The capabilities to announce now (RFC 3501 7.2.1), depending on the state and TLS. */
+    String capabilities();
+
+    /** The server's version, for ID. */
+    String serverVersion();
+
+    /**
+     * IDLE (RFC 2177) after the command's arguments: sends the continuation, reports changes as they
+     * happen, and waits for DONE. The caller answers the command (unless {@link #ended}).
+     *
+     * @return null when DONE ended it; otherwise what was wrong with the client's line (then BAD)
+     */
+    String idle() throws IOException, StoreException;
+
+    /**
+     * STARTTLS (RFC 3501 6.2.1): answers OK in the clear and negotiates TLS, throwing away whatever
+     * the client sent before the handshake.
+     *
+     * @throws ProtocolException if TLS is already active or not offered
+     */
+    void startTls(String tag) throws IOException, ProtocolException;
+
+    /** Reads one line of a continuation exchange (a SASL response), as text. */
+    String readLine() throws IOException, ProtocolException;
+
+    /** The way into the authenticated state: LOGIN and AUTHENTICATE. */
+    LoginFlow login();
+}

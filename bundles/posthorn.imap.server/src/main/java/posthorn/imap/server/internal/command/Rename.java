@@ -1,0 +1,24 @@
+package posthorn.imap.server.internal.command;
+
+import java.io.IOException;
+
+import posthorn.imap.protocol.ArgReader;
+import posthorn.imap.protocol.ProtocolException;
+import posthorn.imap.server.internal.state.SessionState;
+import posthorn.store.api.StoreException;
+
+/** RENAME (RFC 3501 6.3.5); the store moves the children along and treats INBOX specially. */
+final class Rename implements Command<SessionState.LoggedIn> {
+    @Override
+    public void execute(CommandContext ctx, SessionState.LoggedIn state, String tag, ArgReader args)
+            throws ProtocolException, IOException, StoreException {
+        args.sp();
+        String name = ctx.names().argument(args);
+        args.sp();
+        String target = ctx.names().argument(args);
+        args.end();
+        state.mail().rename(name, target);
+        ctx.log().info("s{} RENAME {} -> {}", ctx.id(), name, target);
+        ctx.completed(tag);
+    }
+}

@@ -1,0 +1,101 @@
+package posthorn.imap.server.internal.command;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+import posthorn.imap.protocol.ArgReader;
+import posthorn.imap.protocol.ProtocolException;
+import posthorn.imap.protocol.ResponseWriter;
+import posthorn.imap.server.internal.state.SessionState;
+import posthorn.store.api.Change;
+import posthorn.store.api.Flags;
+import posthorn.store.api.Mailbox;
+import posthorn.store.api.MailboxStatus;
+import posthorn.store.api.StoreException;
+import posthorn.store.api.UserMail;
+
+/** STATUS (RFC 3501 6.3.10), with SIZE (RFC 8438) and DELETED (RFC 9051 6.3.11). */
+final class Status implements Command<SessionState.LoggedIn> {
+    private static final Set<String> ITEMS = Set.of("MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE",
+            "DELETED");
+
+    @Override
+    public void execute(CommandContext ctx, SessionState.LoggedIn state, String tag, ArgReader args)
+            throws ProtocolException, IOException, StoreException {
+        args.sp();
+        String wire = args.mailbox();
+        String name = ctx.names().decode(wire);
+        args.sp();
+        List<String> items = items(args);
+        args.end();
+        write(ctx.out(), wire, items, state.mail(), name);
+        ctx.ok(tag, null, "STATUS completed");
+    }
+
+    /** A parenthesised list of status items (RFC 3501 status-att), upper case. */
+    static List<String> items(ArgReader args) throws ProtocolException {
+        if (!args.skip('(')) {
+            throw new ProtocolException("Expected ( before the status items");
+        }
+        List<String> items = new ArrayList<>();
+        do {
+            String item = args.atom().toUpperCase(Locale.ROOT);
+            if (!ITEMS.contains(item)) {
+                throw new ProtocolException("Unknown status item " + item);
+            }
+            items.add(item);
+        } while (args.skip(' '));
+        if (!args.skip(')')) {
+            throw new ProtocolException("Expected ) after the status items");
+        }
+        return items;
+    }
+
+    /** One STATUS response; shared with LIST-STATUS (RFC 5819). */
+    static void write(ResponseWriter out, String wireName, List<String> items, UserMail mail, String name)
+            throws IOException, StoreException {
+        MailboxStatus st = mail.status(name);
+        long deleted = items.contains("DELETED") ? deleted(mail, name) : 0;
+        out.untagged().raw("STATUS ").astring(wireName).raw(" (");
+        for (int i = 0; i < items.size(); i++) {
+            if (i > 0) {
+                out.sp();
+            }
+            String item = items.get(i);
+            long value = switch (item) {
+                case "MESSAGES" -> st.messages();
+                case "RECENT" -> st.recent();
+                case "UIDNEXT" -> st.uidNext();
+                case "UIDVALIDITY" -> st.uidValidity();
+                case "UNSEEN" -> st.unseen();
+                case "SIZE" -> st.size();
+                case "DELETED" -> deleted;
+                default -> throw new IllegalStateException(item);
+            };
+            out.raw(item).sp().number(value);
+        }
+        out.raw(")").crlf();
+    }
+
+    /**
+     * The messages with \Deleted (RFC 9051 6.3.11, DELETED). The store's status has no such count,
+     * so the mailbox is opened read-only and its flags counted.
+     */
+    static long deleted(UserMail mail, String name) throws StoreException {
+        Mailbox box = mail.open(name, true);
+        try {
+            long n = 0;
+            for (Change c : box.sync()) {
+                if (c instanceof Change.Added a && a.message().flags().contains(Flags.DELETED)) {
+                    n++;
+                }
+            }
+            return n;
+        } finally {
+            box.close();
+        }
+    }
+}

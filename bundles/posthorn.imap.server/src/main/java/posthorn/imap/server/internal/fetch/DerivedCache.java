@@ -1,0 +1,25 @@
+package posthorn.imap.server.internal.fetch;
+
+import posthorn.store.api.Mailbox;
+
+/**
+ * Values derived from a message (ENVELOPE, BODYSTRUCTURE, SORT keys) kept in the store's cache
+ * (store.api 1.1 {@link Mailbox#cached}/{@link Mailbox#cache}), so that a message is parsed once, not
+ * once per command. The values are the exact bytes that go into responses.
+ */
+public final class DerivedCache {
+    public static final String ENVELOPE = "imap.envelope";
+    public static final String BODYSTRUCTURE = "imap.bodystructure";
+    public static final String BODY = "imap.body";
+
+    private DerivedCache() {
+    }
+
+    public static byte[] get(Mailbox box, long uid, String field) {
+        return box.cached(uid, field);
+    }
+
+    public static void put(Mailbox box, long uid, String field, byte[] value) {
+        box.cache(uid, field, value);
+    }
+}

@@ -1,0 +1,78 @@
+package posthorn.imap.server.internal.net;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * config/imapd.cfg: the listener and the session limits. Keys are the method names with '_' read
+ * as '.', as DS maps them (so {@code max_connections} is {@code max.connections}).
+ */
+@ObjectClassDefinition(name = "Posthorn IMAP server", description = "Listener and session settings")
+public @interface ImapdConfig {
+
+    @AttributeDefinition(description = "Address to listen on; 0.0.0.0 or :: for all")
+    String bind() default "127.0.0.1";
+
+    @AttributeDefinition(description = "Plain IMAP port (with STARTTLS when TLS is set up)")
+    int port() default 1143;
+
+    @AttributeDefinition(description = "IMAPS port (TLS from the first byte) on the same address; 0 = none")
+    int tls_port() default 1993;
+
+    @AttributeDefinition(description = "PEM file with the server certificate, then its chain")
+    String tls_cert() default "";
+
+    @AttributeDefinition(description = "PEM file with the private key (PKCS#8 or PKCS#1; RSA or EC), unencrypted")
+    String tls_key() default "";
+
+    @AttributeDefinition(description = "Make a self-signed certificate and key at tls.cert and tls.key when they are missing")
+    boolean tls_selfsigned() default false;
+
+    @AttributeDefinition(description = "Offer STARTTLS on the plain port when TLS is set up")
+    boolean starttls() default true;
+
+    @AttributeDefinition(description = "Name in the greeting")
+    String hostname() default "";
+
+    @AttributeDefinition(description = "Most connections at once; more are greeted with BYE and closed")
+    int max_connections() default 1000;
+
+    @AttributeDefinition(description = "Most connections at once from one IP address")
+    int max_per_ip() default 20;
+
+    @AttributeDefinition(description = "Seconds a logged-in session may be idle before autologout (RFC 3501: at least 30 min)")
+    int idle_timeout() default 1800;
+
+    @AttributeDefinition(description = "Seconds a client has to log in")
+    int login_timeout() default 60;
+
+    @AttributeDefinition(description = "Largest literal accepted, in bytes")
+    long literal_max() default 64L << 20;
+
+    @AttributeDefinition(description = "Longest command line accepted, in bytes, literals not counted")
+    int line_max() default 65_536;
+
+    @AttributeDefinition(description = "Deepest nesting of parenthesised lists in a command")
+    int nesting_max() default 32;
+
+    @AttributeDefinition(description = "Failed logins on one connection before it is closed")
+    int max_bad_logins() default 3;
+
+    @AttributeDefinition(description = "Seconds a write to a client that does not read may take before the session ends")
+    int write_timeout() default 60;
+
+    @AttributeDefinition(description = "Commands per second accepted before login; more get BAD, twice as many BYE; 0 = no limit")
+    int prelogin_rate() default 10;
+
+    @AttributeDefinition(description = "Milliseconds before answering the first failed login from an address or for a user; doubles with each recent failure; 0 = no delay")
+    long auth_delay_base() default 500;
+
+    @AttributeDefinition(description = "Longest delay before answering a failed login, in milliseconds")
+    long auth_delay_max() default 15_000;
+
+    @AttributeDefinition(description = "Seconds after which a failed login no longer counts toward the delay")
+    int auth_delay_window() default 900;
+
+    @AttributeDefinition(description = "Allow LOGIN and AUTHENTICATE PLAIN without TLS from non-loopback addresses")
+    boolean allow_plaintext() default false;
+}

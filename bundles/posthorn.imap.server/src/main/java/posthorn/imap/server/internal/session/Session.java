@@ -1,0 +1,780 @@
+package posthorn.imap.server.internal.session;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import posthorn.auth.api.UserRecord;
+import posthorn.imap.protocol.ArgReader;
+import posthorn.imap.protocol.CommandReceiver;
+import posthorn.imap.protocol.CommandReceiver.Event;
+import posthorn.imap.protocol.ParserLimits;
+import posthorn.imap.protocol.ProtocolException;
+import posthorn.imap.protocol.ResponseWriter;
+import posthorn.imap.protocol.Status;
+import posthorn.imap.server.internal.auth.AuthChain;
+import posthorn.imap.server.internal.auth.LoginFlow;
+import posthorn.imap.server.internal.command.Capabilities;
+import posthorn.imap.server.internal.command.CommandContext;
+import posthorn.imap.server.internal.command.CommandTable;
+import posthorn.imap.server.internal.command.MailboxNameCodec;
+import posthorn.imap.server.internal.net.CountingOutputStream;
+import posthorn.imap.server.internal.net.ImapdConfig;
+import posthorn.imap.server.internal.state.SelectedMailbox;
+import posthorn.imap.server.internal.state.SessionState;
+import posthorn.store.api.StoreException;
+import posthorn.store.api.UserMail;
+import posthorn.store.api.Watch;
+
+/**
+ * One client connection: reads commands, runs them through the command table, and writes the
+ * responses; it keeps the connection's I/O (TLS, literals, IDLE), the state machine and the dispatch.
+ * Commands see it only as a {@link CommandContext}, and are handed the state they are declared for.
+ * Runs on its own virtual thread; blocking reads and writes are the design.
+ *
+ * <p>Errors become responses in one place, {@link #dispatch}: malformed input BAD, impossible
+ * requests NO with a response code, a bug NO [SERVERBUG] with a log line; none ends the session.
+ * Only I/O failure, a timeout, LOGOUT, too many failed logins or server shutdown do.
+ *
+ * <p>Threading: the session's thread reads and runs commands; {@link #writing} is held while a
+ * command runs. IDLE releases it while it waits for input, so that a store's change notice can sync
+ * and write on a thread of its own ({@link #idleSync}); shutdown and kick take it to write BYE. The
+ * server's watchdog reads the output's progress ({@link #checkWrite}) and closes the socket of a
+ * client that stopped reading.
+ */
+public final class Session {
+    private static final Logger LOG = LoggerFactory.getLogger(Session.class);
+
+    /** How often IDLE looks for changes when the store cannot notify. */
+    private static final long IDLE_POLL_MILLIS = 5000;
+
+    private final long id;
+    /** The TCP connection; closing it ends every read and write, also through TLS. */
+    private final Socket raw;
+    /** What the session reads and writes: {@link #raw}, or the TLS socket layered on it. */
+    private volatile Socket socket;
+    /** IMAPS: TLS from the first byte. */
+    private final boolean implicitTls;
+    private final Host server;
+    private final String peer;
+    private final Instant since = Instant.now();
+    /** Held while a command runs and while BYE is written on shutdown, so responses never interleave. */
+    private final ReentrantLock writing = new ReentrantLock();
+    private final byte[] readBuffer = new byte[16 * 1024];
+    private ByteBuffer pending = ByteBuffer.allocate(0);
+
+    private InputStream in;
+    private CountingOutputStream counter;
+    private ResponseWriter out;
+    private CommandReceiver receiver;
+    private volatile SessionState state = new SessionState.NotAuthenticated();
+    private volatile boolean closing;
+    /** The logged-in user's name, kept past logout for the last log line and the admin console. */
+    private volatile String user = "-";
+    private long bytesIn;
+    private final LoginFlow login;
+    /** The command running now, or null. */
+    private CommandTable.Row<?> current;
+    /** System.nanoTime() by which the client must have logged in (login.timeout). */
+    private final long loginDeadline;
+    /** Pre-login rate limit: start of the current one-second window and commands in it. */
+    private long rateWindow;
+    private int rateCount;
+    /** What commands and the login flow see of this session. */
+    private final Context context = new Context();
+    /** Extensions turned on by ENABLE (RFC 5161), upper case. Session thread only. */
+    private final Set<String> enabled = new HashSet<>();
+    /** In IDLE with a mailbox selected: change notices sync at once. Changed under {@link #writing}. */
+    private volatile boolean idling;
+    private final AtomicBoolean idleSyncQueued = new AtomicBoolean();
+    /** The watchdog closed the connection because a write did not finish in time. */
+    private volatile boolean writeTimedOut;
+
+    /** What a session needs of the server it runs in. Thread-safe. */
+    public interface Host {
+        /** The current imapd.cfg; it may change between two reads. */
+        ImapdConfig config();
+
+        /** The TLS context, or null when TLS is not set up. */
+        SSLContext tls();
+
+        LoginFlow.Services logins();
+
+        /** The server's version, for ID. */
+        String version();
+    }
+
+    public Session(long id, Socket socket, Host server, boolean implicitTls) {
+        this.id = id;
+        this.raw = socket;
+        this.socket = socket;
+        this.server = server;
+        this.implicitTls = implicitTls;
+        this.peer = socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
+        this.loginDeadline = System.nanoTime() + server.config().login_timeout() * 1_000_000_000L;
+        this.login = new LoginFlow(server.logins(), context);
+    }
+
+    public void run() {
+        String end = "closed by client";
+        try {
+            ImapdConfig c = server.config();
+            raw.setSoTimeout(c.login_timeout() * 1000);
+            raw.setTcpNoDelay(true);
+            in = raw.getInputStream();
+            counter = new CountingOutputStream(raw.getOutputStream());
+            out = new ResponseWriter(counter);
+            receiver = newReceiver(c);
+            LOG.info("s{} connect from {}{}", id, peer, implicitTls ? " (IMAPS)" : "");
+            if (implicitTls) {
+                SSLContext tls = server.tls();
+                if (tls == null) {
+                    throw new SSLException("TLS is not set up");
+                }
+                handshake(tls);
+            }
+            out.status(null, Status.OK, "CAPABILITY " + capabilities(), "Posthorn IMAP4rev1 server ready");
+            out.flush();
+            while (!(state instanceof SessionState.Logout) && !closing) {
+                Event event = next();
+                writing.lock();
+                try {
+                    if (closing) {
+                        break;
+                    }
+                    handle(event);
+                    out.flush();
+                } finally {
+                    writing.unlock();
+                }
+            }
+            end = closing ? "shut down" : "logout";
+        } catch (SocketTimeoutException e) {
+            if (writeTimedOut) {
+                end = "write timeout";
+            } else if (state instanceof SessionState.NotAuthenticated) {
+                end = "login timeout";
+                bye("Autologout; no login in time");
+            } else {
+                end = "autologout";
+                bye("Autologout; idle for too long");
+            }
+        } catch (EOFException e) {
+            end = writeTimedOut ? "write timeout" : "closed by client";
+        } catch (SSLException e) {
+            end = writeTimedOut ? "write timeout" : "TLS failed: " + e.getMessage();
+        } catch (SocketException e) {
+            end = writeTimedOut ? "write timeout" : closing ? "shut down" : "connection lost: " + e.getMessage();
+        } catch (IOException e) {
+            end = writeTimedOut ? "write timeout" : "I/O error: " + e.getMessage();
+        } catch (SelectedMailbox.UidValidityChangedException e) {
+            end = e.getMessage();
+            LOG.warn("s{} {}", id, e.getMessage());
+            bye(e.getMessage());
+        } catch (RuntimeException e) {
+            end = "internal error: " + e;
+            LOG.error("s{} internal error; session closed", id, e);
+            bye("Internal error; the event is logged");
+        } finally {
+            release();
+            closeRaw();
+            LOG.info("s{} disconnect {} user={} ({}), in={} out={}", id, peer, user, end, bytesIn,
+                    counter == null ? 0 : counter.count());
+        }
+    }
+
+    private void handle(Event event) throws IOException {
+        switch (event) {
+            case Event.LiteralAnnounced l -> {
+                if (!l.nonSynchronizing()) {
+                    out.continuation("Ready for literal data");
+                }
+            }
+            case Event.Line line -> {
+                if (state instanceof SessionState.NotAuthenticated && overRate(line.bytes())) {
+                    return;
+                }
+                dispatch(line.bytes());
+            }
+            case Event.TooLarge t -> {
+                LOG.warn("s{} refused input: {}", id, t.reason());
+                if (t.fatal()) {
+                    bye(t.reason());
+                    state = new SessionState.Logout();
+                } else {
+                    // The receiver reports a malformed literal announcement the same way; that is
+                    // plain bad syntax, not a size the server refuses.
+                    String code = t.reason().startsWith("Invalid literal") ? null : "TOOBIG";
+                    out.status(t.tag(), Status.BAD, code, t.reason());
+                }
+            }
+            case Event.NeedMore n -> throw new IllegalStateException("receiver returned NeedMore with input left");
+        }
+    }
+
+    /**
+     * The pre-login rate limit (prelogin.rate commands a second): a command over it is answered BAD
+     * and not run; at twice the rate the session ends. Returns whether the command was refused.
+     */
+    private boolean overRate(byte[] line) throws IOException {
+        int rate = server.config().prelogin_rate();
+        if (rate <= 0) {
+            return false;
+        }
+        long now = System.nanoTime();
+        if (rateCount == 0 || now - rateWindow >= 1_000_000_000L) {
+            rateWindow = now;
+            rateCount = 0;
+        }
+        rateCount++;
+        if (rateCount <= rate) {
+            return false;
+        }
+        if (rateCount > 2 * rate) {
+            LOG.warn("s{} {} commands in a second before login from {}; disconnecting (prelogin.rate)", id, rateCount, peer);
+            bye("Too many commands before login");
+            state = new SessionState.Logout();
+            return true;
+        }
+        if (rateCount == rate + 1) {
+            LOG.info("s{} over {} commands a second before login from {}; refusing (prelogin.rate)", id, rate, peer);
+        }
+        String tag;
+        try {
+            tag = new ArgReader(line).tag();
+        } catch (ProtocolException e) {
+            tag = null;
+        }
+        out.status(tag, Status.BAD, "LIMIT", "Too many commands before login; slow down");
+        return true;
+    }
+
+    /** Parses the tag and command name, checks the state, runs the command, maps errors. */
+    private void dispatch(byte[] line) throws IOException {
+        ArgReader args = new ArgReader(line, server.config().nesting_max());
+        String tag;
+        try {
+            tag = args.tag();
+        } catch (ProtocolException e) {
+            LOG.info("s{} BAD untagged line: {}", id, e.getMessage());
+            out.status(null, Status.BAD, null, "Missing or invalid tag");
+            return;
+        }
+        String name = null;
+        try {
+            args.sp();
+            name = args.atom().toUpperCase(Locale.ROOT);
+            if (name.equals("UID")) {
+                args.sp();
+                name = "UID " + args.atom().toUpperCase(Locale.ROOT);
+            }
+            CommandTable.Row<?> row = CommandTable.get(name);
+            if (row == null) {
+                LOG.info("s{} BAD unknown command {}", id, AuthChain.printable(name));
+                out.status(tag, Status.BAD, null, "Unknown command " + AuthChain.printable(name));
+                return;
+            }
+            if (!row.validIn(state)) {
+                LOG.info("s{} BAD {} in state {}", id, name, state.getClass().getSimpleName());
+                out.status(tag, Status.BAD, null, name + " is not valid " + stateHint());
+                return;
+            }
+            current = row;
+            row.execute(context, state, tag, args);
+        } catch (ProtocolException e) {
+            LOG.info("s{} BAD {}: {}", id, name, e.getMessage());
+            out.status(tag, Status.BAD, e.code(), e.getMessage());
+        } catch (StoreException e) {
+            if (e.reason() == StoreException.Reason.SERVERBUG) {
+                LOG.error("s{} {} failed: {}", id, name, e.getMessage(), e);
+            } else {
+                LOG.info("s{} NO {}: [{}] {}", id, name, e.reason(), e.getMessage());
+            }
+            out.status(tag, Status.NO, e.reason().name(), e.getMessage());
+        } catch (SelectedMailbox.UidValidityChangedException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.error("s{} {} failed with an internal error", id, name, e);
+            out.status(tag, Status.NO, "SERVERBUG", "Internal error; the event is logged");
+        } finally {
+            current = null;
+        }
+    }
+
+    private String stateHint() {
+        return switch (state) {
+            case SessionState.NotAuthenticated n -> "before login";
+            case SessionState.Authenticated a -> "without a selected mailbox";
+            case SessionState.Selected s -> "with a mailbox selected";
+            case SessionState.Logout l -> "after logout";
+        };
+    }
+
+    /**
+     * Reads the next event, reading from the socket as needed. Before login the read times out at the
+     * login deadline; after it, after idle.timeout without input (also in IDLE: RFC 2177 clients
+     * re-issue IDLE every 29 minutes).
+     */
+    private Event next() throws IOException {
+        while (true) {
+            if (pending.hasRemaining()) {
+                Event e = receiver.receive(pending);
+                if (!(e instanceof Event.NeedMore)) {
+                    return e;
+                }
+            }
+            if (state instanceof SessionState.NotAuthenticated) {
+                long left = (loginDeadline - System.nanoTime()) / 1_000_000L;
+                if (left <= 0) {
+                    throw new SocketTimeoutException("no login within login.timeout");
+                }
+                socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
+            }
+            int n = in.read(readBuffer);
+            if (n < 0) {
+                throw new EOFException();
+            }
+            bytesIn += n;
+            pending = ByteBuffer.wrap(readBuffer, 0, n);
+        }
+    }
+
+    /**
+     * Reads one line of a continuation exchange (AUTHENTICATE), as text. A literal there is a
+     * protocol error.
+     */
+    private String readContinuationLine() throws IOException, ProtocolException {
+        out.flush();
+        Event e = next();
+        if (e instanceof Event.Line line) {
+            return new String(line.bytes(), StandardCharsets.US_ASCII);
+        }
+        if (e instanceof Event.LiteralAnnounced) {
+            receiver.rejectLiteral();
+        }
+        throw new ProtocolException("Expected a line of base64");
+    }
+
+    /** Whether the connection is encrypted (IMAPS, or after STARTTLS). */
+    private boolean tlsActive() {
+        return socket instanceof SSLSocket;
+    }
+
+    /** Whether STARTTLS is offered now: plain connection, not logged in, TLS set up and enabled. */
+    private boolean startTlsOffered() {
+        return !tlsActive() && state instanceof SessionState.NotAuthenticated && server.config().starttls()
+                && server.tls() != null;
+    }
+
+    /** The capabilities to announce now (RFC 3501 7.2.1), depending on the state and TLS. */
+    private String capabilities() {
+        boolean preLogin = state instanceof SessionState.NotAuthenticated;
+        return Capabilities.announce(startTlsOffered(), preLogin ? login.mechanismsOffered() : null,
+                !login.plaintextAllowed());
+    }
+
+    /**
+     * STARTTLS (RFC 3501 6.2.1): answers OK in the clear, then negotiates TLS. Whatever the client
+     * sent after the command before the handshake is thrown away and the receiver starts afresh, so
+     * that nothing injected in plaintext is read as if it came through TLS (RFC 2595 and
+     * CVE-2011-0411). A failed handshake ends the session (an IOException).
+     */
+    private void startTls(String tag) throws IOException, ProtocolException {
+        if (tlsActive()) {
+            throw new ProtocolException("TLS is already active");
+        }
+        if (!startTlsOffered()) {
+            throw new ProtocolException("STARTTLS is not available on this server");
+        }
+        SSLContext tls = server.tls();
+        out.status(tag, Status.OK, null, "Begin TLS negotiation now");
+        out.flush();
+        int dropped = pending.remaining();
+        pending = ByteBuffer.allocate(0);
+        receiver = newReceiver(server.config());
+        if (dropped > 0) {
+            LOG.warn("s{} discarded {} bytes sent after STARTTLS before the handshake (plaintext injection?)", id, dropped);
+        }
+        handshake(tls);
+    }
+
+    private void handshake(SSLContext tls) throws IOException {
+        SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(raw, raw.getInetAddress().getHostAddress(),
+                raw.getPort(), true);
+        ssl.setUseClientMode(false);
+        ssl.setEnabledProtocols(java.util.Arrays.stream(ssl.getSupportedProtocols())
+                .filter(p -> p.equals("TLSv1.2") || p.equals("TLSv1.3")).toArray(String[]::new));
+        ssl.startHandshake();
+        socket = ssl;
+        in = ssl.getInputStream();
+        counter.target(ssl.getOutputStream());
+        LOG.info("s{} TLS {} {}", id, ssl.getSession().getProtocol(), ssl.getSession().getCipherSuite());
+    }
+
+    private static CommandReceiver newReceiver(ImapdConfig c) {
+        return new CommandReceiver(new ParserLimits(c.line_max(), c.literal_max(), c.nesting_max()));
+    }
+
+    /**
+     * IDLE (RFC 2177), after the command's arguments are read: sends the continuation, then waits for
+     * DONE. With a mailbox selected, a change notice from the store syncs at once and writes the
+     * untagged EXISTS, EXPUNGE and FETCH responses (EXPUNGE is allowed during IDLE) on the notice's
+     * own thread; the session's lock is released while this thread waits for input, so the two never
+     * write at once. The caller answers the command.
+     *
+     * @return null when DONE ended it; otherwise what was wrong with the client's line (then BAD)
+     */
+    private String idle() throws IOException, StoreException {
+        if (writing.getHoldCount() != 1) {
+            throw new IllegalStateException("IDLE must run as a command");
+        }
+        out.continuation("idling");
+        Watch watch = null;
+        Thread poller = null;
+        try {
+            if (state instanceof SessionState.Selected s) {
+                idling = true;
+                try {
+                    watch = s.mailbox().store().watch(this::changeNoticed);
+                } catch (UnsupportedOperationException e) {
+                    // A store without change notices: look every few seconds instead.
+                    poller = Thread.ofVirtual().name("imap-session-" + id + "-poll").start(() -> {
+                        try {
+                            while (idling) {
+                                Thread.sleep(IDLE_POLL_MILLIS);
+                                changeNoticed();
+                            }
+                        } catch (InterruptedException done) {
+                            // IDLE ended
+                        }
+                    });
+                }
+                // Changes between the command's start and the watch are caught by this sync.
+                s.mailbox().sync(out, true);
+                out.flush();
+            }
+            while (true) {
+                Event e;
+                writing.unlock();
+                try {
+                    e = next();
+                } finally {
+                    writing.lock();
+                }
+                switch (e) {
+                    case Event.Line line -> {
+                        String text = new String(line.bytes(), StandardCharsets.US_ASCII);
+                        return text.equalsIgnoreCase("DONE") ? null : "Expected DONE";
+                    }
+                    case Event.LiteralAnnounced l -> {
+                        if (!l.nonSynchronizing()) {
+                            receiver.rejectLiteral();
+                            return "Expected DONE";
+                        }
+                    }
+                    case Event.TooLarge t -> {
+                        if (t.fatal()) {
+                            handle(t); // BYE; the session ends
+                        }
+                        return t.reason();
+                    }
+                    case Event.NeedMore n -> throw new IllegalStateException("receiver returned NeedMore with input left");
+                }
+            }
+        } finally {
+            idling = false;
+            if (watch != null) {
+                watch.close();
+            }
+            if (poller != null) {
+                poller.interrupt();
+            }
+        }
+    }
+
+    /** A store change notice (a store thread; must not block): schedules one sync while idling. */
+    private void changeNoticed() {
+        if (idling && idleSyncQueued.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("imap-session-" + id + "-notice").start(this::idleSync);
+        }
+    }
+
+    private void idleSync() {
+        idleSyncQueued.set(false);
+        writing.lock();
+        try {
+            if (!idling || closing || !(state instanceof SessionState.Selected s)) {
+                return;
+            }
+            s.mailbox().sync(out, true);
+            out.flush();
+        } catch (SelectedMailbox.UidValidityChangedException e) {
+            LOG.warn("s{} {}", id, e.getMessage());
+            bye(e.getMessage());
+            closeRaw();
+        } catch (StoreException e) {
+            LOG.warn("s{} sync during IDLE failed: [{}] {}", id, e.reason(), e.getMessage());
+        } catch (IOException e) {
+            closeRaw(); // the session's thread sees the connection end and logs it
+        } catch (RuntimeException e) {
+            LOG.error("s{} sync during IDLE failed with an internal error", id, e);
+        } finally {
+            writing.unlock();
+        }
+    }
+
+    /**
+     * Called by the server's watchdog: ends the session if a write has been blocked longer than the
+     * limit (the client stopped reading). Closing the TCP socket unblocks the write, which then fails.
+     */
+    public void checkWrite(long nowNanos, long limitNanos) {
+        CountingOutputStream c = counter;
+        if (c != null && !writeTimedOut && c.stalledNanos(nowNanos) > limitNanos) {
+            writeTimedOut = true;
+            LOG.warn("s{} write timeout: {} has not read for {} s; closing", id, peer, limitNanos / 1_000_000_000L);
+            closeRaw();
+        }
+    }
+
+    private void closeRaw() {
+        try {
+            raw.close();
+        } catch (IOException e) {
+            // already gone
+        }
+    }
+
+    /** Ends the session from another thread (kick, shutdown): BYE, then close. */
+    public void shutdown(String reason) {
+        closing = true;
+        try {
+            if (writing.tryLock(2, TimeUnit.SECONDS)) {
+                try {
+                    bye(reason);
+                } finally {
+                    writing.unlock();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeRaw();
+    }
+
+    private void bye(String text) {
+        if (out == null) {
+            return;
+        }
+        try {
+            out.status(null, Status.BYE, null, text);
+            out.flush();
+        } catch (IOException e) {
+            // the client is gone; nothing more to tell it
+        }
+    }
+
+    /** Closes what the state owns. */
+    private void release() {
+        SessionState s = state;
+        state = new SessionState.Logout();
+        try {
+            switch (s) {
+                case SessionState.Selected sel -> {
+                    sel.mailbox().close();
+                    sel.mail().close();
+                }
+                case SessionState.Authenticated a -> a.mail().close();
+                default -> {
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("s{} closing mail failed: {}", id, e.toString());
+        }
+    }
+
+    /** The session's state now, for the admin console: a snapshot, changed only by the session. */
+    public SessionState state() {
+        return state;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public String peer() {
+        return peer;
+    }
+
+    public Instant since() {
+        return since;
+    }
+
+    public String userName() {
+        return user;
+    }
+
+    /**
+     * The session as its commands and its login flow see it. The state moves here, and only here
+     * and in the session's own error handling: login, select, unselect, logout.
+     */
+    private final class Context implements CommandContext, LoginFlow.Connection {
+
+        @Override
+        public ResponseWriter out() {
+            return out;
+        }
+
+        @Override
+        public void ok(String tag, String code, String text) throws IOException, StoreException {
+            if (state instanceof SessionState.Selected s) {
+                boolean allowExpunge = current == null || current.sequences() != CommandTable.Sequences.USES;
+                s.mailbox().sync(out, allowExpunge);
+            }
+            out.status(tag, Status.OK, code, text);
+        }
+
+        @Override
+        public String command() {
+            return current == null ? "-" : current.name();
+        }
+
+        @Override
+        public long id() {
+            return id;
+        }
+
+        @Override
+        public Logger log() {
+            return LOG;
+        }
+
+        @Override
+        public void loggedIn(UserRecord record, UserMail mail) throws IOException {
+            if (!(state instanceof SessionState.NotAuthenticated)) {
+                throw new IllegalStateException("login in state " + state.getClass().getSimpleName());
+            }
+            state = new SessionState.Authenticated(record, mail);
+            user = record.name();
+            socket.setSoTimeout(server.config().idle_timeout() * 1000);
+        }
+
+        @Override
+        public void select(SelectedMailbox view) {
+            if (!(state instanceof SessionState.Authenticated a)) {
+                throw new IllegalStateException("select in state " + state.getClass().getSimpleName());
+            }
+            state = new SessionState.Selected(a.user(), a.mail(), view);
+        }
+
+        @Override
+        public SessionState.Authenticated unselect() {
+            if (!(state instanceof SessionState.Selected s)) {
+                throw new IllegalStateException("unselect in state " + state.getClass().getSimpleName());
+            }
+            SessionState.Authenticated a = s.deselect();
+            state = a;
+            return a;
+        }
+
+        @Override
+        public void logout() {
+            release();
+        }
+
+        @Override
+        public void end(String text) {
+            bye(text);
+            state = new SessionState.Logout();
+        }
+
+        @Override
+        public boolean ended() {
+            return state instanceof SessionState.Logout;
+        }
+
+        @Override
+        public boolean rev2() {
+            return enabled.contains("IMAP4REV2");
+        }
+
+        @Override
+        public boolean enabled(String capability) {
+            return enabled.contains(capability.toUpperCase(Locale.ROOT));
+        }
+
+        @Override
+        public void enable(String capability) {
+            enabled.add(capability.toUpperCase(Locale.ROOT));
+        }
+
+        @Override
+        public MailboxNameCodec names() {
+            return rev2() ? MailboxNameCodec.UTF8 : MailboxNameCodec.MODIFIED_UTF7;
+        }
+
+        @Override
+        public String capabilities() {
+            return Session.this.capabilities();
+        }
+
+        @Override
+        public String serverVersion() {
+            return server.version();
+        }
+
+        @Override
+        public String idle() throws IOException, StoreException {
+            return Session.this.idle();
+        }
+
+        @Override
+        public void startTls(String tag) throws IOException, ProtocolException {
+            Session.this.startTls(tag);
+        }
+
+        @Override
+        public String readLine() throws IOException, ProtocolException {
+            return readContinuationLine();
+        }
+
+        @Override
+        public LoginFlow login() {
+            return login;
+        }
+
+        @Override
+        public InetAddress address() {
+            return raw.getInetAddress();
+        }
+
+        @Override
+        public String peer() {
+            return peer;
+        }
+
+        @Override
+        public boolean tlsActive() {
+            return Session.this.tlsActive();
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package posthorn.imap.server.internal.state;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static posthorn.imap.server.internal.state.ScriptedMailbox.message;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+import posthorn.imap.protocol.ProtocolException;
+import posthorn.imap.protocol.ResponseWriter;
+import posthorn.imap.protocol.SequenceSet;
+import posthorn.store.api.Change;
+import posthorn.store.api.Flags;
+import posthorn.store.api.StoreException;
+
+/**
+ * The session's view of its selected mailbox: sequence numbers to UIDs, EXPUNGE held back while a
+ * command uses sequence numbers (RFC 3501 7.4.1), EXISTS/RECENT/EXPUNGE numbering, and the saved
+ * search result "$" (RFC 5182).
+ */
+class SelectedMailboxTest {
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private final ResponseWriter out = new ResponseWriter(bytes);
+
+    /** UIDs 10, 20, 30, 40, 50; 40 and 50 recent, 10 seen. */
+    private final ScriptedMailbox box = new ScriptedMailbox("INBOX", false).holding(
+            message(10, false, Flags.SEEN), message(20, false), message(30, false), message(40, true),
+            message(50, true));
+
+    private List<String> responses() throws IOException {
+        out.flush();
+        List<String> lines = new String(bytes.toByteArray(), StandardCharsets.US_ASCII).lines().toList();
+        bytes.reset();
+        return lines;
+    }
+
+    private static SequenceSet set(String text) throws ProtocolException {
+        return SequenceSet.parse(text);
+    }
+
+    @Test
+    void theFirstViewNumbersTheMessagesInUidOrderAndReportsNothing() throws Exception {
+        SelectedMailbox view = SelectedMailbox.open(box);
+        assertEquals(5, view.exists());
+        assertEquals(2, view.recentCount());
+        assertEquals(10, view.uidAt(1));
+        assertEquals(50, view.uidAt(5));
+        assertEquals(3, view.seqOf(30));
+        assertEquals(0, view.seqOf(35));
+        assertEquals(2, view.firstUnseen());
+        assertTrue(view.isRecent(40));
+        view.sync(out, true);
+        assertEquals(List.of(), responses(), "nothing changed since the view was read");
+    }
+
+    @Test
+    void newMessagesAreReportedAsExistsWithRecent() throws Exception {
+        box.then(new Change.Added(message(60, true)), new Change.Added(message(70, false)));
+        SelectedMailbox view = SelectedMailbox.open(box);
+        view.sync(out, true);
+        assertEquals(List.of("* 7 EXISTS", "* 3 RECENT"), responses());
+        assertEquals(7, view.seqOf(70));
+    }
+
+    @Test
+    void noRecentForAnImap4rev2Client() throws Exception {
+        box.then(new Change.Added(message(60, true)));
+        SelectedMailbox view = SelectedMailbox.open(box);
+        view.recentResponses(false);
+        view.sync(out, true);
+        assertEquals(List.of("* 6 EXISTS"), responses());
+        assertFalse(view.isRecent(60));
+    }
+
+    @Test
+    void expungesRenumberTheMessagesAfterThem() throws Exception {
+        box.then(new Change.Expunged(20), new Change.Expunged(40));
+        SelectedMailbox view = SelectedMailbox.open(box);
+        view.sync(out, true);
+        // 20 was number 2; then 40, once number 4, is number 3.
+        assertEquals(List.of("* 2 EXPUNGE", "* 3 EXPUNGE"), responses());
+        assertEquals(3, view.exists());
+        assertEquals(2, view.seqOf(30));
+        assertEquals(3, view.seqOf(50));
+        assertEquals(1, view.recentCount());
+    }
+
+    @Test
+    void expungesAreHeldWhileACommandUsesSequenceNumbers() throws Exception {
+        box.then(new Change.Expunged(20), new Change.Added(message(60, false)));
+        SelectedMailbox view = SelectedMailbox.open(box);
+        view.sync(out, false); // FETCH, STORE, SEARCH ... completing
+        assertEquals(List.of("* 6 EXISTS"), responses(), "the held message still counts");
+        assertEquals(6, view.exists());
+        assertEquals(20, view.uidAt(2), "numbers do not move under the client");
+        assertTrue(view.isExpunged(20));
+        assertEquals(List.of(2, 3), view.select(set("2:3"), false), "it can still be named");
+        assertEquals(List.of(30L), view.liveUids(set("2:3"), false), "but not changed or copied");
+
+        view.sync(out, true); // the next command that allows EXPUNGE
+        assertEquals(List.of("* 2 EXPUNGE"), responses(), "no EXISTS: the client counts the expunge itself");
+        assertEquals(5, view.exists());
+        assertEquals(5, view.seqOf(60));
+        assertFalse(view.isExpunged(20));
+    }
+
+    @Test
+    void flagChangesFromElsewhereAreReportedAsFetch() throws Exception {
+        box.then(new Change.FlagsChanged(30, Set.of(Flags.FLAGGED)), new Change.FlagsChanged(40, Set.of(Flags.SEEN)),
+                new Change.FlagsChanged(50, Set.of()));
+        SelectedMailbox view = SelectedMailbox.open(box);
+        view.sync(out, true);
+        assertEquals(List.of("* 3 FETCH (FLAGS (\\Flagged))", "* 4 FETCH (FLAGS (\\Seen \\Recent))"), responses(),
+                "50's flags did not change");
+    }
+
+    @Test
+    void flagsTheClientWasToldOfAreNotReportedAgain() throws Exception {
+        box.then(new Change.FlagsChanged(30, Set.of(Flags.DELETED)));
+        SelectedMailbox view = SelectedMailbox.open(box);
+        view.reported(30, Set.of(Flags.DELETED)); // STORE's own FETCH response said so
+        view.sync(out, true);
+        assertEquals(List.of(), responses());
+    }
+
+    @Test
+    void sequenceNumbersBeyondExistsAreAnErrorUidsBeyondAreNot() throws Exception {
+        SelectedMailbox view = SelectedMailbox.open(box);
+        assertEquals(List.of(4, 5), view.select(set("4:*"), false));
+        assertThrows(SelectedMailbox.BadSequenceException.class, () -> view.select(set("6"), false));
+        assertEquals(List.of(2, 3), view.select(set("15:35"), true), "UIDs not in the view are passed over");
+        assertEquals(List.of(5), view.select(set("*"), true), "'*' is the highest UID");
+        assertEquals(List.of(5), view.select(set("900:*"), true), "a range beyond the highest still matches it");
+        assertEquals(List.of(), view.select(set("60:70"), true));
+    }
+
+    @Test
+    void theSavedResultFollowsExpungesAndIsNeverAnError() throws Exception {
+        box.then(new Change.Expunged(20));
+        SelectedMailbox view = SelectedMailbox.open(box);
+        assertEquals(List.of(), view.select(SequenceSet.saved(), false), "empty in a new view");
+        view.saveResult(List.of(20L, 40L));
+        assertEquals(List.of(2, 4), view.select(SequenceSet.saved(), false));
+        assertEquals(List.of(2, 4), view.select(SequenceSet.saved(), true), "by number or UID alike");
+        assertTrue(view.inSavedResult(40));
+
+        view.sync(out, false);
+        assertEquals(List.of(2, 4), view.select(SequenceSet.saved(), false), "held: still there");
+        assertEquals(List.of(), responses());
+        view.sync(out, true);
+        assertEquals(List.of("* 2 EXPUNGE"), responses());
+        assertEquals(List.of(40L), view.savedResult(), "an expunged message drops out of $");
+        assertEquals(List.of(3), view.select(SequenceSet.saved(), false));
+    }
+
+    @Test
+    void aChangedUidValidityEndsTheView() throws Exception {
+        box.then(new Change.UidValidityChanged(7));
+        SelectedMailbox view = SelectedMailbox.open(box);
+        assertThrows(SelectedMailbox.UidValidityChangedException.class, () -> view.sync(out, true));
+    }
+
+    @Test
+    void closingTheViewClosesTheStoreHandle() throws StoreException {
+        SelectedMailbox view = SelectedMailbox.open(box);
+        view.close();
+        assertTrue(box.closed);
+    }
+}
