@@ -1,6 +1,9 @@
 package posthorn.imap.server.internal.mime;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -46,6 +49,36 @@ public final class MimePart {
     /** Parses only the header of a message at {@code m[0, end)}; for ENVELOPE and header searches. */
     public static Header parseHeader(byte[] m, int end) {
         return Header.parse(m, 0, Header.bodyStart(m, 0, end));
+    }
+
+    /**
+     * Reads a message's header only: up to and including the blank line that ends it (or the whole
+     * message if there is none), for ENVELOPE, SORT and header searches without reading big bodies.
+     */
+    public static byte[] readHeader(InputStream in) throws IOException {
+        byte[] buf = new byte[8192];
+        int n = 0;
+        int line = 0; // where the first line not yet complete in buf starts
+        while (true) {
+            if (n == buf.length) {
+                buf = Arrays.copyOf(buf, buf.length * 2);
+            }
+            int r = in.read(buf, n, buf.length - n);
+            if (r < 0) {
+                return Arrays.copyOf(buf, n);
+            }
+            n += r;
+            while (line < n) {
+                int lineEnd = Header.lineEnd(buf, line, n);
+                if (buf[lineEnd - 1] != '\n') {
+                    break; // the rest of the line is still to come
+                }
+                if (Header.isBlank(buf, line, lineEnd)) {
+                    return Arrays.copyOf(buf, lineEnd);
+                }
+                line = lineEnd;
+            }
+        }
     }
 
     private static MimePart parse(byte[] m, int start, int end, boolean digest, int depth) {

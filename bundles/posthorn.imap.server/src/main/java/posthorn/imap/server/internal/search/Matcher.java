@@ -7,7 +7,6 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 
-import posthorn.imap.server.internal.FetchData;
 import posthorn.imap.server.internal.SelectedMailbox;
 import posthorn.imap.server.internal.mime.Header;
 import posthorn.imap.server.internal.mime.MessageDate;
@@ -150,7 +149,7 @@ public final class Matcher {
         if (header == null) {
             byte[] bytes = new byte[0];
             try (InputStream in = view.store().openMessage(uid)) {
-                bytes = FetchData.readHeader(in);
+                bytes = MimePart.readHeader(in);
             } catch (StoreException e) {
                 if (e.reason() != StoreException.Reason.EXPUNGEISSUED) {
                     throw e;

@@ -9,7 +9,6 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import posthorn.imap.server.internal.FetchData;
 import posthorn.imap.server.internal.SelectedMailbox;
 import posthorn.imap.server.internal.mime.Address;
 import posthorn.imap.server.internal.mime.Header;
@@ -30,7 +29,7 @@ public record SortData(int seq, long uid, long size, long arrival, long sent, St
         MessageMeta meta = view.meta(uid);
         byte[] bytes;
         try (InputStream in = view.store().openMessage(uid)) {
-            bytes = FetchData.readHeader(in);
+            bytes = MimePart.readHeader(in);
         } catch (StoreException e) {
             if (e.reason() == StoreException.Reason.EXPUNGEISSUED) {
                 return null;
