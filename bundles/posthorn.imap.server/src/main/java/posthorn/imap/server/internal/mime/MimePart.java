@@ -13,8 +13,9 @@ import java.util.List;
  *
  * <p>Boundaries are found as Dovecot finds them: a line that starts with "--" and the boundary,
  * closing if "--" follows; the CRLF before a delimiter line belongs to the delimiter (RFC 2046
- * 5.1.1). A multipart without a boundary, or whose boundary never occurs, gets one empty part.
- * Parsing never fails: whatever the bytes, a tree comes out.
+ * 5.1.1). A multipart without a boundary, or whose boundary never occurs, gets one empty part; a
+ * part whose Content-Type does not parse, or names "multipart" without a subtype, is neither a
+ * multipart nor a message. Parsing never fails: whatever the bytes, a tree comes out.
  */
 public final class MimePart {
     /** Parts deeper than this are taken as plain bodies, so a hostile message cannot overflow the stack. */
@@ -93,7 +94,7 @@ public final class MimePart {
         List<MimePart> children = List.of();
         MimePart message = null;
         if (depth < MAX_DEPTH) {
-            if (ct.value().equalsIgnoreCase("multipart")) {
+            if (ct.value().equalsIgnoreCase("multipart") && !ct.second().isEmpty()) {
                 children = children(m, bodyStart, end, ct.param("boundary"),
                         ct.second().equalsIgnoreCase("digest"), depth + 1);
             } else if (ct.value().equalsIgnoreCase("message") && ct.second().equalsIgnoreCase("rfc822")) {

@@ -33,7 +33,8 @@ import posthorn.store.api.UserMail;
  */
 class DovecotFixturesTest {
     static final String[] NAMES = {"addresses", "alternative", "eightbit", "emptybody", "garbage", "groupempty",
-        "headeronly", "nested", "nobound", "oddaddr", "rfc2231", "rfc822top", "simple", "unterminated", "more"};
+        "headeronly", "nested", "nobound", "oddaddr", "rfc2231", "rfc822top", "simple", "unterminated", "more",
+        "badtypes"};
 
     static Stream<Arguments> cases() throws IOException {
         List<Arguments> out = new ArrayList<>();
