@@ -62,7 +62,7 @@ final class PosthornFramework {
                     "org.apache.aries.spifly.dynamic.bundle", "slf4j.api", "slf4j.simple"},
             {"3", "org.apache.felix.configadmin", "org.osgi.util.function", "org.osgi.util.promise",
                     "org.osgi.util.converter", "org.osgi.service.component",
-                    "org.apache.commons.commons-codec", "bcprov"},
+                    "org.apache.commons.commons-codec", "bcprov", "bcutil", "bcpkix"},
             {"4", "org.apache.felix.scr",
                     "jakarta.activation-api", "angus-activation", "jakarta.mail-api", "org.eclipse.angus.mail",
                     "posthorn.imap.protocol", "posthorn.store.api", "posthorn.auth.api",

@@ -5,7 +5,6 @@ import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -19,18 +18,17 @@ import posthorn.auth.api.Verdict;
 import posthorn.imap.server.internal.auth.AuthChain;
 import posthorn.imap.server.internal.auth.AuthConfig;
 import posthorn.imap.server.internal.net.ImapdConfig;
-import posthorn.store.maildir.internal.MaildirStore;
 
 /**
- * The server as DS would wire it, without a framework: the real Maildir store in a temp directory,
- * and an in-memory password database (a fake is fine here: the real backends have their own tests).
- * Listens on a free loopback port.
+ * The server as DS would wire it, without a framework: the in-memory store and an in-memory password
+ * database (fakes are fine here: the real store and backends have their own tests, and the
+ * integration tests run the server on them). Listens on a free loopback port.
  */
 final class TestServer implements AutoCloseable {
     final Path root;
     final ImapServer server = new ImapServer();
+    final MemoryStore store = new MemoryStore();
     private final Map<String, String> passwords = new HashMap<>();
-    private int delivered;
 
     TestServer(Path root, Map<String, Object> imapd) throws IOException {
         this.root = root;
@@ -40,33 +38,21 @@ final class TestServer implements AutoCloseable {
         chain.bindPasswordDatabase(users, Map.of(AuthBackend.NAME, "test"));
         chain.bindUserDatabase(users, Map.of(AuthBackend.NAME, "test"));
         server.auth = chain;
-        server.store = new MaildirStore();
+        server.store = store;
         Map<String, Object> c = new HashMap<>(imapd);
         c.putIfAbsent("port", 0);
         server.activate(config(ImapdConfig.class, c));
     }
 
-    /** Adds a user with a Maildir under the temp root. */
-    TestServer user(String name, String password) throws IOException {
+    /** Adds a user, with an empty INBOX. */
+    TestServer user(String name, String password) {
         passwords.put(name, password);
-        Path maildir = root.resolve(name).resolve("Maildir");
-        for (String d : new String[] {"cur", "new", "tmp"}) {
-            Files.createDirectories(maildir.resolve(d));
-        }
         return this;
     }
 
-    Path maildir(String user) {
-        return root.resolve(user).resolve("Maildir");
-    }
-
-    /** Delivers a message the way an MDA does (tmp/ then rename into new/). */
-    void deliver(String user, String text) throws IOException {
-        delivered++;
-        String name = (1_700_000_000L + delivered) + ".M" + delivered + "P1.test";
-        Path tmp = maildir(user).resolve("tmp").resolve(name);
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, maildir(user).resolve("new").resolve(name));
+    /** Delivers a message to the user's INBOX from outside the server, as an MDA does. */
+    void deliver(String user, String text) {
+        store.deliver(user, text.getBytes(StandardCharsets.UTF_8));
     }
 
     int port() {

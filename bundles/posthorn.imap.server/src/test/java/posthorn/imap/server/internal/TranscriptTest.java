@@ -26,11 +26,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Table-driven command tests: each file under src/test/resources/transcripts is a conversation with
- * the server, run over a real socket against the real Maildir store.
+ * the server, run over a real socket against the in-memory store ({@link MemoryStore}).
  *
  * <pre>
  * # comment
- * !user NAME PASSWORD          add a user with an empty Maildir
+ * !user NAME PASSWORD          add a user with an empty INBOX
  * !deliver NAME                deliver the message on the following lines, up to a line "."
  * !connect                     open a new connection (the first is opened before the first C:)
  * C: text                      the client sends text + CRLF

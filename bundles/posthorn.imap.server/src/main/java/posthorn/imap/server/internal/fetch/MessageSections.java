@@ -20,11 +20,6 @@ public final class MessageSections {
     private MessageSections() {
     }
 
-    /** The bytes of a section; parses the message. */
-    public static byte[] extract(byte[] m, Section s) {
-        return extract(m, s.part().isEmpty() && s.kind() == Section.Kind.ALL ? null : MimePart.parse(m), s);
-    }
-
     /** The bytes of a section of a message already parsed ({@code root} may be null for BODY[]). */
     public static byte[] extract(byte[] m, MimePart root, Section s) {
         List<Integer> path = s.part();
@@ -54,6 +49,30 @@ public final class MessageSections {
             case HEADER_FIELDS_NOT -> fields(m, message, s.fields(), false);
             default -> throw new AssertionError(s.kind());
         };
+    }
+
+    /** RFC 3501 6.4.5: the octets from {@code origin}, at most {@code length}; empty past the end. */
+    public static byte[] partial(byte[] data, long origin, long length) {
+        int from = (int) Math.min(origin, data.length);
+        int to = (int) Math.min((long) from + length, data.length);
+        return Arrays.copyOfRange(data, from, to);
+    }
+
+    /**
+     * The bytes with NUL replaced by 0x80, as Dovecot sends them: a literal may not hold NUL (RFC 3501
+     * 4.3), and a broken message must not break the response.
+     */
+    public static byte[] noNul(byte[] b) {
+        byte[] out = b;
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] == 0) {
+                if (out == b) {
+                    out = b.clone();
+                }
+                out[i] = (byte) 0x80;
+            }
+        }
+        return out;
     }
 
     /**

@@ -25,7 +25,17 @@ final class ContentFields {
         }
     }
 
-    /** Content-Type: type, subtype ("" if missing) and parameters; null if no type can be read. */
+    /** What a Content-Type that does not parse is: no type, so no multipart or message, as Dovecot reads it. */
+    static final Valued INVALID_TYPE = new Valued("", "", List.of());
+
+    /**
+     * Content-Type as Dovecot reads it (RFC 2045 5.1, comments allowed between the tokens): type "/"
+     * subtype, then the end or ";" and parameters. A type alone is kept with an empty subtype and no
+     * parameters; anything else that does not parse, an empty value included, is
+     * {@link #INVALID_TYPE}: a part with no type, which is neither a multipart nor a message (RFC 2045
+     * 5.2 would make it text/plain; Dovecot shows it as a part of type "" "", and so does the server).
+     * Null only if there is no field.
+     */
     static Valued contentType(String raw) {
         if (raw == null) {
             return null;
@@ -34,13 +44,23 @@ final class ContentFields {
         l.skipCfws();
         String type = l.token();
         if (type.isEmpty()) {
-            return null;
+            return INVALID_TYPE;
         }
         l.skipCfws();
-        String subtype = "";
-        if (l.skip('/')) {
-            l.skipCfws();
-            subtype = l.token();
+        if (l.atEnd()) {
+            return new Valued(type, "", List.of());
+        }
+        if (!l.skip('/')) {
+            return INVALID_TYPE;
+        }
+        l.skipCfws();
+        String subtype = l.token();
+        if (subtype.isEmpty()) {
+            return INVALID_TYPE;
+        }
+        l.skipCfws();
+        if (!l.atEnd() && l.peek() != ';') {
+            return INVALID_TYPE;
         }
         return new Valued(type, subtype, params(l));
     }

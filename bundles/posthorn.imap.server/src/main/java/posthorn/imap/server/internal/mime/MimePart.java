@@ -1,6 +1,9 @@
 package posthorn.imap.server.internal.mime;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -10,8 +13,9 @@ import java.util.List;
  *
  * <p>Boundaries are found as Dovecot finds them: a line that starts with "--" and the boundary,
  * closing if "--" follows; the CRLF before a delimiter line belongs to the delimiter (RFC 2046
- * 5.1.1). A multipart without a boundary, or whose boundary never occurs, gets one empty part.
- * Parsing never fails: whatever the bytes, a tree comes out.
+ * 5.1.1). A multipart without a boundary, or whose boundary never occurs, gets one empty part; a
+ * part whose Content-Type does not parse, or names "multipart" without a subtype, is neither a
+ * multipart nor a message. Parsing never fails: whatever the bytes, a tree comes out.
  */
 public final class MimePart {
     /** Parts deeper than this are taken as plain bodies, so a hostile message cannot overflow the stack. */
@@ -48,6 +52,36 @@ public final class MimePart {
         return Header.parse(m, 0, Header.bodyStart(m, 0, end));
     }
 
+    /**
+     * Reads a message's header only: up to and including the blank line that ends it (or the whole
+     * message if there is none), for ENVELOPE, SORT and header searches without reading big bodies.
+     */
+    public static byte[] readHeader(InputStream in) throws IOException {
+        byte[] buf = new byte[8192];
+        int n = 0;
+        int line = 0; // where the first line not yet complete in buf starts
+        while (true) {
+            if (n == buf.length) {
+                buf = Arrays.copyOf(buf, buf.length * 2);
+            }
+            int r = in.read(buf, n, buf.length - n);
+            if (r < 0) {
+                return Arrays.copyOf(buf, n);
+            }
+            n += r;
+            while (line < n) {
+                int lineEnd = Header.lineEnd(buf, line, n);
+                if (buf[lineEnd - 1] != '\n') {
+                    break; // the rest of the line is still to come
+                }
+                if (Header.isBlank(buf, line, lineEnd)) {
+                    return Arrays.copyOf(buf, lineEnd);
+                }
+                line = lineEnd;
+            }
+        }
+    }
+
     private static MimePart parse(byte[] m, int start, int end, boolean digest, int depth) {
         int bodyStart = Header.bodyStart(m, start, end);
         Header header = Header.parse(m, start, bodyStart);
@@ -60,7 +94,7 @@ public final class MimePart {
         List<MimePart> children = List.of();
         MimePart message = null;
         if (depth < MAX_DEPTH) {
-            if (ct.value().equalsIgnoreCase("multipart")) {
+            if (ct.value().equalsIgnoreCase("multipart") && !ct.second().isEmpty()) {
                 children = children(m, bodyStart, end, ct.param("boundary"),
                         ct.second().equalsIgnoreCase("digest"), depth + 1);
             } else if (ct.value().equalsIgnoreCase("message") && ct.second().equalsIgnoreCase("rfc822")) {

@@ -102,6 +102,9 @@ public final class Structure {
         boolean text = p.type().equalsIgnoreCase("text");
         if (p.message() != null) {
             b.append("\"message\" \"rfc822\"");
+        } else if (p.type().equalsIgnoreCase("multipart") && p.subtype().isEmpty()) {
+            // a "multipart" type with no subtype, which has no parts: Dovecot calls it what it is
+            b.append("\"application\" \"octet-stream\"");
         } else {
             ImapText.nstring(b, p.type());
             b.append(' ');

@@ -1,15 +1,15 @@
 package posthorn.imap.server.internal.net;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
@@ -18,38 +18,49 @@ import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Base64;
+import java.util.Date;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.PEMEncryptedKeyPair;
+import org.bouncycastle.openssl.PEMException;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
+import org.bouncycastle.util.io.pem.PemObject;
+import org.bouncycastle.util.io.pem.PemReader;
+import org.bouncycastle.util.io.pem.PemWriter;
 
 /**
  * The server's TLS identity from PEM files: a certificate chain and an unencrypted private key in
  * PKCS#8 ({@code BEGIN PRIVATE KEY}), PKCS#1 ({@code BEGIN RSA PRIVATE KEY}) or SEC1
  * ({@code BEGIN EC PRIVATE KEY}) form, as openssl and certbot write them. Also makes a self-signed
- * pair for a first start (with the JDK's own crypto; no library needed for one certificate).
+ * pair for a first start. BouncyCastle's bcpkix reads and builds the structures; the keys, signatures
+ * and the certificates handed to TLS are the JDK's own (no BouncyCastle security provider is
+ * installed).
  */
 public final class TlsFiles {
-    private static final Pattern PEM = Pattern.compile(
-            "-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s]+?)-----END \\1-----");
-    private static final byte[] OID_RSA = {0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01};
-    private static final byte[] OID_EC = {0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01};
-    private static final byte[] OID_ECDSA_SHA256 = {0x06, 0x08, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x04, 0x03, 0x02};
-    private static final byte[] OID_CN = {0x06, 0x03, 0x55, 0x04, 0x03};
-    private static final byte[] OID_SAN = {0x06, 0x03, 0x55, 0x1d, 0x11};
 
     private TlsFiles() {
     }
@@ -75,61 +86,83 @@ public final class TlsFiles {
         return ctx;
     }
 
+    /** The certificates of a PEM text, in order; other blocks (a key in the same file) are passed over. */
     static List<X509Certificate> certificates(String pem) throws GeneralSecurityException {
-        CertificateFactory cf = CertificateFactory.getInstance("X.509");
+        JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
         List<X509Certificate> out = new ArrayList<>();
-        Matcher m = PEM.matcher(pem);
-        while (m.find()) {
-            if (m.group(1).equals("CERTIFICATE")) {
-                out.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(decode(m.group(2)))));
+        for (Block b : blocks(pem)) {
+            if (b.type().equals(PEMParser.TYPE_CERTIFICATE) || b.type().equals(PEMParser.TYPE_X509_CERTIFICATE)) {
+                if (!(b.value() instanceof X509CertificateHolder holder)) {
+                    throw new GeneralSecurityException("unreadable certificate: " + b.error().getMessage(), b.error());
+                }
+                out.add(converter.getCertificate(holder));
             }
         }
         return out;
     }
 
-    /** The first private key in a PEM text. */
+    /** The first private key in a PEM text; blocks of other kinds, readable or not, are passed over. */
     static PrivateKey privateKey(String pem) throws GeneralSecurityException {
-        Matcher m = PEM.matcher(pem);
-        while (m.find()) {
-            byte[] der = decode(m.group(2));
-            switch (m.group(1)) {
-                case "PRIVATE KEY" -> {
-                    return pkcs8(der);
+        JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+        for (Block b : blocks(pem)) {
+            try {
+                switch (b.value()) {
+                    case PrivateKeyInfo info -> {
+                        return converter.getPrivateKey(info);
+                    }
+                    case PEMKeyPair pair -> {
+                        return converter.getKeyPair(pair).getPrivate();
+                    }
+                    case PKCS8EncryptedPrivateKeyInfo x -> throw encrypted();
+                    case PEMEncryptedKeyPair x -> throw encrypted();
+                    case null, default -> {
+                        // a certificate, EC PARAMETERS, or a block that could not be read
+                    }
                 }
-                case "RSA PRIVATE KEY" -> {
-                    // PKCS#8 = SEQUENCE { INTEGER 0, SEQUENCE { rsaEncryption, NULL }, OCTET STRING pkcs1 }
-                    byte[] alg = seq(concat(OID_RSA, new byte[] {0x05, 0x00}));
-                    return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(
-                            seq(concat(new byte[] {0x02, 0x01, 0x00}, alg, tlv(0x04, der)))));
-                }
-                case "EC PRIVATE KEY" -> {
-                    // SEC1 = SEQUENCE { INTEGER 1, OCTET STRING key, [0] curve OID, [1] public key };
-                    // PKCS#8 names the curve in the algorithm identifier instead.
-                    byte[] curve = sec1Curve(der);
-                    byte[] alg = seq(concat(OID_EC, curve));
-                    return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(
-                            seq(concat(new byte[] {0x02, 0x01, 0x00}, alg, tlv(0x04, der)))));
-                }
-                case "ENCRYPTED PRIVATE KEY" -> throw new GeneralSecurityException(
-                        "the private key is encrypted; give an unencrypted one (openssl pkey -in KEY -out KEY.pem)");
-                default -> {
-                    // other blocks (EC PARAMETERS, a certificate in the same file) are skipped
-                }
+            } catch (PEMException e) {
+                throw new GeneralSecurityException("unsupported private key (" + b.type() + "): " + e.getMessage(), e);
             }
         }
         throw new GeneralSecurityException("no private key found (expected BEGIN PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)");
     }
 
-    private static PrivateKey pkcs8(byte[] der) throws GeneralSecurityException {
-        GeneralSecurityException last = null;
-        for (String alg : new String[] {"RSA", "EC", "Ed25519", "RSASSA-PSS"}) {
-            try {
-                return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(der));
-            } catch (GeneralSecurityException e) {
-                last = e;
+    private static GeneralSecurityException encrypted() {
+        return new GeneralSecurityException(
+                "the private key is encrypted; give an unencrypted one (openssl pkey -in KEY -out KEY.pem)");
+    }
+
+    /**
+     * One PEM block: its type and what PEMParser made of it, or, if it could not (a type it does not
+     * know, a broken body), the reason. Each block is judged on its own, so that a broken block of
+     * a kind the caller does not want does not hide the one it does.
+     */
+    private record Block(String type, Object value, Exception error) {
+    }
+
+    private static List<Block> blocks(String pem) throws GeneralSecurityException {
+        // PEMParser throws for a block it cannot read without saying which it was: the types are read
+        // first, then the blocks, one for one.
+        List<String> types = new ArrayList<>();
+        try (PemReader reader = new PemReader(new StringReader(pem))) {
+            for (PemObject o = reader.readPemObject(); o != null; o = reader.readPemObject()) {
+                types.add(o.getType());
             }
+        } catch (IOException | RuntimeException e) {
+            throw new GeneralSecurityException("not a PEM file: " + e.getMessage(), e);
         }
-        throw new GeneralSecurityException("unsupported PKCS#8 key", last);
+        List<Block> blocks = new ArrayList<>(types.size());
+        try (PEMParser parser = new PEMParser(new StringReader(pem))) {
+            for (String type : types) {
+                try {
+                    blocks.add(new Block(type, parser.readObject(), null));
+                } catch (IOException | RuntimeException e) {
+                    blocks.add(new Block(type, null, e));
+                }
+            }
+        } catch (IOException e) {
+            throw new GeneralSecurityException("not a PEM file: " + e.getMessage(), e);
+        }
+        return blocks;
     }
 
     /** Whether the key signs what the certificate's public key verifies. */
@@ -167,8 +200,7 @@ public final class TlsFiles {
 
     /**
      * Makes a self-signed EC (P-256) certificate for {@code hostname} (plus localhost and 127.0.0.1),
-     * valid ten years, and writes it and its key (PKCS#8, mode 600) as PEM. The certificate is
-     * encoded here, a few DER structures, so that no crypto library or keytool process is needed.
+     * valid ten years, and writes it and its key (PKCS#8, mode 600) as PEM.
      */
     public static void generateSelfSigned(Path certFile, Path keyFile, String hostname) throws IOException, GeneralSecurityException {
         Files.createDirectories(keyFile.toAbsolutePath().getParent());
@@ -176,54 +208,38 @@ public final class TlsFiles {
         KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
         gen.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair pair = gen.generateKeyPair();
-        byte[] cert = selfSigned(pair, hostname, Instant.now());
+        X509Certificate cert = selfSigned(pair, hostname, Instant.now());
         // check what was made the way a client will
-        X509Certificate parsed = (X509Certificate) CertificateFactory.getInstance("X.509")
-                .generateCertificate(new ByteArrayInputStream(cert));
-        parsed.verify(pair.getPublic());
-        writeAtomically(keyFile, pem("PRIVATE KEY", pair.getPrivate().getEncoded()), true);
-        writeAtomically(certFile, pem("CERTIFICATE", cert), false);
+        cert.verify(pair.getPublic());
+        writeAtomically(keyFile, pem(new JcaPKCS8Generator(pair.getPrivate(), null).generate()), true);
+        writeAtomically(certFile, pem("CERTIFICATE", cert.getEncoded()), false);
     }
 
-    /** A DER X.509 v3 certificate (RFC 5280 4.1), signed by its own key with ECDSA and SHA-256. */
-    static byte[] selfSigned(KeyPair pair, String hostname, Instant now) throws GeneralSecurityException {
-        byte[] sigAlg = seq(OID_ECDSA_SHA256);
-        byte[] serial = new byte[16];
-        new SecureRandom().nextBytes(serial);
-        serial[0] &= 0x7f;
-        serial[0] |= 0x01; // positive, no leading zero byte
+    /**
+     * An X.509 v3 certificate (RFC 5280) signed by its own key with ECDSA and SHA-256: a random
+     * positive 127-bit serial, the host name as CN and in the subject alternative names, beside
+     * localhost and 127.0.0.1, valid from a day ago for ten years.
+     */
+    static X509Certificate selfSigned(KeyPair pair, String hostname, Instant now) throws GeneralSecurityException {
         String cn = hostname.isBlank() ? "localhost" : hostname;
-        byte[] name = seq(tlv(0x31, seq(concat(OID_CN, tlv(0x0c, cn.getBytes(StandardCharsets.UTF_8))))));
-        byte[] validity = seq(concat(time(now.minus(1, ChronoUnit.DAYS)), time(now.plus(3650, ChronoUnit.DAYS))));
-        ByteArrayOutputStream names = new ByteArrayOutputStream();
-        names.writeBytes(tlv(0x82, "localhost".getBytes(StandardCharsets.US_ASCII)));
+        X500Name name = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, cn).build();
+        List<GeneralName> names = new ArrayList<>();
+        names.add(new GeneralName(GeneralName.dNSName, "localhost"));
         if (!cn.equals("localhost") && cn.matches("[A-Za-z0-9.-]+")) {
-            names.writeBytes(tlv(0x82, cn.getBytes(StandardCharsets.US_ASCII)));
+            names.add(new GeneralName(GeneralName.dNSName, cn));
         }
-        names.writeBytes(tlv(0x87, new byte[] {127, 0, 0, 1}));
-        byte[] san = seq(concat(OID_SAN, tlv(0x04, seq(names.toByteArray()))));
-        byte[] tbs = seq(concat(
-                tlv(0xa0, new byte[] {0x02, 0x01, 0x02}), // version v3
-                tlv(0x02, serial),
-                sigAlg,
-                name,
-                validity,
-                name,
-                pair.getPublic().getEncoded(), // SubjectPublicKeyInfo
-                tlv(0xa3, seq(san))));
-        Signature signer = Signature.getInstance("SHA256withECDSA");
-        signer.initSign(pair.getPrivate());
-        signer.update(tbs);
-        byte[] sig = signer.sign();
-        return seq(concat(tbs, sigAlg, tlv(0x03, concat(new byte[] {0}, sig))));
-    }
-
-    /** UTCTime before 2050, GeneralizedTime from then on (RFC 5280 4.1.2.5). */
-    private static byte[] time(Instant t) {
-        ZonedDateTime z = t.atZone(ZoneOffset.UTC);
-        boolean utc = z.getYear() < 2050;
-        String text = DateTimeFormatter.ofPattern(utc ? "yyMMddHHmmss'Z'" : "yyyyMMddHHmmss'Z'").format(z);
-        return tlv(utc ? 0x17 : 0x18, text.getBytes(StandardCharsets.US_ASCII));
+        names.add(new GeneralName(GeneralName.iPAddress, "127.0.0.1"));
+        try {
+            X509CertificateHolder holder = new JcaX509v3CertificateBuilder(name, new BigInteger(127, new SecureRandom()).setBit(126),
+                    Date.from(now.minus(1, ChronoUnit.DAYS)), Date.from(now.plus(3650, ChronoUnit.DAYS)), name,
+                    pair.getPublic())
+                    .addExtension(Extension.subjectAlternativeName, false,
+                            new GeneralNames(names.toArray(GeneralName[]::new)))
+                    .build(new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate()));
+            return new JcaX509CertificateConverter().getCertificate(holder);
+        } catch (OperatorCreationException | IOException e) {
+            throw new GeneralSecurityException("cannot make a self-signed certificate: " + e.getMessage(), e);
+        }
     }
 
     private static void writeAtomically(Path file, String text, boolean secret) throws IOException {
@@ -241,96 +257,16 @@ public final class TlsFiles {
     }
 
     static String pem(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n"
-                + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
-                + "\n-----END " + type + "-----\n";
+        return pem(new PemObject(type, der));
     }
 
-    private static byte[] decode(String base64) {
-        return Base64.getMimeDecoder().decode(base64);
-    }
-
-    /** The [0] curve parameters of a SEC1 key, as a DER OID. */
-    private static byte[] sec1Curve(byte[] der) throws GeneralSecurityException {
-        int[] pos = {0};
-        expect(der, pos, 0x30);
-        int end = length(der, pos) + pos[0];
-        while (pos[0] < end) {
-            int tag = der[pos[0]++] & 0xff;
-            int len = length(der, pos);
-            if (tag == 0xa0) {
-                byte[] oid = new byte[len];
-                System.arraycopy(der, pos[0], oid, 0, len);
-                if (oid.length == 0 || oid[0] != 0x06) {
-                    throw new GeneralSecurityException("EC key with explicit curve parameters; use a named curve");
-                }
-                return oid;
-            }
-            pos[0] += len;
+    private static String pem(PemObject o) {
+        StringWriter text = new StringWriter();
+        try (PemWriter w = new PemWriter(text)) {
+            w.writeObject(o);
+        } catch (IOException e) {
+            throw new IllegalStateException("writing to a string failed", e);
         }
-        throw new GeneralSecurityException("EC PRIVATE KEY without a curve name");
-    }
-
-    private static void expect(byte[] der, int[] pos, int tag) throws GeneralSecurityException {
-        if (pos[0] >= der.length || (der[pos[0]++] & 0xff) != tag) {
-            throw new GeneralSecurityException("malformed key");
-        }
-    }
-
-    private static int length(byte[] der, int[] pos) throws GeneralSecurityException {
-        if (pos[0] >= der.length) {
-            throw new GeneralSecurityException("malformed key");
-        }
-        int b = der[pos[0]++] & 0xff;
-        if (b < 0x80) {
-            return b;
-        }
-        int n = b & 0x7f;
-        if (n > 3 || pos[0] + n > der.length) {
-            throw new GeneralSecurityException("malformed key");
-        }
-        int len = 0;
-        for (int i = 0; i < n; i++) {
-            len = (len << 8) | (der[pos[0]++] & 0xff);
-        }
-        if (len > der.length - pos[0]) {
-            throw new GeneralSecurityException("malformed key");
-        }
-        return len;
-    }
-
-    private static byte[] seq(byte[] content) {
-        return tlv(0x30, content);
-    }
-
-    private static byte[] tlv(int tag, byte[] content) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        b.write(tag);
-        int n = content.length;
-        if (n < 0x80) {
-            b.write(n);
-        } else if (n < 0x100) {
-            b.write(0x81);
-            b.write(n);
-        } else if (n < 0x10000) {
-            b.write(0x82);
-            b.write(n >> 8);
-            b.write(n);
-        } else {
-            b.write(0x83);
-            b.write(n >> 16);
-            b.write(n >> 8);
-            b.write(n);
-        }
-        b.writeBytes(content);
-        return b.toByteArray();
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            b.writeBytes(p);
-        }
-        return b.toByteArray();
+        return text.toString();
     }
 }

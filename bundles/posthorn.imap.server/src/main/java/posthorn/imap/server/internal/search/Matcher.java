@@ -6,12 +6,10 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.regex.Pattern;
 
-import posthorn.imap.server.internal.fetch.FetchData;
 import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.mime.Header;
+import posthorn.imap.server.internal.mime.MessageDate;
 import posthorn.imap.server.internal.mime.MimePart;
 import posthorn.store.api.Flags;
 import posthorn.store.api.MessageMeta;
@@ -23,12 +21,6 @@ import posthorn.store.api.StoreException;
  * pass through the whole message for every BODY and TEXT key together. Not thread-safe.
  */
 public final class Matcher {
-    private static final Pattern DATE = Pattern.compile(
-            "(\\d{1,2})\\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\\.?\\s+(\\d{2,4})",
-            Pattern.CASE_INSENSITIVE);
-    private static final List<String> MONTHS = List.of("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
-            "sep", "oct", "nov", "dec");
-
     private final SelectedMailbox view;
     private final SearchKey key;
     private final List<String> bodyNeedles = new ArrayList<>();
@@ -135,31 +127,8 @@ public final class Matcher {
 
     /** The Date header's day, time and zone disregarded (RFC 3501 6.4.4); the internal date if there is none. */
     private LocalDate sentDate(MessageMeta meta) throws IOException, StoreException {
-        LocalDate d = parseDate(header().lastValue("Date"));
-        return d != null ? d : internalDate(meta);
-    }
-
-    /** The day of an RFC 5322 date, read leniently; null if none can be read. */
-    public static LocalDate parseDate(String value) {
-        if (value == null) {
-            return null;
-        }
-        java.util.regex.Matcher m = DATE.matcher(value);
-        if (!m.find()) {
-            return null;
-        }
-        int year = Integer.parseInt(m.group(3));
-        if (m.group(3).length() <= 2) {
-            year += year < 50 ? 2000 : 1900;
-        } else if (m.group(3).length() == 3) {
-            year += 1900;
-        }
-        try {
-            return LocalDate.of(year, MONTHS.indexOf(m.group(2).substring(0, 3).toLowerCase(Locale.ROOT)) + 1,
-                    Integer.parseInt(m.group(1)));
-        } catch (java.time.DateTimeException e) {
-            return null;
-        }
+        MessageDate d = MessageDate.parse(header().lastValue("Date"));
+        return d != null ? d.day() : internalDate(meta);
     }
 
     private boolean header(SearchKey.Header h) throws IOException, StoreException {
@@ -180,7 +149,7 @@ public final class Matcher {
         if (header == null) {
             byte[] bytes = new byte[0];
             try (InputStream in = view.store().openMessage(uid)) {
-                bytes = FetchData.readHeader(in);
+                bytes = MimePart.readHeader(in);
             } catch (StoreException e) {
                 if (e.reason() != StoreException.Reason.EXPUNGEISSUED) {
                     throw e;

@@ -25,12 +25,7 @@ class GarbageTest {
     void randomMessagesNeverBreakAnything() throws IOException {
         Random r = new Random(42);
         for (int i = 0; i < 3000; i++) {
-            StringBuilder b = new StringBuilder();
-            int n = r.nextInt(40);
-            for (int k = 0; k < n; k++) {
-                b.append(r.nextInt(4) == 0 ? String.valueOf((char) r.nextInt(256)) : PIECES[r.nextInt(PIECES.length)]);
-            }
-            byte[] m = b.toString().getBytes(StandardCharsets.ISO_8859_1);
+            byte[] m = message(r);
             MimePart root = MimePart.parse(m);
             byte[] bs = Structure.bodyStructure(m, root, true);
             byte[] env = Structure.envelope(root.header());
@@ -46,6 +41,16 @@ class GarbageTest {
             }
             TextScanner.scan(new ByteArrayInputStream(m), List.of("zz"), new boolean[1], List.of("from"), new boolean[1]);
         }
+    }
+
+    /** Up to 40 pieces of MIME and header syntax, and random bytes, in random order. */
+    static byte[] message(Random r) {
+        StringBuilder b = new StringBuilder();
+        int n = r.nextInt(40);
+        for (int k = 0; k < n; k++) {
+            b.append(r.nextInt(4) == 0 ? String.valueOf((char) r.nextInt(256)) : PIECES[r.nextInt(PIECES.length)]);
+        }
+        return b.toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
     @Test

@@ -110,6 +110,50 @@ class TlsFilesTest {
     }
 
     @Test
+    void lessCommonFormsLoad() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl not installed");
+        // openssl ecparam without -noout writes EC PARAMETERS before the SEC1 key
+        Path ecp = dir.resolve("ecp.pem");
+        openssl("ecparam", "-name", "prime256v1", "-genkey", "-out", ecp.toString());
+        assertTrue(Files.readString(ecp).contains("BEGIN EC PARAMETERS"));
+        assertEquals("EC", TlsFiles.privateKey(Files.readString(ecp)).getAlgorithm());
+        // Ed25519 in PKCS#8, with a certificate of its own
+        Path ed = dir.resolve("ed.pem");
+        Path edCert = dir.resolve("ed-cert.pem");
+        openssl("req", "-x509", "-newkey", "ed25519", "-nodes", "-keyout", ed.toString(), "-out", edCert.toString(),
+                "-days", "2", "-subj", "/CN=ed");
+        assertEquals("EdDSA", TlsFiles.privateKey(Files.readString(ed)).getAlgorithm());
+        TlsFiles.context(edCert, ed);
+        // a certificate and its issuer after it (certbot's fullchain.pem), and the key in the same file
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca-key.pem", "-out", "ca.pem",
+                "-days", "2", "-subj", "/CN=ca");
+        openssl("req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "req.pem", "-subj", "/CN=leaf");
+        openssl("x509", "-req", "-in", "req.pem", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
+                "-out", "leaf.pem", "-days", "2");
+        Path both = dir.resolve("both.pem");
+        Files.writeString(both, Files.readString(dir.resolve("key.pem")) + Files.readString(dir.resolve("leaf.pem"))
+                + Files.readString(dir.resolve("ca.pem")));
+        List<X509Certificate> chain = TlsFiles.certificates(Files.readString(both));
+        assertEquals(2, chain.size());
+        assertTrue(chain.get(0).getSubjectX500Principal().getName().contains("CN=leaf"));
+        TlsFiles.context(both, both);
+        // an RSA key encrypted the old way (Proc-Type header in the PKCS#1 block)
+        Path legacy = dir.resolve("legacy.pem");
+        openssl("rsa", "-in", "key.pem", "-out", legacy.toString(), "-traditional", "-aes128", "-passout", "pass:secret");
+        assertTrue(Files.readString(legacy).contains("Proc-Type: 4,ENCRYPTED"));
+        Path leaf = dir.resolve("leaf.pem");
+        GeneralSecurityException e = assertThrows(GeneralSecurityException.class, () -> TlsFiles.context(leaf, legacy));
+        assertTrue(e.getMessage().contains("encrypted"), e.getMessage());
+    }
+
+    @Test
+    void brokenCertificateIsRefused() {
+        GeneralSecurityException e = assertThrows(GeneralSecurityException.class,
+                () -> TlsFiles.certificates("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"));
+        assertTrue(e.getMessage().contains("certificate"), e.getMessage());
+    }
+
+    @Test
     void garbageIsRefusedWithAReason() {
         GeneralSecurityException e = assertThrows(GeneralSecurityException.class,
                 () -> TlsFiles.privateKey("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"));

@@ -1,0 +1,247 @@
+package posthorn.imap.server.internal.fetch;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Locale;
+
+import posthorn.imap.protocol.FetchAttribute;
+import posthorn.imap.protocol.ImapDates;
+import posthorn.imap.protocol.ResponseWriter;
+import posthorn.imap.protocol.Section;
+import posthorn.imap.server.internal.state.SelectedMailbox;
+import posthorn.imap.server.internal.mime.MimePart;
+import posthorn.imap.server.internal.mime.Structure;
+import posthorn.imap.server.internal.mime.TransferDecoding;
+import posthorn.store.api.Mailbox;
+import posthorn.store.api.MessageMeta;
+import posthorn.store.api.StoreException;
+
+/**
+ * The FETCH response of one message (RFC 3501 7.4.2), from a store handle and what the session knows
+ * of the message; which messages, and setting \Seen, are the command's. A whole message is streamed
+ * from the store; sections are cut from the message in memory, which is read and parsed at most once.
+ * ENVELOPE, BODY and BODYSTRUCTURE come from the store's cache when it has them, else from the parsed
+ * message (only its header for ENVELOPE), and are cached. BINARY and BINARY.SIZE (RFC 3516) decode
+ * the part's transfer encoding, or throw {@link TransferDecoding.UnknownCteException}.
+ */
+public final class FetchRenderer {
+    private FetchRenderer() {
+    }
+
+    /**
+     * Writes {@code * seq FETCH (...)} with the items in the order given.
+     *
+     * @param recent whether the message is \Recent for this session, for FLAGS
+     * @return false, with nothing written, if the message vanished from the store
+     */
+    public static boolean write(ResponseWriter out, Mailbox box, int seq, MessageMeta meta, boolean recent,
+                                List<FetchAttribute> items)
+            throws IOException, StoreException, TransferDecoding.UnknownCteException {
+        long uid = meta.uid();
+        long textItems = items.stream().filter(FetchRenderer::needsText).count();
+        boolean wholeOnly = textItems == 1 && items.stream().filter(FetchRenderer::needsText).allMatch(FetchRenderer::isWhole);
+        // Derived values first from the cache; the message is read (once) only for what is missing.
+        byte[][] derived = new byte[items.size()][];
+        boolean needText = textItems > 0 && !wholeOnly;
+        boolean needHeader = false;
+        for (int i = 0; i < items.size(); i++) {
+            String field = cacheField(items.get(i));
+            if (field != null) {
+                derived[i] = DerivedCache.get(box, uid, field);
+                if (derived[i] == null) {
+                    if (items.get(i) instanceof FetchAttribute.Envelope) {
+                        needHeader = true;
+                    } else {
+                        needText = true;
+                    }
+                }
+            }
+        }
+        Parsed data = null;
+        if (needText || needHeader) {
+            byte[] text = read(box, uid, !needText);
+            if (text == null) {
+                return false;
+            }
+            data = new Parsed(text);
+        }
+        for (int i = 0; i < items.size(); i++) {
+            String field = cacheField(items.get(i));
+            if (field != null && derived[i] == null) {
+                derived[i] = switch (items.get(i)) {
+                    case FetchAttribute.Envelope e -> Structure.envelope(data.root().header());
+                    case FetchAttribute.BodyStructure b -> Structure.bodyStructure(data.m, data.root(), b.extensible());
+                    default -> throw new AssertionError();
+                };
+                DerivedCache.put(box, uid, field, derived[i]);
+            }
+        }
+        // Cut every section before writing, so that a failure cannot leave a response half written.
+        byte[][] sections = new byte[items.size()][];
+        for (int i = 0; i < items.size(); i++) {
+            FetchAttribute a = items.get(i);
+            if (a instanceof FetchAttribute.Body b && !(wholeOnly && isWhole(b))) {
+                byte[] bytes = data.section(b.section());
+                sections[i] = b.origin() >= 0 ? MessageSections.partial(bytes, b.origin(), b.length()) : bytes;
+            } else if (a instanceof FetchAttribute.Rfc822 r && !(wholeOnly && isWhole(r))) {
+                sections[i] = data.section(new Section(List.of(), r.kind(), List.of()));
+            } else if (a instanceof FetchAttribute.Binary b) {
+                byte[] bytes = data.binary(b.part());
+                sections[i] = b.origin() >= 0 ? MessageSections.partial(bytes, b.origin(), b.length()) : bytes;
+            } else if (a instanceof FetchAttribute.BinarySize b) {
+                sections[i] = data.binary(b.part());
+            }
+        }
+        InputStream whole = null;
+        if (wholeOnly) {
+            try {
+                whole = box.openMessage(uid);
+            } catch (StoreException e) {
+                if (e.reason() == StoreException.Reason.EXPUNGEISSUED) {
+                    return false;
+                }
+                throw e;
+            }
+        }
+        try {
+            out.untagged().number(seq).raw(" FETCH (");
+            for (int i = 0; i < items.size(); i++) {
+                if (i > 0) {
+                    out.sp();
+                }
+                FetchAttribute a = items.get(i);
+                switch (a) {
+                    case FetchAttribute.Uid x -> out.raw("UID ").number(uid);
+                    case FetchAttribute.Flags x -> {
+                        out.raw("FLAGS ");
+                        SelectedMailbox.writeFlags(out, meta.flags(), recent);
+                    }
+                    case FetchAttribute.InternalDate x -> out.raw("INTERNALDATE \"")
+                            .raw(ImapDates.formatDateTime(meta.internalDate().atZone(ZoneId.systemDefault())))
+                            .raw("\"");
+                    case FetchAttribute.Rfc822Size x -> out.raw("RFC822.SIZE ").number(meta.size());
+                    case FetchAttribute.Envelope x -> out.raw("ENVELOPE ").raw(derived[i]);
+                    case FetchAttribute.BodyStructure x -> out.raw(x.extensible() ? "BODYSTRUCTURE " : "BODY ")
+                            .raw(derived[i]);
+                    case FetchAttribute.Rfc822 r -> {
+                        switch (r.kind()) {
+                            case HEADER -> out.raw("RFC822.HEADER ").literal(sections[i]);
+                            case TEXT -> out.raw("RFC822.TEXT ").literal(sections[i]);
+                            default -> {
+                                out.raw("RFC822 ");
+                                body(out, sections[i], whole, meta);
+                            }
+                        }
+                    }
+                    case FetchAttribute.Body b -> {
+                        out.raw("BODY[").raw(responseSpec(b.section())).raw("]");
+                        if (b.origin() >= 0) {
+                            out.raw("<").number(b.origin()).raw(">");
+                        }
+                        out.sp();
+                        body(out, sections[i], whole, meta);
+                    }
+                    case FetchAttribute.Binary b -> {
+                        out.raw("BINARY[").raw(b.spec()).raw("]");
+                        if (b.origin() >= 0) {
+                            out.raw("<").number(b.origin()).raw(">");
+                        }
+                        out.sp().binary(sections[i]);
+                    }
+                    case FetchAttribute.BinarySize b -> out.raw("BINARY.SIZE[").raw(b.spec()).raw("] ")
+                            .number(sections[i].length);
+                }
+            }
+            out.raw(")").crlf();
+        } finally {
+            if (whole != null) {
+                whole.close();
+            }
+        }
+        return true;
+    }
+
+    /** The message's text (or only its header), parsed when a section first needs it. */
+    private static final class Parsed {
+        final byte[] m;
+        private MimePart root;
+
+        Parsed(byte[] m) {
+            this.m = m;
+        }
+
+        MimePart root() {
+            if (root == null) {
+                root = MimePart.parse(m);
+            }
+            return root;
+        }
+
+        /** The bytes of a body section, before any partial; NUL made 0x80. */
+        byte[] section(Section s) {
+            return MessageSections.noNul(s.part().isEmpty() && s.kind() == Section.Kind.ALL
+                    ? m : MessageSections.extract(m, root(), s));
+        }
+
+        /**
+         * The content BINARY[part] names, its transfer encoding undone (RFC 3516); NUL is kept, since
+         * it goes out as a literal8. A part that does not exist is empty.
+         */
+        byte[] binary(List<Integer> part) throws TransferDecoding.UnknownCteException {
+            byte[] b = TransferDecoding.binarySection(m, root(), part);
+            return b == null ? new byte[0] : b;
+        }
+    }
+
+    /** The section as the response names it: header field names in upper case, as Dovecot writes them. */
+    static String responseSpec(Section s) {
+        if (s.fields().isEmpty()) {
+            return s.spec();
+        }
+        return new Section(s.part(), s.kind(), s.fields().stream().map(f -> f.toUpperCase(Locale.ROOT)).toList()).spec();
+    }
+
+    private static String cacheField(FetchAttribute a) {
+        return switch (a) {
+            case FetchAttribute.Envelope e -> DerivedCache.ENVELOPE;
+            case FetchAttribute.BodyStructure b -> b.extensible() ? DerivedCache.BODYSTRUCTURE : DerivedCache.BODY;
+            default -> null;
+        };
+    }
+
+    private static void body(ResponseWriter out, byte[] section, InputStream whole, MessageMeta meta) throws IOException {
+        if (section == null) {
+            out.literal(whole, meta.size());
+        } else {
+            out.literal(section);
+        }
+    }
+
+    /** The message's text, or only its header; null if the message vanished. */
+    private static byte[] read(Mailbox box, long uid, boolean headerOnly) throws IOException, StoreException {
+        try (InputStream in = box.openMessage(uid)) {
+            return headerOnly ? MimePart.readHeader(in) : in.readAllBytes();
+        } catch (StoreException e) {
+            if (e.reason() == StoreException.Reason.EXPUNGEISSUED) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    private static boolean needsText(FetchAttribute a) {
+        return a instanceof FetchAttribute.Body || a instanceof FetchAttribute.Rfc822
+                || a instanceof FetchAttribute.Binary || a instanceof FetchAttribute.BinarySize;
+    }
+
+    private static boolean isWhole(FetchAttribute a) {
+        return switch (a) {
+            case FetchAttribute.Body b -> b.section().part().isEmpty() && b.section().kind() == Section.Kind.ALL
+                    && b.origin() < 0;
+            case FetchAttribute.Rfc822 r -> r.kind() == Section.Kind.ALL;
+            default -> false;
+        };
+    }
+}

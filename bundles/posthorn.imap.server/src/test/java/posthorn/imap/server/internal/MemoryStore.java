@@ -1,0 +1,39 @@
+package posthorn.imap.server.internal;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import posthorn.store.api.MailStore;
+import posthorn.store.api.StoreUser;
+import posthorn.store.api.UserMail;
+
+/**
+ * A mail store in memory, for the server's tests: the contract of posthorn.store.api as the Maildir
+ * store keeps it, without a file system. It shows the namespace the Maildir store shows (INBOX and
+ * names under "INBOX.", '.' between levels, a level without a mailbox listed as \Noselect, the
+ * special-use names of Courier's folders), so that a transcript reads the same on either. Each
+ * user's mail lives as long as the store. Thread-safe.
+ */
+public final class MemoryStore implements MailStore {
+    private final Map<String, MemoryAccount> accounts = new ConcurrentHashMap<>();
+
+    @Override
+    public UserMail open(StoreUser user) {
+        return new MemoryUserMail(account(user.name()));
+    }
+
+    /**
+     * Delivers a message to the user's INBOX from outside, as an MDA does: no flags, arrived now,
+     * \Recent for the first read-write handle that syncs after it. Bare LFs are served as CRLF, as
+     * the Maildir store serves its files.
+     */
+    public long deliver(String user, byte[] message) {
+        return account(user).inbox().add(message, Set.of(), Instant.now());
+    }
+
+    private MemoryAccount account(String user) {
+        return accounts.computeIfAbsent(user, u -> new MemoryAccount());
+    }
+}

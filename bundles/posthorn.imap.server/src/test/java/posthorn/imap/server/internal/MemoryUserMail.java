@@ -1,0 +1,108 @@
+package posthorn.imap.server.internal;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import posthorn.store.api.Mailbox;
+import posthorn.store.api.MailboxInfo;
+import posthorn.store.api.MailboxStatus;
+import posthorn.store.api.Quota;
+import posthorn.store.api.StoreException;
+import posthorn.store.api.StoreException.Reason;
+import posthorn.store.api.UserMail;
+
+/** One session's hold on a user's mail in a {@link MemoryStore}; closing it closes its mailboxes. */
+final class MemoryUserMail implements UserMail {
+    private final MemoryAccount account;
+    private final Set<MemoryMailbox> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    MemoryUserMail(MemoryAccount account) {
+        this.account = account;
+    }
+
+    MemoryAccount account() {
+        return account;
+    }
+
+    @Override
+    public char separator() {
+        return MemoryAccount.SEPARATOR;
+    }
+
+    @Override
+    public List<MailboxInfo> list() throws StoreException {
+        checkOpen();
+        return account.list();
+    }
+
+    @Override
+    public List<String> subscriptions() throws StoreException {
+        checkOpen();
+        return account.subscriptions();
+    }
+
+    @Override
+    public void subscribe(String name, boolean subscribed) throws StoreException {
+        checkOpen();
+        account.subscribe(name, subscribed);
+    }
+
+    @Override
+    public Mailbox open(String name, boolean readOnly) throws StoreException {
+        checkOpen();
+        String canonical = MemoryAccount.canonical(name);
+        MemoryMailbox box = new MemoryMailbox(this, account.folder(canonical), canonical, readOnly);
+        open.add(box);
+        return box;
+    }
+
+    @Override
+    public MailboxStatus status(String name) throws StoreException {
+        checkOpen();
+        return account.folder(MemoryAccount.canonical(name)).status();
+    }
+
+    @Override
+    public void create(String name) throws StoreException {
+        checkOpen();
+        account.create(name);
+    }
+
+    @Override
+    public void delete(String name) throws StoreException {
+        checkOpen();
+        account.delete(name);
+    }
+
+    @Override
+    public void rename(String from, String to) throws StoreException {
+        checkOpen();
+        account.rename(from, to);
+    }
+
+    @Override
+    public List<Quota> quota() throws StoreException {
+        checkOpen();
+        return List.of();
+    }
+
+    void closed(MemoryMailbox box) {
+        open.remove(box);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (MemoryMailbox box : List.copyOf(open)) {
+            box.close();
+        }
+    }
+
+    private void checkOpen() throws StoreException {
+        if (closed) {
+            throw new StoreException(Reason.CANNOT, "The user's mail is closed");
+        }
+    }
+}
