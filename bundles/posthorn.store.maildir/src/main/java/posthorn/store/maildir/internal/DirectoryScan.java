@@ -67,13 +67,13 @@ final class DirectoryScan {
         this.clock = clock;
     }
 
-    /** Creates whichever of cur/, new/ and tmp/ is missing in an existing directory. */
+    /** Creates whichever of cur/, new/ and tmp/ is missing in an existing directory, owner-only. */
     static void ensureSubdirectories(Path dir) throws IOException {
         for (String sub : new String[] {"cur", "new", "tmp"}) {
             Path p = dir.resolve(sub);
             if (!Files.isDirectory(p)) {
                 try {
-                    Files.createDirectory(p);
+                    OwnerOnly.createDirectory(p);
                     LOG.info("Created missing {}", p);
                 } catch (FileAlreadyExistsException e) {
                     if (!Files.isDirectory(p)) {

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
@@ -507,7 +506,7 @@ final class MaildirFolder {
         boolean delivered = false;
         try {
             LineEnds.Written written;
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try (FileChannel ch = OwnerOnly.createFile(file)) {
                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 64 * 1024);
                 written = LineEnds.toLf(message, out);
                 out.flush();
@@ -587,10 +586,7 @@ final class MaildirFolder {
                     throw e;
                 } catch (IOException | UnsupportedOperationException e) {
                     // Another file system or no hard links: copy, keeping the date, and make it durable.
-                    Files.copy(src, file, StandardCopyOption.COPY_ATTRIBUTES);
-                    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                        ch.force(true);
-                    }
+                    OwnerOnly.copy(src, file);
                 }
             } catch (NoSuchFileException e) {
                 Files.deleteIfExists(file);
