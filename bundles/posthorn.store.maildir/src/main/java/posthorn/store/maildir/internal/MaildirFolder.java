@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.LongSupplier;
 
 import posthorn.store.api.FlagMode;
 import posthorn.store.api.Flags;
@@ -91,6 +92,11 @@ final class MaildirFolder {
 
     /** @param watcher tells the folder of changes by other processes while it has listeners; null: nobody does */
     MaildirFolder(Path dir, ChangeWatcher watcher) {
+        this(dir, watcher, System::currentTimeMillis);
+    }
+
+    /** @param clock wall-clock milliseconds, compared with file times */
+    MaildirFolder(Path dir, ChangeWatcher watcher, LongSupplier clock) {
         this.dir = dir;
         this.listeners = new FolderListeners(dir, () -> {
             if (watcher != null) {
@@ -101,7 +107,7 @@ final class MaildirFolder {
                 watcher.unwatch(this);
             }
         });
-        this.files = new DirectoryScan(dir);
+        this.files = new DirectoryScan(dir, clock);
         this.index = new FolderIndex(dir);
         this.uidDb = new UidDb(dir);
         this.courierKeywords = new CourierKeywords(dir);
@@ -152,6 +158,7 @@ final class MaildirFolder {
 
     /** UIDVALIDITY and UIDNEXT without scanning; creates the UID database if there is none. */
     Header header() throws StoreException {
+        files.cleanTmpIfDue();
         FolderState.LastScan last = state.last();
         if (last != null && files.unchanged(last.stamp(), files.stamp())) {
             return new Header(last.snapshot().uidValidity(), last.snapshot().uidNext());
@@ -173,6 +180,7 @@ final class MaildirFolder {
      * @param claimNew move new/ to cur/ (a read-write handle); false leaves new/ untouched and lists it
      */
     Snapshot scan(boolean claimNew) throws StoreException {
+        files.cleanTmpIfDue(); // before the shortcut: a failed delivery changes only tmp/
         // Unchanged directories: the last scan's result still holds, without the lock, a listing or the
         // UID database.
         DirectoryScan.Stamp before = files.stamp();
@@ -194,7 +202,6 @@ final class MaildirFolder {
             notify = !claimed.isEmpty();
             if (!index.loaded()) {
                 index.load();
-                files.cleanTmp();
             }
             uidDb.load();
             Map<String, MessageFile> listing = files.list(claimNew, uidDb);

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -51,14 +52,20 @@ public final class MaildirStore implements MailStore {
     private volatile String template = DEFAULT_TEMPLATE;
     private final ConcurrentHashMap<Path, MaildirFolder> folders = new ConcurrentHashMap<>();
     private final ChangeWatcher watcher;
+    /** Wall-clock milliseconds, compared with file times. */
+    private final LongSupplier clock;
 
     public MaildirStore() {
-        this(ChangeWatcher.daemonThread());
+        this(ChangeWatcher.daemonThread(), System::currentTimeMillis);
     }
 
-    /** A store whose poll rounds run on {@code ticker} (a test's own, to run them by hand). */
-    MaildirStore(ChangeWatcher.Ticker ticker) {
+    /**
+     * A store whose poll rounds run on {@code ticker} (a test's own, to run them by hand) and whose
+     * idea of the time, compared with file times, is {@code clock}.
+     */
+    MaildirStore(ChangeWatcher.Ticker ticker, LongSupplier clock) {
         this.watcher = new ChangeWatcher(DEFAULT_POLL_SECONDS, ticker);
+        this.clock = clock;
     }
 
     /** A store outside OSGi, for tests and tools. */
@@ -68,7 +75,12 @@ public final class MaildirStore implements MailStore {
 
     /** A store outside OSGi whose poll rounds run on {@code ticker}. */
     static MaildirStore forTests(String template, ChangeWatcher.Ticker ticker) {
-        MaildirStore store = new MaildirStore(ticker);
+        return forTests(template, ticker, System::currentTimeMillis);
+    }
+
+    /** A store outside OSGi whose poll rounds run on {@code ticker} and whose wall clock is {@code clock}. */
+    static MaildirStore forTests(String template, ChangeWatcher.Ticker ticker, LongSupplier clock) {
+        MaildirStore store = new MaildirStore(ticker, clock);
         store.setTemplate(template);
         return store;
     }
@@ -175,7 +187,7 @@ public final class MaildirStore implements MailStore {
     /** The shared folder for a directory, with one more reference. */
     MaildirFolder acquire(Path dir) {
         return folders.compute(dir, (k, f) -> {
-            MaildirFolder r = f == null ? new MaildirFolder(k, watcher) : f;
+            MaildirFolder r = f == null ? new MaildirFolder(k, watcher, clock) : f;
             r.refs++;
             return r;
         });
