@@ -264,14 +264,15 @@ final class MaildirFolder {
      * is still there and a regular file (else it leaves the listing). Under the dot lock.
      */
     private void number(Map<String, MessageFile> listing) throws IOException {
-        List<String> unknown = new ArrayList<>();
+        List<MaildirFileName.Delivery> unknown = new ArrayList<>();
         for (String base : listing.keySet()) {
             if (uidDb.uidOf(base) == null) {
-                unknown.add(base);
+                unknown.add(MaildirFileName.Delivery.of(base)); // parsed once, not at every comparison
             }
         }
-        unknown.sort(MaildirFileName.DELIVERY_ORDER);
-        for (String base : unknown) {
+        unknown.sort(null);
+        for (MaildirFileName.Delivery d : unknown) {
+            String base = d.base();
             BasicFileAttributes attrs = files.regularFile(listing.get(base));
             if (attrs == null) {
                 listing.remove(base);
