@@ -537,10 +537,32 @@ class MaildirStoreTest {
         }
     }
 
+    /**
+     * A user whose Maildir does not exist yet (a new account, before the first delivery) gets one at
+     * the first login, with the parents it needs, owner-only, as Dovecot does.
+     */
     @Test
-    void aMissingMaildirIsNonexistent() {
+    void aMissingMaildirIsCreatedAtTheFirstOpen() throws Exception {
+        StoreUser bob = new StoreUser("bob", home.resolve("bob"), null, null);
+        Path bobs = home.resolve("bob").resolve("Maildir");
+        try (UserMail mail = store().open(bob); Mailbox inbox = mail.open("INBOX", false)) {
+            assertEquals(List.of(), inbox.sync());
+            inbox.append(new ByteArrayInputStream("Subject: welcome\r\n\r\nhi\r\n".getBytes(StandardCharsets.US_ASCII)),
+                    Set.of(), null);
+            assertEquals(1, added(inbox.sync()).size());
+        }
+        for (Path dir : List.of(home.resolve("bob"), bobs, bobs.resolve("cur"), bobs.resolve("new"), bobs.resolve("tmp"))) {
+            assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(dir)), dir.toString());
+        }
+    }
+
+    @Test
+    void aMissingMaildirIsNonexistentWhenCreationIsOff() {
         StoreUser nobody = new StoreUser("bob", home.resolve("bob"), null, null);
-        StoreException e = assertThrows(StoreException.class, () -> store().open(nobody));
+        MaildirStore store = store();
+        store.setCreateMissing(false);
+        StoreException e = assertThrows(StoreException.class, () -> store.open(nobody));
         assertEquals(Reason.NONEXISTENT, e.reason());
         assertTrue(e.getMessage().contains(home.resolve("bob").resolve("Maildir").toString()), e.getMessage());
         assertFalse(Files.exists(home.resolve("bob")), "nothing created");

@@ -24,9 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Mail is its owner's alone: every directory the store creates is 0700 and every file 0600, whatever
- * the umask. {@link ModesWorker} makes the store create every kind of file it creates (folders,
- * messages, the UID database, keywords, the index, subscriptions, ACL, maildirsize, the dot lock, a
- * corrupt database's copy); the test walks the Maildir and finds no group or other bit on anything.
+ * the umask. {@link ModesWorker} makes the store create every kind of file it creates (a missing home
+ * and Maildir, folders, messages, the UID database, keywords, the index, subscriptions, ACL,
+ * maildirsize, the dot lock, a corrupt database's copy); the test walks the home and finds no group or
+ * other bit on anything.
  * Under the test JVM's own umask (022 here: a file it makes without a mode is 0644), and in child JVMs
  * under umask 000 and 022.
  */
@@ -41,21 +42,21 @@ class ModesTest {
     @Test
     void everythingTheStoreCreatesIsOwnerOnly() throws Exception {
         ModesWorker.exercise(home);
-        assertOwnerOnly(home.resolve("Maildir"), "this JVM's umask");
+        assertOwnerOnly(home.resolve(ModesWorker.USER), "this JVM's umask");
     }
 
     @Test
     void underUmask000() throws Exception {
         runUnderUmask("000");
         assertEquals("rw-rw-rw-", modeOf(home.resolve(ModesWorker.CONTROL)), "the child ran under umask 000");
-        assertOwnerOnly(home.resolve("Maildir"), "umask 000");
+        assertOwnerOnly(home.resolve(ModesWorker.USER), "umask 000");
     }
 
     @Test
     void underUmask022() throws Exception {
         runUnderUmask("022");
         assertEquals("rw-r--r--", modeOf(home.resolve(ModesWorker.CONTROL)), "the child ran under umask 022");
-        assertOwnerOnly(home.resolve("Maildir"), "umask 022");
+        assertOwnerOnly(home.resolve(ModesWorker.USER), "umask 022");
     }
 
     @Test
@@ -85,7 +86,7 @@ class ModesTest {
         assertTrue(out.contains("DONE"), out);
     }
 
-    /** Every directory and file under {@code top} (itself included) is 0700 or 0600 at most. */
+    /** Every directory and file under a user's home {@code top} (itself included) is 0700 or 0600 at most. */
     private static void assertOwnerOnly(Path top, String how) throws IOException {
         Map<String, Integer> modes = new TreeMap<>();
         List<String> open = new ArrayList<>();
@@ -105,13 +106,14 @@ class ModesTest {
         System.out.println("ModesTest (" + how + "): modes seen " + modes);
         assertTrue(open.isEmpty(), open.size() + " with group or other bits under " + how + ", e.g. "
                 + open.subList(0, Math.min(8, open.size())));
+        assertTrue(kinds.contains("") && kinds.contains("Maildir"), "the home and the Maildir were made: " + kinds);
         for (String expected : List.of("cur", "new", "tmp", UidDb.FILE, FolderIndex.FILE, CourierKeywords.DIR,
                 CourierKeywords.DIR + "/" + CourierKeywords.LIST, MaildirUserMail.SUBSCRIPTIONS, MaildirQuota.FILE,
                 ".Sent/" + MaildirUserMail.FOLDER_MARKER, ".Sent/" + CourierAcl.FILE,
                 ".Archive/" + UidDb.FILE + ".corrupt", "tmp/" + ModesWorker.LOCK_SEEN)) {
-            assertTrue(kinds.contains(expected), expected + " was made: " + kinds);
+            assertTrue(kinds.contains("Maildir/" + expected), expected + " was made: " + kinds);
         }
-        assertTrue(kinds.stream().anyMatch(k -> k.startsWith("cur/")), "a message was delivered: " + kinds);
+        assertTrue(kinds.stream().anyMatch(k -> k.startsWith("Maildir/cur/")), "a message was delivered: " + kinds);
     }
 
     private static String modeOf(Path p) throws IOException {

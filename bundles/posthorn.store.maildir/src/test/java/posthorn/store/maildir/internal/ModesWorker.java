@@ -4,7 +4,6 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -19,15 +18,16 @@ import posthorn.store.api.UserMail;
 /**
  * Makes the store create every kind of file and directory it ever creates in a Maildir, for
  * {@link ModesTest}: in the test's JVM, or as a child JVM started under a given umask (Java cannot set
- * its own). Leaves {@code HOME/control}, written with the umask's default mode, so the test can see
- * which umask was in force, and {@code HOME/Maildir/tmp/lock-seen}, a hard link to the dot lock taken
- * while it was held (the lock itself is gone afterwards).
+ * its own). Leaves {@code TOP/control}, written with the umask's default mode, so the test can see
+ * which umask was in force, and {@code TOP/alice/Maildir/tmp/lock-seen}, a hard link to the dot lock
+ * taken while it was held (the lock itself is gone afterwards).
  *
- * <p>Arguments: HOME.
+ * <p>Arguments: TOP.
  */
 public final class ModesWorker {
     static final String CONTROL = "control";
     static final String LOCK_SEEN = "lock-seen";
+    static final String USER = "alice";
 
     private ModesWorker() {
     }
@@ -37,16 +37,19 @@ public final class ModesWorker {
         System.out.println("DONE");
     }
 
-    /** Creates, under {@code home}, a Maildir and everything in it through the store. */
-    static void exercise(Path home) throws Exception {
-        Files.writeString(home.resolve(CONTROL), "made with the umask's default mode\n");
+    /**
+     * Creates, under {@code top}, a user's home ({@link #USER}), a Maildir in it and everything in the
+     * Maildir, all through the store.
+     */
+    static void exercise(Path top) throws Exception {
+        Files.writeString(top.resolve(CONTROL), "made with the umask's default mode\n");
+        Path home = top.resolve(USER);
         Path maildir = home.resolve("Maildir");
-        Files.createDirectory(maildir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         int mergeAt = CourierKeywords.mergeAt;
         CourierKeywords.mergeAt = 2; // so that :list is written too
         MaildirStore store = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE);
-        StoreUser user = new StoreUser("alice", home, null, "100000000S,10000C"); // maildirsize
-        try (UserMail mail = store.open(user)) { // cur/ new/ tmp/
+        StoreUser user = new StoreUser(USER, home, null, "100000000S,10000C"); // maildirsize
+        try (UserMail mail = store.open(user)) { // the home, the Maildir, cur/ new/ tmp/
             mail.create("INBOX.Sent"); // a folder, its cur/ new/ tmp/ and maildirfolder
             mail.create("INBOX.Archive");
             mail.subscribe("INBOX.Sent", true); // courierimapsubscribed
