@@ -90,12 +90,10 @@ final class MaildirFolder {
 
     private final FolderListeners listeners;
 
-    /** @param watcher tells the folder of changes by other processes while it has listeners; null: nobody does */
-    MaildirFolder(Path dir, ChangeWatcher watcher) {
-        this(dir, watcher, System::currentTimeMillis);
-    }
-
-    /** @param clock wall-clock milliseconds, compared with file times */
+    /**
+     * @param watcher tells the folder of changes by other processes while it has listeners; null: nobody does
+     * @param clock   wall-clock milliseconds, compared with file times
+     */
     MaildirFolder(Path dir, ChangeWatcher watcher, LongSupplier clock) {
         this.dir = dir;
         this.listeners = new FolderListeners(dir, () -> {
