@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
@@ -21,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.LongSupplier;
 
 import posthorn.store.api.FlagMode;
 import posthorn.store.api.Flags;
@@ -90,8 +90,11 @@ final class MaildirFolder {
 
     private final FolderListeners listeners;
 
-    /** @param watcher tells the folder of changes by other processes while it has listeners; null: nobody does */
-    MaildirFolder(Path dir, ChangeWatcher watcher) {
+    /**
+     * @param watcher tells the folder of changes by other processes while it has listeners; null: nobody does
+     * @param clock   wall-clock milliseconds, compared with file times
+     */
+    MaildirFolder(Path dir, ChangeWatcher watcher, LongSupplier clock) {
         this.dir = dir;
         this.listeners = new FolderListeners(dir, () -> {
             if (watcher != null) {
@@ -102,7 +105,7 @@ final class MaildirFolder {
                 watcher.unwatch(this);
             }
         });
-        this.files = new DirectoryScan(dir);
+        this.files = new DirectoryScan(dir, clock);
         this.index = new FolderIndex(dir);
         this.uidDb = new UidDb(dir);
         this.courierKeywords = new CourierKeywords(dir);
@@ -153,6 +156,7 @@ final class MaildirFolder {
 
     /** UIDVALIDITY and UIDNEXT without scanning; creates the UID database if there is none. */
     Header header() throws StoreException {
+        files.cleanTmpIfDue();
         FolderState.LastScan last = state.last();
         if (last != null && files.unchanged(last.stamp(), files.stamp())) {
             return new Header(last.snapshot().uidValidity(), last.snapshot().uidNext());
@@ -174,6 +178,7 @@ final class MaildirFolder {
      * @param claimNew move new/ to cur/ (a read-write handle); false leaves new/ untouched and lists it
      */
     Snapshot scan(boolean claimNew) throws StoreException {
+        files.cleanTmpIfDue(); // before the shortcut: a failed delivery changes only tmp/
         // Unchanged directories: the last scan's result still holds, without the lock, a listing or the
         // UID database.
         DirectoryScan.Stamp before = files.stamp();
@@ -195,7 +200,6 @@ final class MaildirFolder {
             notify = !claimed.isEmpty();
             if (!index.loaded()) {
                 index.load();
-                files.cleanTmp();
             }
             uidDb.load();
             Map<String, MessageFile> listing = files.list(claimNew, uidDb);
@@ -258,14 +262,15 @@ final class MaildirFolder {
      * is still there and a regular file (else it leaves the listing). Under the dot lock.
      */
     private void number(Map<String, MessageFile> listing) throws IOException {
-        List<String> unknown = new ArrayList<>();
+        List<MaildirFileName.Delivery> unknown = new ArrayList<>();
         for (String base : listing.keySet()) {
             if (uidDb.uidOf(base) == null) {
-                unknown.add(base);
+                unknown.add(MaildirFileName.Delivery.of(base)); // parsed once, not at every comparison
             }
         }
-        unknown.sort(MaildirFileName.DELIVERY_ORDER);
-        for (String base : unknown) {
+        unknown.sort(null);
+        for (MaildirFileName.Delivery d : unknown) {
+            String base = d.base();
             BasicFileAttributes attrs = files.regularFile(listing.get(base));
             if (attrs == null) {
                 listing.remove(base);
@@ -507,7 +512,7 @@ final class MaildirFolder {
         boolean delivered = false;
         try {
             LineEnds.Written written;
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try (FileChannel ch = OwnerOnly.createFile(file)) {
                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 64 * 1024);
                 written = LineEnds.toLf(message, out);
                 out.flush();
@@ -587,10 +592,7 @@ final class MaildirFolder {
                     throw e;
                 } catch (IOException | UnsupportedOperationException e) {
                     // Another file system or no hard links: copy, keeping the date, and make it durable.
-                    Files.copy(src, file, StandardCopyOption.COPY_ATTRIBUTES);
-                    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                        ch.force(true);
-                    }
+                    OwnerOnly.copy(src, file);
                 }
             } catch (NoSuchFileException e) {
                 Files.deleteIfExists(file);
