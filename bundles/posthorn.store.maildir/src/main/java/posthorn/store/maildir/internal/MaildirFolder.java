@@ -168,7 +168,7 @@ final class MaildirFolder {
         } catch (NoSuchFileException e) {
             throw gone(e);
         } catch (IOException e) {
-            throw new StoreException(Reason.SERVERBUG, "Cannot read the UID database of " + dir, e);
+            throw failure("Cannot read the UID database of " + dir, e);
         }
     }
 
@@ -230,7 +230,7 @@ final class MaildirFolder {
         } catch (NoSuchFileException e) {
             throw gone(e);
         } catch (IOException e) {
-            throw new StoreException(Reason.SERVERBUG, "Cannot scan " + dir, e);
+            throw failure("Cannot scan " + dir, e);
         }
         if (notify) {
             changed(); // other handles in this process: messages were numbered, claimed or dropped
@@ -363,7 +363,7 @@ final class MaildirFolder {
             }
             return null;
         } catch (IOException e) {
-            throw new StoreException(Reason.SERVERBUG, "Cannot read a message in " + dir, e);
+            throw failure("Cannot read a message in " + dir, e);
         }
     }
 
@@ -442,7 +442,7 @@ final class MaildirFolder {
             }
             return null;
         } catch (IOException e) {
-            throw new StoreException(Reason.SERVERBUG, "Cannot change flags in " + dir, e);
+            throw failure("Cannot change flags in " + dir, e);
         }
     }
 
@@ -493,7 +493,7 @@ final class MaildirFolder {
             }
             return false;
         } catch (IOException e) {
-            throw new StoreException(Reason.SERVERBUG, "Cannot expunge in " + dir, e);
+            throw failure("Cannot expunge in " + dir, e);
         }
     }
 
@@ -567,7 +567,7 @@ final class MaildirFolder {
                     // left in tmp/, where Maildir readers ignore it
                 }
             }
-            throw new StoreException(Reason.SERVERBUG, "Cannot copy messages to " + target.dir, e);
+            throw target.failure("Cannot copy messages to " + target.dir, e);
         }
     }
 
@@ -640,7 +640,7 @@ final class MaildirFolder {
         } catch (NoSuchFileException e) {
             throw target.gone(e);
         } catch (IOException e) {
-            throw new StoreException(Reason.SERVERBUG, "Cannot move messages to " + target.dir, e);
+            throw target.failure("Cannot move messages to " + target.dir, e);
         }
         target.changed();
         changed();
@@ -726,7 +726,7 @@ final class MaildirFolder {
         } catch (NoSuchFileException e) {
             throw gone(e);
         } catch (IOException e) {
-            throw new StoreException(Reason.SERVERBUG, "Cannot deliver to " + dir, e);
+            throw failure("Cannot deliver to " + dir, e);
         } finally {
             for (int i = uids.size(); i < items.size(); i++) {
                 try {
@@ -738,7 +738,23 @@ final class MaildirFolder {
         }
     }
 
-    private StoreException gone(NoSuchFileException e) {
-        return new StoreException(Reason.NONEXISTENT, "Mailbox directory " + dir + " no longer exists", e);
+    /**
+     * The folder's directory is gone (another session or process deleted the mailbox). The text
+     * reaches the client, so it names no path; the cause, with the path, is for the log.
+     */
+    private StoreException gone(IOException e) {
+        return new StoreException(Reason.NONEXISTENT, "The mailbox no longer exists", e);
+    }
+
+    /**
+     * An I/O failure of an operation on this folder: the mailbox is gone if its directory went away
+     * meanwhile (a client can cause that, so it is NONEXISTENT, not a server bug), otherwise a server
+     * bug described for the log.
+     */
+    private StoreException failure(String what, IOException e) {
+        if (!Files.isDirectory(dir)) {
+            return gone(e);
+        }
+        return new StoreException(Reason.SERVERBUG, what, e);
     }
 }

@@ -393,6 +393,29 @@ class MaildirStoreTest {
     }
 
     @Test
+    void aMailboxDeletedUnderAHandleIsNonexistentAndTheTextNamesNoPath() throws Exception {
+        try (UserMail mail = store().open(user)) {
+            mail.create("INBOX.Doomed");
+            try (Mailbox doomed = mail.open("INBOX.Doomed", false)) {
+                doomed.append(new ByteArrayInputStream("a\n".getBytes()), Set.of(), null);
+                doomed.sync();
+                // Another session's DELETE: the folder's directory goes away under the open handle.
+                try (UserMail other = store().open(user)) {
+                    other.delete("INBOX.Doomed");
+                }
+                for (var op : List.<org.junit.jupiter.api.function.Executable>of(
+                        () -> doomed.store(List.of(1L), FlagMode.ADD, Set.of(Flags.SEEN)),
+                        () -> doomed.expunge(List.of(1L)),
+                        doomed::sync)) {
+                    StoreException e = assertThrows(StoreException.class, op);
+                    assertEquals(Reason.NONEXISTENT, e.reason(), e.getMessage());
+                    assertFalse(e.getMessage().contains(home.toString()), e.getMessage());
+                }
+            }
+        }
+    }
+
+    @Test
     void copyReturnsUidsInTheTargetAndNeedsTheTargetToExist() throws Exception {
         deliver(maildir, "1700000001.M1P1.host", "a\n");
         deliver(maildir, "1700000002.M1P1.host", "b\n");

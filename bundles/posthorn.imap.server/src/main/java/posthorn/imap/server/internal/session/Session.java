@@ -305,12 +305,15 @@ public final class Session {
             LOG.info("s{} BAD {}: {}", id, name, e.getMessage());
             out.status(tag, Status.BAD, e.code(), e.getMessage());
         } catch (StoreException e) {
+            // A store's own failure is described for the log (paths, causes), never for the client.
+            String text = e.getMessage();
             if (e.reason() == StoreException.Reason.SERVERBUG) {
                 LOG.error("s{} {} failed: {}", id, name, e.getMessage(), e);
+                text = "Internal error; the event is logged";
             } else {
                 LOG.info("s{} NO {}: [{}] {}", id, name, e.reason(), e.getMessage());
             }
-            out.status(tag, Status.NO, e.reason().name(), e.getMessage());
+            out.status(tag, Status.NO, e.reason().name(), text);
         } catch (SelectedMailbox.UidValidityChangedException e) {
             throw e;
         } catch (RuntimeException e) {
