@@ -141,6 +141,9 @@ public final class LoginDelay {
                 int a = this.address.expire(horizon);
                 count(this.address);
                 long wait = delay(Math.max(a, u), baseMillis, maxMillis);
+                // A booking in the past spaces nothing (and one never released, e.g. of an exchange
+                // the client cancelled, must not pile up).
+                this.address.booked.removeIf(t -> t <= start);
                 long latest = start;
                 for (long t : this.address.booked) {
                     latest = Math.max(latest, t);
