@@ -68,12 +68,10 @@ public final class AuthChain implements Authenticator {
     private volatile List<String> order = List.of("userdb");
     private volatile boolean stopOnWrongPassword = true;
     private volatile long timeoutNanos = seconds(15);
-    private volatile long retryNanos = seconds(5);
-    /** Backends that could not answer lately, by name; absent while a backend answers. */
-    private final Map<String, Breaker> breakers = new ConcurrentHashMap<>();
     /** Nanoseconds on a monotonic clock (System.nanoTime in service, a hand-turned one in tests). */
     private final LongSupplier clockNanos;
     private final VerifiedCache cache;
+    private final BackendBreakers breakers;
 
     public AuthChain() {
         this(System::nanoTime);
@@ -82,6 +80,7 @@ public final class AuthChain implements Authenticator {
     AuthChain(LongSupplier clockNanos) {
         this.clockNanos = clockNanos;
         this.cache = new VerifiedCache(60, clockNanos);
+        this.breakers = new BackendBreakers(clockNanos, seconds(5));
     }
 
     @Activate
@@ -103,12 +102,12 @@ public final class AuthChain implements Authenticator {
             timeout = 15;
         }
         timeoutNanos = seconds(timeout);
-        retryNanos = seconds(config.backend_retry() > 0 ? config.backend_retry() : 0);
-        breakers.clear(); // a changed chain asks every backend afresh
+        double retry = config.backend_retry() > 0 ? config.backend_retry() : 0;
+        breakers.retry(seconds(retry)); // a changed chain asks every backend afresh
         cache.clear();
         cache.ttl(config.cache_ttl());
         LOG.info("auth chain: {} (bound: {}), chain.timeout={} s, backend.retry={} s", order, passdbs.keySet(),
-                timeoutNanos / 1e9, retryNanos / 1e9);
+                timeoutNanos / 1e9, retry);
     }
 
     private static long seconds(double s) {
@@ -121,7 +120,7 @@ public final class AuthChain implements Authenticator {
         String name = backendName(props);
         if (name != null) {
             passdbs.put(name, db);
-            breakers.remove(name);
+            breakers.reset(name);
             cache.clear(); // a backend earlier in the chain may now answer differently
             LOG.info("auth backend {} bound{}", name, order.contains(name) ? "" : " (not in the chain)");
         }
@@ -131,7 +130,7 @@ public final class AuthChain implements Authenticator {
     public void updatedPasswordDatabase(PasswordDatabase db, Map<String, Object> props) {
         String name = backendName(props);
         if (name != null) {
-            breakers.remove(name);
+            breakers.reset(name);
             cache.clear();
             LOG.info("auth backend {} reconfigured; remembered logins dropped", name);
         }
@@ -244,8 +243,8 @@ public final class AuthChain implements Authenticator {
                 notAsked.add("backend " + name + " not asked: out of time");
                 continue;
             }
-            if (!admit(name)) {
-                notAsked.add(downReason(name));
+            if (!breakers.admit(name)) {
+                notAsked.add(breakers.reason(name));
                 continue;
             }
             long start = System.nanoTime();
@@ -266,7 +265,7 @@ public final class AuthChain implements Authenticator {
             long micros = (System.nanoTime() - start) / 1000;
             switch (v) {
                 case Verdict.Success s -> {
-                    answered(name);
+                    breakers.answered(name);
                     UserRecord record = s.user() != null ? s.user() : lookup(user, deadline).orElse(null);
                     if (record == null) {
                         LOG.warn("auth user={} backend={} result=ok but no user record; refused ({} us)",
@@ -278,7 +277,7 @@ public final class AuthChain implements Authenticator {
                     return new Verdict.Success(record);
                 }
                 case Verdict.WrongPassword w -> {
-                    answered(name);
+                    breakers.answered(name);
                     LOG.info("auth user={} backend={} result=wrong-password reason=\"{}\" ({} us)",
                             printable(user), name, w.reason(), micros);
                     if (stopOnWrongPassword) {
@@ -287,11 +286,11 @@ public final class AuthChain implements Authenticator {
                     last = v;
                 }
                 case Verdict.NoSuchUser n -> {
-                    answered(name);
+                    breakers.answered(name);
                     LOG.debug("auth user={} backend={} result=no-such-user ({} us)", printable(user), name, micros);
                 }
                 case Verdict.Unavailable u -> {
-                    down(name, u.reason());
+                    breakers.down(name, u.reason());
                     LOG.info("auth user={} backend={} result=unavailable reason=\"{}\" ({} us)",
                             printable(user), name, u.reason(), micros);
                     if (!(last instanceof Verdict.WrongPassword)) {
@@ -324,16 +323,16 @@ public final class AuthChain implements Authenticator {
         long deadline = clockNanos.getAsLong() + timeoutNanos;
         for (String name : order) {
             CredentialSource source = credentials.get(name);
-            if (source != null && source.schemes().contains(scheme) && admit(name)) {
+            if (source != null && source.schemes().contains(scheme) && breakers.admit(name)) {
                 long start = System.nanoTime();
                 Optional<Secret> s;
                 try {
                     s = ask(name, deadline, () -> source.credential(user, scheme));
                 } catch (NoAnswer e) {
-                    down(name, e.getMessage());
+                    breakers.down(name, e.getMessage());
                     continue;
                 }
-                answered(name);
+                breakers.answered(name);
                 long micros = (System.nanoTime() - start) / 1000;
                 if (s.isPresent()) {
                     LOG.info("auth user={} backend={} credential={} result=found ({} us)", printable(user), name,
@@ -367,15 +366,15 @@ public final class AuthChain implements Authenticator {
     private Optional<UserRecord> lookup(String user, long deadline) {
         for (String name : order) {
             UserDatabase db = userdbs.get(name);
-            if (db != null && admit(name)) {
+            if (db != null && breakers.admit(name)) {
                 Optional<UserRecord> r;
                 try {
                     r = ask(name, deadline, () -> db.lookup(user));
                 } catch (NoAnswer e) {
-                    down(name, e.getMessage());
+                    breakers.down(name, e.getMessage());
                     continue;
                 }
-                answered(name);
+                breakers.answered(name);
                 if (r.isPresent()) {
                     return r;
                 }
@@ -430,81 +429,6 @@ public final class AuthChain implements Authenticator {
             return Secret.ofUtf8(bytes);
         } finally {
             Arrays.fill(bytes, (byte) 0);
-        }
-    }
-
-    /**
-     * One backend's circuit breaker: while {@link #retryAt} is ahead, logins skip the backend; the
-     * first login after it asks the backend again (and moves retryAt on, so that the others keep
-     * skipping while it asks). Guarded by itself.
-     */
-    private static final class Breaker {
-        final long since;
-        long retryAt;
-        int skipped;
-        String reason;
-        boolean announced;
-
-        Breaker(long since) {
-            this.since = since;
-        }
-    }
-
-    /** Whether the backend may be asked now: it answers, or its breaker lets this login try it. */
-    private boolean admit(String backend) {
-        Breaker b = breakers.get(backend);
-        if (b == null) {
-            return true;
-        }
-        long now = clockNanos.getAsLong();
-        synchronized (b) {
-            if (now - b.retryAt < 0) {
-                b.skipped++;
-                return false;
-            }
-            b.retryAt = now + retryNanos;
-            return true;
-        }
-    }
-
-    /** The backend answered (right, wrong or unknown): its breaker, if any, closes. */
-    private void answered(String backend) {
-        Breaker b = breakers.remove(backend);
-        if (b != null) {
-            long down = (clockNanos.getAsLong() - b.since) / 1_000_000_000L;
-            synchronized (b) {
-                LOG.info("auth backend {} answers again (down {} s; {} logins went without it)", backend, down, b.skipped);
-            }
-        }
-    }
-
-    /** Why a skipped backend is skipped: what it last said. */
-    private String downReason(String backend) {
-        Breaker b = breakers.get(backend);
-        if (b == null) {
-            return "backend " + backend + " down";
-        }
-        synchronized (b) {
-            return b.reason;
-        }
-    }
-
-    /** The backend could not answer: it is skipped for backend.retry (logged when that starts). */
-    private void down(String backend, String reason) {
-        long now = clockNanos.getAsLong();
-        Breaker b = breakers.computeIfAbsent(backend, k -> new Breaker(now));
-        boolean first;
-        synchronized (b) {
-            first = !b.announced;
-            b.announced = true;
-            b.reason = reason;
-            b.retryAt = now + retryNanos;
-        }
-        if (first) {
-            LOG.warn("auth backend {} cannot answer ({}); skipped for {} s at a time until it answers again",
-                    backend, reason, retryNanos / 1e9);
-        } else {
-            LOG.debug("auth backend {} still cannot answer ({})", backend, reason);
         }
     }
 
