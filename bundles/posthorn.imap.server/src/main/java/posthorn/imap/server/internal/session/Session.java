@@ -3,6 +3,7 @@ package posthorn.imap.server.internal.session;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketException;
@@ -376,6 +377,52 @@ public final class Session {
             receiver.rejectLiteral();
         }
         throw new ProtocolException("Expected a line of base64");
+    }
+
+    /**
+     * The brute-force delay (LoginFlow.Connection#pause): waits while reading ahead, so that a client
+     * that hangs up ends the session at once (EOFException) instead of holding its slot through the
+     * delay. What the client sends meanwhile is kept for the next commands, up to one read buffer;
+     * past that the rest of the wait is slept (a client that keeps sending has not gone). The login
+     * deadline still holds (SocketTimeoutException).
+     */
+    private void pauseWatching(long millis) throws IOException {
+        out.flush();
+        long end = System.nanoTime() + millis * 1_000_000L;
+        byte[] chunk = new byte[4096];
+        while (true) {
+            long now = System.nanoTime();
+            if (end - now <= 0) {
+                return;
+            }
+            if (loginDeadline - now <= 0) {
+                throw new SocketTimeoutException("no login within login.timeout");
+            }
+            long leftMillis = Math.max(1, (Math.min(end - now, loginDeadline - now) + 999_999) / 1_000_000);
+            if (pending.remaining() >= readBuffer.length) {
+                try {
+                    Thread.sleep(leftMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted during the login delay");
+                }
+                continue;
+            }
+            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, leftMillis));
+            int n;
+            try {
+                n = in.read(chunk);
+            } catch (SocketTimeoutException e) {
+                continue;
+            }
+            if (n < 0) {
+                throw new EOFException();
+            }
+            bytesIn += n;
+            ByteBuffer joined = ByteBuffer.allocate(pending.remaining() + n);
+            joined.put(pending).put(chunk, 0, n).flip();
+            pending = joined;
+        }
     }
 
     /** Whether the connection is encrypted (IMAPS, or after STARTTLS). */
@@ -778,6 +825,11 @@ public final class Session {
         @Override
         public boolean tlsActive() {
             return Session.this.tlsActive();
+        }
+
+        @Override
+        public void pause(long millis) throws IOException {
+            pauseWatching(millis);
         }
     }
 }
