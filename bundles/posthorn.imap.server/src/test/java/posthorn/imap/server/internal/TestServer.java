@@ -18,7 +18,6 @@ import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
 import posthorn.imap.server.internal.auth.AuthChain;
 import posthorn.imap.server.internal.auth.AuthConfig;
-import posthorn.imap.server.internal.net.ImapdConfig;
 import posthorn.store.maildir.internal.MaildirStore;
 
 /**
@@ -43,7 +42,8 @@ final class TestServer implements AutoCloseable {
         server.store = new MaildirStore();
         Map<String, Object> c = new HashMap<>(imapd);
         c.putIfAbsent("port", 0);
-        server.activate(config(ImapdConfig.class, c));
+        c.putIfAbsent("tls.port", 0);
+        server.activate(c);
     }
 
     /** Adds a user with a Maildir under the temp root. */
