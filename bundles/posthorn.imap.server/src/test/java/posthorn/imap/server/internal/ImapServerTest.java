@@ -65,8 +65,8 @@ class ImapServerTest {
                 int before = log.lines().size();
                 t.server.modified(change);
                 // the server's own lines: the sessions of earlier greetings may still be logging theirs
-                List<String> said = log.lines().subList(before, log.lines().size()).stream()
-                        .filter(l -> l.contains("ImapServer - ")).toList();
+                List<String> all = log.lines();
+                List<String> said = all.subList(before, all.size()).stream().filter(l -> l.contains("ImapServer - ")).toList();
                 assertEquals(1, said.size(), key + ": " + said);
                 assertTrue(said.get(0).contains(" ERROR ") && said.get(0).contains("imapd.cfg refused: " + key + "=")
                         && said.get(0).endsWith("the previous configuration stays in force"), said.get(0));
