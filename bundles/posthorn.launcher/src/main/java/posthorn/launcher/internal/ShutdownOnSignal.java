@@ -1,9 +1,13 @@
 package posthorn.launcher.internal;
 
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.FrameworkListener;
 import org.osgi.framework.launch.Framework;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -22,12 +26,15 @@ import posthorn.launcher.api.ProcessExit;
  *
  * <p>Either way the JVM ends with {@link Runtime#halt}, from the thread that stopped the framework or
  * from the shutdown hook: once the framework has stopped, bnd's launcher calls System.exit with a
- * status of its own, which runs the hook, and the hook ends the JVM with the status asked for.
+ * status of its own, which runs the hook, and the hook ends the JVM with the status asked for. An
+ * exit asked for while the framework is still starting waits until it has started (the console
+ * starts last, and stopped halfway it prints a stack trace), at most {@link #START_WAIT_MS}.
  */
 @Component(immediate = true, service = ProcessExit.class)
 public final class ShutdownOnSignal implements ProcessExit {
     private static final Logger LOG = LoggerFactory.getLogger(ShutdownOnSignal.class);
     private static final long STOP_TIMEOUT_MS = 20_000;
+    static final long START_WAIT_MS = 30_000;
     private static final int NONE = -1;
 
     private Framework framework;
@@ -35,16 +42,30 @@ public final class ShutdownOnSignal implements ProcessExit {
     private volatile boolean signalled;
     /** The status a bundle asked to exit with, or NONE. */
     private final AtomicInteger requested = new AtomicInteger(NONE);
+    /** Open once the framework has started (reached its beginning start level: STARTING becomes ACTIVE). */
+    private final CountDownLatch started = new CountDownLatch(1);
+    private FrameworkListener startListener;
 
     @Activate
     void activate(BundleContext context) {
         framework = (Framework) context.getBundle(0);
+        startListener = e -> {
+            if (e.getType() == FrameworkEvent.STARTED) {
+                started.countDown();
+            }
+        };
+        context.addFrameworkListener(startListener);
+        if (framework.getState() == Framework.ACTIVE) {
+            started.countDown(); // started before this component (a restart of the bundle)
+        }
         hook = new Thread(this::shuttingDown, "posthorn-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
     @Deactivate
-    void deactivate() {
+    void deactivate(BundleContext context) {
+        context.removeFrameworkListener(startListener);
+        started.countDown();
         if (signalled || requested.get() != NONE) {
             return; // the hook ends the JVM with the right status
         }
@@ -64,7 +85,14 @@ public final class ShutdownOnSignal implements ProcessExit {
             return;
         }
         LOG.info("stopping: {}; exit status {}", reason, status);
-        Thread.ofPlatform().name("posthorn-exit").start(() -> stopAndHalt(status));
+        Thread.ofPlatform().name("posthorn-exit").start(() -> {
+            try {
+                started.await(START_WAIT_MS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                // stop now
+            }
+            stopAndHalt(status);
+        });
     }
 
     /** The JVM is shutting down: a signal, or bnd's launcher exiting after the framework stopped. */
