@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 
 import javax.net.ssl.SSLContext;
@@ -88,6 +89,13 @@ public final class ImapServer implements Session.Host {
         LOG.info("SASL mechanism {} unbound", mechanism.name());
     }
 
+    /**
+     * The last configuration this bundle accepted, kept across activations of the component: DS
+     * activates it anew (a restart of the store bundle, say) with what ConfigurationAdmin holds, which
+     * may be an edit that was refused; the refusal must not turn into an exit then.
+     */
+    private static final AtomicReference<ImapdConfig> LAST_GOOD = new AtomicReference<>();
+
     /** The configuration in force: checked, the last good one; null until one was. */
     private volatile ImapdConfig config;
     private volatile SSLContext tls;
@@ -146,13 +154,18 @@ public final class ImapServer implements Session.Host {
         try {
             next = ImapdSettings.read(properties);
         } catch (ImapdSettings.BadValue e) {
-            if (config == null) {
+            ImapdConfig previous = config == null ? LAST_GOOD.get() : null;
+            if (config == null && previous == null) {
                 fatal("imapd: " + source(properties) + " refused: " + e.getMessage() + "; no configuration to start with");
-            } else {
-                LOG.error("imapd: {} refused: {}; the previous configuration stays in force", source(properties), e.getMessage());
+                return;
             }
-            return;
+            LOG.error("imapd: {} refused: {}; the previous configuration stays in force", source(properties), e.getMessage());
+            if (previous == null) {
+                return;
+            }
+            next = previous; // activated anew with a refused edit: start with the last good one
         }
+        LAST_GOOD.set(next);
         ImapdConfig old = config;
         config = next;
         repeats.configure(next.log_repeat_max(), next.log_repeat_window());
@@ -223,6 +236,11 @@ public final class ImapServer implements Session.Host {
     /** Why the server cannot run, or null (tests). */
     String fatal() {
         return fatal;
+    }
+
+    /** Forgets the last good configuration, as a new process knows none (tests). */
+    static void forgetLastGood() {
+        LAST_GOOD.set(null);
     }
 
     /** The file a configuration came from, for log lines: FileInstall's, else the pid's file name. */

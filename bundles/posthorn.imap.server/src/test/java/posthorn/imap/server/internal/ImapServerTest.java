@@ -162,6 +162,7 @@ class ImapServerTest {
 
     @Test
     void aBadConfigurationAtStartEndsTheProcessAndAGoodOneLaterStartsTheServer() throws Exception {
+        ImapServer.forgetLastGood(); // a new process
         ImapServer server = unwired();
         List<String> exits = new ArrayList<>();
         server.exitWith((status, reason) -> exits.add(status + " " + reason));
@@ -175,6 +176,25 @@ class ImapServerTest {
             assertTrue(greeting(server.port()).startsWith("* OK "), "embedded without a launcher, it starts once it can");
         } finally {
             server.deactivate();
+        }
+    }
+
+    @Test
+    void activatedAnewWithARefusedEditItStartsWithTheLastGoodConfiguration(@TempDir Path root) throws Exception {
+        try (TestServer t = new TestServer(root, Map.of("max.per.ip", 4))) {
+            t.server.modified(Map.of("port", 0, "max.per.ip", "lots"));
+            ImapServer again = unwired(); // as DS makes it when the store bundle restarts
+            List<Integer> exits = new ArrayList<>();
+            again.exitWith((status, reason) -> exits.add(status));
+            try (LogCapture log = new LogCapture()) {
+                again.activate(Map.of("port", 0, "max.per.ip", "lots"));
+                assertEquals(List.of(), exits, "a refused edit is no reason to end the process later");
+                assertEquals(4, again.config().max_per_ip());
+                assertTrue(greeting(again.port()).startsWith("* OK "));
+                assertEquals(1, log.lines("refused: max.per.ip=lots").size());
+            } finally {
+                again.deactivate();
+            }
         }
     }
 
