@@ -98,8 +98,12 @@ public class LdapBackend implements PasswordDatabase, UserDatabase, CredentialSo
         @AttributeDefinition(description = "Milliseconds to connect (and to wait for a pooled connection)")
         int connect_timeout() default 5000;
 
-        @AttributeDefinition(description = "Milliseconds to wait for each response")
+        @AttributeDefinition(description = "Milliseconds a login may wait for the directory's answers, all of them together")
         int response_timeout() default 10000;
+
+        @AttributeDefinition(description = "Seconds a directory that cannot be reached (refused, no answer in time) is"
+                + " not asked: logins answer 'unavailable' at once, then one tries again; 0: always ask")
+        int down_retry() default 5;
 
         @AttributeDefinition(description = "Hand clear-text passwords in attr.password to CRAM-MD5 and the like")
         boolean credentials_plain() default false;

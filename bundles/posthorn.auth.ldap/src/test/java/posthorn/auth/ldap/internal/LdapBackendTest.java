@@ -29,6 +29,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 import com.unboundid.ldap.listener.InMemoryDirectoryServer;
 import com.unboundid.ldap.listener.InMemoryDirectoryServerConfig;
 import com.unboundid.ldap.listener.InMemoryListenerConfig;
+import com.unboundid.ldap.listener.interceptor.InMemoryInterceptedSearchRequest;
+import com.unboundid.ldap.listener.interceptor.InMemoryInterceptedSimpleBindRequest;
+import com.unboundid.ldap.listener.interceptor.InMemoryOperationInterceptor;
 
 import posthorn.auth.api.CredentialSource;
 import posthorn.auth.api.Secret;
@@ -340,9 +343,54 @@ class LdapBackendTest {
         }
     }
 
+    /** Issue 10: response.timeout bounds a login's requests together (search, then bind), not each one. */
+    @Test
+    void oneLoginWaitsAtMostOneResponseTimeoutForAllItsRequests() throws Exception {
+        InMemoryDirectoryServerConfig cfg = new InMemoryDirectoryServerConfig(BASE);
+        cfg.setSchema(null);
+        cfg.setListenerConfigs(InMemoryListenerConfig.createLDAPConfig("slow", InetAddress.getLoopbackAddress(), 0, null));
+        cfg.addInMemoryOperationInterceptor(new InMemoryOperationInterceptor() {
+            @Override
+            public void processSearchRequest(InMemoryInterceptedSearchRequest request) {
+                pause(1200);
+            }
+
+            @Override
+            public void processSimpleBindRequest(InMemoryInterceptedSimpleBindRequest request) {
+                pause(1200);
+            }
+        });
+        InMemoryDirectoryServer slow = new InMemoryDirectoryServer(cfg);
+        slow.add("dn: " + BASE, "objectClass: domain", "dc: example");
+        slow.add("dn: uid=alice," + BASE, "objectClass: posixAccount", "objectClass: inetOrgPerson", "uid: alice",
+                "cn: alice", "sn: alice", "uidNumber: 1", "gidNumber: 1", "homeDirectory: /home/alice",
+                "userPassword: alice pw");
+        slow.startListening();
+        try {
+            // each answer comes within response.timeout, but the two together do not
+            LdapBackend b = backend("url", "ldap://127.0.0.1:" + slow.getListenPort(), "response.timeout", "2000");
+            long start = System.nanoTime();
+            Verdict v = login(b, "alice", "alice pw");
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(new Verdict.Unavailable("ldap: timeout"), v, "after " + ms + " ms");
+            assertTrue(ms < 2600, "took " + ms + " ms");
+        } finally {
+            slow.shutDown(true);
+        }
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Test
     void comesBackWhenTheDirectoryDoes() throws Exception {
-        LdapBackend b = searchThenBind();
+        LdapBackend b = backend("mode", "bind", "bind.dn", "cn=reader," + BASE, "bind.password", "reader pw",
+                "down.retry", "1");
         success(login(b, "alice", "alice pw")); // pools now hold connections
         server.shutDown(true);
         try {
@@ -350,7 +398,10 @@ class LdapBackendTest {
         } finally {
             server.startListening();
         }
-        // stale pooled connections are replaced, not reported as failures
+        // not asked again until down.retry has passed (the breaker, see SlapdTest)
+        assertInstanceOf(Verdict.Unavailable.class, login(b, "alice", "alice pw"));
+        Thread.sleep(1000);
+        // then stale pooled connections are replaced, not reported as failures
         success(login(b, "alice", "alice pw"));
         success(login(b, "alice", "alice pw"));
     }

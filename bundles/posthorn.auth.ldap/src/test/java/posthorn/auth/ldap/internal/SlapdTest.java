@@ -2,6 +2,7 @@ package posthorn.auth.ldap.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static posthorn.auth.ldap.internal.TestConfig.map;
 
@@ -34,6 +35,7 @@ import posthorn.auth.api.CredentialSource;
 import posthorn.auth.api.Secret;
 import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
+import posthorn.auth.support.testing.LogCapture;
 
 /**
  * The backend against a real OpenLDAP slapd (Debian package {@code slapd}), started here on free
@@ -276,6 +278,66 @@ class SlapdTest {
         // anonymous may only authenticate with userPassword, never read it
         LdapBackend anonymous = backend("credentials.plain", "true");
         assertEquals(false, anonymous.credential("bob", CredentialSource.PLAIN).isPresent());
+    }
+
+    /**
+     * Issue 10: a hung directory (slapd stopped with SIGSTOP) costs one login one response.timeout,
+     * not two; the logins after it answer Unavailable at once while the directory is known to be
+     * down, and after SIGCONT the first try after down.retry logs in again. One WARN line when it
+     * goes, one INFO line when it is back, nothing per attempt in between.
+     */
+    @Test
+    void aHungDirectoryIsAskedOnceThenSkippedUntilDownRetry() throws Exception {
+        LdapBackend b = backend("bind.dn", "cn=reader," + BASE, "bind.password", "reader pw",
+                "response.timeout", "2000", "down.retry", "2");
+        success(login(b, "alice", "right pw")); // both pools now hold a connection
+        List<Long> down = new ArrayList<>();
+        long backAfter;
+        long lastLogin;
+        List<String> warnings;
+        List<String> infos;
+        try (LogCapture log = new LogCapture()) {
+            signal("STOP");
+            try {
+                for (int i = 0; i < 5; i++) {
+                    long start = System.nanoTime();
+                    assertInstanceOf(Verdict.Unavailable.class, login(b, "alice", "right pw"));
+                    down.add((System.nanoTime() - start) / 1_000_000);
+                }
+            } finally {
+                signal("CONT");
+            }
+            long back = System.nanoTime();
+            Verdict v;
+            long start;
+            do {
+                start = System.nanoTime();
+                v = login(b, "alice", "right pw");
+            } while (!(v instanceof Verdict.Success) && System.nanoTime() - back < 6_000_000_000L && pause());
+            lastLogin = (System.nanoTime() - start) / 1_000_000;
+            backAfter = (System.nanoTime() - back) / 1_000_000;
+            success(v);
+            warnings = log.lines("WARN", "posthorn.auth.ldap");
+            infos = log.lines("INFO", "posthorn.auth.ldap");
+        }
+        System.out.printf("hung slapd: logins took %s ms; after SIGCONT a login succeeded after %d ms, taking %d ms; "
+                + "%d WARN and %d INFO lines%n", down, backAfter, lastLogin, warnings.size(), infos.size());
+        assertTrue(down.get(0) < 2900, "the first login waits one response.timeout (2 s) at most: " + down);
+        for (long ms : down.subList(1, down.size())) {
+            assertTrue(ms < 200, "while known to be down, logins answer at once: " + down);
+        }
+        assertTrue(backAfter < 3000, "logins work again within down.retry (2 s): " + backAfter + " ms");
+        assertEquals(1, warnings.size(), "one WARN line for the outage: " + warnings);
+        assertEquals(1, infos.stream().filter(l -> l.contains("again")).count(), "one INFO line for the return: " + infos);
+    }
+
+    private static boolean pause() throws InterruptedException {
+        Thread.sleep(50);
+        return true;
+    }
+
+    private static void signal(String name) throws Exception {
+        run("kill", "-" + name, Long.toString(slapd.pid()));
     }
 
     @Test
