@@ -44,7 +44,7 @@ class H2BackendTest extends BackendContract {
     void withoutADriverLoginsAreUnavailableUntilOneComes() {
         SqlBackend b = new SqlBackend();
         b.activate(Settings.of("h2", db.url(), db.user(), db.password(), 2, 1000, 5,
-                SqlBackend.DEFAULT_PASSWORD_QUERY, SqlBackend.DEFAULT_USER_QUERY, ""));
+                SqlBackend.DEFAULT_PASSWORD_QUERY, SqlBackend.DEFAULT_USER_QUERY, "", 5));
         try {
             Verdict v = b.verify("alice", Secret.of("s3cret-sha512"));
             assertTrue(assertInstanceOf(Verdict.Unavailable.class, v).reason().contains("org.h2.Driver"), v.toString());
@@ -72,10 +72,10 @@ class H2BackendTest extends BackendContract {
         SqlBackend b = backend();
         assertInstanceOf(Verdict.Success.class, verify(b, "frank", "clear-pw"));
         b.activate(Settings.of("", db.url(), db.user(), db.password(), 2, 1000, 5,
-                "SELECT crypt FROM users WHERE id = ?", "", ""));
+                "SELECT crypt FROM users WHERE id = ?", "", "", 5));
         assertEquals(new Verdict.WrongPassword("no password in the row"), verify(b, "frank", "clear-pw"));
         b.activate(Settings.of("", db.url(), db.user(), "wrong-db-pw", 2, 1000, 5,
-                SqlBackend.DEFAULT_PASSWORD_QUERY, "", ""));
+                SqlBackend.DEFAULT_PASSWORD_QUERY, "", "", 5));
         assertInstanceOf(Verdict.Unavailable.class, verify(b, "frank", "clear-pw"), "the database refuses the account");
     }
 
@@ -108,7 +108,7 @@ class H2BackendTest extends BackendContract {
             SqlBackend broken = backend("SELECT crypt, clear FROM users WHERE id = ? OR uid = 1001", "", 5, "");
             verify(broken, "bob", "Login-Secret-0815");
             b.activate(Settings.of("", db.url() + ";PASSWORD=" + dbPassword, db.user(), dbPassword, 2, 1000, 5,
-                    SqlBackend.DEFAULT_PASSWORD_QUERY, "", ""));
+                    SqlBackend.DEFAULT_PASSWORD_QUERY, "", "", 5));
             verify(b, "alice", "Login-Secret-0815");
         } finally {
             System.setErr(err);
