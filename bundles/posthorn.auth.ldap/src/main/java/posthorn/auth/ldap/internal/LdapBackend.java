@@ -25,11 +25,15 @@ import posthorn.auth.api.Secret;
 import posthorn.auth.api.UserDatabase;
 import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
+import posthorn.auth.support.config.BadSetting;
 
 /**
  * An LDAP directory as an auth backend, named {@code ldap}: one object registered as password
  * database, user database and credential source (clear-text passwords for CRAM-MD5, only when
  * {@code credentials.plain} allows it). Active only while config/auth.ldap.cfg exists.
+ *
+ * <p>A configuration it cannot use is refused whole, in one log line naming the key: the directory
+ * set up before keeps serving, or, if there was none, logins answer Unavailable with that reason.
  *
  * <p>Thread-safe: all state is in the current {@link LdapDirectory}, swapped atomically when the
  * configuration changes; the old one is closed after the swap, so a login that was using it at
@@ -110,20 +114,44 @@ public class LdapBackend implements PasswordDatabase, UserDatabase, CredentialSo
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(LdapBackend.class);
+    private static final String FILE = "auth.ldap.cfg";
 
     private volatile LdapDirectory directory;
+    /** Why there is no directory: the first configuration was refused; null otherwise. */
+    private volatile String refused;
 
     @Activate
     @Modified
-    void activate(Config config) throws LDAPException, GeneralSecurityException {
-        activate(LdapSettings.of(config));
+    void activate(Config config) {
+        try {
+            activate(LdapSettings.of(config));
+        } catch (BadSetting e) {
+            if (directory != null) {
+                LOG.warn("{}", e.refusal(FILE, true));
+            } else {
+                refused = e.refusal(FILE, false);
+                LOG.error("{}", refused);
+            }
+        }
     }
 
-    /** Activation with checked settings, for tests without a framework. */
-    void activate(LdapSettings settings) throws LDAPException, GeneralSecurityException {
-        LdapDirectory next = new LdapDirectory(settings);
+    /**
+     * Activation with checked settings, for tests without a framework.
+     *
+     * @throws BadSetting if the directory cannot be set up with them
+     */
+    void activate(LdapSettings settings) {
+        LdapDirectory next;
+        try {
+            next = new LdapDirectory(settings);
+        } catch (GeneralSecurityException e) {
+            throw new BadSetting("ca.file", "cannot be used: " + e.getMessage());
+        } catch (LDAPException e) {
+            throw new BadSetting("url", "cannot be used: " + e.getExceptionMessage());
+        }
         LdapDirectory previous = directory;
         directory = next;
+        refused = null;
         if (previous != null) {
             previous.close();
         }
@@ -142,7 +170,11 @@ public class LdapBackend implements PasswordDatabase, UserDatabase, CredentialSo
     @Override
     public Verdict verify(String user, Secret password) {
         LdapDirectory d = directory;
-        return d == null ? new Verdict.Unavailable("ldap: not active") : d.verify(user, password);
+        if (d == null) {
+            String why = refused;
+            return new Verdict.Unavailable(why != null ? why : "ldap: not active");
+        }
+        return d.verify(user, password);
     }
 
     @Override

@@ -37,6 +37,7 @@ import posthorn.auth.api.CredentialSource;
 import posthorn.auth.api.Secret;
 import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
+import posthorn.auth.support.testing.LogCapture;
 
 /** The backend against UnboundID's in-memory directory server on a loopback port. */
 class LdapBackendTest {
@@ -412,6 +413,43 @@ class LdapBackendTest {
         success(login(b, "alice", "alice pw"));
         b.activate(TestConfig.of(map("url", "ldap://127.0.0.1:" + port, "base.dn", "ou=others," + BASE)));
         assertInstanceOf(Verdict.NoSuchUser.class, login(b, "alice", "alice pw"));
+    }
+
+    // --- a configuration the backend cannot use (issue 10)
+
+    @Test
+    void aRefusedEditIsOneLineAndThePreviousSettingsKeepServing() throws Exception {
+        LdapBackend b = searchThenBind();
+        success(login(b, "alice", "alice pw"));
+        List<String> lines;
+        try (LogCapture log = new LogCapture()) {
+            b.activate(TestConfig.of(map("url", "ldap://127.0.0.1:" + port, "base.dn", BASE, "filter", "(uid=alice)")));
+            lines = log.text().lines().toList();
+        }
+        assertEquals(List.of("auth.ldap.cfg refused: filter: must contain %u; the previous settings stay in force"),
+                lines.stream().map(l -> l.substring(l.indexOf(" - ") + 3)).toList(), lines.toString());
+        success(login(b, "alice", "alice pw"));
+        // with the refused filter, any login would have found alice
+        assertInstanceOf(Verdict.NoSuchUser.class, login(b, "nobody", "alice pw"), "still the old filter");
+    }
+
+    @Test
+    void aRefusedFirstConfigurationLeavesTheBackendUnavailableAndSaysWhy() {
+        LdapBackend b = new LdapBackend();
+        List<String> lines;
+        try (LogCapture log = new LogCapture()) {
+            b.activate(TestConfig.of(map("url", "ldap://127.0.0.1:" + port, "base.dn", BASE, "pool.size", "lots")));
+            lines = log.text().lines().toList();
+        }
+        String refusal = "auth.ldap.cfg refused: pool.size: not a valid value; the backend is unavailable until the file"
+                + " is fixed";
+        assertEquals(1, lines.size(), lines.toString());
+        assertTrue(lines.get(0).endsWith(refusal), lines.get(0));
+        Verdict v = login(b, "alice", "alice pw");
+        assertTrue(assertInstanceOf(Verdict.Unavailable.class, v).reason().contains("pool.size: not a valid value"), v.toString());
+        b.activate(TestConfig.of(map("url", "ldap://127.0.0.1:" + port, "base.dn", BASE)));
+        backends.add(b);
+        success(login(b, "alice", "alice pw"));
     }
 
     @Test

@@ -24,6 +24,7 @@ import posthorn.auth.api.Secret;
 import posthorn.auth.api.UserDatabase;
 import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
+import posthorn.auth.support.config.BadSetting;
 import posthorn.auth.support.crypt.CryptHash;
 
 /**
@@ -37,6 +38,9 @@ import posthorn.auth.support.crypt.CryptHash;
  * in. Needs read access to the shadow file (root, or group shadow). Hashes are checked by the
  * shared {@link CryptHash}, with its rules for those markers and for bcrypt's 72 bytes; an empty
  * password is refused by the server's auth chain before any backend is asked.
+ *
+ * <p>A configuration it cannot use is refused whole, in one log line naming the key: the settings
+ * from before keep serving, or, if there were none, logins answer Unavailable with that reason.
  *
  * <p>Thread-safe: all state is in the immutable snapshot of a {@link PasswdFiles}.
  */
@@ -63,6 +67,7 @@ public class PasswdBackend implements PasswordDatabase, UserDatabase {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(PasswdBackend.class);
+    private static final String FILE = "auth.passwd.cfg";
     private static final Duration CHECK_INTERVAL = Duration.ofSeconds(1);
     /**
      * A SHA-512 crypt hash of nothing anyone types (24 random bytes, forgotten): unknown users are
@@ -73,6 +78,8 @@ public class PasswdBackend implements PasswordDatabase, UserDatabase {
             "$6$PosthornDummy$6hSQprwvfAv3vEsV91qlB0UIQmoAzPXpsWpsLDwGy5KOpu5X8gkdw8yhep4NgvD8yXyJHkLtgRTqBxwCr9U/u/";
 
     private volatile PasswdFiles files;
+    /** Why there are no files: the first configuration was refused; null otherwise. */
+    private volatile String refused;
     private volatile long minUid;
     private volatile long maxUid;
     private Clock clock = Clock.systemUTC();
@@ -80,10 +87,24 @@ public class PasswdBackend implements PasswordDatabase, UserDatabase {
     @Activate
     @Modified
     void activate(Config config) {
-        String shadow = config.shadow_file();
-        activate(Path.of(config.passwd_file().trim()),
-                shadow == null || shadow.isBlank() ? null : Path.of(shadow.trim()),
-                config.min_uid(), config.max_uid(), CHECK_INTERVAL);
+        try {
+            Path passwd = BadSetting.path("passwd.file", config.passwd_file());
+            String shadow = config.shadow_file();
+            long min = BadSetting.read("min.uid", config::min_uid);
+            long max = BadSetting.read("max.uid", config::max_uid);
+            if (max < Math.max(1, min)) {
+                throw new BadSetting("max.uid", "below min.uid (" + Math.max(1, min) + ")");
+            }
+            activate(passwd, shadow == null || shadow.isBlank() ? null : BadSetting.path("shadow.file", shadow),
+                    min, max, CHECK_INTERVAL);
+        } catch (BadSetting e) {
+            if (files != null) {
+                LOG.warn("{}", e.refusal(FILE, true));
+            } else {
+                refused = e.refusal(FILE, false);
+                LOG.error("{}", refused);
+            }
+        }
     }
 
     /** Activation with plain values, for tests without a framework. */
@@ -95,6 +116,7 @@ public class PasswdBackend implements PasswordDatabase, UserDatabase {
         this.minUid = minUid;
         this.maxUid = maxUid;
         this.files = new PasswdFiles(passwd, shadow, checkInterval, System::nanoTime);
+        this.refused = null;
         LOG.info("passwd backend: {} and {}, uids {} to {}", passwd, shadow == null ? "no shadow file" : shadow,
                 minUid, maxUid);
     }
@@ -105,7 +127,12 @@ public class PasswdBackend implements PasswordDatabase, UserDatabase {
 
     @Override
     public Verdict verify(String user, Secret password) {
-        PasswdFiles.Snapshot s = files.current();
+        PasswdFiles f = files;
+        if (f == null) {
+            String why = refused;
+            return new Verdict.Unavailable(why != null ? why : "passwd: not configured");
+        }
+        PasswdFiles.Snapshot s = f.current();
         if (!s.available()) {
             return new Verdict.Unavailable(s.problem());
         }
@@ -164,7 +191,11 @@ public class PasswdBackend implements PasswordDatabase, UserDatabase {
 
     @Override
     public Optional<UserRecord> lookup(String user) {
-        PasswdFiles.Snapshot s = files.current();
+        PasswdFiles f = files;
+        if (f == null) {
+            return Optional.empty();
+        }
+        PasswdFiles.Snapshot s = f.current();
         PasswdEntry pw = user == null ? null : s.passwd().get(user);
         return pw == null || !inRange(pw) ? Optional.empty() : Optional.of(record(pw));
     }

@@ -39,6 +39,7 @@ import posthorn.auth.api.Secret;
 import posthorn.auth.api.UserDatabase;
 import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
+import posthorn.auth.support.config.BadSetting;
 import posthorn.auth.support.crypt.CryptHash;
 import posthorn.auth.support.health.Reachability;
 
@@ -60,6 +61,9 @@ import posthorn.auth.support.health.Reachability;
  * <p>A database that cannot be reached (refused, lost, not answering in time: {@link SqlFailure}) is
  * not asked for {@code down.retry} afterwards ({@link Reachability}: logins answer Unavailable at
  * once, and the outage is logged once); the next try makes a new pool (see {@link ConnectionPool}).
+ *
+ * <p>A configuration it cannot use is refused whole, in one log line naming the key: the settings
+ * from before keep serving, or, if there were none, logins answer Unavailable with that reason.
  *
  * <p>Logins reach the database only as bind parameters ({@link SqlQuery}). Thread-safe: the settings
  * and the pool are swapped atomically; the pool is made under a lock.
@@ -116,6 +120,7 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
     static final String DEFAULT_USER_QUERY = "SELECT home, maildir, uid, gid, quota FROM users WHERE id = ?";
 
     private static final Logger LOG = LoggerFactory.getLogger(SqlBackend.class);
+    private static final String FILE = "auth.sql.cfg";
     /** Runs the driver's network-timeout abort in the calling thread (the drivers only need one). */
     private static final Executor DIRECT = Runnable::run;
     /** Slack beyond query.timeout before a silent connection is given up (the driver cancels first). */
@@ -139,6 +144,8 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
     private final List<Factory> factories = new CopyOnWriteArrayList<>();
     private final ReentrantLock poolLock = new ReentrantLock();
     private volatile Active active;
+    /** Why there are no settings: the first configuration was refused; null otherwise. */
+    private volatile String refused;
     /** Written under poolLock; read without it. */
     private volatile ConnectionPool pool;
 
@@ -162,13 +169,25 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
     @Activate
     @Modified
     void activate(Config c) {
-        activate(Settings.of(c.driver(), c.url(), c.user(), c.password(), c.pool_size(), c.connect_timeout(),
-                c.query_timeout(), c.password_query(), c.user_query(), c.default_domain(), c.down_retry()));
+        try {
+            activate(Settings.of(c.driver(), c.url(), c.user(), c.password(),
+                    BadSetting.read("pool.size", c::pool_size), BadSetting.read("connect.timeout", c::connect_timeout),
+                    BadSetting.read("query.timeout", c::query_timeout), c.password_query(), c.user_query(),
+                    c.default_domain(), BadSetting.read("down.retry", c::down_retry)));
+        } catch (BadSetting e) {
+            if (active != null) {
+                LOG.warn("{}", e.refusal(FILE, true));
+            } else {
+                refused = e.refusal(FILE, false);
+                LOG.error("{}", refused);
+            }
+        }
     }
 
     /** Activation with checked settings, for tests without a framework. */
     void activate(Settings s) {
         active = new Active(s, new Reachability("auth.sql: database", LOG, s.downRetry()));
+        refused = null;
         ConnectionPool p = pool;
         if (p != null) {
             dropPool(p);
@@ -191,7 +210,8 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
         }
         Active a = active;
         if (a == null) {
-            return new Verdict.Unavailable("auth.sql: not configured");
+            String why = refused;
+            return new Verdict.Unavailable(why != null ? why : "auth.sql: not configured");
         }
         Optional<Verdict.Unavailable> down = a.reachability().skip();
         if (down.isPresent()) {

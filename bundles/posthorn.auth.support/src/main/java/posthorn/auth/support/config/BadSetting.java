@@ -1,5 +1,7 @@
 package posthorn.auth.support.config;
 
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.function.Supplier;
 
 /**
@@ -48,6 +50,18 @@ public final class BadSetting extends IllegalArgumentException {
     public String refusal(String file, boolean previousInForce) {
         return file + " refused: " + getMessage() + (previousInForce ? "; the previous settings stay in force"
                 : "; the backend is unavailable until the file is fixed");
+    }
+
+    /** A file or directory a setting names: required, and a path this system can have. */
+    public static Path path(String key, String value) {
+        if (value == null || value.isBlank()) {
+            throw new BadSetting(key, "required");
+        }
+        try {
+            return Path.of(value.trim());
+        } catch (InvalidPathException e) {
+            throw new BadSetting(key, "not a valid path");
+        }
     }
 
     /**

@@ -18,6 +18,14 @@ class BadSettingTest {
     }
 
     @Test
+    void aPathIsRequiredAndValid() {
+        assertEquals(java.nio.file.Path.of("/etc/passwd"), BadSetting.path("passwd.file", " /etc/passwd "));
+        assertEquals("required", assertThrows(BadSetting.class, () -> BadSetting.path("file", " ")).reason());
+        assertEquals("required", assertThrows(BadSetting.class, () -> BadSetting.path("file", null)).reason());
+        assertEquals("not a valid path", assertThrows(BadSetting.class, () -> BadSetting.path("file", "a\0b")).reason());
+    }
+
+    @Test
     void aValueDsCannotConvertNamesItsKey() {
         BadSetting e = assertThrows(BadSetting.class, () -> BadSetting.read("pool.size", () -> Integer.parseInt("lots")));
         assertEquals("pool.size", e.key());
