@@ -11,6 +11,7 @@ import org.osgi.service.jdbc.DataSourceFactory;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
 import com.zaxxer.hikari.SQLExceptionOverride;
 
 /**
@@ -57,8 +58,16 @@ final class ConnectionPool implements AutoCloseable {
         if (!settings.password().isEmpty()) {
             props.setProperty(DataSourceFactory.JDBC_PASSWORD, settings.password());
         }
+        int connectSeconds = (int) Math.max(1, (settings.connectTimeout() + 999) / 1000);
+        if (settings.driverClass().equals(Settings.POSTGRESQL)) {
+            // pgjdbc cancels a statement past query.timeout over a new connection and waits for the
+            // server to close it, cancelSignalTimeout (10 s) at most, before the statement returns:
+            // against a hung server a login waited query.timeout + 10 s. (pgjdbc's factory passes
+            // its own properties on; other drivers' factories may refuse unknown ones.)
+            props.setProperty("cancelSignalTimeout", Integer.toString(connectSeconds));
+        }
         DataSource ds = factory.createDataSource(props);
-        ds.setLoginTimeout((int) Math.max(1, (settings.connectTimeout() + 999) / 1000));
+        ds.setLoginTimeout(connectSeconds);
         try {
             first = new AtomicReference<>(ds.getConnection());
         } catch (SQLException e) {
@@ -89,10 +98,27 @@ final class ConnectionPool implements AutoCloseable {
         }
     }
 
-    /** A connection from the pool (at first, the direct one); the caller closes it to give it back. */
+    /**
+     * A connection from the pool (at first, the direct one); the caller closes it to give it back.
+     *
+     * @throws SqlFailure.NoConnection if none came within connect.timeout though not all were in
+     *                                 use: the database refuses or does not answer
+     * @throws SQLException            if every connection stayed in use (the database is busy, not gone)
+     */
     Connection connection() throws SQLException {
         Connection c = first.getAndSet(null);
-        return c != null ? c : hikari.getConnection();
+        if (c != null) {
+            return c;
+        }
+        try {
+            return hikari.getConnection();
+        } catch (SQLException e) {
+            HikariPoolMXBean pool = hikari.getHikariPoolMXBean();
+            if (pool != null && pool.getActiveConnections() >= settings.poolSize()) {
+                throw e;
+            }
+            throw new SqlFailure.NoConnection(e);
+        }
     }
 
     /** Marks the pool as having lost the database: the backend makes a new one before the next use. */

@@ -362,12 +362,9 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
         Connection connection;
         try {
             connection = p.connection();
-        } catch (SQLException e) {
-            if (e.getCause() == null) {
-                throw e; // every connection busy past connect.timeout: the database answers, it is just loaded
-            }
-            p.distrust(); // the pool's timeout carries why no new connection could be made
-            throw new SqlFailure.NoConnection(e);
+        } catch (SqlFailure.NoConnection e) {
+            p.distrust();
+            throw e;
         }
         try (Connection c = connection) {
             try {

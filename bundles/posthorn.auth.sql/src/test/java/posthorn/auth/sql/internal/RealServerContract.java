@@ -78,6 +78,48 @@ abstract class RealServerContract extends BackendContract {
     }
 
     /**
+     * Issue 10: a hung database (SIGSTOP) costs one login at most query.timeout and the network
+     * slack (2 s), then logins answer at once until down.retry has passed; after SIGCONT they work.
+     */
+    @Test
+    @Order(Integer.MAX_VALUE - 2)
+    void aHungDatabaseIsAskedOnceThenSkippedUntilDownRetry() throws Exception {
+        SqlBackend b = backend(Settings.of("", db().url(), db().user(), db().password(), 2, 1000, 1,
+                SqlBackend.DEFAULT_PASSWORD_QUERY, SqlBackend.DEFAULT_USER_QUERY, "", 2));
+        assertInstanceOf(Verdict.Success.class, verify(b, "bob", "s3cret-sha256"));
+        List<Long> down = new ArrayList<>();
+        List<String> warnings;
+        long backAfter;
+        try (LogCapture log = new LogCapture()) {
+            server().signal("STOP");
+            try {
+                for (int i = 0; i < 5; i++) {
+                    long start = System.nanoTime();
+                    assertInstanceOf(Verdict.Unavailable.class, verify(b, "bob", "s3cret-sha256"));
+                    down.add((System.nanoTime() - start) / 1_000_000);
+                }
+            } finally {
+                server().signal("CONT");
+            }
+            long back = System.nanoTime();
+            Verdict v;
+            do {
+                v = verify(b, "bob", "s3cret-sha256");
+            } while (!(v instanceof Verdict.Success) && System.nanoTime() - back < 10_000_000_000L && pause());
+            backAfter = (System.nanoTime() - back) / 1_000_000;
+            assertInstanceOf(Verdict.Success.class, v, "after SIGCONT: " + v);
+            warnings = log.lines("WARN", "posthorn.auth.sql");
+        }
+        System.out.printf("%s hung: logins took %s ms; after SIGCONT a login succeeded after %d ms; %d WARN lines%n",
+                getClass().getSimpleName(), down, backAfter, warnings.size());
+        assertTrue(down.get(0) < 3900, "query.timeout 1 s + 2 s slack at most: " + down);
+        for (long ms : down.subList(1, down.size())) {
+            assertTrue(ms < 200, "while known to be down, logins answer at once: " + down);
+        }
+        assertEquals(1, warnings.size(), warnings.toString());
+    }
+
+    /**
      * Issue 10: a database that refuses connections costs one login connect.timeout; the logins
      * after it answer Unavailable at once while it is known to be down; once it is back, the first
      * try after down.retry logs in without waiting for the pool. One WARN line when it goes, one
