@@ -1,7 +1,6 @@
 package posthorn.auth.support.health;
 
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.function.LongSupplier;
 
@@ -40,7 +39,6 @@ public final class Reachability {
 
     // guarded by this
     private State state = State.UP;
-    private String reason;
     private long since;
     private long retryAt;
     private long skipped;
@@ -67,7 +65,6 @@ public final class Reachability {
      * the caller should ask it (it then reports what happened to one of the other methods).
      */
     public Optional<Verdict.Unavailable> skip() {
-        String why;
         long wait;
         synchronized (this) {
             if (state != State.DOWN || downRetryNanos == 0) {
@@ -80,9 +77,9 @@ public final class Reachability {
                 return Optional.empty();
             }
             skipped++;
-            why = reason;
         }
-        String answer = server + " down (" + why + "); next try in " + seconds(wait) + " s";
+        // short: the chain may log it at every login; the WARN line said why
+        String answer = server + " unreachable, not asked for another " + seconds(wait) + " s";
         log.debug("{}", answer);
         return Optional.of(new Verdict.Unavailable(answer));
     }
@@ -97,7 +94,6 @@ public final class Reachability {
             away = clock.getAsLong() - since;
             count = skipped;
             state = State.UP;
-            reason = null;
             skipped = 0;
         }
         if (was == State.DOWN) {
@@ -110,7 +106,7 @@ public final class Reachability {
 
     /** The server could not be reached: refused, timed out, or the connection was lost. */
     public void unreachable(String why) {
-        if (change(State.DOWN, why)) {
+        if (change(State.DOWN)) {
             if (downRetryNanos == 0) {
                 log.warn("{} unreachable: {}", server, why);
             } else {
@@ -124,7 +120,7 @@ public final class Reachability {
 
     /** The server was reached but could not serve the request (a broken query, a refused service account). */
     public void failed(String why) {
-        if (change(State.FAILING, why)) {
+        if (change(State.FAILING)) {
             log.warn("{} unavailable: {}", server, why);
         } else {
             log.debug("{} still unavailable: {}", server, why);
@@ -132,14 +128,13 @@ public final class Reachability {
     }
 
     /** Enters {@code next}; true if that is a change worth a WARN line. */
-    private synchronized boolean change(State next, String why) {
+    private synchronized boolean change(State next) {
         long now = clock.getAsLong();
         boolean changed = state != next;
         if (state == State.UP) {
             since = now;
         }
         state = next;
-        reason = why;
         if (next == State.DOWN) {
             retryAt = now + downRetryNanos;
         }
@@ -148,12 +143,6 @@ public final class Reachability {
 
     private static long seconds(long nanos) {
         return Math.max(1, Math.round(nanos / 1e9));
-    }
-
-    /** For log lines: the server's name and state. */
-    @Override
-    public synchronized String toString() {
-        return server + " " + state.name().toLowerCase(Locale.ROOT);
     }
 
     /** {@code down.retry} as configured in seconds, checked: 0 (off) up to an hour. */
