@@ -5,12 +5,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import posthorn.auth.support.config.BadSetting;
+import posthorn.auth.support.config.ConfigFile;
 
 /**
  * config/auth.cram.cfg, checked. All four mechanism components read the same file, so a file they
@@ -26,10 +25,8 @@ record CramSettings(Set<String> mechanisms, int scramIterations) {
     /** RFC 7677 section 4: at least 4096. */
     static final int MIN_ITERATIONS = 4096;
 
-    private static final Logger LOG = LoggerFactory.getLogger(CramSettings.class);
-    private static final String FILE = "auth.cram.cfg";
-    /** The refusal logged last, so that the other components reading the same file stay quiet. */
-    private static final AtomicReference<String> lastRefusal = new AtomicReference<>();
+    /** One for the four components: it logs a refusal once, not once per component. */
+    private static final ConfigFile FILE = new ConfigFile("auth.cram.cfg", LoggerFactory.getLogger(CramSettings.class));
 
     /**
      * The settings the file gives, or empty if it is refused (logged once; the caller keeps what it had).
@@ -37,13 +34,10 @@ record CramSettings(Set<String> mechanisms, int scramIterations) {
     static Optional<CramSettings> of(CramConfig config) {
         try {
             CramSettings s = check(config);
-            lastRefusal.set(null);
+            FILE.taken();
             return Optional.of(s);
         } catch (BadSetting e) {
-            String line = e.refusal(FILE, true);
-            if (!line.equals(lastRefusal.getAndSet(line))) {
-                LOG.warn("{}", line);
-            }
+            FILE.refused(e, true); // each component keeps what it had: the defaults, or a file taken before
             return Optional.empty();
         }
     }

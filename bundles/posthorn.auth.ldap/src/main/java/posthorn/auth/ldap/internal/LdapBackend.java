@@ -26,6 +26,7 @@ import posthorn.auth.api.UserDatabase;
 import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
 import posthorn.auth.support.config.BadSetting;
+import posthorn.auth.support.config.ConfigFile;
 
 /**
  * An LDAP directory as an auth backend, named {@code ldap}: one object registered as password
@@ -114,11 +115,9 @@ public class LdapBackend implements PasswordDatabase, UserDatabase, CredentialSo
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(LdapBackend.class);
-    private static final String FILE = "auth.ldap.cfg";
 
+    private final ConfigFile file = new ConfigFile("auth.ldap.cfg", LOG);
     private volatile LdapDirectory directory;
-    /** Why there is no directory: the first configuration was refused; null otherwise. */
-    private volatile String refused;
 
     @Activate
     @Modified
@@ -126,12 +125,7 @@ public class LdapBackend implements PasswordDatabase, UserDatabase, CredentialSo
         try {
             activate(LdapSettings.of(config));
         } catch (BadSetting e) {
-            if (directory != null) {
-                LOG.warn("{}", e.refusal(FILE, true));
-            } else {
-                refused = e.refusal(FILE, false);
-                LOG.error("{}", refused);
-            }
+            file.refused(e, directory != null);
         }
     }
 
@@ -151,7 +145,7 @@ public class LdapBackend implements PasswordDatabase, UserDatabase, CredentialSo
         }
         LdapDirectory previous = directory;
         directory = next;
-        refused = null;
+        file.taken();
         if (previous != null) {
             previous.close();
         }
@@ -171,8 +165,7 @@ public class LdapBackend implements PasswordDatabase, UserDatabase, CredentialSo
     public Verdict verify(String user, Secret password) {
         LdapDirectory d = directory;
         if (d == null) {
-            String why = refused;
-            return new Verdict.Unavailable(why != null ? why : "ldap: not active");
+            return file.unavailable("ldap: not active");
         }
         return d.verify(user, password);
     }

@@ -25,6 +25,7 @@ import posthorn.auth.api.UserDatabase;
 import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
 import posthorn.auth.support.config.BadSetting;
+import posthorn.auth.support.config.ConfigFile;
 import posthorn.auth.support.crypt.CryptHash;
 
 /**
@@ -67,7 +68,6 @@ public class PasswdBackend implements PasswordDatabase, UserDatabase {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(PasswdBackend.class);
-    private static final String FILE = "auth.passwd.cfg";
     private static final Duration CHECK_INTERVAL = Duration.ofSeconds(1);
     /**
      * A SHA-512 crypt hash of nothing anyone types (24 random bytes, forgotten): unknown users are
@@ -77,9 +77,8 @@ public class PasswdBackend implements PasswordDatabase, UserDatabase {
     private static final String DUMMY_HASH =
             "$6$PosthornDummy$6hSQprwvfAv3vEsV91qlB0UIQmoAzPXpsWpsLDwGy5KOpu5X8gkdw8yhep4NgvD8yXyJHkLtgRTqBxwCr9U/u/";
 
+    private final ConfigFile file = new ConfigFile("auth.passwd.cfg", LOG);
     private volatile PasswdFiles files;
-    /** Why there are no files: the first configuration was refused; null otherwise. */
-    private volatile String refused;
     private volatile long minUid;
     private volatile long maxUid;
     private Clock clock = Clock.systemUTC();
@@ -98,12 +97,7 @@ public class PasswdBackend implements PasswordDatabase, UserDatabase {
             activate(passwd, shadow == null || shadow.isBlank() ? null : BadSetting.path("shadow.file", shadow),
                     min, max, CHECK_INTERVAL);
         } catch (BadSetting e) {
-            if (files != null) {
-                LOG.warn("{}", e.refusal(FILE, true));
-            } else {
-                refused = e.refusal(FILE, false);
-                LOG.error("{}", refused);
-            }
+            file.refused(e, files != null);
         }
     }
 
@@ -116,7 +110,7 @@ public class PasswdBackend implements PasswordDatabase, UserDatabase {
         this.minUid = minUid;
         this.maxUid = maxUid;
         this.files = new PasswdFiles(passwd, shadow, checkInterval, System::nanoTime);
-        this.refused = null;
+        file.taken();
         LOG.info("passwd backend: {} and {}, uids {} to {}", passwd, shadow == null ? "no shadow file" : shadow,
                 minUid, maxUid);
     }
@@ -129,8 +123,7 @@ public class PasswdBackend implements PasswordDatabase, UserDatabase {
     public Verdict verify(String user, Secret password) {
         PasswdFiles f = files;
         if (f == null) {
-            String why = refused;
-            return new Verdict.Unavailable(why != null ? why : "passwd: not configured");
+            return file.unavailable("passwd: not configured");
         }
         PasswdFiles.Snapshot s = f.current();
         if (!s.available()) {

@@ -40,6 +40,7 @@ import posthorn.auth.api.UserDatabase;
 import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
 import posthorn.auth.support.config.BadSetting;
+import posthorn.auth.support.config.ConfigFile;
 import posthorn.auth.support.crypt.CryptHash;
 import posthorn.auth.support.health.Reachability;
 
@@ -120,7 +121,6 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
     static final String DEFAULT_USER_QUERY = "SELECT home, maildir, uid, gid, quota FROM users WHERE id = ?";
 
     private static final Logger LOG = LoggerFactory.getLogger(SqlBackend.class);
-    private static final String FILE = "auth.sql.cfg";
     /** Runs the driver's network-timeout abort in the calling thread (the drivers only need one). */
     private static final Executor DIRECT = Runnable::run;
     /** Slack beyond query.timeout before a silent connection is given up (the driver cancels first). */
@@ -143,9 +143,8 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
 
     private final List<Factory> factories = new CopyOnWriteArrayList<>();
     private final ReentrantLock poolLock = new ReentrantLock();
+    private final ConfigFile file = new ConfigFile("auth.sql.cfg", LOG);
     private volatile Active active;
-    /** Why there are no settings: the first configuration was refused; null otherwise. */
-    private volatile String refused;
     /** Written under poolLock; read without it. */
     private volatile ConnectionPool pool;
 
@@ -175,19 +174,14 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
                     BadSetting.read("query.timeout", c::query_timeout), c.password_query(), c.user_query(),
                     c.default_domain(), BadSetting.read("down.retry", c::down_retry)));
         } catch (BadSetting e) {
-            if (active != null) {
-                LOG.warn("{}", e.refusal(FILE, true));
-            } else {
-                refused = e.refusal(FILE, false);
-                LOG.error("{}", refused);
-            }
+            file.refused(e, active != null);
         }
     }
 
     /** Activation with checked settings, for tests without a framework. */
     void activate(Settings s) {
         active = new Active(s, new Reachability("auth.sql: database", LOG, s.downRetry()));
-        refused = null;
+        file.taken();
         ConnectionPool p = pool;
         if (p != null) {
             dropPool(p);
@@ -210,8 +204,7 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
         }
         Active a = active;
         if (a == null) {
-            String why = refused;
-            return new Verdict.Unavailable(why != null ? why : "auth.sql: not configured");
+            return file.unavailable("auth.sql: not configured");
         }
         Optional<Verdict.Unavailable> down = a.reachability().skip();
         if (down.isPresent()) {

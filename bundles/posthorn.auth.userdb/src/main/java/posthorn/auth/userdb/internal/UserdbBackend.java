@@ -26,6 +26,7 @@ import posthorn.auth.api.UserDatabase;
 import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
 import posthorn.auth.support.config.BadSetting;
+import posthorn.auth.support.config.ConfigFile;
 import posthorn.auth.support.crypt.CryptHash;
 
 /**
@@ -57,12 +58,10 @@ public class UserdbBackend implements PasswordDatabase, UserDatabase, Credential
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(UserdbBackend.class);
-    private static final String FILE = "auth.userdb.cfg";
     private static final Duration CHECK_INTERVAL = Duration.ofSeconds(1);
 
+    private final ConfigFile configFile = new ConfigFile("auth.userdb.cfg", LOG);
     private volatile UserdbFile file;
-    /** Why there is no file: the first configuration was refused; null otherwise. */
-    private volatile String refused;
 
     @Activate
     @Modified
@@ -71,12 +70,7 @@ public class UserdbBackend implements PasswordDatabase, UserDatabase, Credential
         try {
             userdb = BadSetting.path("file", config.file());
         } catch (BadSetting e) {
-            if (file != null) {
-                LOG.warn("{}", e.refusal(FILE, true));
-            } else {
-                refused = e.refusal(FILE, false);
-                LOG.error("{}", refused);
-            }
+            configFile.refused(e, file != null);
             return;
         }
         activate(userdb, config.demo(), System.out, CHECK_INTERVAL);
@@ -92,15 +86,14 @@ public class UserdbBackend implements PasswordDatabase, UserDatabase, Credential
             DemoAccount.createIfMissing(userdb, out);
         }
         file = new UserdbFile(userdb, checkInterval);
-        refused = null;
+        configFile.taken();
     }
 
     @Override
     public Verdict verify(String user, Secret password) {
         UserdbFile f = file;
         if (f == null) {
-            String why = refused;
-            return new Verdict.Unavailable(why != null ? why : "userdb: not configured");
+            return configFile.unavailable("userdb: not configured");
         }
         UserdbFile.Snapshot s = f.current();
         if (!s.available()) {
