@@ -86,7 +86,12 @@ final class ConnectionPool implements AutoCloseable {
         hc.setExceptionOverride(new LeaveLostConnections());
         // start at once even if the database went down since the probe: logins answer Unavailable
         hc.setInitializationFailTimeout(-1);
-        hikari = new HikariDataSource(hc);
+        try {
+            hikari = new HikariDataSource(hc);
+        } catch (RuntimeException e) {
+            closeFirst();
+            throw e;
+        }
     }
 
     /** Leaves connections that lost the database alone: the whole pool goes (see above). */
@@ -141,6 +146,11 @@ final class ConnectionPool implements AutoCloseable {
     /** Closes every connection; callers still holding one get it closed under them. */
     @Override
     public void close() {
+        closeFirst();
+        hikari.close();
+    }
+
+    private void closeFirst() {
         Connection c = first.getAndSet(null);
         if (c != null) {
             try {
@@ -149,6 +159,5 @@ final class ConnectionPool implements AutoCloseable {
                 // it goes either way
             }
         }
-        hikari.close();
     }
 }
