@@ -34,8 +34,9 @@ abstract class CramMechanism implements SaslMechanism {
     /** Makes the challenge; replaced in tests to replay RFC 2195's example. */
     volatile Supplier<String> challenges;
 
+    /** Takes auth.cram.cfg, unless it is refused (then the setting from before stays). */
     void configure(CramConfig config) {
-        enabled = Enabled.in(config, name());
+        CramSettings.of(config).ifPresent(s -> enabled = s.enabled(name()));
     }
 
     /** The JCA name of the HMAC, e.g. HmacSHA256. */

@@ -43,7 +43,7 @@ public class ScramSha256 implements SaslMechanism {
 
     private final byte[] saltKey = new byte[32];
     private volatile boolean enabled = true;
-    private volatile int iterations = 4096;
+    private volatile int iterations = CramSettings.MIN_ITERATIONS;
     /** Replaced in tests to replay RFC 7677's example: the server nonce and the salt. */
     volatile String fixedServerNonce;
     volatile byte[] fixedSalt;
@@ -55,8 +55,15 @@ public class ScramSha256 implements SaslMechanism {
     @Activate
     @Modified
     void activate(CramConfig config) {
-        enabled = Enabled.in(config, name());
-        iterations = Math.max(4096, config.scram_iterations());
+        CramSettings.of(config).ifPresent(s -> {
+            enabled = s.enabled(name());
+            iterations = s.scramIterations();
+        });
+    }
+
+    /** The iteration count in force. */
+    int iterations() {
+        return iterations;
     }
 
     @Override

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
+import java.util.List;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -16,6 +17,8 @@ import org.junit.jupiter.api.Test;
 import posthorn.auth.api.SaslExchange;
 import posthorn.auth.api.SaslExchange.Step;
 import posthorn.auth.support.hmac.HmacMd5State;
+import posthorn.auth.support.testing.DsConfig;
+import posthorn.auth.support.testing.LogCapture;
 
 class CramTest {
 
@@ -127,6 +130,47 @@ class CramTest {
         CramSha256 s = new CramSha256();
         s.activate(config(new String[] {"CRAM-SHA256, scram-sha-256"}, 4096));
         assertTrue(s.available(new TestChain().plain("b", "x")));
+    }
+
+    /**
+     * Issue 10: an edit of auth.cram.cfg the mechanisms cannot use is one log line (not one per
+     * mechanism, though all four read the file), and every mechanism keeps its settings.
+     */
+    @Test
+    void aRefusedEditIsOneLineAndThePreviousSettingsKeepServing() {
+        CramMd5 md5 = new CramMd5();
+        CramSha1 sha1 = new CramSha1();
+        CramSha256 sha256 = new CramSha256();
+        ScramSha256 scram = new ScramSha256();
+        CramConfig good = DsConfig.of(CramConfig.class, "mechanisms", "CRAM-MD5, SCRAM-SHA-256");
+        md5.activate(good);
+        sha1.activate(good);
+        sha256.activate(good);
+        scram.activate(good);
+        TestChain chain = new TestChain().plain("b", "x");
+        for (String bad : List.of("mechanisms=CRAM-MD5, CRAM-MD4", "scram.iterations=100", "scram.iterations=lots")) {
+            String[] kv = bad.split("=", 2);
+            CramConfig refused = DsConfig.of(CramConfig.class, kv[0], kv[1]);
+            List<String> lines;
+            try (LogCapture log = new LogCapture()) {
+                md5.activate(refused);
+                sha1.activate(refused);
+                sha256.activate(refused);
+                scram.activate(refused);
+                lines = log.text().lines().toList();
+            }
+            assertEquals(1, lines.size(), bad + ": " + lines);
+            assertTrue(lines.get(0).contains("auth.cram.cfg refused: " + kv[0] + ": "), lines.get(0));
+            assertTrue(lines.get(0).endsWith("; the previous settings stay in force"), lines.get(0));
+            assertTrue(md5.available(chain) && scram.available(chain), bad);
+            assertFalse(sha1.available(chain) || sha256.available(chain), bad);
+        }
+        assertEquals(4096, scram.iterations());
+        md5.activate(good); // fixed: a later mistake is reported again
+        try (LogCapture log = new LogCapture()) {
+            md5.activate(DsConfig.of(CramConfig.class, "scram.iterations", "1"));
+            assertEquals(1, log.text().lines().count(), log.text());
+        }
     }
 
     static CramConfig config(String[] mechanisms, int iterations) {

@@ -25,11 +25,16 @@ import posthorn.auth.api.Secret;
 import posthorn.auth.api.UserDatabase;
 import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
+import posthorn.auth.support.config.BadSetting;
+import posthorn.auth.support.config.ConfigFile;
 
 /**
  * An LDAP directory as an auth backend, named {@code ldap}: one object registered as password
  * database, user database and credential source (clear-text passwords for CRAM-MD5, only when
  * {@code credentials.plain} allows it). Active only while config/auth.ldap.cfg exists.
+ *
+ * <p>A configuration it cannot use is refused whole, in one log line naming the key: the directory
+ * set up before keeps serving, or, if there was none, logins answer Unavailable with that reason.
  *
  * <p>Thread-safe: all state is in the current {@link LdapDirectory}, swapped atomically when the
  * configuration changes; the old one is closed after the swap, so a login that was using it at
@@ -98,8 +103,12 @@ public class LdapBackend implements PasswordDatabase, UserDatabase, CredentialSo
         @AttributeDefinition(description = "Milliseconds to connect (and to wait for a pooled connection)")
         int connect_timeout() default 5000;
 
-        @AttributeDefinition(description = "Milliseconds to wait for each response")
+        @AttributeDefinition(description = "Milliseconds a login may wait for the directory's answers, all of them together")
         int response_timeout() default 10000;
+
+        @AttributeDefinition(description = "Seconds a directory that cannot be reached (refused, no answer in time) is"
+                + " not asked: logins answer 'unavailable' at once, then one tries again; 0: always ask")
+        int down_retry() default 5;
 
         @AttributeDefinition(description = "Hand clear-text passwords in attr.password to CRAM-MD5 and the like")
         boolean credentials_plain() default false;
@@ -107,19 +116,36 @@ public class LdapBackend implements PasswordDatabase, UserDatabase, CredentialSo
 
     private static final Logger LOG = LoggerFactory.getLogger(LdapBackend.class);
 
+    private final ConfigFile file = new ConfigFile("auth.ldap.cfg", LOG);
     private volatile LdapDirectory directory;
 
     @Activate
     @Modified
-    void activate(Config config) throws LDAPException, GeneralSecurityException {
-        activate(LdapSettings.of(config));
+    void activate(Config config) {
+        try {
+            activate(LdapSettings.of(config));
+        } catch (BadSetting e) {
+            file.refused(e, directory != null);
+        }
     }
 
-    /** Activation with checked settings, for tests without a framework. */
-    void activate(LdapSettings settings) throws LDAPException, GeneralSecurityException {
-        LdapDirectory next = new LdapDirectory(settings);
+    /**
+     * Activation with checked settings, for tests without a framework.
+     *
+     * @throws BadSetting if the directory cannot be set up with them
+     */
+    void activate(LdapSettings settings) {
+        LdapDirectory next;
+        try {
+            next = new LdapDirectory(settings);
+        } catch (GeneralSecurityException e) {
+            throw new BadSetting("ca.file", "cannot be used: " + e.getMessage());
+        } catch (LDAPException e) {
+            throw new BadSetting("url", "cannot be used: " + e.getExceptionMessage());
+        }
         LdapDirectory previous = directory;
         directory = next;
+        file.taken();
         if (previous != null) {
             previous.close();
         }
@@ -138,7 +164,10 @@ public class LdapBackend implements PasswordDatabase, UserDatabase, CredentialSo
     @Override
     public Verdict verify(String user, Secret password) {
         LdapDirectory d = directory;
-        return d == null ? new Verdict.Unavailable("ldap: not active") : d.verify(user, password);
+        if (d == null) {
+            return file.unavailable("ldap: not active");
+        }
+        return d.verify(user, password);
     }
 
     @Override

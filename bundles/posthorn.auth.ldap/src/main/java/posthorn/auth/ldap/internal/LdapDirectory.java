@@ -7,7 +7,6 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStoreException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,9 +30,9 @@ import com.unboundid.ldap.sdk.LDAPConnection;
 import com.unboundid.ldap.sdk.LDAPConnectionOptions;
 import com.unboundid.ldap.sdk.LDAPConnectionPool;
 import com.unboundid.ldap.sdk.LDAPException;
+import com.unboundid.ldap.sdk.LDAPRequest;
 import com.unboundid.ldap.sdk.LDAPSearchException;
 import com.unboundid.ldap.sdk.LDAPURL;
-import com.unboundid.ldap.sdk.OperationType;
 import com.unboundid.ldap.sdk.PostConnectProcessor;
 import com.unboundid.ldap.sdk.ResultCode;
 import com.unboundid.ldap.sdk.SearchRequest;
@@ -52,6 +51,7 @@ import com.unboundid.util.ssl.SSLUtil;
 import posthorn.auth.api.Secret;
 import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
+import posthorn.auth.support.health.Reachability;
 
 /**
  * One configured directory: two connection pools to the same servers, and the three ways of
@@ -60,6 +60,12 @@ import posthorn.auth.api.Verdict;
  * as users, so a user's bind never changes the identity under which searches run. A bind-pool
  * connection is returned bound as the last user who logged in on it; it is never used for anything
  * but the next bind (and, in {@code dn} mode, reading that same user's entry right after it).
+ *
+ * <p>Time: one login (or lookup) waits at most {@code response.timeout} for all the directory's
+ * answers together, plus {@code connect.timeout} for each connection it has to open; a request
+ * that times out is not sent again. A directory that cannot be reached (refused, timed out,
+ * connection lost) is not asked for {@code down.retry} afterwards: {@link Reachability} answers
+ * Unavailable at once, and logs the outage once.
  *
  * <p>Thread-safe: the pools are. Connections are made on demand, so a directory that is down at
  * activation makes logins {@link Verdict.Unavailable} until it answers, rather than failing the
@@ -81,6 +87,12 @@ final class LdapDirectory implements AutoCloseable {
     private final LdapSettings settings;
     private final LDAPConnectionPool service;
     private final LDAPConnectionPool binds;
+    private final Reachability reachability;
+
+    /** A piece of work on one pooled connection. */
+    private interface Operation<T> {
+        T on(LDAPConnection c) throws LDAPException;
+    }
 
     LdapDirectory(LdapSettings settings) throws LDAPException, GeneralSecurityException {
         this.settings = settings;
@@ -112,13 +124,12 @@ final class LdapDirectory implements AutoCloseable {
             p.setCreateIfNecessary(true);
             p.setMaxWaitTimeMillis(settings.connectTimeoutMillis());
         }
-        // a pooled connection the server has closed (restart, idle timeout) is replaced and the
-        // operation tried once more, instead of failing one login per stale connection; user binds
-        // do the same by hand in bound()
-        service.setRetryFailedOperationsDueToInvalidConnections(EnumSet.of(
-                OperationType.SEARCH, OperationType.COMPARE));
+        // No setRetryFailedOperationsDueToInvalidConnections: it also retries after a timeout, which
+        // made a hung directory cost each login two response timeouts. service() and bound() retry
+        // only on a connection the server has closed.
         service.setConnectionPoolName("posthorn-ldap-service");
         binds.setConnectionPoolName("posthorn-ldap-binds");
+        reachability = new Reachability("ldap: directory", LOG, settings.downRetry());
     }
 
     private static X509TrustManager trustManager(Path caFile) throws KeyStoreException {
@@ -134,12 +145,21 @@ final class LdapDirectory implements AutoCloseable {
         if (!plausible(user)) {
             return Verdict.NO_SUCH_USER;
         }
+        Optional<Verdict.Unavailable> down = reachability.skip();
+        if (down.isPresent()) {
+            return down.get();
+        }
+        long deadline = deadline();
         try {
-            return switch (settings.mode()) {
-                case BIND -> searchThenBind(user, password);
-                case DN -> bindAsUser(user, password);
-                case COMPARE -> searchThenCompare(user, password);
+            Verdict v = switch (settings.mode()) {
+                case BIND -> searchThenBind(user, password, deadline);
+                case DN -> bindAsUser(user, password, deadline);
+                case COMPARE -> searchThenCompare(user, password, deadline);
             };
+            if (!(v instanceof Verdict.Unavailable)) {
+                reachability.answered();
+            }
+            return v;
         } catch (LDAPException e) {
             return unavailable(e);
         }
@@ -147,11 +167,12 @@ final class LdapDirectory implements AutoCloseable {
 
     /** The user's record; empty if unknown or if the directory cannot be asked (logged). */
     Optional<UserRecord> lookup(String user) {
-        if (!plausible(user)) {
+        if (!plausible(user) || reachability.skip().isPresent()) {
             return Optional.empty();
         }
         try {
-            SearchResultEntry e = find(user, false);
+            SearchResultEntry e = find(user, false, deadline());
+            reachability.answered();
             return e == null ? Optional.empty() : Optional.of(record(e, user));
         } catch (Ambiguous a) {
             a.verdict();
@@ -167,11 +188,12 @@ final class LdapDirectory implements AutoCloseable {
      * {@code {SCHEME}} prefix (or with {@code {CLEARTEXT}}/{@code {PLAIN}}, prefix removed).
      */
     Optional<Secret> plainPassword(String user) {
-        if (!plausible(user) || settings.attrPassword().isEmpty()) {
+        if (!plausible(user) || settings.attrPassword().isEmpty() || reachability.skip().isPresent()) {
             return Optional.empty();
         }
         try {
-            SearchResultEntry e = find(user, true);
+            SearchResultEntry e = find(user, true, deadline());
+            reachability.answered();
             if (e == null) {
                 return Optional.empty();
             }
@@ -203,10 +225,10 @@ final class LdapDirectory implements AutoCloseable {
         }
     }
 
-    private Verdict searchThenBind(String user, Secret password) throws LDAPException {
+    private Verdict searchThenBind(String user, Secret password, long deadline) throws LDAPException {
         SearchResultEntry entry;
         try {
-            entry = find(user, false);
+            entry = find(user, false, deadline);
         } catch (Ambiguous a) {
             return a.verdict();
         }
@@ -218,7 +240,7 @@ final class LdapDirectory implements AutoCloseable {
         }
         byte[] pw = password.utf8();
         try {
-            binds.releaseConnection(bound(entry.getDN(), pw));
+            binds.releaseConnection(bound(entry.getDN(), pw, deadline));
             return new Verdict.Success(record(entry, user));
         } catch (LDAPException e) {
             return bindFailed(e);
@@ -227,38 +249,38 @@ final class LdapDirectory implements AutoCloseable {
         }
     }
 
-    private Verdict bindAsUser(String user, Secret password) throws LDAPException {
+    private Verdict bindAsUser(String user, Secret password, long deadline) throws LDAPException {
         DN dn = LdapEscape.dn(settings.dnTemplate(), user);
         if (password.isEmpty()) {
-            return exists(dn) ? UNAUTHENTICATED_BIND : Verdict.NO_SUCH_USER;
+            return exists(dn, deadline) ? UNAUTHENTICATED_BIND : Verdict.NO_SUCH_USER;
         }
         LDAPConnection c;
         byte[] pw = password.utf8();
         try {
-            c = bound(dn.toString(), pw);
+            c = bound(dn.toString(), pw, deadline);
         } catch (LDAPException e) {
             Verdict v = bindFailed(e);
             // a bind to a DN that does not exist fails as invalidCredentials too (RFC 4513 6.3.1)
-            return v instanceof Verdict.WrongPassword && !exists(dn) ? Verdict.NO_SUCH_USER : v;
+            return v instanceof Verdict.WrongPassword && !exists(dn, deadline) ? Verdict.NO_SUCH_USER : v;
         } finally {
             Arrays.fill(pw, (byte) 0);
         }
         // the user's own entry, read as the user: works where the service account may not read it
         SearchResultEntry entry = null;
         try {
-            entry = c.getEntry(dn.toString(), settings.attributes(false));
+            entry = c.searchForEntry(within(deadline, entryRequest(dn.toString(), settings.attributes(false))));
             binds.releaseConnection(c);
         } catch (LDAPException e) {
-            binds.releaseConnectionAfterException(c, e);
+            giveBack(binds, c, e);
             LOG.debug("ldap: cannot read {} as itself: {}", dn, e.getResultCode());
         }
         return new Verdict.Success(entry == null ? null : record(entry, user));
     }
 
-    private Verdict searchThenCompare(String user, Secret password) throws LDAPException {
+    private Verdict searchThenCompare(String user, Secret password, long deadline) throws LDAPException {
         SearchResultEntry entry;
         try {
-            entry = find(user, true);
+            entry = find(user, true, deadline);
         } catch (Ambiguous a) {
             return a.verdict();
         }
@@ -286,7 +308,8 @@ final class LdapDirectory implements AutoCloseable {
                 return new Verdict.WrongPassword("wrong password");
             }
             try {
-                CompareResult r = service.compare(new CompareRequest(entry.getDN(), settings.attrPassword(), pw));
+                CompareRequest compare = new CompareRequest(entry.getDN(), settings.attrPassword(), pw);
+                CompareResult r = service(c -> c.compare(within(deadline, compare)));
                 return r.compareMatched() ? new Verdict.Success(record(entry, user))
                         : new Verdict.WrongPassword("wrong password");
             } catch (LDAPException e) {
@@ -302,21 +325,88 @@ final class LdapDirectory implements AutoCloseable {
 
     /**
      * A bind-pool connection bound as {@code dn}; the caller releases it. A pooled connection the
-     * server has dropped is replaced and the bind tried once more.
+     * server has closed is replaced and the bind tried once more (see {@link #service}).
      */
-    private LDAPConnection bound(String dn, byte[] pw) throws LDAPException {
+    private LDAPConnection bound(String dn, byte[] pw, long deadline) throws LDAPException {
         for (int attempt = 0; ; attempt++) {
             LDAPConnection c = binds.getConnection();
             try {
-                c.bind(new SimpleBindRequest(dn, pw));
+                c.bind(within(deadline, new SimpleBindRequest(dn, pw)));
                 return c;
             } catch (LDAPException e) {
-                binds.releaseConnectionAfterException(c, e);
-                if (attempt > 0 || e.getResultCode().isConnectionUsable()) {
+                giveBack(binds, c, e);
+                if (attempt > 0 || !closedUnderUs(e)) {
                     throw e;
                 }
             }
         }
+    }
+
+    /**
+     * One operation on a service-pool connection. A pooled connection the server has closed (a
+     * restart, its idle timeout) is replaced and the operation tried once more, rather than failing
+     * a login per stale connection; never after a timeout, so a directory that does not answer is
+     * waited for once, not twice.
+     */
+    private <T> T service(Operation<T> operation) throws LDAPException {
+        for (int attempt = 0; ; attempt++) {
+            LDAPConnection c = service.getConnection();
+            try {
+                T result = operation.on(c);
+                service.releaseConnection(c);
+                return result;
+            } catch (LDAPException e) {
+                giveBack(service, c, e);
+                if (attempt > 0 || !closedUnderUs(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * Returns a connection after a failed operation: to the pool if it is still usable, else closed
+     * with no replacement made now. (The pool's own releaseConnectionAfterException connects a
+     * replacement at once, in the caller's thread: against a hung directory that cost the login a
+     * second response.timeout. The pool makes one when it is next needed.)
+     */
+    private static void giveBack(LDAPConnectionPool pool, LDAPConnection c, LDAPException e) {
+        if (e.getResultCode().isConnectionUsable()) {
+            pool.releaseConnection(c);
+        } else {
+            pool.discardConnection(c);
+        }
+    }
+
+    private static boolean closedUnderUs(LDAPException e) {
+        return e.getResultCode() == ResultCode.SERVER_DOWN;
+    }
+
+    /** When this attempt's response.timeout runs out (System.nanoTime()). */
+    private long deadline() {
+        return System.nanoTime() + settings.responseTimeoutMillis() * 1_000_000L;
+    }
+
+    /**
+     * The request, allowed what is left of the attempt's response.timeout.
+     *
+     * @throws LDAPException (timeout) if nothing is left
+     */
+    private static <R extends LDAPRequest> R within(long deadline, R request) throws LDAPException {
+        long left = (deadline - System.nanoTime()) / 1_000_000;
+        if (left <= 0) {
+            throw new LDAPException(ResultCode.TIMEOUT, "response.timeout used up by this login's earlier requests");
+        }
+        request.setResponseTimeoutMillis(left);
+        if (request instanceof SearchRequest search) {
+            search.setTimeLimitSeconds((int) Math.max(1, (left + 999) / 1000)); // the server gives up too
+        }
+        return request;
+    }
+
+    /** Reads one entry by DN (a base-scope search). */
+    private static SearchRequest entryRequest(String dn, String... attributes) throws LDAPException {
+        return new SearchRequest(dn, SearchScope.BASE, Filter.createPresenceFilter("objectClass"), attributes);
     }
 
     /** Maps a failed user bind to a verdict. */
@@ -338,18 +428,18 @@ final class LdapDirectory implements AutoCloseable {
      *
      * @throws Ambiguous if the filter matches more than one entry
      */
-    private SearchResultEntry find(String user, boolean withPassword) throws LDAPException {
+    private SearchResultEntry find(String user, boolean withPassword, long deadline) throws LDAPException {
         String[] attrs = settings.attributes(withPassword);
         if (settings.mode() == LdapSettings.Mode.DN) {
-            return service.getEntry(LdapEscape.dn(settings.dnTemplate(), user).toString(), attrs);
+            SearchRequest entry = entryRequest(LdapEscape.dn(settings.dnTemplate(), user).toString(), attrs);
+            return service(c -> c.searchForEntry(within(deadline, entry)));
         }
         Filter filter = LdapEscape.filter(settings.filter(), user);
         SearchRequest request = new SearchRequest(settings.baseDn(), SearchScope.SUB, filter, attrs);
         request.setSizeLimit(2);
-        request.setTimeLimitSeconds(Math.max(1, (settings.responseTimeoutMillis() + 999) / 1000));
         SearchResult result;
         try {
-            result = service.search(request);
+            result = service(c -> c.search(within(deadline, request)));
         } catch (LDAPSearchException e) {
             if (e.getResultCode() == ResultCode.SIZE_LIMIT_EXCEEDED) {
                 throw new Ambiguous(user);
@@ -366,9 +456,10 @@ final class LdapDirectory implements AutoCloseable {
         return entries.isEmpty() ? null : entries.get(0);
     }
 
-    private boolean exists(DN dn) {
+    private boolean exists(DN dn, long deadline) {
         try {
-            return service.getEntry(dn.toString(), "1.1") != null;
+            SearchRequest entry = entryRequest(dn.toString(), "1.1");
+            return service(c -> c.searchForEntry(within(deadline, entry))) != null;
         } catch (LDAPException e) {
             return true; // cannot tell: a wrong password is the safer answer than "no such user"
         }
@@ -418,10 +509,21 @@ final class LdapDirectory implements AutoCloseable {
         return user != null && !user.isEmpty() && user.length() <= MAX_LOGIN;
     }
 
+    /**
+     * Reports a failure to {@link Reachability} (which logs it once per outage) and makes it a
+     * verdict. Refused, timed out and lost connections mean the directory cannot be reached; any
+     * other failure (a refused service account, a missing base.dn) means it answered.
+     */
     private Verdict.Unavailable unavailable(LDAPException e) {
+        ResultCode rc = e.getResultCode();
         String detail = e.getDiagnosticMessage() != null ? e.getDiagnosticMessage() : e.getMessage();
-        LOG.warn("ldap: directory unavailable: {}: {}", e.getResultCode().getName(), detail);
-        return new Verdict.Unavailable("ldap: " + e.getResultCode().getName());
+        String why = rc.getName() + ": " + detail;
+        if (rc == ResultCode.CONNECT_ERROR || rc == ResultCode.SERVER_DOWN || rc == ResultCode.TIMEOUT) {
+            reachability.unreachable(why);
+        } else {
+            reachability.failed(why);
+        }
+        return new Verdict.Unavailable("ldap: " + rc.getName());
     }
 
     @Override

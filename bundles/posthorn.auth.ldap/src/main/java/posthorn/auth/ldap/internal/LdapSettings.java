@@ -2,6 +2,7 @@ package posthorn.auth.ldap.internal;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -9,16 +10,20 @@ import java.util.Locale;
 import com.unboundid.ldap.sdk.LDAPException;
 import com.unboundid.ldap.sdk.LDAPURL;
 
+import posthorn.auth.support.config.BadSetting;
+import posthorn.auth.support.health.Reachability;
+
 /**
  * The backend's configuration, checked: every problem an operator can make in auth.ldap.cfg is
- * reported here, at activation, with the key's name. Immutable. {@link #toString()} leaves out
+ * reported here, at activation, as a {@link BadSetting} naming the key. Immutable. {@link #toString()} leaves out
  * the service account's password.
  */
 record LdapSettings(List<LDAPURL> urls, boolean startTls, Path caFile, String bindDn, String bindPassword,
                     String baseDn, String filter, Mode mode, String dnTemplate,
                     String attrLogin, String attrPassword, String attrHome, String attrMaildir,
                     String attrQuota, String attrUid, String attrGid,
-                    int poolSize, int connectTimeoutMillis, int responseTimeoutMillis, boolean credentialsPlain) {
+                    int poolSize, int connectTimeoutMillis, int responseTimeoutMillis, Duration downRetry,
+                    boolean credentialsPlain) {
 
     /** How a password is checked. */
     enum Mode {
@@ -49,7 +54,7 @@ record LdapSettings(List<LDAPURL> urls, boolean startTls, Path caFile, String bi
         if (urls.isEmpty()) {
             throw bad("url", "required (ldap://host:port or ldaps://host:port, several for failover)");
         }
-        boolean startTls = c.starttls();
+        boolean startTls = BadSetting.read("starttls", c::starttls);
         if (startTls && urls.stream().anyMatch(u -> u.getScheme().equals("ldaps"))) {
             throw bad("starttls", "cannot be combined with an ldaps:// url");
         }
@@ -110,16 +115,23 @@ record LdapSettings(List<LDAPURL> urls, boolean startTls, Path caFile, String bi
         if (mode == Mode.COMPARE && attrPassword.isEmpty()) {
             throw bad("attr.password", "required for mode=compare");
         }
-        if (c.pool_size() < 1) {
+        int poolSize = BadSetting.read("pool.size", c::pool_size);
+        if (poolSize < 1) {
             throw bad("pool.size", "must be at least 1");
         }
-        if (c.connect_timeout() < 1 || c.response_timeout() < 1) {
-            throw bad(c.connect_timeout() < 1 ? "connect.timeout" : "response.timeout", "must be at least 1 ms");
+        int connectTimeout = BadSetting.read("connect.timeout", c::connect_timeout);
+        if (connectTimeout < 1) {
+            throw bad("connect.timeout", "must be at least 1 ms");
         }
+        int responseTimeout = BadSetting.read("response.timeout", c::response_timeout);
+        if (responseTimeout < 1) {
+            throw bad("response.timeout", "must be at least 1 ms");
+        }
+        Duration downRetry = Reachability.downRetry("down.retry", BadSetting.read("down.retry", c::down_retry));
         return new LdapSettings(List.copyOf(urls), startTls, caFile, bindDn, bindPassword, baseDn, filter, mode,
                 dnTemplate, nz(c.attr_login()), attrPassword, nz(c.attr_home()), nz(c.attr_maildir()),
-                nz(c.attr_quota()), nz(c.attr_uid()), nz(c.attr_gid()), c.pool_size(), c.connect_timeout(),
-                c.response_timeout(), c.credentials_plain());
+                nz(c.attr_quota()), nz(c.attr_uid()), nz(c.attr_gid()), poolSize, connectTimeout,
+                responseTimeout, downRetry, BadSetting.read("credentials.plain", c::credentials_plain));
     }
 
     /** The user-entry attributes to ask for (never the password unless {@code withPassword}). */
@@ -143,14 +155,14 @@ record LdapSettings(List<LDAPURL> urls, boolean startTls, Path caFile, String bi
         return s == null ? "" : s.trim();
     }
 
-    private static IllegalArgumentException bad(String key, String why) {
-        return new IllegalArgumentException("auth.ldap: " + key + ": " + why);
+    private static BadSetting bad(String key, String why) {
+        return new BadSetting(key, why);
     }
 
     @Override
     public String toString() {
         return "urls=" + urls + " starttls=" + startTls + " mode=" + mode.name().toLowerCase(Locale.ROOT)
                 + " base.dn=" + baseDn + " bind.dn=" + (bindDn.isEmpty() ? "(anonymous)" : bindDn)
-                + " pool.size=" + poolSize;
+                + " pool.size=" + poolSize + " down.retry=" + downRetry.toSeconds();
     }
 }

@@ -29,11 +29,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 import com.unboundid.ldap.listener.InMemoryDirectoryServer;
 import com.unboundid.ldap.listener.InMemoryDirectoryServerConfig;
 import com.unboundid.ldap.listener.InMemoryListenerConfig;
+import com.unboundid.ldap.listener.interceptor.InMemoryInterceptedSearchRequest;
+import com.unboundid.ldap.listener.interceptor.InMemoryInterceptedSimpleBindRequest;
+import com.unboundid.ldap.listener.interceptor.InMemoryOperationInterceptor;
 
 import posthorn.auth.api.CredentialSource;
 import posthorn.auth.api.Secret;
 import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
+import posthorn.auth.support.testing.LogCapture;
 
 /** The backend against UnboundID's in-memory directory server on a loopback port. */
 class LdapBackendTest {
@@ -340,9 +344,54 @@ class LdapBackendTest {
         }
     }
 
+    /** Issue 10: response.timeout bounds a login's requests together (search, then bind), not each one. */
+    @Test
+    void oneLoginWaitsAtMostOneResponseTimeoutForAllItsRequests() throws Exception {
+        InMemoryDirectoryServerConfig cfg = new InMemoryDirectoryServerConfig(BASE);
+        cfg.setSchema(null);
+        cfg.setListenerConfigs(InMemoryListenerConfig.createLDAPConfig("slow", InetAddress.getLoopbackAddress(), 0, null));
+        cfg.addInMemoryOperationInterceptor(new InMemoryOperationInterceptor() {
+            @Override
+            public void processSearchRequest(InMemoryInterceptedSearchRequest request) {
+                pause(1200);
+            }
+
+            @Override
+            public void processSimpleBindRequest(InMemoryInterceptedSimpleBindRequest request) {
+                pause(1200);
+            }
+        });
+        InMemoryDirectoryServer slow = new InMemoryDirectoryServer(cfg);
+        slow.add("dn: " + BASE, "objectClass: domain", "dc: example");
+        slow.add("dn: uid=alice," + BASE, "objectClass: posixAccount", "objectClass: inetOrgPerson", "uid: alice",
+                "cn: alice", "sn: alice", "uidNumber: 1", "gidNumber: 1", "homeDirectory: /home/alice",
+                "userPassword: alice pw");
+        slow.startListening();
+        try {
+            // each answer comes within response.timeout, but the two together do not
+            LdapBackend b = backend("url", "ldap://127.0.0.1:" + slow.getListenPort(), "response.timeout", "2000");
+            long start = System.nanoTime();
+            Verdict v = login(b, "alice", "alice pw");
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(new Verdict.Unavailable("ldap: timeout"), v, "after " + ms + " ms");
+            assertTrue(ms < 2600, "took " + ms + " ms");
+        } finally {
+            slow.shutDown(true);
+        }
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Test
     void comesBackWhenTheDirectoryDoes() throws Exception {
-        LdapBackend b = searchThenBind();
+        LdapBackend b = backend("mode", "bind", "bind.dn", "cn=reader," + BASE, "bind.password", "reader pw",
+                "down.retry", "1");
         success(login(b, "alice", "alice pw")); // pools now hold connections
         server.shutDown(true);
         try {
@@ -350,7 +399,10 @@ class LdapBackendTest {
         } finally {
             server.startListening();
         }
-        // stale pooled connections are replaced, not reported as failures
+        // not asked again until down.retry has passed (the breaker, see SlapdTest)
+        assertInstanceOf(Verdict.Unavailable.class, login(b, "alice", "alice pw"));
+        Thread.sleep(1000);
+        // then stale pooled connections are replaced, not reported as failures
         success(login(b, "alice", "alice pw"));
         success(login(b, "alice", "alice pw"));
     }
@@ -361,6 +413,43 @@ class LdapBackendTest {
         success(login(b, "alice", "alice pw"));
         b.activate(TestConfig.of(map("url", "ldap://127.0.0.1:" + port, "base.dn", "ou=others," + BASE)));
         assertInstanceOf(Verdict.NoSuchUser.class, login(b, "alice", "alice pw"));
+    }
+
+    // --- a configuration the backend cannot use (issue 10)
+
+    @Test
+    void aRefusedEditIsOneLineAndThePreviousSettingsKeepServing() throws Exception {
+        LdapBackend b = searchThenBind();
+        success(login(b, "alice", "alice pw"));
+        List<String> lines;
+        try (LogCapture log = new LogCapture()) {
+            b.activate(TestConfig.of(map("url", "ldap://127.0.0.1:" + port, "base.dn", BASE, "filter", "(uid=alice)")));
+            lines = log.text().lines().toList();
+        }
+        assertEquals(List.of("auth.ldap.cfg refused: filter: must contain %u; the previous settings stay in force"),
+                lines.stream().map(l -> l.substring(l.indexOf(" - ") + 3)).toList(), lines.toString());
+        success(login(b, "alice", "alice pw"));
+        // with the refused filter, any login would have found alice
+        assertInstanceOf(Verdict.NoSuchUser.class, login(b, "nobody", "alice pw"), "still the old filter");
+    }
+
+    @Test
+    void aRefusedFirstConfigurationLeavesTheBackendUnavailableAndSaysWhy() {
+        LdapBackend b = new LdapBackend();
+        List<String> lines;
+        try (LogCapture log = new LogCapture()) {
+            b.activate(TestConfig.of(map("url", "ldap://127.0.0.1:" + port, "base.dn", BASE, "pool.size", "lots")));
+            lines = log.text().lines().toList();
+        }
+        String refusal = "auth.ldap.cfg refused: pool.size: not a valid value; the backend is unavailable until the file"
+                + " is fixed";
+        assertEquals(1, lines.size(), lines.toString());
+        assertTrue(lines.get(0).endsWith(refusal), lines.get(0));
+        Verdict v = login(b, "alice", "alice pw");
+        assertTrue(assertInstanceOf(Verdict.Unavailable.class, v).reason().contains("pool.size: not a valid value"), v.toString());
+        b.activate(TestConfig.of(map("url", "ldap://127.0.0.1:" + port, "base.dn", BASE)));
+        backends.add(b);
+        success(login(b, "alice", "alice pw"));
     }
 
     @Test

@@ -2,6 +2,7 @@ package posthorn.auth.ldap.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static posthorn.auth.ldap.internal.TestConfig.map;
 
@@ -11,6 +12,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +36,8 @@ import posthorn.auth.api.CredentialSource;
 import posthorn.auth.api.Secret;
 import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
+import posthorn.auth.support.testing.LogCapture;
+import posthorn.auth.support.testing.Logins;
 
 /**
  * The backend against a real OpenLDAP slapd (Debian package {@code slapd}), started here on free
@@ -276,6 +280,44 @@ class SlapdTest {
         // anonymous may only authenticate with userPassword, never read it
         LdapBackend anonymous = backend("credentials.plain", "true");
         assertEquals(false, anonymous.credential("bob", CredentialSource.PLAIN).isPresent());
+    }
+
+    /**
+     * Issue 10: a hung directory (slapd stopped with SIGSTOP) costs one login one response.timeout,
+     * not two; the logins after it answer Unavailable at once while the directory is known to be
+     * down, and after SIGCONT the first try after down.retry logs in again. One WARN line when it
+     * goes, one INFO line when it is back, nothing per attempt in between.
+     */
+    @Test
+    void aHungDirectoryIsAskedOnceThenSkippedUntilDownRetry() throws Exception {
+        LdapBackend b = backend("bind.dn", "cn=reader," + BASE, "bind.password", "reader pw",
+                "response.timeout", "2000", "down.retry", "2");
+        success(login(b, "alice", "right pw")); // both pools now hold a connection
+        List<Long> down;
+        Logins.Back back;
+        List<String> warnings;
+        List<String> infos;
+        try (LogCapture log = new LogCapture()) {
+            signal("STOP");
+            try {
+                down = Logins.unavailable(5, () -> login(b, "alice", "right pw"));
+            } finally {
+                signal("CONT");
+            }
+            back = Logins.untilSuccess(() -> login(b, "alice", "right pw"), Duration.ofSeconds(6));
+            warnings = log.lines("WARN", "posthorn.auth.ldap");
+            infos = log.lines("INFO", "posthorn.auth.ldap");
+        }
+        System.out.printf("hung slapd: logins took %s ms; after SIGCONT a login succeeded after %d ms, taking %d ms; "
+                + "%d WARN and %d INFO lines%n", down, back.afterMillis(), back.tookMillis(), warnings.size(), infos.size());
+        Logins.assertFirstThenAtOnce(down, 2900); // one response.timeout (2 s), not two
+        assertTrue(back.afterMillis() < 3000, "logins work again within down.retry (2 s): " + back);
+        assertEquals(1, warnings.size(), "one WARN line for the outage: " + warnings);
+        assertEquals(1, infos.stream().filter(l -> l.contains("again")).count(), "one INFO line for the return: " + infos);
+    }
+
+    private static void signal(String name) throws Exception {
+        run("kill", "-" + name, Long.toString(slapd.pid()));
     }
 
     @Test

@@ -1,8 +1,8 @@
 package posthorn.auth.ldap.internal;
 
-import java.lang.reflect.Proxy;
-import java.util.HashMap;
 import java.util.Map;
+
+import posthorn.auth.support.testing.DsConfig;
 
 /**
  * A {@link LdapBackend.Config} from key=value pairs spelt as in auth.ldap.cfg ({@code bind.dn},
@@ -13,32 +13,7 @@ final class TestConfig {
     }
 
     static LdapBackend.Config of(Map<String, String> values) {
-        Map<String, String> copy = new HashMap<>(values);
-        return (LdapBackend.Config) Proxy.newProxyInstance(TestConfig.class.getClassLoader(),
-                new Class<?>[] {LdapBackend.Config.class}, (proxy, method, args) -> {
-                    String key = method.getName().replace('_', '.');
-                    if (method.getParameterCount() > 0 || key.equals("annotationType")
-                            || key.equals("hashCode") || key.equals("toString")) {
-                        return switch (key) {
-                            case "annotationType" -> LdapBackend.Config.class;
-                            case "hashCode" -> System.identityHashCode(proxy);
-                            case "toString" -> "Config" + copy;
-                            default -> proxy == args[0];
-                        };
-                    }
-                    String v = copy.get(key);
-                    if (v == null) {
-                        return method.getDefaultValue();
-                    }
-                    Class<?> t = method.getReturnType();
-                    if (t == boolean.class) {
-                        return Boolean.parseBoolean(v);
-                    }
-                    if (t == int.class) {
-                        return Integer.parseInt(v);
-                    }
-                    return v;
-                });
+        return DsConfig.of(LdapBackend.Config.class, values);
     }
 
     static LdapSettings settings(Map<String, String> values) {
@@ -47,10 +22,6 @@ final class TestConfig {
 
     /** Convenience: alternating keys and values. */
     static Map<String, String> map(String... kv) {
-        Map<String, String> m = new HashMap<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put(kv[i], kv[i + 1]);
-        }
-        return m;
+        return DsConfig.map(kv);
     }
 }

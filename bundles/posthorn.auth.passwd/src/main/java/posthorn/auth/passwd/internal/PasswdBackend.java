@@ -24,6 +24,8 @@ import posthorn.auth.api.Secret;
 import posthorn.auth.api.UserDatabase;
 import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
+import posthorn.auth.support.config.BadSetting;
+import posthorn.auth.support.config.ConfigFile;
 import posthorn.auth.support.crypt.CryptHash;
 
 /**
@@ -37,6 +39,9 @@ import posthorn.auth.support.crypt.CryptHash;
  * in. Needs read access to the shadow file (root, or group shadow). Hashes are checked by the
  * shared {@link CryptHash}, with its rules for those markers and for bcrypt's 72 bytes; an empty
  * password is refused by the server's auth chain before any backend is asked.
+ *
+ * <p>A configuration it cannot use is refused whole, in one log line naming the key: the settings
+ * from before keep serving, or, if there were none, logins answer Unavailable with that reason.
  *
  * <p>Thread-safe: all state is in the immutable snapshot of a {@link PasswdFiles}.
  */
@@ -72,6 +77,7 @@ public class PasswdBackend implements PasswordDatabase, UserDatabase {
     private static final String DUMMY_HASH =
             "$6$PosthornDummy$6hSQprwvfAv3vEsV91qlB0UIQmoAzPXpsWpsLDwGy5KOpu5X8gkdw8yhep4NgvD8yXyJHkLtgRTqBxwCr9U/u/";
 
+    private final ConfigFile file = new ConfigFile("auth.passwd.cfg", LOG);
     private volatile PasswdFiles files;
     private volatile long minUid;
     private volatile long maxUid;
@@ -80,10 +86,19 @@ public class PasswdBackend implements PasswordDatabase, UserDatabase {
     @Activate
     @Modified
     void activate(Config config) {
-        String shadow = config.shadow_file();
-        activate(Path.of(config.passwd_file().trim()),
-                shadow == null || shadow.isBlank() ? null : Path.of(shadow.trim()),
-                config.min_uid(), config.max_uid(), CHECK_INTERVAL);
+        try {
+            Path passwd = BadSetting.path("passwd.file", config.passwd_file());
+            String shadow = config.shadow_file();
+            long min = BadSetting.read("min.uid", config::min_uid);
+            long max = BadSetting.read("max.uid", config::max_uid);
+            if (max < Math.max(1, min)) {
+                throw new BadSetting("max.uid", "below min.uid (" + Math.max(1, min) + ")");
+            }
+            activate(passwd, shadow == null || shadow.isBlank() ? null : BadSetting.path("shadow.file", shadow),
+                    min, max, CHECK_INTERVAL);
+        } catch (BadSetting e) {
+            file.refused(e, files != null);
+        }
     }
 
     /** Activation with plain values, for tests without a framework. */
@@ -95,6 +110,7 @@ public class PasswdBackend implements PasswordDatabase, UserDatabase {
         this.minUid = minUid;
         this.maxUid = maxUid;
         this.files = new PasswdFiles(passwd, shadow, checkInterval, System::nanoTime);
+        file.taken();
         LOG.info("passwd backend: {} and {}, uids {} to {}", passwd, shadow == null ? "no shadow file" : shadow,
                 minUid, maxUid);
     }
@@ -105,7 +121,11 @@ public class PasswdBackend implements PasswordDatabase, UserDatabase {
 
     @Override
     public Verdict verify(String user, Secret password) {
-        PasswdFiles.Snapshot s = files.current();
+        PasswdFiles f = files;
+        if (f == null) {
+            return file.unavailable("passwd: not configured");
+        }
+        PasswdFiles.Snapshot s = f.current();
         if (!s.available()) {
             return new Verdict.Unavailable(s.problem());
         }
@@ -164,7 +184,11 @@ public class PasswdBackend implements PasswordDatabase, UserDatabase {
 
     @Override
     public Optional<UserRecord> lookup(String user) {
-        PasswdFiles.Snapshot s = files.current();
+        PasswdFiles f = files;
+        if (f == null) {
+            return Optional.empty();
+        }
+        PasswdFiles.Snapshot s = f.current();
         PasswdEntry pw = user == null ? null : s.passwd().get(user);
         return pw == null || !inRange(pw) ? Optional.empty() : Optional.of(record(pw));
     }

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.List;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,6 +26,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import posthorn.auth.api.Secret;
 import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
+import posthorn.auth.support.testing.DsConfig;
+import posthorn.auth.support.testing.LogCapture;
 
 /**
  * The backend against passwd and shadow files made by real tools (openssl passwd, mkpasswd): see
@@ -117,6 +120,37 @@ class PasswdBackendTest {
         assertInstanceOf(Verdict.Success.class, verify("sys9", "sys9-pw"));
         backend.activate(passwd, shadow, 1000, 1000, Duration.ZERO);
         assertInstanceOf(Verdict.NoSuchUser.class, verify("bob", "bob-pw"));
+    }
+
+    /** Issue 10: an edit the backend cannot use is one log line, and the previous settings keep serving. */
+    @Test
+    void aRefusedEditIsOneLineAndThePreviousSettingsKeepServing() {
+        List<String> lines;
+        try (LogCapture log = new LogCapture()) {
+            backend.activate(DsConfig.of(PasswdBackend.Config.class, "passwd.file", passwd.toString(),
+                    "shadow.file", shadow.toString(), "min.uid", "1000", "max.uid", "lots"));
+            lines = log.text().lines().toList();
+        }
+        assertEquals(List.of("auth.passwd.cfg refused: max.uid: not a valid value; the previous settings stay in force"),
+                lines.stream().map(l -> l.substring(l.indexOf(" - ") + 3)).toList(), lines.toString());
+        assertInstanceOf(Verdict.Success.class, verify("alice", "alice-pw"));
+    }
+
+    @Test
+    void aRefusedFirstConfigurationLeavesTheBackendUnavailableAndSaysWhy() {
+        PasswdBackend b = new PasswdBackend();
+        List<String> lines;
+        try (LogCapture log = new LogCapture()) {
+            b.activate(DsConfig.of(PasswdBackend.Config.class, "passwd.file", passwd.toString(), "min.uid", "2000",
+                    "max.uid", "1000"));
+            lines = log.text().lines().toList();
+        }
+        assertEquals(1, lines.size(), lines.toString());
+        assertTrue(lines.get(0).endsWith("auth.passwd.cfg refused: max.uid: below min.uid (2000); the backend is"
+                + " unavailable until the file is fixed"), lines.get(0));
+        Verdict v = b.verify("alice", Secret.of("alice-pw"));
+        assertTrue(assertInstanceOf(Verdict.Unavailable.class, v).reason().contains("max.uid"), v.toString());
+        assertTrue(b.lookup("alice").isEmpty());
     }
 
     @Test

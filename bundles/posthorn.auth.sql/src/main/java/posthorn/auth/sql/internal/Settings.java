@@ -1,6 +1,10 @@
 package posthorn.auth.sql.internal;
 
+import java.time.Duration;
 import java.util.Locale;
+
+import posthorn.auth.support.config.BadSetting;
+import posthorn.auth.support.health.Reachability;
 
 /**
  * The backend's configuration, checked and translated. Immutable; {@link #toString()} leaves out
@@ -16,10 +20,11 @@ import java.util.Locale;
  * @param passwordQuery  finds the stored password of a login
  * @param userQuery      finds the user record of a login, or {@code null} if none is configured
  * @param defaultDomain  {@code $(domain)} for a login without {@code @}
+ * @param downRetry      how long a database that cannot be reached is not asked ({@link Reachability})
  */
 record Settings(String driverClass, String url, String user, String password, int poolSize,
                 long connectTimeout, int queryTimeout, SqlQuery passwordQuery, SqlQuery userQuery,
-                String defaultDomain) {
+                String defaultDomain, Duration downRetry) {
 
     static final String POSTGRESQL = "org.postgresql.Driver";
     static final String MARIADB = "org.mariadb.jdbc.Driver";
@@ -28,29 +33,30 @@ record Settings(String driverClass, String url, String user, String password, in
     /**
      * Builds settings from configured values.
      *
-     * @throws IllegalArgumentException naming the bad key (never quoting the password)
+     * @param downRetry seconds, 0 for off
+     * @throws BadSetting naming the bad key (never quoting the password)
      */
     static Settings of(String driver, String url, String user, String password, int poolSize,
                        long connectTimeout, int queryTimeout, String passwordQuery, String userQuery,
-                       String defaultDomain) {
+                       String defaultDomain, int downRetry) {
         if (url == null || url.isBlank()) {
-            throw new IllegalArgumentException("auth.sql: 'url' is required (e.g. jdbc:postgresql://127.0.0.1/mail)");
+            throw new BadSetting("url", "required (e.g. jdbc:postgresql://127.0.0.1/mail)");
         }
         url = url.trim();
         if (poolSize < 1) {
-            throw new IllegalArgumentException("auth.sql: 'pool.size' must be at least 1");
+            throw new BadSetting("pool.size", "must be at least 1");
         }
         if (connectTimeout < 250) {
-            throw new IllegalArgumentException("auth.sql: 'connect.timeout' must be at least 250 (ms)");
+            throw new BadSetting("connect.timeout", "must be at least 250 (ms)");
         }
         if (queryTimeout < 1) {
-            throw new IllegalArgumentException("auth.sql: 'query.timeout' must be at least 1 (s)");
+            throw new BadSetting("query.timeout", "must be at least 1 (s)");
         }
         return new Settings(driverClass(driver, url), url, user == null ? "" : user.trim(),
                 password == null ? "" : password, poolSize, connectTimeout, queryTimeout,
-                SqlQuery.parse("auth.sql: 'password.query'", passwordQuery),
-                userQuery == null || userQuery.isBlank() ? null : SqlQuery.parse("auth.sql: 'user.query'", userQuery),
-                defaultDomain == null ? "" : defaultDomain.trim());
+                SqlQuery.parse("password.query", passwordQuery),
+                userQuery == null || userQuery.isBlank() ? null : SqlQuery.parse("user.query", userQuery),
+                defaultDomain == null ? "" : defaultDomain.trim(), Reachability.downRetry("down.retry", downRetry));
     }
 
     /**
@@ -69,7 +75,7 @@ record Settings(String driverClass, String url, String user, String password, in
             } else if (u.startsWith("jdbc:h2:")) {
                 return H2;
             }
-            throw new IllegalArgumentException("auth.sql: 'driver' is not set and the url names no known driver");
+            throw new BadSetting("driver", "not set, and the url names no driver known here (postgresql, mariadb, h2)");
         }
         return switch (d.toLowerCase(Locale.ROOT)) {
             case "postgresql", "postgres", "pgsql" -> POSTGRESQL;
@@ -90,6 +96,7 @@ record Settings(String driverClass, String url, String user, String password, in
     @Override
     public String toString() {
         return "Settings[driver=" + driverClass + ", url=" + safeUrl() + ", user=" + user + ", pool.size="
-                + poolSize + ", connect.timeout=" + connectTimeout + ", query.timeout=" + queryTimeout + "]";
+                + poolSize + ", connect.timeout=" + connectTimeout + ", query.timeout=" + queryTimeout
+                + ", down.retry=" + downRetry.toSeconds() + "]";
     }
 }

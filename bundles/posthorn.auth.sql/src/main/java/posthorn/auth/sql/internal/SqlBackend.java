@@ -13,7 +13,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.osgi.service.component.annotations.Activate;
@@ -40,7 +39,10 @@ import posthorn.auth.api.Secret;
 import posthorn.auth.api.UserDatabase;
 import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
+import posthorn.auth.support.config.BadSetting;
+import posthorn.auth.support.config.ConfigFile;
 import posthorn.auth.support.crypt.CryptHash;
+import posthorn.auth.support.health.Reachability;
 
 /**
  * An SQL database as an auth backend, as Courier's authpgsql/authmysql: one object registered as
@@ -56,6 +58,13 @@ import posthorn.auth.support.crypt.CryptHash;
  * <p>A row's {@code crypt} column is checked by the shared {@link CryptHash} (its rules for locked
  * accounts and for bcrypt's 72 bytes); where it is empty, the {@code clear} column is compared,
  * timing-safely. An empty password is refused by the server's auth chain before any backend is asked.
+ *
+ * <p>A database that cannot be reached (refused, lost, not answering in time: {@link SqlFailure}) is
+ * not asked for {@code down.retry} afterwards ({@link Reachability}: logins answer Unavailable at
+ * once, and the outage is logged once); the next try makes a new pool (see {@link ConnectionPool}).
+ *
+ * <p>A configuration it cannot use is refused whole, in one log line naming the key: the settings
+ * from before keep serving, or, if there were none, logins answer Unavailable with that reason.
  *
  * <p>Logins reach the database only as bind parameters ({@link SqlQuery}). Thread-safe: the settings
  * and the pool are swapped atomically; the pool is made under a lock.
@@ -101,6 +110,11 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
 
         @AttributeDefinition(name = "default.domain", description = "$(domain) for a login without @")
         String default_domain() default "";
+
+        @AttributeDefinition(name = "down.retry", description = "Seconds a database that cannot be reached (refused,"
+                + " lost, no answer in time) is not asked: logins answer 'unavailable' at once, then one tries again;"
+                + " 0: always ask")
+        int down_retry() default 5;
     }
 
     static final String DEFAULT_PASSWORD_QUERY = "SELECT crypt, clear FROM users WHERE id = ?";
@@ -123,10 +137,14 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
         }
     }
 
+    /** The settings in force and what is known of their database; replaced together. */
+    private record Active(Settings settings, Reachability reachability) {
+    }
+
     private final List<Factory> factories = new CopyOnWriteArrayList<>();
     private final ReentrantLock poolLock = new ReentrantLock();
-    private final AtomicBoolean down = new AtomicBoolean();
-    private volatile Settings settings;
+    private final ConfigFile file = new ConfigFile("auth.sql.cfg", LOG);
+    private volatile Active active;
     /** Written under poolLock; read without it. */
     private volatile ConnectionPool pool;
 
@@ -150,18 +168,24 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
     @Activate
     @Modified
     void activate(Config c) {
-        activate(Settings.of(c.driver(), c.url(), c.user(), c.password(), c.pool_size(), c.connect_timeout(),
-                c.query_timeout(), c.password_query(), c.user_query(), c.default_domain()));
+        try {
+            activate(Settings.of(c.driver(), c.url(), c.user(), c.password(),
+                    BadSetting.read("pool.size", c::pool_size), BadSetting.read("connect.timeout", c::connect_timeout),
+                    BadSetting.read("query.timeout", c::query_timeout), c.password_query(), c.user_query(),
+                    c.default_domain(), BadSetting.read("down.retry", c::down_retry)));
+        } catch (BadSetting e) {
+            file.refused(e, active != null);
+        }
     }
 
     /** Activation with checked settings, for tests without a framework. */
     void activate(Settings s) {
-        settings = s;
+        active = new Active(s, new Reachability("auth.sql: database", LOG, s.downRetry()));
+        file.taken();
         ConnectionPool p = pool;
         if (p != null) {
             dropPool(p);
         }
-        down.set(false);
         LOG.info("auth.sql: {}", s);
     }
 
@@ -178,16 +202,24 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
         if (user.indexOf('\0') >= 0) {
             return Verdict.NO_SUCH_USER; // no database keeps NUL in a name the same way; PostgreSQL refuses it
         }
-        Settings s = settings;
+        Active a = active;
+        if (a == null) {
+            return file.unavailable("auth.sql: not configured");
+        }
+        Optional<Verdict.Unavailable> down = a.reachability().skip();
+        if (down.isPresent()) {
+            return down.get();
+        }
+        Settings s = a.settings();
         SqlQuery.Login login = SqlQuery.Login.of(user, s.defaultDomain());
         Optional<UserRow> found;
         try {
-            found = row(s, s.passwordQuery(), login);
+            found = row(a, s.passwordQuery(), login);
         } catch (SeveralRows e) {
             LOG.warn("auth.sql: password.query found several rows for user {}; refusing the login", login.login());
             return new Verdict.WrongPassword("several rows for the login");
         } catch (SQLException e) {
-            return unavailable(e);
+            return unavailable(a, e);
         }
         if (found.isEmpty()) {
             return Verdict.NO_SUCH_USER;
@@ -206,7 +238,7 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
             outcome = CryptHash.check(hash, password);
         }
         return switch (outcome) {
-            case MATCH -> success(s, login, row);
+            case MATCH -> success(a, login, row);
             case MISMATCH -> new Verdict.WrongPassword("wrong password");
             case LOCKED -> new Verdict.WrongPassword("account locked");
             case NO_PASSWORD -> new Verdict.WrongPassword("account has no password");
@@ -223,15 +255,15 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
     }
 
     /** The record for a verified login: from the password row if it has one, else from user.query. */
-    private Verdict success(Settings s, SqlQuery.Login login, UserRow row) {
+    private Verdict success(Active a, SqlQuery.Login login, UserRow row) {
         try {
             if (row.hasLocation()) {
                 return new Verdict.Success(row.record(login.login()));
             }
-            if (s.userQuery() == null) {
+            if (a.settings().userQuery() == null) {
                 return new Verdict.Success(null); // the chain asks the user databases
             }
-            Optional<UserRow> r = row(s, s.userQuery(), login);
+            Optional<UserRow> r = row(a, a.settings().userQuery(), login);
             return new Verdict.Success(r.map(u -> u.record(login.login())).orElse(null));
         } catch (IllegalArgumentException e) {
             LOG.warn("auth.sql: user {} has a bad record: {}", login.login(), e.getMessage());
@@ -240,20 +272,21 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
             LOG.warn("auth.sql: user.query found several rows for user {}", login.login());
             return new Verdict.Unavailable("several user records");
         } catch (SQLException e) {
-            return unavailable(e);
+            return unavailable(a, e);
         }
     }
 
     @Override
     public Optional<UserRecord> lookup(String user) {
-        if (user.indexOf('\0') >= 0) {
+        Active a = active;
+        if (user.indexOf('\0') >= 0 || a == null || a.reachability().skip().isPresent()) {
             return Optional.empty();
         }
-        Settings s = settings;
+        Settings s = a.settings();
         SqlQuery.Login login = SqlQuery.Login.of(user, s.defaultDomain());
         SqlQuery q = s.userQuery() != null ? s.userQuery() : s.passwordQuery();
         try {
-            Optional<UserRow> row = row(s, q, login);
+            Optional<UserRow> row = row(a, q, login);
             if (row.isEmpty() || (s.userQuery() == null && !row.get().hasLocation())) {
                 return Optional.empty();
             }
@@ -263,7 +296,7 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
         } catch (SeveralRows e) {
             LOG.warn("auth.sql: user.query found several rows for user {}", login.login());
         } catch (SQLException e) {
-            unavailable(e);
+            unavailable(a, e);
         }
         return Optional.empty();
     }
@@ -274,7 +307,8 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
      */
     @Override
     public Set<String> schemes() {
-        Settings s = settings;
+        Active a = active;
+        Settings s = a == null ? null : a.settings();
         if (s == null || Arrays.stream(UserRow.CLEAR).noneMatch(s.passwordQuery()::mentions)) {
             return Set.of();
         }
@@ -283,13 +317,14 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
 
     @Override
     public Optional<Secret> credential(String user, String scheme) {
-        if (!PLAIN.equals(scheme) || user.indexOf('\0') >= 0) {
+        Active a = active;
+        if (!PLAIN.equals(scheme) || user.indexOf('\0') >= 0 || a == null || a.reachability().skip().isPresent()) {
             return Optional.empty();
         }
-        Settings s = settings;
+        Settings s = a.settings();
         SqlQuery.Login login = SqlQuery.Login.of(user, s.defaultDomain());
         try {
-            Optional<UserRow> row = row(s, s.passwordQuery(), login);
+            Optional<UserRow> row = row(a, s.passwordQuery(), login);
             if (row.isEmpty() || row.get().clear() == null || row.get().clear().isEmpty()) {
                 return Optional.empty();
             }
@@ -301,7 +336,7 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
         } catch (SeveralRows e) {
             LOG.warn("auth.sql: password.query found several rows for user {}", login.login());
         } catch (SQLException e) {
-            unavailable(e);
+            unavailable(a, e);
         }
         return Optional.empty();
     }
@@ -311,11 +346,20 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
      *
      * @return the one row, or empty if there is none
      * @throws SeveralRows  if there are several
-     * @throws SQLException if there is no driver, no connection in time, or the query fails
+     * @throws SQLException if there is no driver, no connection in time ({@link SqlFailure.NoConnection}),
+     *                      or the query fails; a pool that has lost the database is marked for replacement
      */
-    private Optional<UserRow> row(Settings s, SqlQuery q, SqlQuery.Login login) throws SQLException, SeveralRows {
+    private Optional<UserRow> row(Active a, SqlQuery q, SqlQuery.Login login) throws SQLException, SeveralRows {
+        Settings s = a.settings();
         ConnectionPool p = pool(s);
-        try (Connection c = p.connection()) {
+        Connection connection;
+        try {
+            connection = p.connection();
+        } catch (SqlFailure.NoConnection e) {
+            p.distrust();
+            throw e;
+        }
+        try (Connection c = connection) {
             try {
                 // a backstop for a database that stops answering: the driver cancels at query.timeout
                 c.setNetworkTimeout(DIRECT, s.queryTimeout() * 1000 + NETWORK_SLACK_MS);
@@ -330,43 +374,59 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
                     ps.setString(i + 1, values.get(i));
                 }
                 try (ResultSet rs = ps.executeQuery()) {
+                    a.reachability().answered();
                     if (!rs.next()) {
-                        reachable();
                         return Optional.empty();
                     }
                     UserRow row = UserRow.read(rs);
                     if (rs.next()) {
                         throw new SeveralRows();
                     }
-                    reachable();
                     return Optional.of(row);
                 }
             }
+        } catch (SQLException e) {
+            if (SqlFailure.lostDatabase(e)) {
+                p.distrust();
+            }
+            throw e;
         }
     }
 
-    /** The pool for these settings, made now if there is none yet. */
+    /**
+     * The pool for these settings, made now if there is none yet, or if the one there has lost the
+     * database (then the old one is closed in the background, and a database that is still down
+     * fails fast here: see {@link ConnectionPool}).
+     */
     private ConnectionPool pool(Settings s) throws SQLException {
         ConnectionPool p = pool;
-        if (p != null && p.settings() == s) {
+        if (p != null && p.settings() == s && !p.distrusted()) {
             return p;
         }
         poolLock.lock();
         try {
             p = pool;
-            if (p != null && p.settings() == s) {
+            if (p != null && p.settings() == s && !p.distrusted()) {
                 return p;
             }
             if (p != null) {
-                p.close(); // made for settings since replaced
                 pool = null;
+                if (p.settings() == s) {
+                    Thread.ofVirtual().name("posthorn-auth-sql-close").start(p::close); // it may wait for a dead server
+                } else {
+                    p.close(); // made for settings since replaced
+                }
             }
             Factory f = factory(s).orElseThrow(() -> new SQLException("no JDBC driver for " + s.driverClass()
                     + " (no DataSourceFactory service: is the driver bundle running?)"));
-            p = new ConnectionPool(f.factory(), s);
-            pool = p;
-            LOG.info("auth.sql: connection pool for {} ({} connections at most)", s.safeUrl(), s.poolSize());
-            return p;
+            ConnectionPool fresh = new ConnectionPool(f.factory(), s);
+            pool = fresh;
+            if (p == null || p.settings() != s) {
+                LOG.info("auth.sql: connection pool for {} ({} connections at most)", s.safeUrl(), s.poolSize());
+            } else {
+                LOG.debug("auth.sql: a new connection pool for {}, the old one had lost the database", s.safeUrl());
+            }
+            return fresh;
         } finally {
             poolLock.unlock();
         }
@@ -388,21 +448,18 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
         p.close();
     }
 
-    private Verdict unavailable(SQLException e) {
-        String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        if (e.getCause() != null && e.getCause().getMessage() != null) {
-            // the pool's timeout carries the driver's last failure: refused, bad account, unknown host
-            reason += ": " + e.getCause().getMessage();
-        }
-        if (down.compareAndSet(false, true)) {
-            LOG.warn("auth.sql: database unavailable: {}", reason);
+    /**
+     * Reports a failure to the settings' {@link Reachability} (which logs it once per outage) and
+     * makes it a verdict. No connection, or one lost, means the database cannot be reached; a query
+     * the database refused (a missing table) means it answered.
+     */
+    private static Verdict unavailable(Active a, SQLException e) {
+        String reason = SqlFailure.reason(e);
+        if (e instanceof SqlFailure.NoConnection || SqlFailure.lostDatabase(e)) {
+            a.reachability().unreachable(reason);
+        } else {
+            a.reachability().failed(reason);
         }
         return new Verdict.Unavailable("database: " + reason);
-    }
-
-    private void reachable() {
-        if (down.compareAndSet(true, false)) {
-            LOG.info("auth.sql: database reachable again");
-        }
     }
 }

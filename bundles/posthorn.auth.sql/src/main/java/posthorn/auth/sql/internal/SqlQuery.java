@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
+import posthorn.auth.support.config.BadSetting;
+
 /**
  * A query from the configuration with every login placeholder turned into a JDBC bind parameter,
  * so that no login text ever becomes SQL. Immutable and thread-safe.
@@ -63,12 +65,12 @@ final class SqlQuery {
      * Translates a configured query.
      *
      * @param key  the config key, for error messages
-     * @throws IllegalArgumentException if the query is empty, has an unknown or unterminated
-     *                                  placeholder or literal, or never names the login
+     * @throws BadSetting if the query is empty, has an unknown or unterminated placeholder or
+     *                    literal, or never names the login
      */
     static SqlQuery parse(String key, String text) {
         if (text == null || text.isBlank()) {
-            throw new IllegalArgumentException(key + " is empty");
+            throw new BadSetting(key, "is empty");
         }
         StringBuilder out = new StringBuilder(text.length());
         List<List<Piece>> params = new ArrayList<>();
@@ -84,7 +86,7 @@ final class SqlQuery {
                 int j = i + 1;
                 while (true) {
                     if (j >= n) {
-                        throw new IllegalArgumentException(key + ": unterminated string literal");
+                        throw new BadSetting(key, "unterminated string literal");
                     }
                     char d = text.charAt(j);
                     if (d == '\'') {
@@ -100,7 +102,7 @@ final class SqlQuery {
                     if (text.startsWith("$(", j)) {
                         end = text.indexOf(')', j);
                         if (end < 0) {
-                            throw new IllegalArgumentException(key + ": unterminated placeholder $(");
+                            throw new BadSetting(key, "unterminated placeholder $(");
                         }
                         v = variable(key, text.substring(j + 2, end));
                         end++;
@@ -134,7 +136,7 @@ final class SqlQuery {
             } else if (c == '"' || c == '`') {
                 int j = text.indexOf(c, i + 1);
                 if (j < 0) {
-                    throw new IllegalArgumentException(key + ": unterminated quoted identifier");
+                    throw new BadSetting(key, "unterminated quoted identifier");
                 }
                 words.add(text.substring(i + 1, j).toLowerCase(Locale.ROOT));
                 out.append(text, i, j + 1);
@@ -147,7 +149,7 @@ final class SqlQuery {
             } else if (c == '/' && text.startsWith("/*", i)) {
                 int j = text.indexOf("*/", i + 2);
                 if (j < 0) {
-                    throw new IllegalArgumentException(key + ": unterminated comment");
+                    throw new BadSetting(key, "unterminated comment");
                 }
                 out.append(text, i, j + 2);
                 i = j + 2;
@@ -162,7 +164,7 @@ final class SqlQuery {
             } else if (c == '$' && text.startsWith("$(", i)) {
                 int end = text.indexOf(')', i);
                 if (end < 0) {
-                    throw new IllegalArgumentException(key + ": unterminated placeholder $(");
+                    throw new BadSetting(key, "unterminated placeholder $(");
                 }
                 out.append('?');
                 params.add(List.of(new Piece(null, variable(key, text.substring(i + 2, end)))));
@@ -183,7 +185,7 @@ final class SqlQuery {
         if (params.stream().noneMatch(p -> p.stream().anyMatch(piece -> piece.variable() != null
                 && piece.variable() != Variable.SERVICE))) {
             // a query that never names the login would answer every login with the same row
-            throw new IllegalArgumentException(key + " never names the login: use ?, %u or $(local_part)/$(domain)");
+            throw new BadSetting(key, "never names the login (write ?, %u or $(local_part)/$(domain) where it goes)");
         }
         return new SqlQuery(out.toString(), List.copyOf(params), Set.copyOf(words));
     }
@@ -193,7 +195,7 @@ final class SqlQuery {
             case "local_part" -> Variable.LOCAL_PART;
             case "domain" -> Variable.DOMAIN;
             case "service" -> Variable.SERVICE;
-            default -> throw new IllegalArgumentException(key + ": unknown placeholder $(" + name + ")");
+            default -> throw new BadSetting(key, "unknown placeholder $(" + name + ")");
         };
     }
 

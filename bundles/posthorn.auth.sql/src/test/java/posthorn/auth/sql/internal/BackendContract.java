@@ -51,7 +51,16 @@ abstract class BackendContract {
         SqlBackend b = new SqlBackend();
         b.bindDataSourceFactory(db.factory(), Map.of(DataSourceFactory.OSGI_JDBC_DRIVER_CLASS, db.driverClass()));
         b.activate(Settings.of("", url, db.user(), db.password(), 2, 1000, queryTimeout, passwordQuery,
-                userQuery, defaultDomain));
+                userQuery, defaultDomain, 5));
+        started.add(b);
+        return b;
+    }
+
+    /** A backend on {@link #db()} with these settings. */
+    SqlBackend backend(Settings settings) {
+        SqlBackend b = new SqlBackend();
+        b.bindDataSourceFactory(db().factory(), Map.of(DataSourceFactory.OSGI_JDBC_DRIVER_CLASS, db().driverClass()));
+        b.activate(settings);
         started.add(b);
         return b;
     }

@@ -117,6 +117,19 @@ abstract class ServerProcess implements AutoCloseable {
         start(command, startTimeout);
     }
 
+    /**
+     * Sends the server a signal (STOP, CONT ...): its process and every process it started (each
+     * PostgreSQL connection has one), by process id.
+     */
+    void signal(String name) throws Exception {
+        Process p = process;
+        if (p != null) {
+            List<String> command = new ArrayList<>(List.of("kill", "-" + name, Long.toString(p.pid())));
+            p.descendants().forEach(d -> command.add(Long.toString(d.pid())));
+            new ProcessBuilder(command).inheritIO().start().waitFor();
+        }
+    }
+
     /** An admin connection, to check that the server is up. */
     abstract Connection connect() throws Exception;
 

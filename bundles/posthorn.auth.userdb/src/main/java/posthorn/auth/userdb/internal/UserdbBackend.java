@@ -25,6 +25,8 @@ import posthorn.auth.api.Secret;
 import posthorn.auth.api.UserDatabase;
 import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
+import posthorn.auth.support.config.BadSetting;
+import posthorn.auth.support.config.ConfigFile;
 import posthorn.auth.support.crypt.CryptHash;
 
 /**
@@ -34,8 +36,10 @@ import posthorn.auth.support.crypt.CryptHash;
  * <p>LOGIN checks {@code imappw} if the account has one, else {@code systempw}, with the shared
  * {@link CryptHash} (its rules for locked accounts and bcrypt's 72 bytes); an empty password is
  * refused by the server's auth chain before any backend is asked. The file is
- * re-read when it changes (checked at most once a second, on lookup). Thread-safe: all state is
- * in the immutable snapshot of a {@link UserdbFile}, swapped atomically.
+ * re-read when it changes (checked at most once a second, on lookup). A configuration it cannot
+ * use is refused whole, in one log line naming the key: the file from before keeps serving, or, if
+ * there was none, logins answer Unavailable with that reason. Thread-safe: all state is in the
+ * immutable snapshot of a {@link UserdbFile}, swapped atomically.
  */
 @Component(configurationPid = "auth.userdb", configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {PasswordDatabase.class, UserDatabase.class, CredentialSource.class},
@@ -56,16 +60,20 @@ public class UserdbBackend implements PasswordDatabase, UserDatabase, Credential
     private static final Logger LOG = LoggerFactory.getLogger(UserdbBackend.class);
     private static final Duration CHECK_INTERVAL = Duration.ofSeconds(1);
 
+    private final ConfigFile configFile = new ConfigFile("auth.userdb.cfg", LOG);
     private volatile UserdbFile file;
 
     @Activate
     @Modified
     void activate(Config config) throws IOException {
-        String f = config.file();
-        if (f == null || f.isBlank()) {
-            throw new IllegalArgumentException("auth.userdb: 'file' is required");
+        Path userdb;
+        try {
+            userdb = BadSetting.path("file", config.file());
+        } catch (BadSetting e) {
+            configFile.refused(e, file != null);
+            return;
         }
-        activate(Path.of(f.trim()), config.demo(), System.out, CHECK_INTERVAL);
+        activate(userdb, config.demo(), System.out, CHECK_INTERVAL);
     }
 
     /**
@@ -78,11 +86,16 @@ public class UserdbBackend implements PasswordDatabase, UserDatabase, Credential
             DemoAccount.createIfMissing(userdb, out);
         }
         file = new UserdbFile(userdb, checkInterval);
+        configFile.taken();
     }
 
     @Override
     public Verdict verify(String user, Secret password) {
-        UserdbFile.Snapshot s = file.current();
+        UserdbFile f = file;
+        if (f == null) {
+            return configFile.unavailable("userdb: not configured");
+        }
+        UserdbFile.Snapshot s = f.current();
         if (!s.available()) {
             return new Verdict.Unavailable(s.reason());
         }
@@ -117,13 +130,15 @@ public class UserdbBackend implements PasswordDatabase, UserDatabase, Credential
 
     @Override
     public Optional<UserRecord> lookup(String user) {
-        UserdbEntry e = file.current().find(user);
+        UserdbFile f = file;
+        UserdbEntry e = f == null ? null : f.current().find(user);
         return e == null ? Optional.empty() : Optional.of(e.record());
     }
 
     @Override
     public Set<String> schemes() {
-        return file.current().hasHmac() ? Set.of(HMAC_MD5) : Set.of();
+        UserdbFile f = file;
+        return f != null && f.current().hasHmac() ? Set.of(HMAC_MD5) : Set.of();
     }
 
     @Override
@@ -131,7 +146,8 @@ public class UserdbBackend implements PasswordDatabase, UserDatabase, Credential
         if (!HMAC_MD5.equals(scheme)) {
             return Optional.empty();
         }
-        UserdbEntry e = file.current().find(user);
+        UserdbFile f = file;
+        UserdbEntry e = f == null ? null : f.current().find(user);
         byte[] state = e == null ? null : e.hmacMd5State();
         if (state == null) {
             return Optional.empty();

@@ -13,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -29,6 +30,8 @@ import posthorn.auth.api.Secret;
 import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
 import posthorn.auth.support.crypt.CryptHash;
+import posthorn.auth.support.testing.DsConfig;
+import posthorn.auth.support.testing.LogCapture;
 
 /** Against the fixtures made by Courier's userdb, userdbpw and pw2userdb (see make-fixtures.sh). */
 class UserdbBackendTest {
@@ -81,6 +84,37 @@ class UserdbBackendTest {
         assertInstanceOf(Verdict.Success.class, backend.verify("dave@example.com", Secret.of("imap-only")));
         assertEquals(new Verdict.WrongPassword("wrong password"),
                 backend.verify("dave@example.com", Secret.of("sha512-secret")));
+    }
+
+    /** Issue 10: an edit the backend cannot use is one log line, and the previous file keeps serving. */
+    @Test
+    void aRefusedEditIsOneLineAndThePreviousSettingsKeepServing() throws IOException {
+        List<String> lines;
+        try (LogCapture log = new LogCapture()) {
+            backend.activate(DsConfig.of(UserdbBackend.Config.class, "file", "  "));
+            lines = log.text().lines().toList();
+        }
+        assertEquals(List.of("auth.userdb.cfg refused: file: required; the previous settings stay in force"),
+                lines.stream().map(l -> l.substring(l.indexOf(" - ") + 3)).toList(), lines.toString());
+        assertInstanceOf(Verdict.Success.class, backend.verify("alice", Secret.of("md5-secret")));
+    }
+
+    @Test
+    void aRefusedFirstConfigurationLeavesTheBackendUnavailableAndSaysWhy() throws IOException {
+        UserdbBackend b = new UserdbBackend();
+        List<String> lines;
+        try (LogCapture log = new LogCapture()) {
+            b.activate(DsConfig.of(UserdbBackend.Config.class, "file", "/var/lib/users\0db")); // NUL: no such path
+            lines = log.text().lines().toList();
+        }
+        assertEquals(1, lines.size(), lines.toString());
+        assertTrue(lines.get(0).endsWith("auth.userdb.cfg refused: file: not a valid path; the backend is unavailable"
+                + " until the file is fixed"), lines.get(0));
+        Verdict v = b.verify("alice", Secret.of("md5-secret"));
+        assertTrue(assertInstanceOf(Verdict.Unavailable.class, v).reason().contains("file"), v.toString());
+        assertEquals(Optional.empty(), b.lookup("alice"));
+        assertEquals(Set.of(), b.schemes());
+        assertEquals(Optional.empty(), b.credential("alice", CredentialSource.HMAC_MD5));
     }
 
     @Test
