@@ -31,8 +31,9 @@ public interface MessageUpload extends AutoCloseable {
     long size();
 
     /**
-     * The message as written, for a store that copies an upload rather than adopting it. Written
-     * bytes are flushed first; the caller closes the stream.
+     * The message, for a store that copies an upload rather than adopting it: as the store that made
+     * the upload would serve it after an append (CRLF line ends, as IMAP counts them). Ends the writing;
+     * the caller closes the stream.
      */
     InputStream open() throws IOException;
 
