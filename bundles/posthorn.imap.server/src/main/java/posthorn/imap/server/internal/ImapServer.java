@@ -40,6 +40,7 @@ import posthorn.imap.server.internal.net.Listener;
 import posthorn.imap.server.internal.net.LoginDelay;
 import posthorn.imap.server.internal.net.TlsFiles;
 import posthorn.imap.server.internal.sasl.Mechanisms;
+import posthorn.imap.server.internal.session.LiteralBudget;
 import posthorn.imap.server.internal.session.Session;
 import posthorn.store.api.MailStore;
 
@@ -89,6 +90,8 @@ public final class ImapServer implements Session.Host {
     private ScheduledExecutorService watchdog;
     private final Map<Long, Session> sessions = new ConcurrentHashMap<>();
     private final ConnectionLimits limits = new ConnectionLimits();
+    /** The memory all sessions may hold for literals at once (buffer.budget). */
+    private final LiteralBudget literalBudget = new LiteralBudget(() -> config().buffer_budget());
     private final AtomicLong nextId = new AtomicLong(1);
 
     @Activate
@@ -257,6 +260,11 @@ public final class ImapServer implements Session.Host {
     @Override
     public LoginFlow.Services logins() {
         return logins;
+    }
+
+    @Override
+    public LiteralBudget literalBudget() {
+        return literalBudget;
     }
 
     /** The server bundle's version, for ID (RFC 2971). */

@@ -28,7 +28,6 @@ import posthorn.auth.api.UserRecord;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.CommandReceiver;
 import posthorn.imap.protocol.CommandReceiver.Event;
-import posthorn.imap.protocol.ParserLimits;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.protocol.Status;
@@ -42,6 +41,7 @@ import posthorn.imap.server.internal.net.CountingOutputStream;
 import posthorn.imap.server.internal.net.ImapdConfig;
 import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.state.SessionState;
+import posthorn.store.api.MessageUpload;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.UserMail;
 import posthorn.store.api.Watch;
@@ -109,6 +109,8 @@ public final class Session {
     private final AtomicBoolean idleSyncQueued = new AtomicBoolean();
     /** The watchdog closed the connection because a write did not finish in time. */
     private volatile boolean writeTimedOut;
+    /** Where the literals of the command being received go: memory, an upload, or refused. */
+    private final LiteralIntake literals;
 
     /** What a session needs of the server it runs in. Thread-safe. */
     public interface Host {
@@ -122,6 +124,9 @@ public final class Session {
 
         /** The server's version, for ID. */
         String version();
+
+        /** What all sessions together may hold in memory for literals (buffer.budget). */
+        LiteralBudget literalBudget();
     }
 
     public Session(long id, Socket socket, Host server, boolean implicitTls) {
@@ -133,6 +138,7 @@ public final class Session {
         this.peer = socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
         this.loginDeadline = System.nanoTime() + server.config().login_timeout() * 1_000_000_000L;
         this.login = new LoginFlow(server.logins(), context);
+        this.literals = new LiteralIntake(server.literalBudget());
     }
 
     public void run() {
@@ -196,6 +202,7 @@ public final class Session {
             LOG.error("s{} internal error; session closed", id, e);
             bye("Internal error; the event is logged");
         } finally {
+            literals.commandDone();
             release();
             closeRaw();
             LOG.info("s{} disconnect {} user={} ({}), in={} out={}", id, peer, user, end, bytesIn,
@@ -205,18 +212,20 @@ public final class Session {
 
     private void handle(Event event) throws IOException {
         switch (event) {
-            case Event.LiteralAnnounced l -> {
-                if (!l.nonSynchronizing()) {
-                    out.continuation("Ready for literal data");
-                }
-            }
+            case Event.LiteralAnnounced l -> admit(l);
+            case Event.LiteralData d -> literals.data(d.bytes());
             case Event.Line line -> {
-                if (state instanceof SessionState.NotAuthenticated && overRate(line.bytes())) {
-                    return;
+                try {
+                    if (state instanceof SessionState.NotAuthenticated && overRate(line.bytes())) {
+                        return;
+                    }
+                    dispatch(line);
+                } finally {
+                    literals.commandDone();
                 }
-                dispatch(line.bytes());
             }
             case Event.TooLarge t -> {
+                literals.commandDone();
                 LOG.warn("s{} refused input: {}", id, t.reason());
                 if (t.fatal()) {
                     bye(t.reason());
@@ -229,6 +238,35 @@ public final class Session {
                 }
             }
             case Event.NeedMore n -> throw new IllegalStateException("receiver returned NeedMore with input left");
+        }
+    }
+
+    /**
+     * A literal announced: into memory or an upload, with "+" if the client waits for it, or refused
+     * before the client sends it (see {@link LiteralIntake}).
+     */
+    private void admit(Event.LiteralAnnounced l) throws IOException {
+        LiteralIntake.Decision d = literals.admit(l, state, server.config());
+        switch (d.route()) {
+            case MEMORY -> {
+            }
+            case STREAM -> receiver.streamLiteral();
+            case REFUSE -> {
+                literals.commandDone();
+                LOG.info("s{} refused a {}literal from {}: {}", id, l.nonSynchronizing() ? "non-synchronizing " : "", peer,
+                        d.text());
+                if (l.nonSynchronizing()) {
+                    bye(d.text());
+                    state = new SessionState.Logout();
+                } else {
+                    receiver.rejectLiteral();
+                    out.status(l.tag(), d.status(), d.code(), d.text());
+                }
+                return;
+            }
+        }
+        if (!l.nonSynchronizing()) {
+            out.continuation("Ready for literal data");
         }
     }
 
@@ -270,8 +308,8 @@ public final class Session {
     }
 
     /** Parses the tag and command name, checks the state, runs the command, maps errors. */
-    private void dispatch(byte[] line) throws IOException {
-        ArgReader args = new ArgReader(line, server.config().nesting_max());
+    private void dispatch(Event.Line line) throws IOException {
+        ArgReader args = new ArgReader(line.bytes(), server.config().nesting_max(), line.streamed());
         String tag;
         try {
             tag = args.tag();
@@ -369,8 +407,8 @@ public final class Session {
         if (e instanceof Event.Line line) {
             return new String(line.bytes(), StandardCharsets.US_ASCII);
         }
-        if (e instanceof Event.LiteralAnnounced) {
-            receiver.rejectLiteral();
+        if (e instanceof Event.LiteralAnnounced l) {
+            refuseLiteral(l);
         }
         throw new ProtocolException("Expected a line of base64");
     }
@@ -431,8 +469,17 @@ public final class Session {
         LOG.info("s{} TLS {} {}", id, ssl.getSession().getProtocol(), ssl.getSession().getCipherSuite());
     }
 
-    private static CommandReceiver newReceiver(ImapdConfig c) {
-        return new CommandReceiver(new ParserLimits(c.line_max(), c.literal_max(), c.nesting_max()));
+    private CommandReceiver newReceiver(ImapdConfig c) {
+        return new CommandReceiver(LiteralIntake.limits(state, c));
+    }
+
+    /** A literal where none belongs (IDLE's DONE, a SASL response): not sent, or read and dropped. */
+    private void refuseLiteral(Event.LiteralAnnounced l) {
+        if (l.nonSynchronizing()) {
+            receiver.discardLiteral();
+        } else {
+            receiver.rejectLiteral();
+        }
     }
 
     /**
@@ -487,11 +534,10 @@ public final class Session {
                         return text.equalsIgnoreCase("DONE") ? null : "Expected DONE";
                     }
                     case Event.LiteralAnnounced l -> {
-                        if (!l.nonSynchronizing()) {
-                            receiver.rejectLiteral();
-                            return "Expected DONE";
-                        }
+                        refuseLiteral(l);
+                        return "Expected DONE";
                     }
+                    case Event.LiteralData d -> throw new IllegalStateException("literal data nobody streamed");
                     case Event.TooLarge t -> {
                         if (t.fatal()) {
                             handle(t); // BYE; the session ends
@@ -675,6 +721,7 @@ public final class Session {
             }
             state = new SessionState.Authenticated(record, mail);
             user = record.name();
+            receiver.limits(LiteralIntake.limits(state, server.config()));
             socket.setSoTimeout(server.config().idle_timeout() * 1000);
         }
 
@@ -760,6 +807,11 @@ public final class Session {
         @Override
         public LoginFlow login() {
             return login;
+        }
+
+        @Override
+        public MessageUpload streamedLiteral(int index) throws StoreException {
+            return literals.streamed(index);
         }
 
         @Override
