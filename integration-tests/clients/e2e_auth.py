@@ -222,6 +222,39 @@ def test_passwd_refusals(srv):
     assert "reason=\"account expired\"" in log, "expiry not logged"
 
 
+def set_passwd_config(srv, min_uid):
+    """Rewrites auth.passwd.cfg (as an operator would) and waits until the chain has seen the change."""
+    before = srv.stderr().count("auth backend passwd reconfigured")
+    with open(os.path.join(srv.conf, "auth.passwd.cfg"), "w") as f:
+        f.write("passwd.file=%s\nshadow.file=%s\nmin.uid=%d\n" % (srv.setup.passwd, srv.setup.shadow, min_uid))
+    deadline = time.time() + 20
+    while srv.stderr().count("auth backend passwd reconfigured") == before:
+        assert time.time() < deadline, "the change of auth.passwd.cfg was not seen:\n" + srv.stderr()[-2000:]
+        time.sleep(0.2)
+
+
+def test_remembered_login_is_dropped_when_a_backend_is_reconfigured(srv):
+    """Issue 10: the 60 s cache of successful logins survived a change of a backend's configuration
+    (a narrowed LDAP filter still let the user in "(cached)"). Here the narrowing is passwd's
+    min.uid, past pat's uid 1000."""
+    for _ in range(2):
+        m = imap(srv)
+        m.login("pat", "pat-pw")
+        m.logout()
+    assert re.search(r"auth user=pat backend=passwd result=ok \(cached\)", srv.stderr()), "the login was not cached"
+    set_passwd_config(srv, 1001)
+    try:
+        m = imap(srv)
+        err = refused(lambda: m.login("pat", "pat-pw"))
+        assert "AUTHENTICATIONFAILED" in err, err
+        m.logout()
+    finally:
+        set_passwd_config(srv, 1000)
+    m = imap(srv)
+    m.login("pat", "pat-pw")
+    m.logout()
+
+
 def test_no_password_or_secret_in_the_log(srv):
     log = srv.stderr()
     for secret in ("cora-pw", "toby-pw", "pat-pw", "bea-pw", "newt-pw", "yan-pw", "root-pw", "exa-pw"):
@@ -241,6 +274,7 @@ TESTS = [
     test_account_added_while_running_logs_in,
     test_passwd_login_and_authenticate_plain,
     test_passwd_refusals,
+    test_remembered_login_is_dropped_when_a_backend_is_reconfigured,
     test_no_password_or_secret_in_the_log,
 ]
 

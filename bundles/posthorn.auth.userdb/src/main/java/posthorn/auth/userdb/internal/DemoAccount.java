@@ -71,7 +71,7 @@ final class DemoAccount {
             Arrays.fill(utf8, (byte) 0);
         }
         for (String sub : new String[] {"cur", "new", "tmp"}) {
-            Files.createDirectories(maildir.resolve(sub));
+            createPrivateDirectories(maildir.resolve(sub));
         }
         // A run that stopped half way may have left the Maildir and password file: redo them
         // without a second welcome message.
@@ -120,6 +120,24 @@ final class DemoAccount {
         return p;
     }
 
+    /**
+     * Creates a directory and its missing parents, each new one owner-only (0700) whatever the umask,
+     * as the Maildir store creates its own: the demo Maildir holds mail like any other.
+     */
+    private static void createPrivateDirectories(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        Path parent = dir.getParent();
+        if (parent != null) {
+            createPrivateDirectories(parent);
+        }
+        Files.createDirectory(dir);
+        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        }
+    }
+
     /** Writes a new file with mode 0600 from its creation on, where the file system has modes. */
     private static void writePrivate(Path file, String content) throws IOException {
         byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
@@ -153,7 +171,7 @@ final class DemoAccount {
                 + HexFormat.of().formatHex(randomBytes(random))
                 + "." + host;
         Path tmp = maildir.resolve("tmp").resolve(unique);
-        Files.write(tmp, welcome(now, random).getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE_NEW);
+        writePrivate(tmp, welcome(now, random));
         Files.move(tmp, maildir.resolve("new").resolve(unique), StandardCopyOption.ATOMIC_MOVE);
     }
 

@@ -92,6 +92,21 @@ class DemoAccountTest {
     }
 
     @Test
+    void theDemoMailIsOwnerOnlyWhateverTheUmask() throws Exception {
+        // The test JVM runs under the usual umask 022: without explicit modes, these would be 0755/0644.
+        Path userdb = dir.resolve("var").resolve("userdb");
+        activate(userdb, true);
+        Path mail = userdb.resolveSibling("mail");
+        try (var walk = Files.walk(mail)) {
+            for (Path p : walk.toList()) {
+                String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+                assertEquals(Files.isDirectory(p) ? "rwx------" : "rw-------", mode, p.toString());
+            }
+        }
+        assertEquals(1, list(mail.resolve("demo").resolve("Maildir").resolve("new")).size());
+    }
+
+    @Test
     void secondActivationChangesNothing() throws Exception {
         Path userdb = dir.resolve("userdb");
         activate(userdb, true);

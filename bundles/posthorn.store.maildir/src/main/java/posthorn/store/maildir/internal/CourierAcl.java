@@ -62,7 +62,7 @@ final class CourierAcl {
         });
         try (FolderLock.Held held = FolderLock.withFile(root)) {
             Path tmp = folder.resolve("tmp").resolve(MaildirFileName.unique() + "_acl");
-            Files.write(tmp, text.toString().getBytes(StandardCharsets.UTF_8));
+            OwnerOnly.write(tmp, text.toString().getBytes(StandardCharsets.UTF_8));
             try {
                 Files.move(tmp, folder.resolve(FILE), StandardCopyOption.ATOMIC_MOVE);
             } finally {

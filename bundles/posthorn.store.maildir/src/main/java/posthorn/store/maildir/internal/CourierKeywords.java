@@ -109,7 +109,7 @@ final class CourierKeywords {
             text.append(k).append('\n');
         }
         Path t = folderTmp.resolve(MaildirFileName.unique() + "_kw");
-        Files.write(t, text.toString().getBytes(StandardCharsets.UTF_8));
+        OwnerOnly.write(t, text.toString().getBytes(StandardCharsets.UTF_8));
         try {
             Files.move(t, dir.resolve(base), StandardCopyOption.ATOMIC_MOVE);
         } finally {
@@ -186,7 +186,7 @@ final class CourierKeywords {
         index.keySet().forEach(k -> text.append(k).append('\n'));
         text.append('\n').append(entries);
         Path t = folderTmp.resolve(MaildirFileName.unique() + "_kwlist");
-        Files.write(t, text.toString().getBytes(StandardCharsets.UTF_8));
+        OwnerOnly.write(t, text.toString().getBytes(StandardCharsets.UTF_8));
         try {
             Files.move(t, dir.resolve(LIST), StandardCopyOption.ATOMIC_MOVE);
         } finally {
@@ -269,7 +269,7 @@ final class CourierKeywords {
     private void ensureDir() throws IOException {
         if (!Files.isDirectory(dir)) {
             try {
-                Files.createDirectory(dir);
+                OwnerOnly.createDirectory(dir);
             } catch (FileAlreadyExistsException e) {
                 // made meanwhile
             }

@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 import org.slf4j.Logger;
@@ -35,6 +36,9 @@ final class DirectoryScan {
     static final long SETTLE_MILLIS = 2_000;
     /** Maildir: a file left in tmp/ this long is a failed delivery. */
     static final long TMP_STALE_SECONDS = 36 * 3600;
+    /** How often one folder's tmp/ is looked at for stale files (Dovecot's interval too). */
+    static final long TMP_CLEAN_INTERVAL_MILLIS = 8 * 3600_000L;
+    private static final long NEVER = Long.MIN_VALUE;
 
     final Path dir;
     final Path cur;
@@ -43,6 +47,8 @@ final class DirectoryScan {
     private final LongSupplier clock;
     /** Junk and trouble already logged, so that each is logged once. */
     private final Set<String> junkLogged = ConcurrentHashMap.newKeySet();
+    /** When tmp/ was last cleaned, by {@link #clock}; {@link #NEVER} before the first time. */
+    private final AtomicLong tmpCleaned = new AtomicLong(NEVER);
 
     /**
      * What tells whether the folder changed: the modification times of cur/, new/ and the keyword
@@ -67,13 +73,13 @@ final class DirectoryScan {
         this.clock = clock;
     }
 
-    /** Creates whichever of cur/, new/ and tmp/ is missing in an existing directory. */
+    /** Creates whichever of cur/, new/ and tmp/ is missing in an existing directory, owner-only. */
     static void ensureSubdirectories(Path dir) throws IOException {
         for (String sub : new String[] {"cur", "new", "tmp"}) {
             Path p = dir.resolve(sub);
             if (!Files.isDirectory(p)) {
                 try {
-                    Files.createDirectory(p);
+                    OwnerOnly.createDirectory(p);
                     LOG.info("Created missing {}", p);
                 } catch (FileAlreadyExistsException e) {
                     if (!Files.isDirectory(p)) {
@@ -258,14 +264,40 @@ final class DirectoryScan {
         return null;
     }
 
-    /** The Maildir convention: a file left in tmp/ for 36 hours is a failed delivery; removes it. */
+    /**
+     * Cleans tmp/ unless this folder's tmp/ was cleaned within {@link #TMP_CLEAN_INTERVAL_MILLIS}:
+     * the first time a process opens or scans a folder, and again at the first open or scan after each
+     * interval, however long the folder stays open or cached (a server runs for weeks). The check costs
+     * one clock read; one caller at a time does the cleaning, without the folder's lock (it removes
+     * only files nobody has touched for 36 hours).
+     */
+    void cleanTmpIfDue() {
+        long now = clock.getAsLong();
+        long last = tmpCleaned.get();
+        if (last != NEVER && now - last < TMP_CLEAN_INTERVAL_MILLIS) {
+            return;
+        }
+        if (tmpCleaned.compareAndSet(last, now)) {
+            cleanTmp();
+        }
+    }
+
+    /**
+     * The Maildir convention: a file left in tmp/ for 36 hours is a failed delivery (an APPEND or an MDA
+     * killed mid-flight); removes it. Its age is its modification time, and also the time its name
+     * starts with, where it starts with one as unique Maildir names do: a message being appended or
+     * copied right now carries its INTERNALDATE as its modification time, which may be years old, but
+     * its name is from the moment the delivery began.
+     */
     void cleanTmp() {
         long cutoff = Instant.ofEpochMilli(clock.getAsLong()).minusSeconds(TMP_STALE_SECONDS).toEpochMilli();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(tmp)) {
             for (Path p : files) {
                 try {
                     BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                    if (a.isRegularFile() && a.lastModifiedTime().toMillis() < cutoff) {
+                    long named = MaildirFileName.deliveryTime(p.getFileName().toString());
+                    boolean namedLongAgo = named == Long.MAX_VALUE || named < cutoff / 1000;
+                    if (a.isRegularFile() && a.lastModifiedTime().toMillis() < cutoff && namedLongAgo) {
                         Files.deleteIfExists(p);
                         LOG.info("Removed stale {}", p);
                     }

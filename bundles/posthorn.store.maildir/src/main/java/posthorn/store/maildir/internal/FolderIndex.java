@@ -185,7 +185,7 @@ final class FolderIndex {
             dirty = false;
             written = nanoTime.getAsLong();
             Path t = dir.resolve("tmp").resolve(MaildirFileName.unique() + "_index");
-            Files.write(t, format(present));
+            OwnerOnly.write(t, format(present));
             try {
                 Files.move(t, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE);
             } finally {

@@ -119,7 +119,7 @@ final class FolderLock {
             }
             DirectoryScan.ensureSubdirectories(dir);
         }
-        Files.write(mine, (PID + ":" + MaildirFileName.host()).getBytes(StandardCharsets.US_ASCII));
+        OwnerOnly.write(mine, (PID + ":" + MaildirFileName.host()).getBytes(StandardCharsets.US_ASCII));
         try {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FILE_LOCK_TIMEOUT_MS);
             long pause = 1;

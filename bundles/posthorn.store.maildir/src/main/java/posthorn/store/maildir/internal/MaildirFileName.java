@@ -23,10 +23,80 @@ import posthorn.store.api.Flags;
  */
 record MaildirFileName(String fileName, String base, Set<String> systemFlags, String otherLetters) {
 
-    /** Delivery order, for assigning UIDs to new messages: the time before the first '.', then the rest. */
-    static final Comparator<String> DELIVERY_ORDER = Comparator
-            .comparingLong(MaildirFileName::deliveryTime)
-            .thenComparing(Comparator.naturalOrder());
+    /** Delivery order, for giving UIDs to messages found without one: see {@link Delivery}. */
+    static final Comparator<String> DELIVERY_ORDER = Comparator.comparing(Delivery::of);
+
+    /**
+     * Where a base name puts its message in the order of arrival. Unique Maildir names begin with the
+     * delivery's second; within a second, what the rest of the unique part says, in the forms MDAs
+     * write it (the part between the first and second dot):
+     * <ul>
+     * <li>{@code M<usec>P<pid>} (Dovecot), {@code M<usec>P<pid>V<dev>I<ino>_<n>} (Courier, V and I in
+     * hex), {@code M<usec>P<pid>Q<n>} (Posthorn, Python), {@code P<pid>Q<n>}, {@code #<n>} (the
+     * Maildir spec's letters): the microseconds first, then the process, then its delivery count;</li>
+     * <li>{@code <pid>} and {@code <pid>_<n>} (qmail, mutt, old Dovecot): the process, then its
+     * count.</li>
+     * </ul>
+     * A name that says nothing of a part sorts after those that do (microseconds, process) or before
+     * them (count: a process's first delivery may have none); the whole name breaks ties, so the order
+     * is total and the same in every process. Numbers compare as numbers: M100000 after M2401, Q10
+     * after Q2, which string order gets wrong.
+     */
+    record Delivery(long second, long micros, long process, long count, String base) implements Comparable<Delivery> {
+        private static final long UNSAID = Long.MAX_VALUE;
+
+        static Delivery of(String base) {
+            long second = deliveryTime(base);
+            long micros = UNSAID;
+            long process = UNSAID;
+            long count = -1;
+            int dot = base.indexOf('.');
+            if (second != UNSAID && dot >= 0) {
+                int end = base.indexOf('.', dot + 1);
+                String unique = base.substring(dot + 1, end < 0 ? base.length() : end);
+                int i = 0;
+                while (i < unique.length()) {
+                    char c = unique.charAt(i);
+                    boolean bare = Character.isDigit(c); // qmail's "<pid>"
+                    int radix = c == 'V' || c == 'I' || c == 'R' || c == 'X' ? 16 : 10;
+                    int start = bare ? i : i + 1;
+                    int stop = start;
+                    while (stop < unique.length() && Character.digit(unique.charAt(stop), radix) >= 0) {
+                        stop++;
+                    }
+                    if (stop == start) {
+                        break; // a form not listed above: the rest says nothing we know
+                    }
+                    long value = stop - start > 15 ? UNSAID : Long.parseLong(unique, start, stop, radix);
+                    switch (bare ? 'P' : c) {
+                        case 'M' -> micros = value;
+                        case 'P' -> process = value;
+                        case 'Q', '#', '_' -> count = value;
+                        default -> {
+                            // V, I, R, X: device, inode, random: no order
+                        }
+                    }
+                    i = stop;
+                }
+            }
+            return new Delivery(second, micros, process, count, base);
+        }
+
+        @Override
+        public int compareTo(Delivery o) {
+            int c = Long.compare(second, o.second);
+            if (c == 0) {
+                c = Long.compare(micros, o.micros);
+            }
+            if (c == 0) {
+                c = Long.compare(process, o.process);
+            }
+            if (c == 0) {
+                c = Long.compare(count, o.count);
+            }
+            return c != 0 ? c : base.compareTo(o.base);
+        }
+    }
 
     private static final AtomicLong DELIVERY_COUNTER = new AtomicLong();
     private static final long PID = ProcessHandle.current().pid();

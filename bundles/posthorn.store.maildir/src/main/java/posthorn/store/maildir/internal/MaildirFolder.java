@@ -2,12 +2,10 @@ package posthorn.store.maildir.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
@@ -18,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.LongSupplier;
 
 import posthorn.store.api.FlagMode;
 import posthorn.store.api.Flags;
@@ -87,8 +86,11 @@ final class MaildirFolder {
 
     private final FolderListeners listeners;
 
-    /** @param watcher tells the folder of changes by other processes while it has listeners; null: nobody does */
-    MaildirFolder(Path dir, ChangeWatcher watcher) {
+    /**
+     * @param watcher tells the folder of changes by other processes while it has listeners; null: nobody does
+     * @param clock   wall-clock milliseconds, compared with file times
+     */
+    MaildirFolder(Path dir, ChangeWatcher watcher, LongSupplier clock) {
         this.dir = dir;
         this.listeners = new FolderListeners(dir, () -> {
             if (watcher != null) {
@@ -99,7 +101,7 @@ final class MaildirFolder {
                 watcher.unwatch(this);
             }
         });
-        this.files = new DirectoryScan(dir);
+        this.files = new DirectoryScan(dir, clock);
         this.index = new FolderIndex(dir);
         this.uidDb = new UidDb(dir);
         this.courierKeywords = new CourierKeywords(dir);
@@ -150,6 +152,7 @@ final class MaildirFolder {
 
     /** UIDVALIDITY and UIDNEXT without scanning; creates the UID database if there is none. */
     Header header() throws StoreException {
+        files.cleanTmpIfDue();
         FolderState.LastScan last = state.last();
         if (last != null && files.unchanged(last.stamp(), files.stamp())) {
             return new Header(last.snapshot().uidValidity(), last.snapshot().uidNext());
@@ -161,7 +164,7 @@ final class MaildirFolder {
         } catch (NoSuchFileException e) {
             throw gone(e);
         } catch (IOException e) {
-            throw new StoreException(Reason.SERVERBUG, "Cannot read the UID database of " + dir, e);
+            throw failure("Cannot read the UID database of " + dir, e);
         }
     }
 
@@ -171,6 +174,7 @@ final class MaildirFolder {
      * @param claimNew move new/ to cur/ (a read-write handle); false leaves new/ untouched and lists it
      */
     Snapshot scan(boolean claimNew) throws StoreException {
+        files.cleanTmpIfDue(); // before the shortcut: a failed delivery changes only tmp/
         // Unchanged directories: the last scan's result still holds, without the lock, a listing or the
         // UID database.
         DirectoryScan.Stamp before = files.stamp();
@@ -192,7 +196,6 @@ final class MaildirFolder {
             notify = !claimed.isEmpty();
             if (!index.loaded()) {
                 index.load();
-                files.cleanTmp();
             }
             uidDb.load();
             Map<String, MessageFile> listing = files.list(claimNew, uidDb);
@@ -223,7 +226,7 @@ final class MaildirFolder {
         } catch (NoSuchFileException e) {
             throw gone(e);
         } catch (IOException e) {
-            throw new StoreException(Reason.SERVERBUG, "Cannot scan " + dir, e);
+            throw failure("Cannot scan " + dir, e);
         }
         if (notify) {
             changed(); // other handles in this process: messages were numbered, claimed or dropped
@@ -255,14 +258,15 @@ final class MaildirFolder {
      * is still there and a regular file (else it leaves the listing). Under the dot lock.
      */
     private void number(Map<String, MessageFile> listing) throws IOException {
-        List<String> unknown = new ArrayList<>();
+        List<MaildirFileName.Delivery> unknown = new ArrayList<>();
         for (String base : listing.keySet()) {
             if (uidDb.uidOf(base) == null) {
-                unknown.add(base);
+                unknown.add(MaildirFileName.Delivery.of(base)); // parsed once, not at every comparison
             }
         }
-        unknown.sort(MaildirFileName.DELIVERY_ORDER);
-        for (String base : unknown) {
+        unknown.sort(null);
+        for (MaildirFileName.Delivery d : unknown) {
+            String base = d.base();
             BasicFileAttributes attrs = files.regularFile(listing.get(base));
             if (attrs == null) {
                 listing.remove(base);
@@ -355,7 +359,7 @@ final class MaildirFolder {
             }
             return null;
         } catch (IOException e) {
-            throw new StoreException(Reason.SERVERBUG, "Cannot read a message in " + dir, e);
+            throw failure("Cannot read a message in " + dir, e);
         }
     }
 
@@ -434,7 +438,7 @@ final class MaildirFolder {
             }
             return null;
         } catch (IOException e) {
-            throw new StoreException(Reason.SERVERBUG, "Cannot change flags in " + dir, e);
+            throw failure("Cannot change flags in " + dir, e);
         }
     }
 
@@ -485,7 +489,7 @@ final class MaildirFolder {
             }
             return false;
         } catch (IOException e) {
-            throw new StoreException(Reason.SERVERBUG, "Cannot expunge in " + dir, e);
+            throw failure("Cannot expunge in " + dir, e);
         }
     }
 
@@ -553,7 +557,7 @@ final class MaildirFolder {
                     // left in tmp/, where Maildir readers ignore it
                 }
             }
-            throw new StoreException(Reason.SERVERBUG, "Cannot copy messages to " + target.dir, e);
+            throw target.failure("Cannot copy messages to " + target.dir, e);
         }
     }
 
@@ -578,10 +582,7 @@ final class MaildirFolder {
                     throw e;
                 } catch (IOException | UnsupportedOperationException e) {
                     // Another file system or no hard links: copy, keeping the date, and make it durable.
-                    Files.copy(src, file, StandardCopyOption.COPY_ATTRIBUTES);
-                    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                        ch.force(true);
-                    }
+                    OwnerOnly.copy(src, file);
                 }
             } catch (NoSuchFileException e) {
                 Files.deleteIfExists(file);
@@ -629,7 +630,7 @@ final class MaildirFolder {
         } catch (NoSuchFileException e) {
             throw target.gone(e);
         } catch (IOException e) {
-            throw new StoreException(Reason.SERVERBUG, "Cannot move messages to " + target.dir, e);
+            throw target.failure("Cannot move messages to " + target.dir, e);
         }
         target.changed();
         changed();
@@ -715,7 +716,7 @@ final class MaildirFolder {
         } catch (NoSuchFileException e) {
             throw gone(e);
         } catch (IOException e) {
-            throw new StoreException(Reason.SERVERBUG, "Cannot deliver to " + dir, e);
+            throw failure("Cannot deliver to " + dir, e);
         } finally {
             for (int i = uids.size(); i < items.size(); i++) {
                 try {
@@ -727,7 +728,23 @@ final class MaildirFolder {
         }
     }
 
-    private StoreException gone(NoSuchFileException e) {
-        return new StoreException(Reason.NONEXISTENT, "Mailbox directory " + dir + " no longer exists", e);
+    /**
+     * The folder's directory is gone (another session or process deleted the mailbox). The text
+     * reaches the client, so it names no path; the cause, with the path, is for the log.
+     */
+    private StoreException gone(IOException e) {
+        return new StoreException(Reason.NONEXISTENT, "The mailbox no longer exists", e);
+    }
+
+    /**
+     * An I/O failure of an operation on this folder: the mailbox is gone if its directory went away
+     * meanwhile (a client can cause that, so it is NONEXISTENT, not a server bug), otherwise a server
+     * bug described for the log.
+     */
+    private StoreException failure(String what, IOException e) {
+        if (!Files.isDirectory(dir)) {
+            return gone(e);
+        }
+        return new StoreException(Reason.SERVERBUG, what, e);
     }
 }

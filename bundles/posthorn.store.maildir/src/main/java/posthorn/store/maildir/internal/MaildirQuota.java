@@ -187,7 +187,7 @@ final class MaildirQuota {
             }
             String text = def.text() + "\n" + total[0] + " " + total[1] + "\n";
             Path tmp = root.resolve("tmp").resolve(MaildirFileName.unique() + "_maildirsize");
-            Files.write(tmp, text.getBytes(StandardCharsets.US_ASCII));
+            OwnerOnly.write(tmp, text.getBytes(StandardCharsets.US_ASCII));
             try {
                 Files.move(tmp, root.resolve(FILE), StandardCopyOption.ATOMIC_MOVE);
             } finally {

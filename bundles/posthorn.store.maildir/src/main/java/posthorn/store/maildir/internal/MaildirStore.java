@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -46,19 +47,31 @@ public final class MaildirStore implements MailStore {
         @AttributeDefinition(name = "Poll interval", description = "Seconds between checks of watched folders for"
                 + " changes the kernel does not report (NFS); 0 turns polling off")
         long poll_interval() default DEFAULT_POLL_SECONDS;
+
+        @AttributeDefinition(name = "Create missing Maildirs", description = "Create a user's Maildir (with cur/,"
+                + " new/, tmp/ and any missing parent directories, owner-only) when it does not exist at login, as"
+                + " Dovecot does; false refuses such a login as unavailable")
+        boolean create() default true;
     }
 
     private volatile String template = DEFAULT_TEMPLATE;
+    private volatile boolean createMissing = true;
     private final ConcurrentHashMap<Path, MaildirFolder> folders = new ConcurrentHashMap<>();
     private final ChangeWatcher watcher;
+    /** Wall-clock milliseconds, compared with file times. */
+    private final LongSupplier clock;
 
     public MaildirStore() {
-        this(ChangeWatcher.daemonThread());
+        this(ChangeWatcher.daemonThread(), System::currentTimeMillis);
     }
 
-    /** A store whose poll rounds run on {@code ticker} (a test's own, to run them by hand). */
-    MaildirStore(ChangeWatcher.Ticker ticker) {
+    /**
+     * A store whose poll rounds run on {@code ticker} (a test's own, to run them by hand) and whose
+     * idea of the time, compared with file times, is {@code clock}.
+     */
+    MaildirStore(ChangeWatcher.Ticker ticker, LongSupplier clock) {
         this.watcher = new ChangeWatcher(DEFAULT_POLL_SECONDS, ticker);
+        this.clock = clock;
     }
 
     /** A store outside OSGi, for tests and tools. */
@@ -68,7 +81,12 @@ public final class MaildirStore implements MailStore {
 
     /** A store outside OSGi whose poll rounds run on {@code ticker}. */
     static MaildirStore forTests(String template, ChangeWatcher.Ticker ticker) {
-        MaildirStore store = new MaildirStore(ticker);
+        return forTests(template, ticker, System::currentTimeMillis);
+    }
+
+    /** A store outside OSGi whose poll rounds run on {@code ticker} and whose wall clock is {@code clock}. */
+    static MaildirStore forTests(String template, ChangeWatcher.Ticker ticker, LongSupplier clock) {
+        MaildirStore store = new MaildirStore(ticker, clock);
         store.setTemplate(template);
         return store;
     }
@@ -83,7 +101,8 @@ public final class MaildirStore implements MailStore {
             poll = 0;
         }
         watcher.setPollInterval(poll);
-        LOG.info("Maildir store: template {}, poll.interval {} s", template, poll);
+        createMissing = config.create();
+        LOG.info("Maildir store: template {}, poll.interval {} s, create {}", template, poll, createMissing);
     }
 
     @Deactivate
@@ -95,6 +114,11 @@ public final class MaildirStore implements MailStore {
             }
         });
         folders.clear();
+    }
+
+    /** For tests: whether a missing Maildir is created at open (the {@code create} setting). */
+    void setCreateMissing(boolean create) {
+        createMissing = create;
     }
 
     /** For tests: the poll interval in seconds (0 = off). */
@@ -115,12 +139,26 @@ public final class MaildirStore implements MailStore {
         }
     }
 
+    /**
+     * Opens the user's Maildir. A missing one is created, as Dovecot creates a missing mail directory
+     * (with its parents, as mkdir -p), unless {@code create=false}: a new account then has a working
+     * INBOX from its first login, before any delivery. Every directory made is owner-only.
+     */
     @Override
     public UserMail open(StoreUser user) throws StoreException {
         Path root = maildirOf(user);
         if (!Files.isDirectory(root)) {
-            LOG.warn("No Maildir for user {} at {}", user.name(), root);
-            throw new StoreException(Reason.NONEXISTENT, "No Maildir at " + root);
+            if (!createMissing) {
+                LOG.warn("No Maildir for user {} at {}", user.name(), root);
+                throw new StoreException(Reason.NONEXISTENT, "No Maildir at " + root);
+            }
+            try {
+                OwnerOnly.createDirectories(root);
+                LOG.info("Created the Maildir of user {} at {}", user.name(), root);
+            } catch (IOException e) {
+                LOG.warn("No Maildir for user {} at {}, and it cannot be created: {}", user.name(), root, e.toString());
+                throw new StoreException(Reason.NONEXISTENT, "No Maildir at " + root, e);
+            }
         }
         try {
             DirectoryScan.ensureSubdirectories(root);
@@ -175,7 +213,7 @@ public final class MaildirStore implements MailStore {
     /** The shared folder for a directory, with one more reference. */
     MaildirFolder acquire(Path dir) {
         return folders.compute(dir, (k, f) -> {
-            MaildirFolder r = f == null ? new MaildirFolder(k, watcher) : f;
+            MaildirFolder r = f == null ? new MaildirFolder(k, watcher, clock) : f;
             r.refs++;
             return r;
         });

@@ -216,8 +216,8 @@ final class MaildirUserMail implements UserMail {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp." + ProcessHandle.current().pid() + "."
                 + Thread.currentThread().threadId());
         try {
-            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE)) {
+            Files.deleteIfExists(tmp); // left by a crashed process that had the same PID
+            try (var ch = OwnerOnly.createFile(tmp)) {
                 var buf = java.nio.ByteBuffer.wrap(bytes);
                 while (buf.hasRemaining()) {
                     ch.write(buf);
@@ -297,7 +297,7 @@ final class MaildirUserMail implements UserMail {
         }
         Path dir = dirOf(canonical);
         try {
-            Files.createDirectory(dir);
+            OwnerOnly.createDirectory(dir);
         } catch (FileAlreadyExistsException e) {
             throw new StoreException(Reason.ALREADYEXISTS, "Mailbox " + canonical + " already exists");
         } catch (IOException e) {
@@ -305,7 +305,7 @@ final class MaildirUserMail implements UserMail {
         }
         try {
             DirectoryScan.ensureSubdirectories(dir);
-            Files.createFile(dir.resolve(FOLDER_MARKER));
+            OwnerOnly.write(dir.resolve(FOLDER_MARKER), new byte[0]);
         } catch (IOException e) {
             throw new StoreException(Reason.SERVERBUG, "Cannot create mailbox " + canonical, e);
         }

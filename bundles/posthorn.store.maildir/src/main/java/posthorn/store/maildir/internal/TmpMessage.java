@@ -11,7 +11,6 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 
 import posthorn.store.api.MessageUpload;
 
@@ -47,13 +46,13 @@ final class TmpMessage implements MessageUpload {
     }
 
     /**
-     * A new empty message file in {@code tmpDir}.
+     * A new empty message file in {@code tmpDir}, owner-only (mode 0600) whatever the umask.
      *
      * @param onClose run once when the message is closed (taken or not)
      */
     static TmpMessage create(Path tmpDir, Runnable onClose) throws IOException {
         Path file = tmpDir.resolve(MaildirFileName.unique());
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        FileChannel channel = OwnerOnly.createFile(file);
         return new TmpMessage(file, channel, onClose);
     }
 
@@ -118,10 +117,7 @@ final class TmpMessage implements MessageUpload {
         try {
             Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
-            Files.copy(file, target, StandardCopyOption.COPY_ATTRIBUTES);
-            try (FileChannel ch = FileChannel.open(target, StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
+            OwnerOnly.copy(file, target);
             Files.delete(file);
         }
         file = target;

@@ -171,7 +171,8 @@ final class UidDb {
             long validity = newValidity(old);
             Path aside = dir.resolve(FILE + ".corrupt");
             try {
-                Files.copy(file, aside, StandardCopyOption.REPLACE_EXISTING);
+                Files.deleteIfExists(aside);
+                OwnerOnly.write(aside, bytes);
             } catch (IOException copyFailed) {
                 aside = null;
             }
@@ -315,7 +316,7 @@ final class UidDb {
     private void write(Path dir) throws IOException {
         Path tmp = dir.resolve(FILE + ".tmp." + ProcessHandle.current().pid() + "." + TEMP_COUNTER.incrementAndGet());
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try (FileChannel ch = OwnerOnly.createFile(tmp)) {
                 ByteBuffer buf = ByteBuffer.wrap(format());
                 while (buf.hasRemaining()) {
                     ch.write(buf);

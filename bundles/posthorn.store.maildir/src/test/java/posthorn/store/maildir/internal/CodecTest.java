@@ -91,6 +91,14 @@ class CodecTest {
         assertTrue(MaildirFileName.DELIVERY_ORDER.compare("999.x", "1000.a") < 0, "numeric time order");
         assertTrue(MaildirFileName.DELIVERY_ORDER.compare("1000.a", "1000.b") < 0);
         assertTrue(MaildirFileName.DELIVERY_ORDER.compare("junk", "1000.b") > 0);
+        String[] inOrder = {"1000.M9P7.h", "1000.M10P1.h", "1000.M10P2V0FD01I9A_1.h", "1000.M10P2VFD01I3_2.h",
+                "1000.M10P3Q1.h", "1000.M10P3Q2.h", "1000.M100P1.h", "1000.P5Q9.h", "1000.P5Q10.h", "1000.8.h",
+                "1000.8_9.h", "1000.8_10.h", "1000.P9#2.h", "1000.zzz", "1001.M0P0.h"};
+        for (int i = 0; i + 1 < inOrder.length; i++) {
+            assertTrue(MaildirFileName.DELIVERY_ORDER.compare(inOrder[i], inOrder[i + 1]) < 0,
+                    inOrder[i] + " before " + inOrder[i + 1]);
+            assertTrue(MaildirFileName.DELIVERY_ORDER.compare(inOrder[i + 1], inOrder[i]) > 0);
+        }
     }
 
     @Test

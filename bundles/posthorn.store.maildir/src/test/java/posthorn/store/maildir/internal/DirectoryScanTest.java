@@ -132,4 +132,31 @@ class DirectoryScanTest {
         assertFalse(Files.exists(folder.resolve("tmp/old")));
         assertTrue(Files.exists(folder.resolve("tmp/recent")));
     }
+
+    @Test
+    void cleanTmpSparesADeliveryInProgressThatCarriesAnOldInternalDate() throws Exception {
+        String appending = now / 1000 + ".M1P1Q1.h"; // APPEND ... "01-Jan-2010": tmp/ file dated 2010
+        String abandoned = (now / 1000 - 37 * 3600) + ".M1P1Q1.h";
+        file("tmp/" + appending);
+        file("tmp/" + abandoned);
+        FileTime internalDate = FileTime.fromMillis(now - 16L * 365 * 24 * 3600_000L);
+        Files.setLastModifiedTime(folder.resolve("tmp/" + appending), internalDate);
+        Files.setLastModifiedTime(folder.resolve("tmp/" + abandoned), internalDate);
+        scan.cleanTmp();
+        assertTrue(Files.exists(folder.resolve("tmp/" + appending)), "its name says it began now");
+        assertFalse(Files.exists(folder.resolve("tmp/" + abandoned)));
+    }
+
+    @Test
+    void tmpIsLookedAtOncePerInterval() throws Exception {
+        scan.cleanTmpIfDue();
+        file("tmp/old");
+        Files.setLastModifiedTime(folder.resolve("tmp/old"), FileTime.fromMillis(now - 37 * 3600_000L));
+        now += DirectoryScan.TMP_CLEAN_INTERVAL_MILLIS - 1;
+        scan.cleanTmpIfDue();
+        assertTrue(Files.exists(folder.resolve("tmp/old")), "cleaned less than an interval ago");
+        now += 1;
+        scan.cleanTmpIfDue();
+        assertFalse(Files.exists(folder.resolve("tmp/old")));
+    }
 }

@@ -88,4 +88,43 @@ class IndexTest {
         assertFalse(Files.exists(old));
         assertTrue(Files.exists(fresh));
     }
+
+    /**
+     * A long-running server keeps a folder open (or cached) for weeks: an APPEND killed mid-flight
+     * leaves a tmp/ file that is young at the first open, and must still go once it is 36 hours old,
+     * at a sync, with no restart. Not at every sync: a folder's tmp/ is looked at once per interval.
+     */
+    @Test
+    void staleTmpFilesAreRemovedWhileTheFolderStaysOpen() throws Exception {
+        long[] now = {System.currentTimeMillis()};
+        MaildirStore store = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE, new HandTicker(), () -> now[0]);
+        Path killed = leftover(now[0] - 3600_000L);
+        try (UserMail mail = store.open(user); Mailbox box = mail.open("INBOX", false)) {
+            box.sync();
+            assertTrue(Files.exists(killed), "an hour old: maybe a delivery in progress");
+
+            now[0] += 36 * 3600_000L;
+            Path recent = leftover(now[0] - 35 * 3600_000L);
+            box.sync();
+            assertFalse(Files.exists(killed), "37 hours old");
+            assertTrue(Files.exists(recent), "35 hours old");
+
+            now[0] += 3600_000L;
+            Path another = leftover(now[0] - 40 * 3600_000L);
+            box.sync();
+            assertTrue(Files.exists(another), "tmp/ was cleaned an hour ago: not looked at again yet");
+            now[0] += DirectoryScan.TMP_CLEAN_INTERVAL_MILLIS;
+            try (Mailbox again = mail.open("INBOX", true)) {
+                assertFalse(Files.exists(another), "opening the folder cleans when it is due");
+            }
+        }
+    }
+
+    /** A file in tmp/ named and dated as a delivery begun at {@code millis}. */
+    private Path leftover(long millis) throws Exception {
+        Path p = maildir.resolve("tmp").resolve(millis / 1000 + ".M" + millis % 1000 + "P1.host");
+        Files.writeString(p, "Subject: half a message");
+        Files.setLastModifiedTime(p, FileTime.fromMillis(millis));
+        return p;
+    }
 }

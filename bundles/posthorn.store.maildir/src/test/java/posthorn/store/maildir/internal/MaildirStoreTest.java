@@ -125,6 +125,55 @@ class MaildirStoreTest {
         }
     }
 
+    /**
+     * Twenty deliveries in one second while the server was down, for each way MDAs name files: they
+     * get UIDs in the order they arrived, by the name's microseconds or sequence number, not by the
+     * directory's order or the names' string order (which puts M100000 before M2401, Q10 before Q2).
+     * Some were moved to cur/ by another reader that keeps no UIDs.
+     */
+    @Test
+    void messagesDeliveredInOneSecondAreNumberedInArrivalOrder() throws Exception {
+        long t = 1_700_000_000L;
+        Map<String, java.util.function.IntFunction<String>> schemes = new java.util.LinkedHashMap<>();
+        schemes.put("Dovecot", i -> t + ".M" + (1 + i * i * 2400) + "P" + (9000 - i) + ".host");
+        schemes.put("Courier", i -> t + ".M" + (1 + i * i * 2400) + "P" + (100 + i) + "V000000000000FD01I"
+                + Long.toHexString(0x3f00 + 37L * (20 - i)) + "_" + (20 - i) + ".host,S=" + (10 + i));
+        schemes.put("Posthorn", i -> t + ".M" + (7 + i * 5) + "P4242Q" + (i + 1) + ".host");
+        schemes.put("qmail-Q", i -> t + ".P4242Q" + (i + 1) + ".host");
+        schemes.put("mutt", i -> t + ".4242_" + (i + 1) + ".host");
+        try (UserMail mail = store().open(user)) {
+            for (Map.Entry<String, java.util.function.IntFunction<String>> scheme : schemes.entrySet()) {
+                String folder = "INBOX." + scheme.getKey();
+                mail.create(folder);
+                Path dir = maildir.resolve("." + scheme.getKey());
+                List<String> arrival = new ArrayList<>();
+                for (int i = 0; i < 20; i++) {
+                    arrival.add(scheme.getValue().apply(i));
+                }
+                assertNotEquals(arrival, arrival.stream().sorted().toList(), "string order differs");
+                List<Integer> order = new ArrayList<>(java.util.stream.IntStream.range(0, 20).boxed().toList());
+                java.util.Collections.shuffle(order, new java.util.Random(7));
+                for (int i : order) { // created out of order, so the directory's order is another one
+                    Path p = deliver(dir, arrival.get(i), "arrived " + i + "\n");
+                    if (i % 3 == 0) {
+                        Files.move(p, dir.resolve("cur").resolve(arrival.get(i) + ":2,S"));
+                    }
+                }
+                try (Mailbox box = mail.open(folder, false)) {
+                    List<String> got = new ArrayList<>();
+                    for (MessageMeta m : added(box.sync())) {
+                        got.add(text(box, m.uid()).trim());
+                    }
+                    List<String> expected = new ArrayList<>();
+                    for (int i = 0; i < 20; i++) {
+                        expected.add("arrived " + i);
+                    }
+                    assertEquals(expected, got, scheme.getKey() + " names in UID order");
+                }
+            }
+        }
+    }
+
     @Test
     void newMessagesMoveToCurAndAreRecentForExactlyOneHandle() throws Exception {
         deliver(maildir, "1700000001.M1P1.host", "a\n");
@@ -344,6 +393,29 @@ class MaildirStoreTest {
     }
 
     @Test
+    void aMailboxDeletedUnderAHandleIsNonexistentAndTheTextNamesNoPath() throws Exception {
+        try (UserMail mail = store().open(user)) {
+            mail.create("INBOX.Doomed");
+            try (Mailbox doomed = mail.open("INBOX.Doomed", false)) {
+                doomed.append(new ByteArrayInputStream("a\n".getBytes()), Set.of(), null);
+                doomed.sync();
+                // Another session's DELETE: the folder's directory goes away under the open handle.
+                try (UserMail other = store().open(user)) {
+                    other.delete("INBOX.Doomed");
+                }
+                for (var op : List.<org.junit.jupiter.api.function.Executable>of(
+                        () -> doomed.store(List.of(1L), FlagMode.ADD, Set.of(Flags.SEEN)),
+                        () -> doomed.expunge(List.of(1L)),
+                        doomed::sync)) {
+                    StoreException e = assertThrows(StoreException.class, op);
+                    assertEquals(Reason.NONEXISTENT, e.reason(), e.getMessage());
+                    assertFalse(e.getMessage().contains(home.toString()), e.getMessage());
+                }
+            }
+        }
+    }
+
+    @Test
     void copyReturnsUidsInTheTargetAndNeedsTheTargetToExist() throws Exception {
         deliver(maildir, "1700000001.M1P1.host", "a\n");
         deliver(maildir, "1700000002.M1P1.host", "b\n");
@@ -488,10 +560,32 @@ class MaildirStoreTest {
         }
     }
 
+    /**
+     * A user whose Maildir does not exist yet (a new account, before the first delivery) gets one at
+     * the first login, with the parents it needs, owner-only, as Dovecot does.
+     */
     @Test
-    void aMissingMaildirIsNonexistent() {
+    void aMissingMaildirIsCreatedAtTheFirstOpen() throws Exception {
+        StoreUser bob = new StoreUser("bob", home.resolve("bob"), null, null);
+        Path bobs = home.resolve("bob").resolve("Maildir");
+        try (UserMail mail = store().open(bob); Mailbox inbox = mail.open("INBOX", false)) {
+            assertEquals(List.of(), inbox.sync());
+            inbox.append(new ByteArrayInputStream("Subject: welcome\r\n\r\nhi\r\n".getBytes(StandardCharsets.US_ASCII)),
+                    Set.of(), null);
+            assertEquals(1, added(inbox.sync()).size());
+        }
+        for (Path dir : List.of(home.resolve("bob"), bobs, bobs.resolve("cur"), bobs.resolve("new"), bobs.resolve("tmp"))) {
+            assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(dir)), dir.toString());
+        }
+    }
+
+    @Test
+    void aMissingMaildirIsNonexistentWhenCreationIsOff() {
         StoreUser nobody = new StoreUser("bob", home.resolve("bob"), null, null);
-        StoreException e = assertThrows(StoreException.class, () -> store().open(nobody));
+        MaildirStore store = store();
+        store.setCreateMissing(false);
+        StoreException e = assertThrows(StoreException.class, () -> store.open(nobody));
         assertEquals(Reason.NONEXISTENT, e.reason());
         assertTrue(e.getMessage().contains(home.resolve("bob").resolve("Maildir").toString()), e.getMessage());
         assertFalse(Files.exists(home.resolve("bob")), "nothing created");

@@ -7,7 +7,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -34,8 +40,21 @@ import posthorn.auth.api.Verdict;
  * Backends are bound dynamically, so a backend bundle can be started, stopped or replaced while
  * sessions run; a session that has logged in keeps what it got.
  *
+ * <p>Failure behaviour. A login's time in the chain is bounded (chain.timeout): each backend call
+ * runs on a virtual thread of its own, and past the bound it is abandoned there (interrupted, its
+ * answer ignored) and the login is answered UNAVAILABLE. A backend that could not answer (Unavailable,
+ * an exception, a timeout) is skipped for backend.retry, so that the rest of the chain answers at
+ * once; then one login tries it again (the breaker logs once when it opens and once when the backend
+ * answers again). A backend that is skipped counts as one that could not be asked.
+ *
+ * <p>The cache of verified logins is dropped whenever any auth configuration changes: auth.cfg, and a
+ * backend's own configuration, which DS reports as a change of the backend's service properties (its
+ * configuration properties are service properties, so a FileInstall edit of auth.ldap.cfg reaches
+ * the updated methods below after the backend's @Modified has run) or, for a backend without
+ * @Modified, as an unbind and a bind. An answer checked under the old configuration is not kept.
+ *
  * <p>Every attempt is logged with backend, user, result and latency, never the password.
- * Thread-safe: the bound services sit in concurrent maps, the order in a volatile field.
+ * Thread-safe: the bound services sit in concurrent maps, the order and limits in volatile fields.
  */
 @Component(service = {Authenticator.class, AuthChain.class}, configurationPid = "auth",
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
@@ -48,7 +67,21 @@ public final class AuthChain implements Authenticator {
     private final Map<String, CredentialSource> credentials = new ConcurrentHashMap<>();
     private volatile List<String> order = List.of("userdb");
     private volatile boolean stopOnWrongPassword = true;
-    private final VerifiedCache cache = new VerifiedCache(60);
+    private volatile long timeoutNanos = seconds(15);
+    /** Nanoseconds on a monotonic clock (System.nanoTime in service, a hand-turned one in tests). */
+    private final LongSupplier clockNanos;
+    private final VerifiedCache cache;
+    private final BackendBreakers breakers;
+
+    public AuthChain() {
+        this(System::nanoTime);
+    }
+
+    AuthChain(LongSupplier clockNanos) {
+        this.clockNanos = clockNanos;
+        this.cache = new VerifiedCache(60, clockNanos);
+        this.breakers = new BackendBreakers(clockNanos, seconds(5));
+    }
 
     @Activate
     @Modified
@@ -63,18 +96,43 @@ public final class AuthChain implements Authenticator {
         }
         order = List.copyOf(new LinkedHashSet<>(names));
         stopOnWrongPassword = config.stop_on_wrong_password();
+        double timeout = config.chain_timeout();
+        if (!(timeout > 0)) {
+            LOG.warn("auth.cfg: chain.timeout={} is not a positive number of seconds; using 15", timeout);
+            timeout = 15;
+        }
+        timeoutNanos = seconds(timeout);
+        double retry = config.backend_retry() > 0 ? config.backend_retry() : 0;
+        breakers.retry(seconds(retry)); // a changed chain asks every backend afresh
         cache.clear();
         cache.ttl(config.cache_ttl());
-        LOG.info("auth chain: {} (bound: {})", order, passdbs.keySet());
+        LOG.info("auth chain: {} (bound: {}), chain.timeout={} s, backend.retry={} s", order, passdbs.keySet(),
+                timeoutNanos / 1e9, retry);
     }
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    private static long seconds(double s) {
+        return (long) Math.min(Long.MAX_VALUE / 4, s * 1e9);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            updated = "updatedPasswordDatabase")
     public void bindPasswordDatabase(PasswordDatabase db, Map<String, Object> props) {
         String name = backendName(props);
         if (name != null) {
             passdbs.put(name, db);
+            breakers.reset(name);
             cache.clear(); // a backend earlier in the chain may now answer differently
             LOG.info("auth backend {} bound{}", name, order.contains(name) ? "" : " (not in the chain)");
+        }
+    }
+
+    /** The backend was reconfigured (its service properties changed): it may answer differently now. */
+    public void updatedPasswordDatabase(PasswordDatabase db, Map<String, Object> props) {
+        String name = backendName(props);
+        if (name != null) {
+            breakers.reset(name);
+            cache.clear();
+            LOG.info("auth backend {} reconfigured; remembered logins dropped", name);
         }
     }
 
@@ -86,33 +144,48 @@ public final class AuthChain implements Authenticator {
         }
     }
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    // A user database or credential source that comes, goes or changes may change the records and
+    // answers the cache holds: every such event drops it (the password database's events log it).
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            updated = "updatedUserDatabase")
     public void bindUserDatabase(UserDatabase db, Map<String, Object> props) {
         String name = backendName(props);
         if (name != null) {
             userdbs.put(name, db);
+            cache.clear();
         }
+    }
+
+    public void updatedUserDatabase(UserDatabase db, Map<String, Object> props) {
+        cache.clear();
     }
 
     public void unbindUserDatabase(UserDatabase db, Map<String, Object> props) {
         String name = backendName(props);
-        if (name != null) {
-            userdbs.remove(name, db);
+        if (name != null && userdbs.remove(name, db)) {
+            cache.clear();
         }
     }
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            updated = "updatedCredentialSource")
     public void bindCredentialSource(CredentialSource source, Map<String, Object> props) {
         String name = backendName(props);
         if (name != null) {
             credentials.put(name, source);
+            cache.clear();
         }
+    }
+
+    public void updatedCredentialSource(CredentialSource source, Map<String, Object> props) {
+        cache.clear();
     }
 
     public void unbindCredentialSource(CredentialSource source, Map<String, Object> props) {
         String name = backendName(props);
-        if (name != null) {
-            credentials.remove(name, source);
+        if (name != null && credentials.remove(name, source)) {
+            cache.clear();
         }
     }
 
@@ -139,9 +212,9 @@ public final class AuthChain implements Authenticator {
      * LDAP bind with an empty password is an anonymous bind that succeeds; a hash check may have
      * corner cases): it fails like a wrong password. NoSuchUser and Unavailable fall through to the
      * next backend; WrongPassword ends the attempt (unless stop.on.wrong.password is off). A user that
-     * no backend knows while a configured backend could not be asked (not bound now, or Unavailable)
-     * is Unavailable, not NoSuchUser: the user may be in that backend, and the client should try
-     * again later rather than be told the password is wrong.
+     * no backend knows while a configured backend could not be asked (not bound now, skipped by its
+     * breaker, Unavailable, or out of time) is Unavailable, not NoSuchUser: the user may be in that
+     * backend, and the client should try again later rather than be told the password is wrong.
      */
     @Override
     public Verdict verify(String user, Secret password) {
@@ -154,36 +227,57 @@ public final class AuthChain implements Authenticator {
             LOG.info("auth user={} backend={} result=ok (cached)", printable(user), cache.backendOf(user));
             return new Verdict.Success(remembered);
         }
+        long epoch = cache.epoch();
+        long deadline = clockNanos.getAsLong() + timeoutNanos;
         Verdict last = Verdict.NO_SUCH_USER;
-        List<String> unasked = new ArrayList<>();
+        List<String> unbound = new ArrayList<>();
+        List<String> notAsked = new ArrayList<>(); // why a bound backend was not asked
+        boolean outOfTime = false;
         for (String name : order) {
             PasswordDatabase db = passdbs.get(name);
             if (db == null) {
-                unasked.add(name);
+                unbound.add(name);
+                continue;
+            }
+            if (outOfTime) {
+                notAsked.add("backend " + name + " not asked: out of time");
+                continue;
+            }
+            if (!breakers.admit(name)) {
+                notAsked.add(breakers.reason(name));
                 continue;
             }
             long start = System.nanoTime();
             Verdict v;
             try {
-                v = db.verify(user, password);
-            } catch (RuntimeException e) {
-                LOG.error("auth backend {} failed for user {}: {}", name, printable(user), e.toString());
-                v = new Verdict.Unavailable(e.toString());
+                v = ask(name, deadline, () -> {
+                    Secret copy = copy(password); // the caller clears its own once it is answered
+                    try {
+                        return db.verify(user, copy);
+                    } finally {
+                        copy.clear();
+                    }
+                });
+            } catch (NoAnswer e) {
+                outOfTime = e.timedOut;
+                v = new Verdict.Unavailable(e.getMessage());
             }
             long micros = (System.nanoTime() - start) / 1000;
             switch (v) {
                 case Verdict.Success s -> {
-                    UserRecord record = s.user() != null ? s.user() : lookup(user).orElse(null);
+                    breakers.answered(name);
+                    UserRecord record = s.user() != null ? s.user() : lookup(user, deadline).orElse(null);
                     if (record == null) {
                         LOG.warn("auth user={} backend={} result=ok but no user record; refused ({} us)",
                                 printable(user), name, micros);
                         return new Verdict.Unavailable("no user record");
                     }
                     LOG.info("auth user={} backend={} result=ok ({} us)", printable(user), name, micros);
-                    cache.put(user, password, name, record);
+                    cache.put(user, password, name, record, epoch);
                     return new Verdict.Success(record);
                 }
                 case Verdict.WrongPassword w -> {
+                    breakers.answered(name);
                     LOG.info("auth user={} backend={} result=wrong-password reason=\"{}\" ({} us)",
                             printable(user), name, w.reason(), micros);
                     if (stopOnWrongPassword) {
@@ -191,10 +285,13 @@ public final class AuthChain implements Authenticator {
                     }
                     last = v;
                 }
-                case Verdict.NoSuchUser n -> LOG.debug("auth user={} backend={} result=no-such-user ({} us)",
-                        printable(user), name, micros);
+                case Verdict.NoSuchUser n -> {
+                    breakers.answered(name);
+                    LOG.debug("auth user={} backend={} result=no-such-user ({} us)", printable(user), name, micros);
+                }
                 case Verdict.Unavailable u -> {
-                    LOG.warn("auth user={} backend={} result=unavailable reason=\"{}\" ({} us)",
+                    breakers.down(name, u.reason());
+                    LOG.info("auth user={} backend={} result=unavailable reason=\"{}\" ({} us)",
                             printable(user), name, u.reason(), micros);
                     if (!(last instanceof Verdict.WrongPassword)) {
                         last = v;
@@ -202,13 +299,16 @@ public final class AuthChain implements Authenticator {
                 }
             }
         }
-        if (last instanceof Verdict.NoSuchUser && !unasked.isEmpty()) {
-            last = new Verdict.Unavailable((unasked.size() == 1 ? "backend " : "backends ")
-                    + String.join(", ", unasked) + " not bound");
+        if (last instanceof Verdict.NoSuchUser && !(unbound.isEmpty() && notAsked.isEmpty())) {
+            if (!unbound.isEmpty()) {
+                notAsked.add(0, (unbound.size() == 1 ? "backend " : "backends ") + String.join(", ", unbound)
+                        + " not bound");
+            }
+            last = new Verdict.Unavailable(String.join("; ", notAsked));
         }
         switch (last) {
             case Verdict.NoSuchUser n -> LOG.info("auth user={} result=no-such-user (chain {})", printable(user), order);
-            case Verdict.Unavailable u -> LOG.warn("auth user={} result=unavailable reason=\"{}\" (chain {})",
+            case Verdict.Unavailable u -> LOG.info("auth user={} result=unavailable reason=\"{}\" (chain {})",
                     printable(user), u.reason(), order);
             default -> {
             }
@@ -220,17 +320,19 @@ public final class AuthChain implements Authenticator {
     public Optional<Secret> credential(String user, String scheme) {
         // Logged like verify(): the mechanism then tells the session whether the client's proof
         // matched (s1 AUTHENTICATE CRAM-MD5 failed ...), never the secret.
+        long deadline = clockNanos.getAsLong() + timeoutNanos;
         for (String name : order) {
             CredentialSource source = credentials.get(name);
-            if (source != null && source.schemes().contains(scheme)) {
+            if (source != null && source.schemes().contains(scheme) && breakers.admit(name)) {
                 long start = System.nanoTime();
                 Optional<Secret> s;
                 try {
-                    s = source.credential(user, scheme);
-                } catch (RuntimeException e) {
-                    LOG.error("auth backend {} failed for user {}: {}", name, printable(user), e.toString());
+                    s = ask(name, deadline, () -> source.credential(user, scheme));
+                } catch (NoAnswer e) {
+                    breakers.down(name, e.getMessage());
                     continue;
                 }
+                breakers.answered(name);
                 long micros = (System.nanoTime() - start) / 1000;
                 if (s.isPresent()) {
                     LOG.info("auth user={} backend={} credential={} result=found ({} us)", printable(user), name,
@@ -258,16 +360,76 @@ public final class AuthChain implements Authenticator {
 
     @Override
     public Optional<UserRecord> lookup(String user) {
+        return lookup(user, clockNanos.getAsLong() + timeoutNanos);
+    }
+
+    private Optional<UserRecord> lookup(String user, long deadline) {
         for (String name : order) {
             UserDatabase db = userdbs.get(name);
-            if (db != null) {
-                Optional<UserRecord> r = db.lookup(user);
+            if (db != null && breakers.admit(name)) {
+                Optional<UserRecord> r;
+                try {
+                    r = ask(name, deadline, () -> db.lookup(user));
+                } catch (NoAnswer e) {
+                    breakers.down(name, e.getMessage());
+                    continue;
+                }
+                breakers.answered(name);
                 if (r.isPresent()) {
                     return r;
                 }
             }
         }
         return Optional.empty();
+    }
+
+    /** A backend said nothing: it failed, or did not answer in the time left. */
+    private static final class NoAnswer extends Exception {
+        private static final long serialVersionUID = 1L;
+        final boolean timedOut;
+
+        NoAnswer(String reason, boolean timedOut) {
+            super(reason, null, false, false);
+            this.timedOut = timedOut;
+        }
+    }
+
+    /**
+     * Runs one backend call on a virtual thread of its own and waits for it until the login's
+     * deadline. Past it, the call is abandoned: interrupted, its thread left to end on its own, its
+     * answer never used.
+     */
+    private <T> T ask(String backend, long deadline, Callable<T> call) throws NoAnswer {
+        long left = deadline - clockNanos.getAsLong();
+        if (left <= 0) {
+            throw new NoAnswer("no time left within chain.timeout", true);
+        }
+        FutureTask<T> task = new FutureTask<>(call);
+        Thread.ofVirtual().name("auth-" + backend).start(task);
+        try {
+            return task.get(left, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            task.cancel(true);
+            LOG.warn("auth backend {} did not answer within chain.timeout ({} s); abandoned", backend,
+                    timeoutNanos / 1e9);
+            throw new NoAnswer("no answer within chain.timeout", true);
+        } catch (ExecutionException e) {
+            LOG.error("auth backend {} failed: {}", backend, e.getCause().toString());
+            throw new NoAnswer(e.getCause().toString(), false);
+        } catch (InterruptedException e) {
+            task.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new NoAnswer("interrupted", true);
+        }
+    }
+
+    private static Secret copy(Secret password) {
+        byte[] bytes = password.utf8();
+        try {
+            return Secret.ofUtf8(bytes);
+        } finally {
+            Arrays.fill(bytes, (byte) 0);
+        }
     }
 
     /** A user name fit for a log line: control characters and over-long names cannot forge lines. */

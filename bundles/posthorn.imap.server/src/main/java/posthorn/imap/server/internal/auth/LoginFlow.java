@@ -30,17 +30,23 @@ import posthorn.store.api.UserMail;
  * The one way into a session: LOGIN and AUTHENTICATE both end here, so that what an outcome means
  * for the client is decided once. The flow owns the plaintext policy (a password in the clear only
  * over TLS, from loopback, or where allow.plaintext says so), the brute-force delay, max.bad.logins,
- * opening the user's mail, the log lines and the tagged answer:
+ * opening the user's mail, the log lines and the tagged answer.
  *
+ * <p>Every attempt first waits the brute-force delay its address and user have earned (net/LoginDelay:
+ * none without recent failures), before the chain is asked, whatever the password; a client that
+ * hangs up meanwhile ends the session at once and the attempt still counts. Then:
  * <ul>
  * <li>success: the user's mail is opened and the session moves on; OK [CAPABILITY ...]. Mail that
  * cannot be opened (a missing Maildir) is NO [UNAVAILABLE], not a failed login.
  * <li>wrong credentials, an unknown user, a failed or malformed exchange: counted toward
  * max.bad.logins and the delay of the address and the user, answered NO [AUTHENTICATIONFAILED]
- * (NO without a code for a malformed exchange) after that delay.
- * <li>the chain cannot answer (a backend down, or configured but not running): NO [UNAVAILABLE] at
- * once, counted toward max.bad.logins only, so that an outage does not lock anyone out.
- * <li>a password in the clear where that is refused: NO [PRIVACYREQUIRED], counted like UNAVAILABLE.
+ * (NO without a code for a malformed exchange) once the delay of the failures including this one has
+ * passed since the attempt began.
+ * <li>the chain cannot answer (a backend down, or configured but not running): NO [UNAVAILABLE] right
+ * after the check, counted toward max.bad.logins and the address's delay (not the user's), so that
+ * an outage does not lock anyone out and cannot be used to flood the log.
+ * <li>a password in the clear where that is refused: NO [PRIVACYREQUIRED], counted toward
+ * max.bad.logins only.
  * </ul>
  *
  * <p>LOGIN is checked as the PLAIN mechanism checks its credentials (as Dovecot does). One flow per
@@ -77,6 +83,14 @@ public final class LoginFlow {
 
         /** Says BYE with this text and ends the session after the current command. */
         void end(String text);
+
+        /**
+         * Waits this long (the brute-force delay) with what was written so far sent, watching the
+         * connection: throws EOFException (or another IOException) as soon as the client hangs up, so
+         * that an abandoned attempt ends its session and frees its slot at once. Input that arrives
+         * meanwhile is kept for the commands after.
+         */
+        void pause(long millis) throws IOException;
     }
 
     private final Services services;
@@ -132,13 +146,14 @@ public final class LoginFlow {
     }
 
     /**
-     * One login attempt. Its view of the chain notes the user name the mechanism asked about, so that
-     * a failure counts toward that user's brute-force delay too.
+     * One login attempt. Its view of the chain waits the brute-force delay before the chain is first
+     * asked (when the user name is known: LOGIN's, or the one the mechanism asks about), so that the
+     * delay comes before the check and counts the user's failures too.
      */
     public final class Attempt {
         private final String how;
         private final String mechanism;
-        private final UserNoting chain = new UserNoting(services.chain());
+        private final Gate chain = new Gate(services.chain());
         private SaslExchange exchange;
 
         private Attempt(String how, String mechanism) {
@@ -151,26 +166,107 @@ public final class LoginFlow {
             return exchange;
         }
 
-        /** Answers the attempt by the exchange's last step (not a challenge). */
+        /**
+         * Answers the attempt by the exchange's last step (not a challenge). Throws the connection's
+         * IOException if the client hung up during the delay: the session ends, nothing is answered.
+         */
         public void finish(String tag, SaslExchange.Step step) throws IOException {
-            String user = chain.user;
-            switch (step) {
-                case SaslExchange.Step.Done d -> open(tag, d.record(), how);
-                case SaslExchange.Step.Unavailable u -> {
-                    LOG.warn("s{} {} for user {} from {}: result=unavailable ({})", connection.id(), how,
-                            AuthChain.printable(user), connection.peer(), u.reason());
-                    refused(tag, "UNAVAILABLE", "Authentication is not available now; try again later");
+            // An exchange that never asked the chain (malformed, or refused by the mechanism) waits here.
+            chain.open(null);
+            LoginDelay.Attempt delayed = chain.delayed;
+            if (chain.gone != null) {
+                delayed.abandoned();
+                throw chain.gone;
+            }
+            boolean answered = false;
+            try {
+                String user = chain.user;
+                switch (step) {
+                    case SaslExchange.Step.Done d -> {
+                        delayed.succeeded();
+                        open(tag, d.record(), how);
+                    }
+                    case SaslExchange.Step.Unavailable u -> {
+                        delayed.unavailable();
+                        LOG.warn("s{} {} for user {} from {}: result=unavailable ({})", connection.id(), how,
+                                AuthChain.printable(user), connection.peer(), u.reason());
+                        refused(tag, "UNAVAILABLE", "Authentication is not available now; try again later");
+                    }
+                    case SaslExchange.Step.Failed f -> {
+                        LOG.info("s{} {} failed for user {} from {}: {}", connection.id(), how, AuthChain.printable(user),
+                                connection.peer(), f.reason());
+                        failed(tag, delayed, user, f.malformed() ? null : "AUTHENTICATIONFAILED",
+                                f.malformed() ? "Malformed " + mechanism + " exchange" : "Authentication failed");
+                    }
+                    case SaslExchange.Step.Challenge c -> throw new IllegalStateException("the exchange is not over");
                 }
-                case SaslExchange.Step.Failed f -> {
-                    LOG.info("s{} {} failed for user {} from {}: {}", connection.id(), how, AuthChain.printable(user),
-                            connection.peer(), f.reason());
-                    if (f.malformed()) {
-                        failed(tag, user, null, "Malformed " + mechanism + " exchange");
-                    } else {
-                        failed(tag, user, "AUTHENTICATIONFAILED", "Authentication failed");
+                answered = true;
+            } finally {
+                if (!answered) {
+                    delayed.abandoned(); // a failure on the way counts like a hang-up (no-op once reported)
+                }
+            }
+        }
+
+        /**
+         * The chain as this attempt sees it: the first question waits the brute-force delay, and notes
+         * the user name asked about. If the client hangs up during the wait, the chain is not asked
+         * (Unavailable, nothing) and {@link #finish} ends the session.
+         */
+        private final class Gate implements Authenticator {
+            private final Authenticator chain;
+            String user;
+            LoginDelay.Attempt delayed;
+            IOException gone;
+
+            Gate(Authenticator chain) {
+                this.chain = chain;
+            }
+
+            /** Begins the attempt and waits its delay, once; whether the chain may be asked. */
+            boolean open(String name) {
+                if (name != null) {
+                    user = name;
+                }
+                if (delayed == null) {
+                    ImapdConfig c = services.config().get();
+                    String address = connection.address().getHostAddress();
+                    delayed = services.delay().begin(address, name, c.auth_delay_base(), c.auth_delay_max(),
+                            c.auth_delay_window());
+                    long wait = delayed.waitMillis();
+                    if (wait > 0) {
+                        LoginDelay.Penalty p = delayed.before();
+                        LOG.info("s{} {} for user {}: {} recent failures from {}, {} for the user; checking in {} ms",
+                                connection.id(), how, AuthChain.printable(name), p.addressFailures(), address,
+                                p.userFailures(), wait);
+                        try {
+                            connection.pause(wait);
+                        } catch (IOException e) {
+                            gone = e;
+                        }
                     }
                 }
-                case SaslExchange.Step.Challenge c -> throw new IllegalStateException("the exchange is not over");
+                return gone == null;
+            }
+
+            @Override
+            public Verdict verify(String user, Secret password) {
+                return open(user) ? chain.verify(user, password) : new Verdict.Unavailable("client gone");
+            }
+
+            @Override
+            public Optional<Secret> credential(String user, String scheme) {
+                return open(user) ? chain.credential(user, scheme) : Optional.empty();
+            }
+
+            @Override
+            public Set<String> credentialSchemes() {
+                return chain.credentialSchemes();
+            }
+
+            @Override
+            public Optional<UserRecord> lookup(String user) {
+                return open(user) ? chain.lookup(user) : Optional.empty();
             }
         }
     }
@@ -210,23 +306,20 @@ public final class LoginFlow {
 
     /**
      * Wrong credentials: counts toward the brute-force delay of the client's address and of
-     * {@code user} (null if the exchange did not get as far as a name), waits that delay, then
-     * refuses.
+     * {@code user} (null if the exchange did not get as far as a name), and refuses once the delay of
+     * the failures including this one has passed since the attempt began.
      */
-    private void failed(String tag, String user, String code, String text) throws IOException {
-        ImapdConfig c = services.config().get();
-        String address = connection.address().getHostAddress();
-        LoginDelay.Penalty p = services.delay().failed(address, user, c.auth_delay_base(), c.auth_delay_max(),
-                c.auth_delay_window());
+    private void failed(String tag, LoginDelay.Attempt delayed, String user, String code, String text)
+            throws IOException {
+        LoginDelay.Penalty p = delayed.failed();
+        long wait = delayed.left(p.delayMillis());
         if (p.delayMillis() > 0) {
             LOG.info("s{} failed login: {} recent from {}, {} for user {}; answering in {} ms", connection.id(),
-                    p.addressFailures(), address, p.userFailures(), AuthChain.printable(user), p.delayMillis());
-            connection.out().flush();
-            try {
-                Thread.sleep(p.delayMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+                    p.addressFailures(), connection.address().getHostAddress(), p.userFailures(),
+                    AuthChain.printable(user), p.delayMillis());
+        }
+        if (wait > 0) {
+            connection.pause(wait);
         }
         refused(tag, code, text);
     }
@@ -238,39 +331,6 @@ public final class LoginFlow {
         if (badLogins >= services.config().get().max_bad_logins()) {
             LOG.warn("s{} {} failed logins from {}; disconnecting", connection.id(), badLogins, connection.peer());
             connection.end("Too many failed logins");
-        }
-    }
-
-    /** The chain as one attempt sees it, noting the user name asked about. */
-    private static final class UserNoting implements Authenticator {
-        private final Authenticator chain;
-        String user;
-
-        UserNoting(Authenticator chain) {
-            this.chain = chain;
-        }
-
-        @Override
-        public Verdict verify(String user, Secret password) {
-            this.user = user;
-            return chain.verify(user, password);
-        }
-
-        @Override
-        public Optional<Secret> credential(String user, String scheme) {
-            this.user = user;
-            return chain.credential(user, scheme);
-        }
-
-        @Override
-        public Set<String> credentialSchemes() {
-            return chain.credentialSchemes();
-        }
-
-        @Override
-        public Optional<UserRecord> lookup(String user) {
-            this.user = user;
-            return chain.lookup(user);
         }
     }
 }

@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 import javax.crypto.Mac;
@@ -21,15 +22,20 @@ import posthorn.auth.api.UserRecord;
  * the brute-force delay), for {@code auth.cache.ttl} seconds at most, and dropped when the backend
  * that vouched for them goes away or the chain changes. The password itself is never kept: the key
  * is an HMAC of it under a random key made at start. Thread-safe.
+ *
+ * <p>Each {@link #clear} starts a new epoch. A check takes the epoch before it asks the backends and
+ * hands it to {@link #put}: an answer given under a configuration that changed while it ran is not
+ * kept, and an entry of an older epoch is never returned (even if it slipped in during the clear).
  */
 final class VerifiedCache {
-    private record Entry(byte[] mac, String backend, UserRecord user, long expires) {
+    private record Entry(byte[] mac, String backend, UserRecord user, long expires, long epoch) {
     }
 
     private static final int MAX_ENTRIES = 100_000;
     private final byte[] key = new byte[32];
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
     private volatile long ttlNanos;
+    private final AtomicLong epoch = new AtomicLong();
     /** Nanoseconds on a monotonic clock (System.nanoTime in service, a hand-turned one in tests). */
     private final LongSupplier clockNanos;
 
@@ -59,7 +65,7 @@ final class VerifiedCache {
         if (e == null) {
             return null;
         }
-        if (clockNanos.getAsLong() - e.expires() > 0) {
+        if (e.epoch() != epoch.get() || clockNanos.getAsLong() - e.expires() > 0) {
             entries.remove(user, e);
             return null;
         }
@@ -71,14 +77,25 @@ final class VerifiedCache {
         return e == null ? null : e.backend();
     }
 
-    void put(String user, Secret password, String backend, UserRecord record) {
-        if (ttlNanos == 0) {
+    /** The epoch now: take it before asking the backends, and give it to {@link #put}. */
+    long epoch() {
+        return epoch.get();
+    }
+
+    /** Remembers a success checked in {@code checkedIn} (an {@link #epoch()}), unless it is over. */
+    void put(String user, Secret password, String backend, UserRecord record, long checkedIn) {
+        if (ttlNanos == 0 || checkedIn != epoch.get()) {
             return;
         }
         if (entries.size() >= MAX_ENTRIES) {
             entries.clear(); // crude but bounded; the cache only saves work
         }
-        entries.put(user, new Entry(mac(user, password), backend, record, clockNanos.getAsLong() + ttlNanos));
+        entries.put(user, new Entry(mac(user, password), backend, record, clockNanos.getAsLong() + ttlNanos, checkedIn));
+    }
+
+    /** Remembers a success checked just now. */
+    void put(String user, Secret password, String backend, UserRecord record) {
+        put(user, password, backend, record, epoch.get());
     }
 
     /** Forgets what a backend vouched for (it was unbound or replaced). */
@@ -86,7 +103,9 @@ final class VerifiedCache {
         entries.values().removeIf(e -> e.backend().equals(backend));
     }
 
+    /** Forgets everything, and every answer still being checked (a new epoch). */
     void clear() {
+        epoch.incrementAndGet();
         entries.clear();
     }
 

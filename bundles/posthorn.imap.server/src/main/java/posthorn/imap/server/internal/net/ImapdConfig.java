@@ -73,10 +73,10 @@ public @interface ImapdConfig {
     @AttributeDefinition(description = "Commands per second accepted before login; more get BAD, twice as many BYE; 0 = no limit")
     int prelogin_rate() default 10;
 
-    @AttributeDefinition(description = "Milliseconds before answering the first failed login from an address or for a user; doubles with each recent failure; 0 = no delay")
+    @AttributeDefinition(description = "Milliseconds every login attempt from an address or for a user with one recent failure waits before its password is checked, right or wrong; doubles with each further failure (abandoned and parallel attempts count); 0 = no delay")
     long auth_delay_base() default 500;
 
-    @AttributeDefinition(description = "Longest delay before answering a failed login, in milliseconds")
+    @AttributeDefinition(description = "Longest delay of a login attempt, in milliseconds")
     long auth_delay_max() default 15_000;
 
     @AttributeDefinition(description = "Seconds after which a failed login no longer counts toward the delay")

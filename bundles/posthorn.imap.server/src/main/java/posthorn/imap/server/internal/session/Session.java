@@ -3,6 +3,7 @@ package posthorn.imap.server.internal.session;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketException;
@@ -125,8 +126,13 @@ public final class Session {
         /** The server's version, for ID. */
         String version();
 
-        /** What all sessions together may hold in memory for literals (buffer.budget). */
-        LiteralBudget literalBudget();
+        /**
+         * What all sessions together may hold in memory for literals (buffer.budget); the server keeps
+         * one for all its sessions. A host without one (a test's) leaves each session its share alone.
+         */
+        default LiteralBudget literalBudget() {
+            return new LiteralBudget(() -> Long.MAX_VALUE);
+        }
     }
 
     public Session(long id, Socket socket, Host server, boolean implicitTls) {
@@ -343,12 +349,15 @@ public final class Session {
             LOG.info("s{} BAD {}: {}", id, name, e.getMessage());
             out.status(tag, Status.BAD, e.code(), e.getMessage());
         } catch (StoreException e) {
+            // A store's own failure is described for the log (paths, causes), never for the client.
+            String text = e.getMessage();
             if (e.reason() == StoreException.Reason.SERVERBUG) {
                 LOG.error("s{} {} failed: {}", id, name, e.getMessage(), e);
+                text = "Internal error; the event is logged";
             } else {
                 LOG.info("s{} NO {}: [{}] {}", id, name, e.reason(), e.getMessage());
             }
-            out.status(tag, Status.NO, e.reason().name(), e.getMessage());
+            out.status(tag, Status.NO, e.reason().name(), text);
         } catch (SelectedMailbox.UidValidityChangedException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -411,6 +420,52 @@ public final class Session {
             refuseLiteral(l);
         }
         throw new ProtocolException("Expected a line of base64");
+    }
+
+    /**
+     * The brute-force delay (LoginFlow.Connection#pause): waits while reading ahead, so that a client
+     * that hangs up ends the session at once (EOFException) instead of holding its slot through the
+     * delay. What the client sends meanwhile is kept for the next commands, up to one read buffer;
+     * past that the rest of the wait is slept (a client that keeps sending has not gone). The login
+     * deadline still holds (SocketTimeoutException).
+     */
+    private void pauseWatching(long millis) throws IOException {
+        out.flush();
+        long end = System.nanoTime() + millis * 1_000_000L;
+        byte[] chunk = new byte[4096];
+        while (true) {
+            long now = System.nanoTime();
+            if (end - now <= 0) {
+                return;
+            }
+            if (loginDeadline - now <= 0) {
+                throw new SocketTimeoutException("no login within login.timeout");
+            }
+            long leftMillis = Math.max(1, (Math.min(end - now, loginDeadline - now) + 999_999) / 1_000_000);
+            if (pending.remaining() >= readBuffer.length) {
+                try {
+                    Thread.sleep(leftMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted during the login delay");
+                }
+                continue;
+            }
+            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, leftMillis));
+            int n;
+            try {
+                n = in.read(chunk);
+            } catch (SocketTimeoutException e) {
+                continue;
+            }
+            if (n < 0) {
+                throw new EOFException();
+            }
+            bytesIn += n;
+            ByteBuffer joined = ByteBuffer.allocate(pending.remaining() + n);
+            joined.put(pending).put(chunk, 0, n).flip();
+            pending = joined;
+        }
     }
 
     /** Whether the connection is encrypted (IMAPS, or after STARTTLS). */
@@ -827,6 +882,11 @@ public final class Session {
         @Override
         public boolean tlsActive() {
             return Session.this.tlsActive();
+        }
+
+        @Override
+        public void pause(long millis) throws IOException {
+            pauseWatching(millis);
         }
     }
 }

@@ -212,14 +212,24 @@ public final class SelectedMailbox implements AutoCloseable {
     }
 
     /**
-     * The store's UIDVALIDITY changed under the session: every UID it holds is void, so the session
-     * ends with BYE and the client resynchronises on its next login (RFC 3501 2.3.1.1).
+     * The selected mailbox cannot be served any more: the store's UIDVALIDITY changed under the
+     * session, so every UID it holds is void (RFC 3501 2.3.1.1), or another session or process
+     * deleted the mailbox (RFC 2180 3.3 lets the server end the session; Dovecot does). The session
+     * ends with BYE and the message below; the client resynchronises on its next login.
      */
     public static final class UidValidityChangedException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
         UidValidityChangedException(long uidValidity) {
             super("UIDVALIDITY changed to " + uidValidity + "; the mailbox must be resynchronised");
+        }
+
+        private UidValidityChangedException(String message) {
+            super(message);
+        }
+
+        static UidValidityChangedException deleted() {
+            return new UidValidityChangedException("Selected mailbox was deleted, have to disconnect");
         }
     }
 
@@ -228,7 +238,16 @@ public final class SelectedMailbox implements AutoCloseable {
      * FETCH FLAGS, EXISTS and RECENT.
      */
     public void sync(ResponseWriter out, boolean allowExpunge) throws StoreException, IOException {
-        for (Change c : box.sync()) {
+        List<Change> changes;
+        try {
+            changes = box.sync();
+        } catch (StoreException e) {
+            if (e.reason() == StoreException.Reason.NONEXISTENT) {
+                throw UidValidityChangedException.deleted();
+            }
+            throw e;
+        }
+        for (Change c : changes) {
             apply(c, out, allowExpunge);
         }
         if (allowExpunge) {

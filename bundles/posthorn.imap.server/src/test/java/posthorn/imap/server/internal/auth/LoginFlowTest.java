@@ -3,16 +3,20 @@ package posthorn.imap.server.internal.auth;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.lang.reflect.Proxy;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +39,14 @@ import posthorn.store.api.UserMail;
 class LoginFlowTest {
     private static final String FAILED = "a NO [AUTHENTICATIONFAILED] Authentication failed";
     private static final String UNAVAILABLE = "a NO [UNAVAILABLE] Authentication is not available now; try again later";
+    private static final String OK = "a OK [CAPABILITY IMAP4rev1] Logged in";
+    /** The brute-force delay as configured by default. */
+    private static final Map<String, Object> DELAYS = Map.of("auth.delay.base", 500L, "allow.plaintext", true);
+
+    /** What happened, in order: "pause N" (the connection waited N ms) and "ask USER" (the backend checked). */
+    private final List<String> events = new ArrayList<>();
+    /** The delay's clock, in milliseconds: only a connection's pause moves it. */
+    private final AtomicLong now = new AtomicLong(1_000_000);
 
     /** The users of the one backend, "db"; a forced verdict answers for everyone. */
     private final Map<String, String> passwords = new HashMap<>(Map.of("ann", "pw"));
@@ -42,6 +54,7 @@ class LoginFlowTest {
     private int asked;
     private final PasswordDatabase db = (user, password) -> {
         asked++;
+        events.add("ask " + user);
         if (forced != null) {
             return forced;
         }
@@ -52,7 +65,7 @@ class LoginFlowTest {
         return password.reveal().equals(expected) ? new Verdict.Success(UserRecord.of(user, Path.of("/home", user)))
                 : new Verdict.WrongPassword("mismatch");
     };
-    private final LoginDelay delay = new LoginDelay();
+    private final LoginDelay delay = new LoginDelay(now::get);
     private StoreException storeDown;
     private final UserMail mail = (UserMail) Proxy.newProxyInstance(UserMail.class.getClassLoader(),
             new Class<?>[] {UserMail.class}, (proxy, m, args) -> null);
@@ -63,14 +76,16 @@ class LoginFlowTest {
         return mail;
     };
 
-    /** A connection that records what the flow did to it. */
-    private static final class Connection implements LoginFlow.Connection {
+    /** A connection that records what the flow did to it; its pauses turn the delay's clock. */
+    private final class Connection implements LoginFlow.Connection {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         final ResponseWriter out = new ResponseWriter(bytes);
         final InetAddress address;
         final boolean tls;
         UserRecord loggedIn;
         String ended;
+        /** The client hangs up as soon as the flow waits. */
+        boolean hangsUp;
 
         Connection(String address, boolean tls) throws IOException {
             this.address = InetAddress.getByName(address);
@@ -115,6 +130,16 @@ class LoginFlowTest {
         @Override
         public void end(String text) {
             ended = text;
+        }
+
+        @Override
+        public void pause(long millis) throws IOException {
+            if (hangsUp) {
+                events.add("hang up");
+                throw new EOFException();
+            }
+            events.add("pause " + millis);
+            now.addAndGet(millis);
         }
 
         /** The responses written so far, one a line, and forgets them. */
@@ -283,5 +308,76 @@ class LoginFlowTest {
         assertEquals("a NO [UNAVAILABLE] Your mail is not available now; the event is logged", c.last());
         assertNull(c.loggedIn);
         assertNull(c.ended, "not a failed login");
+    }
+
+    @Test
+    void theRightPasswordWaitsTheDelayEarnedBeforeItsCheck() throws IOException {
+        Connection first = new Connection("192.0.2.7", false);
+        flow(first, "db", DELAYS).login("a", "ann", Secret.of("wrong"));
+        assertEquals(FAILED, first.last());
+        assertEquals(List.of("ask ann", "pause 500"), events, "a first failure is checked at once, answered after 500 ms");
+        events.clear();
+
+        Connection second = new Connection("192.0.2.7", false);
+        flow(second, "db", DELAYS).login("a", "ann", Secret.of("wrong"));
+        assertEquals(FAILED, second.last());
+        assertEquals(List.of("pause 500", "ask ann", "pause 500"), events, "the second waits before its check");
+        events.clear();
+
+        Connection right = new Connection("192.0.2.7", false);
+        flow(right, "db", DELAYS).login("a", "ann", Secret.of("pw"));
+        assertEquals(OK, right.last());
+        assertEquals(List.of("pause 1000", "ask ann"), events,
+                "the right password after two failures waits as long as a wrong one would before its check");
+    }
+
+    @Test
+    void theDelayComesBeforeTheCheckInsideAnAuthenticateExchangeToo() throws IOException {
+        delay.failed("198.51.100.9", "ann", 500, 15_000, 900); // ann failed elsewhere
+        Connection c = new Connection("192.0.2.8", true);
+        authenticatePlain(flow(c, "db", DELAYS), "ann", "pw");
+        assertEquals(OK, c.last());
+        assertEquals(List.of("pause 500", "ask ann"), events, "the user's failures count from any address");
+    }
+
+    @Test
+    void aClientThatHangsUpDuringTheDelayIsNotCheckedAndTheAttemptStillCounts() throws IOException {
+        Connection first = new Connection("192.0.2.9", false);
+        first.hangsUp = true;
+        assertThrows(EOFException.class, () -> flow(first, "db", DELAYS).login("a", "ann", Secret.of("wrong")),
+                "hung up while its failure was being delayed: the session ends at once");
+        assertEquals(List.of("ask ann", "hang up"), events);
+        events.clear();
+
+        Connection second = new Connection("192.0.2.9", false);
+        second.hangsUp = true;
+        assertThrows(EOFException.class, () -> flow(second, "db", DELAYS).login("a", "ann", Secret.of("pw")));
+        assertEquals(List.of("hang up"), events, "abandoned before its check: no backend asked");
+        assertEquals(new LoginDelay.Penalty(2, 2, 1000), delay.begin("192.0.2.9", "ann", 500, 15_000, 900).before(),
+                "both count: the next attempt waits 1 s");
+    }
+
+    @Test
+    void unavailableAnswersCountTowardTheDelayOfTheAddress() throws IOException {
+        forced = new Verdict.Unavailable("directory down");
+        for (int i = 0; i < 3; i++) {
+            Connection c = new Connection("192.0.2.10", false);
+            flow(c, "db", DELAYS).login("a", "ann", Secret.of("pw"));
+            assertEquals(UNAVAILABLE, c.last());
+        }
+        assertEquals(List.of("ask ann", "pause 500", "ask ann", "pause 1000", "ask ann"), events,
+                "answered at once after the check, but every attempt waits for the ones before");
+        assertEquals(0, delay.begin("198.51.100.2", "ann", 500, 15_000, 900).before().userFailures(),
+                "an outage does not count against the user");
+    }
+
+    @Test
+    void aMalformedExchangeWaitsAndCountsLikeAnyAttempt() throws IOException {
+        delay.failed("192.0.2.11", null, 500, 15_000, 900);
+        Connection c = new Connection("192.0.2.11", true);
+        LoginFlow.Attempt attempt = flow(c, "db", DELAYS).authenticate("a", "PLAIN");
+        attempt.finish("a", attempt.exchange().respond("no nul bytes".getBytes(StandardCharsets.US_ASCII)));
+        assertEquals("a NO Malformed PLAIN exchange", c.last());
+        assertEquals(List.of("pause 500", "pause 500"), events, "500 ms before, answered 1 s after it began");
     }
 }

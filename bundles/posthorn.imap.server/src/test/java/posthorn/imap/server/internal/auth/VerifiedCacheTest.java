@@ -65,4 +65,15 @@ class VerifiedCacheTest {
         now.addAndGet(200_000_000L);
         assertNull(cache.get("carol", Secret.of("right")));
     }
+
+    @Test
+    void anAnswerCheckedBeforeTheLastClearIsNotKept() {
+        VerifiedCache cache = new VerifiedCache(60);
+        long epoch = cache.epoch();
+        cache.clear(); // the configuration changed while the check ran
+        cache.put("carol", Secret.of("right"), "userdb", carol, epoch);
+        assertNull(cache.get("carol", Secret.of("right")));
+        cache.put("carol", Secret.of("right"), "userdb", carol, cache.epoch());
+        assertEquals(carol, cache.get("carol", Secret.of("right")));
+    }
 }

@@ -1,6 +1,7 @@
 package posthorn.imap.server.internal.net;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -12,6 +13,10 @@ class LoginDelayTest {
 
     private long fail(String address, String user) {
         return delay.failed(address, user, 500, 15_000, 900).delayMillis();
+    }
+
+    private LoginDelay.Attempt begin(String address, String user) {
+        return delay.begin(address, user, 500, 15_000, 900);
     }
 
     @Test
@@ -67,5 +72,103 @@ class LoginDelayTest {
         }
         // still works after the table was pruned
         assertEquals(500, fail("198.51.100.1", "erin"));
+    }
+
+    @Test
+    void aFirstAttemptIsCheckedAtOnce() {
+        LoginDelay.Attempt a = begin("192.0.2.20", "frank");
+        assertEquals(new LoginDelay.Penalty(0, 0, 0), a.before());
+        assertEquals(0, a.waitMillis());
+    }
+
+    @Test
+    void everyAttemptAfterFailuresWaitsBeforeItsCheckRightOrWrong() {
+        fail("192.0.2.21", "gina");
+        fail("192.0.2.21", "gina");
+        LoginDelay.Attempt right = begin("192.0.2.21", "gina");
+        assertEquals(new LoginDelay.Penalty(2, 2, 1000), right.before());
+        now.addAndGet(400);
+        assertEquals(600, right.waitMillis(), "what is left of the wait");
+        now.addAndGet(600);
+        right.succeeded();
+        LoginDelay.Attempt again = begin("192.0.2.21", "gina");
+        assertEquals(1000, again.before().delayMillis(), "a success neither counts nor resets the failures");
+        again.succeeded();
+        assertEquals(1000, begin("192.0.2.22", "gina").before().delayMillis(), "the user's failures count elsewhere");
+    }
+
+    @Test
+    void aFailureIsAnsweredAtTheDelayOfItsOwnCountFromTheStartOfTheAttempt() {
+        fail("192.0.2.23", "hugo");
+        fail("192.0.2.23", "hugo");
+        LoginDelay.Attempt a = begin("192.0.2.23", "hugo");
+        now.addAndGet(1000); // waited before the check
+        LoginDelay.Penalty p = a.failed();
+        assertEquals(new LoginDelay.Penalty(3, 3, 2000), p, "the third failure earns 2 s, as it always did");
+        assertEquals(1000, a.left(p.delayMillis()), "1 s of it was spent before the check");
+    }
+
+    @Test
+    void anAttemptAbandonedBeforeItsCheckCountsAsAFailure() {
+        LoginDelay.Attempt first = begin("192.0.2.24", "ivan");
+        first.failed();
+        LoginDelay.Attempt gone = begin("192.0.2.24", "ivan");
+        assertEquals(500, gone.before().delayMillis());
+        now.addAndGet(50);
+        gone.abandoned();
+        now.addAndGet(300);
+        LoginDelay.Attempt third = begin("192.0.2.24", "ivan");
+        assertEquals(new LoginDelay.Penalty(2, 2, 1000), third.before());
+        now.addAndGet(1000);
+        assertEquals(new LoginDelay.Penalty(3, 3, 2000), third.failed(), "answered 2 s after it began, as before");
+    }
+
+    @Test
+    void parallelAttemptsFromOneAddressCountAndAreCheckedTheDelayApart() {
+        LoginDelay.Attempt a = begin("192.0.2.25", "u1");
+        LoginDelay.Attempt b = begin("192.0.2.25", "u2");
+        LoginDelay.Attempt c = begin("192.0.2.25", "u3");
+        assertEquals(0, a.before().delayMillis());
+        assertEquals(new LoginDelay.Penalty(1, 0, 500), b.before(), "a counts while it is in flight");
+        assertEquals(new LoginDelay.Penalty(2, 0, 1500), c.before(), "checked 1 s after b's check");
+        a.succeeded();
+        b.failed();
+        c.failed();
+        LoginDelay.Attempt d = begin("192.0.2.25", "u4");
+        assertEquals(new LoginDelay.Penalty(2, 0, 1000), d.before(), "a was right: it no longer counts");
+        d.abandoned();
+        assertEquals(2000, begin("192.0.2.25", "u5").before().delayMillis(), "no backlog once they are done");
+    }
+
+    @Test
+    void parallelAttemptsForOneUserFromManyAddressesCountButAreNotSpaced() {
+        // Someone guessing at a user from many addresses slows its owner by at most auth.delay.max.
+        assertEquals(0, begin("192.0.2.30", "judy").before().delayMillis());
+        assertEquals(500, begin("192.0.2.31", "judy").before().delayMillis());
+        assertEquals(1000, begin("192.0.2.32", "judy").before().delayMillis());
+        for (int i = 0; i < 20; i++) {
+            begin("192.0.2." + (40 + i), "judy");
+        }
+        assertEquals(15_000, begin("192.0.2.99", "judy").before().delayMillis());
+    }
+
+    @Test
+    void unavailableAnswersCountForTheAddressOnly() {
+        LoginDelay.Attempt a = begin("192.0.2.26", "kim");
+        a.unavailable();
+        LoginDelay.Penalty next = begin("192.0.2.26", "kim").before();
+        assertEquals(1, next.addressFailures(), "a flood of UNAVAILABLE answers is slowed down");
+        assertEquals(0, next.userFailures(), "an outage does not count against the user");
+    }
+
+    @Test
+    void aBacklogNeverOutlivesTheWindow() {
+        // An attempt that is never resolved (a bug) does not hold the address back for good.
+        LoginDelay.Attempt lost = begin("192.0.2.27", "lee");
+        assertEquals(0, lost.before().delayMillis());
+        now.addAndGet(901_000);
+        LoginDelay.Attempt later = begin("192.0.2.27", "lee");
+        assertEquals(0, later.before().delayMillis());
+        assertTrue(later.waitMillis() == 0);
     }
 }

@@ -59,7 +59,6 @@ class SessionStateMachineTest {
     private BufferedReader in;
     private OutputStream out;
     private int tags;
-    private final LiteralBudget budget = new LiteralBudget(() -> 64L << 20);
 
     private final UserMail mail = (UserMail) Proxy.newProxyInstance(UserMail.class.getClassLoader(),
             new Class<?>[] {UserMail.class}, (proxy, m, args) -> switch (m.getName()) {
@@ -112,11 +111,6 @@ class SessionStateMachineTest {
             @Override
             public String version() {
                 return "test";
-            }
-
-            @Override
-            public LiteralBudget literalBudget() {
-                return budget;
             }
         };
         listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());

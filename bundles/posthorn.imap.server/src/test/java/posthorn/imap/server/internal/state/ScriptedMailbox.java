@@ -13,6 +13,7 @@ import java.util.Set;
 import posthorn.store.api.Change;
 import posthorn.store.api.FlagMode;
 import posthorn.store.api.Mailbox;
+import posthorn.store.api.StoreException;
 import posthorn.store.api.MessageMeta;
 import posthorn.store.api.Watch;
 
@@ -24,6 +25,8 @@ public final class ScriptedMailbox implements Mailbox {
     private final String name;
     private final boolean readOnly;
     private final Deque<List<Change>> syncs = new ArrayDeque<>();
+    /** Thrown by the sync after the scripted ones, when set: the store failing. */
+    private StoreException failure;
     public boolean closed;
 
     public ScriptedMailbox(String name, boolean readOnly) {
@@ -52,8 +55,17 @@ public final class ScriptedMailbox implements Mailbox {
         return this;
     }
 
+    /** Once the scripted syncs are used up, every further sync throws this. */
+    public ScriptedMailbox thenFails(StoreException e) {
+        failure = e;
+        return this;
+    }
+
     @Override
-    public List<Change> sync() {
+    public List<Change> sync() throws StoreException {
+        if (syncs.isEmpty() && failure != null) {
+            throw failure;
+        }
         return syncs.isEmpty() ? List.of() : syncs.poll();
     }
 

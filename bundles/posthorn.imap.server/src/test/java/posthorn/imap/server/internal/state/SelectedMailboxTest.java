@@ -169,6 +169,22 @@ class SelectedMailboxTest {
     }
 
     @Test
+    void aDeletedMailboxEndsTheViewWithoutSayingWhereItWas() throws Exception {
+        SelectedMailbox view = SelectedMailbox.open(box);
+        box.thenFails(new StoreException(StoreException.Reason.NONEXISTENT, "gone: /var/mail/u/Maildir/.x"));
+        SelectedMailbox.UidValidityChangedException e =
+                assertThrows(SelectedMailbox.UidValidityChangedException.class, () -> view.sync(out, true));
+        assertEquals("Selected mailbox was deleted, have to disconnect", e.getMessage());
+    }
+
+    @Test
+    void otherStoreFailuresOfASyncStayStoreFailures() throws Exception {
+        SelectedMailbox view = SelectedMailbox.open(box);
+        box.thenFails(new StoreException(StoreException.Reason.SERVERBUG, "disk on fire"));
+        assertThrows(StoreException.class, () -> view.sync(out, true));
+    }
+
+    @Test
     void closingTheViewClosesTheStoreHandle() throws StoreException {
         SelectedMailbox view = SelectedMailbox.open(box);
         view.close();
