@@ -2,6 +2,7 @@ package posthorn.imap.server.internal;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.URI;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 
 import javax.net.ssl.SSLContext;
 
@@ -36,7 +39,9 @@ import posthorn.imap.server.internal.auth.AuthChain;
 import posthorn.imap.server.internal.auth.LoginFlow;
 import posthorn.imap.server.internal.net.ConnectionLimits;
 import posthorn.imap.server.internal.net.ImapdConfig;
-import posthorn.imap.server.internal.net.Listener;
+import posthorn.imap.server.internal.net.ImapdSettings;
+import posthorn.imap.server.internal.net.ListeningPort;
+import posthorn.imap.server.internal.net.LogLimiter;
 import posthorn.imap.server.internal.net.LoginDelay;
 import posthorn.imap.server.internal.net.TlsFiles;
 import posthorn.imap.server.internal.sasl.Mechanisms;
@@ -46,10 +51,14 @@ import posthorn.store.api.MailStore;
 
 /**
  * The IMAP server as DS assembles it: binds the store, the auth chain and the SASL mechanisms,
- * listens (net/Listener, tcpserver-like, within net/ConnectionLimits), and runs each connection it
- * admits as a session (session/Session) on a virtual thread of its own. A change to imapd.cfg takes
- * effect without a restart: limits and timeouts at once (for new checks), a new address or port by
- * rebinding, and sessions that are open stay open.
+ * listens (net/ListeningPort, tcpserver-like, within net/ConnectionLimits), and runs each connection
+ * it admits as a session (session/Session) on a virtual thread of its own. imapd.cfg is checked
+ * whole when it is read (net/ImapdSettings): a bad value refuses the change and the configuration
+ * in force stays. A change takes effect without a restart: limits and timeouts at once (for new
+ * checks), a new address or port by rebinding (the old listener stays if the new one cannot be had),
+ * and sessions that are open stay open. A port that cannot be bound at start ends the process with
+ * status 1 ({@link ExitThroughLauncher}), so that a supervisor retries rather than a server running
+ * that listens nowhere.
  *
  * <p>TLS: IMAPS on tls.port and STARTTLS on the plain port, with the certificate and key of
  * tls.cert/tls.key (made self-signed on first start when tls.selfsigned is set). Without a usable
@@ -81,50 +90,47 @@ public final class ImapServer implements Session.Host {
         LOG.info("SASL mechanism {} unbound", mechanism.name());
     }
 
+    /**
+     * The last configuration this bundle accepted, kept across activations of the component: DS
+     * activates it anew (a restart of the store bundle, say) with what ConfigurationAdmin holds, which
+     * may be an edit that was refused; the refusal must not turn into an exit then.
+     */
+    private static final AtomicReference<ImapdConfig> LAST_GOOD = new AtomicReference<>();
+
+    /** The configuration in force: checked, the last good one; null until one was. */
     private volatile ImapdConfig config;
-    private volatile Listener listener;
-    private volatile Listener tlsListener;
     private volatile SSLContext tls;
     private final LoginDelay loginDelay = new LoginDelay();
     private LoginFlow.Services logins;
     private ScheduledExecutorService watchdog;
     private final Map<Long, Session> sessions = new ConcurrentHashMap<>();
-    private final ConnectionLimits limits = new ConnectionLimits();
+    private final LogLimiter repeats = new LogLimiter();
+    private final ConnectionLimits limits = new ConnectionLimits(repeats);
+    private final ListeningPort plain = new ListeningPort(false, s -> admit(s, false));
+    private final ListeningPort imaps = new ListeningPort(true, s -> admit(s, true));
     /** The memory all sessions may hold for literals at once (buffer.budget). */
     private final LiteralBudget literalBudget = new LiteralBudget(() -> config().buffer_budget());
     private final AtomicLong nextId = new AtomicLong(1);
+    /** How the process ends when the server cannot run (the launcher's, when it is there). */
+    private volatile BiConsumer<Integer, String> exit;
+    /** Why the server cannot run, once that happened; null while it can. */
+    private volatile String fatal;
 
     @Activate
-    void activate(ImapdConfig config) throws IOException {
-        this.config = config;
+    void activate(Map<String, Object> properties) {
         logins = new LoginFlow.Services(auth, mechanisms, loginDelay, this::store, this::config);
-        loadTls(config);
-        bind();
-        bindTls();
         watchdog = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("imapd-watchdog").daemon().unstarted(r));
-        watchdog.scheduleWithFixedDelay(this::checkWrites, 1, 1, TimeUnit.SECONDS);
+        watchdog.scheduleWithFixedDelay(this::everySecond, 1, 1, TimeUnit.SECONDS);
+        configure(properties);
     }
 
+    /**
+     * A changed imapd.cfg. Never throws: DS would answer by deactivating the component, which ends
+     * every session; a change that cannot be applied is refused or undone, and logged, instead.
+     */
     @Modified
-    void modified(ImapdConfig config) throws IOException {
-        ImapdConfig old = this.config;
-        this.config = config;
-        if (!old.bind().equals(config.bind()) || old.port() != config.port()) {
-            LOG.info("imapd: listening address changed; rebinding");
-            closeListener();
-            bind();
-        } else {
-            LOG.info("imapd: configuration updated");
-        }
-        boolean tlsFiles = !old.tls_cert().equals(config.tls_cert()) || !old.tls_key().equals(config.tls_key())
-                || old.tls_selfsigned() != config.tls_selfsigned();
-        if (tlsFiles) {
-            loadTls(config);
-        }
-        if (tlsFiles || !old.bind().equals(config.bind()) || old.tls_port() != config.tls_port()) {
-            closeTlsListener();
-            bindTls();
-        }
+    void modified(Map<String, Object> properties) {
+        configure(properties);
     }
 
     @Deactivate
@@ -132,32 +138,135 @@ public final class ImapServer implements Session.Host {
         if (watchdog != null) {
             watchdog.shutdownNow();
         }
-        closeListener();
-        closeTlsListener();
+        plain.close();
+        imaps.close();
         for (Session s : sessions.values()) {
             s.shutdown("Server shutting down");
         }
         LOG.info("imapd stopped; {} sessions closed", sessions.size());
     }
 
-    private void bind() throws IOException {
-        ImapdConfig c = config;
+    /**
+     * Takes a configuration, whole or not at all: a value that does not fit refuses the whole file
+     * (one line naming the file, the key and why) and the previous configuration stays in force. At
+     * start there is none to keep, and a server that cannot listen where it is told is of no use to
+     * anyone: the process ends with status 1 (through the launcher) so that a supervisor sees it.
+     */
+    private void configure(Map<String, Object> properties) {
+        ImapdConfig next;
         try {
-            listener = Listener.bind(c.bind(), c.port(), "imapd-accept-" + c.port(), s -> admit(s, false));
-        } catch (IOException e) {
-            LOG.error("imapd cannot listen on {}:{}: {}", c.bind(), c.port(), e.getMessage());
-            throw e;
+            next = ImapdSettings.read(properties);
+        } catch (ImapdSettings.BadValue e) {
+            ImapdConfig previous = config == null ? LAST_GOOD.get() : null;
+            if (config == null && previous == null) {
+                fatal("imapd: " + source(properties) + " refused: " + e.getMessage() + "; no configuration to start with");
+                return;
+            }
+            LOG.error("imapd: {} refused: {}; the previous configuration stays in force", source(properties), e.getMessage());
+            if (previous == null) {
+                return;
+            }
+            next = previous; // activated anew with a refused edit: start with the last good one
         }
-        LOG.info("imapd listening on {}:{}", c.bind(), listener.port());
+        LAST_GOOD.set(next);
+        ImapdConfig old = config;
+        config = next;
+        repeats.configure(next.log_repeat_max(), next.log_repeat_window());
+        if (old == null) {
+            start(next);
+            return;
+        }
+        LOG.info("imapd: configuration updated");
+        if (!old.bind().equals(next.bind()) || old.port() != next.port()) {
+            plain.move(next.bind(), next.port());
+        }
+        boolean tlsFiles = !old.tls_cert().equals(next.tls_cert()) || !old.tls_key().equals(next.tls_key())
+                || old.tls_selfsigned() != next.tls_selfsigned();
+        boolean hadTls = tls != null;
+        if (tlsFiles) {
+            loadTls(next, tls);
+        }
+        if (tls == null || next.tls_port() == 0) {
+            imaps.close();
+        } else if (!hadTls || imaps.port() < 0 || !old.bind().equals(next.bind()) || old.tls_port() != next.tls_port()) {
+            imaps.move(next.bind(), next.tls_port());
+        }
+    }
+
+    /** The first configuration: TLS, then both ports; a port that cannot be had ends the process. */
+    private void start(ImapdConfig c) {
+        loadTls(c, null);
+        try {
+            plain.open(c.bind(), c.port());
+        } catch (IOException e) {
+            fatal("imapd cannot listen on " + c.bind() + ":" + c.port() + " (port): " + e.getMessage());
+            return;
+        }
+        if (tls != null && c.tls_port() != 0) {
+            try {
+                imaps.open(c.bind(), c.tls_port());
+            } catch (IOException e) {
+                fatal("imapd cannot listen for IMAPS on " + c.bind() + ":" + c.tls_port() + " (tls.port): " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * The server cannot run: one ERROR line, and the process ends with status 1 when the launcher
+     * offers that (in the runtime; embedded elsewhere, or in tests, the line is all).
+     */
+    private void fatal(String reason) {
+        LOG.error("{}", reason);
+        fatal = reason;
+        BiConsumer<Integer, String> e = exit;
+        if (e != null) {
+            e.accept(1, reason);
+        }
+    }
+
+    /**
+     * How to end the process when the server cannot run, or null for none. Set by
+     * {@link ExitThroughLauncher}; a failure that came before it is handed over at once.
+     */
+    void exitWith(BiConsumer<Integer, String> exit) {
+        this.exit = exit;
+        String f = fatal;
+        if (exit != null && f != null) {
+            exit.accept(1, f);
+        }
+    }
+
+    /** Why the server cannot run, or null (tests). */
+    String fatal() {
+        return fatal;
+    }
+
+    /** Forgets the last good configuration, as a new process knows none (tests). */
+    static void forgetLastGood() {
+        LAST_GOOD.set(null);
+    }
+
+    /** The file a configuration came from, for log lines: FileInstall's, else the pid's file name. */
+    private static String source(Map<String, Object> properties) {
+        Object file = properties.get("felix.fileinstall.filename");
+        if (file == null) {
+            return "imapd.cfg";
+        }
+        try {
+            return Path.of(URI.create(file.toString())).toString();
+        } catch (RuntimeException e) {
+            return file.toString();
+        }
     }
 
     /**
      * Loads the certificate and key, making a self-signed pair first if they are missing and that is
-     * configured. A failure leaves the server without TLS (logged), never without IMAP.
+     * configured. A failure leaves the server without TLS at start, or with the certificate it had
+     * ({@code previous}) on a change; logged either way, and IMAP goes on.
      */
-    private void loadTls(ImapdConfig c) {
-        tls = null;
+    private void loadTls(ImapdConfig c, SSLContext previous) {
         if (c.tls_cert().isBlank() || c.tls_key().isBlank()) {
+            tls = null;
             LOG.info("imapd: no TLS (tls.cert and tls.key are not set)");
             return;
         }
@@ -174,45 +283,24 @@ public final class ImapServer implements Session.Host {
             tls = TlsFiles.context(cert, key);
             LOG.info("imapd: TLS certificate {} loaded", cert);
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
-            LOG.error("imapd: no TLS: cannot use {} and {}: {}", cert, key, e.toString());
+            tls = previous;
+            LOG.error("imapd: {}: cannot use {} and {}: {}", previous == null ? "no TLS" : "keeping the previous certificate",
+                    cert, key, e.toString());
         }
     }
 
-    /** Listens for IMAPS when TLS is set up and tls.port is not 0; a failure to bind is logged only. */
-    private void bindTls() {
-        ImapdConfig c = config;
-        if (tls == null || c.tls_port() == 0) {
-            return;
-        }
+    /**
+     * The watchdog's round: sessions whose output has been blocked too long are closed, and the log
+     * limiter's windows that are over are summed up.
+     */
+    private void everySecond() {
         try {
-            tlsListener = Listener.bind(c.bind(), c.tls_port(), "imapd-accept-tls-" + c.tls_port(), s -> admit(s, true));
-        } catch (IOException e) {
-            LOG.error("imapd cannot listen for IMAPS on {}:{}: {}", c.bind(), c.tls_port(), e.getMessage());
-            return;
-        }
-        LOG.info("imapd listening for IMAPS on {}:{}", c.bind(), tlsListener.port());
-    }
-
-    private void closeListener() {
-        Listener l = listener;
-        listener = null;
-        if (l != null) {
-            l.close();
-        }
-    }
-
-    private void closeTlsListener() {
-        Listener l = tlsListener;
-        tlsListener = null;
-        if (l != null) {
-            l.close();
-        }
-    }
-
-    /** The watchdog's round: sessions whose output has been blocked too long are closed. */
-    private void checkWrites() {
-        try {
-            long limit = Math.max(1, config.write_timeout()) * 1_000_000_000L;
+            repeats.flush();
+            ImapdConfig c = config;
+            if (c == null) {
+                return;
+            }
+            long limit = Math.max(1, c.write_timeout()) * 1_000_000_000L;
             long now = System.nanoTime();
             for (Session s : sessions.values()) {
                 s.checkWrite(now, limit);
@@ -229,16 +317,22 @@ public final class ImapServer implements Session.Host {
         }
         InetAddress address = socket.getInetAddress();
         long id = nextId.getAndIncrement();
-        Session session = new Session(id, socket, this, implicitTls);
-        sessions.put(id, session);
-        Thread.ofVirtual().name("imap-session-" + id).start(() -> {
-            try {
-                session.run();
-            } finally {
-                sessions.remove(id);
-                limits.release(address);
-            }
-        });
+        try {
+            Session session = new Session(id, socket, this, implicitTls);
+            sessions.put(id, session);
+            Thread.ofVirtual().name("imap-session-" + id).start(() -> {
+                try {
+                    session.run();
+                } finally {
+                    sessions.remove(id);
+                    limits.release(address);
+                }
+            });
+        } catch (RuntimeException | Error e) {
+            sessions.remove(id);
+            limits.release(address);
+            throw e; // the listener closes the connection and logs it
+        }
     }
 
     @Override
@@ -280,15 +374,18 @@ public final class ImapServer implements Session.Host {
         return sessions.values();
     }
 
-    /** The IMAPS port actually bound, or -1. */
-    public int tlsPort() {
-        Listener l = tlsListener;
-        return l == null ? -1 : l.port();
+    @Override
+    public LogLimiter repeats() {
+        return repeats;
     }
 
-    /** The port actually bound (differs from the configured one when that is 0). */
+    /** The IMAPS port actually bound, or -1. */
+    public int tlsPort() {
+        return imaps.port();
+    }
+
+    /** The port actually bound (differs from the configured one when that is 0), or -1. */
     public int port() {
-        Listener l = listener;
-        return l == null ? -1 : l.port();
+        return plain.port();
     }
 }

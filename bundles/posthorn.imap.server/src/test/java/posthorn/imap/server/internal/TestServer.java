@@ -42,7 +42,8 @@ final class TestServer implements AutoCloseable {
         server.store = store;
         Map<String, Object> c = new HashMap<>(imapd);
         c.putIfAbsent("port", 0);
-        server.activate(config(ImapdConfig.class, c));
+        c.putIfAbsent("tls.port", 0);
+        server.activate(c);
     }
 
     /** Adds a user, with an empty INBOX. */

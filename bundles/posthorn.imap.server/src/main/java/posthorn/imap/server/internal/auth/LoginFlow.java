@@ -20,6 +20,7 @@ import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.protocol.Status;
 import posthorn.imap.server.internal.net.ImapdConfig;
 import posthorn.imap.server.internal.net.LoginDelay;
+import posthorn.imap.server.internal.net.TrustedNetworks;
 import posthorn.imap.server.internal.sasl.Mechanisms;
 import posthorn.store.api.MailStore;
 import posthorn.store.api.StoreException;
@@ -29,8 +30,8 @@ import posthorn.store.api.UserMail;
 /**
  * The one way into a session: LOGIN and AUTHENTICATE both end here, so that what an outcome means
  * for the client is decided once. The flow owns the plaintext policy (a password in the clear only
- * over TLS, from loopback, or where allow.plaintext says so), the brute-force delay, max.bad.logins,
- * opening the user's mail, the log lines and the tagged answer.
+ * over TLS, from trusted.networks, or where allow.plaintext says so), the brute-force delay,
+ * max.bad.logins, opening the user's mail, the log lines and the tagged answer.
  *
  * <p>Every attempt first waits the brute-force delay its address and user have earned (net/LoginDelay:
  * none without recent failures), before the chain is asked, whatever the password; a client that
@@ -65,7 +66,7 @@ public final class LoginFlow {
         /** The session's number, for log lines ("s12"). */
         long id();
 
-        /** The client's address: the brute-force delay counts per address; loopback may send passwords. */
+        /** The client's address: the brute-force delay counts per address; trusted.networks may send passwords. */
         InetAddress address();
 
         /** The client's address and port, for log lines. */
@@ -102,10 +103,10 @@ public final class LoginFlow {
         this.connection = connection;
     }
 
-    /** Whether a password may be sent in the clear on this connection: TLS, loopback, or allowed. */
+    /** Whether a password may be sent in the clear on this connection: TLS, trusted.networks, or allowed. */
     public boolean plaintextAllowed() {
-        return connection.tlsActive() || connection.address().isLoopbackAddress()
-                || services.config().get().allow_plaintext();
+        ImapdConfig c = services.config().get();
+        return connection.tlsActive() || TrustedNetworks.of(c).contains(connection.address()) || c.allow_plaintext();
     }
 
     /** The SASL mechanisms to announce as AUTH=... now. */

@@ -8,7 +8,7 @@ import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.server.internal.state.SessionState;
 
 /**
- * LOGIN (RFC 3501 6.2.3); the login flow decides and answers. Refused without TLS off loopback
+ * LOGIN (RFC 3501 6.2.3); the login flow decides and answers. Refused without TLS outside trusted.networks
  * unless configured (LOGINDISABLED is then announced). The password is never logged.
  */
 final class Login implements Command<SessionState.NotAuthenticated> {

@@ -14,12 +14,19 @@ import org.slf4j.LoggerFactory;
 /**
  * max.connections and max.per.ip, as tcpserver's -c and -x limits: a connection over either is
  * greeted with BYE and closed before it becomes a session. Admitted connections are counted by
- * address until {@link #release}d. Shared by every listener; thread-safe.
+ * address until {@link #release}d. A refusal is logged through the server's {@link LogLimiter}: a
+ * client that reconnects as fast as it can makes a few lines, then one that counts the rest. Shared
+ * by every listener; thread-safe.
  */
 public final class ConnectionLimits {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionLimits.class);
 
     private final Map<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+    private final LogLimiter repeats;
+
+    public ConnectionLimits(LogLimiter repeats) {
+        this.repeats = repeats;
+    }
 
     /**
      * Counts a new connection, or refuses it: says BYE (on a thread of its own, so that a client
@@ -35,10 +42,14 @@ public final class ConnectionLimits {
         String refusal = null;
         if (open >= c.max_connections()) {
             refusal = "Too many connections, try again later";
-            LOG.warn("refused {}: {} connections open (max.connections)", peer, open);
+            if (repeats.allow("refused connection (max.connections)", address)) {
+                LOG.warn("refused {}: {} connections open (max.connections)", peer, open);
+            }
         } else if (fromAddress > c.max_per_ip()) {
             refusal = "Too many connections from your address";
-            LOG.warn("refused {}: {} connections from this address (max.per.ip)", peer, fromAddress - 1);
+            if (repeats.allow("refused connection (max.per.ip)", address)) {
+                LOG.warn("refused {}: {} connections from this address (max.per.ip)", peer, fromAddress - 1);
+            }
         }
         if (refusal == null) {
             return true;

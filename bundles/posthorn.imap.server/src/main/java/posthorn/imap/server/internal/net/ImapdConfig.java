@@ -5,7 +5,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * config/imapd.cfg: the listener and the session limits. Keys are the method names with '_' read
- * as '.', as DS maps them (so {@code max_connections} is {@code max.connections}).
+ * as '.', as DS maps them (so {@code max_connections} is {@code max.connections}). Every value is
+ * checked when the file is read ({@link ImapdSettings}): the server never runs with a value that
+ * does not fit its key.
  */
 @ObjectClassDefinition(name = "Posthorn IMAP server", description = "Listener and session settings")
 public @interface ImapdConfig {
@@ -82,6 +84,18 @@ public @interface ImapdConfig {
     @AttributeDefinition(description = "Seconds after which a failed login no longer counts toward the delay")
     int auth_delay_window() default 900;
 
-    @AttributeDefinition(description = "Allow LOGIN and AUTHENTICATE PLAIN without TLS from non-loopback addresses")
+    @AttributeDefinition(description = "Allow LOGIN and AUTHENTICATE PLAIN without TLS from any address, not only from trusted.networks")
     boolean allow_plaintext() default false;
+
+    @AttributeDefinition(description = "Addresses (CIDR blocks, separated by commas) that may send passwords without TLS; empty = none")
+    String trusted_networks() default TrustedNetworks.DEFAULT;
+
+    @AttributeDefinition(description = "BAD answers in a row (unknown commands, bad syntax) before the session is ended with BYE; 0 = no limit")
+    int max_bad_commands() default 20;
+
+    @AttributeDefinition(description = "Log lines of one kind about one client address per log.repeat.window; more are counted and summed up in one line; 0 = no limit")
+    int log_repeat_max() default 5;
+
+    @AttributeDefinition(description = "Seconds over which log.repeat.max counts")
+    int log_repeat_window() default 10;
 }

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One listening socket, as tcpserver keeps one: bound to an address and port, it hands every
  * connection it accepts to its handler, on an accept thread of its own, until it is closed. The
- * handler runs on that thread and must not block.
+ * handler runs on that thread and must not block. Nothing a handler throws stops the listener: the
+ * connection it failed on is closed, the failure logged in one line, and accepting goes on.
  */
 public final class Listener implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Listener.class);
@@ -77,7 +78,16 @@ public final class Listener implements AutoCloseable {
                 LOG.warn("accept failed: {}", e.toString());
                 continue;
             }
-            handler.accept(s);
+            try {
+                handler.accept(s);
+            } catch (RuntimeException | Error e) {
+                LOG.error("connection from {} dropped: {}", s.getRemoteSocketAddress(), e.toString());
+                try {
+                    s.close();
+                } catch (IOException closing) {
+                    // gone already
+                }
+            }
         }
     }
 }

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
@@ -40,6 +41,7 @@ import posthorn.imap.server.internal.command.CommandTable;
 import posthorn.imap.server.internal.command.MailboxNameCodec;
 import posthorn.imap.server.internal.net.CountingOutputStream;
 import posthorn.imap.server.internal.net.ImapdConfig;
+import posthorn.imap.server.internal.net.LogLimiter;
 import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.MessageUpload;
@@ -55,7 +57,10 @@ import posthorn.store.api.Watch;
  *
  * <p>Errors become responses in one place, {@link #dispatch}: malformed input BAD, impossible
  * requests NO with a response code, a bug NO [SERVERBUG] with a log line; none ends the session.
- * Only I/O failure, a timeout, LOGOUT, too many failed logins or server shutdown do.
+ * Only I/O failure, a timeout, LOGOUT, too many failed logins, too many BADs in a row
+ * (max.bad.commands), server shutdown, or an Error (a stack overflow, memory exhausted) do; whatever
+ * the server ends gets BYE with the reason, where the connection can carry it, and one log line.
+ * Lines a client can repeat at will (BADs, refusals) pass the server's {@link LogLimiter}.
  *
  * <p>Threading: the session's thread reads and runs commands; {@link #writing} is held while a
  * command runs. IDLE releases it while it waits for input, so that a store's change notice can sync
@@ -110,6 +115,15 @@ public final class Session {
     private final AtomicBoolean idleSyncQueued = new AtomicBoolean();
     /** The watchdog closed the connection because a write did not finish in time. */
     private volatile boolean writeTimedOut;
+    /**
+     * TLS is due but not yet negotiated (IMAPS before its handshake, STARTTLS after its OK): nothing
+     * may be written in the clear, not even BYE (the client expects a handshake).
+     */
+    private volatile boolean tlsPending;
+    /** BAD answers since the last command that was not answered BAD (max.bad.commands). */
+    private int badInARow;
+    /** The commands by name: the command table, or a test's. */
+    private final Function<String, CommandTable.Row<?>> commands;
     /** Where the literals of the command being received go: memory, an upload, or refused. */
     private final LiteralIntake literals;
 
@@ -126,6 +140,9 @@ public final class Session {
         /** The server's version, for ID. */
         String version();
 
+        /** What keeps lines a client can repeat at will from flooding the log. */
+        LogLimiter repeats();
+
         /**
          * What all sessions together may hold in memory for literals (buffer.budget); the server keeps
          * one for all its sessions. A host without one (a test's) leaves each session its share alone.
@@ -136,6 +153,12 @@ public final class Session {
     }
 
     public Session(long id, Socket socket, Host server, boolean implicitTls) {
+        this(id, socket, server, implicitTls, CommandTable::get);
+    }
+
+    /** A session that runs the given commands (tests). */
+    Session(long id, Socket socket, Host server, boolean implicitTls, Function<String, CommandTable.Row<?>> commands) {
+        this.commands = commands;
         this.id = id;
         this.raw = socket;
         this.socket = socket;
@@ -159,6 +182,7 @@ public final class Session {
             receiver = newReceiver(c);
             LOG.info("s{} connect from {}{}", id, peer, implicitTls ? " (IMAPS)" : "");
             if (implicitTls) {
+                tlsPending = true;
                 SSLContext tls = server.tls();
                 if (tls == null) {
                     throw new SSLException("TLS is not set up");
@@ -184,6 +208,8 @@ public final class Session {
         } catch (SocketTimeoutException e) {
             if (writeTimedOut) {
                 end = "write timeout";
+            } else if (tlsPending) {
+                end = "login timeout (no TLS handshake)"; // nothing in the clear where TLS is due
             } else if (state instanceof SessionState.NotAuthenticated) {
                 end = "login timeout";
                 bye("Autologout; no login in time");
@@ -203,10 +229,14 @@ public final class Session {
             end = e.getMessage();
             LOG.warn("s{} {}", id, e.getMessage());
             bye(e.getMessage());
-        } catch (RuntimeException e) {
-            end = "internal error: " + e;
-            LOG.error("s{} internal error; session closed", id, e);
-            bye("Internal error; the event is logged");
+        } catch (Throwable e) {
+            // A bug, or an Error such as StackOverflowError or OutOfMemoryError: the session's state
+            // cannot be trusted after it, so the session ends. One line at ERROR says why; the trace
+            // (a stack overflow's is thousands of lines) only at DEBUG.
+            end = "internal error: " + describe(e);
+            LOG.error("s{} ended by an internal error: {}", id, describe(e));
+            LOG.debug("s{} internal error", id, e);
+            bye(e instanceof OutOfMemoryError ? "Server out of memory; try again later" : "Internal error; the event is logged");
         } finally {
             literals.commandDone();
             release();
@@ -222,17 +252,19 @@ public final class Session {
             case Event.LiteralData d -> literals.data(d.bytes());
             case Event.Line line -> {
                 try {
-                    if (state instanceof SessionState.NotAuthenticated && overRate(line.bytes())) {
-                        return;
+                    if (!(state instanceof SessionState.NotAuthenticated && overRate(line.bytes()))) {
+                        dispatch(line);
                     }
-                    dispatch(line);
                 } finally {
                     literals.commandDone();
                 }
+                endIfTooManyBad();
             }
             case Event.TooLarge t -> {
                 literals.commandDone();
-                LOG.warn("s{} refused input: {}", id, t.reason());
+                if (logAllowed("refused input")) {
+                    LOG.warn("s{} refused input: {}", id, t.reason());
+                }
                 if (t.fatal()) {
                     bye(t.reason());
                     state = new SessionState.Logout();
@@ -240,7 +272,8 @@ public final class Session {
                     // The receiver reports a malformed literal announcement the same way; that is
                     // plain bad syntax, not a size the server refuses.
                     String code = t.reason().startsWith("Invalid literal") ? null : "TOOBIG";
-                    out.status(t.tag(), Status.BAD, code, t.reason());
+                    bad(t.tag(), code, t.reason());
+                    endIfTooManyBad();
                 }
             }
             case Event.NeedMore n -> throw new IllegalStateException("receiver returned NeedMore with input left");
@@ -259,11 +292,17 @@ public final class Session {
             case STREAM -> receiver.streamLiteral();
             case REFUSE -> {
                 literals.commandDone();
-                LOG.info("s{} refused a {}literal from {}: {}", id, l.nonSynchronizing() ? "non-synchronizing " : "", peer,
-                        d.text());
+                if (logAllowed("refused literal")) {
+                    LOG.info("s{} refused a {}literal from {}: {}", id, l.nonSynchronizing() ? "non-synchronizing " : "",
+                            peer, d.text());
+                }
                 if (l.nonSynchronizing()) {
                     bye(d.text());
                     state = new SessionState.Logout();
+                } else if (d.status() == Status.BAD) {
+                    receiver.rejectLiteral();
+                    bad(l.tag(), d.code(), d.text());
+                    endIfTooManyBad();
                 } else {
                     receiver.rejectLiteral();
                     out.status(l.tag(), d.status(), d.code(), d.text());
@@ -295,12 +334,14 @@ public final class Session {
             return false;
         }
         if (rateCount > 2 * rate) {
-            LOG.warn("s{} {} commands in a second before login from {}; disconnecting (prelogin.rate)", id, rateCount, peer);
+            if (logAllowed("disconnected for prelogin.rate")) {
+                LOG.warn("s{} {} commands in a second before login from {}; disconnecting (prelogin.rate)", id, rateCount, peer);
+            }
             bye("Too many commands before login");
             state = new SessionState.Logout();
             return true;
         }
-        if (rateCount == rate + 1) {
+        if (rateCount == rate + 1 && logAllowed("refused for prelogin.rate")) {
             LOG.info("s{} over {} commands a second before login from {}; refusing (prelogin.rate)", id, rate, peer);
         }
         String tag;
@@ -309,8 +350,34 @@ public final class Session {
         } catch (ProtocolException e) {
             tag = null;
         }
-        out.status(tag, Status.BAD, "LIMIT", "Too many commands before login; slow down");
+        bad(tag, "LIMIT", "Too many commands before login; slow down");
         return true;
+    }
+
+    /** Answers BAD, counting it toward max.bad.commands. */
+    private void bad(String tag, String code, String text) throws IOException {
+        out.status(tag, Status.BAD, code, text);
+        badInARow++;
+    }
+
+    /**
+     * max.bad.commands: after that many BAD answers in a row the client is not speaking IMAP (or is
+     * probing); BYE, as Dovecot does after 20 (CLIENT_MAX_BAD_COMMANDS in src/imap/imap-common.h).
+     */
+    private void endIfTooManyBad() {
+        int max = server.config().max_bad_commands();
+        if (max > 0 && badInARow >= max && !(state instanceof SessionState.Logout)) {
+            if (logAllowed("disconnected for max.bad.commands")) {
+                LOG.warn("s{} {} BAD answers in a row to {}; disconnecting (max.bad.commands)", id, badInARow, peer);
+            }
+            bye("Too many invalid commands");
+            state = new SessionState.Logout();
+        }
+    }
+
+    /** Whether a line of this kind about this client may be logged now (the server's LogLimiter). */
+    private boolean logAllowed(String kind) {
+        return server.repeats().allow(kind, raw.getInetAddress());
     }
 
     /** Parses the tag and command name, checks the state, runs the command, maps errors. */
@@ -320,8 +387,10 @@ public final class Session {
         try {
             tag = args.tag();
         } catch (ProtocolException e) {
-            LOG.info("s{} BAD untagged line: {}", id, e.getMessage());
-            out.status(null, Status.BAD, null, "Missing or invalid tag");
+            if (logAllowed("BAD commands")) {
+                LOG.info("s{} BAD untagged line: {}", id, e.getMessage());
+            }
+            bad(null, null, "Missing or invalid tag");
             return;
         }
         String name = null;
@@ -332,23 +401,31 @@ public final class Session {
                 args.sp();
                 name = "UID " + args.atom().toUpperCase(Locale.ROOT);
             }
-            CommandTable.Row<?> row = CommandTable.get(name);
+            CommandTable.Row<?> row = commands.apply(name);
             if (row == null) {
-                LOG.info("s{} BAD unknown command {}", id, AuthChain.printable(name));
-                out.status(tag, Status.BAD, null, "Unknown command " + AuthChain.printable(name));
+                if (logAllowed("BAD commands")) {
+                    LOG.info("s{} BAD unknown command {}", id, AuthChain.printable(name));
+                }
+                bad(tag, null, "Unknown command " + AuthChain.printable(name));
                 return;
             }
             if (!row.validIn(state)) {
-                LOG.info("s{} BAD {} in state {}", id, name, state.getClass().getSimpleName());
-                out.status(tag, Status.BAD, null, name + " is not valid " + stateHint());
+                if (logAllowed("BAD commands")) {
+                    LOG.info("s{} BAD {} in state {}", id, name, state.getClass().getSimpleName());
+                }
+                bad(tag, null, name + " is not valid " + notValidHint(row));
                 return;
             }
             current = row;
             row.execute(context, state, tag, args);
+            badInARow = 0;
         } catch (ProtocolException e) {
-            LOG.info("s{} BAD {}: {}", id, name, e.getMessage());
-            out.status(tag, Status.BAD, e.code(), e.getMessage());
+            if (logAllowed("BAD commands")) {
+                LOG.info("s{} BAD {}: {}", id, name, e.getMessage());
+            }
+            bad(tag, e.code(), e.getMessage());
         } catch (StoreException e) {
+            badInARow = 0;
             // A store's own failure is described for the log (paths, causes), never for the client.
             String text = e.getMessage();
             if (e.reason() == StoreException.Reason.SERVERBUG) {
@@ -361,6 +438,7 @@ public final class Session {
         } catch (SelectedMailbox.UidValidityChangedException e) {
             throw e;
         } catch (RuntimeException e) {
+            badInARow = 0;
             LOG.error("s{} {} failed with an internal error", id, name, e);
             out.status(tag, Status.NO, "SERVERBUG", "Internal error; the event is logged");
         } finally {
@@ -368,7 +446,15 @@ public final class Session {
         }
     }
 
-    private String stateHint() {
+    /**
+     * Why a command is not valid now (RFC 3501 6): the condition the client does not meet. A command
+     * of the not authenticated state (STARTTLS, LOGIN, AUTHENTICATE) fails for being logged in, never
+     * for the mailbox; every other command for the state the session is in.
+     */
+    private String notValidHint(CommandTable.Row<?> row) {
+        if (row.state() == SessionState.NotAuthenticated.class && state instanceof SessionState.LoggedIn) {
+            return "after login";
+        }
         return switch (state) {
             case SessionState.NotAuthenticated n -> "before login";
             case SessionState.Authenticated a -> "without a selected mailbox";
@@ -502,6 +588,7 @@ public final class Session {
         SSLContext tls = server.tls();
         out.status(tag, Status.OK, null, "Begin TLS negotiation now");
         out.flush();
+        tlsPending = true;
         int dropped = pending.remaining();
         pending = ByteBuffer.allocate(0);
         receiver = newReceiver(server.config());
@@ -521,6 +608,7 @@ public final class Session {
         socket = ssl;
         in = ssl.getInputStream();
         counter.target(ssl.getOutputStream());
+        tlsPending = false;
         LOG.info("s{} TLS {} {}", id, ssl.getSession().getProtocol(), ssl.getSession().getCipherSuite());
     }
 
@@ -639,6 +727,12 @@ public final class Session {
             closeRaw(); // the session's thread sees the connection end and logs it
         } catch (RuntimeException e) {
             LOG.error("s{} sync during IDLE failed with an internal error", id, e);
+        } catch (Error e) {
+            // as in run: the session cannot be trusted after it; the session's thread logs the end
+            LOG.error("s{} sync during IDLE ended the session: {}", id, describe(e));
+            LOG.debug("s{} internal error during IDLE", id, e);
+            bye("Internal error; the event is logged");
+            closeRaw();
         } finally {
             writing.unlock();
         }
@@ -683,7 +777,7 @@ public final class Session {
     }
 
     private void bye(String text) {
-        if (out == null) {
+        if (out == null || tlsPending) {
             return;
         }
         try {
@@ -692,6 +786,22 @@ public final class Session {
         } catch (IOException e) {
             // the client is gone; nothing more to tell it
         }
+    }
+
+    /**
+     * A throwable in one line: its class, its message, and where it was thrown (for an Error, the
+     * frame that was running out of stack or memory).
+     */
+    static String describe(Throwable e) {
+        StringBuilder b = new StringBuilder(e.getClass().getName());
+        if (e.getMessage() != null) {
+            b.append(": ").append(e.getMessage().replaceAll("[\\r\\n]+", " "));
+        }
+        StackTraceElement[] trace = e.getStackTrace();
+        if (trace.length > 0) {
+            b.append(" at ").append(trace[0]);
+        }
+        return b.toString();
     }
 
     /** Closes what the state owns. */

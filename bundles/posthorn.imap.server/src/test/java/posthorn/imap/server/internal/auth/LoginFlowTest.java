@@ -282,6 +282,28 @@ class LoginFlowTest {
     }
 
     @Test
+    void passwordsInTheClearComeOnlyFromTrustedNetworks() throws IOException {
+        Connection other = new Connection("127.0.0.2", false);
+        flow(other).login("a", "ann", Secret.of("pw"));
+        assertEquals("a NO [PRIVACYREQUIRED] Plaintext login is disabled without TLS", other.last(),
+                "by default 127.0.0.1 and ::1, not all of 127.0.0.0/8");
+        Connection v6 = new Connection("::1", false);
+        flow(v6).login("a", "ann", Secret.of("pw"));
+        assertEquals("a OK [CAPABILITY IMAP4rev1] Logged in", v6.last());
+
+        Map<String, Object> lan = Map.of("trusted.networks", "192.0.2.0/24");
+        Connection inside = new Connection("192.0.2.7", false);
+        flow(inside, "db", lan).login("a", "ann", Secret.of("pw"));
+        assertEquals("a OK [CAPABILITY IMAP4rev1] Logged in", inside.last());
+        Connection loopback = new Connection("127.0.0.1", false);
+        LoginFlow notListed = flow(loopback, "db", lan);
+        notListed.login("a", "ann", Secret.of("pw"));
+        assertEquals("a NO [PRIVACYREQUIRED] Plaintext login is disabled without TLS", loopback.last(),
+                "the list replaces the default");
+        assertEquals(List.of(), notListed.mechanismsOffered());
+    }
+
+    @Test
     void anUnknownMechanismIsRefusedWithoutCounting() throws IOException {
         Connection c = new Connection("127.0.0.1", false);
         LoginFlow flow = flow(c);

@@ -54,7 +54,7 @@ class ListenerTest {
     @Test
     void connectionsOverTheLimitsAreGreetedWithByeAndClosed() throws Exception {
         ImapdConfig config = Configurations.of(ImapdConfig.class, Map.of("max.connections", 3, "max.per.ip", 2));
-        ConnectionLimits limits = new ConnectionLimits();
+        ConnectionLimits limits = new ConnectionLimits(new LogLimiter());
         BlockingQueue<Socket> accepted = new LinkedBlockingQueue<>();
         try (Listener listener = Listener.bind(LOOPBACK.getHostAddress(), 0, "test-accept", accepted::add);
              Socket c1 = new Socket(LOOPBACK, listener.port());

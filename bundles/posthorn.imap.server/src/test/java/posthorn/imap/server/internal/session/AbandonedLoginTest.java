@@ -28,6 +28,7 @@ import posthorn.imap.server.internal.auth.AuthChain;
 import posthorn.imap.server.internal.auth.AuthConfig;
 import posthorn.imap.server.internal.auth.LoginFlow;
 import posthorn.imap.server.internal.net.ImapdConfig;
+import posthorn.imap.server.internal.net.LogLimiter;
 import posthorn.imap.server.internal.net.LoginDelay;
 import posthorn.imap.server.internal.sasl.Mechanisms;
 import posthorn.store.api.MailStore;
@@ -58,6 +59,7 @@ class AbandonedLoginTest {
             throw new UnsupportedOperationException("no mail in this test");
         };
         LoginFlow.Services logins = new LoginFlow.Services(chain, new Mechanisms(), delay, () -> store, () -> config);
+        LogLimiter repeats = new LogLimiter();
         return new Session.Host() {
             @Override
             public ImapdConfig config() {
@@ -77,6 +79,11 @@ class AbandonedLoginTest {
             @Override
             public String version() {
                 return "test";
+            }
+
+            @Override
+            public LogLimiter repeats() {
+                return repeats;
             }
         };
     }

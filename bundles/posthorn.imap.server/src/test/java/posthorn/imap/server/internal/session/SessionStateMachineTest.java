@@ -16,37 +16,24 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import javax.net.ssl.SSLContext;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import posthorn.auth.api.AuthBackend;
-import posthorn.auth.api.UserRecord;
-import posthorn.auth.api.Verdict;
-import posthorn.imap.server.internal.Configurations;
-import posthorn.imap.server.internal.auth.AuthChain;
-import posthorn.imap.server.internal.auth.AuthConfig;
-import posthorn.imap.server.internal.auth.LoginFlow;
 import posthorn.imap.server.internal.command.CommandTable;
-import posthorn.imap.server.internal.net.ImapdConfig;
-import posthorn.imap.server.internal.net.LoginDelay;
-import posthorn.imap.server.internal.sasl.Mechanisms;
 import posthorn.imap.server.internal.state.ScriptedMailbox;
 import posthorn.imap.server.internal.state.SessionState;
-import posthorn.store.api.MailStore;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.UserMail;
 
 /**
  * The session's state machine over a real socket: which commands are valid in which state (the BAD
- * text clients have always seen), and the moves LOGIN, SELECT/EXAMINE, CLOSE, UNSELECT and LOGOUT.
+ * text clients have always seen, and what it says is wrong), and the moves LOGIN, SELECT/EXAMINE,
+ * CLOSE, UNSELECT and LOGOUT.
  * The store is a stand-in that opens INBOX only.
  */
 class SessionStateMachineTest {
@@ -82,37 +69,8 @@ class SessionStateMachineTest {
 
     @BeforeEach
     void connect() throws IOException {
-        AuthChain chain = new AuthChain();
-        chain.configure(Configurations.of(AuthConfig.class, Map.of("backends", new String[] {"test"})));
-        chain.bindPasswordDatabase((user, password) -> user.equals("ann") && password.reveal().equals("pw")
-                ? new Verdict.Success(UserRecord.of("ann", Path.of("/home/ann"))) : Verdict.NO_SUCH_USER,
-                Map.of(AuthBackend.NAME, "test"));
-        // No pre-login rate limit (the table test sends many commands before login), no login delay.
-        ImapdConfig config = Configurations.of(ImapdConfig.class, Map.of("prelogin.rate", 0, "auth.delay.base", 0L));
-        MailStore store = user -> mail;
-        LoginFlow.Services logins = new LoginFlow.Services(chain, new Mechanisms(), new LoginDelay(), () -> store,
-                () -> config);
-        Session.Host host = new Session.Host() {
-            @Override
-            public ImapdConfig config() {
-                return config;
-            }
-
-            @Override
-            public SSLContext tls() {
-                return null;
-            }
-
-            @Override
-            public LoginFlow.Services logins() {
-                return logins;
-            }
-
-            @Override
-            public String version() {
-                return "test";
-            }
-        };
+        // No pre-login rate limit and no limit of BADs in a row: the table tests send many invalid commands.
+        TestHost host = new TestHost(mail).configure(Map.of("prelogin.rate", 0, "max.bad.commands", 0));
         listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         client = new Socket(InetAddress.getLoopbackAddress(), listener.getLocalPort());
         client.setSoTimeout(10_000);
@@ -153,12 +111,17 @@ class SessionStateMachineTest {
         return lines.get(lines.size() - 1);
     }
 
-    /** Every command not valid in {@code state} is answered BAD, naming the state as before. */
+    /**
+     * Every command not valid in {@code state} is answered BAD, naming what is wrong: the state, as
+     * before, or being logged in for the commands of the not authenticated state (RFC 3501 6.2).
+     */
     private void invalidCommandsAreBad(SessionState state, String hint) throws IOException {
         int checked = 0;
         for (CommandTable.Row<?> row : CommandTable.rows()) {
             if (!row.validIn(state)) {
-                assertEquals("BAD " + row.name() + " is not valid " + hint, answer(row.name()));
+                boolean beforeLoginOnly = row.state() == SessionState.NotAuthenticated.class;
+                assertEquals("BAD " + row.name() + " is not valid " + (beforeLoginOnly ? "after login" : hint),
+                        answer(row.name()));
                 checked++;
             }
         }
@@ -180,7 +143,7 @@ class SessionStateMachineTest {
         assertTrue(answer("LOGIN ann pw").startsWith("OK [CAPABILITY IMAP4rev1 "));
         assertInstanceOf(SessionState.Authenticated.class, session.state());
         invalidCommandsAreBad(new SessionState.Authenticated(null, null), "without a selected mailbox");
-        assertEquals("BAD LOGIN is not valid without a selected mailbox", answer("LOGIN ann pw"));
+        assertEquals("BAD LOGIN is not valid after login", answer("LOGIN ann pw"));
         assertEquals("BAD FETCH is not valid without a selected mailbox", answer("FETCH 1 FLAGS"));
     }
 
@@ -192,9 +155,18 @@ class SessionStateMachineTest {
         invalidCommandsAreBad(new SessionState.Selected(null, null, null), "with a mailbox selected");
         assertEquals("BAD ENABLE is not valid with a mailbox selected", answer("ENABLE IMAP4rev2"),
                 "RFC 5161 3.1");
-        assertEquals("BAD AUTHENTICATE is not valid with a mailbox selected", answer("AUTHENTICATE PLAIN"));
+        assertEquals("BAD AUTHENTICATE is not valid after login", answer("AUTHENTICATE PLAIN"));
         assertEquals("OK CHECK completed", answer("CHECK"));
         assertEquals("OK NOOP completed", answer("NOOP"));
+    }
+
+    @Test
+    void starttlsAfterLoginIsBadForBeingLoggedIn() throws IOException {
+        answer("LOGIN ann pw");
+        assertEquals("BAD STARTTLS is not valid after login", answer("STARTTLS"), "RFC 3501 6.2.1");
+        answer("SELECT INBOX");
+        assertEquals("BAD STARTTLS is not valid after login", answer("STARTTLS"),
+                "not \"with a mailbox selected\": unselecting would not make it valid");
     }
 
     @Test

@@ -1,0 +1,133 @@
+package posthorn.imap.server.internal.net;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** imapd.cfg's values are checked when read: type, range, the files named. */
+class ImapdSettingsTest {
+
+    /**
+     * Values that no key of this type accepts: for numbers a word and a negative number (no setting
+     * is negative), for switches a word, for text a control character. Every key of ImapdConfig is
+     * one of these types (checked here), so a key added later is covered without a change here.
+     */
+    static List<Object> badValues(Class<?> type) {
+        if (type == int.class || type == long.class) {
+            return List.of("lots", "-1", "1.5", "", "99999999999999999999");
+        }
+        if (type == boolean.class) {
+            return List.of("maybe", "yes", "1");
+        }
+        if (type == String.class || type == String[].class) {
+            return List.of("bad\u0001value", "line\nbreak", "trailing\u0001");
+        }
+        throw new AssertionError("a setting of a type the checks do not know: " + type);
+    }
+
+    static List<Method> settings() {
+        return Arrays.stream(ImapdConfig.class.getDeclaredMethods()).filter(m -> m.getDefaultValue() != null).toList();
+    }
+
+    @Test
+    void theDefaultsAreGood() throws Exception {
+        ImapdConfig c = ImapdSettings.read(Map.of());
+        assertEquals("127.0.0.1", c.bind());
+        assertEquals(1143, c.port());
+        assertEquals(20, c.max_bad_commands());
+        assertEquals(TrustedNetworks.DEFAULT, c.trusted_networks());
+        assertEquals(settings().size(), ImapdSettings.keys().size());
+    }
+
+    @Test
+    void aBadValueForEveryKeyIsRefusedNamingTheKey() {
+        List<String> checked = new ArrayList<>();
+        for (Method m : settings()) {
+            String key = m.getName().replace('_', '.');
+            for (Object bad : badValues(m.getReturnType())) {
+                ImapdSettings.BadValue e = assertThrows(ImapdSettings.BadValue.class,
+                        () -> ImapdSettings.read(Map.of(key, bad)), key + "=" + bad);
+                assertEquals(key, e.key());
+                assertTrue(e.getMessage().startsWith(key + "="), e.getMessage());
+                assertTrue(!e.getMessage().contains("\n") && !e.getMessage().contains("\u0001"), "one printable line: " + e.getMessage());
+            }
+            checked.add(key);
+        }
+        assertTrue(checked.containsAll(List.of("bind", "port", "max.per.ip", "tls.cert", "allow.plaintext",
+                "trusted.networks", "max.bad.commands")), checked.toString());
+    }
+
+    @Test
+    void valuesOutOfRangeAreRefused() {
+        for (Map<String, Object> bad : List.<Map<String, Object>>of(Map.of("port", "70000"), Map.of("tls.port", 65536),
+                Map.of("max.per.ip", "0"), Map.of("max.connections", 0), Map.of("login.timeout", "0"),
+                Map.of("idle.timeout", "3000000"), Map.of("line.max", "100"), Map.of("nesting.max", "0"),
+                Map.of("max.bad.logins", "0"), Map.of("log.repeat.window", "0"), Map.of("port", 1143, "tls.port", "1143"),
+                Map.of("bind", ""), Map.of("bind", "no.such.host.invalid"), Map.of("hostname", "two words"),
+                Map.of("trusted.networks", "everyone"), Map.of("literal.max", -5L))) {
+            assertThrows(ImapdSettings.BadValue.class, () -> ImapdSettings.read(bad), bad.toString());
+        }
+    }
+
+    @Test
+    void valuesComeAsTextOrTyped() throws Exception {
+        Map<String, Object> text = new HashMap<>(Map.of("port", " 143 ", "max.per.ip", "5", "allow.plaintext", "TRUE",
+                "literal.max", "1048576", "bind", "0.0.0.0", "trusted.networks", "10.0.0.0/8, ::1"));
+        ImapdConfig c = ImapdSettings.read(text);
+        assertEquals(143, c.port());
+        assertEquals(5, c.max_per_ip());
+        assertTrue(c.allow_plaintext());
+        assertEquals(1_048_576L, c.literal_max());
+        assertEquals("0.0.0.0", c.bind());
+        ImapdConfig typed = ImapdSettings.read(Map.of("port", 143, "literal.max", 1024, "allow.plaintext", true,
+                "max.per.ip", new String[] {"7"}));
+        assertEquals(143, typed.port());
+        assertEquals(1024L, typed.literal_max());
+        assertEquals(7, typed.max_per_ip());
+        assertTrue(typed.allow_plaintext());
+        assertThrows(ImapdSettings.BadValue.class, () -> ImapdSettings.read(Map.of("port", 1.5)));
+        assertThrows(ImapdSettings.BadValue.class, () -> ImapdSettings.read(Map.of("port", new String[] {"1", "2"})));
+    }
+
+    @Test
+    void tlsFilesMustBeThereUnlessTheServerMakesThem(@TempDir Path dir) throws Exception {
+        Path cert = dir.resolve("cert.pem");
+        Path key = dir.resolve("key.pem");
+        ImapdSettings.BadValue missing = assertThrows(ImapdSettings.BadValue.class, () -> ImapdSettings.read(
+                Map.of("tls.cert", cert.toString(), "tls.key", key.toString())));
+        assertEquals("tls.cert", missing.key());
+        assertTrue(missing.getMessage().contains("no such file"), missing.getMessage());
+        ImapdSettings.read(Map.of("tls.cert", cert.toString(), "tls.key", key.toString(), "tls.selfsigned", "true"));
+        Files.writeString(cert, "x");
+        Files.writeString(key, "x");
+        ImapdSettings.read(Map.of("tls.cert", cert.toString(), "tls.key", key.toString()));
+    }
+
+    @Test
+    void keysThatAreNotSettingsAreIgnored() throws Exception {
+        ImapdSettings.read(Map.of("service.pid", "imapd", "felix.fileinstall.filename", "file:/etc/posthorn/imapd.cfg",
+                "max.per.pi", "typo"));
+    }
+
+    @Test
+    void theCheckedConfigurationAnswersWithoutConverting() throws Exception {
+        ImapdConfig c = ImapdSettings.read(Map.of("max.per.ip", "9"));
+        assertEquals(9, c.max_per_ip());
+        assertEquals(ImapdConfig.class, c.annotationType());
+        assertTrue(c.toString().contains("max.per.ip=9"), c.toString());
+        assertArrayEquals(new int[] {9, 9}, new int[] {c.max_per_ip(), c.max_per_ip()});
+    }
+}
