@@ -17,7 +17,9 @@ import java.util.Locale;
  *
  * <p>Strings may hold UTF-8 (RFC 9051, RFC 6855): quoted strings accept 8-bit bytes, and strings
  * read as text must be valid UTF-8. Literals are {@code {N}CRLF} or {@code {N+}CRLF} followed by N
- * bytes; a bare LF after the announcement is accepted too.
+ * bytes; a bare LF after the announcement is accepted too. A literal whose bytes the receiver streamed
+ * elsewhere ({@link CommandReceiver#streamLiteral()}) is in the line without them; only
+ * {@link #streamedLiteral()} reads it, everything else answers TOOBIG.
  */
 public final class ArgReader {
 
@@ -26,6 +28,8 @@ public final class ArgReader {
 
     private final byte[] b;
     private final int maxNesting;
+    /** Ascending offsets in {@link #b} where streamed literals' bytes would be. */
+    private final int[] streamed;
     private int pos;
     private int depth;
 
@@ -38,8 +42,41 @@ public final class ArgReader {
      * @param maxNesting deepest parenthesised list nesting accepted ({@link ParserLimits#maxNesting()})
      */
     public ArgReader(byte[] line, int maxNesting) {
+        this(line, maxNesting, new int[0]);
+    }
+
+    /**
+     * @param line       the command line; not copied, so the caller must not change it while reading
+     * @param maxNesting deepest parenthesised list nesting accepted ({@link ParserLimits#maxNesting()})
+     * @param streamed   where the line's streamed literals are, as {@link CommandReceiver.Event.Line#streamed()}
+     */
+    public ArgReader(byte[] line, int maxNesting, int[] streamed) {
         this.b = line;
         this.maxNesting = maxNesting;
+        this.streamed = streamed.clone();
+    }
+
+    /**
+     * If the next argument is a literal (or literal8) that was streamed, consumes it and returns its
+     * number among the command's streamed literals (0 for the first); otherwise consumes nothing and
+     * returns -1. APPEND reads its messages with this first, then with {@link #stringBytes()}.
+     */
+    public int streamedLiteral() throws ProtocolException {
+        int start = pos;
+        if (pos + 1 < b.length && b[pos] == '~' && b[pos + 1] == '{') {
+            pos++;
+        }
+        if (pos >= b.length || b[pos] != '{') {
+            pos = start;
+            return -1;
+        }
+        announcement();
+        int index = java.util.Arrays.binarySearch(streamed, pos);
+        if (index < 0) {
+            pos = start;
+            return -1;
+        }
+        return index;
     }
 
     /** Between list items: SP, or "Missing )" at the end of the line. */
@@ -166,6 +203,20 @@ public final class ArgReader {
     }
 
     private byte[] literal() throws ProtocolException {
+        long size = announcement();
+        if (java.util.Arrays.binarySearch(streamed, pos) >= 0) {
+            throw new ProtocolException("TOOBIG", "Literal of " + size + " bytes is too large here");
+        }
+        if (size > b.length - pos) {
+            throw new ProtocolException("Literal size mismatch");
+        }
+        byte[] data = java.util.Arrays.copyOfRange(b, pos, pos + (int) size);
+        pos += (int) size;
+        return data;
+    }
+
+    /** Reads {@code {N}CRLF} or {@code {N+}CRLF}, leaving the position at the literal's first byte. */
+    private long announcement() throws ProtocolException {
         pos++; // "{"
         int start = pos;
         while (pos < b.length && b[pos] >= '0' && b[pos] <= '9') {
@@ -189,12 +240,7 @@ public final class ArgReader {
             throw new ProtocolException("Expected CRLF after literal announcement");
         }
         pos++;
-        if (size > b.length - pos) {
-            throw new ProtocolException("Literal size mismatch");
-        }
-        byte[] data = java.util.Arrays.copyOfRange(b, pos, pos + (int) size);
-        pos += (int) size;
-        return data;
+        return size;
     }
 
     /** A mailbox name: an astring; "INBOX" in any case comes back as "INBOX". Still modified UTF-7. */

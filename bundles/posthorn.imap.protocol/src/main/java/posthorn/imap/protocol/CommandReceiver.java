@@ -5,10 +5,13 @@ import java.nio.ByteBuffer;
 /**
  * Frames client input into command lines, byte by byte, without I/O of its own (RFC 3501 2.2,
  * RFC 7888). A line ending in a literal announcement ({@code {N}}, {@code {N+}}) is reported as
- * {@link Event.LiteralAnnounced} before its bytes are read, so the server can check the size and send
- * the continuation request; the literal's bytes then become part of the same {@link Event.Line}.
- * Limits are checked before anything is buffered: an over-long line is skipped to its CRLF and
- * reported, an oversized literal is reported and not read.
+ * {@link Event.LiteralAnnounced} before its bytes are read, so the server can decide where they go:
+ * by default they become part of the same {@link Event.Line}; the server may instead have them handed
+ * over as they arrive ({@link #streamLiteral}, for a message that should not be held in memory),
+ * refuse a synchronizing literal ({@link #rejectLiteral}) or drop a non-synchronizing one
+ * ({@link #discardLiteral}). Limits are checked before anything is buffered: an over-long line is
+ * skipped to its CRLF and reported, an oversized literal is reported and not read. The server may
+ * change the limits between commands ({@link #limits}: small ones before login).
  *
  * <p>Usage (one per connection): read bytes into a buffer, call {@link #receive} until it returns
  * {@link Event.NeedMore}, act on each event.
@@ -29,17 +32,22 @@ import java.nio.ByteBuffer;
  *     is complete: it is reported as a non-fatal {@link Event.TooLarge}, for a BAD answer.</li>
  * <li>Each literal is checked on its own; a command may hold several (MULTIAPPEND), at most one per
  *     few bytes of line, so a server that wants a total cap counts the announced sizes.</li>
+ * <li>A streamed literal's bytes come as {@link Event.LiteralData}, in as many pieces as the input
+ *     arrives in, none empty; the command's {@link Event.Line} then holds its announcement and CRLF but
+ *     not its bytes, and says where they would have been ({@link Event.Line#streamed()}), so that
+ *     {@link ArgReader#streamedLiteral()} can tell it apart from a literal held in the line.</li>
  * </ul>
  */
 public final class CommandReceiver {
 
     private static final Event.NeedMore NEED_MORE = new Event.NeedMore();
+    private static final int[] NONE = new int[0];
     private static final int INITIAL_CAPACITY = 256;
 
     private enum State {
         /** Reading a line segment up to LF. */
         LINE,
-        /** Reading the bytes of an announced literal into the command. */
+        /** Reading the bytes of an announced literal into the command (or handing them out, if streamed). */
         LITERAL,
         /** Discarding an over-long command up to its end of line. */
         SKIP_LINE,
@@ -47,7 +55,7 @@ public final class CommandReceiver {
         SKIP_LITERAL
     }
 
-    private final ParserLimits limits;
+    private ParserLimits limits;
     private State state = State.LINE;
 
     /** The command so far, literals inline in wire form. */
@@ -62,8 +70,18 @@ public final class CommandReceiver {
 
     /** Literal bytes still to read (LITERAL) or to discard (SKIP_LITERAL). */
     private long literalRemaining;
-    /** A synchronizing literal was announced and none of its bytes has arrived: it may be refused. */
-    private boolean refusable;
+    /**
+     * A literal was announced and the server has not decided about it yet, nor has any of its bytes
+     * arrived: it may be streamed, refused (synchronizing) or discarded (non-synchronizing).
+     */
+    private boolean undecided;
+    /** Whether the literal announced last is non-synchronizing. */
+    private boolean nonSyncLiteral;
+    /** The literal being read is handed out as {@link Event.LiteralData} instead of buffered. */
+    private boolean streaming;
+    /** Offsets in {@link #buf} where the bytes of this command's streamed literals would be. */
+    private int[] streamed = NONE;
+    private int streamedCount;
 
     /** Tag of the command being discarded, and whether to report it when its end is found. */
     private String skipTag;
@@ -72,6 +90,14 @@ public final class CommandReceiver {
 
     public CommandReceiver(ParserLimits limits) {
         this.limits = java.util.Objects.requireNonNull(limits, "limits");
+    }
+
+    /**
+     * Changes the limits, for instance when the session logs in. They apply to what is received from
+     * now on: to the next literal announcement, and to the line being received.
+     */
+    public void limits(ParserLimits newLimits) {
+        this.limits = java.util.Objects.requireNonNull(newLimits, "limits");
     }
 
     /**
@@ -86,16 +112,22 @@ public final class CommandReceiver {
                             return NEED_MORE;
                         }
                         int n = (int) Math.min(literalRemaining, in.remaining());
+                        literalRemaining -= n;
+                        undecided = false;
+                        if (streaming) {
+                            ByteBuffer piece = in.slice(in.position(), n);
+                            in.position(in.position() + n);
+                            return new Event.LiteralData(piece);
+                        }
                         ensureCapacity(n);
                         in.get(buf, len, n);
                         len += n;
-                        literalRemaining -= n;
-                        refusable = false;
                         if (literalRemaining > 0) {
                             return NEED_MORE;
                         }
                     }
-                    refusable = false;
+                    undecided = false;
+                    streaming = false;
                     segmentStart = len;
                     state = State.LINE;
                 }
@@ -187,6 +219,7 @@ public final class CommandReceiver {
             return completeLine(); // a '}' ending an atom, e.g. a password
         }
         String tag = tagOf(buf, len, true);
+        String command = commandOf(buf, segmentStart == 0 ? open : len);
         int digitsEnd = close;
         boolean nonSync = buf[close - 1] == '+';
         if (nonSync) {
@@ -214,15 +247,17 @@ public final class CommandReceiver {
         buf[len++] = '\r';
         buf[len++] = '\n';
         literalRemaining = size;
-        refusable = !nonSync;
+        undecided = true;
+        nonSyncLiteral = nonSync;
         state = State.LITERAL;
-        return new Event.LiteralAnnounced(tag, size, nonSync);
+        return new Event.LiteralAnnounced(tag, command, size, nonSync);
     }
 
     private Event completeLine() {
         byte[] line = java.util.Arrays.copyOf(buf, len);
+        int[] offsets = streamedCount == 0 ? NONE : java.util.Arrays.copyOf(streamed, streamedCount);
         resetCommand();
-        return new Event.Line(line);
+        return new Event.Line(line, offsets);
     }
 
     /** Discards bytes up to the end of the command, following non-synchronizing literals. */
@@ -257,10 +292,51 @@ public final class CommandReceiver {
      * @throws IllegalStateException if the last event was not a synchronizing literal announcement
      */
     public void rejectLiteral() {
-        if (state != State.LITERAL || !refusable) {
+        if (state != State.LITERAL || !undecided || nonSyncLiteral) {
             throw new IllegalStateException("no synchronizing literal awaits a decision");
         }
         resetCommand();
+    }
+
+    /**
+     * After a non-synchronizing {@link Event.LiteralAnnounced} that the server does not take (a literal
+     * where none belongs, one it has no room for): the client sends it regardless (RFC 7888), so the
+     * receiver reads its bytes and the rest of the command and drops them, reporting nothing; the
+     * server answers the command at once. No more than the read buffer is ever held.
+     *
+     * @throws IllegalStateException if the last event was not a non-synchronizing literal announcement
+     */
+    public void discardLiteral() {
+        if (state != State.LITERAL || !undecided || !nonSyncLiteral) {
+            throw new IllegalStateException("no non-synchronizing literal awaits a decision");
+        }
+        long remaining = literalRemaining;
+        resetCommand();
+        skipTag = null;
+        skipReport = false;
+        skipTracker.reset();
+        literalRemaining = remaining;
+        state = State.SKIP_LITERAL;
+    }
+
+    /**
+     * After a {@link Event.LiteralAnnounced} (either kind): the literal's bytes are handed out as
+     * {@link Event.LiteralData} as they arrive instead of becoming part of the command, which goes on
+     * after them as usual. For a synchronizing literal the server then sends the continuation request.
+     *
+     * @throws IllegalStateException if no literal awaits a decision (none announced, bytes of it
+     *         already read, or decided already)
+     */
+    public void streamLiteral() {
+        if (state != State.LITERAL || !undecided) {
+            throw new IllegalStateException("no literal awaits a decision");
+        }
+        undecided = false;
+        streaming = true;
+        if (streamedCount == streamed.length) {
+            streamed = java.util.Arrays.copyOf(streamed, Math.max(4, streamedCount * 2));
+        }
+        streamed[streamedCount++] = len;
     }
 
     private void resetCommand() {
@@ -269,7 +345,12 @@ public final class CommandReceiver {
         lineBytes = 0;
         pendingCr = false;
         literalRemaining = 0;
-        refusable = false;
+        undecided = false;
+        streaming = false;
+        streamedCount = 0;
+        if (streamed.length > 16) {
+            streamed = NONE;
+        }
     }
 
     private void resetBuffer() {
@@ -323,6 +404,31 @@ public final class CommandReceiver {
             return null;
         }
         return new String(b, 0, i, java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * The command's name, upper case: the word after the tag, if it is followed by SP before
+     * {@code end} and made of letters only (every IMAP command name is); else null.
+     */
+    static String commandOf(byte[] b, int end) {
+        int i = 0;
+        while (i < end && b[i] != ' ') {
+            i++;
+        }
+        int start = i + 1;
+        int stop = start;
+        while (stop < end && b[stop] != ' ') {
+            byte c = b[stop];
+            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) {
+                return null;
+            }
+            stop++;
+        }
+        if (i == 0 || stop == start || stop >= end) {
+            return null;
+        }
+        return new String(b, start, stop - start, java.nio.charset.StandardCharsets.US_ASCII)
+                .toUpperCase(java.util.Locale.ROOT);
     }
 
     /** Recognises a literal announcement ending a discarded line without keeping the line. */
@@ -383,21 +489,39 @@ public final class CommandReceiver {
         }
 
         /**
-         * A line ended with a literal announcement within limits. For a synchronizing literal the
-         * server sends a continuation request ({@code + Ready}) or refuses with {@link #rejectLiteral()};
-         * for a non-synchronizing one it just calls {@link #receive} again.
+         * A line ended with a literal announcement within limits. The server decides before it calls
+         * {@link #receive} again: by default the literal becomes part of the command (for a
+         * synchronizing literal the server sends a continuation request, {@code + Ready}); or
+         * {@link #streamLiteral()}, {@link #rejectLiteral()} (synchronizing),
+         * {@link #discardLiteral()} (non-synchronizing).
          *
          * @param tag the command's tag as far as it can be read, or null
+         * @param command the command's name in upper case ({@code APPEND}), or null if the line does
+         *        not start with a tag and a name
          */
-        record LiteralAnnounced(String tag, long size, boolean nonSynchronizing) implements Event {
+        record LiteralAnnounced(String tag, String command, long size, boolean nonSynchronizing) implements Event {
+        }
+
+        /**
+         * A piece of a literal the server streams ({@link #streamLiteral()}): a view of the input given
+         * to {@link #receive}, valid until the input is changed or given again. Never empty.
+         */
+        record LiteralData(ByteBuffer bytes) implements Event {
         }
 
         /**
          * A complete command line: the bytes as the client sent them without the final CRLF,
-         * literals inline in wire form ({@code {N}CRLF} followed by N bytes). Read it with
-         * {@link ArgReader}.
+         * literals inline in wire form ({@code {N}CRLF} followed by N bytes), except that a streamed
+         * literal's bytes are missing. Read it with {@link ArgReader}, given {@link #streamed()}.
+         *
+         * @param streamed offsets in {@code bytes} where the bytes of the streamed literals would be
+         *        (just after their announcement's CRLF), ascending; empty if none was streamed
          */
-        record Line(byte[] bytes) implements Event {
+        record Line(byte[] bytes, int[] streamed) implements Event {
+            /** A line without streamed literals. */
+            public Line(byte[] bytes) {
+                this(bytes, NONE);
+            }
         }
 
         /**

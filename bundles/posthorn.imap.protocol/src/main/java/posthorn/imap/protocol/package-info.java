@@ -13,7 +13,7 @@
  * {@link posthorn.imap.protocol.CommandReceiver.Event} exhaustively, a new kind of either needs a major
  * version, even where bnd would accept a minor one for an added type.
  */
-@Version("1.2.0")
+@Version("2.0.0")
 @Export
 package posthorn.imap.protocol;
 

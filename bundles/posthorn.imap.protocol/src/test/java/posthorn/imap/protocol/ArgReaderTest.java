@@ -176,6 +176,80 @@ class ArgReaderTest {
         assertEquals(message, e.getMessage());
     }
 
+    /**
+     * A literal the receiver streamed elsewhere (APPEND's message) is in the line without its bytes:
+     * it is read as a streamed literal, by its number among the command's streamed ones.
+     */
+    @Test
+    void streamedLiterals() throws ProtocolException {
+        // a APPEND x {3}CRLF (streamed) SP {4+}CRLF (streamed): data offsets 16 and 23
+        ArgReader r = new ArgReader(bytes("a APPEND x {3}\r\n {4+}\r\n"), 32, new int[] {16, 23});
+        assertEquals("a", r.tag());
+        r.sp();
+        assertEquals("APPEND", r.atom());
+        r.sp();
+        assertEquals(-1, r.streamedLiteral(), "a mailbox name is not a streamed literal");
+        assertEquals("x", r.mailbox());
+        r.sp();
+        assertEquals(0, r.streamedLiteral());
+        r.sp();
+        assertEquals(1, r.streamedLiteral());
+        r.end();
+
+        r = new ArgReader(bytes("a APPEND x ~{3}\r\n"), 32, new int[] {17});
+        r.tag();
+        r.sp();
+        r.atom();
+        r.sp();
+        r.mailbox();
+        r.sp();
+        assertEquals(0, r.streamedLiteral(), "literal8");
+        r.end();
+
+        // literals held in the line are not streamed ones, and reading them as such consumes nothing
+        r = new ArgReader(bytes("a APPEND {1}\r\nx {3}\r\nabc"), 32, new int[0]);
+        r.tag();
+        r.sp();
+        r.atom();
+        r.sp();
+        assertEquals(-1, r.streamedLiteral());
+        assertEquals("x", r.mailbox());
+        r.sp();
+        assertEquals(-1, r.streamedLiteral());
+        assertEquals("abc", new String(r.stringBytes(), StandardCharsets.US_ASCII));
+        r.end();
+        r = new ArgReader(bytes("a \"quoted\""), 32, new int[0]);
+        r.tag();
+        r.sp();
+        assertEquals(-1, r.streamedLiteral());
+        assertEquals("quoted", r.astring());
+    }
+
+    /** A streamed literal where the command wants its bytes (a mailbox name, a search string): TOOBIG. */
+    @Test
+    void streamedLiteralWhereBytesAreNeeded() {
+        ArgReader r = new ArgReader(bytes("a SELECT {300000}\r\n"), 32, new int[] {19});
+        ProtocolException e = assertThrows(ProtocolException.class, () -> {
+            r.tag();
+            r.sp();
+            r.atom();
+            r.sp();
+            r.mailbox();
+        });
+        assertEquals("TOOBIG", e.code());
+        ArgReader s = new ArgReader(bytes("a APPEND x ~{300000}\r\n"), 32, new int[] {22});
+        e = assertThrows(ProtocolException.class, () -> {
+            s.tag();
+            s.sp();
+            s.atom();
+            s.sp();
+            s.mailbox();
+            s.sp();
+            s.stringBytes();
+        });
+        assertEquals("TOOBIG", e.code());
+    }
+
     /** Lines framed by the receiver read the same as hand-written ones. */
     @ParameterizedTest
     @MethodSource("valid")

@@ -148,8 +148,217 @@ class CommandReceiverTest {
                 assertTrue(!t.reason().isBlank());
                 yield "BIG:" + t.tag() + ":" + (t.fatal() ? "fatal" : "ok");
             }
+            case CommandReceiver.Event.LiteralData d -> throw new AssertionError("data of a literal nobody streamed");
             case CommandReceiver.Event.NeedMore n -> throw new AssertionError();
         };
+    }
+
+    /** Lines of 40 bytes as SMALL, literals up to 1000 bytes: room for literals worth streaming. */
+    private static final ParserLimits STREAMING = new ParserLimits(40, 1000, 4);
+
+    /** What the server decides after each literal announcement in {@link #decisions()}. */
+    enum Decision {
+        /** Every literal: its bytes come as {@code LiteralData}, not into the line. */
+        STREAM,
+        /** Non-synchronizing literals: read and dropped with the rest of the command. */
+        DISCARD
+    }
+
+    /**
+     * As {@link #cases()}, with the server streaming or discarding literals. Events as there, and
+     * {@code DATA:bytes} (a streamed literal's bytes, consecutive pieces joined), and
+     * {@code LINE:text@o1,o2} for a line whose literals at those offsets were streamed.
+     */
+    static Stream<Arguments> decisions() {
+        return Stream.of(
+                // a streamed literal's bytes arrive as data; the line keeps its announcement, without them
+                d("a APPEND x {10}\r\n0123456789\r\nb NOOP\r\n", Decision.STREAM,
+                        "LIT:a:10:sync", "DATA:0123456789", "LINE:a APPEND x {10}\r\n@17", "LINE:b NOOP"),
+                d("a APPEND x {3}\r\nabc {4+}\r\ndefg\r\n", Decision.STREAM,
+                        "LIT:a:3:sync", "DATA:abc", "LIT:a:4:nonsync", "DATA:defg", "LINE:a APPEND x {3}\r\n {4+}\r\n@16,23"),
+                d("a APPEND x (\\Seen) {3}\r\nabc\r\n", Decision.STREAM,
+                        "LIT:a:3:sync", "DATA:abc", "LINE:a APPEND x (\\Seen) {3}\r\n@24"),
+                d("a APPEND x {0}\r\n\r\n", Decision.STREAM, "LIT:a:0:sync", "LINE:a APPEND x {0}\r\n@16"),
+                d("a APPEND x {3}\nabc\n", Decision.STREAM, "LIT:a:3:sync", "DATA:abc", "LINE:a APPEND x {3}\r\n@16"),
+                d("a APPEND x ~{3}\r\n\0\1\2\r\n", Decision.STREAM,
+                        "LIT:a:3:sync", "DATA:\0\1\2", "LINE:a APPEND x ~{3}\r\n@17"),
+                d("a APPEND x {5}\r\na\r\nb\n\r\n", Decision.STREAM, "LIT:a:5:sync", "DATA:a\r\nb\n", "LINE:a APPEND x {5}\r\n@16"),
+                // limits hold around a streamed literal: the line's bytes still count, the literal's not
+                d("a APPEND x {500}\r\n" + "z".repeat(500) + " " + "y".repeat(20) + "\r\n", Decision.STREAM,
+                        "LIT:a:500:sync", "DATA:" + "z".repeat(500), "LINE:a APPEND x {500}\r\n " + "y".repeat(20) + "@18"),
+                d("a APPEND x {3}\r\nabc" + " y".repeat(20) + "\r\nb NOOP\r\n", Decision.STREAM,
+                        "LIT:a:3:sync", "DATA:abc", "BIG:a:ok", "LINE:b NOOP"),
+                d("a APPEND x {1001}\r\nb NOOP\r\n", Decision.STREAM, "BIG:a:ok", "LINE:b NOOP"),
+                // a dropped non-synchronizing literal takes the rest of its command with it, and nothing is reported
+                d("a LOGIN {5+}\r\nabcde rest {2+}\r\nxy\r\nb NOOP\r\n", Decision.DISCARD,
+                        "LIT:a:5:nonsync", "LINE:b NOOP"),
+                d("a X {2+}\r\nab more {3}\r\nb NOOP\r\n", Decision.DISCARD, "LIT:a:2:nonsync", "LINE:b NOOP"),
+                d("a X {2}\r\nab {2+}\r\ncd\r\nb NOOP\r\n", Decision.DISCARD,
+                        "LIT:a:2:sync", "LIT:a:2:nonsync", "LINE:b NOOP"),
+                d("a X {0+}\r\n\r\nb NOOP\r\n", Decision.DISCARD, "LIT:a:0:nonsync", "LINE:b NOOP"));
+    }
+
+    private static Arguments d(String input, Decision decision, String... events) {
+        return Arguments.of(input, decision, List.of(events));
+    }
+
+    @ParameterizedTest
+    @MethodSource("decisions")
+    void decidedWholeInput(String input, Decision decision, List<String> expected) {
+        assertEquals(expected, runDeciding(input, decision, Integer.MAX_VALUE));
+    }
+
+    @ParameterizedTest
+    @MethodSource("decisions")
+    void decidedByteAtATime(String input, Decision decision, List<String> expected) {
+        assertEquals(expected, runDeciding(input, decision, 1));
+    }
+
+    @ParameterizedTest
+    @MethodSource("decisions")
+    void decidedThreeBytesAtATime(String input, Decision decision, List<String> expected) {
+        assertEquals(expected, runDeciding(input, decision, 3));
+    }
+
+    private static List<String> runDeciding(String input, Decision decision, int chunk) {
+        byte[] bytes = input.getBytes(StandardCharsets.ISO_8859_1);
+        CommandReceiver receiver = new CommandReceiver(STREAMING);
+        List<String> events = new ArrayList<>();
+        for (int off = 0; off < bytes.length; off += chunk) {
+            ByteBuffer in = ByteBuffer.wrap(bytes, off, Math.min(chunk, bytes.length - off));
+            while (true) {
+                CommandReceiver.Event e = receiver.receive(in);
+                if (e instanceof CommandReceiver.Event.NeedMore) {
+                    assertTrue(!in.hasRemaining(), "NeedMore with bytes left");
+                    break;
+                }
+                if (e instanceof CommandReceiver.Event.LiteralData data) {
+                    byte[] piece = new byte[data.bytes().remaining()];
+                    data.bytes().get(piece);
+                    assertTrue(piece.length > 0, "empty LiteralData");
+                    String text = new String(piece, StandardCharsets.ISO_8859_1);
+                    int last = events.size() - 1;
+                    if (last >= 0 && events.get(last).startsWith("DATA:")) {
+                        events.set(last, events.get(last) + text);
+                    } else {
+                        events.add("DATA:" + text);
+                    }
+                    continue;
+                }
+                if (e instanceof CommandReceiver.Event.Line line && line.streamed().length > 0) {
+                    events.add(describe(e) + "@" + java.util.Arrays.stream(line.streamed())
+                            .mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(",")));
+                } else {
+                    events.add(describe(e));
+                }
+                if (e instanceof CommandReceiver.Event.LiteralAnnounced a) {
+                    if (decision == Decision.STREAM) {
+                        receiver.streamLiteral();
+                    } else if (a.nonSynchronizing()) {
+                        receiver.discardLiteral();
+                    }
+                }
+            }
+        }
+        return events;
+    }
+
+    @Test
+    void streamLiteralOnlyRightAfterAnnouncement() {
+        CommandReceiver r = new CommandReceiver(STREAMING);
+        assertThrows(IllegalStateException.class, r::streamLiteral);
+        ByteBuffer in = ByteBuffer.wrap("a APPEND x {3}\r\nab".getBytes(StandardCharsets.US_ASCII));
+        assertInstanceOf(CommandReceiver.Event.LiteralAnnounced.class, r.receive(in));
+        assertInstanceOf(CommandReceiver.Event.NeedMore.class, r.receive(in));
+        assertThrows(IllegalStateException.class, r::streamLiteral, "bytes already arrived");
+        r = new CommandReceiver(STREAMING);
+        in = ByteBuffer.wrap("a APPEND x {3}\r\nab".getBytes(StandardCharsets.US_ASCII));
+        assertInstanceOf(CommandReceiver.Event.LiteralAnnounced.class, r.receive(in));
+        r.streamLiteral();
+        assertThrows(IllegalStateException.class, r::streamLiteral, "decided already");
+        assertThrows(IllegalStateException.class, r::rejectLiteral, "decided already");
+    }
+
+    @Test
+    void discardLiteralOnlyAfterNonSynchronizingAnnouncement() {
+        CommandReceiver r = new CommandReceiver(STREAMING);
+        assertThrows(IllegalStateException.class, r::discardLiteral);
+        ByteBuffer in = ByteBuffer.wrap("a X {3}\r\n".getBytes(StandardCharsets.US_ASCII));
+        assertInstanceOf(CommandReceiver.Event.LiteralAnnounced.class, r.receive(in));
+        assertThrows(IllegalStateException.class, r::discardLiteral, "synchronizing: reject it instead");
+        r = new CommandReceiver(STREAMING);
+        in = ByteBuffer.wrap("a X {3+}\r\nab".getBytes(StandardCharsets.US_ASCII));
+        assertInstanceOf(CommandReceiver.Event.LiteralAnnounced.class, r.receive(in));
+        assertInstanceOf(CommandReceiver.Event.NeedMore.class, r.receive(in));
+        assertThrows(IllegalStateException.class, r::discardLiteral, "bytes already arrived");
+    }
+
+    @Test
+    void announcementNamesTheCommand() {
+        assertEquals("APPEND", announced("a append INBOX {3}\r\n").command());
+        assertEquals("LOGIN", announced("a LOGIN {3}\r\n").command());
+        assertEquals("APPEND", announced("a APPEND x {1}\r\nz {2}\r\n", 2).command(), "a later literal of the command");
+        assertEquals(null, announced("{3}\r\n").command());
+        assertEquals(null, announced("a {3}\r\n").command());
+        assertEquals(null, announced("a AP\u00c4ND {3}\r\n").command());
+    }
+
+    private static CommandReceiver.Event.LiteralAnnounced announced(String input) {
+        return announced(input, 1);
+    }
+
+    /** The nth literal announcement in the input. */
+    private static CommandReceiver.Event.LiteralAnnounced announced(String input, int nth) {
+        CommandReceiver r = new CommandReceiver(STREAMING);
+        ByteBuffer in = ByteBuffer.wrap(input.getBytes(StandardCharsets.ISO_8859_1));
+        CommandReceiver.Event.LiteralAnnounced found = null;
+        for (int i = 0; i < nth; i++) {
+            CommandReceiver.Event e;
+            do {
+                e = r.receive(in);
+            } while (!(e instanceof CommandReceiver.Event.LiteralAnnounced) && in.hasRemaining());
+            found = assertInstanceOf(CommandReceiver.Event.LiteralAnnounced.class, e);
+        }
+        return found;
+    }
+
+    @Test
+    void limitsChangeForTheNextCommand() {
+        // before login the limit is small; after it the session raises it
+        CommandReceiver r = new CommandReceiver(SMALL);
+        ByteBuffer in = ByteBuffer.wrap("a LOGIN {11}\r\n".getBytes(StandardCharsets.US_ASCII));
+        assertInstanceOf(CommandReceiver.Event.TooLarge.class, r.receive(in));
+        r.limits(STREAMING);
+        in = ByteBuffer.wrap("b APPEND x {11}\r\n".getBytes(StandardCharsets.US_ASCII));
+        CommandReceiver.Event.LiteralAnnounced a = assertInstanceOf(CommandReceiver.Event.LiteralAnnounced.class, r.receive(in));
+        assertEquals(11, a.size());
+        r.limits(SMALL);
+        r.rejectLiteral();
+        in = ByteBuffer.wrap(("c NOOP " + "x".repeat(40) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        assertInstanceOf(CommandReceiver.Event.TooLarge.class, r.receive(in));
+    }
+
+    @Test
+    void streamedLiteralIsNotBuffered() {
+        // 10 MB streamed in 64 KiB reads: each read comes back as one slice of the read itself
+        CommandReceiver r = new CommandReceiver(new ParserLimits(100, 20L << 20, 4));
+        CommandReceiver.Event e = r.receive(ByteBuffer.wrap("a APPEND x {10485760}\r\n".getBytes(StandardCharsets.US_ASCII)));
+        assertInstanceOf(CommandReceiver.Event.LiteralAnnounced.class, e);
+        r.streamLiteral();
+        byte[] chunk = new byte[65536];
+        long got = 0;
+        for (int i = 0; i < 160; i++) {
+            ByteBuffer in = ByteBuffer.wrap(chunk);
+            CommandReceiver.Event.LiteralData data = assertInstanceOf(CommandReceiver.Event.LiteralData.class, r.receive(in));
+            assertEquals(chunk.length, data.bytes().remaining());
+            assertTrue(data.bytes().hasArray() && data.bytes().array() == chunk, "a view of the input, not a copy");
+            got += data.bytes().remaining();
+            assertInstanceOf(CommandReceiver.Event.NeedMore.class, r.receive(in));
+        }
+        assertEquals(10L << 20, got);
+        CommandReceiver.Event.Line line = assertInstanceOf(CommandReceiver.Event.Line.class,
+                r.receive(ByteBuffer.wrap("\r\n".getBytes(StandardCharsets.US_ASCII))));
+        assertEquals("a APPEND x {10485760}\r\n", new String(line.bytes(), StandardCharsets.US_ASCII));
     }
 
     @Test

@@ -40,13 +40,27 @@ class ParserFuzzTest {
                     fail("receiver makes no progress");
                 }
                 switch (e) {
-                    case CommandReceiver.Event.Line line -> parse(line.bytes(), data.consumeInt(0, 7));
+                    case CommandReceiver.Event.Line line -> parse(line, data.consumeInt(0, 7));
                     case CommandReceiver.Event.LiteralAnnounced l -> {
                         assertTrue(l.size() <= LIMITS.maxLiteralSize(), "literal over the limit announced");
-                        if (!l.nonSynchronizing() && data.consumeBoolean()) {
-                            receiver.rejectLiteral();
+                        // the server's choices: keep it in the line, refuse, stream or drop it
+                        switch (data.consumeInt(0, 3)) {
+                            case 1 -> {
+                                if (!l.nonSynchronizing()) {
+                                    receiver.rejectLiteral();
+                                }
+                            }
+                            case 2 -> receiver.streamLiteral();
+                            case 3 -> {
+                                if (l.nonSynchronizing()) {
+                                    receiver.discardLiteral();
+                                }
+                            }
+                            default -> {
+                            }
                         }
                     }
+                    case CommandReceiver.Event.LiteralData d -> assertTrue(d.bytes().hasRemaining(), "empty literal data");
                     default -> {
                     }
                 }
@@ -55,8 +69,8 @@ class ParserFuzzTest {
     }
 
     /** Reads a command line the way the server's commands do; only ProtocolException may come out. */
-    private static void parse(byte[] line, int shape) {
-        ArgReader r = new ArgReader(line, LIMITS.maxNesting());
+    private static void parse(CommandReceiver.Event.Line line, int shape) {
+        ArgReader r = new ArgReader(line.bytes(), LIMITS.maxNesting(), line.streamed());
         try {
             r.tag();
             r.sp();
@@ -85,7 +99,9 @@ class ParserFuzzTest {
                     r.sp();
                     r.dateTime();
                     r.sp();
-                    r.stringBytes();
+                    if (r.streamedLiteral() < 0) {
+                        r.stringBytes();
+                    }
                 }
                 case 4 -> {
                     r.sequenceSet();

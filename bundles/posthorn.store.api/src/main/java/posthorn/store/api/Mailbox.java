@@ -69,6 +69,21 @@ public interface Mailbox extends AutoCloseable {
     long append(InputStream message, Set<String> flags, Instant internalDate) throws StoreException, IOException;
 
     /**
+     * Adds a message that was written into an upload of this mailbox's user ({@link UserMail#upload()});
+     * the store adopts it where it can instead of copying it (Maildir: a rename from tmp/). Afterwards
+     * the upload is spent, and closing it does nothing; if this fails, the upload is as before and the
+     * caller still closes it. A store that cannot adopt uploads copies the bytes, as this default does.
+     *
+     * @return the new message's UID
+     */
+    default long append(MessageUpload message, Set<String> flags, Instant internalDate)
+            throws StoreException, IOException {
+        try (InputStream in = message.open()) {
+            return append(in, flags, internalDate);
+        }
+    }
+
+    /**
      * Copies messages to another mailbox of the same user, in ascending UID order.
      *
      * @return source UID to new UID, for COPYUID (RFC 4315)

@@ -50,6 +50,17 @@ public interface UserMail extends AutoCloseable {
     /** Quota roots and their usage, or an empty list if the store has none for this user. */
     List<Quota> quota() throws StoreException;
 
+    /**
+     * Starts a message that will be written as it arrives and then appended to one of this user's
+     * mailboxes ({@link Mailbox#append(MessageUpload, java.util.Set, java.time.Instant)}); the caller
+     * closes it. Not yet bound to a mailbox: an APPEND's message arrives before the command's end is
+     * read.
+     *
+     * @throws StoreException if nothing can be stored now (e.g. {@link StoreException.Reason#SERVERBUG}
+     *         for an unwritable Maildir)
+     */
+    MessageUpload upload() throws StoreException;
+
     @Override
     void close();
 }

@@ -12,7 +12,8 @@
  * others (another server, an MDA, Courier's imapd), and the store keeps them consistent.
  *
  * <p>Roles: a store bundle implements the interfaces here ({@link posthorn.store.api.MailStore},
- * {@link posthorn.store.api.UserMail}, {@link posthorn.store.api.Mailbox}, {@link posthorn.store.api.Watch})
+ * {@link posthorn.store.api.UserMail}, {@link posthorn.store.api.Mailbox}, {@link posthorn.store.api.Watch},
+ * {@link posthorn.store.api.MessageUpload})
  * and the server calls them, so they are {@code @ProviderType}: a method added to one is a minor
  * change that only stores must follow (they import this package up to the next minor version); the
  * records, {@link posthorn.store.api.Flags} and {@link posthorn.store.api.StoreException} are values
@@ -23,7 +24,7 @@
  * {@link posthorn.store.api.Change} exhaustively, so a new kind of change needs a major version,
  * even where bnd would accept a minor one for an added type.
  */
-@Version("1.1.1")
+@Version("1.2.0")
 @Export
 package posthorn.store.api;
 

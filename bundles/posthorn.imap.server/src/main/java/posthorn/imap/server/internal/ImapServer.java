@@ -45,6 +45,7 @@ import posthorn.imap.server.internal.net.LogLimiter;
 import posthorn.imap.server.internal.net.LoginDelay;
 import posthorn.imap.server.internal.net.TlsFiles;
 import posthorn.imap.server.internal.sasl.Mechanisms;
+import posthorn.imap.server.internal.session.LiteralBudget;
 import posthorn.imap.server.internal.session.Session;
 import posthorn.store.api.MailStore;
 
@@ -107,6 +108,8 @@ public final class ImapServer implements Session.Host {
     private final ConnectionLimits limits = new ConnectionLimits(repeats);
     private final ListeningPort plain = new ListeningPort(false, s -> admit(s, false));
     private final ListeningPort imaps = new ListeningPort(true, s -> admit(s, true));
+    /** The memory all sessions may hold for literals at once (buffer.budget). */
+    private final LiteralBudget literalBudget = new LiteralBudget(() -> config().buffer_budget());
     private final AtomicLong nextId = new AtomicLong(1);
     /** How the process ends when the server cannot run (the launcher's, when it is there). */
     private volatile BiConsumer<Integer, String> exit;
@@ -351,6 +354,11 @@ public final class ImapServer implements Session.Host {
     @Override
     public LoginFlow.Services logins() {
         return logins;
+    }
+
+    @Override
+    public LiteralBudget literalBudget() {
+        return literalBudget;
     }
 
     /** The server bundle's version, for ID (RFC 2971). */

@@ -25,6 +25,13 @@ final class MemoryAccount {
     /** By canonical name, INBOX included. */
     private final TreeMap<String, MemoryFolder> folders = new TreeMap<>(Map.of(INBOX, new MemoryFolder()));
     private final Set<String> subscriptions = new LinkedHashSet<>();
+    /** What all mailboxes may hold together, in bytes ({@link MemoryStore#quota}). */
+    volatile long quotaBytes = Long.MAX_VALUE;
+
+    /** Bytes in all mailboxes. */
+    synchronized long bytes() {
+        return folders.values().stream().mapToLong(f -> f.status().size()).sum();
+    }
 
     synchronized MemoryFolder inbox() {
         return folders.get(INBOX);

@@ -15,6 +15,7 @@ import posthorn.store.api.Change;
 import posthorn.store.api.FlagMode;
 import posthorn.store.api.Mailbox;
 import posthorn.store.api.MessageMeta;
+import posthorn.store.api.MessageUpload;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.StoreException.Reason;
 import posthorn.store.api.Watch;
@@ -125,7 +126,23 @@ final class MemoryMailbox implements Mailbox {
     @Override
     public long append(InputStream message, Set<String> flags, Instant internalDate) throws StoreException, IOException {
         checkWritable();
-        return folder.add(message.readAllBytes(), flags, internalDate == null ? Instant.now() : internalDate);
+        byte[] text = message.readAllBytes();
+        MemoryAccount account = owner.account();
+        if (account.bytes() + text.length > account.quotaBytes) {
+            throw new StoreException(Reason.OVERQUOTA, "Over quota: " + account.quotaBytes + " bytes");
+        }
+        return folder.add(text, flags, internalDate == null ? Instant.now() : internalDate);
+    }
+
+    /** Reads the upload into memory, where this store keeps its messages; the upload is then spent. */
+    @Override
+    public long append(MessageUpload message, Set<String> flags, Instant internalDate) throws StoreException, IOException {
+        long uid;
+        try (InputStream in = message.open()) {
+            uid = append(in, flags, internalDate);
+        }
+        message.close();
+        return uid;
     }
 
     @Override

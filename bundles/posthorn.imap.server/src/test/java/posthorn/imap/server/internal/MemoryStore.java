@@ -1,5 +1,6 @@
 package posthorn.imap.server.internal;
 
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
@@ -18,10 +19,27 @@ import posthorn.store.api.UserMail;
  */
 public final class MemoryStore implements MailStore {
     private final Map<String, MemoryAccount> accounts = new ConcurrentHashMap<>();
+    /** Where uploads are written while messages arrive. */
+    private volatile Path uploads = Path.of(System.getProperty("java.io.tmpdir"), "posthorn-memory-uploads");
 
     @Override
     public UserMail open(StoreUser user) {
-        return new MemoryUserMail(account(user.name()));
+        return new MemoryUserMail(account(user.name()), uploads);
+    }
+
+    /** Uploads ({@link UserMail#upload()}) go into this directory from now on. */
+    public MemoryStore uploadsIn(Path dir) {
+        this.uploads = dir;
+        return this;
+    }
+
+    /**
+     * Limits what the user's mailboxes may hold together, in bytes: an append beyond it fails with
+     * OVERQUOTA, as the Maildir store's maildirsize quota does.
+     */
+    public MemoryStore quota(String user, long bytes) {
+        account(user).quotaBytes = bytes;
+        return this;
     }
 
     /**

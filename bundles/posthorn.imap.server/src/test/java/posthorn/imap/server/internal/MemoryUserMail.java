@@ -1,5 +1,6 @@
 package posthorn.imap.server.internal;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -7,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import posthorn.store.api.Mailbox;
 import posthorn.store.api.MailboxInfo;
 import posthorn.store.api.MailboxStatus;
+import posthorn.store.api.MessageUpload;
 import posthorn.store.api.Quota;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.StoreException.Reason;
@@ -15,11 +17,13 @@ import posthorn.store.api.UserMail;
 /** One session's hold on a user's mail in a {@link MemoryStore}; closing it closes its mailboxes. */
 final class MemoryUserMail implements UserMail {
     private final MemoryAccount account;
+    private final Path uploads;
     private final Set<MemoryMailbox> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    MemoryUserMail(MemoryAccount account) {
+    MemoryUserMail(MemoryAccount account, Path uploads) {
         this.account = account;
+        this.uploads = uploads;
     }
 
     MemoryAccount account() {
@@ -86,6 +90,16 @@ final class MemoryUserMail implements UserMail {
     public List<Quota> quota() throws StoreException {
         checkOpen();
         return List.of();
+    }
+
+    @Override
+    public MessageUpload upload() throws StoreException {
+        checkOpen();
+        try {
+            return new MemoryUpload(uploads);
+        } catch (java.io.IOException e) {
+            throw new StoreException(Reason.SERVERBUG, "Cannot start an upload: " + e.getMessage());
+        }
     }
 
     void closed(MemoryMailbox box) {

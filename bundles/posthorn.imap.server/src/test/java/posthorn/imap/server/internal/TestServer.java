@@ -32,6 +32,7 @@ final class TestServer implements AutoCloseable {
 
     TestServer(Path root, Map<String, Object> imapd) throws IOException {
         this.root = root;
+        store.uploadsIn(root.resolve(".uploads"));
         AuthChain chain = new AuthChain();
         chain.configure(config(AuthConfig.class, Map.of("backends", new String[] {"test"})));
         InMemoryUsers users = new InMemoryUsers();

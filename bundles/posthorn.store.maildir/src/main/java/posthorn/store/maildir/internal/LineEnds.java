@@ -38,17 +38,54 @@ final class LineEnds {
      * size is exactly what {@link CrlfInputStream} will serve from the written bytes.
      */
     static Written toLf(InputStream in, OutputStream out) throws IOException {
-        byte[] buf = new byte[64 * 1024];
-        // A chunk of n input bytes yields at most n + 1 output bytes (a CR held from the chunk before).
-        byte[] outBuf = new byte[buf.length + 1];
-        long disk = 0;
-        long crlf = 0;
-        boolean heldCr = false;
-        boolean lastWrittenCr = false;
-        int n;
-        while ((n = in.read(buf)) >= 0) {
+        ToLf lf = new ToLf(out);
+        in.transferTo(lf);
+        return lf.finish();
+    }
+
+    /**
+     * {@link #toLf} as bytes arrive: writes the Maildir form of what it is given to {@code out}. A CR
+     * at the end of one write is held until the next shows whether an LF follows; {@link #finish}
+     * writes it. Does not close or flush {@code out}.
+     */
+    static final class ToLf extends OutputStream {
+        private final OutputStream out;
+        // A piece of n input bytes yields at most n + 1 output bytes (a CR held from the piece before).
+        private final byte[] outBuf = new byte[8 * 1024 + 1];
+        private long disk;
+        private long crlf;
+        private long received;
+        private boolean heldCr;
+        private boolean lastWrittenCr;
+
+        ToLf(OutputStream out) {
+            this.out = out;
+        }
+
+        /** The bytes given so far, as the client sent them. */
+        long received() {
+            return received;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] buf, int off, int len) throws IOException {
+            while (len > 0) {
+                int n = Math.min(len, outBuf.length - 1);
+                convert(buf, off, n);
+                off += n;
+                len -= n;
+            }
+        }
+
+        private void convert(byte[] buf, int off, int n) throws IOException {
+            received += n;
             int o = 0;
-            for (int i = 0; i < n; i++) {
+            for (int i = off; i < off + n; i++) {
                 byte b = buf[i];
                 if (heldCr) {
                     heldCr = false;
@@ -76,11 +113,17 @@ final class LineEnds {
             }
             out.write(outBuf, 0, o);
         }
-        if (heldCr) {
-            out.write('\r');
-            disk++;
-            crlf++;
+
+        /** Writes a CR still held and returns the sizes of everything written. */
+        Written finish() throws IOException {
+            if (heldCr) {
+                heldCr = false;
+                out.write('\r');
+                disk++;
+                crlf++;
+                lastWrittenCr = true;
+            }
+            return new Written(disk, crlf);
         }
-        return new Written(disk, crlf);
     }
 }

@@ -1,11 +1,7 @@
 package posthorn.store.maildir.internal;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -499,41 +495,35 @@ final class MaildirFolder {
 
     // --- adding messages ---
 
+    /** A new message file in this folder's tmp/, to be written and then given to {@link #append}. */
+    TmpMessage newMessage() throws IOException {
+        return TmpMessage.create(files.tmp, () -> { });
+    }
+
     /**
-     * Writes a message to tmp/ with LF line ends, fsyncs it, dates it, lets the gate check it and
-     * delivers it to cur/.
+     * Delivers a message written into a tmp/ directory of the same Maildir: finishes and fsyncs it,
+     * moves it into this folder's tmp/ (a rename), dates it, lets the gate check it and renames it into
+     * cur/ with a new UID. If anything fails before that last rename, the message is still the
+     * caller's to close (which removes it).
      *
      * @return its UID
      */
-    long append(InputStream message, Set<String> flags, Instant internalDate, Gate gate)
+    long append(TmpMessage message, Set<String> flags, Instant internalDate, Gate gate)
             throws StoreException, IOException {
-        String unique = MaildirFileName.unique();
-        Path file = files.tmp.resolve(unique);
-        boolean delivered = false;
-        try {
-            LineEnds.Written written;
-            try (FileChannel ch = OwnerOnly.createFile(file)) {
-                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 64 * 1024);
-                written = LineEnds.toLf(message, out);
-                out.flush();
-                ch.force(true);
-            }
-            Files.setLastModifiedTime(file, FileTime.from(internalDate));
-            gate.check(written.diskSize());
-            String base = unique + ",S=" + written.diskSize() + ",W=" + written.crlfSize();
-            Set<String> system = new TreeSet<>();
-            Set<String> kw = new TreeSet<>();
-            split(flags, system, kw);
-            Incoming in = new Incoming(file, base, MaildirFileName.withFlags(base, system, ""),
-                    new Facts(written.crlfSize(), internalDate), kw);
-            long uid = deliver(List.of(in)).get(0);
-            delivered = true;
-            return uid;
-        } finally {
-            if (!delivered) {
-                Files.deleteIfExists(file);
-            }
-        }
+        LineEnds.Written written = message.finish();
+        message.moveTo(files.tmp);
+        Path file = message.file();
+        Files.setLastModifiedTime(file, FileTime.from(internalDate));
+        gate.check(written.diskSize());
+        String base = file.getFileName() + ",S=" + written.diskSize() + ",W=" + written.crlfSize();
+        Set<String> system = new TreeSet<>();
+        Set<String> kw = new TreeSet<>();
+        split(flags, system, kw);
+        Incoming in = new Incoming(file, base, MaildirFileName.withFlags(base, system, ""),
+                new Facts(written.crlfSize(), internalDate), kw);
+        long uid = deliver(List.of(in)).get(0);
+        message.taken();
+        return uid;
     }
 
     /**

@@ -16,6 +16,7 @@ import posthorn.store.api.Change;
 import posthorn.store.api.FlagMode;
 import posthorn.store.api.Mailbox;
 import posthorn.store.api.MessageMeta;
+import posthorn.store.api.MessageUpload;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.StoreException.Reason;
 import posthorn.store.api.Watch;
@@ -165,9 +166,31 @@ final class MaildirMailbox implements Mailbox {
     @Override
     public long append(InputStream message, Set<String> flags, Instant internalDate) throws StoreException, IOException {
         checkWritable();
+        try (TmpMessage m = folder.newMessage()) {
+            m.write(message);
+            return deliver(m, flags, internalDate);
+        }
+    }
+
+    /**
+     * An upload of this mailbox's user is renamed into the folder, not copied; anything else is copied
+     * (the SPI's default).
+     */
+    @Override
+    public long append(MessageUpload message, Set<String> flags, Instant internalDate)
+            throws StoreException, IOException {
+        if (!(message instanceof TmpMessage m) || !owner.owns(m)) {
+            return Mailbox.super.append(message, flags, internalDate);
+        }
+        checkWritable();
+        return deliver(m, flags, internalDate);
+    }
+
+    /** Delivers a written message within the user's quota (Maildir++ maildirsize). */
+    private long deliver(TmpMessage m, Set<String> flags, Instant internalDate) throws StoreException, IOException {
         MaildirQuota quota = owner.quotaFile();
         long[] size = new long[1];
-        long uid = folder.append(message, flags, internalDate == null ? Instant.now() : internalDate, disk -> {
+        long uid = folder.append(m, flags, internalDate == null ? Instant.now() : internalDate, disk -> {
             quota.check(disk, 1);
             size[0] = disk;
         });

@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
 
 import posthorn.store.api.Mailbox;
 import posthorn.store.api.MailboxInfo;
+import posthorn.store.api.MessageUpload;
 import posthorn.store.api.Quota;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.StoreException.Reason;
@@ -46,6 +47,8 @@ final class MaildirUserMail implements UserMail {
     private final Path root;
     private final String user;
     private final Set<MaildirMailbox> open = ConcurrentHashMap.newKeySet();
+    /** Uploads not closed yet; closing the user's mail removes them. */
+    private final Set<TmpMessage> uploads = ConcurrentHashMap.newKeySet();
     /** Folders this session has used, kept referenced (and their caches warm) until it closes. */
     private final Map<Path, MaildirFolder> held = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -456,12 +459,44 @@ final class MaildirUserMail implements UserMail {
         return folder(dir).status();
     }
 
+    /**
+     * A file in the Maildir's own tmp/ (the Maildir convention's place for a message being delivered):
+     * whichever folder the message goes to, the Maildir++ folders are directories inside this one, so
+     * delivering it is a rename.
+     */
+    @Override
+    public MessageUpload upload() throws StoreException {
+        checkOpen();
+        Path tmp = root.resolve("tmp");
+        TmpMessage[] made = new TmpMessage[1];
+        try {
+            DirectoryScan.ensureSubdirectories(root);
+            made[0] = TmpMessage.create(tmp, () -> uploads.remove(made[0]));
+        } catch (IOException e) {
+            throw new StoreException(Reason.SERVERBUG, "Cannot write a message into " + tmp, e);
+        }
+        uploads.add(made[0]);
+        if (closed) {
+            made[0].close();
+            throw new StoreException(Reason.CANNOT, "The user's mail is closed");
+        }
+        return made[0];
+    }
+
+    /** Whether the upload is one of this session's, not yet closed. */
+    boolean owns(TmpMessage upload) {
+        return uploads.contains(upload);
+    }
+
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
+        for (TmpMessage upload : List.copyOf(uploads)) {
+            upload.close();
+        }
         for (MaildirMailbox box : List.copyOf(open)) {
             box.close();
         }

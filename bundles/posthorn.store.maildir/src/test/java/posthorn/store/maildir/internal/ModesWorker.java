@@ -1,6 +1,7 @@
 package posthorn.store.maildir.internal;
 
 import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.util.Set;
 import posthorn.store.api.FlagMode;
 import posthorn.store.api.Flags;
 import posthorn.store.api.Mailbox;
+import posthorn.store.api.MessageUpload;
 import posthorn.store.api.StoreUser;
 import posthorn.store.api.UserMail;
 
@@ -67,8 +69,11 @@ public final class ModesWorker {
                     Files.createLink(maildir.resolve("tmp").resolve(LOCK_SEEN), maildir.resolve("tmp/courier.lock"));
                 }
             }
-            try (Mailbox sent = mail.open("INBOX.Sent", false)) {
+            try (Mailbox sent = mail.open("INBOX.Sent", false); MessageUpload upload = mail.upload()) {
                 sent.sync();
+                // an APPEND's message, written into the Maildir's tmp/ as it arrives, then renamed
+                upload.write(ByteBuffer.wrap("Subject: uploaded\r\n\r\nsecret\r\n".getBytes(StandardCharsets.US_ASCII)));
+                sent.append(upload, Set.of(), null);
             }
             CourierAcl.write(maildir, maildir.resolve(".Sent"), Map.of("owner", "aceilrstwx")); // courierimapacl
             // A UID database the store cannot read is copied aside (courierimapuiddb.corrupt) and rebuilt.

@@ -16,16 +16,25 @@ import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.FlagMode;
 import posthorn.store.api.Flags;
 import posthorn.store.api.Mailbox;
+import posthorn.store.api.MessageUpload;
 import posthorn.store.api.StoreException;
+import posthorn.store.api.UserMail;
 
 /**
  * APPEND (RFC 3501 6.3.11) with MULTIAPPEND (RFC 3502: all messages or none) and the APPENDUID
  * response code (RFC 4315). The message arrives as a literal that the receiver has checked against
- * literal.max before the client sent it.
+ * literal.max before the client sent it; a small one is in the command line, a larger one the session
+ * has streamed into an upload of the user's store as it arrived, which the mailbox then takes without
+ * a copy.
  */
 final class Append implements Command<SessionState.LoggedIn> {
 
-    private record Message(Set<String> flags, Instant date, byte[] text) {
+    /** A message to add: its text, or its upload (exactly one of them). */
+    private record Message(Set<String> flags, Instant date, byte[] text, MessageUpload upload) {
+        long append(Mailbox box) throws StoreException, IOException {
+            return upload != null ? box.append(upload, flags, date)
+                    : box.append(new ByteArrayInputStream(text), flags, date);
+        }
     }
 
     @Override
@@ -46,11 +55,20 @@ final class Append implements Command<SessionState.LoggedIn> {
                 date = d.toInstant();
                 args.sp();
             }
+            int streamed = args.streamedLiteral();
+            if (streamed >= 0) {
+                MessageUpload upload = ctx.streamedLiteral(streamed);
+                if (upload.size() == 0) {
+                    throw new ProtocolException("Empty message");
+                }
+                messages.add(new Message(flags, date, null, upload));
+                continue;
+            }
             byte[] text = args.stringBytes();
             if (text.length == 0) {
                 throw new ProtocolException("Empty message");
             }
-            messages.add(new Message(flags, date, text));
+            messages.add(new Message(flags, date, text, null));
         }
         args.end();
         if (messages.isEmpty()) {
@@ -76,13 +94,15 @@ final class Append implements Command<SessionState.LoggedIn> {
         try {
             try {
                 for (Message m : messages) {
-                    uids.add(box.append(new ByteArrayInputStream(m.text()), m.flags(), m.date()));
+                    uids.add(m.append(box));
                 }
             } catch (StoreException | IOException | RuntimeException e) {
-                // RFC 3502: a MULTIAPPEND that fails leaves none of its messages behind.
                 if (!uids.isEmpty()) {
-                    box.store(uids, FlagMode.ADD, Set.of(Flags.DELETED));
-                    box.expunge(uids);
+                    try {
+                        remove(state.mail(), box.name(), uids);
+                    } catch (StoreException | RuntimeException undo) {
+                        e.addSuppressed(undo);
+                    }
                 }
                 throw e;
             }
@@ -94,6 +114,20 @@ final class Append implements Command<SessionState.LoggedIn> {
             if (own) {
                 box.close();
             }
+        }
+    }
+
+    /**
+     * RFC 3502: a MULTIAPPEND that fails leaves none of its messages behind. They are removed through a
+     * handle of their own: the one they were appended through has not synced them into its view (a
+     * handle ignores UIDs outside its view), and syncing the selected mailbox's handle here would take
+     * changes away from the session's next report.
+     */
+    private static void remove(UserMail mail, String name, List<Long> uids) throws StoreException {
+        try (Mailbox undo = mail.open(name, false)) {
+            undo.sync();
+            undo.store(uids, FlagMode.ADD, Set.of(Flags.DELETED));
+            undo.expunge(uids);
         }
     }
 

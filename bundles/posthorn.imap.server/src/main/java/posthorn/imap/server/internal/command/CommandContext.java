@@ -9,6 +9,7 @@ import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.server.internal.auth.LoginFlow;
 import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.state.SessionState;
+import posthorn.store.api.MessageUpload;
 import posthorn.store.api.StoreException;
 
 /**
@@ -92,4 +93,13 @@ public interface CommandContext {
 
     /** The way into the authenticated state: LOGIN and AUTHENTICATE. */
     LoginFlow login();
+
+    /**
+     * A literal of the running command that the session streamed into the user's store instead of
+     * memory (APPEND's messages; {@link posthorn.imap.protocol.ArgReader#streamedLiteral()} gives its
+     * number). The session removes it after the command unless a mailbox took it.
+     *
+     * @throws StoreException if its bytes could not be written
+     */
+    MessageUpload streamedLiteral(int index) throws StoreException;
 }

@@ -48,11 +48,20 @@ public @interface ImapdConfig {
     @AttributeDefinition(description = "Seconds a client has to log in")
     int login_timeout() default 60;
 
-    @AttributeDefinition(description = "Largest literal accepted, in bytes")
+    @AttributeDefinition(description = "Largest literal accepted after login, in bytes: an APPEND message, which streams to the Maildir's tmp/")
     long literal_max() default 64L << 20;
 
-    @AttributeDefinition(description = "Longest command line accepted, in bytes, literals not counted")
+    @AttributeDefinition(description = "Longest command line accepted after login, in bytes, literals not counted; also the most literal bytes a command other than APPEND may hold in memory")
     int line_max() default 65_536;
+
+    @AttributeDefinition(description = "Most literal bytes one command may hold before login (user names, passwords, SASL); a larger literal is refused before the client sends it")
+    long literal_max_prelogin() default 8192;
+
+    @AttributeDefinition(description = "Longest command line accepted before login, in bytes, literals not counted")
+    int line_max_prelogin() default 8192;
+
+    @AttributeDefinition(description = "Bytes of literals all sessions together may hold in memory; a literal that does not fit is refused with NO [LIMIT] (APPEND's messages go to disk instead)")
+    long buffer_budget() default 64L << 20;
 
     @AttributeDefinition(description = "Deepest nesting of parenthesised lists in a command")
     int nesting_max() default 32;

@@ -42,6 +42,7 @@ public final class ImapdSettings {
             Map.entry("login.timeout", new long[] {1, MAX_SECONDS}),
             Map.entry("write.timeout", new long[] {1, MAX_SECONDS}),
             Map.entry("line.max", new long[] {1024, Integer.MAX_VALUE}),
+            Map.entry("line.max.prelogin", new long[] {1024, Integer.MAX_VALUE}),
             Map.entry("nesting.max", new long[] {1, 1000}),
             Map.entry("max.bad.logins", new long[] {1, Integer.MAX_VALUE}),
             Map.entry("auth.delay.window", new long[] {1, MAX_SECONDS}),

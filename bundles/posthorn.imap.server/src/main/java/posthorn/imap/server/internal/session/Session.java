@@ -30,7 +30,6 @@ import posthorn.auth.api.UserRecord;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.CommandReceiver;
 import posthorn.imap.protocol.CommandReceiver.Event;
-import posthorn.imap.protocol.ParserLimits;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.protocol.Status;
@@ -45,6 +44,7 @@ import posthorn.imap.server.internal.net.ImapdConfig;
 import posthorn.imap.server.internal.net.LogLimiter;
 import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.state.SessionState;
+import posthorn.store.api.MessageUpload;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.UserMail;
 import posthorn.store.api.Watch;
@@ -124,6 +124,8 @@ public final class Session {
     private int badInARow;
     /** The commands by name: the command table, or a test's. */
     private final Function<String, CommandTable.Row<?>> commands;
+    /** Where the literals of the command being received go: memory, an upload, or refused. */
+    private final LiteralIntake literals;
 
     /** What a session needs of the server it runs in. Thread-safe. */
     public interface Host {
@@ -140,6 +142,14 @@ public final class Session {
 
         /** What keeps lines a client can repeat at will from flooding the log. */
         LogLimiter repeats();
+
+        /**
+         * What all sessions together may hold in memory for literals (buffer.budget); the server keeps
+         * one for all its sessions. A host without one (a test's) leaves each session its share alone.
+         */
+        default LiteralBudget literalBudget() {
+            return new LiteralBudget(() -> Long.MAX_VALUE);
+        }
     }
 
     public Session(long id, Socket socket, Host server, boolean implicitTls) {
@@ -157,6 +167,7 @@ public final class Session {
         this.peer = socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
         this.loginDeadline = System.nanoTime() + server.config().login_timeout() * 1_000_000_000L;
         this.login = new LoginFlow(server.logins(), context);
+        this.literals = new LiteralIntake(server.literalBudget());
     }
 
     public void run() {
@@ -227,6 +238,7 @@ public final class Session {
             LOG.debug("s{} internal error", id, e);
             bye(e instanceof OutOfMemoryError ? "Server out of memory; try again later" : "Internal error; the event is logged");
         } finally {
+            literals.commandDone();
             release();
             closeRaw();
             LOG.info("s{} disconnect {} user={} ({}), in={} out={}", id, peer, user, end, bytesIn,
@@ -236,18 +248,20 @@ public final class Session {
 
     private void handle(Event event) throws IOException {
         switch (event) {
-            case Event.LiteralAnnounced l -> {
-                if (!l.nonSynchronizing()) {
-                    out.continuation("Ready for literal data");
-                }
-            }
+            case Event.LiteralAnnounced l -> admit(l);
+            case Event.LiteralData d -> literals.data(d.bytes());
             case Event.Line line -> {
-                if (!(state instanceof SessionState.NotAuthenticated && overRate(line.bytes()))) {
-                    dispatch(line.bytes());
+                try {
+                    if (!(state instanceof SessionState.NotAuthenticated && overRate(line.bytes()))) {
+                        dispatch(line);
+                    }
+                } finally {
+                    literals.commandDone();
                 }
                 endIfTooManyBad();
             }
             case Event.TooLarge t -> {
+                literals.commandDone();
                 if (logAllowed("refused input")) {
                     LOG.warn("s{} refused input: {}", id, t.reason());
                 }
@@ -263,6 +277,41 @@ public final class Session {
                 }
             }
             case Event.NeedMore n -> throw new IllegalStateException("receiver returned NeedMore with input left");
+        }
+    }
+
+    /**
+     * A literal announced: into memory or an upload, with "+" if the client waits for it, or refused
+     * before the client sends it (see {@link LiteralIntake}).
+     */
+    private void admit(Event.LiteralAnnounced l) throws IOException {
+        LiteralIntake.Decision d = literals.admit(l, state, server.config());
+        switch (d.route()) {
+            case MEMORY -> {
+            }
+            case STREAM -> receiver.streamLiteral();
+            case REFUSE -> {
+                literals.commandDone();
+                if (logAllowed("refused literal")) {
+                    LOG.info("s{} refused a {}literal from {}: {}", id, l.nonSynchronizing() ? "non-synchronizing " : "",
+                            peer, d.text());
+                }
+                if (l.nonSynchronizing()) {
+                    bye(d.text());
+                    state = new SessionState.Logout();
+                } else if (d.status() == Status.BAD) {
+                    receiver.rejectLiteral();
+                    bad(l.tag(), d.code(), d.text());
+                    endIfTooManyBad();
+                } else {
+                    receiver.rejectLiteral();
+                    out.status(l.tag(), d.status(), d.code(), d.text());
+                }
+                return;
+            }
+        }
+        if (!l.nonSynchronizing()) {
+            out.continuation("Ready for literal data");
         }
     }
 
@@ -332,8 +381,8 @@ public final class Session {
     }
 
     /** Parses the tag and command name, checks the state, runs the command, maps errors. */
-    private void dispatch(byte[] line) throws IOException {
-        ArgReader args = new ArgReader(line, server.config().nesting_max());
+    private void dispatch(Event.Line line) throws IOException {
+        ArgReader args = new ArgReader(line.bytes(), server.config().nesting_max(), line.streamed());
         String tag;
         try {
             tag = args.tag();
@@ -453,8 +502,8 @@ public final class Session {
         if (e instanceof Event.Line line) {
             return new String(line.bytes(), StandardCharsets.US_ASCII);
         }
-        if (e instanceof Event.LiteralAnnounced) {
-            receiver.rejectLiteral();
+        if (e instanceof Event.LiteralAnnounced l) {
+            refuseLiteral(l);
         }
         throw new ProtocolException("Expected a line of base64");
     }
@@ -563,8 +612,17 @@ public final class Session {
         LOG.info("s{} TLS {} {}", id, ssl.getSession().getProtocol(), ssl.getSession().getCipherSuite());
     }
 
-    private static CommandReceiver newReceiver(ImapdConfig c) {
-        return new CommandReceiver(new ParserLimits(c.line_max(), c.literal_max(), c.nesting_max()));
+    private CommandReceiver newReceiver(ImapdConfig c) {
+        return new CommandReceiver(LiteralIntake.limits(state, c));
+    }
+
+    /** A literal where none belongs (IDLE's DONE, a SASL response): not sent, or read and dropped. */
+    private void refuseLiteral(Event.LiteralAnnounced l) {
+        if (l.nonSynchronizing()) {
+            receiver.discardLiteral();
+        } else {
+            receiver.rejectLiteral();
+        }
     }
 
     /**
@@ -619,11 +677,10 @@ public final class Session {
                         return text.equalsIgnoreCase("DONE") ? null : "Expected DONE";
                     }
                     case Event.LiteralAnnounced l -> {
-                        if (!l.nonSynchronizing()) {
-                            receiver.rejectLiteral();
-                            return "Expected DONE";
-                        }
+                        refuseLiteral(l);
+                        return "Expected DONE";
                     }
+                    case Event.LiteralData d -> throw new IllegalStateException("literal data nobody streamed");
                     case Event.TooLarge t -> {
                         if (t.fatal()) {
                             handle(t); // BYE; the session ends
@@ -829,6 +886,7 @@ public final class Session {
             }
             state = new SessionState.Authenticated(record, mail);
             user = record.name();
+            receiver.limits(LiteralIntake.limits(state, server.config()));
             socket.setSoTimeout(server.config().idle_timeout() * 1000);
         }
 
@@ -914,6 +972,11 @@ public final class Session {
         @Override
         public LoginFlow login() {
             return login;
+        }
+
+        @Override
+        public MessageUpload streamedLiteral(int index) throws StoreException {
+            return literals.streamed(index);
         }
 
         @Override
