@@ -35,6 +35,7 @@ public final class ShutdownOnSignal implements ProcessExit {
     private static final Logger LOG = LoggerFactory.getLogger(ShutdownOnSignal.class);
     private static final long STOP_TIMEOUT_MS = 20_000;
     static final long START_WAIT_MS = 30_000;
+    static final long START_SETTLE_MS = 1_000;
     private static final int NONE = -1;
 
     private Framework framework;
@@ -88,6 +89,9 @@ public final class ShutdownOnSignal implements ProcessExit {
         Thread.ofPlatform().name("posthorn-exit").start(() -> {
             try {
                 started.await(START_WAIT_MS, TimeUnit.MILLISECONDS);
+                // The console's own thread runs its first command (gosh) just after STARTED; a
+                // framework stopped under it prints a multi-line trace. Give it a moment.
+                Thread.sleep(START_SETTLE_MS);
             } catch (InterruptedException e) {
                 // stop now
             }

@@ -71,6 +71,10 @@ import posthorn.store.api.Watch;
 public final class Session {
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
 
+    /** How long and how much a closing connection reads and drops after its BYE ({@link #closeLingering}). */
+    private static final int LINGER_MILLIS = 1000;
+    private static final long LINGER_BYTES = 4L * 1024 * 1024;
+
     /** How often IDLE looks for changes when the store cannot notify. */
     private static final long IDLE_POLL_MILLIS = 5000;
 
@@ -172,6 +176,8 @@ public final class Session {
 
     public void run() {
         String end = "closed by client";
+        // Whether the server ends the connection (LOGOUT, a BYE) while the client may still be sending.
+        boolean serverEnds = false;
         try {
             ImapdConfig c = server.config();
             raw.setSoTimeout(c.login_timeout() * 1000);
@@ -205,6 +211,7 @@ public final class Session {
                 }
             }
             end = closing ? "shut down" : "logout";
+            serverEnds = !closing;
         } catch (SocketTimeoutException e) {
             if (writeTimedOut) {
                 end = "write timeout";
@@ -212,9 +219,11 @@ public final class Session {
                 end = "login timeout (no TLS handshake)"; // nothing in the clear where TLS is due
             } else if (state instanceof SessionState.NotAuthenticated) {
                 end = "login timeout";
+                serverEnds = true;
                 bye("Autologout; no login in time");
             } else {
                 end = "autologout";
+                serverEnds = true;
                 bye("Autologout; idle for too long");
             }
         } catch (EOFException e) {
@@ -227,6 +236,7 @@ public final class Session {
             end = writeTimedOut ? "write timeout" : "I/O error: " + e.getMessage();
         } catch (SelectedMailbox.UidValidityChangedException e) {
             end = e.getMessage();
+            serverEnds = true;
             LOG.warn("s{} {}", id, e.getMessage());
             bye(e.getMessage());
         } catch (Throwable e) {
@@ -234,13 +244,18 @@ public final class Session {
             // cannot be trusted after it, so the session ends. One line at ERROR says why; the trace
             // (a stack overflow's is thousands of lines) only at DEBUG.
             end = "internal error: " + describe(e);
+            serverEnds = true;
             LOG.error("s{} ended by an internal error: {}", id, describe(e));
             LOG.debug("s{} internal error", id, e);
             bye(e instanceof OutOfMemoryError ? "Server out of memory; try again later" : "Internal error; the event is logged");
         } finally {
             literals.commandDone();
             release();
-            closeRaw();
+            if (serverEnds && !closing && !writeTimedOut) {
+                closeLingering();
+            } else {
+                closeRaw();
+            }
             LOG.info("s{} disconnect {} user={} ({}), in={} out={}", id, peer, user, end, bytesIn,
                     counter == null ? 0 : counter.count());
         }
@@ -749,6 +764,34 @@ public final class Session {
             LOG.warn("s{} write timeout: {} has not read for {} s; closing", id, peer, limitNanos / 1_000_000_000L);
             closeRaw();
         }
+    }
+
+    /**
+     * Closes the connection without losing what was written last. Closing a socket whose input holds
+     * unread bytes makes TCP send a reset, and a reset can throw away the BYE still waiting in the
+     * client's receive buffer (seen with a client sending 1 MiB of garbage: it read 12 of the 20 BADs
+     * and no BYE). So the sending side is shut first (FIN after the BYE), what the client still sends
+     * is read and dropped for a moment (at most {@link #LINGER_MILLIS} and {@link #LINGER_BYTES},
+     * into the session's read buffer), then the socket is closed.
+     */
+    private void closeLingering() {
+        try {
+            raw.shutdownOutput();
+            raw.setSoTimeout(LINGER_MILLIS);
+            InputStream input = raw.getInputStream();
+            long deadline = System.nanoTime() + LINGER_MILLIS * 1_000_000L;
+            long left = LINGER_BYTES;
+            while (left > 0 && System.nanoTime() < deadline) {
+                int n = input.read(readBuffer, 0, (int) Math.min(readBuffer.length, left));
+                if (n < 0) {
+                    break;
+                }
+                left -= n;
+            }
+        } catch (IOException | RuntimeException e) {
+            // the client is gone or the wait is over: close now
+        }
+        closeRaw();
     }
 
     private void closeRaw() {
