@@ -12,6 +12,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -108,6 +109,39 @@ class MimeBoundsTest {
         assertTrue(bs.contains("(\"application\" \"octet-stream\" "), what);
     }
 
+    /** BODYSTRUCTURE is cached per bounds: a changed setting never serves a structure cut at the old one. */
+    @Test
+    void cachedStructureFollowsTheLimits() throws Exception {
+        MemoryStore store = new MemoryStore();
+        store.deliver("u", DovecotFixturesTest.resource("deepnest.eml"));
+        try (UserMail mail = store.open(new StoreUser("u", null, null, null)); Mailbox box = mail.open("INBOX", true)) {
+            box.sync();
+            MimeLimits three = new MimeLimits(3, 10_000);
+            String dovecots = fetch(box, "BODYSTRUCTURE", MimeLimits.DEFAULTS);
+            String shallow = fetch(box, "BODYSTRUCTURE", three);
+            // level 3 of 3: the multipart with boundary lv002 is opaque, after its sibling "words at level 2"
+            assertTrue(shallow.contains("\"7bit\" 16 0 NIL NIL NIL NIL)(\"application\" \"octet-stream\" (\"boundary\" \"lv002\")"),
+                    shallow);
+            assertTrue(dovecots.contains("(\"application\" \"octet-stream\" (\"boundary\" \"lv099\")"), dovecots);
+            assertEquals(dovecots, fetch(box, "BODYSTRUCTURE", MimeLimits.DEFAULTS));
+            assertEquals(shallow, fetch(box, "BODYSTRUCTURE", three));
+        }
+    }
+
+    @Test
+    void oneLogLineNamesTheMessagesCut() {
+        MimeCuts cuts = new MimeCuts(MimeLimits.DEFAULTS);
+        assertEquals(null, cuts.summary());
+        cuts.note(7, null);
+        assertEquals(null, cuts.summary());
+        for (long uid = 20; uid > 5; uid--) {
+            cuts.note(uid, uid % 2 == 0 ? "more than 100 levels" : "more than 10000 parts");
+        }
+        assertEquals("UIDs 6,7,8,9,10,11,12,13,14,15 and 5 more: MIME structure with more than 100 levels or more than "
+                + "10000 parts (mime.max.depth=100, mime.max.parts=10000); the rest is read as one opaque part",
+                cuts.summary());
+    }
+
     static int depth(MimePart p) {
         int d = 0;
         for (MimePart c : parts(p)) {
@@ -147,10 +181,14 @@ class MimeBoundsTest {
     }
 
     private static String fetch(Mailbox box, String items) throws Exception {
+        return fetch(box, items, MimeLimits.DEFAULTS);
+    }
+
+    private static String fetch(Mailbox box, String items, MimeLimits limits) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ResponseWriter w = new ResponseWriter(bytes);
         FetchRenderer.write(w, box, 1, box.messages().get(0), false,
-                new ArgReader(items.getBytes(StandardCharsets.US_ASCII)).fetchAttributes(), new MimeCuts(MimeLimits.DEFAULTS));
+                new ArgReader(items.getBytes(StandardCharsets.US_ASCII)).fetchAttributes(), new MimeCuts(limits));
         w.flush();
         return bytes.toString(StandardCharsets.ISO_8859_1);
     }
