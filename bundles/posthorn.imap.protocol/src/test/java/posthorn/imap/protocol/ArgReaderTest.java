@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -366,6 +367,34 @@ class ArgReaderTest {
         assertTrue(whole.setsSeen());
         assertEquals(new FetchAttribute.BinarySize(List.of(3)), atts.get(2));
         assertFalse(atts.get(2).setsSeen());
+    }
+
+    /**
+     * Issue 10, item 4: every reader that takes a parenthesised list answers a line of 60,000 "("
+     * with a ProtocolException (BAD) at once; none recurses, so none can overflow the stack. Table:
+     * what precedes the parentheses, and the reader.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"fetch attributes, ''", "fetch section header list, BODY[HEADER.FIELDS ", "flag list, ''",
+        "store flags, ''", "lists entered one by one, ''"})
+    void deepParenthesesAreRefusedAtOnce(String reader, String prefix) {
+        byte[] line = bytes(prefix + "(".repeat(60_000) + "x" + ")".repeat(60_000));
+        ArgReader r = new ArgReader(line);
+        long t0 = System.nanoTime();
+        ProtocolException e = assertThrows(ProtocolException.class, () -> {
+            switch (reader) {
+                case "fetch attributes", "fetch section header list" -> r.fetchAttributes();
+                case "flag list" -> r.flagList();
+                case "store flags" -> r.flags();
+                default -> {
+                    while (true) {
+                        r.listOpen();
+                    }
+                }
+            }
+        });
+        assertTrue(e.getMessage() != null && !e.getMessage().isEmpty());
+        assertTrue(System.nanoTime() - t0 < 1_000_000_000L, reader);
     }
 
     @Test

@@ -20,7 +20,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 class ParserFuzzTest {
     private static final ParserLimits LIMITS = new ParserLimits(1024, 4096, 8);
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "10s")
     void receiverAndArguments(FuzzedDataProvider data) {
         CommandReceiver receiver = new CommandReceiver(LIMITS);
         int rounds = 0;

@@ -7,6 +7,8 @@ import org.slf4j.Logger;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.server.internal.auth.LoginFlow;
+import posthorn.imap.server.internal.mime.MimeCuts;
+import posthorn.imap.server.internal.mime.MimeLimits;
 import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.MessageUpload;
@@ -102,4 +104,18 @@ public interface CommandContext {
      * @throws StoreException if its bytes could not be written
      */
     MessageUpload streamedLiteral(int index) throws StoreException;
+
+    /** How far a message's MIME structure is followed (imapd.cfg mime.max.depth, mime.max.parts). */
+    MimeLimits mimeLimits();
+
+    /** The most levels of OR, NOT and parentheses in search keys (imapd.cfg search.max.depth). */
+    int searchMaxDepth();
+
+    /** Logs, in one line, the messages whose MIME structure the bounds cut short in this command, if any. */
+    default void logCuts(MimeCuts cuts) {
+        String summary = cuts.summary();
+        if (summary != null) {
+            log().info("s{} {}: {}", id(), command(), summary);
+        }
+    }
 }

@@ -16,6 +16,7 @@ import posthorn.imap.server.internal.fetch.FetchRenderer;
 import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.state.SelectedMailbox.BadSequenceException;
 import posthorn.imap.server.internal.state.SessionState;
+import posthorn.imap.server.internal.mime.MimeCuts;
 import posthorn.imap.server.internal.mime.TransferDecoding;
 import posthorn.store.api.FlagMode;
 import posthorn.store.api.Flags;
@@ -72,6 +73,7 @@ final class Fetch implements Command<SessionState.Selected> {
             }
         }
         boolean expungedSkipped = false;
+        MimeCuts cuts = new MimeCuts(ctx.mimeLimits());
         try {
             for (int seq : seqs) {
                 long u = view.uidAt(seq);
@@ -84,7 +86,7 @@ final class Fetch implements Command<SessionState.Selected> {
                     items = new ArrayList<>(attributes);
                     items.add(new FetchAttribute.Flags());
                 }
-                if (!FetchRenderer.write(ctx.out(), view.store(), seq, view.meta(u), view.isRecent(u), items)) {
+                if (!FetchRenderer.write(ctx.out(), view.store(), seq, view.meta(u), view.isRecent(u), items, cuts)) {
                     expungedSkipped = true;
                 }
             }
@@ -93,6 +95,8 @@ final class Fetch implements Command<SessionState.Selected> {
             ctx.log().info("s{} {}: {}", ctx.id(), ctx.command(), e.getMessage());
             ctx.out().status(tag, Status.NO, "UNKNOWN-CTE", e.getMessage());
             return;
+        } finally {
+            ctx.logCuts(cuts);
         }
         if (expungedSkipped) {
             throw new StoreException(StoreException.Reason.EXPUNGEISSUED,

@@ -14,6 +14,7 @@ import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.protocol.SequenceSet;
 import posthorn.imap.protocol.Status;
+import posthorn.imap.server.internal.mime.MimeCuts;
 import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.state.SessionState;
 import posthorn.imap.server.internal.search.Matcher;
@@ -77,9 +78,9 @@ final class Search implements Command<SessionState.Selected> {
             }
             args.sp();
         }
-        SearchKey key = new SearchParser(args, charset).keys();
+        SearchKey key = keys(ctx, args, charset);
         args.end();
-        List<Integer> seqs = new Matcher(view, key).matching();
+        List<Integer> seqs = matching(ctx, view, key);
         List<Long> result = new ArrayList<>(seqs.size());
         for (int seq : seqs) {
             result.add(uid ? view.uidAt(seq) : seq);
@@ -168,6 +169,25 @@ final class Search implements Command<SessionState.Selected> {
             out.raw(" COUNT ").number(result.size());
         }
         out.crlf();
+    }
+
+    /**
+     * The search keys of SEARCH, SORT and THREAD, nested at most search.max.depth levels (deeper is
+     * a ProtocolException, so BAD, which the session logs).
+     */
+    static SearchKey keys(CommandContext ctx, ArgReader args, Charset charset) throws ProtocolException {
+        return new SearchParser(args, charset, ctx.searchMaxDepth()).keys();
+    }
+
+    /** The sequence numbers of the messages that match, their structure followed as far as mime.max.* let it. */
+    static List<Integer> matching(CommandContext ctx, SelectedMailbox view, SearchKey key)
+            throws IOException, StoreException {
+        MimeCuts cuts = new MimeCuts(ctx.mimeLimits());
+        try {
+            return new Matcher(view, key, cuts).matching();
+        } finally {
+            ctx.logCuts(cuts);
+        }
     }
 
     /** The charset of that name, or null if Java has none (then NO [BADCHARSET]). */

@@ -13,9 +13,7 @@ import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.Status;
 import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.state.SessionState;
-import posthorn.imap.server.internal.search.Matcher;
 import posthorn.imap.server.internal.search.SearchKey;
-import posthorn.imap.server.internal.search.SearchParser;
 import posthorn.imap.server.internal.search.SortData;
 import posthorn.store.api.StoreException;
 
@@ -62,11 +60,11 @@ final class Sort implements Command<SessionState.Selected> {
             return null;
         }
         args.sp();
-        SearchKey key = new SearchParser(args, charset).keys();
+        SearchKey key = Search.keys(ctx, args, charset);
         args.end();
         SelectedMailbox view = state.mailbox();
         List<SortData> data = new ArrayList<>();
-        for (int seq : new Matcher(view, key).matching()) {
+        for (int seq : Search.matching(ctx, view, key)) {
             SortData d = SortData.read(view, seq);
             if (d != null) {
                 data.add(d);

@@ -11,6 +11,7 @@ import posthorn.imap.protocol.ImapDates;
 import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.protocol.Section;
 import posthorn.imap.server.internal.state.SelectedMailbox;
+import posthorn.imap.server.internal.mime.MimeCuts;
 import posthorn.imap.server.internal.mime.MimePart;
 import posthorn.imap.server.internal.mime.Structure;
 import posthorn.imap.server.internal.mime.TransferDecoding;
@@ -24,7 +25,8 @@ import posthorn.store.api.StoreException;
  * from the store; sections are cut from the message in memory, which is read and parsed at most once.
  * ENVELOPE, BODY and BODYSTRUCTURE come from the store's cache when it has them, else from the parsed
  * message (only its header for ENVELOPE), and are cached. BINARY and BINARY.SIZE (RFC 3516) decode
- * the part's transfer encoding, or throw {@link TransferDecoding.UnknownCteException}.
+ * the part's transfer encoding, or throw {@link TransferDecoding.UnknownCteException}. The message's
+ * structure is followed as far as the command's {@link MimeCuts} limits let it.
  */
 public final class FetchRenderer {
     private FetchRenderer() {
@@ -34,10 +36,11 @@ public final class FetchRenderer {
      * Writes {@code * seq FETCH (...)} with the items in the order given.
      *
      * @param recent whether the message is \Recent for this session, for FLAGS
+     * @param cuts   the bounds to parse the message with, and where a message cut short is noted
      * @return false, with nothing written, if the message vanished from the store
      */
     public static boolean write(ResponseWriter out, Mailbox box, int seq, MessageMeta meta, boolean recent,
-                                List<FetchAttribute> items)
+                                List<FetchAttribute> items, MimeCuts cuts)
             throws IOException, StoreException, TransferDecoding.UnknownCteException {
         long uid = meta.uid();
         long textItems = items.stream().filter(FetchRenderer::needsText).count();
@@ -47,7 +50,7 @@ public final class FetchRenderer {
         boolean needText = textItems > 0 && !wholeOnly;
         boolean needHeader = false;
         for (int i = 0; i < items.size(); i++) {
-            String field = cacheField(items.get(i));
+            String field = cacheField(items.get(i), cuts);
             if (field != null) {
                 derived[i] = DerivedCache.get(box, uid, field);
                 if (derived[i] == null) {
@@ -65,10 +68,10 @@ public final class FetchRenderer {
             if (text == null) {
                 return false;
             }
-            data = new Parsed(text);
+            data = new Parsed(text, uid, cuts);
         }
         for (int i = 0; i < items.size(); i++) {
-            String field = cacheField(items.get(i));
+            String field = cacheField(items.get(i), cuts);
             if (field != null && derived[i] == null) {
                 derived[i] = switch (items.get(i)) {
                     case FetchAttribute.Envelope e -> Structure.envelope(data.root().header());
@@ -166,15 +169,20 @@ public final class FetchRenderer {
     /** The message's text (or only its header), parsed when a section first needs it. */
     private static final class Parsed {
         final byte[] m;
+        private final long uid;
+        private final MimeCuts cuts;
         private MimePart root;
 
-        Parsed(byte[] m) {
+        Parsed(byte[] m, long uid, MimeCuts cuts) {
             this.m = m;
+            this.uid = uid;
+            this.cuts = cuts;
         }
 
         MimePart root() {
             if (root == null) {
-                root = MimePart.parse(m);
+                root = MimePart.parse(m, cuts.limits());
+                cuts.note(uid, root.cut());
             }
             return root;
         }
@@ -203,10 +211,12 @@ public final class FetchRenderer {
         return new Section(s.part(), s.kind(), s.fields().stream().map(f -> f.toUpperCase(Locale.ROOT)).toList()).spec();
     }
 
-    private static String cacheField(FetchAttribute a) {
+    private static String cacheField(FetchAttribute a, MimeCuts cuts) {
         return switch (a) {
             case FetchAttribute.Envelope e -> DerivedCache.ENVELOPE;
-            case FetchAttribute.BodyStructure b -> b.extensible() ? DerivedCache.BODYSTRUCTURE : DerivedCache.BODY;
+            case FetchAttribute.BodyStructure b ->
+                    DerivedCache.structureField(b.extensible() ? DerivedCache.BODYSTRUCTURE : DerivedCache.BODY,
+                            cuts.limits());
             default -> null;
         };
     }

@@ -15,12 +15,11 @@ import java.util.List;
  * closing if "--" follows; the CRLF before a delimiter line belongs to the delimiter (RFC 2046
  * 5.1.1). A multipart without a boundary, or whose boundary never occurs, gets one empty part; a
  * part whose Content-Type does not parse, or names "multipart" without a subtype, is neither a
- * multipart nor a message. Parsing never fails: whatever the bytes, a tree comes out.
+ * multipart nor a message. Parsing never fails: whatever the bytes, a tree comes out, within the
+ * {@link MimeLimits} given: a multipart or message/rfc822 beyond them is an {@link #opaque} leaf.
+ * The parser recurses once or twice a level, so the depth bound is what bounds its stack.
  */
 public final class MimePart {
-    /** Parts deeper than this are taken as plain bodies, so a hostile message cannot overflow the stack. */
-    private static final int MAX_DEPTH = 64;
-
     private final int headerStart;
     private final int bodyStart;
     private final int end;
@@ -29,9 +28,12 @@ public final class MimePart {
     private final boolean defaulted;
     private final List<MimePart> children;
     private final MimePart message;
+    private final boolean opaque;
+    /** On the message only: which bound cut the structure, or null. */
+    private String cut;
 
     private MimePart(int headerStart, int bodyStart, int end, Header header, ContentFields.Valued contentType,
-                     boolean defaulted, List<MimePart> children, MimePart message) {
+                     boolean defaulted, List<MimePart> children, MimePart message, boolean opaque) {
         this.headerStart = headerStart;
         this.bodyStart = bodyStart;
         this.end = end;
@@ -40,11 +42,20 @@ public final class MimePart {
         this.defaulted = defaulted;
         this.children = children;
         this.message = message;
+        this.opaque = opaque;
     }
 
-    /** Parses a whole message. */
+    /** Parses a whole message within Dovecot's bounds ({@link MimeLimits#DEFAULTS}). */
     public static MimePart parse(byte[] m) {
-        return parse(m, 0, m.length, false, 0);
+        return parse(m, MimeLimits.DEFAULTS);
+    }
+
+    /** Parses a whole message, following its structure as far as {@code limits} let it. */
+    public static MimePart parse(byte[] m, MimeLimits limits) {
+        Budget budget = new Budget(limits);
+        MimePart root = budget.part(m, 0, m.length, false, 0);
+        root.cut = budget.cut;
+        return root;
     }
 
     /** Parses only the header of a message at {@code m[0, end)}; for ENVELOPE and header searches. */
@@ -82,64 +93,126 @@ public final class MimePart {
         }
     }
 
-    private static MimePart parse(byte[] m, int start, int end, boolean digest, int depth) {
-        int bodyStart = Header.bodyStart(m, start, end);
-        Header header = Header.parse(m, start, bodyStart);
-        ContentFields.Valued ct = ContentFields.contentType(header.value("Content-Type"));
-        boolean defaulted = ct == null;
-        if (defaulted) {
-            ct = digest ? new ContentFields.Valued("message", "rfc822", List.of())
-                    : new ContentFields.Valued("text", "plain", List.of());
+    /** One parse: the limits, the parts made so far, and which bound acted first. */
+    private static final class Budget {
+        private final MimeLimits limits;
+        private int parts;
+        private String cut;
+
+        Budget(MimeLimits limits) {
+            this.limits = limits;
         }
-        List<MimePart> children = List.of();
-        MimePart message = null;
-        if (depth < MAX_DEPTH) {
-            if (ct.value().equalsIgnoreCase("multipart") && !ct.second().isEmpty()) {
-                children = children(m, bodyStart, end, ct.param("boundary"),
-                        ct.second().equalsIgnoreCase("digest"), depth + 1);
-            } else if (ct.value().equalsIgnoreCase("message") && ct.second().equalsIgnoreCase("rfc822")) {
-                message = parse(m, bodyStart, end, false, depth + 1);
+
+        boolean exhausted() {
+            return parts >= limits.maxParts();
+        }
+
+        private void cut(String why) {
+            if (cut == null) {
+                cut = why;
             }
         }
-        return new MimePart(start, bodyStart, end, header, ct, defaulted, children, message);
-    }
 
-    private static List<MimePart> children(byte[] m, int start, int end, String boundary, boolean digest, int depth) {
-        List<MimePart> out = new ArrayList<>();
-        if (boundary == null || boundary.isEmpty()) {
-            out.add(empty(end));
+        MimePart part(byte[] m, int start, int end, boolean digest, int depth) {
+            parts++;
+            int bodyStart = Header.bodyStart(m, start, end);
+            Header header = Header.parse(m, start, bodyStart);
+            ContentFields.Valued ct = ContentFields.contentType(header.value("Content-Type"));
+            boolean defaulted = ct == null;
+            if (defaulted) {
+                ct = digest ? new ContentFields.Valued("message", "rfc822", List.of())
+                        : new ContentFields.Valued("text", "plain", List.of());
+            }
+            boolean multipart = ct.value().equalsIgnoreCase("multipart") && !ct.second().isEmpty();
+            boolean rfc822 = ct.value().equalsIgnoreCase("message") && ct.second().equalsIgnoreCase("rfc822");
+            List<MimePart> children = List.of();
+            MimePart message = null;
+            boolean opaque = false;
+            if (multipart || rfc822) {
+                if (!limits.opens(depth)) {
+                    opaque = true;
+                    cut("more than " + limits.maxDepth() + " levels");
+                } else if (exhausted()) {
+                    opaque = true;
+                    cut("more than " + limits.maxParts() + " parts");
+                } else if (multipart) {
+                    children = children(m, bodyStart, end, ct.param("boundary"),
+                            ct.second().equalsIgnoreCase("digest"), depth + 1);
+                } else {
+                    message = part(m, bodyStart, end, false, depth + 1);
+                }
+            }
+            return new MimePart(start, bodyStart, end, header, ct, defaulted, children, message, opaque);
+        }
+
+        /**
+         * The body parts of a multipart's body {@code m[start, end)}. Once the parts reach the
+         * count, the part begun last runs to {@code end} and no more are made.
+         */
+        private List<MimePart> children(byte[] m, int start, int end, String boundary, boolean digest, int depth) {
+            List<MimePart> out = new ArrayList<>();
+            if (boundary == null || boundary.isEmpty()) {
+                out.add(empty(end));
+                parts++;
+                return out;
+            }
+            byte[] delimiter = ("--" + boundary).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            int partStart = -1;
+            int i = start;
+            while (i < end) {
+                int lineEnd = Header.lineEnd(m, i, end);
+                if (startsWith(m, i, end, delimiter)) {
+                    boolean close = startsWith(m, i + delimiter.length, end, new byte[] {'-', '-'});
+                    if (partStart >= 0) {
+                        out.add(part(m, partStart, before(m, partStart, i), digest, depth));
+                    }
+                    if (close) {
+                        partStart = -1;
+                        break;
+                    }
+                    partStart = lineEnd;
+                    if (exhausted()) {
+                        // A part inside the last one took the last place: what follows is in no part.
+                        partStart = -1;
+                        cut("more than " + limits.maxParts() + " parts");
+                        break;
+                    }
+                    if (parts + 1 == limits.maxParts()) {
+                        // The last place: this part is the rest, its delimiters and epilogue included.
+                        if (anotherPart(m, lineEnd, end, delimiter)) {
+                            cut("more than " + limits.maxParts() + " parts");
+                        }
+                        out.add(part(m, Math.min(partStart, end), end, digest, depth));
+                        partStart = -1;
+                        break;
+                    }
+                }
+                i = lineEnd;
+            }
+            if (partStart >= 0) {
+                out.add(part(m, Math.min(partStart, end), end, digest, depth));
+            }
+            if (out.isEmpty()) {
+                out.add(empty(end));
+                parts++;
+            }
             return out;
         }
-        byte[] delimiter = ("--" + boundary).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-        int partStart = -1;
-        int i = start;
-        while (i < end) {
-            int lineEnd = Header.lineEnd(m, i, end);
+    }
+
+    /** Whether a delimiter line that opens a part (not the close delimiter) is in {@code m[from, end)}. */
+    private static boolean anotherPart(byte[] m, int from, int end, byte[] delimiter) {
+        for (int i = from; i < end; i = Header.lineEnd(m, i, end)) {
             if (startsWith(m, i, end, delimiter)) {
-                boolean close = startsWith(m, i + delimiter.length, end, new byte[] {'-', '-'});
-                if (partStart >= 0) {
-                    out.add(parse(m, partStart, before(m, partStart, i), digest, depth));
-                }
-                if (close) {
-                    partStart = -1;
-                    break;
-                }
-                partStart = lineEnd;
+                return !startsWith(m, i + delimiter.length, end, new byte[] {'-', '-'});
             }
-            i = lineEnd;
         }
-        if (partStart >= 0) {
-            out.add(parse(m, Math.min(partStart, end), end, digest, depth));
-        }
-        if (out.isEmpty()) {
-            out.add(empty(end));
-        }
-        return out;
+        return false;
     }
 
     private static MimePart empty(int at) {
         return new MimePart(at, at, at, Header.parse(new byte[0], 0, 0),
-                new ContentFields.Valued("text", "plain", List.of()), true, List.of(), null);
+                new ContentFields.Valued("text", "plain", List.of()), true, List.of(), null, false);
     }
 
     /** The end of a part whose delimiter line starts at {@code delimiter}: before the CRLF that precedes it. */
@@ -186,6 +259,19 @@ public final class MimePart {
             }
         }
         return cur;
+    }
+
+    /**
+     * Whether this is a multipart or message/rfc822 part that was not opened, because it lies on the
+     * last level or after the last part {@link MimeLimits} allow: its body is one opaque piece.
+     */
+    public boolean opaque() {
+        return opaque;
+    }
+
+    /** On the message: which bound cut its structure ("more than 100 levels"), or null if none did. */
+    public String cut() {
+        return cut;
     }
 
     public boolean isMultipart() {

@@ -8,7 +8,8 @@ import java.util.List;
  * matching Dovecot's output where the RFC leaves room: header values raw (encoded words not decoded),
  * sender and reply-to defaulting to from, parameter names and values in the case they were written,
  * the last of repeated envelope fields, "charset" "us-ascii" added to text parts without one, Content-MD5's value as the body MD5, line
- * counts as the number of LFs in the body.
+ * counts as the number of LFs in the body. The writer recurses once a level of the parsed structure,
+ * which {@link MimeLimits} bound.
  */
 public final class Structure {
     private Structure() {
@@ -102,8 +103,9 @@ public final class Structure {
         boolean text = p.type().equalsIgnoreCase("text");
         if (p.message() != null) {
             b.append("\"message\" \"rfc822\"");
-        } else if (p.type().equalsIgnoreCase("multipart") && p.subtype().isEmpty()) {
-            // a "multipart" type with no subtype, which has no parts: Dovecot calls it what it is
+        } else if (p.opaque() || (p.type().equalsIgnoreCase("multipart") && p.subtype().isEmpty())) {
+            // a multipart or message left unopened at a bound (MimeLimits), or a "multipart" type with
+            // no subtype, which has no parts: Dovecot calls either what it is
             b.append("\"application\" \"octet-stream\"");
         } else {
             ImapText.nstring(b, p.type());

@@ -98,4 +98,15 @@ public @interface ImapdConfig {
 
     @AttributeDefinition(description = "Seconds over which log.repeat.max counts")
     int log_repeat_window() default 10;
+
+    @AttributeDefinition(description = "Levels of MIME parts followed in a message, the message the first (as Dovecot: 100); "
+            + "a multipart or message/rfc822 on the last level is one opaque part; 1 to 1000")
+    int mime_max_depth() default 100;
+
+    @AttributeDefinition(description = "MIME parts followed in a message, the message included (as Dovecot: 10000); "
+            + "the last part takes the rest of its multipart")
+    int mime_max_parts() default 10_000;
+
+    @AttributeDefinition(description = "Levels of OR, NOT and parentheses in search keys (SEARCH, SORT, THREAD); deeper is BAD")
+    int search_max_depth() default 100;
 }

@@ -10,6 +10,8 @@ import java.util.List;
 import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.mime.Header;
 import posthorn.imap.server.internal.mime.MessageDate;
+import posthorn.imap.server.internal.mime.MimeCuts;
+import posthorn.imap.server.internal.mime.MimeLimits;
 import posthorn.imap.server.internal.mime.MimePart;
 import posthorn.store.api.Flags;
 import posthorn.store.api.MessageMeta;
@@ -18,11 +20,14 @@ import posthorn.store.api.StoreException;
 /**
  * Evaluates a search key against the messages of a selected mailbox. Per message it reads only what
  * the key needs, once: nothing for flags, sizes and dates; the header for header keys; one streamed
- * pass through the whole message for every BODY and TEXT key together. Not thread-safe.
+ * pass through the whole message for every BODY and TEXT key together, its MIME structure followed as
+ * far as the {@link MimeLimits} go. The evaluation recurses once a level of the key, whose depth
+ * {@link SearchParser} bounds. Not thread-safe.
  */
 public final class Matcher {
     private final SelectedMailbox view;
     private final SearchKey key;
+    private final MimeCuts cuts;
     private final List<String> bodyNeedles = new ArrayList<>();
     private final List<String> textNeedles = new ArrayList<>();
 
@@ -33,9 +38,11 @@ public final class Matcher {
     private boolean[] textFound;
     private boolean vanished;
 
-    public Matcher(SelectedMailbox view, SearchKey key) {
+    /** @param cuts the bounds to parse with, and where the messages cut short are noted */
+    public Matcher(SelectedMailbox view, SearchKey key, MimeCuts cuts) {
         this.view = view;
         this.key = key;
+        this.cuts = cuts;
         collect(key);
     }
 
@@ -166,7 +173,7 @@ public final class Matcher {
             bodyFound = new boolean[bodyNeedles.size()];
             textFound = new boolean[textNeedles.size()];
             try (InputStream in = view.store().openMessage(uid)) {
-                TextScanner.scan(in, bodyNeedles, bodyFound, textNeedles, textFound);
+                cuts.note(uid, TextScanner.scan(in, cuts.limits(), bodyNeedles, bodyFound, textNeedles, textFound));
             } catch (StoreException e) {
                 if (e.reason() != StoreException.Reason.EXPUNGEISSUED) {
                     throw e;

@@ -14,14 +14,46 @@ import posthorn.store.api.Flags;
  * Parses search keys (RFC 3501 9: search-key), as SEARCH, SORT and THREAD take them: keys separated
  * by SP are ANDed, parenthesised lists group. Strings are decoded with the CHARSET the client named.
  * Malformed keys are a {@link ProtocolException} naming what was wrong.
+ *
+ * <p>The parser, and the {@link Matcher} after it, recurse once a level of OR, NOT and parentheses,
+ * so the levels are bounded (imapd.cfg {@code search.max.depth}): a key nested deeper is a
+ * {@link TooDeepException} (BAD), whatever the stack could have held. Parentheses count toward the
+ * command's list nesting ({@code nesting.max}, {@link ArgReader#listOpen}) as well.
  */
 public final class SearchParser {
+    /**
+     * The default of search.max.depth: far above what clients send (an OR per alternative searched
+     * for), far below what a session's stack holds (about 1,100 levels of parentheses over a message
+     * nested {@link posthorn.imap.server.internal.mime.MimeLimits#DEEPEST} deep, when measured).
+     */
+    public static final int DEFAULT_MAX_DEPTH = 100;
+
+    /** The most search.max.depth may be set to; more is taken as this. */
+    public static final int DEEPEST = 1_000;
+
     private final ArgReader args;
     private final Charset charset;
+    private final int maxDepth;
+    private int depth;
 
     public SearchParser(ArgReader args, Charset charset) {
+        this(args, charset, DEFAULT_MAX_DEPTH);
+    }
+
+    /** @param maxDepth the most levels of OR, NOT and parentheses one inside another (1 to {@link #DEEPEST}) */
+    public SearchParser(ArgReader args, Charset charset, int maxDepth) {
         this.args = args;
         this.charset = charset;
+        this.maxDepth = Math.max(1, Math.min(DEEPEST, maxDepth));
+    }
+
+    /** Search keys nested deeper than the parser takes: answered BAD with this text. */
+    public static final class TooDeepException extends ProtocolException {
+        private static final long serialVersionUID = 1L;
+
+        TooDeepException(int maxDepth) {
+            super("Search keys nested too deeply (more than " + maxDepth + " levels of OR, NOT and parentheses)");
+        }
     }
 
     /** One or more keys up to the end of the line (or a ')' closing an enclosing list). */
@@ -41,8 +73,10 @@ public final class SearchParser {
         }
         if (args.peek('(')) {
             args.listOpen();
+            enter();
             SearchKey inner = keys();
             args.listClose();
+            depth--;
             return inner;
         }
         if (args.peek('*') || args.peek('$') || (peekDigit())) {
@@ -89,16 +123,29 @@ public final class SearchParser {
             }
             case "NOT" -> {
                 args.sp();
-                yield new SearchKey.Not(key());
+                enter();
+                SearchKey k = new SearchKey.Not(key());
+                depth--;
+                yield k;
             }
             case "OR" -> {
                 args.sp();
+                enter();
                 SearchKey a = key();
                 args.sp();
-                yield new SearchKey.Or(a, key());
+                SearchKey k = new SearchKey.Or(a, key());
+                depth--;
+                yield k;
             }
             default -> throw new ProtocolException("Unknown search key " + word);
         };
+    }
+
+    /** One level more of OR, NOT or parentheses; refused beyond {@link #maxDepth}, before recursing. */
+    private void enter() throws TooDeepException {
+        if (++depth > maxDepth) {
+            throw new TooDeepException(maxDepth);
+        }
     }
 
     private SearchKey set(boolean uid) throws ProtocolException {

@@ -16,34 +16,33 @@ import org.apache.james.mime4j.codec.DecodeMonitor;
 import org.apache.james.mime4j.codec.DecoderUtil;
 import org.apache.james.mime4j.stream.BodyDescriptor;
 import org.apache.james.mime4j.stream.EntityState;
-import org.apache.james.mime4j.stream.MimeConfig;
 import org.apache.james.mime4j.stream.MimeTokenStream;
-import org.apache.james.mime4j.stream.RecursionMode;
+
+import posthorn.imap.server.internal.mime.MimeLimits;
+import posthorn.imap.server.internal.mime.MimeTokens;
 
 /**
  * Finds substrings in a message's decoded text as SEARCH BODY and TEXT want it (RFC 3501 6.4.4):
- * streams the message through Mime4j's parser (lenient, no limits), decodes each text part's
- * transfer encoding and charset, header fields' RFC 2047 words, and compares case-insensitively.
- * Holds one chunk of a part at a time, never the whole message; stops once every needle is found.
- * Non-text parts (images, attachments) are not searched, as their text is not text.
+ * streams the message through Mime4j's parser (lenient, held to the {@link MimeLimits} as FETCH's
+ * parser is), decodes each text part's transfer encoding and charset, header fields' RFC 2047 words,
+ * and compares case-insensitively. Holds one chunk of a part at a time, never the whole message;
+ * stops once every needle is found. Non-text parts (images, attachments) are not searched, as their
+ * text is not text; nor is what lies beyond the bounds (an opaque part, the parts after the count).
  */
 public final class TextScanner {
-    private static final MimeConfig CONFIG = new MimeConfig.Builder()
-            .setMaxLineLen(-1).setMaxHeaderLen(-1).setMaxHeaderCount(-1).setMaxContentLen(-1)
-            .setStrictParsing(false).build();
-
     private TextScanner() {
     }
 
     /**
      * Which needles occur: {@code bodyNeedles} in the bodies, {@code textNeedles} in bodies or header
      * fields. Needles must be lower case ({@link #fold}); the result arrays say which were found.
+     *
+     * @return which bound cut the message's structure short ("more than 100 levels"), or null
      */
-    public static void scan(InputStream in, List<String> bodyNeedles, boolean[] bodyFound, List<String> textNeedles,
-                            boolean[] textFound) throws IOException {
-        MimeTokenStream stream = new MimeTokenStream(CONFIG, DecodeMonitor.SILENT, null);
-        stream.setRecursionMode(RecursionMode.M_RECURSE);
-        stream.parse(in);
+    public static String scan(InputStream in, MimeLimits limits, List<String> bodyNeedles, boolean[] bodyFound,
+                              List<String> textNeedles, boolean[] textFound) throws IOException {
+        MimeTokens tokens = new MimeTokens(in, limits);
+        MimeTokenStream stream = tokens.stream();
         int max = 1;
         for (String n : bodyNeedles) {
             max = Math.max(max, n.length());
@@ -53,9 +52,9 @@ public final class TextScanner {
         }
         char[] chunk = new char[8192];
         try {
-            for (EntityState s = stream.next(); s != EntityState.T_END_OF_STREAM; s = stream.next()) {
+            for (EntityState s = tokens.next(); s != EntityState.T_END_OF_STREAM; s = tokens.next()) {
                 if (done(bodyFound) && done(textFound)) {
-                    return;
+                    return tokens.cut();
                 }
                 if (s == EntityState.T_FIELD && !textNeedles.isEmpty()) {
                     String value = fold(decodeHeader(stream.getField().getBody()));
@@ -75,7 +74,7 @@ public final class TextScanner {
                         match(window, bodyNeedles, bodyFound);
                         match(window, textNeedles, textFound);
                         if (done(bodyFound) && done(textFound)) {
-                            return;
+                            return tokens.cut();
                         }
                         tail = window.substring(Math.max(0, window.length() - (max - 1)));
                     }
@@ -84,6 +83,7 @@ public final class TextScanner {
         } catch (MimeException e) {
             // Lenient parsing does not throw for malformed MIME; what was read so far has been searched.
         }
+        return tokens.cut();
     }
 
     /**

@@ -1,14 +1,24 @@
 package posthorn.imap.server.internal.search;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.ToLongFunction;
 
-/** THREAD=ORDEREDSUBJECT and THREAD=REFERENCES (RFC 5256 2.2, 2.3) and the thread list's syntax. */
+/**
+ * THREAD=ORDEREDSUBJECT and THREAD=REFERENCES (RFC 5256 2.2, 2.3) and the thread list's syntax.
+ * A thread is as deep as its longest chain of replies, which the messages in the mailbox decide (a
+ * sender can make a chain of thousands): so nothing here recurses down a thread; the walks keep
+ * their own stacks, and the whole is linear in the messages and their references.
+ */
 public final class Threads {
     private Threads() {
     }
@@ -91,8 +101,8 @@ public final class Threads {
                 }
                 prev = r;
             }
-            // (1B) the last reference is the message's parent
-            if (prev != null && prev != self && !isAncestor(self, prev)) {
+            // (1B) the last reference is the message's parent (a new message has no descendants to loop through)
+            if (prev != null && prev != self && (self.children.isEmpty() || !isAncestor(self, prev))) {
                 if (self.parent != null) {
                     self.parent.children.remove(self);
                     self.parent = null;
@@ -108,17 +118,13 @@ public final class Threads {
             }
         }
         // (4) prune dummies
-        roots = prune(roots, true);
+        roots = prune(roots);
         // (5) sort the root set (children first, so that dummies take their first child's date)
-        for (Node r : roots) {
-            sortTree(r);
-        }
+        sortTrees(roots);
         roots.sort(BY_DATE);
         // (6) group by base subject
         roots = groupBySubject(roots);
-        for (Node r : roots) {
-            sortTree(r);
-        }
+        sortTrees(roots);
         roots.sort(BY_DATE);
         return roots;
     }
@@ -138,37 +144,64 @@ public final class Threads {
         return false;
     }
 
-    private static List<Node> prune(List<Node> nodes, boolean atRoot) {
-        List<Node> out = new ArrayList<>();
-        for (Node n : nodes) {
-            List<Node> kids = prune(new ArrayList<>(n.children), false);
+    /**
+     * RFC 5256 2.2 step 4: dummies without children go, dummies below the root give their place to
+     * their children, dummies at the root only when they have one child. Children first, so that a
+     * node's children are pruned before it is judged.
+     */
+    private static List<Node> prune(List<Node> roots) {
+        for (Node n : descendantsFirst(roots)) {
+            List<Node> kids = new ArrayList<>();
+            for (Node c : n.children) {
+                kids.addAll(kept(c, false));
+            }
             n.children.clear();
             for (Node k : kids) {
                 k.parent = n;
                 n.children.add(k);
             }
-            if (n.message == null) {
-                if (n.children.isEmpty()) {
-                    continue;
-                }
-                if (!atRoot || n.children.size() == 1) {
-                    for (Node k : n.children) {
-                        k.parent = atRoot ? null : n.parent;
-                        out.add(k);
-                    }
-                    continue;
-                }
+        }
+        List<Node> out = new ArrayList<>();
+        for (Node r : roots) {
+            for (Node k : kept(r, true)) {
+                k.parent = null;
+                out.add(k);
             }
-            out.add(n);
         }
         return out;
     }
 
-    private static void sortTree(Node n) {
-        for (Node c : n.children) {
-            sortTree(c);
+    /** What takes a pruned node's place among its siblings: itself, its children, or nothing. */
+    private static List<Node> kept(Node n, boolean atRoot) {
+        if (n.message != null) {
+            return List.of(n);
         }
-        n.children.sort(BY_DATE);
+        if (n.children.isEmpty()) {
+            return List.of();
+        }
+        return !atRoot || n.children.size() == 1 ? List.copyOf(n.children) : List.of(n);
+    }
+
+    /** Children by date, deepest first, so that a dummy takes the date of its first child as sorted. */
+    private static void sortTrees(List<Node> roots) {
+        for (Node n : descendantsFirst(roots)) {
+            n.children.sort(BY_DATE);
+        }
+    }
+
+    /** Every node of the trees, each after all of its descendants (pre-order, reversed). */
+    private static List<Node> descendantsFirst(List<Node> roots) {
+        List<Node> order = new ArrayList<>();
+        Deque<Node> todo = new ArrayDeque<>(roots);
+        while (!todo.isEmpty()) {
+            Node n = todo.pop();
+            order.add(n);
+            for (Node c : n.children) {
+                todo.push(c);
+            }
+        }
+        Collections.reverse(order);
+        return order;
     }
 
     private static SortData subjectSource(Node n) {
@@ -190,7 +223,7 @@ public final class Threads {
             }
         }
         List<Node> out = new ArrayList<>();
-        List<Node> removed = new ArrayList<>();
+        Set<Node> removed = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Node r : roots) {
             SortData s = subjectSource(r);
             Node t = s == null || s.subject().isEmpty() ? null : table.get(s.subject());
@@ -240,30 +273,39 @@ public final class Threads {
     /** The thread list (RFC 5256 4: thread-list), numbers from {@code number}. */
     public static String format(List<Node> roots, ToLongFunction<SortData> number) {
         StringBuilder b = new StringBuilder();
-        for (Node r : roots) {
-            b.append('(');
-            node(b, r, number);
-            b.append(')');
+        // What is still to write, next on top: a String as it is, a Node as its thread-members.
+        Deque<Object> todo = new ArrayDeque<>();
+        pushParenthesised(todo, roots);
+        while (!todo.isEmpty()) {
+            Object next = todo.pop();
+            if (next instanceof String text) {
+                b.append(text);
+                continue;
+            }
+            Node n = (Node) next;
+            if (n.message != null) {
+                b.append(number.applyAsLong(n.message));
+                if (n.children.size() == 1) {
+                    // a single reply follows in the same list: "1 2", not "1 (2)"
+                    b.append(' ');
+                    todo.push(n.children.get(0));
+                    continue;
+                }
+                if (!n.children.isEmpty()) {
+                    b.append(' ');
+                }
+            }
+            pushParenthesised(todo, n.children);
         }
         return b.toString();
     }
 
-    private static void node(StringBuilder b, Node n, ToLongFunction<SortData> number) {
-        if (n.message != null) {
-            b.append(number.applyAsLong(n.message));
-            if (n.children.size() == 1) {
-                b.append(' ');
-                node(b, n.children.get(0), number);
-                return;
-            }
-            if (!n.children.isEmpty()) {
-                b.append(' ');
-            }
-        }
-        for (Node c : n.children) {
-            b.append('(');
-            node(b, c, number);
-            b.append(')');
+    /** Schedules "(" node ")" for each node, in order. */
+    private static void pushParenthesised(Deque<Object> todo, List<Node> nodes) {
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            todo.push(")");
+            todo.push(nodes.get(i));
+            todo.push("(");
         }
     }
 }

@@ -39,6 +39,7 @@ import posthorn.imap.server.internal.command.Capabilities;
 import posthorn.imap.server.internal.command.CommandContext;
 import posthorn.imap.server.internal.command.CommandTable;
 import posthorn.imap.server.internal.command.MailboxNameCodec;
+import posthorn.imap.server.internal.mime.MimeLimits;
 import posthorn.imap.server.internal.net.CountingOutputStream;
 import posthorn.imap.server.internal.net.ImapdConfig;
 import posthorn.imap.server.internal.net.LogLimiter;
@@ -920,6 +921,17 @@ public final class Session {
         @Override
         public Logger log() {
             return LOG;
+        }
+
+        @Override
+        public MimeLimits mimeLimits() {
+            ImapdConfig c = server.config();
+            return new MimeLimits(c.mime_max_depth(), c.mime_max_parts());
+        }
+
+        @Override
+        public int searchMaxDepth() {
+            return server.config().search_max_depth();
         }
 
         @Override

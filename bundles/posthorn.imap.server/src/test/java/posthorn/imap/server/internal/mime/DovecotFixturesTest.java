@@ -34,7 +34,7 @@ import posthorn.store.api.UserMail;
 class DovecotFixturesTest {
     static final String[] NAMES = {"addresses", "alternative", "eightbit", "emptybody", "garbage", "groupempty",
         "headeronly", "nested", "nobound", "oddaddr", "rfc2231", "rfc822top", "simple", "unterminated", "more",
-        "badtypes"};
+        "badtypes", "deepnest", "deeprfc822"};
 
     static Stream<Arguments> cases() throws IOException {
         List<Arguments> out = new ArrayList<>();
@@ -81,7 +81,7 @@ class DovecotFixturesTest {
     private static String fetch(Mailbox box, MessageMeta meta, List<FetchAttribute> atts) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ResponseWriter w = new ResponseWriter(bytes);
-        assertTrue(FetchRenderer.write(w, box, 1, meta, false, atts));
+        assertTrue(FetchRenderer.write(w, box, 1, meta, false, atts, new MimeCuts(MimeLimits.DEFAULTS)));
         w.flush();
         String response = bytes.toString(StandardCharsets.ISO_8859_1);
         String head = "* 1 FETCH (";

@@ -17,11 +17,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 import org.apache.james.mime4j.MimeException;
-import org.apache.james.mime4j.codec.DecodeMonitor;
 import org.apache.james.mime4j.stream.EntityState;
-import org.apache.james.mime4j.stream.MimeConfig;
 import org.apache.james.mime4j.stream.MimeTokenStream;
-import org.apache.james.mime4j.stream.RecursionMode;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,13 +28,11 @@ import org.junit.jupiter.api.Test;
  * header fields and, in every leaf, the same body bytes, so the same boundaries. Where they differ by
  * design, the reasons are the constants below, each decided by RFC 2045/2046 and by what Dovecot
  * answers (FETCH follows Dovecot where the RFCs leave room); the generated messages need none but the
- * multipart without parts the generator writes on purpose.
+ * multipart without parts the generator writes on purpose. Both parsers run held to the same
+ * {@link MimeLimits} (Mime4j through {@link MimeTokens}, as SEARCH runs it), so both cut a deep
+ * structure at the same level: the deep fixtures and deepBounds below check that.
  */
 class Mime4jAgreementTest {
-    private static final MimeConfig CONFIG = new MimeConfig.Builder()
-            .setMaxLineLen(-1).setMaxHeaderLen(-1).setMaxHeaderCount(-1).setMaxContentLen(-1)
-            .setStrictParsing(false).build();
-
     /**
      * A multipart with no body part (its boundary parameter missing or empty, no delimiter line, or
      * only the close delimiter) is not RFC 2046 (5.1.1: "body-part *encapsulation", one at least).
@@ -99,6 +94,23 @@ class Mime4jAgreementTest {
         }
     }
 
+    /** Tighter bounds than the default, over the generated messages: both cut at the same levels. */
+    @Test
+    void deepBounds() throws Exception {
+        Random r = new Random(5256);
+        int cut = 0;
+        for (int i = 0; i < 300; i++) {
+            byte[] m = new Generator(r).message();
+            MimeLimits limits = new MimeLimits(1 + i % 4, MimeLimits.DEFAULTS.maxParts());
+            agree("generated #" + i + " under " + limits, m, limits);
+            cut += MimePart.parse(m, limits).cut() != null ? 1 : 0;
+        }
+        assertTrue(cut > 50, cut + " of 300 cut"); // 70 when written
+        for (String name : List.of("deepnest", "deeprfc822")) {
+            assertEquals(Set.of(), agree(name, DovecotFixturesTest.resource(name + ".eml")), name);
+        }
+    }
+
     @Test
     void generatedMessages() throws Exception {
         Random r = new Random(2046);
@@ -132,9 +144,13 @@ class Mime4jAgreementTest {
 
     /** Compares the two trees of a message; returns the reasons that let them differ where they did. */
     private static Set<String> agree(String what, byte[] m) throws IOException, MimeException {
+        return agree(what, m, MimeLimits.DEFAULTS);
+    }
+
+    private static Set<String> agree(String what, byte[] m, MimeLimits limits) throws IOException, MimeException {
         Set<String> reasons = new TreeSet<>();
-        String ours = ours(m, MimePart.parse(m)).describe("", reasons);
-        String theirs = mime4j(m).describe("", reasons);
+        String ours = ours(m, MimePart.parse(m, limits)).describe("", reasons);
+        String theirs = mime4j(m, limits).describe("", reasons);
         assertEquals(ours, theirs, () -> what + ":\n" + escape(m, 0, m.length));
         return reasons;
     }
@@ -168,7 +184,7 @@ class Mime4jAgreementTest {
                 reasons.add(TRAILING_DELIMITER);
             }
             b.append(kind).append(' ').append(fields).append('\n');
-            if (kind.equals("leaf")) {
+            if (kind.equals("leaf") || kind.equals("opaque")) {
                 b.append(indent).append("  body ").append(body).append('\n');
             }
             for (Node c : children) {
@@ -263,7 +279,10 @@ class Mime4jAgreementTest {
             }
             n.field(f.name(), f.unfolded(), m, f.start(), end);
         }
-        if (p.isMultipart()) {
+        if (p.opaque()) {
+            n.kind = "opaque";
+            n.body = escape(m, p.bodyStart(), p.end());
+        } else if (p.isMultipart()) {
             n.kind = "multipart";
             for (MimePart c : p.children()) {
                 n.children.add(ours(m, c));
@@ -283,14 +302,13 @@ class Mime4jAgreementTest {
     }
 
     /** Mime4j's tree. */
-    private static Node mime4j(byte[] m) throws IOException, MimeException {
-        MimeTokenStream s = new MimeTokenStream(CONFIG, DecodeMonitor.SILENT, null);
-        s.setRecursionMode(RecursionMode.M_RECURSE);
-        s.parse(new ByteArrayInputStream(m));
+    private static Node mime4j(byte[] m, MimeLimits limits) throws IOException, MimeException {
+        MimeTokens tokens = new MimeTokens(new ByteArrayInputStream(m), limits);
+        MimeTokenStream s = tokens.stream();
         // The stream starts inside the top-level message: no T_START_MESSAGE for it.
         Node root = new Node();
         Deque<Node> open = new ArrayDeque<>(List.of(root));
-        for (EntityState e = s.next(); e != EntityState.T_END_OF_STREAM; e = s.next()) {
+        for (EntityState e = tokens.next(); e != EntityState.T_END_OF_STREAM; e = tokens.next()) {
             Node n = open.peek();
             switch (e) {
                 case T_START_MESSAGE, T_START_BODYPART -> {
@@ -314,7 +332,11 @@ class Mime4jAgreementTest {
                 }
                 case T_BODY -> {
                     String type = n.contentType == null ? "" : n.contentType.strip().toLowerCase(Locale.ROOT);
-                    if (type.startsWith("multipart/")) {
+                    if (tokens.opaque()) {
+                        byte[] body = s.getInputStream().readAllBytes();
+                        n.kind = "opaque";
+                        n.body = escape(body, 0, body.length);
+                    } else if (type.startsWith("multipart/")) {
                         // without a boundary Mime4j takes it for text/plain
                         n.kind = "multipart";
                         n.children.add(new Node());

@@ -1,6 +1,7 @@
 package posthorn.imap.server.internal.search;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -11,7 +12,10 @@ import org.junit.jupiter.api.Test;
 
 import posthorn.store.api.MessageMeta;
 
-/** THREAD=ORDEREDSUBJECT and THREAD=REFERENCES (RFC 5256) on small mailboxes with known answers. */
+/**
+ * THREAD=ORDEREDSUBJECT and THREAD=REFERENCES (RFC 5256) on small mailboxes with known answers, and
+ * on threads as deep as a mailbox can make them (issue 10, item 4: no recursion down a thread).
+ */
 class ThreadsTest {
 
     static SortData msg(int seq, String subject, String date, String id, String refs) {
@@ -62,5 +66,36 @@ class ThreadsTest {
         m.add(msg(4, "re: b", "1 Jan 2026 12:00 +0000", null, null));
         m.add(msg(5, "A", "1 Jan 2026 13:00 +0000", null, null));
         assertEquals("(2 4)(1 (3)(5))", Threads.format(Threads.orderedSubject(m), SortData::seq));
+    }
+
+    /** A chain of 30,000 replies, each to the one before: one thread, written flat. */
+    @Test
+    void aChainAsLongAsTheMailboxIsThreaded() {
+        int n = 30_000;
+        List<SortData> m = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            m.add(msg(i, "Re: chain", "1 Jan 2026 10:00 +0000", "<" + i + "@x>", i == 1 ? null : "<" + (i - 1) + "@x>"));
+        }
+        long t0 = System.nanoTime();
+        String t = Threads.format(Threads.references(m), SortData::seq);
+        assertTrue(t.startsWith("(1 2 3 ") && t.endsWith(" 29999 30000)"), t.substring(0, 20));
+        assertTrue(Threads.format(Threads.orderedSubject(m), SortData::seq).startsWith("(1 (2)(3)(4)"));
+        assertTrue(System.nanoTime() - t0 < 10_000_000_000L);
+    }
+
+    /** Every message has two replies, one of which has two replies, ...: 20,000 levels of parentheses. */
+    @Test
+    void aThreadBranchingAtEveryLevelIsThreaded() {
+        int n = 20_000;
+        List<SortData> m = new ArrayList<>();
+        m.add(msg(1, "deep", "1 Jan 2026 10:00 +0000", "<1@x>", null));
+        for (int i = 1; i < n; i++) {
+            // the leaf reply is older than the one that goes on, so it comes first
+            m.add(msg(2 * i, "Re: deep", "1 Jan 2026 10:00 +0000", "<leaf" + i + "@x>", "<" + i + "@x>"));
+            m.add(msg(2 * i + 1, "Re: deep", "1 Jan 2026 11:00 +0000", "<" + (i + 1) + "@x>", "<" + i + "@x>"));
+        }
+        String t = Threads.format(Threads.references(m), SortData::seq);
+        assertTrue(t.startsWith("(1 (2)(3 (4)(5 (6)(7 "), t.substring(0, 30));
+        assertEquals(n, t.chars().filter(c -> c == '(').count() / 2 + 1);
     }
 }
