@@ -27,8 +27,11 @@ import java.util.function.LongSupplier;
  *
  * <p>What counts as a failure: an attempt counts from the moment it begins, until its check says the
  * password was right. So an attempt abandoned before its check (the client hung up during the
- * delay) counts as a failure, and so does every attempt still in flight: parallel attempts raise
- * each other's delays. An UNAVAILABLE answer counts for the address only (so that it cannot be used
+ * delay) counts as a failure, and, once an address or user has a failure on record, so does every
+ * attempt of it still in flight: parallel attempts then raise each other's delays. Before any
+ * failure, attempts in flight count for nothing: a client opening several connections at once
+ * (Thunderbird, mbsync, a load balancer's many users behind one address) is not delayed for it, as
+ * Dovecot's penalty starts with the first failure too. An UNAVAILABLE answer counts for the address only (so that it cannot be used
  * to flood the log), not for the user (an outage must not count against the owner). A success does
  * not clear the counts: an attacker's hit must not reset the defence.
  *
@@ -53,6 +56,8 @@ public final class LoginDelay {
         final Deque<Long> failures = new ArrayDeque<>();
         /** Booked check times of this address's attempts still in flight. */
         final List<Long> booked = new ArrayList<>(2);
+        /** How many of {@link #failures} are attempts still in flight (no outcome yet). */
+        int inFlight;
 
         /** Drops what is older than the window; the number of failures left. */
         int expire(long horizon) {
@@ -61,6 +66,15 @@ public final class LoginDelay {
             }
             booked.removeIf(t -> t <= horizon);
             return failures.size();
+        }
+
+        /**
+         * What a new attempt counts: nothing while no attempt has failed (or been abandoned) within
+         * the window; otherwise the failures and the attempts in flight.
+         */
+        int counted(long horizon) {
+            int all = expire(horizon);
+            return all > inFlight ? all : 0;
         }
 
         boolean idle(long horizon) {
@@ -133,12 +147,12 @@ public final class LoginDelay {
             int u = 0;
             if (forUser != null) {
                 synchronized (forUser) {
-                    u = forUser.expire(horizon);
+                    u = forUser.counted(horizon);
                     count(forUser);
                 }
             }
             synchronized (this.address) {
-                int a = this.address.expire(horizon);
+                int a = this.address.counted(horizon);
                 count(this.address);
                 long wait = delay(Math.max(a, u), baseMillis, maxMillis);
                 // A booking in the past spaces nothing (and one never released, e.g. of an exchange
@@ -156,6 +170,7 @@ public final class LoginDelay {
         }
 
         private void count(Track t) {
+            t.inFlight++;
             t.failures.addLast(start);
             while (t.failures.size() > MAX_COUNTED) {
                 t.failures.pollFirst();
@@ -194,12 +209,12 @@ public final class LoginDelay {
                 long horizon = clockMillis.getAsLong() - windowMillis;
                 int a;
                 synchronized (address) {
-                    a = address.expire(horizon);
+                    a = address.counted(horizon);
                 }
                 int u = 0;
                 if (forUser != null) {
                     synchronized (forUser) {
-                        u = forUser.expire(horizon);
+                        u = forUser.counted(horizon);
                     }
                 }
                 after = new Penalty(a, u, delay(Math.max(a, u), baseMillis, maxMillis));
@@ -227,6 +242,12 @@ public final class LoginDelay {
             done = true;
             synchronized (address) {
                 address.booked.remove((Long) checkAt);
+                address.inFlight = Math.max(0, address.inFlight - 1);
+            }
+            if (forUser != null) {
+                synchronized (forUser) {
+                    forUser.inFlight = Math.max(0, forUser.inFlight - 1);
+                }
             }
             return true;
         }
