@@ -74,16 +74,26 @@ final class List implements Command<SessionState.LoggedIn> {
 
         // Candidates: what exists, or (selecting by subscription) what is subscribed.
         Set<String> candidates = new TreeSet<>(bySubscription ? subscribed : existing.keySet());
-        Map<String, Boolean> childInfo = new LinkedHashMap<>();
-        if (r.selection().contains("RECURSIVEMATCH")) {
-            // RFC 5258 3.5: a mailbox that does not match the selection itself but has a subscribed
-            // descendant is listed with CHILDINFO ("SUBSCRIBED").
+        // Mailboxes with a subscribed descendant, and the unsubscribed ones among them that are listed
+        // only for that descendant's sake.
+        Set<String> subscribedBelow = new HashSet<>();
+        Set<String> listedForChild = new HashSet<>();
+        boolean recursive = r.selection().contains("RECURSIVEMATCH");
+        boolean lsubLevels = lsub && r.patterns().get(0).endsWith("%");
+        if (recursive || lsubLevels) {
+            // RFC 5258 3.5 and its example 9: every listed mailbox with a subscribed descendant carries
+            // CHILDINFO ("SUBSCRIBED"); one that is not subscribed itself is listed only if some
+            // subscribed descendant is not listed by the patterns anyway (no redundant CHILDINFO).
+            // LSUB with a trailing '%' (RFC 3501 6.3.9) lists such a level as \Noselect.
             for (String s : subscribed) {
+                String wire = ctx.names().encode(s);
+                boolean listed = !lsub && matchers.stream().anyMatch(m -> m.matcher(wire).matches());
                 int cut = s.lastIndexOf(sep);
                 while (cut > 0) {
                     String parent = s.substring(0, cut);
-                    if (!subscribed.contains(parent)) {
-                        childInfo.put(parent, true);
+                    subscribedBelow.add(parent);
+                    if (!listed && !subscribed.contains(parent)) {
+                        listedForChild.add(parent);
                         candidates.add(parent);
                     }
                     cut = parent.lastIndexOf(sep);
@@ -104,7 +114,9 @@ final class List implements Command<SessionState.LoggedIn> {
                 continue;
             }
             Set<String> attributes = new LinkedHashSet<>();
-            if (stored == null) {
+            if (lsub && !subscribed.contains(name)) {
+                attributes.add("\\Noselect");
+            } else if (stored == null) {
                 attributes.add(r.extended() ? "\\NonExistent" : "\\Noselect");
             } else {
                 attributes.addAll(new TreeSet<>(stored));
@@ -112,13 +124,10 @@ final class List implements Command<SessionState.LoggedIn> {
             if (showSubscribed && subscribed.contains(name)) {
                 attributes.add("\\Subscribed");
             }
-            boolean childOnly = childInfo.containsKey(name) && !subscribed.contains(name);
-            if (childOnly && !r.extended()) {
-                continue;
-            }
+            boolean childOnly = listedForChild.contains(name) && !subscribed.contains(name);
             out.untagged().raw(ctx.command()).raw(" (").raw(String.join(" ", attributes)).raw(") ")
                     .string(String.valueOf(sep)).sp().astring(wire);
-            if (childOnly) {
+            if (recursive && subscribedBelow.contains(name)) {
                 out.raw(" (\"CHILDINFO\" (\"SUBSCRIBED\"))");
             }
             out.crlf();

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import posthorn.imap.server.internal.state.SelectedMailbox;
+import posthorn.imap.server.internal.mime.Address;
 import posthorn.imap.server.internal.mime.Header;
 import posthorn.imap.server.internal.mime.MessageDate;
 import posthorn.imap.server.internal.mime.MimeCuts;
@@ -94,6 +95,7 @@ public final class Matcher {
             case SearchKey.Size s -> s.larger() ? meta.size() > s.size() : meta.size() < s.size();
             case SearchKey.Date d -> compare(d.op(), d.sent() ? sentDate(meta) : internalDate(meta), d.date());
             case SearchKey.Header h -> header(h);
+            case SearchKey.Address ad -> address(ad);
             case SearchKey.Text t -> text(t);
             case SearchKey.Not n -> !matches(n.key(), seq, meta);
             case SearchKey.Or o -> matches(o.a(), seq, meta) || matches(o.b(), seq, meta);
@@ -150,6 +152,52 @@ public final class Matcher {
             }
         }
         return false;
+    }
+
+    private boolean address(SearchKey.Address k) throws IOException, StoreException {
+        String needle = TextScanner.fold(k.text());
+        for (Header.Field f : header().fields()) {
+            if (f.name().equalsIgnoreCase(k.field()) && addressesMatch(f.value(), needle)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether one of the addresses in a header value contains the case-folded needle, each written as
+     * Dovecot matches it: {@code "display name" <mailbox@host>} (the name RFC 2047-decoded, quoted where
+     * it holds specials), {@code mailbox@host} without one, a group's name as {@code name:}; comments and
+     * folding whitespace are gone, so {@code <user (c)@ (c) domain.org>} is found as "user@domain.org"
+     * and not as "(c)". "" matches any value.
+     */
+    static boolean addressesMatch(String value, String needle) {
+        if (needle.isEmpty()) {
+            return true;
+        }
+        for (Address a : Address.parseList(value.replace("\r", "").replace("\n", ""))) {
+            String written;
+            if (a.isGroupMarker()) {
+                written = a.mailbox() == null ? ";" : a.mailbox() + ":";
+            } else {
+                String spec = a.mailbox() + "@" + a.host();
+                String name = a.name() == null ? "" : displayName(TextScanner.decodeHeader(a.name())) + " ";
+                written = name + "<" + spec + ">";
+            }
+            if (TextScanner.fold(written).contains(needle)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String displayName(String name) {
+        for (char c : name.toCharArray()) {
+            if ("()<>[]:;@\\,.\"".indexOf(c) >= 0) {
+                return '"' + name.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+            }
+        }
+        return name;
     }
 
     private Header header() throws IOException, StoreException {

@@ -30,6 +30,13 @@ public sealed interface SearchKey {
     record Header(List<String> names, String text) implements SearchKey {
     }
 
+    /**
+     * FROM, TO, CC or BCC: a field of that name one of whose addresses, as ENVELOPE parses them and
+     * written back without comments, contains {@code text}; "" matches any such field.
+     */
+    record Address(String field, String text) implements SearchKey {
+    }
+
     /** BODY (only the body) or TEXT (header and body). */
     record Text(String text, boolean withHeader) implements SearchKey {
     }

@@ -100,7 +100,8 @@ public final class SearchParser {
             case "RECENT" -> new SearchKey.Recent(true);
             case "OLD" -> new SearchKey.Recent(false);
             case "NEW" -> new SearchKey.New();
-            case "BCC", "CC", "FROM", "SUBJECT", "TO" -> new SearchKey.Header(List.of(word), string());
+            case "BCC", "CC", "FROM", "TO" -> new SearchKey.Address(word, string());
+            case "SUBJECT" -> new SearchKey.Header(List.of(word), string());
             case "HEADER" -> {
                 args.sp();
                 String name = args.astring();

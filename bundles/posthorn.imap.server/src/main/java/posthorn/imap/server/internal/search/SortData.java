@@ -58,10 +58,14 @@ public record SortData(int seq, long uid, long size, long arrival, long sent, St
                 mid.isEmpty() ? null : mid.get(0), refs);
     }
 
-    /** The addr-mailbox of the first address (RFC 5256 SORT FROM/TO/CC), case-folded; "" if none. */
+    /**
+     * The addr-mailbox of the first address as ENVELOPE lists it (RFC 5256 SORT FROM/TO/CC), case-folded;
+     * "" if none. For group syntax that is the group name, whose start marker comes first: Dovecot 2.3
+     * sorts "Cc: user2: blah@domain1.org;" under "user2", not "blah".
+     */
     private static String mailbox(String value) {
         for (Address a : Address.parseList(value)) {
-            if (!a.isGroupMarker()) {
+            if (a.mailbox() != null) {
                 return a.mailbox().toLowerCase(Locale.ROOT);
             }
         }

@@ -69,7 +69,7 @@ class SearchParserTest {
         SearchKey k = parse("FLAGGED SINCE 1-Feb-1994 NOT FROM \"Smith\"");
         assertEquals(new SearchKey.And(List.of(new SearchKey.Flag("\\Flagged", true),
                 new SearchKey.Date(SearchKey.DateOp.SINCE, LocalDate.of(1994, 2, 1), false),
-                new SearchKey.Not(new SearchKey.Header(List.of("FROM"), "Smith")))), k);
+                new SearchKey.Not(new SearchKey.Address("FROM", "Smith")))), k);
     }
 
     @Test
