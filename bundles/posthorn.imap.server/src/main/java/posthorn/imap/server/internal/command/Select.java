@@ -34,7 +34,6 @@ final class Select implements Command<SessionState.LoggedIn> {
             throws ProtocolException, IOException, StoreException {
         args.sp();
         String wire = args.mailbox();
-        String name = ctx.names().decode(wire);
         args.end();
         if (state instanceof SessionState.Selected) {
             ctx.unselect();
@@ -43,6 +42,7 @@ final class Select implements Command<SessionState.LoggedIn> {
                 ctx.out().status(null, Status.OK, "CLOSED", "Previous mailbox closed");
             }
         }
+        String name = ctx.names().decode(wire); // after the unselect: a failed SELECT leaves none selected
         UserMail mail = state.mail();
         Mailbox box = mail.open(name, examine);
         SelectedMailbox view;
