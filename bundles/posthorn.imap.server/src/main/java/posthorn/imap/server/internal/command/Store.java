@@ -72,6 +72,7 @@ final class Store implements Command<SessionState.Selected> {
             if (now == null) {
                 continue;
             }
+            view.announceKeywords(out, now);
             view.reported(u, now);
             if (!silent) {
                 out.untagged().number(view.seqOf(u)).raw(" FETCH (FLAGS ");
