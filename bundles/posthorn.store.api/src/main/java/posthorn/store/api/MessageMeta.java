@@ -12,7 +12,8 @@ import java.util.Set;
  * @param size         RFC822.SIZE: the message's size in bytes with CRLF line ends
  * @param internalDate INTERNALDATE: when the message was delivered (or given to APPEND)
  * @param recent       whether this handle is the first to see the message (RFC 3501 \Recent);
- *                     exactly one handle on a mailbox sees a message as recent
+ *                     exactly one read-write handle on a mailbox takes a message as recent; a
+ *                     read-only handle (EXAMINE) sees it recent while none has, and takes nothing
  */
 public record MessageMeta(long uid, Set<String> flags, long size, Instant internalDate, boolean recent) {
     public MessageMeta {

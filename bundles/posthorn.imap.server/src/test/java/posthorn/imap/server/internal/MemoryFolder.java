@@ -87,15 +87,14 @@ final class MemoryFolder {
 
     /**
      * The messages now; a read-write handle ({@code claim}) takes the \Recent of those it has not
-     * seen ({@code known} holds the UIDs it has) that nobody has taken yet.
+     * seen ({@code known} holds the UIDs it has) that nobody has taken yet; a read-only one sees
+     * them as \Recent and leaves them for the next read-write handle (EXAMINE, RFC 3501 6.3.2).
      */
     synchronized Snapshot sync(boolean claim, Set<Long> known) {
         Set<Long> recent = new HashSet<>();
-        if (claim) {
-            for (long uid : messages.keySet()) {
-                if (!known.contains(uid) && unclaimedRecent.remove(uid)) {
-                    recent.add(uid);
-                }
+        for (long uid : messages.keySet()) {
+            if (!known.contains(uid) && (claim ? unclaimedRecent.remove(uid) : unclaimedRecent.contains(uid))) {
+                recent.add(uid);
             }
         }
         return new Snapshot(List.copyOf(messages.values()), recent);

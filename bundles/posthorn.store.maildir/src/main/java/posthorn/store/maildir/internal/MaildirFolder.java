@@ -55,7 +55,7 @@ final class MaildirFolder {
     /**
      * The folder at one moment, in ascending UID order. {@code recent} holds the UIDs that this scan
      * moved from new/ to cur/: they are \Recent for the handle that asked for the scan, and for no one
-     * else.
+     * else; for a read-only scan, those no read-write handle has taken yet (left to the next one).
      */
     record Snapshot(long uidValidity, long uidNext, List<Entry> entries, Set<Long> recent) {
     }
@@ -171,7 +171,9 @@ final class MaildirFolder {
     /**
      * Brings the UID database up to date with the directory and returns the folder's messages.
      *
-     * @param claimNew move new/ to cur/ (a read-write handle); false leaves new/ untouched and lists it
+     * @param claimNew move new/ to cur/ (a read-write handle); false leaves new/ untouched and lists it,
+     *                 its messages and those waiting to be claimed reported as \Recent (EXAMINE shows
+     *                 \Recent without taking it)
      */
     Snapshot scan(boolean claimNew) throws StoreException {
         files.cleanTmpIfDue(); // before the shortcut: a failed delivery changes only tmp/
@@ -182,7 +184,7 @@ final class MaildirFolder {
         if (last != null && files.unchanged(last.stamp(), before) && !state.hasPendingRecent()
                 && (!claimNew || last.newEmpty())) {
             Snapshot s = last.snapshot();
-            return new Snapshot(s.uidValidity(), s.uidNext(), s.entries(), Set.of());
+            return new Snapshot(s.uidValidity(), s.uidNext(), s.entries(), claimNew ? Set.of() : unclaimed(s.entries()));
         }
         List<Long> uids = new ArrayList<>();
         List<String> bases = new ArrayList<>();
@@ -218,6 +220,8 @@ final class MaildirFolder {
                 bases.add(e.getValue());
                 if (claimed.contains(e.getValue()) || (claimNew && state.claimRecent(e.getValue()))) {
                     recent.add(e.getKey());
+                } else if (!claimNew && unclaimed(e.getValue())) {
+                    recent.add(e.getKey()); // EXAMINE shows \Recent without taking it (RFC 3501 6.3.2)
                 }
             }
             state.keepRecentPending(listing.keySet()); // expunged before anyone saw them
@@ -251,6 +255,21 @@ final class MaildirFolder {
         // first that can take the short way.
         state.last(new FolderState.LastScan(before, result, newEmpty));
         return result;
+    }
+
+    /** True if no read-write handle has taken the message's \Recent yet. */
+    private boolean unclaimed(String base) {
+        return state.inNew(base) || state.isRecentPending(base);
+    }
+
+    private Set<Long> unclaimed(List<Entry> entries) {
+        Set<Long> recent = new HashSet<>();
+        for (Entry e : entries) {
+            if (unclaimed(e.base())) {
+                recent.add(e.uid());
+            }
+        }
+        return Set.copyOf(recent);
     }
 
     /**

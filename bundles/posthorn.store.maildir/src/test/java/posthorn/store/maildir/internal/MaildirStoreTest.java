@@ -202,7 +202,7 @@ class MaildirStoreTest {
         try (UserMail mail = store().open(user); Mailbox ro = mail.open("INBOX", true)) {
             List<MessageMeta> msgs = added(ro.sync());
             assertEquals(1, msgs.size());
-            assertFalse(msgs.get(0).recent());
+            assertTrue(msgs.get(0).recent(), "EXAMINE shows \\Recent without taking it");
             assertTrue(Files.exists(maildir.resolve("new/1700000001.M1P1.host")));
             assertEquals("a\r\n", text(ro, msgs.get(0).uid()));
             StoreException e = assertThrows(StoreException.class,
@@ -218,6 +218,27 @@ class MaildirStoreTest {
                 assertTrue(rwMsgs.get(0).recent());
             }
             assertEquals(List.of(), ro.sync(), "moving new/ to cur/ is no change for the read-only view");
+        }
+    }
+
+    @Test
+    void aReadOnlyHandleSeesRecentEvenAfterAnEarlierScanAndLeavesItForTheNextReadWriteHandle() throws Exception {
+        deliver(maildir, "1700000001.M1P1.host", "a\n");
+        deliver(maildir, "1700000002.M1P1.host", "b\n");
+        try (UserMail mail = store().open(user)) {
+            try (Mailbox first = mail.open("INBOX", true)) {
+                assertTrue(added(first.sync()).stream().allMatch(MessageMeta::recent));
+            }
+            // the folder is unchanged since the last scan: the short way must report \Recent too
+            try (Mailbox second = mail.open("INBOX", true)) {
+                assertTrue(added(second.sync()).stream().allMatch(MessageMeta::recent));
+            }
+            try (Mailbox rw = mail.open("INBOX", false)) {
+                assertTrue(added(rw.sync()).stream().allMatch(MessageMeta::recent));
+            }
+            try (Mailbox after = mail.open("INBOX", true)) {
+                assertTrue(added(after.sync()).stream().noneMatch(MessageMeta::recent), "taken by the read-write handle");
+            }
         }
     }
 

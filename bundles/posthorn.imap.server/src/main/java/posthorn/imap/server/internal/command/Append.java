@@ -41,7 +41,7 @@ final class Append implements Command<SessionState.LoggedIn> {
     public void execute(CommandContext ctx, SessionState.LoggedIn state, String tag, ArgReader args)
             throws ProtocolException, IOException, StoreException {
         args.sp();
-        String name = ctx.names().argument(args);
+        String wire = ctx.names().wire(args);
         List<Message> messages = new ArrayList<>();
         while (args.skip(' ')) {
             Set<String> flags = Set.of();
@@ -74,6 +74,7 @@ final class Append implements Command<SessionState.LoggedIn> {
         if (messages.isEmpty()) {
             throw new ProtocolException("Expected a message literal");
         }
+        String name = ctx.names().decode(wire);
         Mailbox box = null;
         boolean own = false;
         if (state instanceof SessionState.Selected s && s.mailbox().store().name().equals(name)

@@ -38,13 +38,13 @@ final class Copy implements Command<SessionState.Selected> {
     /** What COPY and MOVE are asked: a message set of the selected mailbox and the target mailbox. */
     record Request(SelectedMailbox view, SequenceSet set, String target) {
         static Request parse(CommandContext ctx, SessionState.Selected state, ArgReader args)
-                throws ProtocolException {
+                throws ProtocolException, StoreException {
             args.sp();
             SequenceSet set = args.sequenceSet();
             args.sp();
-            String target = ctx.names().argument(args);
+            String wire = ctx.names().wire(args);
             args.end();
-            return new Request(state.mailbox(), set, target);
+            return new Request(state.mailbox(), set, ctx.names().decode(wire));
         }
 
         /** The set's messages, less those another session has expunged meanwhile. */

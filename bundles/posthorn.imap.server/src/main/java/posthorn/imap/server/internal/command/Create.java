@@ -17,8 +17,9 @@ final class Create implements Command<SessionState.LoggedIn> {
     public void execute(CommandContext ctx, SessionState.LoggedIn state, String tag, ArgReader args)
             throws ProtocolException, IOException, StoreException {
         args.sp();
-        String name = ctx.names().argument(args);
+        String wire = ctx.names().wire(args);
         args.end();
+        String name = ctx.names().newName(wire);
         UserMail mail = state.mail();
         // RFC 3501 6.3.3: a trailing separator only says the client means to create children.
         String sep = String.valueOf(mail.separator());

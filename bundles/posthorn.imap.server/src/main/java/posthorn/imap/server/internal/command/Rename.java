@@ -13,10 +13,12 @@ final class Rename implements Command<SessionState.LoggedIn> {
     public void execute(CommandContext ctx, SessionState.LoggedIn state, String tag, ArgReader args)
             throws ProtocolException, IOException, StoreException {
         args.sp();
-        String name = ctx.names().argument(args);
+        String from = ctx.names().wire(args);
         args.sp();
-        String target = ctx.names().argument(args);
+        String to = ctx.names().wire(args);
         args.end();
+        String name = ctx.names().decode(from);
+        String target = ctx.names().newName(to);
         state.mail().rename(name, target);
         ctx.log().info("s{} RENAME {} -> {}", ctx.id(), name, target);
         ctx.completed(tag);

@@ -10,7 +10,6 @@ import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.protocol.Status;
 import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.state.SessionState;
-import posthorn.store.api.Flags;
 import posthorn.store.api.Mailbox;
 import posthorn.store.api.MailboxInfo;
 import posthorn.store.api.StoreException;
@@ -34,7 +33,6 @@ final class Select implements Command<SessionState.LoggedIn> {
             throws ProtocolException, IOException, StoreException {
         args.sp();
         String wire = args.mailbox();
-        String name = ctx.names().decode(wire);
         args.end();
         if (state instanceof SessionState.Selected) {
             ctx.unselect();
@@ -43,6 +41,7 @@ final class Select implements Command<SessionState.LoggedIn> {
                 ctx.out().status(null, Status.OK, "CLOSED", "Previous mailbox closed");
             }
         }
+        String name = ctx.names().decode(wire); // after the unselect: a failed SELECT leaves none selected
         UserMail mail = state.mail();
         Mailbox box = mail.open(name, examine);
         SelectedMailbox view;
@@ -53,22 +52,7 @@ final class Select implements Command<SessionState.LoggedIn> {
             throw e;
         }
         ResponseWriter out = ctx.out();
-        Set<String> flags = new TreeSet<>(Flags.SYSTEM);
-        flags.addAll(box.keywords());
-        out.untagged().raw("FLAGS ");
-        SelectedMailbox.writeFlags(out, flags, false);
-        out.crlf();
-        out.untagged().raw("OK [PERMANENTFLAGS ");
-        if (box.readOnly()) {
-            out.raw("()");
-        } else {
-            out.open();
-            for (String f : flags) {
-                out.raw(f).sp();
-            }
-            out.raw("\\*").close();
-        }
-        out.raw("] Flags permitted").crlf();
+        view.writeFlagResponses(out);
         out.untagged().number(view.exists()).raw(" EXISTS").crlf();
         view.recentResponses(!ctx.rev2());
         if (!ctx.rev2()) {

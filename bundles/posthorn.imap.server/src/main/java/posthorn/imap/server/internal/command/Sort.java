@@ -73,6 +73,25 @@ final class Sort implements Command<SessionState.Selected> {
         return data;
     }
 
+    /**
+     * i;ascii-casemap (RFC 4790 9.2), the collation RFC 5256 sorts strings by: a-z compare as A-Z, all
+     * else by its code, so "[" and "_" come after the letters. The keys arrive case-folded to lower case.
+     */
+    static final Comparator<String> ASCII_CASEMAP = (a, b) -> {
+        int n = Math.min(a.length(), b.length());
+        for (int i = 0; i < n; i++) {
+            int d = upper(a.charAt(i)) - upper(b.charAt(i));
+            if (d != 0) {
+                return d;
+            }
+        }
+        return a.length() - b.length();
+    };
+
+    private static char upper(char c) {
+        return c >= 'a' && c <= 'z' ? (char) (c - 'a' + 'A') : c;
+    }
+
     /** The sort criteria list (RFC 5256 3: sort-criteria). */
     static Comparator<SortData> criteria(ArgReader args) throws ProtocolException {
         args.listOpen();
@@ -94,12 +113,12 @@ final class Sort implements Command<SessionState.Selected> {
             }
             Comparator<SortData> c = switch (word) {
                 case "ARRIVAL" -> Comparator.comparingLong(SortData::arrival);
-                case "CC" -> Comparator.comparing(SortData::cc);
+                case "CC" -> Comparator.comparing(SortData::cc, ASCII_CASEMAP);
                 case "DATE" -> Comparator.comparingLong(SortData::sent);
-                case "FROM" -> Comparator.comparing(SortData::from);
+                case "FROM" -> Comparator.comparing(SortData::from, ASCII_CASEMAP);
                 case "SIZE" -> Comparator.comparingLong(SortData::size);
-                case "SUBJECT" -> Comparator.comparing(SortData::subject);
-                case "TO" -> Comparator.comparing(SortData::to);
+                case "SUBJECT" -> Comparator.comparing(SortData::subject, ASCII_CASEMAP);
+                case "TO" -> Comparator.comparing(SortData::to, ASCII_CASEMAP);
                 default -> throw new ProtocolException("Unknown sort key " + word);
             };
             if (reverse) {

@@ -27,10 +27,10 @@ final class Status implements Command<SessionState.LoggedIn> {
             throws ProtocolException, IOException, StoreException {
         args.sp();
         String wire = args.mailbox();
-        String name = ctx.names().decode(wire);
         args.sp();
         List<String> items = items(args);
         args.end();
+        String name = ctx.names().decode(wire);
         write(ctx.out(), wire, items, state.mail(), name);
         ctx.ok(tag, null, "STATUS completed");
     }

@@ -1,7 +1,6 @@
 package posthorn.imap.server.internal.command;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -44,15 +43,7 @@ final class Store implements Command<SessionState.Selected> {
             default -> throw new ProtocolException("Expected FLAGS, +FLAGS or -FLAGS, got " + item);
         }
         args.sp();
-        List<String> flags = new ArrayList<>();
-        if (args.peek('(')) {
-            flags.addAll(args.flagList());
-        } else {
-            flags.add(args.atom());
-            while (args.skip(' ')) {
-                flags.add(args.atom());
-            }
-        }
+        List<String> flags = args.flags();
         args.end();
         Set<String> canonical = new LinkedHashSet<>();
         for (String f : flags) {
@@ -81,6 +72,7 @@ final class Store implements Command<SessionState.Selected> {
             if (now == null) {
                 continue;
             }
+            view.announceKeywords(out, now);
             view.reported(u, now);
             if (!silent) {
                 out.untagged().number(view.seqOf(u)).raw(" FETCH (FLAGS ");

@@ -49,6 +49,11 @@ public final class SelectedMailbox implements AutoCloseable {
      * UNSELECT make a new view or none).
      */
     private final Set<Long> saved = new TreeSet<>();
+    /**
+     * The keywords the client has been told of in FLAGS and PERMANENTFLAGS: a message's keyword
+     * outside them is announced again before a FETCH shows it (RFC 3501 7.2.6).
+     */
+    private final Set<String> announced = new TreeSet<>();
 
     private SelectedMailbox(Mailbox box) {
         this.box = box;
@@ -64,6 +69,10 @@ public final class SelectedMailbox implements AutoCloseable {
         }
         m.reportedExists = m.uids.size();
         m.reportedRecent = m.recent.size();
+        m.announced.addAll(box.keywords());
+        for (MessageMeta meta : m.messages.values()) {
+            m.announced.addAll(keywordsOf(meta.flags()));
+        }
         return m;
     }
 
@@ -256,6 +265,50 @@ public final class SelectedMailbox implements AutoCloseable {
         reportCounts(out);
     }
 
+    /**
+     * The untagged FLAGS and PERMANENTFLAGS responses (RFC 3501 7.2.6, 7.1): the system flags and the
+     * keywords announced so far; a read-only mailbox permits none.
+     */
+    public void writeFlagResponses(ResponseWriter out) throws IOException {
+        Set<String> flags = new TreeSet<>(Flags.SYSTEM);
+        flags.addAll(announced);
+        out.untagged().raw("FLAGS ");
+        writeFlags(out, flags, false);
+        out.crlf();
+        out.untagged().raw("OK [PERMANENTFLAGS ");
+        if (box.readOnly()) {
+            out.raw("()");
+        } else {
+            out.open();
+            for (String f : flags) {
+                out.raw(f).sp();
+            }
+            out.raw("\\*").close();
+        }
+        out.raw("] Flags permitted").crlf();
+    }
+
+    /**
+     * Announces the keywords among {@code flags} the client has not been told of, with new FLAGS and
+     * PERMANENTFLAGS responses; to be called before a FETCH that shows those flags.
+     */
+    public void announceKeywords(ResponseWriter out, Set<String> flags) throws IOException {
+        if (!announced.containsAll(keywordsOf(flags))) {
+            announced.addAll(keywordsOf(flags));
+            writeFlagResponses(out);
+        }
+    }
+
+    private static List<String> keywordsOf(Set<String> flags) {
+        List<String> keywords = new ArrayList<>();
+        for (String f : flags) {
+            if (!f.startsWith("\\")) {
+                keywords.add(f);
+            }
+        }
+        return keywords;
+    }
+
     /** Records flags the client has just been told of (by STORE's or FETCH's own response). */
     public void reported(long uid, Set<String> flags) {
         MessageMeta m = messages.get(uid);
@@ -280,6 +333,7 @@ public final class SelectedMailbox implements AutoCloseable {
                 }
                 messages.put(f.uid(), m.withFlags(f.flags()));
                 if (out != null) {
+                    announceKeywords(out, f.flags());
                     out.untagged().number(seqOf(f.uid())).raw(" FETCH (FLAGS ");
                     writeFlags(out, f.flags(), isRecent(f.uid()));
                     out.raw(")").crlf();

@@ -190,4 +190,14 @@ class SelectedMailboxTest {
         view.close();
         assertTrue(box.closed);
     }
+
+    @Test
+    void aKeywordAnotherSessionBringsIsAnnouncedBeforeTheFetchThatUsesIt() throws Exception {
+        box.then(new Change.FlagsChanged(30, Set.of("$foo")), new Change.FlagsChanged(40, Set.of("$foo", Flags.SEEN)));
+        SelectedMailbox view = SelectedMailbox.open(box);
+        view.sync(out, true);
+        assertEquals(List.of("* FLAGS ($foo \\Answered \\Deleted \\Draft \\Flagged \\Seen)",
+                "* OK [PERMANENTFLAGS ($foo \\Answered \\Deleted \\Draft \\Flagged \\Seen \\*)] Flags permitted",
+                "* 3 FETCH (FLAGS ($foo))", "* 4 FETCH (FLAGS ($foo \\Seen \\Recent))"), responses());
+    }
 }
