@@ -92,12 +92,17 @@ class UploadTest {
                     assertEquals(1, pending.size(), "the upload is a file in the Maildir's tmp/");
                     Object inode = Files.readAttributes(pending.get(0), BasicFileAttributes.class).fileKey();
 
+                    List<Path> before = files(folder.resolve("cur"));
                     long uid = box.append(upload, Set.of(Flags.SEEN), date);
 
                     assertEquals(List.of(), files(maildir.resolve("tmp")), "nothing left in tmp/");
                     assertEquals(List.of(), files(folder.resolve("tmp")));
-                    List<Path> cur = files(folder.resolve("cur"));
-                    Path file = cur.get(cur.size() - 1);
+                    // The new file, whatever its place in name order (unique names of one second do
+                    // not sort by time: M99 comes after M100).
+                    List<Path> cur = new java.util.ArrayList<>(files(folder.resolve("cur")));
+                    cur.removeAll(before);
+                    assertEquals(1, cur.size(), "one new file in cur/");
+                    Path file = cur.get(0);
                     assertEquals(inode, Files.readAttributes(file, BasicFileAttributes.class).fileKey(),
                             "the same file, renamed, not a copy");
                     assertTrue(file.getFileName().toString().contains(",W=" + SERVED.length), file.toString());
