@@ -1,9 +1,6 @@
 package posthorn.imap.server.internal;
 
 import java.io.IOException;
-import java.lang.annotation.Annotation;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -34,7 +31,7 @@ final class TestServer implements AutoCloseable {
         this.root = root;
         store.uploadsIn(root.resolve(".uploads"));
         AuthChain chain = new AuthChain();
-        chain.configure(config(AuthConfig.class, Map.of("backends", new String[] {"test"})));
+        chain.configure(Configurations.of(AuthConfig.class, Map.of("backends", new String[] {"test"})));
         InMemoryUsers users = new InMemoryUsers();
         chain.bindPasswordDatabase(users, Map.of(AuthBackend.NAME, "test"));
         chain.bindUserDatabase(users, Map.of(AuthBackend.NAME, "test"));
@@ -82,33 +79,5 @@ final class TestServer implements AutoCloseable {
         public Optional<UserRecord> lookup(String user) {
             return passwords.containsKey(user) ? Optional.of(UserRecord.of(user, root.resolve(user))) : Optional.empty();
         }
-    }
-
-    /**
-     * An instance of a DS configuration annotation: the given values by key (method name with '_'
-     * as '.'), the annotation's defaults otherwise.
-     */
-    @SuppressWarnings("unchecked")
-    static <A extends Annotation> A config(Class<A> type, Map<String, Object> values) {
-        return (A) Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, m, args) -> {
-            String key = m.getName().replace('_', '.');
-            if (values.containsKey(key)) {
-                return values.get(key);
-            }
-            if (m.getDefaultValue() != null) {
-                return m.getDefaultValue();
-            }
-            return switch (m.getName()) {
-                case "annotationType" -> type;
-                case "toString" -> type.getSimpleName() + values;
-                case "hashCode" -> values.hashCode();
-                case "equals" -> proxy == args[0];
-                default -> throw new IllegalStateException("no value for " + describe(m));
-            };
-        });
-    }
-
-    private static String describe(Method m) {
-        return m.getDeclaringClass().getSimpleName() + "." + m.getName();
     }
 }
