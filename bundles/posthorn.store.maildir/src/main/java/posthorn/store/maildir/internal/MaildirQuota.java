@@ -156,6 +156,14 @@ final class MaildirQuota {
 
     /** Current usage, recalculating as the rules above say; null if there is no quota. */
     Usage usage() throws StoreException {
+        return usage(0, 0);
+    }
+
+    /**
+     * Usage as {@link #usage()}, where "over a limit" (for the recheck rule) counts what is about to be
+     * added, as Courier's check before a delivery does.
+     */
+    private Usage usage(long addBytes, long addCount) throws StoreException {
         try {
             Read r = read();
             Def def = configured != null ? configured : r == null ? null : r.def();
@@ -175,7 +183,7 @@ final class MaildirQuota {
             if (!r.sound()) {
                 return recalculate(def, "unreadable lines or sums");
             }
-            if (def.over(r.bytes(), r.count())) {
+            if (def.over(r.bytes() + Math.max(0, addBytes), r.count() + Math.max(0, addCount))) {
                 boolean stale = clock.getAsLong() - r.modified().toMillis() >= STALE_SECONDS * 1000;
                 if (r.deltaLines() > 1 || stale) {
                     return recalculate(def, "over quota");
@@ -192,7 +200,7 @@ final class MaildirQuota {
         if (addBytes <= 0 && addCount <= 0) {
             return;
         }
-        Usage u = usage();
+        Usage u = usage(addBytes, addCount);
         if (u == null) {
             return;
         }
