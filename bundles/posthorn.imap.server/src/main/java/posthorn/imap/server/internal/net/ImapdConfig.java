@@ -109,4 +109,8 @@ public @interface ImapdConfig {
 
     @AttributeDefinition(description = "Levels of OR, NOT and parentheses in search keys (SEARCH, SORT, THREAD); deeper is BAD")
     int search_max_depth() default 100;
+
+    @AttributeDefinition(description = "Personal namespace prefix: empty (folders at the top level, Foo is .Foo, as Dovecot) "
+            + "or INBOX. (Courier-IMAP's names: INBOX.Foo is .Foo); the same directories either way")
+    String namespace_prefix() default "";
 }
