@@ -40,7 +40,9 @@ import posthorn.imap.server.internal.command.Capabilities;
 import posthorn.imap.server.internal.command.QuotaCommands;
 import posthorn.imap.server.internal.command.CommandContext;
 import posthorn.imap.server.internal.command.CommandTable;
+import posthorn.imap.server.internal.command.ClientNames;
 import posthorn.imap.server.internal.command.MailboxNameCodec;
+import posthorn.imap.server.internal.command.PersonalNamespace;
 import posthorn.imap.server.internal.mime.MimeLimits;
 import posthorn.imap.server.internal.net.CountingOutputStream;
 import posthorn.imap.server.internal.net.ImapdConfig;
@@ -117,6 +119,8 @@ public final class Session {
     private final Context context = new Context();
     /** Extensions turned on by ENABLE (RFC 5161), upper case. Session thread only. */
     private final Set<String> enabled = new HashSet<>();
+    /** The personal namespace, fixed at the session's first use of a mailbox name. */
+    private PersonalNamespace namespace;
     /** In IDLE with a mailbox selected: change notices sync at once. Changed under {@link #writing}. */
     private volatile boolean idling;
     private final AtomicBoolean idleSyncQueued = new AtomicBoolean();
@@ -1017,8 +1021,14 @@ public final class Session {
         }
 
         @Override
-        public MailboxNameCodec names() {
-            return rev2() ? MailboxNameCodec.UTF8 : MailboxNameCodec.MODIFIED_UTF7;
+        public ClientNames names() {
+            if (namespace == null) {
+                // Fixed for the session at its first use of a name: a client that has seen its
+                // mailboxes under one prefix keeps seeing them so (namespace.prefix changes on reload
+                // apply to sessions that log in afterwards).
+                namespace = PersonalNamespace.of(server.config().namespace_prefix());
+            }
+            return new ClientNames(rev2() ? MailboxNameCodec.UTF8 : MailboxNameCodec.MODIFIED_UTF7, namespace);
         }
 
         @Override
