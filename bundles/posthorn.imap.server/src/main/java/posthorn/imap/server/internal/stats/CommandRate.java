@@ -5,7 +5,7 @@ import java.util.function.LongSupplier;
 
 /**
  * Commands per second over the last minute and the last five minutes, as a ring of per-second counts
- * (300 of them, 5 KB): each second's slot is stamped with the second it counts, so a slot left from
+ * (301 of them: five minutes and the second in progress; 5 KB): each second's slot is stamped with the second it counts, so a slot left from
  * an earlier round counts as zero. The second in progress is not part of the rate (it is incomplete);
  * while the server has run less than the window, the rate is over the time it has run.
  *
@@ -14,7 +14,9 @@ import java.util.function.LongSupplier;
  * does not need that one command.
  */
 public final class CommandRate {
-    private static final int SLOTS = 300;
+    /** The longest window, in seconds. */
+    public static final int MAX_WINDOW = 300;
+    private static final int SLOTS = MAX_WINDOW + 1;
 
     private final AtomicLongArray counts = new AtomicLongArray(SLOTS);
     private final AtomicLongArray seconds = new AtomicLongArray(SLOTS);
@@ -45,8 +47,8 @@ public final class CommandRate {
 
     /** Commands per second over the last {@code windowSeconds} whole seconds (at most 300). */
     public double perSecond(int windowSeconds) {
-        if (windowSeconds < 1 || windowSeconds > SLOTS - 1) {
-            throw new IllegalArgumentException("window of " + windowSeconds + " s: 1 to " + (SLOTS - 1));
+        if (windowSeconds < 1 || windowSeconds > MAX_WINDOW) {
+            throw new IllegalArgumentException("window of " + windowSeconds + " s: 1 to " + MAX_WINDOW);
         }
         long now = clockMillis.getAsLong() / 1000;
         long span = Math.min(windowSeconds, now - startSecond);
