@@ -107,6 +107,8 @@ final class PosthornFramework {
                     options.add(systemProperty(IMAP_SERVER_LOCATION).value(location));
                 } else if (level[i].equals(IMAP_SHELL)) {
                     options.add(systemProperty(IMAP_SHELL_LOCATION).value(location));
+                } else if (level[i].equals("posthorn.logging")) {
+                    options.add(bundle(location).startLevel(startLevel).start(false)); // a fragment: attached, not started
                 } else {
                     options.add(bundle(location).startLevel(startLevel));
                 }
