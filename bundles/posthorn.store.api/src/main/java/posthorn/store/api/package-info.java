@@ -19,12 +19,16 @@
  * records, {@link posthorn.store.api.Flags} and {@link posthorn.store.api.StoreException} are values
  * both sides share.
  *
+ * <p>1.3.0 added the optional ACL sub-interfaces ({@link posthorn.store.api.AclStore},
+ * {@link posthorn.store.api.AclMail}, {@link posthorn.store.api.AclEntry}): a store that keeps
+ * access control lists implements them, and the server announces ACL only when the bound store does.
+ *
  * <p>The version below is checked against the last release by bnd's baseline at every build (see the
  * README, "Releasing and API versions"). One more rule bnd cannot see: the server switches over
  * {@link posthorn.store.api.Change} exhaustively, so a new kind of change needs a major version,
  * even where bnd would accept a minor one for an added type.
  */
-@Version("1.2.0")
+@Version("1.3.0")
 @Export
 package posthorn.store.api;
 

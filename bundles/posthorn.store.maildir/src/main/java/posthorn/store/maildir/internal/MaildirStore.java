@@ -18,6 +18,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import posthorn.store.api.AclStore;
 import posthorn.store.api.MailStore;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.StoreException.Reason;
@@ -33,7 +34,7 @@ import posthorn.store.api.UserMail;
  */
 @Component(service = MailStore.class, configurationPid = "maildir", configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = MaildirStore.Config.class)
-public final class MaildirStore implements MailStore {
+public final class MaildirStore implements AclStore {
     private static final Logger LOG = LoggerFactory.getLogger(MaildirStore.class);
     static final String DEFAULT_TEMPLATE = "%h/Maildir";
     static final long DEFAULT_POLL_SECONDS = 5;
@@ -145,7 +146,7 @@ public final class MaildirStore implements MailStore {
      * INBOX from its first login, before any delivery. Every directory made is owner-only.
      */
     @Override
-    public UserMail open(StoreUser user) throws StoreException {
+    public MaildirUserMail open(StoreUser user) throws StoreException {
         Path root = maildirOf(user);
         if (!Files.isDirectory(root)) {
             if (!createMissing) {

@@ -90,6 +90,7 @@ public final class CommandTable {
     private static final Class<SessionState.Selected> SELECTED = SessionState.Selected.class;
 
     private static final String THREAD = "THREAD=ORDEREDSUBJECT THREAD=REFERENCES";
+    private static final String ACL = AclCommand.CAPABILITIES;
 
     private static final java.util.List<Entry> TABLE = java.util.List.of(
             // name                  valid in           sequences capability  command
@@ -149,7 +150,13 @@ public final class CommandTable {
             row("THREAD",            SELECTED,          USES,   THREAD,       new Thread(false)),
             row("UID THREAD",        SELECTED,          NONE,   THREAD,       new Thread(true)),
             extension("BINARY"),     // RFC 3516: FETCH BINARY
-            extension("SEARCHRES")); // RFC 5182: SEARCH RETURN (SAVE) and "$"
+            extension("SEARCHRES"),  // RFC 5182: SEARCH RETURN (SAVE) and "$"
+            // RFC 4314; announced only while the bound store keeps ACLs (Capabilities.STORE_ACL)
+            row("SETACL",            AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.SETACL)),
+            row("DELETEACL",         AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.DELETEACL)),
+            row("GETACL",            AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.GETACL)),
+            row("LISTRIGHTS",        AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.LISTRIGHTS)),
+            row("MYRIGHTS",          AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.MYRIGHTS)));
 
     private static final Map<String, Row<?>> BY_NAME = TABLE.stream()
             .filter(e -> e instanceof Row<?>)
