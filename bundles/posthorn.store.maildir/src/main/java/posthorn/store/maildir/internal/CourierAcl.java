@@ -227,6 +227,20 @@ final class CourierAcl {
         }
     }
 
+    /** Gives a new folder a file of its own holding the list it inherits (Courier does so at CREATE). */
+    static void inherit(Path root, Path dir) throws IOException {
+        try (FolderLock.Held held = FolderLock.withFile(root)) {
+            if (Files.exists(dir.resolve(FILE))) {
+                return;
+            }
+            Map<String, String> acl = new LinkedHashMap<>();
+            for (String[] l : stored(root, dir)) {
+                acl.put(l[0], l[1]);
+            }
+            writeLocked(dir, acl);
+        }
+    }
+
     /** Replaces the folder's ACL with Courier's rights letters as given; {@code root} is the Maildir whose lock guards it. */
     static void write(Path root, Path folder, Map<String, String> acl) throws IOException {
         try (FolderLock.Held held = FolderLock.withFile(root)) {

@@ -310,6 +310,11 @@ final class MaildirUserMail implements AclMail {
         } catch (IOException e) {
             throw new StoreException(Reason.SERVERBUG, "Cannot create mailbox " + canonical, e);
         }
+        try {
+            CourierAcl.inherit(root, dir); // as Courier does at CREATE: the parent's ACL, kept
+        } catch (IOException e) {
+            LOG.warn("acl mailbox={} user={} reason=\"cannot write the inherited ACL: {}\"", canonical, user, e.toString());
+        }
         LOG.info("User {} created mailbox {}", user, canonical);
     }
 

@@ -31,9 +31,18 @@ import posthorn.store.api.UserMail;
 public final class GuardedMail implements UserMail {
     private final AclMail own;
     private final Rights.Who who;
+    /** Whose mail this is: the login name of the user the store opened it for. */
+    private final String owner;
 
+    /** The user's own mail. */
     public GuardedMail(AclMail own, UserRecord user) {
+        this(own, user, user.name());
+    }
+
+    /** The mail of {@code owner} as {@code user} may use it. */
+    public GuardedMail(AclMail own, UserRecord user, String owner) {
         this.own = own;
+        this.owner = owner;
         Set<String> groups = new HashSet<>();
         String g = user.options().get("group");
         if (g != null) {
@@ -53,7 +62,7 @@ public final class GuardedMail implements UserMail {
 
     /** The user's rights on a mailbox, as the store's ACL gives them. */
     public String rights(String name) throws StoreException {
-        return Rights.compute(own.acl(name), who, who.name());
+        return Rights.compute(own.acl(name), who, owner);
     }
 
     /** MYRIGHTS (RFC 4314 3.5): needs one of l r i k x a. */
@@ -79,7 +88,7 @@ public final class GuardedMail implements UserMail {
     /** LISTRIGHTS (RFC 4314 3.4): needs a. */
     public List<String> listRights(String name, String storedId) throws StoreException {
         Rights.require(rights(name), "a", false, name, "LISTRIGHTS");
-        return Identifiers.listRights(storedId, who.name());
+        return Identifiers.listRights(storedId, owner);
     }
 
     /**
@@ -111,7 +120,7 @@ public final class GuardedMail implements UserMail {
         if (rights != null) {
             after.add(new AclEntry(key, rights));
         }
-        String ownerRights = Rights.compute(after, new Rights.Who(who.name(), Set.of()), who.name());
+        String ownerRights = Rights.compute(after, new Rights.Who(owner, Set.of()), owner);
         String ownerEntry = ownerEntry(after);
         if (!Rights.has(ownerRights, 'l') || !Rights.has(ownerEntry, 'l') || !Rights.has(ownerEntry, 'a')) {
             throw new StoreException(StoreException.Reason.CANNOT,

@@ -71,7 +71,7 @@ final class AclCommand implements Command<SessionState.LoggedIn> {
             case LISTRIGHTS -> {
                 List<String> sets = mail.listRights(name, stored);
                 out.untagged().raw("LISTRIGHTS ").astring(wire).sp().astring(identifier);
-                out.sp().string(sets.get(0));
+                out.sp().astring(sets.get(0));
                 for (String s : sets.subList(1, sets.size())) {
                     out.sp().astring(s);
                 }
