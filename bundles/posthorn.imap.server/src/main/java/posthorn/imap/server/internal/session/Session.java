@@ -631,11 +631,20 @@ public final class Session {
                 && server.tls() != null;
     }
 
+    /** Whether the bound store keeps access control lists (ACL is announced only then). */
+    private boolean storeKeepsAcls() {
+        try {
+            return server.logins().store().get() instanceof posthorn.store.api.AclStore;
+        } catch (RuntimeException e) {
+            return false; // no store bound now
+        }
+    }
+
     /** The capabilities to announce now (RFC 3501 7.2.1), depending on the state and TLS. */
     private String capabilities() {
         boolean preLogin = state instanceof SessionState.NotAuthenticated;
         String base = Capabilities.announce(startTlsOffered(), preLogin ? login.mechanismsOffered() : null,
-                !login.plaintextAllowed());
+                !login.plaintextAllowed(), storeKeepsAcls());
         List<String> quota = QuotaCommands.capabilities(server.logins().store().get(), maySetQuota());
         return quota.isEmpty() ? base : base + " " + String.join(" ", quota);
     }
