@@ -91,6 +91,23 @@ public final class MaildirStore implements MailStore {
         return store;
     }
 
+    /**
+     * A store outside OSGi, for a process that wires the server itself ({@code posthorn imapd}): what
+     * DS makes of maildir.cfg's poll.interval and create, given as values. {@link #close} is its
+     * deactivation.
+     */
+    public static MaildirStore standalone(long pollSeconds, boolean create) {
+        MaildirStore store = new MaildirStore();
+        store.watcher.setPollInterval(Math.max(0, pollSeconds));
+        store.createMissing = create;
+        return store;
+    }
+
+    /** Outside OSGi: what deactivation does (indexes written, watches ended). */
+    public void close() {
+        deactivate();
+    }
+
     @Activate
     @Modified
     void configure(Config config) {
