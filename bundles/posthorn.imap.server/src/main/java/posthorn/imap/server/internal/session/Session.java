@@ -121,6 +121,8 @@ public final class Session {
      * may be written in the clear, not even BYE (the client expects a handshake).
      */
     private volatile boolean tlsPending;
+    /** Why the server ended the session with BYE while it ran (not LOGOUT, not a shutdown); null if it did not. */
+    private String byeReason;
     /** BAD answers since the last command that was not answered BAD (max.bad.commands). */
     private int badInARow;
     /** The commands by name: the command table, or a test's. */
@@ -239,7 +241,7 @@ public final class Session {
                     writing.unlock();
                 }
             }
-            end = closing ? "shut down" : "logout";
+            end = closing ? "shut down" : byeReason != null ? "ended: " + byeReason : "logout";
             serverEnds = !closing;
         } catch (SocketTimeoutException e) {
             if (writeTimedOut) {
@@ -311,8 +313,7 @@ public final class Session {
                     LOG.warn("s{} refused input: {}", id, t.reason());
                 }
                 if (t.fatal()) {
-                    bye(t.reason());
-                    state = new SessionState.Logout();
+                    endWithBye(t.reason());
                 } else {
                     // The receiver reports a malformed literal announcement the same way; that is
                     // plain bad syntax, not a size the server refuses.
@@ -342,8 +343,7 @@ public final class Session {
                             peer, d.text());
                 }
                 if (l.nonSynchronizing()) {
-                    bye(d.text());
-                    state = new SessionState.Logout();
+                    endWithBye(d.text());
                 } else if (d.status() == Status.BAD) {
                     receiver.rejectLiteral();
                     bad(l.tag(), d.code(), d.text());
@@ -382,8 +382,7 @@ public final class Session {
             if (logAllowed("disconnected for prelogin.rate")) {
                 LOG.warn("s{} {} commands in a second before login from {}; disconnecting (prelogin.rate)", id, rateCount, peer);
             }
-            bye("Too many commands before login");
-            state = new SessionState.Logout();
+            endWithBye("Too many commands before login");
             return true;
         }
         if (rateCount == rate + 1 && logAllowed("refused for prelogin.rate")) {
@@ -415,8 +414,7 @@ public final class Session {
             if (logAllowed("disconnected for max.bad.commands")) {
                 LOG.warn("s{} {} BAD answers in a row to {}; disconnecting (max.bad.commands)", id, badInARow, peer);
             }
-            bye("Too many invalid commands");
-            state = new SessionState.Logout();
+            endWithBye("Too many invalid commands");
         }
     }
 
@@ -834,6 +832,13 @@ public final class Session {
         closeRaw();
     }
 
+    /** The server ends the session: BYE with the reason, then the session stops (the reason is in its last log line). */
+    private void endWithBye(String text) {
+        byeReason = text;
+        bye(text);
+        state = new SessionState.Logout();
+    }
+
     private void bye(String text) {
         if (out == null || tlsPending) {
             return;
@@ -984,8 +989,7 @@ public final class Session {
 
         @Override
         public void end(String text) {
-            bye(text);
-            state = new SessionState.Logout();
+            endWithBye(text);
         }
 
         @Override
