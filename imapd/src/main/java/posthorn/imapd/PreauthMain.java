@@ -2,6 +2,7 @@ package posthorn.imapd;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.nio.channels.Channel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -52,7 +53,37 @@ public final class PreauthMain {
         System.setOut(System.err);
         logging();
         protocol.flush();
-        System.exit(run(args, System::getenv, connection()));
+        // One event a line also for what nobody expected: a thread that dies logs one line.
+        Thread.setDefaultUncaughtExceptionHandler((t, e) ->
+                LoggerFactory.getLogger(PreauthMain.class).error("imapd: thread {} died: {}", t.getName(), oneLine(e)));
+        Connection connection = connection();
+        int status;
+        try {
+            status = run(args, System::getenv, connection);
+        } catch (Throwable e) {
+            LoggerFactory.getLogger(PreauthMain.class).error("imapd: ended by an internal error: {}", oneLine(e));
+            PreauthImapd.refuse(connection, "Internal error; the event is logged");
+            status = 1;
+        }
+        System.exit(status);
+    }
+
+    /** A throwable in one line: class, message, where it was thrown, and the same for its causes. */
+    static String oneLine(Throwable e) {
+        StringBuilder b = new StringBuilder();
+        for (Throwable t = e; t != null && b.length() < 1000; t = t.getCause()) {
+            if (t != e) {
+                b.append("; caused by ");
+            }
+            b.append(t.getClass().getName());
+            if (t.getMessage() != null) {
+                b.append(": ").append(t.getMessage().replaceAll("[\\r\\n]+", " "));
+            }
+            if (t.getStackTrace().length > 0) {
+                b.append(" at ").append(t.getStackTrace()[0]);
+            }
+        }
+        return b.toString();
     }
 
     /**
@@ -85,11 +116,12 @@ public final class PreauthMain {
     private static Connection connection() {
         try {
             Channel c = System.inheritedChannel();
-            if (c instanceof SocketChannel socket && socket.isConnected()) {
+            if (c instanceof SocketChannel socket && socket.isConnected()
+                    && socket.getRemoteAddress() instanceof InetSocketAddress) {
                 return new SocketConnection(socket.socket());
             }
-        } catch (IOException | SecurityException e) {
-            // not a socket we can use: the pipes, then
+        } catch (IOException | RuntimeException e) {
+            // not a TCP socket (mbsync's Tunnel is a Unix socket pair): read and write it as pipes
         }
         return new StdioConnection();
     }
