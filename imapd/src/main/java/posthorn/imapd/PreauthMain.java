@@ -181,11 +181,28 @@ public final class PreauthMain {
             }
         }, "imapd-stop");
         Runtime.getRuntime().addShutdownHook(hook);
-        int status = imapd.run(store, record, connection);
+        int status = imapd.run(store, record, connection, loginTag(env, log));
         if (over.compareAndSet(false, true)) {
             store.close();
         }
         return status;
+    }
+
+    /**
+     * The tag of the LOGIN a login program before this one answered for (IMAPLOGINTAG: Courier's
+     * imaplogin, mailfront's imapfront-auth set it), if it is a tag (RFC 3501: ASTRING-CHAR but
+     * '+'); else null, and the session greets with PREAUTH.
+     */
+    static String loginTag(Function<String, String> env, Logger log) {
+        String tag = env.apply("IMAPLOGINTAG");
+        if (tag == null || tag.isEmpty()) {
+            return null;
+        }
+        if (!tag.matches("[\\x21-\\x7e&&[^(){%*\"\\\\+\\]]]+") || tag.length() > 256) {
+            log.warn("imapd: IMAPLOGINTAG is not an IMAP tag; greeting with PREAUTH instead");
+            return null;
+        }
+        return tag;
     }
 
     /** MAILDIR, else $MAILDIR, else ~/Maildir; relative to the working directory, as Courier's. */

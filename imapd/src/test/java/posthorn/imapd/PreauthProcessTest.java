@@ -69,6 +69,25 @@ class PreauthProcessTest {
         }
     }
 
+    /** After a login program (Courier's imaplogin): its LOGIN's tag is answered instead of a greeting. */
+    @Test
+    void aLoginProgramsTagIsAnsweredInsteadOfTheGreeting() throws Exception {
+        Path m = maildir("Maildir");
+        try (ImapdProcess p = new ImapdProcess(Map.of("IMAPLOGINTAG", "x01"), m.toString())) {
+            String first = p.line();
+            assertTrue(first.startsWith("x01 OK [CAPABILITY IMAP4rev1 ") && first.endsWith("] LOGIN completed"), first);
+            p.send("a LOGOUT");
+            p.until("a");
+            assertEquals(0, p.exit());
+        }
+        try (ImapdProcess p = new ImapdProcess(Map.of("IMAPLOGINTAG", "x{1}\r\n* OK"), m.toString())) {
+            assertTrue(p.line().startsWith("* PREAUTH "), "not a tag: greet as without one");
+            p.closeInput();
+            assertEquals(0, p.exit());
+            assertTrue(p.log().contains("WARN PreauthMain - imapd: IMAPLOGINTAG is not an IMAP tag"), p.log());
+        }
+    }
+
     @Test
     void maildirFromTheEnvironmentThenHome() throws Exception {
         Path fromEnv = maildir("elsewhere");

@@ -78,6 +78,14 @@ public final class PreauthImapd implements Session.Host {
      *         ended otherwise (autologout, I/O error, write timeout, internal error)
      */
     public int run(MailStore store, UserRecord user, Connection connection) {
+        return run(store, user, connection, null);
+    }
+
+    /**
+     * As {@link #run(MailStore, UserRecord, Connection)}, completing the LOGIN of a login program
+     * that ran before (its tag, IMAPLOGINTAG) instead of greeting with PREAUTH; null greets.
+     */
+    public int run(MailStore store, UserRecord user, Connection connection, String loginTag) {
         UserMail mail;
         try {
             mail = store.open(new StoreUser(user.name(), user.home(), user.maildir(), user.quota()));
@@ -87,7 +95,7 @@ public final class PreauthImapd implements Session.Host {
             return EXIT_FAILED;
         }
         Session s = new Session(1, connection, this);
-        s.preauthenticated(user, mail);
+        s.preauthenticated(user, mail, loginTag);
         session = s;
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
                 r -> Thread.ofPlatform().name("imapd-watchdog").daemon().unstarted(r));

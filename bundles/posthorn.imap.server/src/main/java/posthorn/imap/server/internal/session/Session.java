@@ -121,6 +121,8 @@ public final class Session {
      * may be written in the clear, not even BYE (the client expects a handshake).
      */
     private volatile boolean tlsPending;
+    /** The tag of the LOGIN a login program read before this session started (IMAPLOGINTAG), or null. */
+    private String loginTag;
     /** Why the server ended the session with BYE while it ran (not LOGOUT, not a shutdown); null if it did not. */
     private String byeReason;
     /** BAD answers since the last command that was not answered BAD (max.bad.commands). */
@@ -189,11 +191,24 @@ public final class Session {
      * {@link #run}; the session closes {@code mail} when it ends.
      */
     public void preauthenticated(UserRecord record, UserMail mail) {
+        preauthenticated(record, mail, null);
+    }
+
+    /**
+     * As {@link #preauthenticated(UserRecord, UserMail)}, after a login program that answered the
+     * greeting and read the client's LOGIN itself (Courier's imaplogin, mailfront's imapfront-auth)
+     * and handed over that command's tag (IMAPLOGINTAG): the session's first words are then the
+     * tagged OK that completes the LOGIN, not a greeting (as Courier's and Dovecot's imap do).
+     *
+     * @param loginTag the LOGIN command's tag, or null for the PREAUTH greeting
+     */
+    public void preauthenticated(UserRecord record, UserMail mail, String loginTag) {
         if (!(state instanceof SessionState.NotAuthenticated) || in != null) {
             throw new IllegalStateException("preauthenticated after the session started");
         }
         state = new SessionState.Authenticated(record, mail);
         user = record.name();
+        this.loginTag = loginTag;
     }
 
     /**
@@ -214,7 +229,11 @@ public final class Session {
             receiver = newReceiver(c);
             if (preauth) {
                 LOG.info("s{} preauth user={} on {}", id, user, peer);
-                out.status(null, Status.PREAUTH, "CAPABILITY " + capabilities(), "Posthorn IMAP4rev1 server ready; logged in as " + user);
+                if (loginTag == null) {
+                    out.status(null, Status.PREAUTH, "CAPABILITY " + capabilities(), "Posthorn IMAP4rev1 server ready; logged in as " + user);
+                } else {
+                    out.status(loginTag, Status.OK, "CAPABILITY " + capabilities(), "LOGIN completed");
+                }
             } else {
                 LOG.info("s{} connect from {}{}", id, peer, implicitTls ? " (IMAPS)" : "");
                 if (implicitTls) {
