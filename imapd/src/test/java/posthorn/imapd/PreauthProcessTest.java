@@ -227,6 +227,49 @@ class PreauthProcessTest {
         }
     }
 
+    @Test
+    void idleTimeoutLogsOutWithBye() throws Exception {
+        Path m = maildir("Maildir");
+        Path conf = Files.createDirectories(dir.resolve("conf"));
+        Files.writeString(conf.resolve("imapd.cfg"), "idle.timeout=1\n");
+        try (ImapdProcess p = new ImapdProcess(Map.of("POSTHORN_CONF", conf.toString()), m.toString())) {
+            assertTrue(p.line().startsWith("* PREAUTH"));
+            assertEquals("* BYE Autologout; idle for too long", p.line());
+            assertNull(p.line());
+            assertEquals(1, p.exit());
+            assertTrue(p.log().contains("(autologout)"), p.log());
+        }
+    }
+
+    /**
+     * A client that stops reading: the write blocks on a full pipe, which closing cannot unblock; the
+     * write watchdog closes the connection and the process ends within write.timeout and a grace.
+     */
+    @Test
+    void aClientThatStopsReadingIsEndedAfterWriteTimeout() throws Exception {
+        Path m = maildir("Maildir");
+        StringBuilder big = new StringBuilder("Subject: big\r\n\r\n");
+        while (big.length() < 1 << 20) {
+            big.append("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789\r\n");
+        }
+        Files.writeString(m.resolve("cur/1.big.test:2,"), big);
+        Path conf = Files.createDirectories(dir.resolve("conf"));
+        Files.writeString(conf.resolve("imapd.cfg"), "write.timeout=1\n");
+        try (ImapdProcess p = new ImapdProcess(Map.of("POSTHORN_CONF", conf.toString()), m.toString())) {
+            assertTrue(p.line().startsWith("* PREAUTH"));
+            p.send("a SELECT INBOX");
+            p.until("a");
+            long t0 = System.nanoTime();
+            p.send("b FETCH 1 BODY[]"); // 1 MiB into a 64 KiB pipe nobody reads
+            assertEquals(1, p.exit());
+            long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+            assertTrue(seconds < 15, "ended after " + seconds + " s");
+            String log = p.log();
+            oneEventALine(log);
+            assertTrue(log.contains("write timeout"), log);
+        }
+    }
+
     private static Stream<Path> list(Path d) {
         try {
             return Files.list(d).toList().stream();
