@@ -96,6 +96,23 @@ public final class MaildirStore implements QuotaStore, AclStore {
     }
 
     /**
+     * A store outside OSGi, for a process that wires the server itself ({@code posthorn imapd}): what
+     * DS makes of maildir.cfg's poll.interval and create, given as values. {@link #close} is its
+     * deactivation.
+     */
+    public static MaildirStore standalone(long pollSeconds, boolean create) {
+        MaildirStore store = new MaildirStore();
+        store.watcher.setPollInterval(Math.max(0, pollSeconds));
+        store.createMissing = create;
+        return store;
+    }
+
+    /** Outside OSGi: what deactivation does (indexes written, watches ended). */
+    public void close() {
+        deactivate();
+    }
+
+    /**
      * Takes maildir.cfg whole or not at all: a near-miss key, a bad boolean or a value that does not
      * fit refuses the file in one line naming the key and why, and the settings from before (at
      * first, the defaults) stay in force.
