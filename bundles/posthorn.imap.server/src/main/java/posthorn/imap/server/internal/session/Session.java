@@ -945,17 +945,10 @@ public final class Session {
         } finally {
             writing.unlock();
         }
-        try {
-            raw.shutdownOutput();
-        } catch (IOException | RuntimeException e) {
-            // gone already
-        }
+        // the BYE is out: FIN after it, what the client still sends dropped for a moment, then close
+        // (Connection.finish), on a thread of its own so that the console's kick does not wait
         Thread.ofVirtual().name("imap-session-" + id + "-kick").start(() -> {
-            try {
-                Thread.sleep(LINGER_MILLIS);
-            } catch (InterruptedException e) {
-                // close now
-            }
+            raw.finish();
             closeRaw();
         });
         return true;
