@@ -191,6 +191,27 @@ class CourierCompatibilityTest {
         assertEquals(inboxNext, Long.parseLong(m.group(2)), "Courier continues our UIDs");
     }
 
+    /**
+     * A message this store keeps byte for byte (a bare LF in a binary part, so ,S= equals ,W=) in
+     * Courier's imapd: its session works and sizes agree with what it sends, but Courier turns every
+     * LF into CRLF, also one after a CR, so its lines end in CR CR LF there.
+     */
+    @Test
+    void aMessageStoredAsReceivedReadsInCourier() throws Exception {
+        String message = "Subject: exact\r\nContent-Transfer-Encoding: binary\r\n\r\nabc\ndef\r\n";
+        try (UserMail mail = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE)
+                .open(new StoreUser("alice", home, null, null)); Mailbox box = mail.open("INBOX", false)) {
+            box.sync();
+            box.append(new ByteArrayInputStream(message.getBytes(StandardCharsets.US_ASCII)), Set.of(), null);
+        }
+        String out = courier.session(maildir, Map.of(), "SELECT INBOX", "FETCH 1 (RFC822.SIZE BODY.PEEK[])");
+        String served = message.replace("\n", "\r\n");
+        assertTrue(out.contains("* 1 FETCH (RFC822.SIZE " + served.length() + " BODY[] {" + served.length() + "}\r\n"
+                + served + ")"), out);
+        assertTrue(out.contains("t2 OK"), out);
+        assertTrue(out.contains("z OK"), out);
+    }
+
     @Test
     void aclsAgreeWithCourierBothWays() throws Exception {
         courier.session(maildir, Map.of(), "CREATE INBOX.Sent", "SETACL INBOX.Sent bob lrswd",
