@@ -181,7 +181,8 @@ def build_fixture(root, only_new=None):
     """tables.FOLDERS: folder -> list of (message file, flags, new?, day offset, crlf?). only_new:
     False writes the messages of cur/ alone, True those of new/ alone, None both."""
     for folder, msgs in tables.FOLDERS.items():
-        d = root if folder == "INBOX" else os.path.join(root, "." + folder)
+        # on disk in UTF-8, as Courier-IMAP 5 and Posthorn keep folder names (Dovecot with :UTF-8)
+        d = root if folder == "INBOX" else os.path.join(root, "." + tables.DISK_NAMES.get(folder, folder))
         for sub in ("cur", "new", "tmp"):
             os.makedirs(os.path.join(d, sub), exist_ok=True)
         if folder != "INBOX":
@@ -319,7 +320,7 @@ def run_commands(peer, commands):
 def dovecot_session(work, maildir, commands, as_nobody):
     env = {"PATH": "/usr/bin:/bin", "USER": "nobody" if as_nobody else os.environ.get("USER", "root"),
            "HOME": os.path.dirname(maildir), "TZ": "UTC"}
-    argv = [DOVECOT, "-c", os.path.join(work, "dovecot.conf"), "-o", "mail_location=maildir:%s:LAYOUT=maildir++" % maildir]
+    argv = [DOVECOT, "-c", os.path.join(work, "dovecot.conf"), "-o", "mail_location=maildir:%s:LAYOUT=maildir++:UTF-8" % maildir]
     if as_nobody:
         argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + argv
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -546,10 +547,22 @@ def norm_code(code, ctx):
     if name in (b"APPENDUID", b"COPYUID"):
         parts = rest.split(b" ", 1)
         return "[%s %s %s]" % (name.decode(), ctx.uv(parts[0]), parts[1].decode("latin-1") if len(parts) > 1 else "")
-    if name in (b"PERMANENTFLAGS", b"BADCHARSET"):
+    if name == b"BADCHARSET":
+        # RFC 3501 7.1: BADCHARSET is "optionally followed by a parenthesized list of charsets".
+        return "[BADCHARSET]"
+    if name == b"PERMANENTFLAGS":
         toks, _ = tokenize(rest)
         return "[%s %s]" % (name.decode(), " ".join(show(sort_flags(t)) if isinstance(t, list) else show(t) for t in toks))
     return "[" + inner.decode("latin-1") + "]"
+
+
+QUOTED_IN_SECTION = re.compile(rb'"((?:[^"\\]|\\.)*)"')
+
+
+def norm_section(item):
+    """A FETCH item name. RFC 3501 9: header-fld-name = astring, so a field name the server echoes
+    in BODY[HEADER.FIELDS (...)] may be an atom or a string of the same text."""
+    return QUOTED_IN_SECTION.sub(lambda m: re.sub(rb"\\(.)", rb"\1", m.group(1)), item).decode("latin-1")
 
 
 def normalise_line(line, ctx):
@@ -589,7 +602,7 @@ def normalise_line(line, ctx):
                     text = norm_internaldate(v)
                 else:
                     text = show(v)
-                pairs.append((a.decode("latin-1"), text))
+                pairs.append((norm_section(a), text))
             # RFC 3501 7.4.2 / 9: msg-att = "(" (msg-att-dynamic / msg-att-static) *(SP ...) ")":
             # the data items come in no prescribed order.
             pairs.sort()
@@ -618,6 +631,9 @@ def normalise_line(line, ctx):
         if len(toks) != 2 or not isinstance(toks[1], list) or len(toks[1]) % 2:
             raise ParseError("STATUS response is not name (pairs)")
         name = toks[0] if isinstance(toks[0], Str) else Str(toks[0])  # astring, as above
+        if name.b.upper() == b"INBOX":
+            # RFC 3501 5.1: INBOX is case-insensitive; a server may echo it as asked or as INBOX.
+            name = Str(b"INBOX")
         pairs = []
         for a, v in zip(toks[1][0::2], toks[1][1::2]):
             text = ctx.uv(v) if a.upper() == b"UIDVALIDITY" else show(v)
@@ -631,7 +647,7 @@ def normalise_line(line, ctx):
     return line.decode("latin-1")
 
 
-RENUMBERS = re.compile(r"^\* \d+ (EXISTS|EXPUNGE)$")
+RENUMBERS = re.compile(r"^\* (\d+ EXISTS|\d+ EXPUNGE|EXPUNGE .*)$")
 
 
 def normalise_reply(lines, ctx):
@@ -646,6 +662,11 @@ def normalise_reply(lines, ctx):
             out.append(normalise_line(line, ctx))
         except (ParseError, ValueError, IndexError) as e:
             out.append("<malformed: %s> %s" % (e, line.decode("latin-1")))
+    if out and re.match(r"^\S+ (NO|BAD)", out[-1]) and not out[-1].startswith("*"):
+        # RFC 3501 7.5 and 5.5: a server may refuse a command before its literal (no continuation
+        # request) or read the literal and then refuse it (after one); the result is the same.
+        out = [x for x in out if x != "+"]
+    out = merge_expunges(out)
     result = []
     seg = []
     for x in out:
@@ -659,14 +680,73 @@ def normalise_reply(lines, ctx):
     return result
 
 
+EXPUNGE = re.compile(r"^\* (\d+) EXPUNGE$")
+
+
+def merge_expunges(out):
+    """RFC 3501 7.4.1: each EXPUNGE renumbers the messages after it, so '* 8 EXPUNGE, * 3 EXPUNGE,
+    * 1 EXPUNGE' and '* 1 EXPUNGE, * 2 EXPUNGE, * 6 EXPUNGE' remove the same messages; the server
+    picks the order. A run of EXPUNGE responses becomes the set of sequence numbers the messages had
+    before the run."""
+    result = []
+    i = 0
+    while i < len(out):
+        if not EXPUNGE.match(out[i]):
+            result.append(out[i])
+            i += 1
+            continue
+        removed = []  # sequence numbers before the run
+        while i < len(out) and EXPUNGE.match(out[i]):
+            n = int(EXPUNGE.match(out[i]).group(1))
+            # map n (a number after the removals so far) back to the number before the run
+            orig = n
+            for r in sorted(removed):
+                if r <= orig:
+                    orig += 1
+            removed.append(orig)
+            i += 1
+        result.append("* EXPUNGE (messages %s before)" % " ".join(str(r) for r in sorted(removed)))
+    return result
+
+
+STORE_CMD = re.compile(r"^\S+ (UID )?STORE \S+ [+-]?FLAGS(?!\.SILENT)", re.I)
+FETCH_FLAGS = re.compile(r"^\* (\d+) FETCH \((FLAGS \([^)]*\))( UID \d+)?\)$")
+FLAGS_ITEM = re.compile(r"^\* (\d+) FETCH \(.*\bFLAGS (\([^)]*\))")
+
+
 def render(transcript):
+    """The normalised transcript, one 'C: ' line per command and 'S: ' per response."""
     ctx = Ctx()
+    known = {}  # sequence number -> flags this server last reported for it
     text = []
     for command, lines in transcript:
         text.append("C: " + command)
-        for r in normalise_reply(lines, ctx):
+        reply = normalise_reply(lines, ctx)
+        if STORE_CMD.match(command):
+            # RFC 3501 6.4.6: "Normally, STORE will return the updated value of the data with an
+            # untagged FETCH response"; normally, not always: Dovecot leaves out the FETCH of a
+            # message whose flags the STORE did not change, Posthorn sends it. A FETCH of flags
+            # equal to those the same server last reported for that message is dropped; one for a
+            # message whose flags were never reported in the conversation stays.
+            reply = [r for r in reply if not (FETCH_FLAGS.match(r) and known.get(int(FETCH_FLAGS.match(r).group(1)))
+                                               == FETCH_FLAGS.match(r).group(2)[6:])]
+        for r in reply:
+            m = FLAGS_ITEM.match(r)
+            if m:
+                known[int(m.group(1))] = m.group(2)
+            m = EXPUNGE_RUN.match(r)
+            if m:
+                gone = sorted(int(x) for x in m.group(1).split())
+                shifted = {}
+                for n, f in known.items():
+                    if n not in gone:
+                        shifted[n - sum(1 for g in gone if g < n)] = f
+                known = shifted
             text.append("S: " + r)
     return text
+
+
+EXPUNGE_RUN = re.compile(r"^\* EXPUNGE \(messages ([\d ]+) before\)$")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -720,17 +800,30 @@ def main():
         if not lines or not lines[-1].split(b" ")[1:2] == [b"OK"]:
             raise SystemExit("conformance: Dovecot could not prime the fixture: %s -> %r" % (command, lines))
     build_fixture(dfixture, only_new=True)
+    if as_nobody:
+        for r, dirs, files in os.walk(dfixture):
+            for n in dirs + files:
+                os.chown(os.path.join(r, n), 65534, 65534)
+    # Then both servers see every folder once more with STATUS (no \Recent taken), so that each has
+    # given UIDs to all messages before a conversation starts: an APPEND to a folder whose new/
+    # messages have no UID yet gets the next UID before them on Dovecot and after them on Posthorn,
+    # a history no client can tell apart (RFC 3501 2.3.1.1 asks only for ascending UIDs).
+    status_all = ["p%d STATUS \"%s\" (MESSAGES UIDNEXT)" % (i, f) for i, f in enumerate(tables.FOLDERS)]
+    for command, lines in dovecot_session(work, dfixture, status_all, as_nobody):
+        if not lines or not lines[-1].split(b" ")[1:2] == [b"OK"]:
+            raise SystemExit("conformance: Dovecot could not prime the fixture: %s -> %r" % (command, lines))
 
     users = {}
     lines = []
     pwhash = subprocess.run(["openssl", "passwd", "-6", "-salt", "conformance", PASSWORD],
                             capture_output=True, check=True, text=True).stdout.strip()
+    lines.append("prime\tuid=%d|gid=%d|home=%s|mail=%s|systempw=%s\n"
+                 % (os.getuid(), os.getgid(), work, fixture, pwhash))
     for i, c in enumerate(run):
         user = "u%d" % i
         users[c.name] = user
         home = os.path.join(work, "p", user)
         os.makedirs(home)
-        copy_maildir(fixture, os.path.join(home, "Maildir"))
         lines.append("%s\tuid=%d|gid=%d|home=%s|mail=%s/Maildir|systempw=%s\n"
                      % (user, os.getuid(), os.getgid(), home, home, pwhash))
         dhome = os.path.join(work, "d", user)
@@ -752,6 +845,14 @@ def main():
     t0 = time.time()
     try:
         srv.start()
+        for command, lines in posthorn_session(srv.port, "prime", status_all):
+            if lines and lines[-1].split(b" ")[1:2] == [b"NO"]:  # TEMPORARY until the empty prefix lands
+                command = command.replace('"', '"INBOX.', 1)
+                lines = posthorn_session(srv.port, "prime", [command])[0][1]
+            if not lines or not lines[-1].split(b" ")[1:2] == [b"OK"]:
+                raise RuntimeError("Posthorn could not prime the fixture: %s -> %r" % (command, lines))
+        for c in run:
+            copy_maildir(fixture, os.path.join(work, "p", users[c.name], "Maildir"))
 
         def one(c):
             user = users[c.name]
@@ -806,7 +907,8 @@ protocols = imap
 ssl = no
 mail_fsync = never
 # Maildir++ with '.' as separator and the personal namespace without prefix (top-level folders),
-# as Posthorn serves it by default.
+# as Posthorn serves it by default; mail_location (set per conversation with -o) has :UTF-8 for
+# folder names on disk in UTF-8, as Courier-IMAP 5 and Posthorn keep them.
 namespace inbox {{
   inbox = yes
   separator = .
