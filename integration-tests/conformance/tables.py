@@ -230,7 +230,9 @@ SEARCH_KEYS = [
     ("OR NOT SEEN NOT FLAGGED", "Dovecot 2.3.19 leaves out message 1 (\\Seen, not \\Flagged, so NOT FLAGGED "
                                 "holds): a Dovecot bug; Posthorn answers 1 2 4 5 6 7 8 9 11 12 13"),
     "NOT (OR SEEN FLAGGED)", ("OR NOT FLAGGED NOT SEEN", "the same Dovecot bug as OR NOT SEEN NOT FLAGGED"),
-    "OR NOT DRAFT SEEN", "OR UNSEEN UNFLAGGED", "UNFLAGGED", "OR (NOT SEEN) (NOT FLAGGED)", "OR FROM carol TO carol", "1:3 SEEN", "SEEN 1:3",
+    "OR NOT DRAFT SEEN", ("OR UNSEEN UNFLAGGED", "the same Dovecot bug as OR NOT SEEN NOT FLAGGED"),
+    "UNFLAGGED", ("OR (NOT SEEN) (NOT FLAGGED)", "the same Dovecot bug as OR NOT SEEN NOT FLAGGED"),
+    "OR UNSEEN DRAFT", "OR UNDELETED UNFLAGGED", "OR FROM carol TO carol", "1:3 SEEN", "SEEN 1:3",
     "CHARSET UTF-8 SUBJECT café", "CHARSET US-ASCII SUBJECT meeting", "CHARSET utf-8 BODY bananas",
     "CHARSET UTF-8 FROM {{jürgen}}", "CHARSET ISO-8859-1 SUBJECT Caf",
     # answered NO [BADCHARSET] or BAD
@@ -387,10 +389,12 @@ def mailbox_conversations():
         "noop-check": ["NOOP", "SELECT INBOX", "NOOP", "CHECK", "UNSELECT", "CHECK"],
         "logout": ["LOGOUT"],
         "capability-shape": ["CAPABILITY"],
-        "enable-unknown": ["ENABLE FOO", "ENABLE", "ENABLE UTF8=ACCEPT"],
+        "enable-unknown": ["ENABLE FOO", "ENABLE UTF8=ACCEPT", "ENABLE foo bar"],
     }
     for name, commands in cases.items():
         yield conv(name, commands)
+    yield conv("enable-empty", ["ENABLE", "NOOP"], DOVECOT_LENIENT + " (enable = \"ENABLE\" 1*(SP capability), "
+                                                                  "RFC 5161 4)")
 
 
 # --- APPEND --------------------------------------------------------------------------------------
@@ -407,7 +411,8 @@ def append_conversations():
                                       "Dovecot 2.3.19 waits for more input and never answers"),
         "INBOX () {{%s}}" % MSG,
         "INBOX (\\Seen \\Flagged $Label) {{%s}}" % MSG,
-        "INBOX (\\Recent) {{%s}}" % MSG,
+        ("INBOX (\\Recent) {{%s}}" % MSG, "RFC 3501 2.3.2: \\Recent cannot be set by the client, and no RFC "
+                                         "says how to answer an attempt: Dovecot answers BAD, Posthorn ignores the flag"),
         "INBOX \"01-Feb-2021 10:00:00 +0000\" {{%s}}" % MSG,
         "INBOX \" 1-Feb-2021 10:00:00 +0100\" {{%s}}" % MSG,
         "INBOX (\\Draft) \"28-Feb-2021 23:59:59 -0800\" {{%s}}" % MSG,
@@ -425,8 +430,10 @@ def append_conversations():
         "INBOX {{no header at all}}",
         "INBOX \"quoted message\"",
         "INBOX",
-        "INBOX (\\Seen",
-        "INBOX (\\Seen) x {{%s}}" % MSG,
+        ("INBOX (\\Seen", "an unclosed flag list: Posthorn answers BAD; Dovecot 2.3.19 waits for the rest and "
+                           "then answers the next command with an untagged BAD"),
+        ("INBOX (\\Seen) x {{%s}}" % MSG, "a syntax error (date-time must be quoted): Posthorn answers BAD, "
+                                          "Dovecot 2.3.19 waits for more input and never answers"),
     ]
     for i, (f, skip) in enumerate(entries(forms)):
         yield conv("append-%d" % i, ["APPEND %s" % f, "STATUS INBOX (MESSAGES UIDNEXT RECENT UNSEEN)",
@@ -461,14 +468,23 @@ BAD = ["FETCH 1 UID", "NOSUCHCOMMAND", "SELECT", ("SELECT INBOX extra", DOVECOT_
        ("FETCH 1 BINARY.PEEK[TEXT]", "RFC 3516 section-binary has no TEXT: Posthorn BAD, Dovecot answers")]
 
 
+# RFC 3501 9: tag = 1*<any ASTRING-CHAR except "+">, ASTRING-CHAR = ATOM-CHAR / resp-specials
+BAD_TAGS = ["+", "a(b", "a%b", "a*b", "a\"b", "a\\b", "a.b-c_d", "1",
+            ("a{1}", "the tag ends at '{' (not an ASTRING-CHAR): Dovecot answers '* BAD', Posthorn 'a BAD' "
+                     "(the tag as far as it goes); RFC 3501 does not say which"),
+            ("a]b", "']' is an ASTRING-CHAR, so a]b is a valid tag (RFC 3501 9): Posthorn answers it, Dovecot "
+                    "2.3.19 answers '* BAD' and then stops reading")]
+
+
 def bad_conversations():
     for i, (c, skip) in enumerate(entries(BAD)):
         yield conv("state-or-syntax-%d" % i, [c, "NOOP"], skip)
     yield conv("bad-spacing", ["=a1  NOOP", "=a2 NOOP ", "=a3 SELECT  INBOX", "=a4 FETCH 1  UID",
                                "=a5 SELECT INBOX", "=a6 FETCH 1 (UID  FLAGS)", "=a7 FETCH 1 ( UID)",
-                               "=a8 FETCH 1 (UID )", "=a9 FETCH  1 UID"])
-    yield conv("bad-tags", ["=+ NOOP", "=a(b NOOP", "=a{1} NOOP", "=a%b NOOP", "=a]b NOOP", "=a*b NOOP",
-                            "=a\"b NOOP", "=a\\b NOOP", "=a.b-c_d NOOP", "=1 NOOP"])
+                               "=a8 FETCH 1 (UID )", "=a9 FETCH  1 UID"],
+               DOVECOT_LENIENT + " (one SP between the parts of a command, none inside parentheses)")
+    for i, (t, skip) in enumerate(entries(BAD_TAGS)):
+        yield conv("bad-tag-%d" % i, ["=%s NOOP" % t, "NOOP"], skip)
     yield conv("bad-rev2-in-rev1", ["SELECT INBOX", "FETCH 1 (UID) (x)", "UID FETCH 1:* (UID) (CHANGEDSINCE 1)",
                                     "SEARCH RETURN (ALL) ALL", "SEARCH RETURN (MIN MAX COUNT) SEEN",
                                     "UID SEARCH RETURN () ALL", "SEARCH RETURN (SAVE) 1:3", "FETCH $ UID"])
