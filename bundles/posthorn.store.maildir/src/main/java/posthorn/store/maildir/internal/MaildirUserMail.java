@@ -28,6 +28,7 @@ import posthorn.store.api.Mailbox;
 import posthorn.store.api.MailboxInfo;
 import posthorn.store.api.MessageUpload;
 import posthorn.store.api.Quota;
+import posthorn.store.api.QuotaMail;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.StoreException.Reason;
 import posthorn.store.api.UserMail;
@@ -37,11 +38,13 @@ import posthorn.store.api.UserMail;
  * {@link FolderNames}, which keeps every name inside the Maildir root. Not thread-safe beyond what the
  * SPI asks, except {@link #close()}, which may come from another thread (an admin kick).
  */
-final class MaildirUserMail implements UserMail {
+final class MaildirUserMail implements QuotaMail {
     private static final Logger LOG = LoggerFactory.getLogger(MaildirUserMail.class);
     static final String SUBSCRIPTIONS = "courierimapsubscribed";
     static final String FOLDER_MARKER = "maildirfolder";
     static final String QUOTA_FILE = "maildirsize";
+    /** The name of the Maildir's one quota root, as Courier-IMAP names it. */
+    static final String QUOTA_ROOT = "ROOT";
 
     private final MaildirStore store;
     private final Path root;
@@ -129,7 +132,8 @@ final class MaildirUserMail implements UserMail {
             }
         }
         List<MailboxInfo> result = new ArrayList<>(all.size() + 1);
-        result.add(new MailboxInfo(FolderNames.INBOX, Set.of(all.isEmpty() ? "\\HasNoChildren" : "\\HasChildren")));
+        boolean inboxChildren = !all.subSet(FolderNames.INBOX + FolderNames.SEPARATOR, FolderNames.INBOX + '/').isEmpty();
+        result.add(new MailboxInfo(FolderNames.INBOX, Set.of(inboxChildren ? "\\HasChildren" : "\\HasNoChildren")));
         for (String name : all) {
             // Every name starting with "name." sorts between "name." and "name/" ('/' follows '.').
             boolean children = !all.subSet(name + FolderNames.SEPARATOR, name + '/').isEmpty();
@@ -149,16 +153,16 @@ final class MaildirUserMail implements UserMail {
     }
 
     /**
-     * The special-use attribute (RFC 6154) of a folder directly under INBOX with one of the names
-     * clients and Courier's own webmail use for them (Sent, Drafts, Trash, Junk or Spam, Archive),
-     * in any case; null for any other folder. Maildir++ keeps no such metadata of its own.
+     * The special-use attribute (RFC 6154) of a top-level folder (a directory {@code .Sent}: Courier's
+     * {@code INBOX.Sent}) with one of the names clients and Courier's own webmail use for them (Sent,
+     * Drafts, Trash, Junk or Spam, Archive), in any case; null for any other folder. Maildir++ keeps no
+     * such metadata of its own.
      */
     static String specialUse(String name) {
-        String prefix = FolderNames.INBOX + FolderNames.SEPARATOR;
-        if (!name.startsWith(prefix) || name.indexOf(FolderNames.SEPARATOR, prefix.length()) >= 0) {
+        if (name.indexOf(FolderNames.SEPARATOR) >= 0) {
             return null;
         }
-        return switch (name.substring(prefix.length()).toLowerCase(java.util.Locale.ROOT)) {
+        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
             case "sent", "sent messages", "sent items" -> "\\Sent";
             case "drafts" -> "\\Drafts";
             case "trash", "deleted messages", "deleted items" -> "\\Trash";
@@ -171,9 +175,35 @@ final class MaildirUserMail implements UserMail {
     @Override
     public List<String> subscriptions() throws StoreException {
         checkOpen();
-        return new ArrayList<>(readSubscriptions());
+        List<String> names = new ArrayList<>();
+        for (String line : readSubscriptions()) {
+            String name = fromSubscriptionLine(line);
+            if (name != null) {
+                names.add(name);
+            }
+        }
+        return names;
     }
 
+    /**
+     * Courier's courierimapsubscribed names folders as its IMAP clients see them, under its fixed
+     * {@code INBOX.} namespace ({@code INBOX.Sent} for the directory {@code .Sent}); the store's names
+     * have no prefix. A line outside that namespace (e.g. Courier's shared folders) is kept in the
+     * file but is no name of this store: null.
+     */
+    static String fromSubscriptionLine(String line) {
+        String prefix = FolderNames.INBOX + FolderNames.SEPARATOR;
+        if (line.equals(FolderNames.INBOX)) {
+            return FolderNames.INBOX;
+        }
+        return line.startsWith(prefix) && line.length() > prefix.length() ? line.substring(prefix.length()) : null;
+    }
+
+    static String toSubscriptionLine(String canonical) {
+        return FolderNames.isInbox(canonical) ? canonical : FolderNames.INBOX + FolderNames.SEPARATOR + canonical;
+    }
+
+    /** The file's lines as they are (UTF-8, as Courier-IMAP 5 writes it), blank ones left out. */
     private LinkedHashSet<String> readSubscriptions() throws StoreException {
         LinkedHashSet<String> names = new LinkedHashSet<>();
         try {
@@ -181,7 +211,7 @@ final class MaildirUserMail implements UserMail {
                 if (line.isBlank()) {
                     continue;
                 }
-                names.add(line); // UTF-8, as Courier-IMAP 5 writes it
+                names.add(line);
             }
         } catch (NoSuchFileException e) {
             return names;
@@ -198,7 +228,8 @@ final class MaildirUserMail implements UserMail {
         Path file = root.resolve(SUBSCRIPTIONS);
         try (FolderLock.Held held = FolderLock.inProcess(file)) {
             LinkedHashSet<String> names = readSubscriptions();
-            boolean changed = subscribed ? names.add(canonical) : names.remove(canonical);
+            String line = toSubscriptionLine(canonical);
+            boolean changed = subscribed ? names.add(line) : names.remove(line);
             if (!changed) {
                 return;
             }
@@ -339,6 +370,7 @@ final class MaildirUserMail implements UserMail {
                     e.toString());
         }
         LOG.info("User {} deleted mailbox {}", user, canonical);
+        quota.recount("mailbox deleted");
     }
 
     private static void deleteTree(Path top) throws IOException {
@@ -401,6 +433,7 @@ final class MaildirUserMail implements UserMail {
             throw new StoreException(Reason.CANNOT, "Cannot rename " + src + " to " + dst, e);
         }
         LOG.info("User {} renamed mailbox {} to {}", user, src, dst);
+        quota.recount("mailbox renamed");
     }
 
     /** RFC 3501 6.3.5: renaming INBOX moves its messages to a new mailbox; INBOX stays, empty. */
@@ -427,6 +460,7 @@ final class MaildirUserMail implements UserMail {
             throw new StoreException(Reason.SERVERBUG, "Cannot move INBOX messages to " + dst, e);
         }
         LOG.info("User {} renamed INBOX to {}", user, dst);
+        quota.recount("INBOX renamed");
     }
 
     @Override
@@ -436,7 +470,45 @@ final class MaildirUserMail implements UserMail {
         if (u == null) {
             return List.of();
         }
-        return List.of(new Quota("", u.bytes(), u.def().bytes(), u.count(), u.def().count()));
+        return List.of(quotaOf(u));
+    }
+
+    private static Quota quotaOf(MaildirQuota.Usage u) {
+        return new Quota(QUOTA_ROOT, u.bytes(), u.def().bytes(), u.count(), u.def().count());
+    }
+
+    /** Every mailbox is under the one root of the Maildir, with or without limits (as Courier). */
+    @Override
+    public List<Quota> quotaRoots(String mailbox) throws StoreException {
+        checkOpen();
+        String canonical = FolderNames.canonical(mailbox);
+        if (!Files.isDirectory(dirOf(canonical))) {
+            throw new StoreException(Reason.NONEXISTENT, "No mailbox " + canonical);
+        }
+        return List.of(quota(QUOTA_ROOT));
+    }
+
+    @Override
+    public Quota quota(String rootName) throws StoreException {
+        checkOpen();
+        if (!QUOTA_ROOT.equals(rootName)) {
+            throw new StoreException(Reason.NONEXISTENT, "No quota root " + rootName);
+        }
+        MaildirQuota.Usage u = quota.usage();
+        return u == null ? new Quota(QUOTA_ROOT, 0, -1, 0, -1) : quotaOf(u);
+    }
+
+    @Override
+    public void setQuota(String rootName, long storageLimitBytes, long messagesLimit) throws StoreException {
+        checkOpen();
+        if (!QUOTA_ROOT.equals(rootName)) {
+            throw new StoreException(Reason.NONEXISTENT, "No quota root " + rootName);
+        }
+        if (storageLimitBytes == 0 || messagesLimit == 0) {
+            throw new StoreException(Reason.CANNOT, "A limit of 0 cannot be kept in maildirsize, where 0 means none");
+        }
+        quota.define(new MaildirQuota.Def(storageLimitBytes, messagesLimit));
+        LOG.info("event=quota.set user={} storage={} messages={}", user, storageLimitBytes, messagesLimit);
     }
 
     void closed(MaildirMailbox box) {
