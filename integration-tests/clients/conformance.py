@@ -301,7 +301,7 @@ def run_commands(peer, commands):
                     except (EOFError, TimeoutError):
                         pass
                     break
-                if not VALID_TAG.match(tag) and r.startswith(b"* BAD"):
+                if not VALID_TAG.match(tag) and re.match(rb"^\S+ BAD", r):
                     # not a tag (RFC 3501 9: tag = 1*<any ASTRING-CHAR except "+">): the answer
                     # is an untagged BAD
                     break
@@ -502,15 +502,15 @@ class Ctx:
 
     def uv(self, value):
         # RFC 3501 2.3.1.1: the server picks UIDVALIDITY (any value that changes when UIDs are
-        # reused); RFC 4315 3 (APPENDUID/COPYUID) carries the same value. Only equality matters, so
-        # values are renamed v1, v2, ... in order of appearance: equal stays equal, unequal unequal.
-        key = value
-        if key not in self.uidvalidity:
-            self.uidvalidity[key] = "v%d" % (len(self.uidvalidity) + 1)
-        return "<uidvalidity %s>" % self.uidvalidity[key]
+        # reused), per mailbox: two mailboxes may have the same value or different ones (Posthorn
+        # gives folders made in the same second the same value, Dovecot does not); RFC 4315 3
+        # (APPENDUID/COPYUID) carries the same value. So the value is not compared, its presence is.
+        return "<uidvalidity>"
 
 
 STATUS_WORDS = (b"OK", b"NO", b"BAD", b"BYE", b"PREAUTH")
+LSUB_OPTIONAL = {b"\\haschildren", b"\\hasnochildren", b"\\sent", b"\\trash", b"\\drafts", b"\\junk",
+                 b"\\archive", b"\\all", b"\\flagged"}
 NOW_WINDOW = 2 * 3600
 
 
@@ -634,7 +634,14 @@ def normalise_line(line, ctx):
         # same name.
         if isinstance(name, bytes):
             name = Str(name)
-        return "* %s %s %s %s%s" % (up.decode(), show(sort_flags(toks[0])), show(toks[1]), show(name),
+        attrs = toks[0]
+        if up == b"LSUB":
+            # RFC 3348 (CHILDREN) lets a server add \HasChildren/\HasNoChildren to LSUB as it may
+            # to LIST, and RFC 6154 special-use attributes are extensions a client ignores where it
+            # did not ask (RFC 3501 7.2.3 mbx-list-flags are open); Posthorn adds them to LSUB,
+            # Dovecot does not. \Noselect, the one RFC 3501 6.3.9 defines for LSUB, is compared.
+            attrs = [a for a in attrs if not (isinstance(a, bytes) and a.lower() in LSUB_OPTIONAL)]
+        return "* %s %s %s %s%s" % (up.decode(), show(sort_flags(attrs)), show(toks[1]), show(name),
                                     "".join(" " + show(t) for t in toks[3:]))
     if up == b"STATUS":
         toks, _ = tokenize(after)
@@ -888,9 +895,6 @@ def main():
     try:
         srv.start()
         for command, lines in posthorn_session(srv.port, "prime", status_all):
-            if lines and lines[-1].split(b" ")[1:2] == [b"NO"]:  # TEMPORARY until the empty prefix lands
-                command = command.replace('"', '"INBOX.', 1)
-                lines = posthorn_session(srv.port, "prime", [command])[0][1]
             if not lines or not lines[-1].split(b" ")[1:2] == [b"OK"]:
                 raise RuntimeError("Posthorn could not prime the fixture: %s -> %r" % (command, lines))
         for c in run:
@@ -957,6 +961,22 @@ namespace inbox {{
   inbox = yes
   separator = .
   prefix =
+  # RFC 6154 special-use attributes for the top-level names Posthorn gives them to
+  mailbox Sent {{
+    special_use = \\Sent
+  }}
+  mailbox Drafts {{
+    special_use = \\Drafts
+  }}
+  mailbox Trash {{
+    special_use = \\Trash
+  }}
+  mailbox Junk {{
+    special_use = \\Junk
+  }}
+  mailbox Archive {{
+    special_use = \\Archive
+  }}
 }}
 """.format(w=work)
 
