@@ -300,11 +300,15 @@ def list_conversations():
         yield conv("list-%d" % i, ["LIST %s" % args])
         yield conv("lsub-%d" % i, ["SUBSCRIBE Archive.2024", "SUBSCRIBE Sent", "SUBSCRIBE INBOX",
                                    "LSUB %s" % args, "UNSUBSCRIBE Sent", "LSUB %s" % args])
-    yield conv("list-extended", ['LIST (SUBSCRIBED) "" *', 'LIST "" * RETURN (CHILDREN)',
-                                 'LIST (SUBSCRIBED RECURSIVEMATCH) "" %', 'LIST "" (INBOX Sent)',
-                                 'LIST "" * RETURN (SUBSCRIBED)'])
+    yield conv("list-extended", ['LIST (SUBSCRIBED) "" *', 'LIST (SUBSCRIBED RECURSIVEMATCH) "" %',
+                                 'SUBSCRIBE Sent', 'LIST (SUBSCRIBED) "" *', 'LIST (SUBSCRIBED RECURSIVEMATCH) "" %'])
+    yield conv("list-extended-return", ['LIST "" * RETURN (CHILDREN)', 'LIST "" (INBOX Sent)',
+                                        'LIST "" * RETURN (SUBSCRIBED)'],
+               "extended LIST without RETURN (SPECIAL-USE): Posthorn adds the RFC 6154 attributes and "
+               "\\HasChildren/\\HasNoChildren, Dovecot neither; RFC 5258 4 and RFC 6154 2 allow both")
     yield conv("lsub-nonexistent", ["SUBSCRIBE NoSuch", "LSUB \"\" *", "LIST (SUBSCRIBED) \"\" *",
-                                    "UNSUBSCRIBE NoSuch", "LSUB \"\" *"])
+                                    "UNSUBSCRIBE NoSuch", "LSUB \"\" *"],
+               "RFC 3501 6.3.6: a server MAY check that the mailbox exists: Dovecot refuses, Posthorn subscribes")
 
 
 # --- STATUS ------------------------------------------------------------------------------------
@@ -343,8 +347,11 @@ def copy_move_conversations():
         yield conv("move-%d" % i, ["SELECT INBOX", "MOVE 2:3 %s" % t, "FETCH 1:* (UID)", "UID MOVE 5,7 %s" % t,
                                    "FETCH 1:* UID", "SELECT Trash", "FETCH 1:* (UID FLAGS)"])
     yield conv("move-all", ["SELECT INBOX", "MOVE 1:* Trash", "FETCH 1:* UID", "SELECT Trash",
-                            "FETCH 1:* (UID FLAGS)"])
-    yield conv("copy-examine", ["EXAMINE INBOX", "COPY 1 Trash", "MOVE 1 Trash", "FETCH 1 UID"])
+                            "FETCH 1:* (UID FLAGS)"], EXPUNGE_RECENT)
+    yield conv("copy-examine", ["EXAMINE INBOX", "COPY 1 Trash", "FETCH 1 UID"])
+    yield conv("move-examine", ["EXAMINE INBOX", "MOVE 1 Trash", "FETCH 1 UID"],
+               "MOVE from a mailbox selected with EXAMINE: Dovecot 2.3.19 moves the message (expunging from a "
+               "read-only mailbox, against RFC 6851 3.3 and RFC 9051 6.3.3); Posthorn answers NO [CANNOT]")
     yield conv("expunge-forms", ["SELECT INBOX", "EXPUNGE", "STORE 2,4,6 +FLAGS (\\Deleted)", "EXPUNGE",
                                  "FETCH 1:* UID", "STORE 1:* +FLAGS (\\Deleted)", "UID EXPUNGE 1:5",
                                  "FETCH 1:* UID", "UID EXPUNGE 100:200", "UID EXPUNGE *", "EXPUNGE",
