@@ -301,9 +301,10 @@ def list_conversations():
         yield conv("lsub-%d" % i, ["SUBSCRIBE Archive.2024", "SUBSCRIBE Sent", "SUBSCRIBE INBOX",
                                    "LSUB %s" % args, "UNSUBSCRIBE Sent", "LSUB %s" % args])
     yield conv("list-extended", ['LIST (SUBSCRIBED) "" *', 'LIST (SUBSCRIBED RECURSIVEMATCH) "" %',
-                                 'SUBSCRIBE Sent', 'LIST (SUBSCRIBED) "" *', 'LIST (SUBSCRIBED RECURSIVEMATCH) "" %'])
+                                 'LIST (SUBSCRIBED) "" Archive.*', 'LIST (SUBSCRIBED) "" NoSuch'])
     yield conv("list-extended-return", ['LIST "" * RETURN (CHILDREN)', 'LIST "" (INBOX Sent)',
-                                        'LIST "" * RETURN (SUBSCRIBED)'],
+                                        'LIST "" * RETURN (SUBSCRIBED)', 'SUBSCRIBE Sent', 'LIST (SUBSCRIBED) "" *',
+                                        'LIST (SUBSCRIBED RECURSIVEMATCH) "" %'],
                "extended LIST without RETURN (SPECIAL-USE): Posthorn adds the RFC 6154 attributes and "
                "\\HasChildren/\\HasNoChildren, Dovecot neither; RFC 5258 4 and RFC 6154 2 allow both")
     yield conv("lsub-nonexistent", ["SUBSCRIBE NoSuch", "LSUB \"\" *", "LIST (SUBSCRIBED) \"\" *",
