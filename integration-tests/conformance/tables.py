@@ -426,9 +426,9 @@ def mailbox_conversations():
     }
     for name, commands in cases.items():
         yield conv(name, commands, MAILBOX_SKIP.get(name))
-    yield conv("create-empty-name", ["CREATE \"\"", "SELECT \"\"", "NOOP"],
-               "POSTHORN BUG, not fixed yet: mailbox = \"INBOX\" / astring admits \"\" (RFC 3501 9), so the "
-               "answer should be NO (Dovecot: NO [CANNOT]); Posthorn answers BAD 'Empty mailbox name'")
+    # mailbox = "INBOX" / astring admits "" (RFC 3501 9): NO, not BAD (Posthorn answered BAD before)
+    yield conv("create-empty-name", ["CREATE \"\"", "SELECT \"\"", "STATUS \"\" (MESSAGES)", "DELETE {{}}",
+                                     "RENAME \"\" x", "RENAME Sent \"\"", "NOOP"])
     yield conv("subscribe-nonexistent", ["SUBSCRIBE NoSuch", "LSUB \"\" *", "UNSUBSCRIBE NoSuch"],
                "RFC 3501 6.3.6: a server MAY check that the mailbox exists: Dovecot refuses, Posthorn subscribes")
     yield conv("enable-empty", ["ENABLE", "NOOP"], DOVECOT_LENIENT + " (enable = \"ENABLE\" 1*(SP capability), "
