@@ -16,12 +16,17 @@ differ between two conforming servers.
   Greeting and login are not compared (PREAUTH against LOGIN); everything after them is.
 - Both with TZ=UTC, so INTERNALDATE strings of the fixture are the same text.
 
-Normalisation (each rule in normalise_line/normalise_reply says why it is legitimate): capability
-lists, the human text of status responses and continuation requests, UIDVALIDITY values (renamed
-consistently, so equal stays equal), INTERNALDATE of messages appended without a date (now, on
-either side), quoted against literal strings, the order of FETCH data items, of flags in a list, of
-STATUS items and of untagged responses between two EXISTS/EXPUNGE (which renumber). Everything else
-is compared byte for byte: a difference is a failure, printed as a diff.
+Normalisation (each rule, where it is made, cites the RFC that makes it legitimate): capability
+lists; the human text of status responses and continuation requests; UIDVALIDITY values (present,
+not compared); the INTERNALDATE of a message appended now; quoted against literal strings, and atom
+against string where the grammar says astring (mailbox names, echoed header field names); "INBOX"
+in any case; the order of FETCH data items, of flags in a list, of STATUS items, and of untagged
+responses between two EXISTS/EXPUNGE (which renumber); a run of EXPUNGE responses as the set it
+removes; a continuation request before a NO/BAD; BADCHARSET's optional list; OK [CLOSED] (sent by
+servers announcing QRESYNC); OK [CLIENTBUG]; an empty ENABLED; STORE's FETCH of flags the same
+server already reported unchanged; LSUB's optional CHILDREN and special-use attributes; an RFC 5530
+code one side gives to a NO/BAD the other gives without a code. Everything else is compared byte
+for byte: a difference is a failure, printed as a diff.
 
 Prints 'conformance: N passed, N failed, N left out' and exits non-zero on a failure.
 
