@@ -504,8 +504,7 @@ BAD = ["FETCH 1 UID", "NOSUCHCOMMAND", "SELECT", ("SELECT INBOX extra", DOVECOT_
        ("LOGOUT extra", DOVECOT_LENIENT), "SELECT \"INBOX", ("SELECT {{+INBOX}} x", DOVECOT_LENIENT), "select inbox",
        "Select InBox", "LIST \"\" \"*", "CREATE \"a\\\"b\"",
        ("CREATE \"a\\b\"", DOVECOT_LENIENT + " (quoted-specials: only \\\\ and \\\" may follow a backslash)"),
-       ("NAMESPACE x", DOVECOT_LENIENT), ("FETCH 1 BODY.PEEK[TEXT]<0.0>", DOVECOT_LENIENT + " (nz-number)"),
-       ("FETCH 1 BINARY.PEEK[TEXT]", "RFC 3516 section-binary has no TEXT: Posthorn BAD, Dovecot answers")]
+       ("NAMESPACE x", DOVECOT_LENIENT)]
 
 
 # RFC 3501 9: tag = 1*<any ASTRING-CHAR except "+">, ASTRING-CHAR = ATOM-CHAR / resp-specials
@@ -522,6 +521,10 @@ BAD_TAGS = ["+", ("a(b", TAG_ENDS), ("a%b", TAG_ENDS), ("a*b", TAG_ENDS), ("a\"b
 def bad_conversations():
     for i, (c, skip) in enumerate(entries(BAD)):
         yield conv("state-or-syntax-%d" % i, [c, "NOOP"], skip)
+    yield conv("fetch-partial-zero", ["EXAMINE INBOX", "FETCH 1 BODY.PEEK[TEXT]<0.0>", "NOOP"],
+               DOVECOT_LENIENT + " (section-partial = \"<\" number \".\" nz-number \">\")")
+    yield conv("fetch-binary-text", ["EXAMINE INBOX", "FETCH 1 BINARY.PEEK[TEXT]", "NOOP"],
+               "RFC 3516 section-binary has no TEXT: Posthorn answers BAD, Dovecot the decoded text")
     yield conv("bad-spacing", ["=a1  NOOP", "=a2 NOOP ", "=a3 SELECT  INBOX", "=a4 FETCH 1  UID",
                                "=a5 SELECT INBOX", "=a6 FETCH 1 (UID  FLAGS)", "=a7 FETCH 1 ( UID)",
                                "=a8 FETCH 1 (UID )", "=a9 FETCH  1 UID"],
