@@ -64,15 +64,15 @@ record ConsoleSettings(Path socket, int maxSessions, int lineMax, Ssh ssh) {
         int port = number(props, "ssh.port", 0, 0, 65535);
         InetAddress bind = address(props, "ssh.bind");
         Path keys = file(props, "ssh.authorized.keys", var, "ssh/authorized_keys", port != 0);
+        if (port != 0 && !Files.isRegularFile(keys)) {
+            throw new BadValue("ssh.authorized.keys", keys + " is not a file (the SSH console takes only the keys it lists)");
+        }
+        if (port != 0 && !Files.isReadable(keys)) {
+            throw new BadValue("ssh.authorized.keys", keys + " cannot be read");
+        }
         Path hostKey = file(props, "ssh.host.key", var, "ssh/host_key", port != 0);
         if (port == 0) {
             return null; // off: the other keys are checked (a typo shows now), the files need not exist
-        }
-        if (!Files.isRegularFile(keys)) {
-            throw new BadValue("ssh.authorized.keys", keys + " is not a file (the SSH console takes only the keys it lists)");
-        }
-        if (!Files.isReadable(keys)) {
-            throw new BadValue("ssh.authorized.keys", keys + " cannot be read");
         }
         if (Files.isDirectory(hostKey)) {
             throw new BadValue("ssh.host.key", hostKey + " is a directory");

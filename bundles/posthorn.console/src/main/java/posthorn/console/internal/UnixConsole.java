@@ -74,6 +74,11 @@ public final class UnixConsole {
         }
     }
 
+    /** The settings in force (null before the first good file). */
+    ConsoleSettings settings() {
+        return settings;
+    }
+
     /** Starts, moves or stops the SSH console; a console that cannot listen is logged and off. */
     private void configureSsh(ConsoleSettings.Ssh next) {
         if (ssh != null && ssh.settings().equals(next)) {
