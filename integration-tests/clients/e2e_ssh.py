@@ -101,6 +101,8 @@ def test_listed_key_runs_lb(c):
     assert "posthorn.console" in out and "Apache Mina SSHD" in out and "Active" in out, out
     code, out, err = ssh(c, c.good, "imap:who")
     assert code == 0, (code, out, err)
+    code, out, err = ssh(c, c.rsa, "lb")
+    assert code == 0 and "posthorn.console" in out, ("an RSA key", code, err)
     log = c.srv.stderr()
     assert "ssh login user=admin key=%s result=accepted" % c.good_fp in log, log[-2000:]
     assert " ran lb: exit status 0" in log and " ran imap:who: exit status 0" in log
@@ -137,6 +139,20 @@ def test_unlisted_key_refused(c):
     assert log_count(c, "result=refused") > before
     code, out, err = ssh(c, None, "lb")  # no key at all
     assert code == 255 and "Permission denied" in err, (code, out, err)
+    # authorized_keys is re-read when it changes: the key listed now gets in, and out again.
+    keys = os.path.join(c.srv.var, "ssh", "authorized_keys")
+    with open(keys) as f:
+        listed = f.read()
+    with open(keys, "a") as f, open(c.bad + ".pub") as k:
+        f.write(k.read())
+    time.sleep(1.1)  # a new modification time
+    code, out, err = ssh(c, c.bad, "lb")
+    assert code == 0, ("added to authorized_keys", code, err)
+    with open(keys, "w") as f:
+        f.write(listed)
+    os.utime(keys, (time.time() + 2, time.time() + 2))
+    code, out, err = ssh(c, c.bad, "lb")
+    assert code == 255, ("removed from authorized_keys", code, err)
 
 
 def test_no_passwords_offered(c):
@@ -178,8 +194,8 @@ TESTS = [test_off_by_default_nothing_listens, test_enable_at_run_time, test_list
          test_port_0_stops_it]
 
 
-def keygen(path):
-    subprocess.run(["ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-f", path], check=True)
+def keygen(path, kind=("-t", "ecdsa", "-b", "256")):
+    subprocess.run(["ssh-keygen", "-q"] + list(kind) + ["-N", "", "-f", path], check=True)
     out = subprocess.run(["ssh-keygen", "-l", "-E", "sha256", "-f", path + ".pub"], capture_output=True,
                          text=True, check=True).stdout
     return out.split()[1]
@@ -195,9 +211,13 @@ def main():
     c.bad = os.path.join(c.work, "id_bad")
     c.good_fp = keygen(c.good)
     c.bad_fp = keygen(c.bad)
+    c.rsa = os.path.join(c.work, "id_rsa")
+    keygen(c.rsa, ("-t", "rsa", "-b", "3072"))
     os.makedirs(os.path.join(c.srv.var, "ssh"), mode=0o700)
     with open(os.path.join(c.srv.var, "ssh", "authorized_keys"), "w") as f, open(c.good + ".pub") as k:
-        f.write("# the operator's key\n" + k.read())
+        f.write("# the operator's keys\n" + k.read())
+        with open(c.rsa + ".pub") as r:
+            f.write(r.read())
     os.chmod(os.path.join(c.srv.var, "ssh"), 0o700)
     write_console_cfg(c, "ssh.port=0\n")
     passed = failed = 0
