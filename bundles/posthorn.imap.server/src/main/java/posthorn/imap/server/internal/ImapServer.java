@@ -37,12 +37,15 @@ import org.slf4j.LoggerFactory;
 import posthorn.auth.api.SaslMechanism;
 import posthorn.imap.server.internal.auth.AuthChain;
 import posthorn.imap.server.internal.auth.LoginFlow;
+import posthorn.imap.server.internal.net.AccessRule;
+import posthorn.imap.server.internal.net.AccessRules;
 import posthorn.imap.server.internal.net.ConnectionLimits;
 import posthorn.imap.server.internal.net.ImapdConfig;
 import posthorn.imap.server.internal.net.ImapdSettings;
 import posthorn.imap.server.internal.net.ListeningPort;
 import posthorn.imap.server.internal.net.LogLimiter;
 import posthorn.imap.server.internal.net.LoginDelay;
+import posthorn.imap.server.internal.net.RulesFile;
 import posthorn.imap.server.internal.net.TlsFiles;
 import posthorn.imap.server.internal.sasl.Mechanisms;
 import posthorn.imap.server.internal.session.LiteralBudget;
@@ -106,6 +109,8 @@ public final class ImapServer implements Session.Host {
     private final Map<Long, Session> sessions = new ConcurrentHashMap<>();
     private final LogLimiter repeats = new LogLimiter();
     private final ConnectionLimits limits = new ConnectionLimits(repeats);
+    /** imapd.cfg's rules file and the rules in force from it. */
+    private final RulesFile rules = new RulesFile();
     private final ListeningPort plain = new ListeningPort(false, s -> admit(s, false));
     private final ListeningPort imaps = new ListeningPort(true, s -> admit(s, true));
     /** The memory all sessions may hold for literals at once (buffer.budget). */
@@ -172,6 +177,7 @@ public final class ImapServer implements Session.Host {
         ImapdConfig old = config;
         config = next;
         repeats.configure(next.log_repeat_max(), next.log_repeat_window());
+        rules.refresh(next.rules(), false);
         if (old == null) {
             start(next);
             return;
@@ -300,6 +306,7 @@ public final class ImapServer implements Session.Host {
             if (c == null) {
                 return;
             }
+            rules.refresh(c.rules(), false);
             long limit = Math.max(1, c.write_timeout()) * 1_000_000_000L;
             long now = System.nanoTime();
             for (Session s : sessions.values()) {
@@ -310,29 +317,82 @@ public final class ImapServer implements Session.Host {
         }
     }
 
-    /** Applies the limits, then hands the connection to a session on a virtual thread. */
+    /**
+     * Applies the access rules, then the limits, then hands the connection to a session on a virtual
+     * thread. Runs on the accept thread, which must not wait: when the rules name hosts, the client's
+     * name is looked up (rules.dns.timeout at most) on a virtual thread of its own first.
+     */
     private void admit(Socket socket, boolean implicitTls) {
-        if (!limits.admit(socket, sessions.size(), config)) {
+        AccessRules r = rules.current();
+        ImapdConfig c = config;
+        if (!r.usesHostNames() || c.rules_dns_timeout() <= 0) {
+            admit(socket, implicitTls, r, r.choose(socket.getInetAddress(), null));
             return;
         }
+        Thread.ofVirtual().name("imap-admit").start(() -> {
+            try {
+                String host = RulesFile.hostName(socket.getInetAddress(), c.rules_dns_timeout());
+                admit(socket, implicitTls, r, r.choose(socket.getInetAddress(), host));
+            } catch (RuntimeException | Error e) {
+                LOG.error("connection from {} dropped: {}", socket.getRemoteSocketAddress(), e.toString());
+                try {
+                    socket.close();
+                } catch (IOException closing) {
+                    // gone already
+                }
+            }
+        });
+    }
+
+    private void admit(Socket socket, boolean implicitTls, AccessRules r, AccessRules.Choice choice) {
         InetAddress address = socket.getInetAddress();
+        if (!choice.allowed()) {
+            if (repeats.allow("refused connection (rules)", address)) {
+                LOG.warn("refused {}:{}: denied by rule \"{}\" of {}", address.getHostAddress(), socket.getPort(),
+                        choice.rule(), r.source());
+            }
+            try {
+                socket.close(); // before the greeting, as tcpserver does: no text at all
+            } catch (IOException e) {
+                // gone already
+            }
+            return;
+        }
+        AccessRule rule = choice.rule();
+        if (!limits.admit(socket, sessions.size(), config, rule)) {
+            return;
+        }
         long id = nextId.getAndIncrement();
         try {
-            Session session = new Session(id, socket, this, implicitTls);
+            Session session = new Session(id, socket, this, implicitTls, rule);
             sessions.put(id, session);
             Thread.ofVirtual().name("imap-session-" + id).start(() -> {
                 try {
                     session.run();
                 } finally {
                     sessions.remove(id);
-                    limits.release(address);
+                    limits.release(address, rule);
                 }
             });
         } catch (RuntimeException | Error e) {
             sessions.remove(id);
-            limits.release(address);
+            limits.release(address, rule);
             throw e; // the listener closes the connection and logs it
         }
+    }
+
+    /** The access rules in force (imapd.cfg's rules file), for the admin console. */
+    public AccessRules rules() {
+        return rules.current();
+    }
+
+    /**
+     * Reads the rules file again now, changed or not (SIGHUP, imap:reload); the rules in force stay
+     * if it cannot be read or is refused.
+     */
+    public RulesFile.Outcome reloadRules() {
+        ImapdConfig c = config;
+        return rules.refresh(c == null ? "" : c.rules(), true);
     }
 
     @Override
