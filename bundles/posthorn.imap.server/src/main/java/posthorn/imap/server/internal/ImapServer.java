@@ -138,6 +138,21 @@ public final class ImapServer implements Session.Host {
         configure(properties);
     }
 
+    /** Configurations handed to the server so far, taken or refused (for a reload to wait on). */
+    private final AtomicLong configurations = new AtomicLong();
+    /** Why the last configuration handed over was refused, or null if it was taken. */
+    private volatile String lastRefusal;
+
+    /** Configurations handed to the server so far, taken or refused. */
+    public long configurations() {
+        return configurations.get();
+    }
+
+    /** Why the last configuration handed over was refused, or null if it was taken. */
+    public String lastRefusal() {
+        return lastRefusal;
+    }
+
     @Deactivate
     void deactivate() {
         if (watchdog != null) {
@@ -158,10 +173,20 @@ public final class ImapServer implements Session.Host {
      * anyone: the process ends with status 1 (through the launcher) so that a supervisor sees it.
      */
     private void configure(Map<String, Object> properties) {
+        try {
+            take(properties);
+        } finally {
+            configurations.incrementAndGet();
+        }
+    }
+
+    private void take(Map<String, Object> properties) {
         ImapdConfig next;
         try {
             next = ImapdSettings.read(properties);
+            lastRefusal = null;
         } catch (ImapdSettings.BadValue e) {
+            lastRefusal = e.getMessage();
             ImapdConfig previous = config == null ? LAST_GOOD.get() : null;
             if (config == null && previous == null) {
                 fatal("imapd: " + source(properties) + " refused: " + e.getMessage() + "; no configuration to start with");

@@ -110,8 +110,12 @@ public final class RulesFile {
             LOG.error("rules: {} refused: {}; {}", name, e.getMessage(), keep);
             return new Outcome(false, true, "refused: " + e.getMessage() + "; " + keep);
         }
-        current = next;
         String text = name + ": " + next.rules().size() + " rules from " + next.source();
+        boolean same = next.source().equals(current.source()) && next.rules().equals(current.rules());
+        current = next;
+        if (same) {
+            return new Outcome(false, false, text + ", as before");
+        }
         LOG.info("rules: {} loaded", text);
         if (!next.unknownSettings().isEmpty()) {
             LOG.warn("rules: {}: settings Posthorn does not read, ignored: {}", name, next.unknownNames());
