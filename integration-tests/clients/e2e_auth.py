@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """End-to-end tests of the auth backends and mechanisms with real clients and real tools.
 
-Starts `./posthorn run` (as e2e.py does) with the chain `userdb, passwd`:
+Starts `./posthorn run` (as e2e.py does) with the chain `userdb, passwd, checkpassword`:
 - a userdb file written by Courier's own `userdb` and `userdbpw` (with an hmac-md5pw for
   CRAM-MD5), and an account added with `./posthorn userdb` and `./posthorn pw`, also while the
   server runs;
 - a passwd + shadow pair of its own, its hashes made by `openssl passwd -6` and `mkpasswd`
-  (bcrypt, yescrypt).
+  (bcrypt, yescrypt);
+- a site's own checkpassword program (auth.checkpassword, last in the chain).
 Then logs in with Python's imaplib (LOGIN, AUTHENTICATE PLAIN, CRAM-MD5) and curl (CRAM-MD5), and
 checks refusals and the log. Prints 'e2e-auth: N passed, N failed'; exits non-zero on a failure.
 Needs Debian packages courier-authlib-userdb, whois (mkpasswd), openssl (tools/test-deps).
@@ -98,13 +99,31 @@ class Setup:
                 make_maildir(home, "for " + name)
         os.chmod(self.shadow, 0o600)
 
+        # A site's own checkpassword program (djb's interface: login, password, timestamp on fd 3),
+        # knowing one account, 'cleo', whose home it sets before running the program it is given.
+        self.checkpassword = os.path.join(work, "site-checkpassword")
+        home = os.path.join(self.homes, "cleo")
+        with open(self.checkpassword, "w") as f:
+            f.write("#!/bin/sh\n"
+                    "input=$(head -c 512 <&3 | tr '\\000' '\\n')\n"
+                    "user=$(printf '%%s\\n' \"$input\" | sed -n 1p)\n"
+                    "pass=$(printf '%%s\\n' \"$input\" | sed -n 2p)\n"
+                    "[ \"$user\" = cleo ] || exit 3\n"
+                    "[ \"$pass\" = cleo-pw ] || exit 1\n"
+                    "HOME=%s USER=cleo; export HOME USER\n"
+                    "exec \"$@\"\n" % home)
+        os.chmod(self.checkpassword, 0o700)
+        make_maildir(home, "for cleo")
+
     def configure(self, conf):
         def write(name, text):
             with open(os.path.join(conf, name), "w") as f:
                 f.write(text)
-        write("auth.cfg", "backends=userdb, passwd\nstop.on.wrong.password=true\n")
+        write("auth.cfg", "backends=userdb, passwd, checkpassword\nstop.on.wrong.password=true\n")
         write("auth.userdb.cfg", "file=%s\ndemo=false\n" % self.userdb)
         write("auth.passwd.cfg", "passwd.file=%s\nshadow.file=%s\nmin.uid=1000\n" % (self.passwd, self.shadow))
+        # min.uid 0: the script does not change user, and CI runs this as root
+        write("auth.checkpassword.cfg", "program=%s\ntimeout=5\nmin.uid=0\n" % self.checkpassword)
         # The refusals below are many failed logins from one address: keep the brute-force delay
         # short here (e2e_session.py tests it growing).
         with open(os.path.join(conf, "imapd.cfg"), "a") as f:
@@ -222,6 +241,25 @@ def test_passwd_refusals(srv):
     assert "reason=\"account expired\"" in log, "expiry not logged"
 
 
+def test_checkpassword_program_login_and_refusals(srv):
+    """Issue 13: a checkpassword program as the last backend of the chain."""
+    m = imap(srv)
+    m.login("cleo", "cleo-pw")
+    assert inbox_subject(m) == "Subject: for cleo"
+    m.logout()
+    m = imap(srv)
+    typ, _ = m.authenticate("PLAIN", lambda _c: b"\0cleo\0cleo-pw")
+    assert typ == "OK"
+    m.logout()
+    assert re.search(r"auth user=cleo backend=checkpassword result=ok", srv.stderr()), "not served by checkpassword"
+    for user, pw in (("cleo", "cleo-PW"), ("nobody-here", "x")):
+        m = imap(srv)
+        err = refused(lambda: m.login(user, pw))
+        assert "AUTHENTICATIONFAILED" in err, (user, err)
+        m.logout()
+    assert "cleo-PW" not in srv.stderr() and "cleo-pw" not in srv.stderr(), "a password reached the log"
+
+
 def set_passwd_config(srv, min_uid):
     """Rewrites auth.passwd.cfg (as an operator would) and waits until the chain has seen the change."""
     before = srv.stderr().count("auth backend passwd reconfigured")
@@ -257,7 +295,7 @@ def test_remembered_login_is_dropped_when_a_backend_is_reconfigured(srv):
 
 def test_no_password_or_secret_in_the_log(srv):
     log = srv.stderr()
-    for secret in ("cora-pw", "toby-pw", "pat-pw", "bea-pw", "newt-pw", "yan-pw", "root-pw", "exa-pw"):
+    for secret in ("cleo-pw", "cora-pw", "toby-pw", "pat-pw", "bea-pw", "newt-pw", "yan-pw", "root-pw", "exa-pw"):
         assert secret not in log, secret
     with open(srv.setup.userdb) as f:
         for line in f:
@@ -274,6 +312,7 @@ TESTS = [
     test_account_added_while_running_logs_in,
     test_passwd_login_and_authenticate_plain,
     test_passwd_refusals,
+    test_checkpassword_program_login_and_refusals,
     test_remembered_login_is_dropped_when_a_backend_is_reconfigured,
     test_no_password_or_secret_in_the_log,
 ]
