@@ -4,9 +4,10 @@ drives them (svc -h is SIGHUP, svc -d is SIGTERM): an imaplib session stays logg
 SIGHUP; SIGHUP reads imapd.cfg and the rules file at once (FileInstall's own look at config/ is put
 off to ten minutes here, so that only the reload can have read them); a rules file that is refused
 leaves the rules in force; a denied client gets no greeting, over real sockets from 127.0.0.2 and
-127.0.0.3 (the whole of 127/8 is loopback); SIGTERM ends the process with status 0.
+127.0.0.3 (the whole of 127/8 is loopback); SIGTERM ends the process with status 0, and so does
+SIGINT (Ctrl-C) on a terminal (a second server, in tmux).
 
-Prints 'e2e-signals: N passed, N failed'. About half a minute.
+Prints 'e2e-signals: N passed, N failed'. About a minute.
 
 Usage: e2e_signals.py [-k NAME]
 """
@@ -15,12 +16,13 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e import Server, free_port, run_suite  # noqa: E402
+from e2e import TOP, Server, free_port, run_suite  # noqa: E402
 
 RULES_AT_START = "# e2e_signals\n127.0.0.3:deny\n127.:allow\n:deny\n"
 
@@ -171,6 +173,41 @@ def test_sigterm_ends_with_status_0(srv):
     assert "stopped cleanly" in srv.stderr()
 
 
+def test_sigint_on_a_terminal_ends_with_status_0(srv):
+    """Ctrl-C at the console: a second server, on a terminal (tmux), with its console up."""
+    work = os.path.join(srv.work, "tty")
+    os.makedirs(work)
+    second = Server(work, free_port())
+    session = "posthorn-e2e-signals-%d" % os.getpid()
+    status = os.path.join(work, "status")
+    command = "cd %s && POSTHORN_VAR=%s ./posthorn run --config %s 2>%s; echo $? > %s" % (
+        TOP, second.var, second.conf, second.err_path, status)
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "150", "-y", "40", command], check=True)
+    try:
+        deadline = time.time() + 90
+        while "Welcome to Apache Felix Gogo" not in pane(session):
+            assert time.time() < deadline, "no console within 90 s:\n" + pane(session)
+            time.sleep(0.3)
+        assert greeting_from(second, "127.0.0.1").startswith(b"* OK ")
+        subprocess.run(["tmux", "send-keys", "-t", session, "C-c"], check=True)
+        deadline = time.time() + 30
+        while not os.path.exists(status):
+            assert time.time() < deadline, "still running 30 s after Ctrl-C:\n" + pane(session)
+            time.sleep(0.2)
+        time.sleep(0.2)
+        with open(status) as f:
+            code = f.read().strip()
+        assert code == "0", "exit status after Ctrl-C was %s" % code
+        assert "stopped cleanly" in second.stderr()
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], stderr=subprocess.DEVNULL)
+
+
+def pane(session):
+    r = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True)
+    return r.stdout
+
+
 TESTS = [
     test_rules_at_start_deny_before_the_greeting,
     test_a_session_stays_logged_in_across_sighup,
@@ -178,6 +215,7 @@ TESTS = [
     test_a_refused_rules_file_leaves_the_rules_in_force,
     test_a_refused_imapd_cfg_is_reported_and_the_server_goes_on,
     test_sigterm_ends_with_status_0,
+    test_sigint_on_a_terminal_ends_with_status_0,
 ]
 
 

@@ -17,6 +17,15 @@ public interface AccessRulesView {
      * @param ignored setting names in the rules that Posthorn does not read
      */
     record Rules(String source, List<String> rules, List<String> ignored) {
+        @Override
+        public String toString() {
+            StringBuilder b = new StringBuilder("rules from ").append(source).append(": ").append(rules.size()).append(" rules");
+            rules.forEach(r -> b.append('\n').append(r));
+            if (!ignored.isEmpty()) {
+                b.append("\nsettings ignored: ").append(String.join(", ", ignored));
+            }
+            return b.toString();
+        }
     }
 
     /**
@@ -30,13 +39,19 @@ public interface AccessRulesView {
      * @param settings the rule's settings, in order
      */
     record Choice(String address, String host, String rule, int line, boolean allowed, Map<String, String> settings) {
+        @Override
+        public String toString() {
+            return address + (host == null ? "" : " (" + host + ")") + ": " + (allowed ? "allowed" : "denied") + " by "
+                    + (rule == null ? "no rule" : "rule " + rule + (line > 0 ? " (line " + line + ")" : ""));
+        }
     }
 
     Rules rules();
 
     /**
-     * The rule for a client at this address, with this host name (null: none, as when it has no
-     * name or the name does not check out).
+     * The rule for a client at this address, with this host name: empty for none (as when it has
+     * no name or the name does not check out); null to look it up as the server does for a
+     * connection (only when the rules name hosts and rules.dns.timeout is not 0).
      *
      * @throws IllegalArgumentException if {@code address} is not an IP address (no name is looked up)
      */

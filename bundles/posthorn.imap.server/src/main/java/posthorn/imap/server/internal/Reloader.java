@@ -224,7 +224,13 @@ public final class Reloader implements ConfigReload, AccessRulesView {
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("not an IP address: " + address);
         }
-        String h = host == null || host.isBlank() ? null : host.strip();
+        String h;
+        if (host == null) {
+            h = server.rules().usesHostNames() && server.config() != null
+                    ? RulesFile.hostName(a, server.config().rules_dns_timeout()) : null;
+        } else {
+            h = host.isBlank() ? null : host.strip();
+        }
         AccessRules.Choice c = server.rules().choose(a, h);
         AccessRule rule = c.rule();
         return new Choice(AccessRules.text(a), h, rule == null ? null : rule.toString(), rule == null ? 0 : rule.line(),
