@@ -17,15 +17,6 @@ public interface AccessRulesView {
      * @param ignored setting names in the rules that Posthorn does not read
      */
     record Rules(String source, List<String> rules, List<String> ignored) {
-        @Override
-        public String toString() {
-            StringBuilder b = new StringBuilder("rules from ").append(source).append(": ").append(rules.size()).append(" rules");
-            rules.forEach(r -> b.append('\n').append(r));
-            if (!ignored.isEmpty()) {
-                b.append("\nsettings ignored: ").append(String.join(", ", ignored));
-            }
-            return b.toString();
-        }
     }
 
     /**
@@ -39,11 +30,6 @@ public interface AccessRulesView {
      * @param settings the rule's settings, in order
      */
     record Choice(String address, String host, String rule, int line, boolean allowed, Map<String, String> settings) {
-        @Override
-        public String toString() {
-            return address + (host == null ? "" : " (" + host + ")") + ": " + (allowed ? "allowed" : "denied") + " by "
-                    + (rule == null ? "no rule" : "rule " + rule + (line > 0 ? " (line " + line + ")" : ""));
-        }
     }
 
     Rules rules();

@@ -33,10 +33,6 @@ public interface ConfigReload {
      * @param detail  one line: what changed, or why it was refused
      */
     record FileOutcome(String file, Outcome outcome, String detail) {
-        @Override
-        public String toString() {
-            return outcome + " " + file + (detail.isEmpty() ? "" : ": " + detail);
-        }
     }
 
     /** Reads every file now; one outcome per file: the configuration files in name order, then the rules. */

@@ -1,9 +1,16 @@
 /**
- * What the running server offers its operators' tools (the {@code imap:} console commands, the
- * launcher's SIGHUP): services the server registers, answering in data, never in formatted text.
- * {@link posthorn.imap.server.admin.ConfigReload} reads the configuration and the access rules again
- * now; {@link posthorn.imap.server.admin.AccessRulesView} shows the access rules in force and which
- * one applies to an address.
+ * The server's admin API: what an operator's console (the {@code imap:} commands of
+ * posthorn.imap.shell) asks of a running server. The server implements the services here
+ * ({@link posthorn.imap.server.admin.ImapAdmin}, {@link posthorn.imap.server.admin.LogLevels},
+ * {@link posthorn.imap.server.admin.ConfigReload} (read the configuration and the access rules again
+ * now: imap:reload, SIGHUP), {@link posthorn.imap.server.admin.AccessRulesView} (the rules in force,
+ * and which applies to an address)) and
+ * registers them; a console only calls them, so they are {@code @ProviderType}. The records are
+ * snapshots, taken when asked and never updated afterwards; they carry no secret (no password, no
+ * hash, no credential of any kind), so that whatever prints them prints none.
+ *
+ * <p>This package imports nothing of Gogo or of any other console: a console is one consumer of
+ * several (a remote console, a metrics page) and adapts the data to its own way of printing.
  */
 @Version("1.0.0")
 @Export

@@ -110,10 +110,11 @@ public final class Reloader implements ConfigReload, AccessRulesView {
         out.add(new FileOutcome(rulesFile, rules.refused() ? Outcome.REFUSED : rules.changed() ? Outcome.UPDATED : Outcome.UNCHANGED,
                 rules.text()));
         for (FileOutcome o : out) {
+            String line = o.outcome() + " " + o.file() + (o.detail().isEmpty() ? "" : ": " + o.detail());
             if (o.outcome() == Outcome.REFUSED) {
-                LOG.warn("reload: {}", o);
+                LOG.warn("reload: {}", line);
             } else if (o.outcome() != Outcome.UNCHANGED) {
-                LOG.info("reload: {}", o);
+                LOG.info("reload: {}", line);
             }
         }
         LOG.info("reload: {} files read, {} updated, {} refused", out.size(),

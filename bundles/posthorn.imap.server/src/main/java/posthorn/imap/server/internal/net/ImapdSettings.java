@@ -133,6 +133,9 @@ public final class ImapdSettings {
         } catch (IllegalArgumentException e) {
             throw new BadValue("trusted.networks", c.trusted_networks(), e.getMessage());
         }
+        if (!c.namespace_prefix().isEmpty() && !c.namespace_prefix().equals("INBOX.")) {
+            throw new BadValue("namespace.prefix", c.namespace_prefix(), "must be empty or INBOX.");
+        }
         if (!c.rules().isBlank()) {
             try {
                 RulesFile.load(c.rules());

@@ -1,4 +1,4 @@
-package posthorn.imap.server.internal.shell;
+package posthorn.imap.shell.internal;
 
 import java.util.List;
 
@@ -10,11 +10,8 @@ import posthorn.imap.server.admin.AccessRulesView;
 import posthorn.imap.server.admin.ConfigReload;
 
 /**
- * The console's {@code imap:reload} and {@code imap:rules}, over the admin API only. It sits here
- * until the console bundle (posthorn.imap.shell) takes it: it names nothing of the server but
- * {@code posthorn.imap.server.admin}, so it moves as it is. Gogo finds it by its service properties;
- * the Descriptor annotations are read only when Gogo is there (the import is optional, bnd.bnd), so
- * the server runs without Gogo.
+ * {@code imap:reload} and {@code imap:rules}, over {@link ConfigReload} and {@link AccessRulesView}:
+ * a component of its own (see {@link ImapCommands}), printed through {@link AdminFormats}.
  */
 @Component(service = RulesCommands.class, property = {
     "osgi.command.scope=imap",
