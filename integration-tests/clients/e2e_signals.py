@@ -5,7 +5,8 @@ SIGHUP; SIGHUP reads imapd.cfg and the rules file at once (FileInstall's own loo
 off to ten minutes here, so that only the reload can have read them); a rules file that is refused
 leaves the rules in force; a denied client gets no greeting, over real sockets from 127.0.0.2 and
 127.0.0.3 (the whole of 127/8 is loopback); SIGTERM ends the process with status 0, and so does
-SIGINT (Ctrl-C) on a terminal (a second server, in tmux).
+SIGINT (Ctrl-C) on a terminal (a second server, in tmux, whose console also answers imap:rules and
+imap:reload).
 
 Prints 'e2e-signals: N passed, N failed'. About a minute.
 
@@ -173,11 +174,15 @@ def test_sigterm_ends_with_status_0(srv):
     assert "stopped cleanly" in srv.stderr()
 
 
-def test_sigint_on_a_terminal_ends_with_status_0(srv):
-    """Ctrl-C at the console: a second server, on a terminal (tmux), with its console up."""
+def test_console_commands_and_sigint_on_a_terminal(srv):
+    """A second server on a terminal (tmux), its console up: imap:rules and imap:reload answer, and
+    Ctrl-C ends the process with status 0."""
     work = os.path.join(srv.work, "tty")
     os.makedirs(work)
     second = Server(work, free_port())
+    with open(rules_path(second), "w") as f:
+        f.write("127.0.0.3:deny\n127.:allow,max.per.ip=\"5\",RELAYCLIENT=\"\"\n=.example.com:deny\n:deny\n")
+    set_key(second, "rules", rules_path(second))
     session = "posthorn-e2e-signals-%d" % os.getpid()
     status = os.path.join(work, "status")
     command = "cd %s && POSTHORN_VAR=%s ./posthorn run --config %s 2>%s; echo $? > %s" % (
@@ -189,6 +194,19 @@ def test_sigint_on_a_terminal_ends_with_status_0(srv):
             assert time.time() < deadline, "no console within 90 s:\n" + pane(session)
             time.sleep(0.3)
         assert greeting_from(second, "127.0.0.1").startswith(b"* OK ")
+        for command, expected in (
+                ("imap:rules", "127.:allow,max.per.ip=\"5\",RELAYCLIENT=\"\""),
+                ("imap:rules 127.0.0.3", "127.0.0.3: denied by rule 127.0.0.3:deny (line 1)"),
+                ("imap:rules 127.0.0.9 a.example.com", "127.0.0.9 (a.example.com): allowed by rule 127.:allow"),
+                ("imap:rules 192.0.2.1 a.example.com", "192.0.2.1 (a.example.com): denied by rule =.example.com:deny (line 3)"),
+                ("imap:rules ::1", "::1: denied by rule :deny (line 4)"),
+                ("imap:reload", "UNCHANGED %s" % rules_path(second))):
+            subprocess.run(["tmux", "send-keys", "-t", session, command, "Enter"], check=True)
+            deadline = time.time() + 20
+            while expected not in pane(session):
+                assert time.time() < deadline, "%s: no %r in\n%s" % (command, expected, pane(session))
+                time.sleep(0.2)
+        assert "settings Posthorn does not read (ignored): RELAYCLIENT" in pane(session)
         subprocess.run(["tmux", "send-keys", "-t", session, "C-c"], check=True)
         deadline = time.time() + 30
         while not os.path.exists(status):
@@ -215,7 +233,7 @@ TESTS = [
     test_a_refused_rules_file_leaves_the_rules_in_force,
     test_a_refused_imapd_cfg_is_reported_and_the_server_goes_on,
     test_sigterm_ends_with_status_0,
-    test_sigint_on_a_terminal_ends_with_status_0,
+    test_console_commands_and_sigint_on_a_terminal,
 ]
 
 
