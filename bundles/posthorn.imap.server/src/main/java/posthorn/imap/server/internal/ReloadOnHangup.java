@@ -9,7 +9,7 @@ import posthorn.launcher.api.ProcessExit;
 
 /**
  * SIGHUP reloads: the launcher calls this on SIGHUP, and it runs the server's reload (every config
- * file and the rules, read now; {@link Reloader} logs what came of each). As with
+ * file and the rules, read now; {@link posthorn.imap.server.internal.admin.ReloadService} logs what came of each). As with
  * {@link ExitThroughLauncher}, the launcher's package is imported optionally: without the launcher
  * (tests, another framework) this component is never satisfied, so never loaded. The ProcessExit
  * reference is there only for that: it says the launcher is here.

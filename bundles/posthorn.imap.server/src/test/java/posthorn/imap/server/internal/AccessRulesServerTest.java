@@ -56,9 +56,12 @@ class AccessRulesServerTest {
     @Test
     void aDeniedClientGetsNoGreetingAndOneLogLine(@TempDir Path root) throws Exception {
         Path rules = root.resolve("rules");
-        Files.writeString(rules, "127.0.0.2:deny\n127.:allow\n:deny\n");
-        try (TestServer t = new TestServer(root, Map.of("rules", rules.toString())); LogCapture log = new LogCapture()) {
+        Files.writeString(rules, "127.0.0.2:deny\n127.:allow,RELAYCLIENT=\"\",TCPREMOTEHOST=\"x\"\n:deny\n");
+        try (LogCapture log = new LogCapture(); TestServer t = new TestServer(root, Map.of("rules", rules.toString()))) {
             int port = t.port();
+            List<String> ignored = log.lines("settings Posthorn does not read");
+            assertEquals(1, ignored.size(), log.lines().toString());
+            assertTrue(ignored.get(0).endsWith("ignored: RELAYCLIENT, TCPREMOTEHOST"), ignored.get(0));
             assertNull(greeting("127.0.0.2", port), "denied: closed before the greeting");
             String denied = log.lines("denied by rule").get(0);
             assertTrue(denied.contains("refused 127.0.0.2:") && denied.contains("\"127.0.0.2:deny\"")

@@ -1,4 +1,4 @@
-package posthorn.imap.server.internal;
+package posthorn.imap.server.internal.admin;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
 
 import posthorn.imap.server.admin.AccessRulesView;
 import posthorn.imap.server.admin.ConfigReload;
+import posthorn.imap.server.internal.ImapServer;
 import posthorn.imap.server.internal.net.AccessRule;
 import posthorn.imap.server.internal.net.AccessRules;
 import posthorn.imap.server.internal.net.RulesFile;
@@ -46,8 +47,8 @@ import posthorn.imap.server.internal.net.RulesFile;
  * keys are reported and logged, never values: a file may hold a password.
  */
 @Component(service = {ConfigReload.class, AccessRulesView.class})
-public final class Reloader implements ConfigReload, AccessRulesView {
-    private static final Logger LOG = LoggerFactory.getLogger(Reloader.class);
+public final class ReloadService implements ConfigReload, AccessRulesView {
+    private static final Logger LOG = LoggerFactory.getLogger(ReloadService.class);
     /** FileInstall's key for the file a configuration came from (a file: URI). */
     static final String FILENAME = "felix.fileinstall.filename";
     /** Keys ConfigurationAdmin and FileInstall keep in a configuration beside the file's. */
