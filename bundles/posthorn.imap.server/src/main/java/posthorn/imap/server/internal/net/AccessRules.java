@@ -36,6 +36,9 @@ import java.util.regex.Pattern;
  * Immutable and thread-safe.
  */
 public final class AccessRules {
+    /** Most rules a text file may make (ranges expanded): a bound on the memory one file can take. */
+    public static final int MAX_RULES = 1_000_000;
+
     /** No rules file: every client allowed. */
     public static final AccessRules NONE = new AccessRules("(none)", key -> null, List.of(), List.of(), Map.of(), false);
 
@@ -286,6 +289,9 @@ public final class AccessRules {
             }
             try {
                 for (AccessRule r : parseLine(line, n, unknown)) {
+                    if (all.size() >= MAX_RULES) {
+                        throw new Refused("more than " + MAX_RULES + " rules (ranges counted address by address)");
+                    }
                     all.add(r);
                     if (r.key().contains("/")) {
                         blocks.add(block(r));

@@ -158,6 +158,14 @@ class AccessRulesTest {
     }
 
     @Test
+    void aFileOfTooManyRulesIsRefused() {
+        String line = "10.0-255.:allow\n"; // 256 rules a line
+        String text = line.repeat(AccessRules.MAX_RULES / 256 + 1);
+        AccessRules.Refused e = assertThrows(AccessRules.Refused.class, () -> AccessRules.parseText("big", text));
+        assertTrue(e.getMessage().startsWith("big line " + (AccessRules.MAX_RULES / 256 + 1) + ": more than "), e.getMessage());
+    }
+
+    @Test
     void commentsBlankLinesRangesAndCarriageReturnsAreRead() throws Exception {
         AccessRules r = AccessRules.parseText("r", "# c\n\n   \n  # indented comment\r\n10.1-3.:deny\r\n1.2.3.0255-0256:allow\n");
         List<String> keys = r.rules().stream().map(AccessRule::key).toList();
