@@ -6,7 +6,7 @@ off to ten minutes here, so that only the reload can have read them); a rules fi
 leaves the rules in force; a denied client gets no greeting, over real sockets from 127.0.0.2 and
 127.0.0.3 (the whole of 127/8 is loopback); SIGTERM ends the process with status 0, and so does
 SIGINT (Ctrl-C) on a terminal (a second server, in tmux, whose console also answers imap:rules and
-imap:reload).
+imap:reload, as the remote console `./posthorn shell -c` does).
 
 Prints 'e2e-signals: N passed, N failed'. About a minute.
 
@@ -168,6 +168,25 @@ def test_a_refused_imapd_cfg_is_reported_and_the_server_goes_on(srv):
     hup_and_wait(srv)
 
 
+def test_remote_console_rules_and_reload(srv):
+    """./posthorn shell -c, as a script would run it: the rule for an address, and a reload."""
+    def shell(command):
+        r = subprocess.run([os.path.join(TOP, "posthorn"), "shell", "--var", srv.var, "-c", command],
+                           capture_output=True, timeout=60, cwd="/")
+        return r.returncode, r.stdout.decode(errors="replace") + r.stderr.decode(errors="replace")
+    code, out = shell("imap:rules 127.0.0.3")
+    assert code == 0 and "127.0.0.3: denied by rule 127.0.0.3:deny (line 2)" in out, (code, out)
+    code, out = shell("imap:rules")
+    assert code == 0 and "3 rules" in out and "\n:deny" in out, (code, out)
+    with open(rules_path(srv), "a") as f:
+        f.write("# a comment more\n")
+    code, out = shell("imap:reload")
+    assert code == 0 and re.search(r"UNCHANGED \S+/imapd\.cfg", out), (code, out)
+    assert re.search(r"UNCHANGED \S+/rules: .*as before", out), (code, out)
+    code, out = shell("imap:rules not-an-address")
+    assert code != 0 and "not an IP address" in out, (code, out)
+
+
 def test_sigterm_ends_with_status_0(srv):
     code = srv.stop()
     assert code == 0, "exit status on SIGTERM was %s" % code
@@ -232,6 +251,7 @@ TESTS = [
     test_sighup_reads_a_changed_rules_file_and_imapd_cfg_at_once,
     test_a_refused_rules_file_leaves_the_rules_in_force,
     test_a_refused_imapd_cfg_is_reported_and_the_server_goes_on,
+    test_remote_console_rules_and_reload,
     test_sigterm_ends_with_status_0,
     test_console_commands_and_sigint_on_a_terminal,
 ]
