@@ -89,10 +89,21 @@ class AccessRulesServerTest {
         Path cdb = root.resolve("imap.cdb");
         Files.write(cdb, posthorn.imap.server.internal.net.CdbTestAccess.cdb(List.of(
                 new String[] {"127.0.0.2", "D\0"}, new String[] {"127.", ""}, new String[] {"", "D\0"})));
-        try (TestServer t = new TestServer(root, Map.of("rules", cdb.toString()))) {
+        try (TestServer t = new TestServer(root, Map.of("rules", cdb.toString())); LogCapture log = new LogCapture()) {
             assertNull(greeting("127.0.0.2", t.port()));
             assertTrue(greeting("127.0.0.5", t.port()).startsWith("* OK "));
             assertEquals(cdb + " (cdb)", t.server.rules().source());
+
+            // a cdb cut short (a copy that did not finish): refused with the reason, the rules stay
+            byte[] whole = Files.readAllBytes(cdb);
+            Files.write(cdb, java.util.Arrays.copyOf(whole, whole.length - 5));
+            assertTrue(t.server.reloadRules().refused());
+            List<String> refused = log.lines(" refused: ");
+            assertEquals(1, refused.size(), log.lines().toString());
+            assertTrue(refused.get(0).contains(cdb + ": not a cdb tcprules wrote: table ")
+                    && refused.get(0).endsWith("the previous rules stay in force"), refused.get(0));
+            assertNull(greeting("127.0.0.2", t.port()), "the previous rules are in force");
+            assertTrue(greeting("127.0.0.5", t.port()).startsWith("* OK "));
         }
     }
 
