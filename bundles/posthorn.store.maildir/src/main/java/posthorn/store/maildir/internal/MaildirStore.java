@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import posthorn.auth.support.keys.ConfigKeys;
+import posthorn.store.api.AclStore;
 import posthorn.store.api.MailStore;
 import posthorn.store.api.QuotaStore;
 import posthorn.store.api.StoreException;
@@ -36,7 +37,7 @@ import posthorn.store.api.UserMail;
  */
 @Component(service = MailStore.class, configurationPid = "maildir", configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = MaildirStore.Config.class)
-public final class MaildirStore implements QuotaStore {
+public final class MaildirStore implements QuotaStore, AclStore {
     private static final Logger LOG = LoggerFactory.getLogger(MaildirStore.class);
     static final String DEFAULT_TEMPLATE = "%h/Maildir";
     static final long DEFAULT_POLL_SECONDS = 5;
@@ -92,6 +93,23 @@ public final class MaildirStore implements QuotaStore {
         MaildirStore store = new MaildirStore(ticker, clock);
         store.setTemplate(template);
         return store;
+    }
+
+    /**
+     * A store outside OSGi, for a process that wires the server itself ({@code posthorn imapd}): what
+     * DS makes of maildir.cfg's poll.interval and create, given as values. {@link #close} is its
+     * deactivation.
+     */
+    public static MaildirStore standalone(long pollSeconds, boolean create) {
+        MaildirStore store = new MaildirStore();
+        store.watcher.setPollInterval(Math.max(0, pollSeconds));
+        store.createMissing = create;
+        return store;
+    }
+
+    /** Outside OSGi: what deactivation does (indexes written, watches ended). */
+    public void close() {
+        deactivate();
     }
 
     /**
@@ -218,7 +236,7 @@ public final class MaildirStore implements QuotaStore {
     }
 
     @Override
-    public UserMail open(StoreUser user) throws StoreException {
+    public MaildirUserMail open(StoreUser user) throws StoreException {
         Path root = maildirOf(user);
         if (!Files.isDirectory(root)) {
             if (!createMissing) {
