@@ -273,6 +273,11 @@ public final class AccessRules {
 
     /** Reads the text form; {@code source} names the file in messages. */
     public static AccessRules parseText(String source, String text) throws Refused {
+        return parseText(source, text, MAX_RULES);
+    }
+
+    /** As {@link #parseText(String, String)}, with another bound on the rules (tests). */
+    static AccessRules parseText(String source, String text, int maxRules) throws Refused {
         Map<String, AccessRule> byKey = new HashMap<>();
         List<Block> blocks = new ArrayList<>();
         List<AccessRule> all = new ArrayList<>();
@@ -289,8 +294,8 @@ public final class AccessRules {
             }
             try {
                 for (AccessRule r : parseLine(line, n, unknown)) {
-                    if (all.size() >= MAX_RULES) {
-                        throw new Refused("more than " + MAX_RULES + " rules (ranges counted address by address)");
+                    if (all.size() >= maxRules) {
+                        throw new Refused("more than " + maxRules + " rules (ranges counted address by address)");
                     }
                     all.add(r);
                     if (r.key().contains("/")) {
