@@ -158,7 +158,7 @@ class AccessRulesTest {
     }
 
     @Test
-    void aFileOfTooManyRulesIsRefused() {
+    void aFileOfTooManyRulesIsRefused() throws Exception {
         String line = "10.0-255.:allow\n"; // 256 rules a line
         AccessRules.parseText("big", line.repeat(4), 1024);
         AccessRules.Refused e = assertThrows(AccessRules.Refused.class, () -> AccessRules.parseText("big", line.repeat(5), 1024));
