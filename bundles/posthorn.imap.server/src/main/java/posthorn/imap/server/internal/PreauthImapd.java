@@ -20,6 +20,7 @@ import posthorn.auth.api.Authenticator;
 import posthorn.auth.api.Secret;
 import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
+import posthorn.imap.server.internal.acl.GuardedMail;
 import posthorn.imap.server.internal.auth.LoginFlow;
 import posthorn.imap.server.internal.net.ImapdConfig;
 import posthorn.imap.server.internal.net.LogLimiter;
@@ -28,6 +29,7 @@ import posthorn.imap.server.internal.sasl.Mechanisms;
 import posthorn.imap.server.internal.session.Connection;
 import posthorn.imap.server.internal.session.LiteralBudget;
 import posthorn.imap.server.internal.session.Session;
+import posthorn.store.api.AclMail;
 import posthorn.store.api.MailStore;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.StoreUser;
@@ -60,13 +62,21 @@ public final class PreauthImapd implements Session.Host {
     private final LiteralBudget literalBudget;
     private final LoginFlow.Services logins;
     private volatile Session session;
+    /** The store the session runs on, once {@link #run} has it: what the session asks the host for. */
+    private volatile MailStore store;
 
     public PreauthImapd(ImapdConfig config) {
         this.config = config;
         repeats.configure(config.log_repeat_max(), config.log_repeat_window());
         literalBudget = new LiteralBudget(config::buffer_budget);
+        // The store is asked for what it keeps (QUOTA, ACL capabilities); a login never happens here
+        // (NO_SECOND_LOGIN refuses LOGIN and AUTHENTICATE before any store is opened).
         logins = new LoginFlow.Services(NO_SECOND_LOGIN, new Mechanisms(), new LoginDelay(), () -> {
-            throw new IllegalStateException("no login in a pre-authenticated session");
+            MailStore s = store;
+            if (s == null) {
+                throw new IllegalStateException("no store before the session runs");
+            }
+            return s;
         }, () -> config);
     }
 
@@ -86,9 +96,13 @@ public final class PreauthImapd implements Session.Host {
      * that ran before (its tag, IMAPLOGINTAG) instead of greeting with PREAUTH; null greets.
      */
     public int run(MailStore store, UserRecord user, Connection connection, String loginTag) {
+        this.store = store;
         UserMail mail;
         try {
             mail = store.open(new StoreUser(user.name(), user.home(), user.maildir(), user.quota()));
+            if (mail instanceof AclMail acl) {
+                mail = new GuardedMail(acl, user); // the same RFC 4314 rights as a daemon login (Courier's imapd too)
+            }
         } catch (StoreException e) {
             LOG.error("imapd: cannot open the mail of {} at {}: [{}] {}", user.name(), user.maildir(), e.reason(), e.getMessage());
             refuse(connection, "[UNAVAILABLE] Cannot open the mail of " + user.name() + ": " + e.getMessage());

@@ -52,6 +52,7 @@ import posthorn.imap.server.internal.net.LogLimiter;
 import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.state.SessionState;
 import posthorn.imap.server.internal.stats.ServerCounters;
+import posthorn.store.api.MailStore;
 import posthorn.store.api.MessageUpload;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.UserMail;
@@ -701,10 +702,15 @@ public final class Session {
 
     /** Whether the bound store keeps access control lists (ACL is announced only then). */
     private boolean storeKeepsAcls() {
+        return boundStore() instanceof posthorn.store.api.AclStore;
+    }
+
+    /** The store bound now, or null if there is none (unbound, or a host without one yet). */
+    private MailStore boundStore() {
         try {
-            return server.logins().store().get() instanceof posthorn.store.api.AclStore;
+            return server.logins().store().get();
         } catch (RuntimeException e) {
-            return false; // no store bound now
+            return null;
         }
     }
 
@@ -713,7 +719,7 @@ public final class Session {
         boolean preLogin = state instanceof SessionState.NotAuthenticated;
         String base = Capabilities.announce(startTlsOffered(), preLogin ? login.mechanismsOffered() : null,
                 preLogin && !login.plaintextAllowed(), storeKeepsAcls());
-        List<String> quota = QuotaCommands.capabilities(server.logins().store().get(), maySetQuota());
+        List<String> quota = QuotaCommands.capabilities(boundStore(), maySetQuota());
         return quota.isEmpty() ? base : base + " " + String.join(" ", quota);
     }
 
