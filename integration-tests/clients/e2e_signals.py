@@ -147,9 +147,12 @@ def test_a_refused_rules_file_leaves_the_rules_in_force(srv):
     with open(rules_path(srv), "w") as f:
         f.write("127.0.0.2:allow\n127.:allow,max.per.ip=\"lots\"\n")
     log = hup_and_wait(srv)
+    # the reload's own line; the server's look at the file every second may have refused it just
+    # before (one line per change of the file), so one or two lines, each naming the line and why
     refused = [l for l in log if " refused: " in l and "RulesFile" in l]
-    assert len(refused) == 1, log
-    assert "line 2: max.per.ip=\"lots\"" in refused[0] and refused[0].endswith("the previous rules stay in force"), refused
+    assert 1 <= len(refused) <= 2, log
+    for line in refused:
+        assert "line 2: max.per.ip=\"lots\"" in line and line.endswith("the previous rules stay in force"), refused
     assert any("reload: REFUSED" in l for l in log), log
     assert greeting_from(srv, "127.0.0.2") == b"", "the previous rules (deny 127.0.0.2) are in force"
     with open(rules_path(srv), "w") as f:
