@@ -98,10 +98,12 @@ class AccessRulesServerTest {
             byte[] whole = Files.readAllBytes(cdb);
             Files.write(cdb, java.util.Arrays.copyOf(whole, whole.length - 5));
             assertTrue(t.server.reloadRules().refused());
-            List<String> refused = log.lines(" refused: ");
-            assertEquals(1, refused.size(), log.lines().toString());
-            assertTrue(refused.get(0).contains(cdb + ": not a cdb tcprules wrote: table ")
-                    && refused.get(0).endsWith("the previous rules stay in force"), refused.get(0));
+            List<String> refused = log.lines(" refused: "); // the watchdog's look may have come first
+            assertTrue(refused.size() == 1 || refused.size() == 2, log.lines().toString());
+            for (String line : refused) {
+                assertTrue(line.contains(cdb + ": not a cdb tcprules wrote: table ")
+                        && line.endsWith("the previous rules stay in force"), line);
+            }
             assertNull(greeting("127.0.0.2", t.port()), "the previous rules are in force");
             assertTrue(greeting("127.0.0.5", t.port()).startsWith("* OK "));
         }
@@ -159,13 +161,16 @@ class AccessRulesServerTest {
             // a bad edit: refused in one line naming the file and the line; the rules stay
             Files.writeString(rules, "127.0.0.7:allow\n127.:allow,max.per.ip=\"many\"\n");
             assertFalse(t.server.reloadRules().changed());
+            // the reload's line; the watchdog's look may have refused the new file just before it
             List<String> refused = log.lines(" refused: ");
-            assertEquals(1, refused.size(), log.lines().toString());
-            assertTrue(refused.get(0).contains("rules: " + rules + " refused: " + rules + " line 2: max.per.ip=\"many\"")
-                    && refused.get(0).endsWith("the previous rules stay in force"), refused.get(0));
+            assertTrue(refused.size() == 1 || refused.size() == 2, log.lines().toString());
+            for (String line : refused) {
+                assertTrue(line.contains("rules: " + rules + " refused: " + rules + " line 2: max.per.ip=\"many\"")
+                        && line.endsWith("the previous rules stay in force"), line);
+            }
             assertNull(greeting("127.0.0.7", t.port()), "the previous rules are in force");
-            Thread.sleep(1500);
-            assertEquals(1, log.lines(" refused: ").size(), "refused once, not at every look");
+            Thread.sleep(2500);
+            assertEquals(refused.size(), log.lines(" refused: ").size(), "refused once per change, not at every look");
 
             // a forced reload reads a good file at once
             Files.writeString(rules, "127.:allow\n");
