@@ -260,7 +260,10 @@ public final class GuardedMail implements UserMail {
         String n = name.endsWith(String.valueOf(separator())) ? name.substring(0, name.length() - 1) : name;
         Set<String> existing = new HashSet<>();
         for (MailboxInfo info : own.list()) {
-            existing.add(info.name());
+            // a \Noselect level (Work of Work.2024.Q1 with no .Work of its own) has no ACL to ask
+            if (!info.attributes().contains("\\Noselect") && !info.attributes().contains("\\NonExistent")) {
+                existing.add(info.name());
+            }
         }
         int cut = n.lastIndexOf(separator());
         while (cut > 0) {

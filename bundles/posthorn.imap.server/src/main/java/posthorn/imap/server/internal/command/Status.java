@@ -37,7 +37,15 @@ final class Status implements Command<SessionState.LoggedIn> {
         args.end();
         supported(items, state.mail());
         String name = ctx.names().decode(wire);
-        write(ctx.out(), wire, items, state.mail(), name);
+        // STATUS of the selected mailbox: its \Recent messages are this session's (it took them at
+        // SELECT), so the store, which reports them without taking them, has none to show; the
+        // session's own count is the answer (RFC 3501 6.3.10 asks for "the mailbox's" count; Dovecot
+        // answers so too, found by the conformance harness)
+        long recent = -1;
+        if (state instanceof SessionState.Selected sel && sel.mailbox().store().name().equals(name)) {
+            recent = sel.mailbox().recentCount();
+        }
+        write(ctx.out(), wire, items, state.mail(), name, recent);
         ctx.ok(tag, null, "STATUS completed");
     }
 
@@ -70,6 +78,12 @@ final class Status implements Command<SessionState.LoggedIn> {
     /** One STATUS response; shared with LIST-STATUS (RFC 5819). */
     static void write(ResponseWriter out, String wireName, List<String> items, UserMail mail, String name)
             throws IOException, StoreException {
+        write(out, wireName, items, mail, name, -1);
+    }
+
+    /** As above; {@code recent}, unless negative, is the RECENT to report (the selected mailbox's). */
+    static void write(ResponseWriter out, String wireName, List<String> items, UserMail mail, String name,
+                      long recent) throws IOException, StoreException {
         MailboxStatus st = mail.status(name);
         long[] deleted = items.contains("DELETED") || items.contains("DELETED-STORAGE")
                 ? deleted(mail, name) : new long[2];
@@ -81,7 +95,7 @@ final class Status implements Command<SessionState.LoggedIn> {
             String item = items.get(i);
             long value = switch (item) {
                 case "MESSAGES" -> st.messages();
-                case "RECENT" -> st.recent();
+                case "RECENT" -> recent >= 0 ? recent : st.recent();
                 case "UIDNEXT" -> st.uidNext();
                 case "UIDVALIDITY" -> st.uidValidity();
                 case "UNSEEN" -> st.unseen();

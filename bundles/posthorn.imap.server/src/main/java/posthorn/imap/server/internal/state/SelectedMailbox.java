@@ -374,14 +374,15 @@ public final class SelectedMailbox implements AutoCloseable {
     }
 
     private void reportCounts(ResponseWriter out) throws IOException {
-        // RECENT goes with EXISTS, as new messages arrive (RFC 3501 7.3.2); after an EXPUNGE the
-        // client adjusts its count itself. IMAP4rev2 has no RECENT at all.
+        // RECENT goes with EXISTS as new messages arrive, and follows an EXPUNGE that took \Recent
+        // messages away: RFC 3501 7.3.2 reports it whenever the mailbox's size changes, and
+        // Dovecot does the same (found by the conformance harness). IMAP4rev2 has no RECENT at all.
         if (uids.size() != reportedExists) {
             reportedExists = uids.size();
             out.untagged().number(reportedExists).raw(" EXISTS").crlf();
-            if (recentResponses && recent.size() != reportedRecent) {
-                out.untagged().number(recent.size()).raw(" RECENT").crlf();
-            }
+        }
+        if (recentResponses && recent.size() != reportedRecent) {
+            out.untagged().number(recent.size()).raw(" RECENT").crlf();
         }
         reportedRecent = recent.size();
     }
