@@ -19,6 +19,10 @@
  * records, {@link posthorn.store.api.Flags} and {@link posthorn.store.api.StoreException} are values
  * both sides share.
  *
+ * <p>Optional features are optional sub-interfaces, announced by the server only where the bound store
+ * has them: {@link posthorn.store.api.QuotaStore} and {@link posthorn.store.api.QuotaMail} (RFC 9208
+ * QUOTA, since 1.2.0).
+ *
  * <p>The version below is checked against the last release by bnd's baseline at every build (see the
  * README, "Releasing and API versions"). One more rule bnd cannot see: the server switches over
  * {@link posthorn.store.api.Change} exhaustively, so a new kind of change needs a major version,

@@ -420,9 +420,12 @@ final class MaildirFolder {
      * Applies a STORE to one message by renaming its file in cur/ (and its keywords in
      * courierimapkeywords/ and memory), under the in-process lock.
      *
+     * @param deletedChanged told (under the lock, after the rename) when the change set or cleared
+     *                       \Deleted, with the new state: the quota counts only undeleted messages
      * @return the flags afterwards, or null if the message is gone
      */
-    Set<String> changeFlags(String base, FlagMode mode, Set<String> requested) throws StoreException {
+    Set<String> changeFlags(String base, FlagMode mode, Set<String> requested,
+                            java.util.function.Consumer<Boolean> deletedChanged) throws StoreException {
         Set<String> reqSystem = new HashSet<>();
         Set<String> reqKeywords = new HashSet<>();
         split(requested, reqSystem, reqKeywords);
@@ -445,6 +448,10 @@ final class MaildirFolder {
                         continue; // renamed or removed by someone else meanwhile: look again
                     }
                     state.fileAt(base, new MessageFile(false, target));
+                }
+                boolean wasDeleted = parsed.systemFlags().contains(Flags.DELETED);
+                if (wasDeleted != system.contains(Flags.DELETED)) {
+                    deletedChanged.accept(!wasDeleted);
                 }
                 if (!kw.equals(kwBefore)) {
                     courierKeywords.set(base, kw);

@@ -14,6 +14,7 @@ import java.util.TreeSet;
 
 import posthorn.store.api.Change;
 import posthorn.store.api.FlagMode;
+import posthorn.store.api.Flags;
 import posthorn.store.api.Mailbox;
 import posthorn.store.api.MessageMeta;
 import posthorn.store.api.MessageUpload;
@@ -155,7 +156,13 @@ final class MaildirMailbox implements Mailbox {
             if (seen == null) {
                 continue;
             }
-            Set<String> after = folder.changeFlags(seen.base(), mode, flags);
+            Set<String> after = folder.changeFlags(seen.base(), mode, flags, deleted -> {
+                if (counts()) {
+                    // Courier: a message marked \Deleted stops counting, unmarked it counts again
+                    long size = Math.max(0, folder.diskSize(seen.base()));
+                    owner.quotaFile().add(deleted ? -size : size, deleted ? -1 : 1);
+                }
+            });
             if (after != null) {
                 result.put(uid, Set.copyOf(after));
             }
@@ -186,16 +193,34 @@ final class MaildirMailbox implements Mailbox {
         return deliver(m, flags, internalDate);
     }
 
-    /** Delivers a written message within the user's quota (Maildir++ maildirsize). */
+    /**
+     * Delivers a written message within the user's quota (Maildir++ maildirsize): checked once its
+     * size is known, recorded once it is in place. A message that does not count (into Trash, or
+     * marked \Deleted) is neither.
+     */
     private long deliver(TmpMessage m, Set<String> flags, Instant internalDate) throws StoreException, IOException {
         MaildirQuota quota = owner.quotaFile();
+        boolean counted = counts() && flags.stream().noneMatch(f -> Flags.canonical(f).equals(Flags.DELETED));
         long[] size = new long[1];
         long uid = folder.append(m, flags, internalDate == null ? Instant.now() : internalDate, disk -> {
-            quota.check(disk, 1);
+            if (counted) {
+                quota.check(disk, 1);
+            }
             size[0] = disk;
         });
-        quota.add(size[0], 1);
+        if (counted) {
+            quota.add(size[0], 1);
+        }
         return uid;
+    }
+
+    /** Whether this folder's messages count against the quota (all but Trash, as Courier). */
+    private boolean counts() {
+        return MaildirQuota.counts(owner.root(), folder.dir);
+    }
+
+    private static boolean deleted(Seen seen) {
+        return seen.meta().flags().contains(Flags.DELETED);
     }
 
     @Override
@@ -204,29 +229,41 @@ final class MaildirMailbox implements Mailbox {
         MaildirFolder to = owner.folderForCopy(target);
         List<Long> sources = new ArrayList<>();
         List<String> bases = new ArrayList<>();
+        // a copy keeps its flags: one marked \Deleted, or one into Trash, does not count
+        boolean targetCounts = MaildirQuota.counts(owner.root(), to.dir);
         long[] sizes = new long[uids.size()];
         long total = 0;
+        int counted = 0;
         for (long uid : new TreeSet<>(uids)) {
             Seen seen = view.get(uid);
             if (seen != null) {
-                sizes[sources.size()] = Math.max(0, folder.diskSize(seen.base()));
-                total += sizes[sources.size()];
+                if (targetCounts && !deleted(seen)) {
+                    sizes[sources.size()] = Math.max(0, folder.diskSize(seen.base()));
+                    total += sizes[sources.size()];
+                    counted++;
+                } else {
+                    sizes[sources.size()] = -1;
+                }
                 sources.add(uid);
                 bases.add(seen.base());
             }
         }
         MaildirQuota quota = owner.quotaFile();
-        quota.check(total, sources.size());
+        quota.check(total, counted);
         List<Long> created = folder.copyTo(to, bases);
         Map<Long, Long> result = new LinkedHashMap<>();
         long added = 0;
+        int addedCount = 0;
         for (int i = 0; i < sources.size(); i++) {
             if (created.get(i) != null) {
                 result.put(sources.get(i), created.get(i));
-                added += sizes[i];
+                if (sizes[i] >= 0) {
+                    added += sizes[i];
+                    addedCount++;
+                }
             }
         }
-        quota.add(added, result.size());
+        quota.add(added, addedCount);
         return result;
     }
 
@@ -239,10 +276,9 @@ final class MaildirMailbox implements Mailbox {
             if (seen == null) {
                 continue;
             }
-            long size = folder.diskSize(seen.base());
+            // only \Deleted messages are removed, and those were taken off the quota when marked
             if (folder.expunge(seen.base())) {
                 removed.add(uid);
-                owner.quotaFile().add(-Math.max(0, size), -1);
             }
         }
         return removed;
@@ -254,20 +290,43 @@ final class MaildirMailbox implements Mailbox {
         MaildirFolder to = owner.folderForCopy(target);
         List<Long> sources = new ArrayList<>();
         List<String> bases = new ArrayList<>();
+        // Between counted folders a move changes nothing; out of Trash it adds (and is checked, as
+        // Maildir++ says), into Trash it removes. Messages marked \Deleted never count.
+        int direction = Integer.compare(MaildirQuota.counts(owner.root(), to.dir) ? 1 : 0, counts() ? 1 : 0);
+        List<Long> sizes = new ArrayList<>();
+        long total = 0;
+        int counted = 0;
         for (long uid : new TreeSet<>(uids)) {
             Seen seen = view.get(uid);
             if (seen != null) {
                 sources.add(uid);
                 bases.add(seen.base());
+                long size = direction == 0 || deleted(seen) ? -1 : Math.max(0, folder.diskSize(seen.base()));
+                sizes.add(size);
+                if (size >= 0) {
+                    total += size;
+                    counted++;
+                }
             }
+        }
+        MaildirQuota quota = owner.quotaFile();
+        if (direction > 0) {
+            quota.check(total, counted);
         }
         List<Long> created = folder.moveTo(to, bases);
         Map<Long, Long> result = new LinkedHashMap<>();
+        long moved = 0;
+        int movedCount = 0;
         for (int i = 0; i < sources.size(); i++) {
             if (created.get(i) != null) {
                 result.put(sources.get(i), created.get(i));
+                if (sizes.get(i) >= 0) {
+                    moved += sizes.get(i);
+                    movedCount++;
+                }
             }
         }
+        quota.add(direction * moved, direction * movedCount);
         return result;
     }
 

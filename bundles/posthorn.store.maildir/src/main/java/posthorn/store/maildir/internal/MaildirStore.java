@@ -19,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import posthorn.store.api.MailStore;
+import posthorn.store.api.QuotaStore;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.StoreException.Reason;
 import posthorn.store.api.StoreUser;
@@ -33,7 +34,7 @@ import posthorn.store.api.UserMail;
  */
 @Component(service = MailStore.class, configurationPid = "maildir", configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = MaildirStore.Config.class)
-public final class MaildirStore implements MailStore {
+public final class MaildirStore implements QuotaStore {
     private static final Logger LOG = LoggerFactory.getLogger(MaildirStore.class);
     static final String DEFAULT_TEMPLATE = "%h/Maildir";
     static final long DEFAULT_POLL_SECONDS = 5;
@@ -144,6 +145,12 @@ public final class MaildirStore implements MailStore {
      * (with its parents, as mkdir -p), unless {@code create=false}: a new account then has a working
      * INBOX from its first login, before any delivery. Every directory made is owner-only.
      */
+    /** Maildir++ counts bytes (S) and messages (C). */
+    @Override
+    public java.util.Set<String> quotaResources() {
+        return java.util.Set.of(QuotaStore.STORAGE, QuotaStore.MESSAGE);
+    }
+
     @Override
     public UserMail open(StoreUser user) throws StoreException {
         Path root = maildirOf(user);

@@ -28,6 +28,7 @@ import posthorn.store.api.Mailbox;
 import posthorn.store.api.MailboxInfo;
 import posthorn.store.api.MessageUpload;
 import posthorn.store.api.Quota;
+import posthorn.store.api.QuotaMail;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.StoreException.Reason;
 import posthorn.store.api.UserMail;
@@ -37,11 +38,13 @@ import posthorn.store.api.UserMail;
  * {@link FolderNames}, which keeps every name inside the Maildir root. Not thread-safe beyond what the
  * SPI asks, except {@link #close()}, which may come from another thread (an admin kick).
  */
-final class MaildirUserMail implements UserMail {
+final class MaildirUserMail implements QuotaMail {
     private static final Logger LOG = LoggerFactory.getLogger(MaildirUserMail.class);
     static final String SUBSCRIPTIONS = "courierimapsubscribed";
     static final String FOLDER_MARKER = "maildirfolder";
     static final String QUOTA_FILE = "maildirsize";
+    /** The name of the Maildir's one quota root, as Courier-IMAP names it. */
+    static final String QUOTA_ROOT = "ROOT";
 
     private final MaildirStore store;
     private final Path root;
@@ -339,6 +342,7 @@ final class MaildirUserMail implements UserMail {
                     e.toString());
         }
         LOG.info("User {} deleted mailbox {}", user, canonical);
+        quota.recount("mailbox deleted");
     }
 
     private static void deleteTree(Path top) throws IOException {
@@ -401,6 +405,7 @@ final class MaildirUserMail implements UserMail {
             throw new StoreException(Reason.CANNOT, "Cannot rename " + src + " to " + dst, e);
         }
         LOG.info("User {} renamed mailbox {} to {}", user, src, dst);
+        quota.recount("mailbox renamed");
     }
 
     /** RFC 3501 6.3.5: renaming INBOX moves its messages to a new mailbox; INBOX stays, empty. */
@@ -427,6 +432,7 @@ final class MaildirUserMail implements UserMail {
             throw new StoreException(Reason.SERVERBUG, "Cannot move INBOX messages to " + dst, e);
         }
         LOG.info("User {} renamed INBOX to {}", user, dst);
+        quota.recount("INBOX renamed");
     }
 
     @Override
@@ -436,7 +442,45 @@ final class MaildirUserMail implements UserMail {
         if (u == null) {
             return List.of();
         }
-        return List.of(new Quota("", u.bytes(), u.def().bytes(), u.count(), u.def().count()));
+        return List.of(quotaOf(u));
+    }
+
+    private static Quota quotaOf(MaildirQuota.Usage u) {
+        return new Quota(QUOTA_ROOT, u.bytes(), u.def().bytes(), u.count(), u.def().count());
+    }
+
+    /** Every mailbox is under the one root of the Maildir, with or without limits (as Courier). */
+    @Override
+    public List<Quota> quotaRoots(String mailbox) throws StoreException {
+        checkOpen();
+        String canonical = FolderNames.canonical(mailbox);
+        if (!Files.isDirectory(dirOf(canonical))) {
+            throw new StoreException(Reason.NONEXISTENT, "No mailbox " + canonical);
+        }
+        return List.of(quota(QUOTA_ROOT));
+    }
+
+    @Override
+    public Quota quota(String rootName) throws StoreException {
+        checkOpen();
+        if (!QUOTA_ROOT.equals(rootName)) {
+            throw new StoreException(Reason.NONEXISTENT, "No quota root " + rootName);
+        }
+        MaildirQuota.Usage u = quota.usage();
+        return u == null ? new Quota(QUOTA_ROOT, 0, -1, 0, -1) : quotaOf(u);
+    }
+
+    @Override
+    public void setQuota(String rootName, long storageLimitBytes, long messagesLimit) throws StoreException {
+        checkOpen();
+        if (!QUOTA_ROOT.equals(rootName)) {
+            throw new StoreException(Reason.NONEXISTENT, "No quota root " + rootName);
+        }
+        if (storageLimitBytes == 0 || messagesLimit == 0) {
+            throw new StoreException(Reason.CANNOT, "A limit of 0 cannot be kept in maildirsize, where 0 means none");
+        }
+        quota.define(new MaildirQuota.Def(storageLimitBytes, messagesLimit));
+        LOG.info("event=quota.set user={} storage={} messages={}", user, storageLimitBytes, messagesLimit);
     }
 
     void closed(MaildirMailbox box) {

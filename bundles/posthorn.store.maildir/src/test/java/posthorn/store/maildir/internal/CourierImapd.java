@@ -65,7 +65,35 @@ final class CourierImapd {
 
     private static String libraryPath(Path root) {
         return root.resolve("usr/lib") + ":" + root.resolve("usr/lib/x86_64-linux-gnu") + ":"
-                + root.resolve("usr/lib/courier-authlib");
+                + root.resolve("usr/lib/courier-authlib") + ":" + root.resolve("lib/x86_64-linux-gnu");
+    }
+
+    /** The result of one of Courier's tools: its exit status and what it wrote. */
+    record Run(int status, String output) {
+    }
+
+    /**
+     * Runs one of Courier's programs from usr/bin (deliverquota.courier, maildirmake.courier) with
+     * {@code stdin} as its input (or none).
+     */
+    Run tool(String program, byte[] stdin, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(root.resolve("usr/bin").resolve(program).toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("LD_LIBRARY_PATH", libraryPath(root));
+        Process p = pb.start();
+        try (OutputStream os = p.getOutputStream()) {
+            if (stdin != null) {
+                os.write(stdin);
+            }
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(program + " did not finish: " + out);
+        }
+        return new Run(p.exitValue(), out);
     }
 
     /**
@@ -80,7 +108,8 @@ final class CourierImapd {
         }
         Assertions.assertNotNull(top, "Courier compatibility test: tools/courier-unpack not found");
         Path cache = top.resolve("var/cache/courier");
-        if (!Files.isExecutable(cache.resolve("root/usr/bin/imapd"))) {
+        if (!Files.isExecutable(cache.resolve("root/usr/bin/imapd"))
+                || !Files.exists(cache.resolve("root/lib/x86_64-linux-gnu/libpcre.so.3"))) {
             try {
                 Process p = new ProcessBuilder(top.resolve("tools/courier-unpack").toString(), cache.toString())
                         .redirectErrorStream(true).start();
@@ -94,7 +123,8 @@ final class CourierImapd {
                 Thread.currentThread().interrupt();
             }
         }
-        Assertions.assertTrue(Files.isExecutable(cache.resolve("root/usr/bin/imapd")),
+        Assertions.assertTrue(Files.isExecutable(cache.resolve("root/usr/bin/imapd"))
+                && Files.exists(cache.resolve("root/lib/x86_64-linux-gnu/libpcre.so.3")),
                 "Courier compatibility test: Courier-IMAP's .debs could not be had; run tools/courier-unpack"
                         + " (as root, or install apt-get's lists first)");
         startGamServer(cache.resolve("root"));

@@ -111,6 +111,11 @@ public interface CommandContext {
     /** The most levels of OR, NOT and parentheses in search keys (imapd.cfg search.max.depth). */
     int searchMaxDepth();
 
+    /** Whether the logged-in user may change quota limits (SETQUOTA; imapd.cfg quota.set names them). */
+    default boolean maySetQuota() {
+        return false;
+    }
+
     /** Logs, in one line, the messages whose MIME structure the bounds cut short in this command, if any. */
     default void logCuts(MimeCuts cuts) {
         String summary = cuts.summary();

@@ -149,7 +149,12 @@ public final class CommandTable {
             row("THREAD",            SELECTED,          USES,   THREAD,       new Thread(false)),
             row("UID THREAD",        SELECTED,          NONE,   THREAD,       new Thread(true)),
             extension("BINARY"),     // RFC 3516: FETCH BINARY
-            extension("SEARCHRES")); // RFC 5182: SEARCH RETURN (SAVE) and "$"
+            extension("SEARCHRES"),  // RFC 5182: SEARCH RETURN (SAVE) and "$"
+            // RFC 9208 QUOTA: announced with its resources by QuotaCommands.capabilities, only while
+            // the bound store keeps quotas, so these rows bring no capability of their own
+            row("GETQUOTAROOT",      AUTHENTICATED,     NONE,   null,         new QuotaCommands.GetQuotaRoot()),
+            row("GETQUOTA",          AUTHENTICATED,     NONE,   null,         new QuotaCommands.GetQuota()),
+            row("SETQUOTA",          AUTHENTICATED,     NONE,   null,         new QuotaCommands.SetQuota()));
 
     private static final Map<String, Row<?>> BY_NAME = TABLE.stream()
             .filter(e -> e instanceof Row<?>)

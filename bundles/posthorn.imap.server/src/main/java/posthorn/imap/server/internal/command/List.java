@@ -50,6 +50,7 @@ final class List implements Command<SessionState.LoggedIn> {
             throws ProtocolException, IOException, StoreException {
         Request r = parse(args);
         UserMail mail = state.mail();
+        Status.supported(r.statusItems(), mail);
         char sep = mail.separator();
         ResponseWriter out = ctx.out();
         if (!lsub && r.patterns().size() == 1 && r.patterns().get(0).isEmpty()) {

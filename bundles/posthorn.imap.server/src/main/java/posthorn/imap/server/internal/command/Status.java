@@ -14,13 +14,19 @@ import posthorn.store.api.Change;
 import posthorn.store.api.Flags;
 import posthorn.store.api.Mailbox;
 import posthorn.store.api.MailboxStatus;
+import posthorn.store.api.QuotaMail;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.UserMail;
 
-/** STATUS (RFC 3501 6.3.10), with SIZE (RFC 8438) and DELETED (RFC 9051 6.3.11). */
+/**
+ * STATUS (RFC 3501 6.3.10), with SIZE (RFC 8438), DELETED (RFC 9051 6.3.11; also for IMAP4rev1, as
+ * RFC 9208 allows with QUOTA) and DELETED-STORAGE (RFC 9208 4.2: only while QUOTA=RES-STORAGE is
+ * announced, i.e. the store keeps quotas; the sum of the RFC822.SIZEs of the messages marked
+ * \Deleted, in octets, which the RFC allows in place of the exact space).
+ */
 final class Status implements Command<SessionState.LoggedIn> {
     private static final Set<String> ITEMS = Set.of("MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE",
-            "DELETED");
+            "DELETED", "DELETED-STORAGE");
 
     @Override
     public void execute(CommandContext ctx, SessionState.LoggedIn state, String tag, ArgReader args)
@@ -30,6 +36,7 @@ final class Status implements Command<SessionState.LoggedIn> {
         args.sp();
         List<String> items = items(args);
         args.end();
+        supported(items, state.mail());
         String name = ctx.names().decode(wire);
         write(ctx.out(), wire, items, state.mail(), name);
         ctx.ok(tag, null, "STATUS completed");
@@ -54,11 +61,19 @@ final class Status implements Command<SessionState.LoggedIn> {
         return items;
     }
 
+    /** Refuses, as unknown, the items this store does not support (DELETED-STORAGE without quota). */
+    static void supported(List<String> items, UserMail mail) throws ProtocolException {
+        if (items != null && items.contains("DELETED-STORAGE") && !(mail instanceof QuotaMail)) {
+            throw new ProtocolException("Unknown status item DELETED-STORAGE");
+        }
+    }
+
     /** One STATUS response; shared with LIST-STATUS (RFC 5819). */
     static void write(ResponseWriter out, String wireName, List<String> items, UserMail mail, String name)
             throws IOException, StoreException {
         MailboxStatus st = mail.status(name);
-        long deleted = items.contains("DELETED") ? deleted(mail, name) : 0;
+        long[] deleted = items.contains("DELETED") || items.contains("DELETED-STORAGE")
+                ? deleted(mail, name) : new long[2];
         out.untagged().raw("STATUS ").astring(wireName).raw(" (");
         for (int i = 0; i < items.size(); i++) {
             if (i > 0) {
@@ -72,7 +87,8 @@ final class Status implements Command<SessionState.LoggedIn> {
                 case "UIDVALIDITY" -> st.uidValidity();
                 case "UNSEEN" -> st.unseen();
                 case "SIZE" -> st.size();
-                case "DELETED" -> deleted;
+                case "DELETED" -> deleted[0];
+                case "DELETED-STORAGE" -> deleted[1];
                 default -> throw new IllegalStateException(item);
             };
             out.raw(item).sp().number(value);
@@ -81,16 +97,18 @@ final class Status implements Command<SessionState.LoggedIn> {
     }
 
     /**
-     * The messages with \Deleted (RFC 9051 6.3.11, DELETED). The store's status has no such count,
-     * so the mailbox is opened read-only and its flags counted.
+     * The messages with \Deleted (RFC 9051 6.3.11, DELETED) and the sum of their sizes
+     * (DELETED-STORAGE). The store's status has no such count, so the mailbox is opened read-only
+     * and its flags counted.
      */
-    static long deleted(UserMail mail, String name) throws StoreException {
+    static long[] deleted(UserMail mail, String name) throws StoreException {
         Mailbox box = mail.open(name, true);
         try {
-            long n = 0;
+            long[] n = new long[2];
             for (Change c : box.sync()) {
                 if (c instanceof Change.Added a && a.message().flags().contains(Flags.DELETED)) {
-                    n++;
+                    n[0]++;
+                    n[1] += a.message().size();
                 }
             }
             return n;

@@ -109,4 +109,8 @@ public @interface ImapdConfig {
 
     @AttributeDefinition(description = "Levels of OR, NOT and parentheses in search keys (SEARCH, SORT, THREAD); deeper is BAD")
     int search_max_depth() default 100;
+
+    @AttributeDefinition(description = "Logins (separated by commas) that may change the limits of their own quota "
+            + "with SETQUOTA (RFC 9208; announced to them as QUOTASET); empty = nobody, SETQUOTA is NO [NOPERM]")
+    String quota_set() default "";
 }

@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +37,7 @@ import posthorn.imap.protocol.Status;
 import posthorn.imap.server.internal.auth.AuthChain;
 import posthorn.imap.server.internal.auth.LoginFlow;
 import posthorn.imap.server.internal.command.Capabilities;
+import posthorn.imap.server.internal.command.QuotaCommands;
 import posthorn.imap.server.internal.command.CommandContext;
 import posthorn.imap.server.internal.command.CommandTable;
 import posthorn.imap.server.internal.command.MailboxNameCodec;
@@ -584,8 +586,23 @@ public final class Session {
     /** The capabilities to announce now (RFC 3501 7.2.1), depending on the state and TLS. */
     private String capabilities() {
         boolean preLogin = state instanceof SessionState.NotAuthenticated;
-        return Capabilities.announce(startTlsOffered(), preLogin ? login.mechanismsOffered() : null,
+        String base = Capabilities.announce(startTlsOffered(), preLogin ? login.mechanismsOffered() : null,
                 !login.plaintextAllowed());
+        List<String> quota = QuotaCommands.capabilities(server.logins().store().get(), maySetQuota());
+        return quota.isEmpty() ? base : base + " " + String.join(" ", quota);
+    }
+
+    /** Whether the logged-in user is one imapd.cfg quota.set names (SETQUOTA, QUOTASET). */
+    private boolean maySetQuota() {
+        if (!(state instanceof SessionState.LoggedIn l)) {
+            return false;
+        }
+        for (String name : server.config().quota_set().split(",")) {
+            if (!name.isBlank() && name.strip().equals(l.user().name())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -932,6 +949,11 @@ public final class Session {
         @Override
         public int searchMaxDepth() {
             return server.config().search_max_depth();
+        }
+
+        @Override
+        public boolean maySetQuota() {
+            return Session.this.maySetQuota();
         }
 
         @Override
