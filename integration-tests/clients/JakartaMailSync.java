@@ -95,12 +95,12 @@ public class JakartaMailSync {
         IMAPFolder[] work = new IMAPFolder[1];
         long[] uids = new long[3];
         step("create and list a folder", () -> {
-            Folder f = store.getFolder("INBOX.Jakarta");
-            check(!f.exists(), "INBOX.Jakarta exists before CREATE");
+            Folder f = store.getFolder("Jakarta");
+            check(!f.exists(), "Jakarta exists before CREATE");
             check(f.create(Folder.HOLDS_MESSAGES), "CREATE failed");
             List<String> names = new ArrayList<>();
             for (Folder x : store.getDefaultFolder().list("*")) names.add(x.getFullName());
-            check(names.contains("INBOX.Jakarta") && names.contains("INBOX.Projects"), "LIST: " + names);
+            check(names.contains("Jakarta") && names.contains("Projects"), "LIST: " + names);
             check(store.getDefaultFolder().getSeparator() == '.' || f.getSeparator() == '.', "separator");
             work[0] = (IMAPFolder) f;
         });
@@ -163,8 +163,8 @@ public class JakartaMailSync {
             Message[] ours = {inbox.getMessageByUID(uids[0]), inbox.getMessageByUID(uids[1])};
             AppendUID[] copied = inbox.copyUIDMessages(ours, work[0]);
             check(copied != null && copied.length == 2 && copied[0] != null && copied[1] != null, "COPYUID");
-            IMAPFolder scratch = (IMAPFolder) store.getFolder("INBOX.Scratch");
-            check(scratch.create(Folder.HOLDS_MESSAGES), "CREATE INBOX.Scratch");
+            IMAPFolder scratch = (IMAPFolder) store.getFolder("Scratch");
+            check(scratch.create(Folder.HOLDS_MESSAGES), "CREATE Scratch");
             work[0].open(Folder.READ_WRITE);
             Message j2copy = work[0].getMessageByUID(copied[1].uid);
             work[0].moveMessages(new Message[] {j2copy}, scratch);
@@ -175,11 +175,11 @@ public class JakartaMailSync {
             work[0].close(false);
             check(work[0].getMessageCount() == 1, "after MOVE: " + work[0].getMessageCount());
             scratch.open(Folder.READ_ONLY);
-            check(scratch.getMessageCount() == 1, "moved message in INBOX.Scratch");
+            check(scratch.getMessageCount() == 1, "moved message in Scratch");
             check("Jakarta two".equals(scratch.getMessage(1).getSubject()), "moved message's subject");
             scratch.close(false);
-            check(scratch.delete(false), "DELETE INBOX.Scratch");
-            check(!scratch.exists(), "INBOX.Scratch still exists");
+            check(scratch.delete(false), "DELETE Scratch");
+            check(!scratch.exists(), "Scratch still exists");
             inbox.close(false);
         });
         step("IDLE sees an outside delivery", () -> {

@@ -7,6 +7,7 @@ the way an MDA does, and checks the answers over a raw socket (byte-exact agains
 answered for the same messages) and with imaplib. Prints 'e2e-fetch: N passed, N failed'.
 """
 import os
+import re
 import sys
 import tempfile
 
@@ -166,12 +167,53 @@ def test_sort_and_thread(srv):
         s.close()
 
 
+def append_raw(cmd, mailbox, data):
+    """APPENDs bytes exactly as given (a non-synchronizing literal); returns the tagged line."""
+    lines = cmd(b"ap APPEND " + mailbox + b" {%d+}\r\n" % len(data) + data)
+    assert lines[-1].startswith(b"ap OK"), lines
+    return lines[-1]
+
+
+def test_fetch_of_message_expunged_elsewhere(srv):
+    # Issue 11, item 11: as Dovecot 2.3.19 answers (checked with two dovecot imap processes on one
+    # Maildir): the expunged message gets what is known (FLAGS; BODY[] NIL), the others in full, and
+    # OK [EXPUNGEISSUED]; FETCH of FLAGS alone is a plain OK. Not NO. The flags are those this session
+    # last saw (Dovecot showed \\Deleted from its index; this session may not have seen that STORE).
+    a, acmd = login(srv)
+    assert acmd(b"c CREATE Gone")[-1].startswith(b"c OK")
+    for i in (1, 2, 3):
+        append_raw(acmd, b"Gone", b"Subject: m%d\r\n\r\nbody%d\r\n" % (i, i))
+    assert acmd(b"s SELECT Gone")[-1].startswith(b"s OK")
+    b, bcmd = login(srv)
+    assert bcmd(b"s SELECT Gone")[-1].startswith(b"s OK")
+    assert bcmd(b"d STORE 2 +FLAGS.SILENT (\\Deleted)")[-1].startswith(b"d OK")
+    assert bcmd(b"e EXPUNGE")[-1].startswith(b"e OK")
+    out = acmd(b"f1 FETCH 1:3 (FLAGS)")
+    assert out[-1].startswith(b"f1 OK") and b"EXPUNGEISSUED" not in out[-1], out
+    assert sum(1 for l in out if b" FETCH (FLAGS (" in l) == 3, out
+    out = acmd(b"f2 FETCH 1:3 (RFC822.SIZE BODY.PEEK[])")
+    assert out[-1].startswith(b"f2 OK [EXPUNGEISSUED]"), out
+    text = b"".join(out)
+    assert b"body1" in text and b"body3" in text and b"body2" not in text, out
+    assert b"* 2 FETCH (RFC822.SIZE 22 BODY[] NIL)\r\n" in out, out
+    assert b"EXPUNGE\r\n" not in text, "FETCH must hold the EXPUNGE back (RFC 3501 7.4.1): %r" % out
+    out = acmd(b"f3 UID FETCH 1:3 (FLAGS BODY[])")
+    assert out[-1].startswith(b"f3 OK [EXPUNGEISSUED]"), out
+    assert any(re.fullmatch(rb"\* 2 FETCH \(UID 2 FLAGS \([^)]*\) BODY\[\] NIL\)\r\n", l) for l in out), out
+    assert b"* 2 EXPUNGE\r\n" in out, "UID FETCH may send the EXPUNGE: %r" % out
+    out = acmd(b"f4 FETCH 1:* (FLAGS)")
+    assert out[-1].startswith(b"f4 OK") and sum(1 for l in out if b" FETCH (" in l) == 2, out
+    a.close()
+    b.close()
+
+
 TESTS = [
     test_fetch_structure_matches_dovecot,
     test_fetch_sections_match_dovecot,
     test_imaplib_fetch_and_seen,
     test_search,
     test_sort_and_thread,
+    test_fetch_of_message_expunged_elsewhere,
 ]
 
 

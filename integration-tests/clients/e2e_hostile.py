@@ -438,7 +438,7 @@ def test_append_literals_stream_to_disk(srv):
     msg = big_message(size)
     assert len(msg) == size
     setup = login(srv)
-    assert setup.cmd(b"c", b"CREATE INBOX.Big")[-1].startswith(b"c OK")
+    assert setup.cmd(b"c", b"CREATE Big")[-1].startswith(b"c OK")
     sessions = []
     problems = []
     try:
@@ -446,7 +446,7 @@ def test_append_literals_stream_to_disk(srv):
         for i in range(5):
             c = login(srv)
             sessions.append(c)
-            c.send(b"ap APPEND INBOX.Big {%d}\r\n" % size)
+            c.send(b"ap APPEND Big {%d}\r\n" % size)
             r = c.response()
             assert r.startswith(b"+"), "APPEND of a 40 MB literal refused: %r" % r
             c.sock.settimeout(30)
@@ -469,7 +469,7 @@ def test_append_literals_stream_to_disk(srv):
         r = c.until(lambda l: l.startswith(b"ap ") or l.startswith(b"* BYE"), timeout=60)[-1]
         m = re.match(rb"ap OK \[APPENDUID \d+ (\d+)\]", r)
         assert m, "completing the 40 MB APPEND: %r" % r
-        assert c.cmd(b"s", b"SELECT INBOX.Big", timeout=30)[-1].startswith(b"s OK")
+        assert c.cmd(b"s", b"SELECT Big", timeout=30)[-1].startswith(b"s OK")
         lines = c.cmd(b"f", b"UID FETCH %s BODY.PEEK[]" % m.group(1), timeout=60)
         assert lines[-1].startswith(b"f OK"), lines[-1]
         fetched = next((l for l in lines if b"BODY[]" in l), b"")
@@ -483,7 +483,7 @@ def test_append_literals_stream_to_disk(srv):
     finally:
         for c in sessions:
             c.close()
-        setup.cmd(b"d", b"DELETE INBOX.Big", timeout=30)
+        setup.cmd(b"d", b"DELETE Big", timeout=30)
         setup.close()
     assert not problems, "; ".join(problems)
 
@@ -572,14 +572,14 @@ class Steps:
 @keeps_server
 def test_hostile_mime_nesting(srv):
     setup = login(srv)
-    assert setup.cmd(b"c", b"CREATE INBOX.Hostile")[-1].startswith(b"c OK")
+    assert setup.cmd(b"c", b"CREATE Hostile")[-1].startswith(b"c OK")
     setup.close()
     box = os.path.join(srv.maildir(), ".Hostile")
     data = hostile_message()
     deliver_bytes(box, data)
     deliver(box, "An ordinary message", "The word zanzibarquill is in here.\n")
     offset = len(srv.stderr())
-    steps = Steps(srv, b"INBOX.Hostile")
+    steps = Steps(srv, b"Hostile")
     sizes = steps.session().cmd(b"z", b"FETCH 1:* (RFC822.SIZE)")
     by_size = {int(re.search(rb"RFC822\.SIZE (\d+)", l).group(1)): int(l.split()[1])
                for l in sizes if b"RFC822.SIZE" in l}
@@ -848,14 +848,14 @@ def test_deleted_selected_mailbox_answers_without_paths(srv):
     a = login(srv)
     b = login(srv)
     try:
-        assert a.cmd(b"c", b"CREATE INBOX.Doomed")[-1].startswith(b"c OK")
+        assert a.cmd(b"c", b"CREATE Doomed")[-1].startswith(b"c OK")
         msg = b"Subject: doomed\r\n\r\nsoon gone\r\n"
-        a.send(b"p APPEND INBOX.Doomed {%d}\r\n" % len(msg))
+        a.send(b"p APPEND Doomed {%d}\r\n" % len(msg))
         assert a.response().startswith(b"+")
         a.send(msg + b"\r\n")
         assert a.until(lambda l: l.startswith(b"p "))[-1].startswith(b"p OK")
-        assert a.cmd(b"s", b"SELECT INBOX.Doomed")[-1].startswith(b"s OK")
-        assert b.cmd(b"d", b"DELETE INBOX.Doomed")[-1].startswith(b"d OK")
+        assert a.cmd(b"s", b"SELECT Doomed")[-1].startswith(b"s OK")
+        assert b.cmd(b"d", b"DELETE Doomed")[-1].startswith(b"d OK")
         replies = []
         bye = False
         for tag, command in ((b"f", b"FETCH 1 (FLAGS)"), (b"t", b"STORE 1 +FLAGS (\\Seen)"), (b"n", b"NOOP")):
@@ -1023,7 +1023,7 @@ def test_old_tmp_files_are_cleaned(srv):
     try:
         c = login(srv)
         try:
-            assert c.cmd(b"s", b"SELECT INBOX.Leftovers")[-1].startswith(b"s OK")
+            assert c.cmd(b"s", b"SELECT Leftovers")[-1].startswith(b"s OK")
             c.cmd(b"n", b"NOOP")
         finally:
             c.close()
@@ -1041,7 +1041,7 @@ def test_old_tmp_files_are_cleaned(srv):
 @keeps_server
 def test_uids_follow_delivery_order_within_a_second(srv):
     c = login(srv)
-    assert c.cmd(b"c", b"CREATE INBOX.Order")[-1].startswith(b"c OK")
+    assert c.cmd(b"c", b"CREATE Order")[-1].startswith(b"c OK")
     c.close()
     srv.stop()
     box = os.path.join(srv.maildir(), ".Order")
@@ -1057,7 +1057,7 @@ def test_uids_follow_delivery_order_within_a_second(srv):
     srv.start()
     c = login(srv)
     try:
-        assert c.cmd(b"s", b"SELECT INBOX.Order")[-1].startswith(b"s OK")
+        assert c.cmd(b"s", b"SELECT Order")[-1].startswith(b"s OK")
         lines = c.cmd(b"f", b"UID FETCH 1:* (BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
         pairs = sorted((int(re.search(rb"UID (\d+)", l).group(1)), int(re.search(rb"order (\d+)", l).group(1)))
                        for l in lines if l.startswith(b"* ") and b" FETCH " in l)

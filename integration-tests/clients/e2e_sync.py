@@ -62,8 +62,9 @@ class Account:
         return m
 
     def folder_path(self, folder):
-        """The server's Maildir++ directory of a folder (INBOX or INBOX.X.Y)."""
-        return self.maildir if folder == "INBOX" else os.path.join(self.maildir, folder[len("INBOX"):])
+        """The server's Maildir++ directory of a folder (INBOX, or X.Y at the top level: .X.Y, under
+        the default empty namespace.prefix)."""
+        return self.maildir if folder == "INBOX" else os.path.join(self.maildir, "." + folder)
 
     def deliver(self, subject, folder="INBOX", body="Delivered from outside.\n"):
         """Drops a message into the server's Maildir as an MDA does (as e2e.deliver: write into tmp/,
@@ -249,15 +250,15 @@ def mutf7(name):
 
 
 def seed(acct):
-    """The mailbox every sync test starts from: INBOX with three messages, INBOX.Projects with two."""
+    """The mailbox every sync test starts from: INBOX with three messages, Projects (top level) with two."""
     m = acct.imap()
     try:
-        assert m.create("INBOX.Projects")[0] == "OK"
+        assert m.create("Projects")[0] == "OK"
         for msgid, flags in (("<in1@seed>", "(\\Seen)"), ("<in2@seed>", None), ("<in3@seed>", "(\\Flagged)")):
             typ, data = m.append("INBOX", flags, None, message(msgid, "seed " + msgid))
             assert typ == "OK", data
         for msgid, flags in (("<p1@seed>", "(\\Seen \\Answered)"), ("<p2@seed>", "(\\Flagged \\Seen)")):
-            typ, data = m.append("INBOX.Projects", flags, None, message(msgid, "seed " + msgid))
+            typ, data = m.append("Projects", flags, None, message(msgid, "seed " + msgid))
             assert typ == "OK", data
     finally:
         m.logout()
@@ -275,7 +276,7 @@ def find_uid(m, msgid):
 
 def on_server(acct, folder, msgid, *command):
     """Runs a UID command on one message, found by Message-ID, in a session of its own, as another
-    client would (a webmail, a phone): ("STORE", "+FLAGS", "(\\Seen)"), ("MOVE", "INBOX.X"), or
+    client would (a webmail, a phone): ("STORE", "+FLAGS", "(\\Seen)"), ("MOVE", "X"), or
     ("EXPUNGE",) for STORE \\Deleted then UID EXPUNGE of that message alone."""
     m = acct.imap()
     try:
@@ -410,12 +411,12 @@ CopyArrivalDate yes
 """ % (srv.port, acct.name, acct.password, local, local))
 
     def local_folders():
-        # mbsync takes the server's personal namespace ("INBOX.") as its Path: INBOX.X is local X.
+        # mbsync takes the server's personal namespace (empty by default) as its Path: top-level X is local X.
         folders = {}
         for d, subdirs, _ in os.walk(local):
             rel = os.path.relpath(d, local)
             if "cur" in subdirs and rel != ".":
-                folders["INBOX" if rel == "INBOX" else "INBOX." + rel.replace(os.sep, ".")] = d
+                folders["INBOX" if rel == "INBOX" else rel.replace(os.sep, ".")] = d
         return folders
 
     def sync():
@@ -425,7 +426,7 @@ CopyArrivalDate yes
     sync()
     first = acct.state()
     assert any(i == doomed for i, _ in first["INBOX"]), first
-    assert sorted(first) == ["INBOX", "INBOX.Projects"], first
+    assert sorted(first) == ["INBOX", "Projects"], first
     assert_same(first, maildir_state(local_folders()), "after the first sync")
 
     # Both sides change: flags here and there, a local deletion, an outside delivery into the
@@ -433,8 +434,8 @@ CopyArrivalDate yes
     set_local_flags(local_file(os.path.join(local, "INBOX"), "<in2@seed>"), "FS")
     set_local_flags(local_file(os.path.join(local, "Projects"), "<p1@seed>"), "RST")
     store(acct, "INBOX", "<in1@seed>", "+FLAGS", "(\\Answered)")
-    store(acct, "INBOX.Projects", "<p2@seed>", "-FLAGS", "(\\Flagged)")
-    on_server(acct, "INBOX", "<in3@seed>", "MOVE", "INBOX.Projects")  # filed by another client
+    store(acct, "Projects", "<p2@seed>", "-FLAGS", "(\\Flagged)")
+    on_server(acct, "INBOX", "<in3@seed>", "MOVE", "Projects")  # filed by another client
     on_server(acct, "INBOX", doomed, "EXPUNGE")
     outside = acct.deliver("outside between syncs")
     make_local_folder(os.path.join(local, "Local"), {"<l1@local>": "S", "<l2@local>": "F"})
@@ -443,11 +444,11 @@ CopyArrivalDate yes
         f.write(big_message("<big@local>"))
     arrived = calendar.timegm((2025, 3, 1, 12, 34, 56))
     os.utime(big, (arrived, arrived))  # CopyArrivalDate: mbsync sends the file's mtime as APPEND's date
-    os.makedirs(os.path.join(local, "Local", "Deeper"))  # SubFolders Verbatim: Local/Deeper is INBOX.Local.Deeper
+    os.makedirs(os.path.join(local, "Local", "Deeper"))  # SubFolders Verbatim: Local/Deeper is Local.Deeper
     make_local_folder(os.path.join(local, "Local", "Deeper", "Sub"), {"<l3@local>": "RS"})
     m = acct.imap()
-    assert m.create("INBOX.Remote")[0] == "OK"
-    assert m.append("INBOX.Remote", "(\\Seen)", None, message("<r1@remote>", "made remotely"))[0] == "OK"
+    assert m.create("Remote")[0] == "OK"
+    assert m.append("Remote", "(\\Seen)", None, message("<r1@remote>", "made remotely"))[0] == "OK"
     m.logout()
 
     sync()
@@ -457,10 +458,10 @@ CopyArrivalDate yes
         "INBOX": [("<in1@seed>", {"\\Seen", "\\Answered"}), ("<in2@seed>", {"\\Flagged", "\\Seen"}),
                   (outside, set())],
         # p1 was deleted locally and expunged; in3 was moved here on the server
-        "INBOX.Projects": [("<p2@seed>", {"\\Seen"}), ("<in3@seed>", {"\\Flagged"})],
-        "INBOX.Local": [("<l1@local>", {"\\Seen"}), ("<l2@local>", {"\\Flagged"}), ("<big@local>", {"\\Seen"})],
-        "INBOX.Local.Deeper.Sub": [("<l3@local>", {"\\Answered", "\\Seen"})],
-        "INBOX.Remote": [("<r1@remote>", {"\\Seen"})],
+        "Projects": [("<p2@seed>", {"\\Seen"}), ("<in3@seed>", {"\\Flagged"})],
+        "Local": [("<l1@local>", {"\\Seen"}), ("<l2@local>", {"\\Flagged"}), ("<big@local>", {"\\Seen"})],
+        "Local.Deeper.Sub": [("<l3@local>", {"\\Answered", "\\Seen"})],
+        "Remote": [("<r1@remote>", {"\\Seen"})],
     }
     got = {k: sorted((i, set(f)) for i, f in v) for k, v in after.items()}
     want = {k: sorted(v) for k, v in want.items()}
@@ -470,7 +471,7 @@ CopyArrivalDate yes
     # and the arrival date mbsync gave; and the outside delivery came down with its INTERNALDATE.
     with open(local_file(os.path.join(local, "Local"), "<big@local>"), "rb") as f:  # mbsync renamed it (,U=)
         sent = f.read()
-    body, size, date = server_message(acct, "INBOX.Local", "<big@local>")
+    body, size, date = server_message(acct, "Local", "<big@local>")
     assert size == len(body), (size, len(body))
     body = re.sub(rb"(?m)^X-TUID: [^\r\n]*\r\n", b"", body, count=1)  # mbsync tags what it uploads
     assert body == sent.replace(b"\n", b"\r\n"), "the big message changed on its way (%d bytes sent, %d on the server)" % (
@@ -543,25 +544,25 @@ def test_offlineimap_two_way_sync(srv, work):
     sync()
     first = acct.state()
     assert any(i == doomed for i, _ in first["INBOX"]), first
-    assert sorted(first) == ["INBOX", "INBOX.Projects"], first
+    assert sorted(first) == ["INBOX", "Projects"], first
     assert_same(first, maildir_state(offlineimap_folders(local)), "after the first sync")
 
     set_local_flags(local_file(os.path.join(local, "INBOX"), "<in2@seed>"), "RS")
     os.unlink(local_file(os.path.join(local, "INBOX"), "<in3@seed>"))  # deleted locally
     store(acct, "INBOX", "<in1@seed>", "+FLAGS", "(\\Flagged)")
-    store(acct, "INBOX.Projects", "<p1@seed>", "-FLAGS", "(\\Seen)")
-    on_server(acct, "INBOX.Projects", "<p2@seed>", "MOVE", "INBOX")  # filed by another client
-    on_server(acct, "INBOX.Projects", "<p1@seed>", "STORE", "+FLAGS", "(\\Answered)")
+    store(acct, "Projects", "<p1@seed>", "-FLAGS", "(\\Seen)")
+    on_server(acct, "Projects", "<p2@seed>", "MOVE", "INBOX")  # filed by another client
+    on_server(acct, "Projects", "<p1@seed>", "STORE", "+FLAGS", "(\\Answered)")
     on_server(acct, "INBOX", doomed, "EXPUNGE")
     outside = acct.deliver("outside between syncs")
-    inside = acct.deliver("outside into a folder", folder="INBOX.Projects")
-    make_local_folder(os.path.join(local, "INBOX.Local"), {"<l1@local>": "FS"})
-    make_local_folder(os.path.join(local, "INBOX.Ärger & Öl"), {"<l2@local>": "S"})
+    inside = acct.deliver("outside into a folder", folder="Projects")
+    make_local_folder(os.path.join(local, "Local"), {"<l1@local>": "FS"})
+    make_local_folder(os.path.join(local, "Ärger & Öl"), {"<l2@local>": "S"})
     m = acct.imap()
-    assert m.create("INBOX.Remote")[0] == "OK"
-    assert m.append("INBOX.Remote", "(\\Seen \\Flagged)", None, message("<r1@remote>", "made remotely"))[0] == "OK"
-    assert m.create(quote(mutf7("INBOX.Bücher")))[0] == "OK"
-    assert m.append(quote(mutf7("INBOX.Bücher")), None, None, message("<r2@remote>", "in a folder with an umlaut"))[0] == "OK"
+    assert m.create("Remote")[0] == "OK"
+    assert m.append("Remote", "(\\Seen \\Flagged)", None, message("<r1@remote>", "made remotely"))[0] == "OK"
+    assert m.create(quote(mutf7("Bücher")))[0] == "OK"
+    assert m.append(quote(mutf7("Bücher")), None, None, message("<r2@remote>", "in a folder with an umlaut"))[0] == "OK"
     m.logout()
 
     sync()
@@ -573,11 +574,11 @@ def test_offlineimap_two_way_sync(srv, work):
     want = {
         "INBOX": [("<in1@seed>", {"\\Seen", "\\Flagged"}), ("<in2@seed>", {"\\Answered", "\\Seen"}),
                   ("<p2@seed>", {"\\Flagged", "\\Seen"}), (outside, set())],
-        "INBOX.Projects": [("<p1@seed>", {"\\Answered"}), (inside, set())],
-        "INBOX.Local": [("<l1@local>", {"\\Flagged", "\\Seen"})],
-        "INBOX.&AMQ-rger &- &ANY-l": [("<l2@local>", {"\\Seen"})],
-        "INBOX.B&APw-cher": [("<r2@remote>", set())],
-        "INBOX.Remote": [("<r1@remote>", {"\\Flagged", "\\Seen"})],
+        "Projects": [("<p1@seed>", {"\\Answered"}), (inside, set())],
+        "Local": [("<l1@local>", {"\\Flagged", "\\Seen"})],
+        "&AMQ-rger &- &ANY-l": [("<l2@local>", {"\\Seen"})],
+        "B&APw-cher": [("<r2@remote>", set())],
+        "Remote": [("<r1@remote>", {"\\Flagged", "\\Seen"})],
     }
     got = {k: sorted((i, set(f)) for i, f in v) for k, v in after.items()}
     want = {k: sorted(v) for k, v in want.items()}
@@ -699,10 +700,10 @@ def test_fetchmail_keep_then_delete(srv, work):
     assert [i for i, _ in acct.state()["INBOX"]] == ["<in1@seed>", "<in2@seed>", "<in3@seed>"], acct.state()
 
     # fetchall without keep: everything is fetched once and the folder is empty afterwards.
-    rc, out, env = fetchmail_rc(acct, work, "nokeep fetchall folder INBOX.Projects")
+    rc, out, env = fetchmail_rc(acct, work, "nokeep fetchall folder Projects")
     run(["fetchmail", "-f", rc], env=env)
     assert sorted(fetched(out)[3:]) == ["<p1@seed>", "<p2@seed>"], fetched(out)
-    assert acct.state()["INBOX.Projects"] == [], acct.state()
+    assert acct.state()["Projects"] == [], acct.state()
 
 
 def test_fetchmail_idle_sees_outside_delivery(srv, work):
@@ -785,8 +786,8 @@ def test_jakarta_mail(srv, work):
     LATENCIES.append(("Jakarta Mail IMAPFolder.idle()", float(m.group(1))))
     # What the program left on the server, seen through another client.
     st = acct.state()
-    assert [i for i, _ in st["INBOX.Jakarta"]] == ["<j1@jakarta>"], st
-    assert st["INBOX.Jakarta"][0][1] == frozenset({"\\Seen", "\\Flagged", "$Work"}), st
+    assert [i for i, _ in st["Jakarta"]] == ["<j1@jakarta>"], st
+    assert st["Jakarta"][0][1] == frozenset({"\\Seen", "\\Flagged", "$Work"}), st
 
 
 # ---------------------------------------------------------------------------------------------
@@ -796,21 +797,21 @@ def test_imaplib_folders_flags_append_search(srv, work):
     acct = ACCOUNTS["imaplib"]
     seed(acct)
     m = acct.imap()
-    assert m.create("INBOX.Py")[0] == "OK"
-    assert m.create("INBOX.Py.Deep")[0] == "OK"
-    typ, boxes = m.list('""', "INBOX.Py*")
+    assert m.create("Py")[0] == "OK"
+    assert m.create("Py.Deep")[0] == "OK"
+    typ, boxes = m.list('""', "Py*")
     names = sorted(parse_list_line(b) for b in boxes)
-    assert names == ["INBOX.Py", "INBOX.Py.Deep"], boxes
-    assert any(b"\\HasChildren" in b and b.endswith(b"INBOX.Py") for b in boxes), boxes
+    assert names == ["Py", "Py.Deep"], boxes
+    assert any(b"\\HasChildren" in b and b.endswith(b"Py") for b in boxes), boxes
 
     date = imaplib.Time2Internaldate(time.mktime((2026, 11, 20, 12, 0, 0, 0, 0, -1)))
     big = message("<py2@py>", "Quarterly report", "figures " * 400, sender="Carol <carol@example.net>")
     for msg, flags in ((message("<py1@py>", "Lunch on Friday?", "Shall we meet at noon?"), "(\\Seen $Lunch)"),
                        (big, "(\\Flagged)"),
                        (message("<py3@py>", "Re: Lunch on Friday?", "Yes, noon."), "()")):
-        typ, data = m.append("INBOX.Py", flags, date, msg)
+        typ, data = m.append("Py", flags, date, msg)
         assert typ == "OK" and b"APPENDUID" in data[0], data
-    typ, data = m.select("INBOX.Py")
+    typ, data = m.select("Py")
     assert typ == "OK" and data == [b"3"], data
 
     def search(*criteria):
@@ -851,11 +852,11 @@ def test_imaplib_folders_flags_append_search(srv, work):
     assert typ == "OK" and b'"Quarterly report"' in data[0] and b'(("Carol" NIL "carol" "example.net"))' in data[0], data
 
     # COPY into the child folder, MOVE back, and the outside delivery STATUS reports.
-    assert m.copy("1:2", "INBOX.Py.Deep")[0] == "OK"
-    typ, data = m.status("INBOX.Py.Deep", "(MESSAGES UNSEEN)")
+    assert m.copy("1:2", "Py.Deep")[0] == "OK"
+    typ, data = m.status("Py.Deep", "(MESSAGES UNSEEN)")
     assert b"MESSAGES 2" in data[0] and b"UNSEEN 1" in data[0], data
-    acct.deliver("outside into a folder", folder="INBOX.Py.Deep")
-    typ, data = m.status("INBOX.Py.Deep", "(MESSAGES UNSEEN)")
+    acct.deliver("outside into a folder", folder="Py.Deep")
+    typ, data = m.status("Py.Deep", "(MESSAGES UNSEEN)")
     assert b"MESSAGES 3" in data[0] and b"UNSEEN 2" in data[0], data
     m.close()
     m.logout()
@@ -987,36 +988,36 @@ def test_curl_folders_flags_append_search(srv, work):
         return r.stdout.decode(errors="replace")
 
     listing = curl("")
-    assert "INBOX.Projects" in listing and "INBOX" in listing, listing
-    curl("", "-X", "CREATE INBOX.Curl")
-    assert "INBOX.Curl" in curl(""), curl("")
+    assert "Projects" in listing and "INBOX" in listing, listing
+    curl("", "-X", "CREATE Curl")
+    assert "Curl" in curl(""), curl("")
     eml = os.path.join(work, "curl.eml")
     for i, subject in enumerate(("Uploaded by curl", "Another upload")):
         with open(eml, "wb") as f:
             f.write(message("<curl%d@curl>" % i, subject, "Sent with curl -T."))
-        curl("INBOX.Curl", "-T", eml)  # APPEND
-    assert re.search(r"\* SEARCH 1\s*$", curl("INBOX.Curl", "-X", 'SEARCH SUBJECT "uploaded"')), "SEARCH"
-    assert re.search(r"\* SEARCH 1 2\s*$", curl("INBOX.Curl?ALL")), "the URL form of SEARCH"
+        curl("Curl", "-T", eml)  # APPEND
+    assert re.search(r"\* SEARCH 1\s*$", curl("Curl", "-X", 'SEARCH SUBJECT "uploaded"')), "SEARCH"
+    assert re.search(r"\* SEARCH 1 2\s*$", curl("Curl?ALL")), "the URL form of SEARCH"
     # curl uploads with APPEND ... (\Seen); flags changed by STORE, then found by SEARCH.
-    curl("INBOX.Curl", "-X", "STORE 1 -FLAGS (\\Seen)")
-    curl("INBOX.Curl", "-X", "STORE 2 +FLAGS (\\Flagged)")
-    out = curl("INBOX.Curl", "-X", "FETCH 1:2 (FLAGS)")
+    curl("Curl", "-X", "STORE 1 -FLAGS (\\Seen)")
+    curl("Curl", "-X", "STORE 2 +FLAGS (\\Flagged)")
+    out = curl("Curl", "-X", "FETCH 1:2 (FLAGS)")
     assert re.search(r"\* 1 FETCH \(FLAGS \(\)\)", out) and (
         re.search(r"\* 2 FETCH \(FLAGS \(\\Flagged \\Seen\)\)", out)
         or re.search(r"\* 2 FETCH \(FLAGS \(\\Seen \\Flagged\)\)", out)), out
-    assert re.search(r"\* SEARCH 2\s*$", curl("INBOX.Curl", "-X", "SEARCH FLAGGED")), "SEARCH FLAGGED"
-    assert re.search(r"\* SEARCH 1\s*$", curl("INBOX.Curl?UNSEEN")), "SEARCH UNSEEN (URL form)"
-    body = curl("INBOX.Curl;UID=1")
+    assert re.search(r"\* SEARCH 2\s*$", curl("Curl", "-X", "SEARCH FLAGGED")), "SEARCH FLAGGED"
+    assert re.search(r"\* SEARCH 1\s*$", curl("Curl?UNSEEN")), "SEARCH UNSEEN (URL form)"
+    body = curl("Curl;UID=1")
     assert "Subject: Uploaded by curl" in body and "Sent with curl -T." in body, body
     # Reading with curl (BODY[], not PEEK) sets \Seen on the message it read.
-    assert "\\Seen" in curl("INBOX.Curl", "-X", "FETCH 1 (FLAGS)")
+    assert "\\Seen" in curl("Curl", "-X", "FETCH 1 (FLAGS)")
     # An outside delivery, then STATUS and the fetch of the new UID.
-    msgid = acct.deliver("outside for curl", folder="INBOX.Curl")
-    out = curl("", "-X", "STATUS INBOX.Curl (MESSAGES UNSEEN UIDNEXT)")
+    msgid = acct.deliver("outside for curl", folder="Curl")
+    out = curl("", "-X", "STATUS Curl (MESSAGES UNSEEN UIDNEXT)")
     assert "MESSAGES 3" in out and "UNSEEN 1" in out and "UIDNEXT 4" in out, out
-    assert msgid in curl("INBOX.Curl;UID=3;SECTION=HEADER")
-    curl("", "-X", "DELETE INBOX.Curl")
-    assert "INBOX.Curl" not in curl("")
+    assert msgid in curl("Curl;UID=3;SECTION=HEADER")
+    curl("", "-X", "DELETE Curl")
+    assert "Curl" not in curl("")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1049,7 +1050,7 @@ def test_tls_clients_verify_the_certificate(srv, work):
                     % (port, acct.name, acct.password, mode, cert, local, local))
         r = run(["mbsync", "-c", rc, "-a"])
         assert b"Warning" not in r.stderr, r.stderr  # mbsync warns when a password goes in the clear
-        got = maildir_state({"INBOX": os.path.join(local, "INBOX"), "INBOX.Projects": os.path.join(local, "Projects")})
+        got = maildir_state({"INBOX": os.path.join(local, "INBOX"), "Projects": os.path.join(local, "Projects")})
         assert_same(acct.state(), got, "mbsync over " + mode)
     log = srv.stderr()
     assert re.search(r"TLS TLSv1\.[23] ", log), "the server logged no TLS handshake"
@@ -1081,6 +1082,73 @@ def test_tls_clients_verify_the_certificate(srv, work):
     assert r.returncode == 60, "curl accepted a certificate no CA signed (exit %d)" % r.returncode
 
 
+# ---------------------------------------------------------------------------------------------
+# namespace.prefix (issue 11, item 12): the same directories seen under the empty prefix (Dovecot's
+# view, the default) and under INBOX. (Courier's view), switched by editing imapd.cfg of the running
+# server; a session keeps the namespace it started with.
+
+def set_namespace(srv, prefix, timeout=20):
+    path = os.path.join(srv.conf, "imapd.cfg")
+    before = srv.stderr().count("imapd: configuration updated")
+    with open(path) as f:
+        text = f.read()
+    text, n = re.subn(r"(?m)^namespace\.prefix=.*$", "namespace.prefix=" + prefix, text)
+    if n == 0:
+        text += "\nnamespace.prefix=%s\n" % prefix
+    with open(path, "w") as f:
+        f.write(text)
+    deadline = time.time() + timeout
+    while srv.stderr().count("imapd: configuration updated") == before:
+        assert time.time() < deadline, "namespace.prefix=%s not picked up in %d s" % (prefix, timeout)
+        time.sleep(0.2)
+
+
+def test_namespace_switch_shows_the_same_folders(srv, work):
+    acct = ACCOUNTS["switch"]
+    seed(acct)
+    m = acct.imap()
+    try:
+        assert m.create("Projects.2026")[0] == "OK" and m.create("INBOX.Kid")[0] == "OK"
+        typ, data = m.namespace()
+        assert data[0] == b'(("" ".")) NIL NIL', data
+        assert os.path.isdir(os.path.join(acct.maildir, ".Projects.2026")), os.listdir(acct.maildir)
+        assert os.path.isdir(os.path.join(acct.maildir, ".INBOX.Kid")), os.listdir(acct.maildir)
+        typ, boxes = m.list('""', "*")
+        top = sorted(b.split(b' "." ')[-1].decode() for b in boxes)
+        assert top == ["INBOX", "INBOX.Kid", "Projects", "Projects.2026"], boxes
+        set_namespace(srv, "INBOX.")
+        # This session keeps its namespace; a new one sees Courier's names for the same directories.
+        typ, boxes = m.list('""', "*")
+        assert sorted(b.split(b' "." ')[-1].decode() for b in boxes) == top, boxes
+        c = acct.imap()
+        try:
+            typ, data = c.namespace()
+            assert data[0] == b'(("INBOX." ".")) NIL NIL', data
+            typ, boxes = c.list('""', "*")
+            names = sorted(b.split(b' "." ')[-1].decode() for b in boxes)
+            assert names == ["INBOX", "INBOX.INBOX", "INBOX.INBOX.Kid", "INBOX.Projects", "INBOX.Projects.2026"], boxes
+            assert any(b"\\Noselect" in b and b.endswith(b"INBOX.INBOX") for b in boxes), boxes
+            typ, data = c.select("INBOX.Projects")
+            assert typ == "OK" and data == [b"2"], data
+            typ, data = c.create("Top")
+            assert typ == "NO", data
+            typ, data = c.status("Projects", "(MESSAGES)")
+            assert typ == "NO", data
+            assert c.create("INBOX.Made")[0] == "OK"
+            assert os.path.isdir(os.path.join(acct.maildir, ".Made")), os.listdir(acct.maildir)
+        finally:
+            c.logout()
+    finally:
+        set_namespace(srv, "")
+        m.logout()
+    m = acct.imap()
+    try:
+        typ, data = m.status("Made", "(MESSAGES)")
+        assert typ == "OK", data
+    finally:
+        m.logout()
+
+
 TESTS = [
     test_mbsync_two_way_sync,
     test_offlineimap_two_way_sync,
@@ -1092,6 +1160,7 @@ TESTS = [
     test_raw_idle_sees_outside_delivery_and_other_sessions,
     test_curl_folders_flags_append_search,
     test_tls_clients_verify_the_certificate,
+    test_namespace_switch_shows_the_same_folders,
 ]
 
 
@@ -1105,7 +1174,7 @@ def main():
     try:
         srv.start()
         ACCOUNTS.update(add_accounts(srv, ["mbsync", "offlineimap", "offlineidle", "fetchmail", "fetchidle",
-                                           "jakarta", "imaplib", "idler", "curl", "tls"]))
+                                           "jakarta", "imaplib", "idler", "curl", "tls", "switch"]))
         for t in TESTS:
             if only and only not in t.__name__:
                 continue

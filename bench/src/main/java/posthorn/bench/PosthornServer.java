@@ -41,6 +41,8 @@ final class PosthornServer extends Server {
         // The load generator logs in without TLS from 127.0.0.2-9 (source addresses spread the
         // connections); Dovecot's and Courier's bench configurations allow plaintext there too.
         set(conf.resolve("imapd.cfg"), "trusted.networks", "127.0.0.0/8");
+        // The workloads name folders as Courier does (INBOX.x for .x), as the three servers share them.
+        set(conf.resolve("imapd.cfg"), "namespace.prefix", "INBOX.");
         set(conf.resolve("auth.userdb.cfg"), "file", dir.resolve("userdb").toString());
         set(conf.resolve("auth.userdb.cfg"), "demo", "false");
         StringBuilder userdb = new StringBuilder("# Written by ./posthorn bench\n");

@@ -51,6 +51,36 @@ class BundleManifestsIT {
                         + " add each missing bundle to integration-tests/pom.xml (as posthorn.auth.ldap is)");
     }
 
+    /**
+     * The console's bundle: its commands are a DS component in scope imap over the server's admin
+     * API, the only package of the server it imports.
+     */
+    @Test
+    void shellOffersTheImapScopeOverTheAdminApi() throws IOException {
+        String jar = PosthornFramework.bundlesOnClassPath().get(PosthornFramework.IMAP_SHELL);
+        assertNotNull(jar, "posthorn.imap.shell is on the test class path");
+        try (JarFile file = new JarFile(URI.create(jar).getPath())) {
+            Manifest manifest;
+            try (InputStream in = file.getInputStream(file.getEntry("META-INF/MANIFEST.MF"))) {
+                manifest = new Manifest(in);
+            }
+            List<String> imports = clauses(manifest.getMainAttributes().getValue("Import-Package")).stream()
+                    .map(c -> c.split(";", 2)[0]).toList();
+            assertTrue(imports.contains("posthorn.imap.server.admin"), "imports " + imports);
+            assertTrue(imports.contains("org.apache.felix.service.command"), "imports " + imports);
+            assertTrue(imports.stream().filter(p -> p.startsWith("posthorn.")).allMatch(p -> p.equals("posthorn.imap.server.admin")),
+                    "imports " + imports);
+            String component = new String(file.getInputStream(file.getEntry(
+                    "OSGI-INF/posthorn.imap.shell.internal.ImapCommands.xml")).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(component.contains("name=\"osgi.command.scope\" type=\"String\" value=\"imap\""), component);
+            Matcher functions = Pattern.compile("name=\"osgi.command.function\" type=\"String\">([^<]*)</property>")
+                    .matcher(component);
+            assertTrue(functions.find(), component);
+            assertEquals(List.of("who", "kick", "backends", "stats", "authtest", "mailboxes", "log"),
+                    functions.group(1).lines().map(String::strip).toList());
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("posthornBundles")
     void manifestFollowsTheDesign(String bsn) throws IOException {
@@ -68,6 +98,13 @@ class BundleManifestsIT {
                 Matcher m = VERSION_RANGE.matcher(clause);
                 assertTrue(m.find(), bsn + " imports SLF4J without a version: " + clause);
                 assertEquals("2", m.group(1), bsn + " imports SLF4J older than 2: " + clause);
+            }
+        }
+        if (!bsn.equals(PosthornFramework.IMAP_SHELL)) {
+            // The console is one bundle: the core and the backends never depend on Gogo (DESIGN.md).
+            for (String clause : clauses(imports)) {
+                assertFalse(clause.startsWith("org.apache.felix.service.command") || clause.startsWith("org.apache.felix.gogo"),
+                        bsn + " imports Gogo: " + clause);
             }
         }
         for (String clause : clauses(manifest.getMainAttributes().getValue("Export-Package"))) {

@@ -217,8 +217,9 @@ public class ImapServerIT {
     }
 
     /**
-     * Our bundles import SLF4J 2 and reach slf4j-simple through SPI Fly, not NOP and not Pax Exam's
-     * SLF4J 1.7; their log lines are in the test output.
+     * Our bundles import SLF4J 2 and reach Logback (the runtime's backend) through SPI Fly, not NOP
+     * and not Pax Exam's SLF4J 1.7; their log lines are in the test output, in the runtime's format
+     * (posthorn.logging's logback.xml was found).
      */
     @Test
     public void serverLogsThroughSlf4j2() throws Exception {
@@ -235,8 +236,11 @@ public class ImapServerIT {
         assertEquals("slf4j.api", slf4j.getSymbolicName());
         assertEquals(2, slf4j.getVersion().getMajor());
         Object factory = slf4j.loadClass("org.slf4j.LoggerFactory").getMethod("getILoggerFactory").invoke(null);
-        assertEquals("org.slf4j.simple.SimpleLoggerFactory", factory.getClass().getName());
+        assertEquals("ch.qos.logback.classic.LoggerContext", factory.getClass().getName());
         assertTrue(server.startupLog, server.startupLog.contains("imapd listening on " + ServerFixture.HOST + ":" + server.port));
+        assertTrue(server.startupLog, java.util.regex.Pattern.compile(
+                "(?m)^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}(Z|[+-]\\d\\d:\\d\\d) INFO ListeningPort - imapd listening on ")
+                .matcher(server.startupLog).find());
     }
 
     private static Session session() {

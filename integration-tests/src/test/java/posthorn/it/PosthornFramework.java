@@ -30,17 +30,18 @@ import org.ops4j.pax.exam.Option;
  * hold an older build) and the POM's dependencies stay the one list of versions.
  *
  * <p>Start levels follow cnf/runtime.bnd, for the same reason (TOOLCHAIN.md, gotcha 1): SPI Fly
- * must be active before slf4j-api is first used, and slf4j-simple must be started so that SPI Fly
- * has registered it as the SLF4J provider, or SLF4J binds to NOP for the life of the framework.
+ * must be active before slf4j-api is first used, and Logback must be started so that SPI Fly
+ * has registered it as the SLF4J provider, or SLF4J binds to NOP for the life of the framework;
+ * its configuration, posthorn.logging, is a fragment installed with it.
  * Unlike the runtime, SLF4J starts at level 1 (after ASM and SPI Fly, by install order): Pax Exam
  * installs its own bundles first, at level 2, and they log as they start. Pax Exam's SLF4J 1.7
  * (pax-logging-api) is left out with {@code -Dpax.exam.logging=none} (set in the POM): slf4j-api 2
- * also exports org.slf4j as 1.7.36, so Pax Exam's bundles log through the same slf4j-simple.
+ * also exports org.slf4j as 1.7.36, so Pax Exam's bundles log through the same Logback.
  *
  * <p>The framework runs in the test JVM (Pax Exam's native container), whose class path holds
  * the same jars again. Felix's implicit boot delegation would let a bundle's class loader find
  * resources there when the JDK asks for them, as ServiceLoader does: slf4j-api then found the
- * class path's slf4j-simple first ("SimpleServiceProvider not a subtype"), skipped the bundle's
+ * class path's SLF4J provider first ("SimpleServiceProvider not a subtype"), skipped the bundle's
  * provider of the same name and fell back to NOP. So implicit boot delegation is off.
  *
  * <p>Runs outside the framework, in the test JVM: only {@code @Configuration} methods call it.
@@ -50,6 +51,10 @@ final class PosthornFramework {
     static final String IMAP_SERVER = "posthorn.imap.server";
     /** System property: the location of the server bundle, for the tests to install. */
     static final String IMAP_SERVER_LOCATION = "posthorn.it.imap.server";
+    /** The console's commands: they need the server's admin package, so they come after it. */
+    static final String IMAP_SHELL = "posthorn.imap.shell";
+    /** System property: the location of the shell bundle, for the tests that use it to install. */
+    static final String IMAP_SHELL_LOCATION = "posthorn.it.imap.shell";
 
     /** System property (set by the POM): a directory for test files, under target/. */
     static final String WORKDIR = "posthorn.it.workdir";
@@ -59,14 +64,15 @@ final class PosthornFramework {
     private static final String[][] LEVELS = {
             {"1", "org.objectweb.asm", "org.objectweb.asm.commons", "org.objectweb.asm.tree",
                     "org.objectweb.asm.tree.analysis", "org.objectweb.asm.util",
-                    "org.apache.aries.spifly.dynamic.bundle", "slf4j.api", "slf4j.simple"},
+                    "org.apache.aries.spifly.dynamic.bundle", "slf4j.api", "ch.qos.logback.core", "posthorn.logging",
+                    "ch.qos.logback.classic"},
             {"3", "org.apache.felix.configadmin", "org.osgi.util.function", "org.osgi.util.promise",
                     "org.osgi.util.converter", "org.osgi.service.component",
-                    "org.apache.commons.commons-codec", "bcprov", "bcutil", "bcpkix"},
+                    "org.apache.commons.commons-codec", "bcprov", "bcutil", "bcpkix", "org.apache.felix.gogo.runtime"},
             {"4", "org.apache.felix.scr",
                     "jakarta.activation-api", "angus-activation", "jakarta.mail-api", "org.eclipse.angus.mail",
                     "posthorn.imap.protocol", "posthorn.store.api", "posthorn.auth.api",
-                    "posthorn.store.maildir", "posthorn.auth.userdb", "posthorn.auth.passwd", IMAP_SERVER},
+                    "posthorn.store.maildir", "posthorn.auth.userdb", "posthorn.auth.passwd", IMAP_SERVER, IMAP_SHELL},
     };
 
     private PosthornFramework() {
@@ -99,6 +105,10 @@ final class PosthornFramework {
                     // the tests configure it first and then install it (an installed bundle that is
                     // not started stays unresolved, which Pax Exam would report as an error).
                     options.add(systemProperty(IMAP_SERVER_LOCATION).value(location));
+                } else if (level[i].equals(IMAP_SHELL)) {
+                    options.add(systemProperty(IMAP_SHELL_LOCATION).value(location));
+                } else if (level[i].equals("posthorn.logging")) {
+                    options.add(bundle(location).startLevel(startLevel).start(false)); // a fragment: attached, not started
                 } else {
                     options.add(bundle(location).startLevel(startLevel));
                 }

@@ -21,7 +21,8 @@ import posthorn.launcher.api.ProcessExit;
  * The process's end, both ways. On SIGTERM (and SIGINT) it stops the framework cleanly, so every
  * component deactivates (sessions get BYE, files are closed), then ends the JVM with status 0, as a
  * supervisor such as daemontools or systemd expects of a clean stop; without it the JVM would exit
- * with 143 and skip deactivation. Asked by a bundle ({@link ProcessExit}), it stops the framework the
+ * with 143 and skip deactivation. A stop of the framework from inside ({@code stop 0}, {@code
+ * shutdown} on the console) is a clean stop too: the JVM ends with status 0, not bnd's 117. Asked by a bundle ({@link ProcessExit}), it stops the framework the
  * same way and ends the JVM with the status asked for.
  *
  * <p>Either way the JVM ends with {@link Runtime#halt}, from the thread that stopped the framework or
@@ -41,6 +42,8 @@ public final class ShutdownOnSignal implements ProcessExit {
     private Framework framework;
     private Thread hook;
     private volatile boolean signalled;
+    /** The framework itself was stopped from inside (the console's {@code stop 0} or {@code shutdown}). */
+    private volatile boolean frameworkStopped;
     /** The status a bundle asked to exit with, or NONE. */
     private final AtomicInteger requested = new AtomicInteger(NONE);
     /** Open once the framework has started (reached its beginning start level: STARTING becomes ACTIVE). */
@@ -69,6 +72,12 @@ public final class ShutdownOnSignal implements ProcessExit {
         started.countDown();
         if (signalled || requested.get() != NONE) {
             return; // the hook ends the JVM with the right status
+        }
+        if (context.getBundle(0).getState() == Framework.STOPPING) {
+            // `stop 0` or `shutdown` from the console: a clean stop asked by the operator. bnd's
+            // launcher then exits with a status of its own (117); the hook makes it 0.
+            frameworkStopped = true;
+            return;
         }
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
@@ -112,9 +121,18 @@ public final class ShutdownOnSignal implements ProcessExit {
             System.err.flush();
             Runtime.getRuntime().halt(status);
         }
+        if (frameworkStopped) {
+            halt(0); // the framework has stopped already; bnd's launcher is exiting
+        }
         signalled = true;
         LOG.info("signal received; stopping");
         stopAndHalt(0);
+    }
+
+    private static void halt(int status) {
+        LOG.info("stopped cleanly");
+        System.err.flush();
+        Runtime.getRuntime().halt(status);
     }
 
     private void stopAndHalt(int status) {

@@ -7,6 +7,12 @@ import org.osgi.annotation.versioning.ProviderType;
 /**
  * One user's mailboxes, open for one session. Mailbox names are the store's decoded names
  * (Unicode, with {@link #separator()} between levels; {@code INBOX} is always spelled so).
+ *
+ * <p>Names carry no namespace prefix (since 1.3.0): {@code INBOX}, and every other mailbox by its
+ * own name, top-level ones included ({@code Sent}, {@code Lists.java}); a name whose first level is
+ * INBOX ({@code INBOX.Foo}) is a child of INBOX. The IMAP personal namespace (none, or Courier's
+ * {@code INBOX.}) is the server's: it maps the names clients use to these and back. Before 1.3.0 a
+ * store took and returned names under a fixed {@code INBOX.} prefix.
  * Not thread-safe: one session, one thread at a time. Closing it closes every mailbox opened
  * from it.
  */

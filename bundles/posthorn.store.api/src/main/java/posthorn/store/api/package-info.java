@@ -23,12 +23,16 @@
  * has them: {@link posthorn.store.api.QuotaStore} and {@link posthorn.store.api.QuotaMail} (RFC 9208
  * QUOTA, since 1.2.0).
  *
+ * <p>1.3.0 changed what {@link posthorn.store.api.UserMail}'s mailbox names mean (no namespace prefix;
+ * see there): a contract change stores must follow, hence a minor version, which a 1.2 store does not
+ * import.
+ *
  * <p>The version below is checked against the last release by bnd's baseline at every build (see the
  * README, "Releasing and API versions"). One more rule bnd cannot see: the server switches over
  * {@link posthorn.store.api.Change} exhaustively, so a new kind of change needs a major version,
  * even where bnd would accept a minor one for an added type.
  */
-@Version("1.2.0")
+@Version("1.3.0")
 @Export
 package posthorn.store.api;
 

@@ -48,6 +48,7 @@ import posthorn.imap.server.internal.net.TlsFiles;
 import posthorn.imap.server.internal.sasl.Mechanisms;
 import posthorn.imap.server.internal.session.LiteralBudget;
 import posthorn.imap.server.internal.session.Session;
+import posthorn.imap.server.internal.stats.ServerCounters;
 import posthorn.store.api.MailStore;
 
 /**
@@ -117,6 +118,8 @@ public final class ImapServer implements Session.Host {
     /** The memory all sessions may hold for literals at once (buffer.budget). */
     private final LiteralBudget literalBudget = new LiteralBudget(() -> config().buffer_budget());
     private final AtomicLong nextId = new AtomicLong(1);
+    /** Connections, logins, commands and bytes since start, for the admin console. */
+    private final ServerCounters counters = new ServerCounters();
     /** How the process ends when the server cannot run (the launcher's, when it is there). */
     private volatile BiConsumer<Integer, String> exit;
     /** Why the server cannot run, once that happened; null while it can. */
@@ -124,7 +127,7 @@ public final class ImapServer implements Session.Host {
 
     @Activate
     void activate(Map<String, Object> properties) {
-        logins = new LoginFlow.Services(auth, mechanisms, loginDelay, this::store, this::config);
+        logins = new LoginFlow.Services(auth, mechanisms, loginDelay, this::store, this::config, counters);
         watchdog = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("imapd-watchdog").daemon().unstarted(r));
         watchdog.scheduleWithFixedDelay(this::everySecond, 1, 1, TimeUnit.SECONDS);
         configure(properties);
@@ -339,6 +342,7 @@ public final class ImapServer implements Session.Host {
         try {
             Session session = new Session(id, socket, this, implicitTls);
             sessions.put(id, session);
+            counters.connected();
             Thread.ofVirtual().name("imap-session-" + id).start(() -> {
                 try {
                     session.run();
@@ -391,6 +395,16 @@ public final class ImapServer implements Session.Host {
     /** The open sessions, for the admin console. */
     public Collection<Session> sessions() {
         return sessions.values();
+    }
+
+    @Override
+    public ServerCounters counters() {
+        return counters;
+    }
+
+    /** The open session with this number, or null. */
+    public Session session(long id) {
+        return sessions.get(id);
     }
 
     @Override

@@ -15,8 +15,8 @@ import posthorn.store.api.StoreException.Reason;
 
 /**
  * One user's mailboxes by name and their subscriptions, shared by the user's sessions. Names are
- * those of the Maildir store: INBOX in any case, every other mailbox under "INBOX." with no empty
- * level. Thread-safe.
+ * those of the Maildir store (store.api 1.3: no namespace prefix): INBOX in any case, "INBOX.x" a
+ * child of INBOX, every other mailbox by its name, with no empty level. Thread-safe.
  */
 final class MemoryAccount {
     static final String INBOX = "INBOX";
@@ -66,12 +66,13 @@ final class MemoryAccount {
         TreeSet<String> all = new TreeSet<>(folders.keySet());
         all.remove(INBOX);
         for (String name : List.copyOf(all)) {
-            for (String p = parent(name); !p.equals(INBOX); p = parent(p)) {
+            for (String p = parent(name); p != null && !p.equals(INBOX); p = parent(p)) {
                 all.add(p);
             }
         }
         List<MailboxInfo> out = new ArrayList<>();
-        out.add(new MailboxInfo(INBOX, Set.of(all.isEmpty() ? "\\HasNoChildren" : "\\HasChildren")));
+        boolean inboxChildren = !all.subSet(INBOX + SEPARATOR, INBOX + (char) (SEPARATOR + 1)).isEmpty();
+        out.add(new MailboxInfo(INBOX, Set.of(inboxChildren ? "\\HasChildren" : "\\HasNoChildren")));
         for (String name : all) {
             Set<String> attributes = new LinkedHashSet<>();
             attributes.add(all.subSet(name + SEPARATOR, name + (char) (SEPARATOR + 1)).isEmpty()
@@ -172,14 +173,13 @@ final class MemoryAccount {
     /**
      * The canonical spelling of a name: INBOX in upper case (RFC 3501 5.1), the rest as given.
      *
-     * @throws StoreException CANNOT for an empty level or a control character, NONEXISTENT for a
-     *         name outside the INBOX hierarchy
+     * @throws StoreException CANNOT for an empty level, a '/' or a control character
      */
     static String canonical(String name) throws StoreException {
         if (name == null || name.isEmpty()) {
             throw new StoreException(Reason.CANNOT, "Empty mailbox name");
         }
-        if (name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+        if (name.chars().anyMatch(c -> c < 0x20 || c == 0x7f || c == '/')) {
             throw new StoreException(Reason.CANNOT, "Control character in mailbox name");
         }
         String[] levels = name.split("\\.", -1);
@@ -189,21 +189,22 @@ final class MemoryAccount {
             }
         }
         if (!levels[0].equalsIgnoreCase(INBOX)) {
-            throw new StoreException(Reason.NONEXISTENT, "Mailboxes live under INBOX. in this store: " + name);
+            return name;
         }
         return INBOX + name.substring(INBOX.length());
     }
 
     private static String parent(String canonical) {
-        return canonical.substring(0, canonical.lastIndexOf(SEPARATOR));
+        int dot = canonical.lastIndexOf(SEPARATOR);
+        return dot < 0 ? null : canonical.substring(0, dot);
     }
 
-    /** The special-use attribute (RFC 6154) the Maildir store gives a folder right under INBOX. */
+    /** The special-use attribute (RFC 6154) the Maildir store gives a top-level folder. */
     private static String specialUse(String name) {
-        if (!parent(name).equals(INBOX)) {
+        if (parent(name) != null) {
             return null;
         }
-        return switch (name.substring(INBOX.length() + 1).toLowerCase(Locale.ROOT)) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
             case "sent", "sent messages", "sent items" -> "\\Sent";
             case "drafts" -> "\\Drafts";
             case "trash", "deleted messages", "deleted items" -> "\\Trash";

@@ -12,8 +12,8 @@ import posthorn.store.api.UserMail;
 
 /**
  * A mail store in memory, for the server's tests: the contract of posthorn.store.api as the Maildir
- * store keeps it, without a file system. It shows the namespace the Maildir store shows (INBOX and
- * names under "INBOX.", '.' between levels, a level without a mailbox listed as \Noselect, the
+ * store keeps it, without a file system. It shows the names the Maildir store shows (INBOX and
+ * names with no namespace prefix, '.' between levels, a level without a mailbox listed as \Noselect, the
  * special-use names of Courier's folders), so that a transcript reads the same on either. Each
  * user's mail lives as long as the store. Thread-safe.
  */

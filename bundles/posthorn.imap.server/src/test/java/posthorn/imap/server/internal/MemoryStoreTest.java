@@ -92,33 +92,38 @@ class MemoryStoreTest {
             long one = append(a, "1");
             a.sync();
             assertEquals(StoreException.Reason.TRYCREATE,
-                    assertThrows(StoreException.class, () -> a.move(List.of(one), "INBOX.Nope")).reason());
-            mail.create("INBOX.Kept");
-            Map<Long, Long> moved = a.move(List.of(one), "INBOX.Kept");
+                    assertThrows(StoreException.class, () -> a.move(List.of(one), "Nope")).reason());
+            mail.create("Kept");
+            Map<Long, Long> moved = a.move(List.of(one), "Kept");
             assertEquals(Map.of(one, 1L), moved);
             assertEquals(List.of(new Change.Expunged(one)), a.sync());
-            assertEquals(1, mail.status("INBOX.Kept").messages());
+            assertEquals(1, mail.status("Kept").messages());
         }
     }
 
     @Test
     void namesAndHierarchyAreTheMaildirStores() throws Exception {
         try (UserMail mail = mail()) {
-            mail.create("INBOX.Projects.Posthorn");
-            mail.create("inbox.Sent.");
+            // store.api 1.3: no namespace prefix; "INBOX.x" is a child of INBOX, the rest top-level.
+            mail.create("Projects.Posthorn");
+            mail.create("Sent.");
             assertEquals(StoreException.Reason.ALREADYEXISTS,
                     assertThrows(StoreException.class, () -> mail.create("INBOX")).reason());
             assertEquals(StoreException.Reason.CANNOT,
                     assertThrows(StoreException.class, () -> mail.create("INBOX/../../etc")).reason());
+            assertEquals(StoreException.Reason.CANNOT,
+                    assertThrows(StoreException.class, () -> mail.create("../x")).reason());
             assertEquals(StoreException.Reason.NONEXISTENT,
                     assertThrows(StoreException.class, () -> mail.open("Elsewhere", true)).reason());
-            assertEquals(List.of(new MailboxInfo("INBOX", Set.of("\\HasChildren")),
-                    new MailboxInfo("INBOX.Projects", Set.of("\\HasChildren", "\\Noselect")),
-                    new MailboxInfo("INBOX.Projects.Posthorn", Set.of("\\HasNoChildren")),
-                    new MailboxInfo("INBOX.Sent", Set.of("\\HasNoChildren", "\\Sent"))), mail.list());
-            mail.create("INBOX.Sent.2024");
-            mail.rename("INBOX.Sent", "INBOX.Archive");
-            assertEquals(List.of("INBOX", "INBOX.Archive", "INBOX.Archive.2024", "INBOX.Projects", "INBOX.Projects.Posthorn"),
+            assertEquals(List.of(new MailboxInfo("INBOX", Set.of("\\HasNoChildren")),
+                    new MailboxInfo("Projects", Set.of("\\HasChildren", "\\Noselect")),
+                    new MailboxInfo("Projects.Posthorn", Set.of("\\HasNoChildren")),
+                    new MailboxInfo("Sent", Set.of("\\HasNoChildren", "\\Sent"))), mail.list());
+            mail.create("inbox.Kid");
+            assertEquals(new MailboxInfo("INBOX", Set.of("\\HasChildren")), mail.list().get(0));
+            mail.create("Sent.2024");
+            mail.rename("Sent", "Archive");
+            assertEquals(List.of("INBOX", "Archive", "Archive.2024", "INBOX.Kid", "Projects", "Projects.Posthorn"),
                     mail.list().stream().map(MailboxInfo::name).toList());
         }
     }
@@ -127,9 +132,9 @@ class MemoryStoreTest {
     void renamingInboxMovesItsMessagesAndKeepsIt() throws Exception {
         store.deliver("ann", "Subject: a\n\nx\n".getBytes(StandardCharsets.US_ASCII));
         try (UserMail mail = mail()) {
-            mail.rename("INBOX", "INBOX.Old");
+            mail.rename("INBOX", "Old");
             assertEquals(0, mail.status("INBOX").messages());
-            assertEquals(1, mail.status("INBOX.Old").messages());
+            assertEquals(1, mail.status("Old").messages());
         }
     }
 

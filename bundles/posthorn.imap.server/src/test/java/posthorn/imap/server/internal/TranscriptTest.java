@@ -33,6 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * !user NAME PASSWORD          add a user with an empty INBOX
  * !deliver NAME                deliver the message on the following lines, up to a line "."
  * !connect                     open a new connection (the first is opened before the first C:)
+ * !imapd KEY=VALUE             an imapd.cfg setting for the whole transcript (read before the server starts)
  * C: text                      the client sends text + CRLF
  * S: regex                     the next line from the server matches regex (whole line, no CRLF)
  * </pre>
@@ -54,14 +55,22 @@ class TranscriptTest {
             assertNotNull(in, name);
             lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
         }
-        try (TestServer server = new TestServer(root, Map.of())) {
+        Map<String, Object> imapd = new java.util.HashMap<>();
+        for (String line : lines) {
+            if (line.startsWith("!imapd ")) {
+                String setting = line.substring(7);
+                int eq = setting.indexOf('=');
+                imapd.put(setting.substring(0, eq).trim(), setting.substring(eq + 1).trim());
+            }
+        }
+        try (TestServer server = new TestServer(root, imapd)) {
             Connection c = null;
             List<Connection> open = new ArrayList<>();
             try {
                 for (int i = 0; i < lines.size(); i++) {
                     String line = lines.get(i);
                     String where = name + ":" + (i + 1);
-                    if (line.isBlank() || line.startsWith("#")) {
+                    if (line.isBlank() || line.startsWith("#") || line.startsWith("!imapd ")) {
                         continue;
                     }
                     if (line.startsWith("!user ")) {

@@ -132,7 +132,8 @@ final class MaildirUserMail implements QuotaMail {
             }
         }
         List<MailboxInfo> result = new ArrayList<>(all.size() + 1);
-        result.add(new MailboxInfo(FolderNames.INBOX, Set.of(all.isEmpty() ? "\\HasNoChildren" : "\\HasChildren")));
+        boolean inboxChildren = !all.subSet(FolderNames.INBOX + FolderNames.SEPARATOR, FolderNames.INBOX + '/').isEmpty();
+        result.add(new MailboxInfo(FolderNames.INBOX, Set.of(inboxChildren ? "\\HasChildren" : "\\HasNoChildren")));
         for (String name : all) {
             // Every name starting with "name." sorts between "name." and "name/" ('/' follows '.').
             boolean children = !all.subSet(name + FolderNames.SEPARATOR, name + '/').isEmpty();
@@ -152,16 +153,16 @@ final class MaildirUserMail implements QuotaMail {
     }
 
     /**
-     * The special-use attribute (RFC 6154) of a folder directly under INBOX with one of the names
-     * clients and Courier's own webmail use for them (Sent, Drafts, Trash, Junk or Spam, Archive),
-     * in any case; null for any other folder. Maildir++ keeps no such metadata of its own.
+     * The special-use attribute (RFC 6154) of a top-level folder (a directory {@code .Sent}: Courier's
+     * {@code INBOX.Sent}) with one of the names clients and Courier's own webmail use for them (Sent,
+     * Drafts, Trash, Junk or Spam, Archive), in any case; null for any other folder. Maildir++ keeps no
+     * such metadata of its own.
      */
     static String specialUse(String name) {
-        String prefix = FolderNames.INBOX + FolderNames.SEPARATOR;
-        if (!name.startsWith(prefix) || name.indexOf(FolderNames.SEPARATOR, prefix.length()) >= 0) {
+        if (name.indexOf(FolderNames.SEPARATOR) >= 0) {
             return null;
         }
-        return switch (name.substring(prefix.length()).toLowerCase(java.util.Locale.ROOT)) {
+        return switch (name.toLowerCase(java.util.Locale.ROOT)) {
             case "sent", "sent messages", "sent items" -> "\\Sent";
             case "drafts" -> "\\Drafts";
             case "trash", "deleted messages", "deleted items" -> "\\Trash";
@@ -174,9 +175,35 @@ final class MaildirUserMail implements QuotaMail {
     @Override
     public List<String> subscriptions() throws StoreException {
         checkOpen();
-        return new ArrayList<>(readSubscriptions());
+        List<String> names = new ArrayList<>();
+        for (String line : readSubscriptions()) {
+            String name = fromSubscriptionLine(line);
+            if (name != null) {
+                names.add(name);
+            }
+        }
+        return names;
     }
 
+    /**
+     * Courier's courierimapsubscribed names folders as its IMAP clients see them, under its fixed
+     * {@code INBOX.} namespace ({@code INBOX.Sent} for the directory {@code .Sent}); the store's names
+     * have no prefix. A line outside that namespace (e.g. Courier's shared folders) is kept in the
+     * file but is no name of this store: null.
+     */
+    static String fromSubscriptionLine(String line) {
+        String prefix = FolderNames.INBOX + FolderNames.SEPARATOR;
+        if (line.equals(FolderNames.INBOX)) {
+            return FolderNames.INBOX;
+        }
+        return line.startsWith(prefix) && line.length() > prefix.length() ? line.substring(prefix.length()) : null;
+    }
+
+    static String toSubscriptionLine(String canonical) {
+        return FolderNames.isInbox(canonical) ? canonical : FolderNames.INBOX + FolderNames.SEPARATOR + canonical;
+    }
+
+    /** The file's lines as they are (UTF-8, as Courier-IMAP 5 writes it), blank ones left out. */
     private LinkedHashSet<String> readSubscriptions() throws StoreException {
         LinkedHashSet<String> names = new LinkedHashSet<>();
         try {
@@ -184,7 +211,7 @@ final class MaildirUserMail implements QuotaMail {
                 if (line.isBlank()) {
                     continue;
                 }
-                names.add(line); // UTF-8, as Courier-IMAP 5 writes it
+                names.add(line);
             }
         } catch (NoSuchFileException e) {
             return names;
@@ -201,7 +228,8 @@ final class MaildirUserMail implements QuotaMail {
         Path file = root.resolve(SUBSCRIPTIONS);
         try (FolderLock.Held held = FolderLock.inProcess(file)) {
             LinkedHashSet<String> names = readSubscriptions();
-            boolean changed = subscribed ? names.add(canonical) : names.remove(canonical);
+            String line = toSubscriptionLine(canonical);
+            boolean changed = subscribed ? names.add(line) : names.remove(line);
             if (!changed) {
                 return;
             }

@@ -59,18 +59,18 @@ class Api11Test {
     void moveRenamesIntoTheTargetAndTheSourceReportsExpunges() throws Exception {
         MaildirStore store = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE);
         try (UserMail mail = store.open(user)) {
-            mail.create("INBOX.Archive");
+            mail.create("Archive");
             try (Mailbox inbox = mail.open("INBOX", false); Mailbox other = mail.open("INBOX", false)) {
                 long a = append(inbox, "Subject: a\r\n\r\na\r\n", Set.of(Flags.SEEN, "Work"));
                 long b = append(inbox, "Subject: b\r\n\r\nb\r\n", Set.of());
                 inbox.sync();
                 other.sync();
                 inbox.cache(a, "imap.envelope", new byte[] {1, 2, 3});
-                Map<Long, Long> moved = inbox.move(List.of(a, b, 99L), "INBOX.Archive");
+                Map<Long, Long> moved = inbox.move(List.of(a, b, 99L), "Archive");
                 assertEquals(Map.of(a, 1L, b, 2L), moved);
                 assertEquals(List.of(new Change.Expunged(a), new Change.Expunged(b)), inbox.sync());
                 assertEquals(List.of(new Change.Expunged(a), new Change.Expunged(b)), other.sync());
-                try (Mailbox archive = mail.open("INBOX.Archive", true)) {
+                try (Mailbox archive = mail.open("Archive", true)) {
                     List<MessageMeta> msgs = MaildirStoreTest.added(archive.sync());
                     assertEquals(2, msgs.size());
                     assertEquals(Set.of(Flags.SEEN, "Work"), msgs.get(0).flags());
@@ -78,7 +78,7 @@ class Api11Test {
                     // MOVE leaves the message waiting to be claimed as \Recent in the target, as COPY
                     // does (STATUS counts it); EXAMINE shows that without taking it
                     assertTrue(msgs.get(0).recent(), "recent in the target, as STATUS counts it");
-                    assertEquals(2, mail.status("INBOX.Archive").recent());
+                    assertEquals(2, mail.status("Archive").recent());
                     assertArrayEquals(new byte[] {1, 2, 3}, archive.cached(1, "imap.envelope"));
                 }
                 try (var files = Files.list(maildir.resolve("cur"))) {
@@ -87,8 +87,8 @@ class Api11Test {
                 try (var files = Files.list(maildir.resolve(".Archive/cur"))) {
                     assertEquals(2, files.count());
                 }
-                assertThrows(StoreException.class, () -> inbox.move(List.of(1L), "INBOX.Nope"));
-                StoreException e = assertThrows(StoreException.class, () -> inbox.move(List.of(1L), "INBOX.Nope"));
+                assertThrows(StoreException.class, () -> inbox.move(List.of(1L), "Nope"));
+                StoreException e = assertThrows(StoreException.class, () -> inbox.move(List.of(1L), "Nope"));
                 assertEquals(Reason.TRYCREATE, e.reason());
             }
         }
@@ -113,7 +113,7 @@ class Api11Test {
                 assertEquals(st.uidValidity(), box.uidValidity());
             }
             assertEquals(0, mail.status("INBOX").recent());
-            assertEquals(Reason.NONEXISTENT, assertThrows(StoreException.class, () -> mail.status("INBOX.x")).reason());
+            assertEquals(Reason.NONEXISTENT, assertThrows(StoreException.class, () -> mail.status("x")).reason());
         }
     }
 

@@ -50,27 +50,47 @@ class CodecTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"INBOX/../x", "INBOX..x", "/etc", "INBOX./etc", "INBOX.a\u0001b", "INBOX.", ".",
-        "INBOX.a..b", "INBOX.\u007f", ""})
+        "INBOX.a..b", "INBOX.\u007f", "", "../x", ".x", "..", "x.", "Foo..Bar", "Foo.", "a/b", "/", "a\u0000b",
+        "Foo.../x"})
     void namesThatCouldEscapeAreRejected(String name) {
         StoreException e = assertThrows(StoreException.class, () -> FolderNames.canonical(name));
         assertEquals(StoreException.Reason.CANNOT, e.reason());
     }
 
     @Test
-    void namesOutsideInboxDoNotExist() {
-        StoreException e = assertThrows(StoreException.class, () -> FolderNames.canonical("Sent"));
-        assertEquals(StoreException.Reason.NONEXISTENT, e.reason());
+    void namesBeyondOneDirectoryNameAreRejected() throws StoreException {
+        String longest = "a".repeat(FolderNames.MAX_BYTES);
+        assertEquals(longest, FolderNames.canonical(longest));
+        StoreException e = assertThrows(StoreException.class, () -> FolderNames.canonical(longest + "b"));
+        assertEquals(StoreException.Reason.CANNOT, e.reason());
+        // Counted in UTF-8 bytes, as the file system counts them.
+        e = assertThrows(StoreException.class, () -> FolderNames.canonical("ü".repeat(128)));
+        assertEquals(StoreException.Reason.CANNOT, e.reason());
+    }
+
+    @Test
+    void topLevelNamesAreFoldersAndInboxChildrenKeepTheirPrefix() throws StoreException {
+        // store.api 1.3: names carry no namespace prefix (Dovecot's Maildir++ layout with prefix =).
+        assertEquals("Sent", FolderNames.canonical("Sent"));
+        assertEquals(".Sent", FolderNames.directory("Sent"));
+        assertEquals("INBOX.Kid", FolderNames.canonical("inbox.Kid"));
+        assertEquals(".INBOX.Kid", FolderNames.directory("INBOX.Kid"));
+        assertEquals(Optional.of("INBOX.Kid"), FolderNames.fromDirectory(".INBOX.Kid"));
+        assertEquals(Optional.empty(), FolderNames.fromDirectory(".INBOX"), "the root's own name");
+        assertEquals(Optional.empty(), FolderNames.fromDirectory(".inbox.Kid"), "not INBOX's spelling");
+        assertEquals(null, FolderNames.parent("Sent"));
+        assertEquals("INBOX", FolderNames.parent("INBOX.Kid"));
     }
 
     @Test
     void canonicalNamesAndDirectories() throws StoreException {
         assertEquals("INBOX", FolderNames.canonical("inbox"));
         assertEquals("INBOX.Sent", FolderNames.canonical("Inbox.Sent"));
-        assertEquals(".Sent", FolderNames.directory("INBOX.Sent"));
-        assertEquals(".a.b", FolderNames.directory("INBOX.a.b"));
-        assertEquals(".Entwürfe", FolderNames.directory("INBOX.Entwürfe"));
-        assertEquals(Optional.of("INBOX.Entwürfe"), FolderNames.fromDirectory(".Entwürfe"));
-        assertEquals(Optional.of("INBOX.a&b"), FolderNames.fromDirectory(".a&b"));
+        assertEquals(".Sent", FolderNames.directory("Sent"));
+        assertEquals(".a.b", FolderNames.directory("a.b"));
+        assertEquals(".Entwürfe", FolderNames.directory("Entwürfe"));
+        assertEquals(Optional.of("Entwürfe"), FolderNames.fromDirectory(".Entwürfe"));
+        assertEquals(Optional.of("a&b"), FolderNames.fromDirectory(".a&b"));
         assertEquals(Optional.empty(), FolderNames.fromDirectory("..a"));
         assertEquals(Optional.empty(), FolderNames.fromDirectory(".a..b"));
         assertEquals(Optional.empty(), FolderNames.fromDirectory("cur"));

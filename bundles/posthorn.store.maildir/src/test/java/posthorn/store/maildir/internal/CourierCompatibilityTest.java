@@ -100,11 +100,11 @@ class CourierCompatibilityTest {
 
         MaildirStore store = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE);
         try (UserMail mail = store.open(new StoreUser("alice", home, null, null))) {
-            assertEquals(List.of("INBOX", "INBOX.Entwürfe", "INBOX.Sent"),
+            assertEquals(List.of("INBOX", "Entwürfe", "Sent"),
                     mail.list().stream().map(MailboxInfo::name).toList());
-            assertEquals(List.of("INBOX.Entwürfe"), mail.subscriptions());
+            assertEquals(List.of("Entwürfe"), mail.subscriptions());
             assertEquals("lr", CourierAcl.read(maildir.resolve(".Sent")).get("user=bob"));
-            String[] names = {"INBOX", "INBOX.Entwürfe"};
+            String[] names = {"INBOX", "Entwürfe"};
             for (int i = 0; i < names.length; i++) {
                 try (Mailbox box = mail.open(names[i], false)) {
                     box.sync();
@@ -130,8 +130,8 @@ class CourierCompatibilityTest {
         long[] validity = new long[3];
         long inboxNext;
         try (UserMail mail = store.open(new StoreUser("alice", home, null, null))) {
-            mail.create("INBOX.Entwürfe");
-            mail.create("INBOX.Sent");
+            mail.create("Entwürfe");
+            mail.create("Sent");
             try (Mailbox box = mail.open("INBOX", false)) {
                 Instant t = Instant.parse("2024-05-06T07:08:09Z");
                 long a = box.append(in(msg("a")), Set.of(Flags.SEEN), t);
@@ -142,8 +142,8 @@ class CourierCompatibilityTest {
                 box.store(List.of(a), FlagMode.ADD, Set.of("Later", Flags.ANSWERED));
                 box.store(List.of(c), FlagMode.ADD, Set.of(Flags.DELETED));
                 box.expunge(List.of(c));
-                box.copy(List.of(b), "INBOX.Entwürfe");
-                box.move(List.of(a), "INBOX.Sent");
+                box.copy(List.of(b), "Entwürfe");
+                box.move(List.of(a), "Sent");
                 box.store(List.of(d), FlagMode.REPLACE, Set.of("Only"));
                 Files.writeString(maildir.resolve("tmp/1700000000.M1P1.mda"), "Subject: delivered\n\nhi\n");
                 Files.move(maildir.resolve("tmp/1700000000.M1P1.mda"), maildir.resolve("new/1700000000.M1P1.mda"));
@@ -153,17 +153,17 @@ class CourierCompatibilityTest {
                 validity[0] = box.uidValidity();
                 inboxNext = box.uidNext();
             }
-            try (Mailbox box = mail.open("INBOX.Sent", false)) {
+            try (Mailbox box = mail.open("Sent", false)) {
                 box.sync();
                 sent = ours(box);
                 validity[1] = box.uidValidity();
             }
-            try (Mailbox box = mail.open("INBOX.Entwürfe", false)) {
+            try (Mailbox box = mail.open("Entwürfe", false)) {
                 box.sync();
                 drafts = ours(box);
                 validity[2] = box.uidValidity();
             }
-            mail.subscribe("INBOX.Entwürfe", true);
+            mail.subscribe("Entwürfe", true);
             CourierAcl.write(maildir, maildir.resolve(".Sent"),
                     Map.of("owner", "aceilrstwx", "administrators", "aceilrstwx", "user=carol", "lrs"));
         }

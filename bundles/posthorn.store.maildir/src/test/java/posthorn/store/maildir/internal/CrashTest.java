@@ -61,7 +61,7 @@ class CrashTest {
         }
         StoreUser user = new StoreUser("alice", home, null, null);
         try (UserMail mail = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE).open(user)) {
-            mail.create("INBOX.Target");
+            mail.create("Target");
         }
         Random random = new Random(42);
         Set<String> acknowledged = ConcurrentHashMap.newKeySet();
@@ -105,7 +105,7 @@ class CrashTest {
             Map<String, Map<Long, String>> known, Map<String, Long> validity) throws Exception {
         Map<String, Integer> copies = new HashMap<>();
         try (UserMail mail = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE).open(user)) {
-            for (String name : List.of("INBOX", "INBOX.Target")) {
+            for (String name : List.of("INBOX", "Target")) {
                 try (Mailbox box = mail.open(name, false)) {
                     for (Change c : box.sync()) {
                         assertFalse(c instanceof Change.UidValidityChanged, "UID database survived");

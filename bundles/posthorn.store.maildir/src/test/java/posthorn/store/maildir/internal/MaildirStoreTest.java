@@ -143,7 +143,7 @@ class MaildirStoreTest {
         schemes.put("mutt", i -> t + ".4242_" + (i + 1) + ".host");
         try (UserMail mail = store().open(user)) {
             for (Map.Entry<String, java.util.function.IntFunction<String>> scheme : schemes.entrySet()) {
-                String folder = "INBOX." + scheme.getKey();
+                String folder = "" + scheme.getKey();
                 mail.create(folder);
                 Path dir = maildir.resolve("." + scheme.getKey());
                 List<String> arrival = new ArrayList<>();
@@ -416,13 +416,13 @@ class MaildirStoreTest {
     @Test
     void aMailboxDeletedUnderAHandleIsNonexistentAndTheTextNamesNoPath() throws Exception {
         try (UserMail mail = store().open(user)) {
-            mail.create("INBOX.Doomed");
-            try (Mailbox doomed = mail.open("INBOX.Doomed", false)) {
+            mail.create("Doomed");
+            try (Mailbox doomed = mail.open("Doomed", false)) {
                 doomed.append(new ByteArrayInputStream("a\n".getBytes()), Set.of(), null);
                 doomed.sync();
                 // Another session's DELETE: the folder's directory goes away under the open handle.
                 try (UserMail other = store().open(user)) {
-                    other.delete("INBOX.Doomed");
+                    other.delete("Doomed");
                 }
                 for (var op : List.<org.junit.jupiter.api.function.Executable>of(
                         () -> doomed.store(List.of(1L), FlagMode.ADD, Set.of(Flags.SEEN)),
@@ -444,12 +444,12 @@ class MaildirStoreTest {
             inbox.sync();
             inbox.store(List.of(2L), FlagMode.ADD, Set.of(Flags.SEEN));
             assertEquals(Reason.TRYCREATE, assertThrows(StoreException.class,
-                    () -> inbox.copy(List.of(1L), "INBOX.Archive")).reason());
-            mail.create("INBOX.Archive");
-            try (Mailbox archive = mail.open("INBOX.Archive", false)) {
+                    () -> inbox.copy(List.of(1L), "Archive")).reason());
+            mail.create("Archive");
+            try (Mailbox archive = mail.open("Archive", false)) {
                 archive.sync();
                 archive.append(new ByteArrayInputStream("z\n".getBytes()), Set.of(), null);
-                Map<Long, Long> map = inbox.copy(List.of(2L, 1L, 77L), "INBOX.Archive");
+                Map<Long, Long> map = inbox.copy(List.of(2L, 1L, 77L), "Archive");
                 assertEquals(Map.of(1L, 2L, 2L, 3L), map);
                 List<MessageMeta> there = added(archive.sync());
                 assertEquals(List.of(1L, 2L, 3L), there.stream().map(MessageMeta::uid).toList());
@@ -645,16 +645,16 @@ class MaildirStoreTest {
     void foldersAreCourierDirectoriesInUtf8() throws Exception {
         Files.createDirectories(maildir.resolve(".日本語/cur")); // as Courier-IMAP 5 makes it
         try (UserMail mail = store().open(user)) {
-            mail.create("INBOX.Entwürfe");
+            mail.create("Entwürfe");
             Path dir = maildir.resolve(".Entwürfe");
             assertTrue(Files.isDirectory(dir.resolve("cur")));
             assertTrue(Files.isDirectory(dir.resolve("new")));
             assertTrue(Files.isDirectory(dir.resolve("tmp")));
             assertTrue(Files.exists(dir.resolve("maildirfolder")));
             List<String> names = mail.list().stream().map(MailboxInfo::name).toList();
-            assertEquals(List.of("INBOX", "INBOX.Entwürfe", "INBOX.日本語"), names);
-            try (Mailbox box = mail.open("INBOX.日本語", false)) {
-                assertEquals("INBOX.日本語", box.name());
+            assertEquals(List.of("INBOX", "Entwürfe", "日本語"), names);
+            try (Mailbox box = mail.open("日本語", false)) {
+                assertEquals("日本語", box.name());
                 box.append(new ByteArrayInputStream("x\n".getBytes()), Set.of(), null);
             }
             assertTrue(Files.isDirectory(maildir.resolve(".日本語/tmp")), "missing tmp/ created on open");
@@ -665,51 +665,55 @@ class MaildirStoreTest {
     void listShowsChildrenAndMissingParents() throws Exception {
         try (UserMail mail = store().open(user)) {
             assertEquals(List.of(new MailboxInfo("INBOX", Set.of("\\HasNoChildren"))), mail.list());
-            mail.create("INBOX.a");
-            mail.create("INBOX.a.b");
-            mail.create("INBOX.x.y");
-            mail.create("INBOX.ab.");
+            mail.create("a");
+            mail.create("a.b");
+            mail.create("x.y");
+            mail.create("ab.");
+            // Top-level folders are INBOX's siblings (store.api 1.3); only INBOX.x is its child.
             assertEquals(List.of(
-                    new MailboxInfo("INBOX", Set.of("\\HasChildren")),
-                    new MailboxInfo("INBOX.a", Set.of("\\HasChildren")),
-                    new MailboxInfo("INBOX.a.b", Set.of("\\HasNoChildren")),
-                    new MailboxInfo("INBOX.ab", Set.of("\\HasNoChildren")),
-                    new MailboxInfo("INBOX.x", Set.of("\\HasChildren", "\\Noselect")),
-                    new MailboxInfo("INBOX.x.y", Set.of("\\HasNoChildren"))), mail.list());
+                    new MailboxInfo("INBOX", Set.of("\\HasNoChildren")),
+                    new MailboxInfo("a", Set.of("\\HasChildren")),
+                    new MailboxInfo("a.b", Set.of("\\HasNoChildren")),
+                    new MailboxInfo("ab", Set.of("\\HasNoChildren")),
+                    new MailboxInfo("x", Set.of("\\HasChildren", "\\Noselect")),
+                    new MailboxInfo("x.y", Set.of("\\HasNoChildren"))), mail.list());
+            mail.create("INBOX.k");
+            assertEquals(new MailboxInfo("INBOX", Set.of("\\HasChildren")), mail.list().get(0));
+            assertTrue(Files.isDirectory(maildir.resolve(".INBOX.k")));
         }
     }
 
     @Test
     void createDeleteAndRename() throws Exception {
         try (UserMail mail = store().open(user)) {
-            mail.create("INBOX.a");
-            mail.create("INBOX.a.child");
-            assertEquals(Reason.ALREADYEXISTS, assertThrows(StoreException.class, () -> mail.create("INBOX.a")).reason());
+            mail.create("a");
+            mail.create("a.child");
+            assertEquals(Reason.ALREADYEXISTS, assertThrows(StoreException.class, () -> mail.create("a")).reason());
             assertEquals(Reason.ALREADYEXISTS, assertThrows(StoreException.class, () -> mail.create("inbox")).reason());
             assertEquals(Reason.CANNOT, assertThrows(StoreException.class, () -> mail.delete("INBOX")).reason());
-            assertEquals(Reason.NONEXISTENT, assertThrows(StoreException.class, () -> mail.delete("INBOX.nope")).reason());
-            assertEquals(Reason.NONEXISTENT, assertThrows(StoreException.class, () -> mail.open("INBOX.nope", false)).reason());
+            assertEquals(Reason.NONEXISTENT, assertThrows(StoreException.class, () -> mail.delete("nope")).reason());
+            assertEquals(Reason.NONEXISTENT, assertThrows(StoreException.class, () -> mail.open("nope", false)).reason());
 
             long uid;
-            try (Mailbox a = mail.open("INBOX.a", false)) {
+            try (Mailbox a = mail.open("a", false)) {
                 uid = a.append(new ByteArrayInputStream("kept\n".getBytes()), Set.of(Flags.FLAGGED), null);
             }
-            mail.rename("INBOX.a", "INBOX.c");
+            mail.rename("a", "c");
             assertFalse(Files.exists(maildir.resolve(".a")));
             assertTrue(Files.isDirectory(maildir.resolve(".c.child")), "inferiors move along");
-            assertEquals(List.of("INBOX", "INBOX.c", "INBOX.c.child"), mail.list().stream().map(MailboxInfo::name).toList());
-            try (Mailbox c = mail.open("INBOX.c", false)) {
+            assertEquals(List.of("INBOX", "c", "c.child"), mail.list().stream().map(MailboxInfo::name).toList());
+            try (Mailbox c = mail.open("c", false)) {
                 List<MessageMeta> msgs = added(c.sync());
                 assertEquals(uid, msgs.get(0).uid(), "UIDs move with the folder");
                 assertEquals(Set.of(Flags.FLAGGED), msgs.get(0).flags());
             }
-            mail.create("INBOX.d");
+            mail.create("d");
             assertEquals(Reason.ALREADYEXISTS, assertThrows(StoreException.class,
-                    () -> mail.rename("INBOX.c", "INBOX.d")).reason());
+                    () -> mail.rename("c", "d")).reason());
             assertEquals(Reason.NONEXISTENT, assertThrows(StoreException.class,
-                    () -> mail.rename("INBOX.zz", "INBOX.e")).reason());
+                    () -> mail.rename("zz", "e")).reason());
 
-            mail.delete("INBOX.c");
+            mail.delete("c");
             assertFalse(Files.exists(maildir.resolve(".c")));
             assertTrue(Files.isDirectory(maildir.resolve(".c.child")), "deleting a parent leaves inferiors");
             try (Stream<Path> s = Files.list(maildir.resolve("tmp"))) {
@@ -727,8 +731,8 @@ class MaildirStoreTest {
                 inbox.sync(); // one in cur/
             }
             deliver(maildir, "1700000003.M1P1.host", "c\n"); // one in new/
-            mail.rename("INBOX", "INBOX.Old");
-            try (Mailbox inbox = mail.open("INBOX", false); Mailbox old = mail.open("INBOX.Old", false)) {
+            mail.rename("INBOX", "Old");
+            try (Mailbox inbox = mail.open("INBOX", false); Mailbox old = mail.open("Old", false)) {
                 assertEquals(List.of(), inbox.sync());
                 List<MessageMeta> moved = added(old.sync());
                 assertEquals(3, moved.size());
@@ -741,14 +745,21 @@ class MaildirStoreTest {
     void subscriptionsLiveInCouriersFile() throws Exception {
         try (UserMail mail = store().open(user)) {
             assertEquals(List.of(), mail.subscriptions());
-            mail.subscribe("INBOX.Sent", true);
-            mail.subscribe("inbox.Entwürfe", true);
-            mail.subscribe("INBOX.Sent", true);
-            assertEquals(List.of("INBOX.Sent", "INBOX.Entwürfe"), mail.subscriptions());
+            mail.subscribe("Sent", true);
+            mail.subscribe("Entwürfe", true);
+            mail.subscribe("Sent", true);
+            assertEquals(List.of("Sent", "Entwürfe"), mail.subscriptions());
             assertEquals(List.of("INBOX.Sent", "INBOX.Entwürfe"),
                     Files.readAllLines(maildir.resolve("courierimapsubscribed")));
-            mail.subscribe("INBOX.Sent", false);
-            assertEquals(List.of("INBOX.Entwürfe"), mail.subscriptions());
+            mail.subscribe("Sent", false);
+            assertEquals(List.of("Entwürfe"), mail.subscriptions());
+            // The file keeps Courier's INBOX. names whatever the server's namespace: .INBOX.Kid is
+            // Courier's INBOX.INBOX.Kid; a line of no folder of ours (a shared folder) stays as it is.
+            Files.writeString(maildir.resolve("courierimapsubscribed"), "INBOX.Entwürfe\nshared.x\nINBOX\n");
+            mail.subscribe("INBOX.Kid", true);
+            assertEquals(List.of("Entwürfe", "INBOX", "INBOX.Kid"), mail.subscriptions());
+            assertEquals(List.of("INBOX.Entwürfe", "shared.x", "INBOX", "INBOX.INBOX.Kid"),
+                    Files.readAllLines(maildir.resolve("courierimapsubscribed")));
             assertEquals(Reason.CANNOT, assertThrows(StoreException.class, () -> mail.subscribe("INBOX/..", true)).reason());
         }
     }

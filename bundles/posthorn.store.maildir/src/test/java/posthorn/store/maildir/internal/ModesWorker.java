@@ -52,9 +52,9 @@ public final class ModesWorker {
         MaildirStore store = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE);
         StoreUser user = new StoreUser(USER, home, null, "100000000S,10000C"); // maildirsize
         try (UserMail mail = store.open(user)) { // the home, the Maildir, cur/ new/ tmp/
-            mail.create("INBOX.Sent"); // a folder, its cur/ new/ tmp/ and maildirfolder
-            mail.create("INBOX.Archive");
-            mail.subscribe("INBOX.Sent", true); // courierimapsubscribed
+            mail.create("Sent"); // a folder, its cur/ new/ tmp/ and maildirfolder
+            mail.create("Archive");
+            mail.subscribe("Sent", true); // courierimapsubscribed
             try (Mailbox inbox = mail.open("INBOX", false)) {
                 inbox.sync(); // courierimapuiddb
                 long a = append(inbox, Set.of("Work")); // a message; courierimapkeywords/ and its update file
@@ -62,14 +62,14 @@ public final class ModesWorker {
                 append(inbox, Set.of());
                 inbox.store(List.of(a), FlagMode.ADD, Set.of("Done", Flags.FLAGGED));
                 inbox.sync(); // merges the keyword updates into :list
-                inbox.copy(List.of(a), "INBOX.Sent");
-                inbox.move(List.of(b), "INBOX.Archive");
+                inbox.copy(List.of(a), "Sent");
+                inbox.move(List.of(b), "Archive");
                 inbox.cache(a, "imap.envelope", "(NIL)".getBytes(StandardCharsets.US_ASCII)); // posthorn.index
                 try (FolderLock.Held held = FolderLock.withFile(maildir)) {
                     Files.createLink(maildir.resolve("tmp").resolve(LOCK_SEEN), maildir.resolve("tmp/courier.lock"));
                 }
             }
-            try (Mailbox sent = mail.open("INBOX.Sent", false); MessageUpload upload = mail.upload()) {
+            try (Mailbox sent = mail.open("Sent", false); MessageUpload upload = mail.upload()) {
                 sent.sync();
                 // an APPEND's message, written into the Maildir's tmp/ as it arrives, then renamed
                 upload.write(ByteBuffer.wrap("Subject: uploaded\r\n\r\nsecret\r\n".getBytes(StandardCharsets.US_ASCII)));
@@ -80,7 +80,7 @@ public final class ModesWorker {
             Path db = maildir.resolve(".Archive").resolve(UidDb.FILE);
             Files.delete(db); // a new file, with the umask's mode, as another program would leave it
             Files.writeString(db, "not a uid database\n");
-            try (Mailbox archive = mail.open("INBOX.Archive", false)) {
+            try (Mailbox archive = mail.open("Archive", false)) {
                 archive.sync();
             }
         } finally {

@@ -56,7 +56,7 @@ class OutsideWritersTest {
         MaildirStore a = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE);
         MaildirStore b = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE);
         try (UserMail mail = a.open(user)) {
-            mail.create("INBOX.Target");
+            mail.create("Target");
         }
         CourierImapd courier = courierOrNull();
         AtomicBoolean done = new AtomicBoolean();
@@ -102,7 +102,7 @@ class OutsideWritersTest {
         Map<String, Integer> count = new HashMap<>();
         Map<Long, String> inboxUids = new HashMap<>();
         try (UserMail mail = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE).open(user)) {
-            for (String name : List.of("INBOX", "INBOX.Target")) {
+            for (String name : List.of("INBOX", "Target")) {
                 try (Mailbox box = mail.open(name, true)) {
                     box.sync();
                     for (MessageMeta m : box.messages()) {

@@ -17,7 +17,7 @@ import posthorn.store.api.UserMail;
 /**
  * A second store process for the crash and concurrency tests: opens a Maildir and loops over APPEND,
  * STORE, COPY, MOVE and EXPUNGE until killed or done. Message n's path is fixed by n % 3: 0 stays in
- * INBOX, 1 is moved to INBOX.Target, 2 is copied to INBOX.Target and then expunged from INBOX. After
+ * INBOX, 1 is moved to Target, 2 is copied to Target and then expunged from INBOX. After
  * each append returns it prints {@code A MARKER UID}, so the parent knows what was acknowledged.
  *
  * <p>Arguments: MAILDIR FIRST_N COUNT (COUNT 0 = until killed).
@@ -49,9 +49,9 @@ public final class StoreWorker {
                     }
                 }
                 switch ((int) (n % 3)) {
-                    case 1 -> inbox.move(List.of(uid), "INBOX.Target");
+                    case 1 -> inbox.move(List.of(uid), "Target");
                     case 2 -> {
-                        Map<Long, Long> copied = inbox.copy(List.of(uid), "INBOX.Target");
+                        Map<Long, Long> copied = inbox.copy(List.of(uid), "Target");
                         if (copied.size() != 1) {
                             throw new IllegalStateException("copy lost " + marker);
                         }

@@ -80,11 +80,11 @@ class UploadTest {
     void anUploadBecomesTheMessageByARename() throws Exception {
         Instant date = Instant.parse("2021-03-04T05:06:07Z");
         try (UserMail mail = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE).open(user)) {
-            mail.create("INBOX.Sub");
+            mail.create("Sub");
             int appended = 0;
             for (int piece : new int[] {1, 2, 7, MESSAGE.length}) {
                 Path folder = maildir.resolve(".Sub");
-                try (MessageUpload upload = mail.upload(); Mailbox box = mail.open("INBOX.Sub", false)) {
+                try (MessageUpload upload = mail.upload(); Mailbox box = mail.open("Sub", false)) {
                     box.sync();
                     write(upload, MESSAGE, piece);
                     assertEquals(MESSAGE.length, upload.size());
@@ -119,7 +119,7 @@ class UploadTest {
                 appended++;
                 assertEquals(appended, files(folder.resolve("cur")).size(), "closing a spent upload removes nothing");
             }
-            try (Mailbox box = mail.open("INBOX.Sub", false)) {
+            try (Mailbox box = mail.open("Sub", false)) {
                 assertEquals(4, MaildirStoreTest.added(box.sync()).size());
             }
         }
@@ -172,7 +172,7 @@ class UploadTest {
             Files.createFile(elsewhere.resolve(MaildirUserMail.FOLDER_MARKER));
             Files.createSymbolicLink(maildir.resolve(".Far"), elsewhere);
             try (UserMail mail = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE).open(user);
-                    Mailbox box = mail.open("INBOX.Far", false);
+                    Mailbox box = mail.open("Far", false);
                     MessageUpload upload = mail.upload()) {
                 box.sync();
                 write(upload, MESSAGE, 1000);

@@ -34,6 +34,7 @@ import posthorn.auth.api.Secret;
 import posthorn.auth.api.UserDatabase;
 import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
+import posthorn.imap.server.internal.stats.BackendStats;
 
 /**
  * The auth chain: every backend service that comes and goes, asked in the order auth.cfg gives.
@@ -72,6 +73,8 @@ public final class AuthChain implements Authenticator {
     private final LongSupplier clockNanos;
     private final VerifiedCache cache;
     private final BackendBreakers breakers;
+    /** What each backend answered since start, by name (kept when a backend goes, for the console). */
+    private final Map<String, BackendStats> stats = new ConcurrentHashMap<>();
 
     public AuthChain() {
         this(System::nanoTime);
@@ -198,6 +201,20 @@ public final class AuthChain implements Authenticator {
         return v.toString();
     }
 
+    private BackendStats statsOf(String backend) {
+        return stats.computeIfAbsent(backend, k -> new BackendStats());
+    }
+
+    /** What the backend answered to password checks since start (logins and authtests, not cached ones). */
+    public BackendStats stats(String backend) {
+        return statsOf(backend);
+    }
+
+    /** Why the backend is skipped now (what it last said), or null while it answers. */
+    public String failing(String backend) {
+        return breakers.failing(backend);
+    }
+
     /** The configured chain, in order, and whether each backend is bound now. */
     public List<String> order() {
         return order;
@@ -218,18 +235,60 @@ public final class AuthChain implements Authenticator {
      */
     @Override
     public Verdict verify(String user, Secret password) {
+        return check(user, password, true).verdict();
+    }
+
+    /**
+     * A verdict and the backend that gave it ({@code null} when none did: no backend knew the user,
+     * none could be asked, or the empty-password rule answered).
+     */
+    public record Answer(Verdict verdict, String backend) {
+    }
+
+    /**
+     * Checks a password as a login does, but around the cache of verified logins (neither read nor
+     * filled), and says which backend answered: the admin console's authtest.
+     */
+    public Answer test(String user, Secret password) {
+        return check(user, password, false);
+    }
+
+    /** Looks a user up as a login does, and says which user database knew the user. */
+    public Answer testLookup(String user) {
+        long deadline = clockNanos.getAsLong() + timeoutNanos;
+        for (String name : order) {
+            UserDatabase db = userdbs.get(name);
+            if (db != null && breakers.admit(name)) {
+                Optional<UserRecord> r;
+                try {
+                    r = ask(name, deadline, () -> db.lookup(user));
+                } catch (NoAnswer e) {
+                    breakers.down(name, e.getMessage());
+                    return new Answer(new Verdict.Unavailable(e.getMessage()), name);
+                }
+                breakers.answered(name);
+                if (r.isPresent()) {
+                    return new Answer(new Verdict.Success(r.get()), name);
+                }
+            }
+        }
+        return new Answer(Verdict.NO_SUCH_USER, null);
+    }
+
+    private Answer check(String user, Secret password, boolean cached) {
         if (password.isEmpty()) {
             LOG.info("auth user={} result=wrong-password reason=\"empty password\" (no backend asked)", printable(user));
-            return new Verdict.WrongPassword("empty password");
+            return new Answer(new Verdict.WrongPassword("empty password"), null);
         }
-        UserRecord remembered = cache.get(user, password);
+        UserRecord remembered = cached ? cache.get(user, password) : null;
         if (remembered != null) {
             LOG.info("auth user={} backend={} result=ok (cached)", printable(user), cache.backendOf(user));
-            return new Verdict.Success(remembered);
+            return new Answer(new Verdict.Success(remembered), cache.backendOf(user));
         }
         long epoch = cache.epoch();
         long deadline = clockNanos.getAsLong() + timeoutNanos;
         Verdict last = Verdict.NO_SUCH_USER;
+        String lastBackend = null;
         List<String> unbound = new ArrayList<>();
         List<String> notAsked = new ArrayList<>(); // why a bound backend was not asked
         boolean outOfTime = false;
@@ -262,7 +321,14 @@ public final class AuthChain implements Authenticator {
                 outOfTime = e.timedOut;
                 v = new Verdict.Unavailable(e.getMessage());
             }
-            long micros = (System.nanoTime() - start) / 1000;
+            long nanos = System.nanoTime() - start;
+            long micros = nanos / 1000;
+            statsOf(name).record(switch (v) {
+                case Verdict.Success s -> BackendStats.Answer.OK;
+                case Verdict.WrongPassword w -> BackendStats.Answer.WRONG_PASSWORD;
+                case Verdict.NoSuchUser n -> BackendStats.Answer.NO_SUCH_USER;
+                case Verdict.Unavailable u -> BackendStats.Answer.UNAVAILABLE;
+            }, nanos);
             switch (v) {
                 case Verdict.Success s -> {
                     breakers.answered(name);
@@ -270,20 +336,23 @@ public final class AuthChain implements Authenticator {
                     if (record == null) {
                         LOG.warn("auth user={} backend={} result=ok but no user record; refused ({} us)",
                                 printable(user), name, micros);
-                        return new Verdict.Unavailable("no user record");
+                        return new Answer(new Verdict.Unavailable("no user record"), name);
                     }
                     LOG.info("auth user={} backend={} result=ok ({} us)", printable(user), name, micros);
-                    cache.put(user, password, name, record, epoch);
-                    return new Verdict.Success(record);
+                    if (cached) {
+                        cache.put(user, password, name, record, epoch);
+                    }
+                    return new Answer(new Verdict.Success(record), name);
                 }
                 case Verdict.WrongPassword w -> {
                     breakers.answered(name);
                     LOG.info("auth user={} backend={} result=wrong-password reason=\"{}\" ({} us)",
                             printable(user), name, w.reason(), micros);
                     if (stopOnWrongPassword) {
-                        return v;
+                        return new Answer(v, name);
                     }
                     last = v;
+                    lastBackend = name;
                 }
                 case Verdict.NoSuchUser n -> {
                     breakers.answered(name);
@@ -295,6 +364,7 @@ public final class AuthChain implements Authenticator {
                             printable(user), name, u.reason(), micros);
                     if (!(last instanceof Verdict.WrongPassword)) {
                         last = v;
+                        lastBackend = name;
                     }
                 }
             }
@@ -305,6 +375,7 @@ public final class AuthChain implements Authenticator {
                         + " not bound");
             }
             last = new Verdict.Unavailable(String.join("; ", notAsked));
+            lastBackend = null;
         }
         switch (last) {
             case Verdict.NoSuchUser n -> LOG.info("auth user={} result=no-such-user (chain {})", printable(user), order);
@@ -313,7 +384,7 @@ public final class AuthChain implements Authenticator {
             default -> {
             }
         }
-        return last;
+        return new Answer(last, lastBackend);
     }
 
     @Override

@@ -81,6 +81,17 @@ final class BackendBreakers {
         }
     }
 
+    /** Why the backend is skipped (what it last said), or null when it answers. */
+    String failing(String backend) {
+        Breaker b = breakers.get(backend);
+        if (b == null) {
+            return null;
+        }
+        synchronized (b) {
+            return b.reason;
+        }
+    }
+
     /** The backend answered: its breaker, if any, closes. */
     void answered(String backend) {
         Breaker b = breakers.remove(backend);

@@ -22,6 +22,7 @@ import posthorn.imap.server.internal.net.ImapdConfig;
 import posthorn.imap.server.internal.net.LoginDelay;
 import posthorn.imap.server.internal.net.TrustedNetworks;
 import posthorn.imap.server.internal.sasl.Mechanisms;
+import posthorn.imap.server.internal.stats.ServerCounters;
 import posthorn.store.api.MailStore;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.StoreUser;
@@ -56,9 +57,18 @@ import posthorn.store.api.UserMail;
 public final class LoginFlow {
     private static final Logger LOG = LoggerFactory.getLogger(LoginFlow.class);
 
-    /** The server-wide parts every connection's flow shares. Thread-safe. */
+    /**
+     * The server-wide parts every connection's flow shares. Thread-safe.
+     *
+     * @param counters where each attempt's result is counted (the admin console's stats)
+     */
     public record Services(Authenticator chain, Mechanisms mechanisms, LoginDelay delay, Supplier<MailStore> store,
-                           Supplier<ImapdConfig> config) {
+                           Supplier<ImapdConfig> config, ServerCounters counters) {
+        /** Services whose counts nobody reads (tests). */
+        public Services(Authenticator chain, Mechanisms mechanisms, LoginDelay delay, Supplier<MailStore> store,
+                        Supplier<ImapdConfig> config) {
+            this(chain, mechanisms, delay, store, config, new ServerCounters());
+        }
     }
 
     /** What the flow needs of its connection. */
@@ -189,6 +199,7 @@ public final class LoginFlow {
                     }
                     case SaslExchange.Step.Unavailable u -> {
                         delayed.unavailable();
+                        services.counters().login(ServerCounters.Login.UNAVAILABLE);
                         LOG.warn("s{} {} for user {} from {}: result=unavailable ({})", connection.id(), how,
                                 AuthChain.printable(user), connection.peer(), u.reason());
                         refused(tag, "UNAVAILABLE", "Authentication is not available now; try again later");
@@ -284,6 +295,7 @@ public final class LoginFlow {
             return false;
         }
         LOG.info("s{} {} refused: plaintext without TLS from {}", connection.id(), how, connection.peer());
+        services.counters().login(ServerCounters.Login.REFUSED);
         refused(tag, "PRIVACYREQUIRED", "Plaintext " + what + " is disabled without TLS");
         return true;
     }
@@ -297,10 +309,12 @@ public final class LoginFlow {
         } catch (StoreException e) {
             LOG.warn("s{} login user={} via {}: mail not available: [{}] {}", connection.id(), name, how, e.reason(),
                     e.getMessage());
+            services.counters().login(ServerCounters.Login.UNAVAILABLE);
             connection.out().status(tag, Status.NO, "UNAVAILABLE", "Your mail is not available now; the event is logged");
             return;
         }
         connection.loggedIn(user, mail);
+        services.counters().login(ServerCounters.Login.OK);
         LOG.info("s{} login user={} via {} from {}", connection.id(), name, how, connection.peer());
         connection.out().status(tag, Status.OK, "CAPABILITY " + connection.capabilities(), "Logged in");
     }
@@ -312,6 +326,7 @@ public final class LoginFlow {
      */
     private void failed(String tag, LoginDelay.Attempt delayed, String user, String code, String text)
             throws IOException {
+        services.counters().login(ServerCounters.Login.FAILED);
         LoginDelay.Penalty p = delayed.failed();
         long wait = delayed.left(p.delayMillis());
         if (p.delayMillis() > 0) {

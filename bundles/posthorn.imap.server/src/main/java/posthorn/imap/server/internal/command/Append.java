@@ -86,7 +86,7 @@ final class Append implements Command<SessionState.LoggedIn> {
                 own = true;
             } catch (StoreException e) {
                 if (e.reason() == StoreException.Reason.NONEXISTENT) {
-                    throw new StoreException(StoreException.Reason.TRYCREATE, "Mailbox does not exist: " + name);
+                    throw new StoreException(StoreException.Reason.TRYCREATE, "Mailbox does not exist: " + wire);
                 }
                 throw e;
             }

@@ -65,8 +65,11 @@ public interface CommandContext {
     /** Turns an extension on for the rest of the session (ENABLE). */
     void enable(String capability);
 
-    /** How this client writes mailbox names. */
-    MailboxNameCodec names();
+    /**
+     * How this client writes mailbox names, and the personal namespace they live in: the one way
+     * between a client's names and the store's.
+     */
+    ClientNames names();
 
     /** The capabilities to announce now (RFC 3501 7.2.1), depending on the state and TLS. */
     String capabilities();

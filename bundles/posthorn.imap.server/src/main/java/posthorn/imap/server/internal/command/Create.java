@@ -19,15 +19,15 @@ final class Create implements Command<SessionState.LoggedIn> {
         args.sp();
         String wire = ctx.names().wire(args);
         args.end();
-        String name = ctx.names().newName(wire);
         UserMail mail = state.mail();
         // RFC 3501 6.3.3: a trailing separator only says the client means to create children.
         String sep = String.valueOf(mail.separator());
-        String n = name.endsWith(sep) ? name.substring(0, name.length() - 1) : name;
-        if (n.equalsIgnoreCase("INBOX")) {
+        String trimmed = wire.length() > 1 && wire.endsWith(sep) ? wire.substring(0, wire.length() - 1) : wire;
+        String name = ctx.names().newName(trimmed);
+        if (name.equalsIgnoreCase("INBOX")) {
             throw new StoreException(StoreException.Reason.ALREADYEXISTS, "INBOX always exists");
         }
-        mail.create(n);
+        mail.create(name);
         ctx.log().info("s{} CREATE {}", ctx.id(), name);
         ctx.completed(tag);
     }

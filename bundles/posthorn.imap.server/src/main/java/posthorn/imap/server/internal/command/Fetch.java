@@ -27,6 +27,15 @@ import posthorn.store.api.StoreException;
  * read-write mailbox, before the response, so that the FLAGS it carries are true. Each message's
  * response is {@link FetchRenderer}'s. BINARY, BINARY.PEEK and BINARY.SIZE (RFC 3516) of an encoding
  * the server cannot undo end the command with NO [UNKNOWN-CTE].
+ *
+ * <p>A message another session expunged (its EXPUNGE held back, RFC 3501 7.4.1, or its file gone
+ * while the command runs): RFC 2180 4.1 lets a server refuse the FETCH (4.1.2, NO) or answer it
+ * (4.1.1, 4.1.3). Posthorn answers as Dovecot does, which is what clients and test suites handle
+ * best: the message gets a FETCH response with what is still known (UID, FLAGS, INTERNALDATE,
+ * RFC822.SIZE; ENVELOPE and BODYSTRUCTURE when cached) and NIL for its body sections, the other
+ * messages are answered in full, and the command completes {@code OK}; with
+ * {@code [EXPUNGEISSUED]} (RFC 5530) when something was NIL or left out, plain {@code OK} when the
+ * metadata answered everything asked (FETCH FLAGS). No \Seen is set on an expunged message.
  */
 final class Fetch implements Command<SessionState.Selected> {
     private final boolean uid;
@@ -72,13 +81,14 @@ final class Fetch implements Command<SessionState.Selected> {
                 }
             }
         }
-        boolean expungedSkipped = false;
+        boolean expungeIssued = false;
         MimeCuts cuts = new MimeCuts(ctx.mimeLimits());
         try {
             for (int seq : seqs) {
                 long u = view.uidAt(seq);
                 if (view.isExpunged(u)) {
-                    expungedSkipped = true;
+                    expungeIssued |= !FetchRenderer.writeExpunged(ctx.out(), view.store(), seq, view.meta(u),
+                            view.isRecent(u), attributes, cuts);
                     continue;
                 }
                 List<FetchAttribute> items = attributes;
@@ -87,7 +97,9 @@ final class Fetch implements Command<SessionState.Selected> {
                     items.add(new FetchAttribute.Flags());
                 }
                 if (!FetchRenderer.write(ctx.out(), view.store(), seq, view.meta(u), view.isRecent(u), items, cuts)) {
-                    expungedSkipped = true;
+                    // Gone while this command runs; the EXPUNGE follows with the next sync.
+                    expungeIssued |= !FetchRenderer.writeExpunged(ctx.out(), view.store(), seq, view.meta(u),
+                            view.isRecent(u), items, cuts);
                 }
             }
         } catch (TransferDecoding.UnknownCteException e) {
@@ -98,9 +110,9 @@ final class Fetch implements Command<SessionState.Selected> {
         } finally {
             ctx.logCuts(cuts);
         }
-        if (expungedSkipped) {
-            throw new StoreException(StoreException.Reason.EXPUNGEISSUED,
-                    "Some messages were expunged by another session and could not be fetched");
+        if (expungeIssued) {
+            ctx.ok(tag, "EXPUNGEISSUED", "Some messages were expunged by another session; sent what is known of them");
+            return;
         }
         ctx.completed(tag);
     }

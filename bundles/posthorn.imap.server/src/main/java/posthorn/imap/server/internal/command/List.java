@@ -65,13 +65,16 @@ final class List implements Command<SessionState.LoggedIn> {
         for (String p : r.patterns()) {
             matchers.add(compile(canonicalInbox(r.reference() + p, sep), sep));
         }
+        // Everything below is in the client's names (decoded, namespace prefix included).
+        ClientNames names = ctx.names();
+        PersonalNamespace ns = names.namespace();
         Map<String, Set<String>> existing = new LinkedHashMap<>();
-        for (MailboxInfo info : mail.list()) {
+        for (MailboxInfo info : ns.list(mail)) {
             existing.put(info.name(), info.attributes());
         }
         boolean bySubscription = lsub || r.selection().contains("SUBSCRIBED");
         boolean showSubscribed = !lsub && (r.selection().contains("SUBSCRIBED") || r.returns().contains("SUBSCRIBED"));
-        Set<String> subscribed = bySubscription || showSubscribed ? new HashSet<>(mail.subscriptions()) : Set.of();
+        Set<String> subscribed = bySubscription || showSubscribed ? new HashSet<>(ns.subscriptions(mail)) : Set.of();
 
         // Candidates: what exists, or (selecting by subscription) what is subscribed.
         Set<String> candidates = new TreeSet<>(bySubscription ? subscribed : existing.keySet());
@@ -87,7 +90,7 @@ final class List implements Command<SessionState.LoggedIn> {
             // subscribed descendant is not listed by the patterns anyway (no redundant CHILDINFO).
             // LSUB with a trailing '%' (RFC 3501 6.3.9) lists such a level as \Noselect.
             for (String s : subscribed) {
-                String wire = ctx.names().encode(s);
+                String wire = names.codec().encode(s);
                 boolean listed = !lsub && matchers.stream().anyMatch(m -> m.matcher(wire).matches());
                 int cut = s.lastIndexOf(sep);
                 while (cut > 0) {
@@ -106,7 +109,7 @@ final class List implements Command<SessionState.LoggedIn> {
             order.add(0, "INBOX");
         }
         for (String name : order) {
-            String wire = ctx.names().encode(name);
+            String wire = names.codec().encode(name);
             if (matchers.stream().noneMatch(m -> m.matcher(wire).matches())) {
                 continue;
             }
@@ -134,7 +137,7 @@ final class List implements Command<SessionState.LoggedIn> {
             out.crlf();
             if (r.statusItems() != null && stored != null && !stored.contains("\\Noselect") && !childOnly) {
                 try {
-                    Status.write(out, wire, r.statusItems(), mail, name);
+                    Status.write(out, wire, r.statusItems(), mail, ns.toStore(name));
                 } catch (StoreException e) {
                     // RFC 5819: a mailbox whose status cannot be had is listed without it.
                     ctx.log().debug("s{} LIST-STATUS {}: {}", ctx.id(), name, e.getMessage());

@@ -8,8 +8,9 @@ import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.StoreException;
 
 /**
- * NAMESPACE (RFC 2342): one personal namespace, "INBOX." with "." as separator, as Courier-IMAP
- * announces it for Maildir++; no other users' or shared namespaces.
+ * NAMESPACE (RFC 2342): one personal namespace, imapd.cfg's {@code namespace.prefix} (empty, as
+ * Dovecot announces Maildir++ with {@code prefix =}, or "INBOX." as Courier-IMAP does) with the
+ * store's separator; no other users' or shared namespaces.
  */
 final class Namespace implements Command<SessionState.LoggedIn> {
     @Override
@@ -17,7 +18,7 @@ final class Namespace implements Command<SessionState.LoggedIn> {
             throws ProtocolException, IOException, StoreException {
         args.end();
         String sep = String.valueOf(state.mail().separator());
-        ctx.out().untagged().raw("NAMESPACE ((").string("INBOX" + sep).sp().string(sep).raw(")) NIL NIL").crlf();
+        ctx.out().untagged().raw("NAMESPACE ((").string(ctx.names().namespace().prefix()).sp().string(sep).raw(")) NIL NIL").crlf();
         ctx.completed(tag);
     }
 }

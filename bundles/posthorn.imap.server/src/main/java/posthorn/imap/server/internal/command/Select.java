@@ -83,8 +83,9 @@ final class Select implements Command<SessionState.LoggedIn> {
      */
     private static void listLine(CommandContext ctx, UserMail mail, String name) throws IOException, StoreException {
         Set<String> attributes = new TreeSet<>();
-        for (MailboxInfo info : mail.list()) {
-            if (info.name().equals(name)) {
+        String client = ctx.names().namespace().toClient(name);
+        for (MailboxInfo info : ctx.names().namespace().list(mail)) {
+            if (info.name().equals(client)) {
                 attributes.addAll(info.attributes());
                 break;
             }

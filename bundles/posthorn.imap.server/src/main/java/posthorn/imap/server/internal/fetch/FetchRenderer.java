@@ -229,6 +229,81 @@ public final class FetchRenderer {
         }
     }
 
+    /**
+     * Writes {@code * seq FETCH (...)} for a message another session expunged, with what the session
+     * still knows of it (RFC 2180 4.1.3, as Dovecot answers): UID, FLAGS, INTERNALDATE and
+     * RFC822.SIZE from its metadata, ENVELOPE and BODYSTRUCTURE from the store's cache if it has
+     * them, and body sections (BODY[...], RFC822..., BINARY[...]) as NIL. An item that cannot be NIL
+     * by the grammar and is not known (ENVELOPE, BODY, BODYSTRUCTURE, BINARY.SIZE) is left out.
+     *
+     * @return true if every item was sent with its data (nothing was NIL or left out)
+     */
+    public static boolean writeExpunged(ResponseWriter out, Mailbox box, int seq, MessageMeta meta, boolean recent,
+                                        List<FetchAttribute> items, MimeCuts cuts) throws IOException {
+        boolean complete = true;
+        boolean first = true;
+        out.untagged().number(seq).raw(" FETCH (");
+        for (FetchAttribute a : items) {
+            byte[] derived = null;
+            String field = cacheField(a, cuts);
+            if (field != null) {
+                derived = DerivedCache.get(box, meta.uid(), field);
+                if (derived == null) {
+                    complete = false;
+                    continue;
+                }
+            }
+            if (a instanceof FetchAttribute.BinarySize) {
+                complete = false;
+                continue;
+            }
+            if (!first) {
+                out.sp();
+            }
+            first = false;
+            switch (a) {
+                case FetchAttribute.Uid x -> out.raw("UID ").number(meta.uid());
+                case FetchAttribute.Flags x -> {
+                    out.raw("FLAGS ");
+                    SelectedMailbox.writeFlags(out, meta.flags(), recent);
+                }
+                case FetchAttribute.InternalDate x -> out.raw("INTERNALDATE \"")
+                        .raw(ImapDates.formatDateTime(meta.internalDate().atZone(ZoneId.systemDefault())))
+                        .raw("\"");
+                case FetchAttribute.Rfc822Size x -> out.raw("RFC822.SIZE ").number(meta.size());
+                case FetchAttribute.Envelope x -> out.raw("ENVELOPE ").raw(derived);
+                case FetchAttribute.BodyStructure x -> out.raw(x.extensible() ? "BODYSTRUCTURE " : "BODY ").raw(derived);
+                case FetchAttribute.Rfc822 r -> {
+                    out.raw(switch (r.kind()) {
+                        case HEADER -> "RFC822.HEADER";
+                        case TEXT -> "RFC822.TEXT";
+                        default -> "RFC822";
+                    }).raw(" NIL");
+                    complete = false;
+                }
+                case FetchAttribute.Body b -> {
+                    out.raw("BODY[").raw(responseSpec(b.section())).raw("]");
+                    if (b.origin() >= 0) {
+                        out.raw("<").number(b.origin()).raw(">");
+                    }
+                    out.raw(" NIL");
+                    complete = false;
+                }
+                case FetchAttribute.Binary b -> {
+                    out.raw("BINARY[").raw(b.spec()).raw("]");
+                    if (b.origin() >= 0) {
+                        out.raw("<").number(b.origin()).raw(">");
+                    }
+                    out.raw(" NIL");
+                    complete = false;
+                }
+                case FetchAttribute.BinarySize b -> throw new AssertionError();
+            }
+        }
+        out.raw(")").crlf();
+        return complete;
+    }
+
     /** The message's text, or only its header; null if the message vanished. */
     private static byte[] read(Mailbox box, long uid, boolean headerOnly) throws IOException, StoreException {
         try (InputStream in = box.openMessage(uid)) {

@@ -132,6 +132,9 @@ public final class ImapdSettings {
         } catch (IllegalArgumentException e) {
             throw new BadValue("trusted.networks", c.trusted_networks(), e.getMessage());
         }
+        if (!c.namespace_prefix().isEmpty() && !c.namespace_prefix().equals("INBOX.")) {
+            throw new BadValue("namespace.prefix", c.namespace_prefix(), "must be empty or INBOX.");
+        }
         if (!c.tls_selfsigned()) {
             file("tls.cert", c.tls_cert());
             file("tls.key", c.tls_key());

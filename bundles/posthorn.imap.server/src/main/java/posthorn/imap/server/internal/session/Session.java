@@ -34,19 +34,23 @@ import posthorn.imap.protocol.CommandReceiver.Event;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.protocol.Status;
+import posthorn.imap.server.admin.SessionInfo;
 import posthorn.imap.server.internal.auth.AuthChain;
 import posthorn.imap.server.internal.auth.LoginFlow;
 import posthorn.imap.server.internal.command.Capabilities;
 import posthorn.imap.server.internal.command.QuotaCommands;
 import posthorn.imap.server.internal.command.CommandContext;
 import posthorn.imap.server.internal.command.CommandTable;
+import posthorn.imap.server.internal.command.ClientNames;
 import posthorn.imap.server.internal.command.MailboxNameCodec;
+import posthorn.imap.server.internal.command.PersonalNamespace;
 import posthorn.imap.server.internal.mime.MimeLimits;
 import posthorn.imap.server.internal.net.CountingOutputStream;
 import posthorn.imap.server.internal.net.ImapdConfig;
 import posthorn.imap.server.internal.net.LogLimiter;
 import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.state.SessionState;
+import posthorn.imap.server.internal.stats.ServerCounters;
 import posthorn.store.api.MessageUpload;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.UserMail;
@@ -104,7 +108,24 @@ public final class Session {
     private volatile boolean closing;
     /** The logged-in user's name, kept past logout for the last log line and the admin console. */
     private volatile String user = "-";
-    private long bytesIn;
+    /** Bytes read; written by the session's thread, read by the admin console. */
+    private volatile long bytesIn;
+    /** Command lines dispatched; the same. */
+    private volatile long commandCount;
+    /**
+     * Set by {@link #kick}: the text of the BYE the session ends with at its next command boundary
+     * (or at once, when the kick finds it between commands).
+     */
+    private volatile String kickReason;
+    /** The session ended because of a kick (its BYE was written). */
+    private volatile boolean kicked;
+    /**
+     * A command is being received: a literal of it was accepted and its line has not ended. A kick
+     * waits for such a command to be run and answered. Changed under {@link #writing}.
+     */
+    private boolean midCommand;
+    /** In IDLE (RFC 2177), waiting for DONE, with or without a mailbox selected. */
+    private volatile boolean inIdle;
     private final LoginFlow login;
     /** The command running now, or null. */
     private CommandTable.Row<?> current;
@@ -117,6 +138,8 @@ public final class Session {
     private final Context context = new Context();
     /** Extensions turned on by ENABLE (RFC 5161), upper case. Session thread only. */
     private final Set<String> enabled = new HashSet<>();
+    /** The personal namespace, fixed at the session's first use of a mailbox name. */
+    private PersonalNamespace namespace;
     /** In IDLE with a mailbox selected: change notices sync at once. Changed under {@link #writing}. */
     private volatile boolean idling;
     private final AtomicBoolean idleSyncQueued = new AtomicBoolean();
@@ -157,7 +180,15 @@ public final class Session {
         default LiteralBudget literalBudget() {
             return new LiteralBudget(() -> Long.MAX_VALUE);
         }
+
+        /** Where the session counts its commands and, when it ends, its bytes (the admin console's stats). */
+        default ServerCounters counters() {
+            return UNCOUNTED;
+        }
     }
+
+    /** The counters of a host that keeps none (a test's). */
+    private static final ServerCounters UNCOUNTED = new ServerCounters();
 
     public Session(long id, Socket socket, Host server, boolean implicitTls) {
         this(id, socket, server, implicitTls, CommandTable::get);
@@ -208,6 +239,13 @@ public final class Session {
                         break;
                     }
                     handle(event);
+                    if (kickReason != null && !midCommand && !(state instanceof SessionState.Logout)) {
+                        // kicked while a command ran: it has been answered, now the session ends
+                        kicked = true;
+                        bye(kickReason);
+                        out.flush();
+                        break;
+                    }
                     out.flush();
                 } finally {
                     writing.unlock();
@@ -254,6 +292,10 @@ public final class Session {
         } finally {
             literals.commandDone();
             release();
+            if (kicked) {
+                end = "kicked: " + kickReason;
+            }
+            server.counters().ended(bytesIn, counter == null ? 0 : counter.count());
             if (serverEnds && !closing && !writeTimedOut) {
                 closeLingering();
             } else {
@@ -269,6 +311,7 @@ public final class Session {
             case Event.LiteralAnnounced l -> admit(l);
             case Event.LiteralData d -> literals.data(d.bytes());
             case Event.Line line -> {
+                midCommand = false;
                 try {
                     if (!(state instanceof SessionState.NotAuthenticated && overRate(line.bytes()))) {
                         dispatch(line);
@@ -279,6 +322,7 @@ public final class Session {
                 endIfTooManyBad();
             }
             case Event.TooLarge t -> {
+                midCommand = false;
                 literals.commandDone();
                 if (logAllowed("refused input")) {
                     LOG.warn("s{} refused input: {}", id, t.reason());
@@ -305,9 +349,11 @@ public final class Session {
     private void admit(Event.LiteralAnnounced l) throws IOException {
         LiteralIntake.Decision d = literals.admit(l, state, server.config());
         switch (d.route()) {
-            case MEMORY -> {
+            case MEMORY -> midCommand = true;
+            case STREAM -> {
+                midCommand = true;
+                receiver.streamLiteral();
             }
-            case STREAM -> receiver.streamLiteral();
             case REFUSE -> {
                 literals.commandDone();
                 if (logAllowed("refused literal")) {
@@ -412,6 +458,8 @@ public final class Session {
             return;
         }
         String name = null;
+        commandCount++;
+        server.counters().command();
         try {
             args.sp();
             name = args.atom().toUpperCase(Locale.ROOT);
@@ -698,11 +746,13 @@ public final class Session {
             }
             while (true) {
                 Event e;
+                inIdle = true;
                 writing.unlock();
                 try {
                     e = next();
                 } finally {
                     writing.lock();
+                    inIdle = false;
                 }
                 switch (e) {
                     case Event.Line line -> {
@@ -820,7 +870,58 @@ public final class Session {
         }
     }
 
-    /** Ends the session from another thread (kick, shutdown): BYE, then close. */
+    /**
+     * Ends the session from another thread, for the admin console: BYE with the reason, then close,
+     * with nothing lost. A session between commands (waiting for the next, or in IDLE) is ended at
+     * once: BYE, the sending side shut (so that the BYE arrives before the end of the stream, whatever
+     * the client still sends), and the connection closed a moment later if the client has not closed
+     * it. A session in the middle of a command (running it, or receiving its literals: a long APPEND)
+     * runs and answers it, then ends with the BYE ({@link #run}'s loop): a message being appended is
+     * stored, not cut off.
+     *
+     * @return whether the session was ended at once (else it ends after its command)
+     */
+    public boolean kick(String reason) {
+        kickReason = reason;
+        try {
+            // Briefly: a command that holds the lock longer will see the reason when it is done.
+            if (!writing.tryLock(200, TimeUnit.MILLISECONDS)) {
+                return false;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        try {
+            if (closing || kicked || state instanceof SessionState.Logout) {
+                return true; // ending anyway
+            }
+            if (midCommand && !inIdle) {
+                return false;
+            }
+            kicked = true;
+            closing = true;
+            bye(reason);
+        } finally {
+            writing.unlock();
+        }
+        try {
+            raw.shutdownOutput();
+        } catch (IOException | RuntimeException e) {
+            // gone already
+        }
+        Thread.ofVirtual().name("imap-session-" + id + "-kick").start(() -> {
+            try {
+                Thread.sleep(LINGER_MILLIS);
+            } catch (InterruptedException e) {
+                // close now
+            }
+            closeRaw();
+        });
+        return true;
+    }
+
+    /** Ends the session from another thread (shutdown): BYE, then close. */
     public void shutdown(String reason) {
         closing = true;
         try {
@@ -882,6 +983,22 @@ public final class Session {
         } catch (RuntimeException e) {
             LOG.warn("s{} closing mail failed: {}", id, e.toString());
         }
+    }
+
+    /** The session as the admin console shows it: a snapshot of what it is doing now. */
+    public SessionInfo info() {
+        SessionState s = state;
+        String stateName = switch (s) {
+            case SessionState.NotAuthenticated n -> "not-authenticated";
+            case SessionState.Authenticated a -> "authenticated";
+            case SessionState.Selected sel -> "selected";
+            case SessionState.Logout l -> "logout";
+        };
+        String mailbox = s instanceof SessionState.Selected sel ? sel.mailbox().store().name() : null;
+        CountingOutputStream c = counter;
+        String u = user;
+        return new SessionInfo(id, u.equals("-") ? null : u, peer, tlsActive(), since, stateName, mailbox, commandCount,
+                bytesIn, c == null ? 0 : c.count(), inIdle);
     }
 
     /** The session's state now, for the admin console: a snapshot, changed only by the session. */
@@ -1017,8 +1134,14 @@ public final class Session {
         }
 
         @Override
-        public MailboxNameCodec names() {
-            return rev2() ? MailboxNameCodec.UTF8 : MailboxNameCodec.MODIFIED_UTF7;
+        public ClientNames names() {
+            if (namespace == null) {
+                // Fixed for the session at its first use of a name: a client that has seen its
+                // mailboxes under one prefix keeps seeing them so (namespace.prefix changes on reload
+                // apply to sessions that log in afterwards).
+                namespace = PersonalNamespace.of(server.config().namespace_prefix());
+            }
+            return new ClientNames(rev2() ? MailboxNameCodec.UTF8 : MailboxNameCodec.MODIFIED_UTF7, namespace);
         }
 
         @Override

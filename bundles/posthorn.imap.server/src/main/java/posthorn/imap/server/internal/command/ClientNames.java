@@ -1,0 +1,46 @@
+package posthorn.imap.server.internal.command;
+
+import posthorn.imap.protocol.ArgReader;
+import posthorn.imap.protocol.ProtocolException;
+import posthorn.store.api.StoreException;
+
+/**
+ * A session's mailbox names: the wire codec (modified UTF-7, or UTF-8 after ENABLE IMAP4rev2) and
+ * the personal namespace, applied together wherever a command takes or returns a mailbox name.
+ * {@link #decode} and {@link #encode} give and take the store's names.
+ */
+public record ClientNames(MailboxNameCodec codec, PersonalNamespace namespace) {
+
+    /** The store's name of a mailbox argument as written: NO [NONEXISTENT] if it names none. */
+    public String decode(String wire) throws StoreException {
+        return namespace.toStore(codec.decode(wire));
+    }
+
+    /**
+     * The store's name for a mailbox to be made (CREATE, RENAME's new name): one invalid in the codec
+     * or outside the namespace cannot be, NO [CANNOT].
+     */
+    public String newName(String wire) throws StoreException {
+        String client = codec.newName(wire);
+        try {
+            return namespace.toStore(client);
+        } catch (StoreException e) {
+            throw new StoreException(StoreException.Reason.CANNOT, e.getMessage());
+        }
+    }
+
+    /** One of the store's names as the client reads it. */
+    public String encode(String store) {
+        return codec.encode(namespace.toClient(store));
+    }
+
+    /** Reads a mailbox argument as written, refusing an empty one. */
+    public String wire(ArgReader args) throws ProtocolException {
+        return codec.wire(args);
+    }
+
+    /** Reads a mailbox argument, refuses an empty one, and gives the store's name. */
+    public String argument(ArgReader args) throws ProtocolException, StoreException {
+        return decode(wire(args));
+    }
+}
