@@ -10,6 +10,7 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
@@ -220,7 +221,7 @@ public final class Session {
             counter = new CountingOutputStream(raw.getOutputStream());
             out = new ResponseWriter(counter);
             receiver = newReceiver(c);
-            LOG.info("s{} connect from {}{}", id, peer, implicitTls ? " (IMAPS)" : "");
+            LOG.info("s{} connect remote={} port={}", id, peer, implicitTls ? "imaps" : "imap");
             if (implicitTls) {
                 tlsPending = true;
                 SSLContext tls = server.tls();
@@ -301,8 +302,9 @@ public final class Session {
             } else {
                 closeRaw();
             }
-            LOG.info("s{} disconnect {} user={} ({}), in={} out={}", id, peer, user, end, bytesIn,
-                    counter == null ? 0 : counter.count());
+            LOG.info("s{} disconnect remote={} user={} tls={} commands={} in={} out={} seconds={} end=\"{}\"", id, peer,
+                    user, tlsName(), commandCount, bytesIn, counter == null ? 0 : counter.count(),
+                    Duration.between(since, Instant.now()).toSeconds(), end.replace('"', '\''));
         }
     }
 
@@ -623,6 +625,18 @@ public final class Session {
     /** Whether the connection is encrypted (IMAPS, or after STARTTLS). */
     private boolean tlsActive() {
         return socket instanceof SSLSocket;
+    }
+
+    /** The TLS protocol in use (TLSv1.3), for the log; "no" in the clear. */
+    private String tlsName() {
+        if (socket instanceof SSLSocket ssl) {
+            try {
+                return ssl.getSession().getProtocol();
+            } catch (RuntimeException e) {
+                return "yes";
+            }
+        }
+        return "no";
     }
 
     /** Whether STARTTLS is offered now: plain connection, not logged in, TLS set up and enabled. */
