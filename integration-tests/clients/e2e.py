@@ -453,7 +453,7 @@ def test_log_is_one_event_a_line(srv):
         if not line.strip():
             continue
         # stderr is not a terminal: no timestamps (multilog t or the journal add them)
-        assert re.match(r"^(TRACE|DEBUG|INFO|WARN|ERROR) \w+ - ", line) \
+        assert re.match(r"^(TRACE|DEBUG|INFO|WARN|ERROR) [\w$.]+ - ", line) \
             or line.startswith("posthorn:"), "not a log line: %r" % line
 
 
