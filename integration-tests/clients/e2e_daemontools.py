@@ -12,7 +12,9 @@ the server and for its log, with the pipe between them) and drives it as an oper
 - `svc -h` reloads with a session staying logged in (pending until SIGHUP reload is merged);
 - a store failure with a cause chain is one line in the log;
 - `svc -d` stops it cleanly; multilog's current file holds one event a line, TAI64N-stamped by
-  multilog and not by the server, with no password and no stack trace.
+  multilog and not by the server, with no password and no stack trace;
+- the systemd unit passes `systemd-analyze verify`, and its privileges, applied with setpriv (no
+  systemd runs here), let the unprivileged server bind a free port below 1024, and only them.
 
 Needs Debian's daemontools and openssl (tools/test-deps). Prints 'e2e_daemontools: N passed, N
 failed' and exits non-zero on any failure.
@@ -44,7 +46,7 @@ def run(cmd, **kw):
     return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout
 
 
-def wait(condition, what, secs=60):
+def wait(condition, what, secs=60, pause=0.2):
     deadline = time.time() + secs
     while True:
         v = condition()
@@ -52,7 +54,7 @@ def wait(condition, what, secs=60):
             return v
         if time.time() > deadline:
             raise AssertionError("waited %d s for %s" % (secs, what))
-        time.sleep(0.2)
+        time.sleep(pause)
 
 
 class Service:
@@ -186,9 +188,10 @@ def test_service(svc, pending):
     assert not os.path.exists(os.path.join(svc.var, "userdb"))
     assert not os.path.exists(os.path.join(svc.var, "demo-password"))
 
+    # The userdb file appears while the server runs: the backend notices it at its next use, and
+    # the chain asks a backend that was unavailable again after backend.retry (5 s).
     maildir = svc.add_alice()
-    wait(lambda: re.search(r"userdb \S+ loaded: 1 accounts", svc.log()), "the userdb file read", 20)
-    m = wait(lambda: _try_login(svc), "alice's login once the userdb file is there", 20)
+    m = wait(lambda: _try_login(svc), "alice's login once the userdb file is there", 30, pause=1)
     assert m.select("INBOX")[0] == "OK"
     vm = re.search(r"VmPeak:\s+(\d+) kB", open("/proc/%d/status" % pid).read())
     print("  started in %.1f s; under softlimit -m %d: heap %d MiB, VmPeak %s MiB"
@@ -265,6 +268,69 @@ def test_systemd_unit_verifies(svc, pending):
         assert needed in unit, needed
 
 
+def test_unit_privileges_bind_a_low_port(svc, pending):
+    """What the unit gives the server, applied with setpriv (no systemd here): an unprivileged user
+    with only CAP_NET_BIND_SERVICE, ambient, and no new privileges binds a port below 1024 and
+    serves; without the capability the same start ends with status 1 (Permission denied)."""
+    if not svc.root or shutil.which("setpriv") is None:
+        pending.append("the unit's privileges: needs root and setpriv")
+        return
+    import random
+    import socket
+    port = None
+    for p in random.sample(range(600, 1024), 424):
+        try:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", p))
+            port = p
+            break
+        except OSError:
+            continue
+    assert port, "no free port below 1024"
+    conf = os.path.join(svc.work, "config-low")
+    shutil.copytree(svc.conf, conf)
+    text = open(os.path.join(conf, "imapd.cfg")).read()
+    text = re.sub(r"(?m)^port=.*$", "port=%d" % port, text)
+    text = re.sub(r"(?m)^tls\.port=.*$", "tls.port=0", text)
+    open(os.path.join(conf, "imapd.cfg"), "w").write(text)
+    for d, _, files in os.walk(conf):
+        os.chmod(d, 0o755)
+        for f in files:
+            os.chmod(os.path.join(d, f), 0o644)
+    var = os.path.join(svc.work, "var-low")
+    os.mkdir(var, 0o700)
+    os.chown(var, svc.uid, svc.gid)
+    env = dict(os.environ, POSTHORN_VAR=var, POSTHORN_BUILD="no")
+    user = ["setpriv", "--reuid=%d" % svc.uid, "--regid=%d" % svc.gid, "--init-groups", "--no-new-privs"]
+    caps = ["--inh-caps=-all,+net_bind_service", "--ambient-caps=-all,+net_bind_service",
+            "--bounding-set=-all,+net_bind_service"]
+    command = [os.path.join(TOP, "posthorn"), "run", "--config", conf]
+
+    r = subprocess.run(user + command, env=env, cwd="/", stdin=subprocess.DEVNULL, capture_output=True,
+                       text=True, timeout=90)
+    assert r.returncode == 1 and "cannot listen on 127.0.0.1:%d (port): Permission denied" % port in r.stderr, \
+        (r.returncode, r.stderr[-1500:])
+
+    proc = subprocess.Popen(user + caps + command, env=env, cwd="/", stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        def greets():
+            assert proc.poll() is None, "exited with %s" % proc.returncode
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                    return s.recv(100).startswith(b"* OK")
+            except OSError:
+                return False
+        wait(greets, "the greeting on port %d" % port)
+        status = open("/proc/%d/status" % proc.pid).read()
+        assert re.search(r"Uid:\s+%d\s" % svc.uid, status), status
+        assert re.search(r"CapEff:\s+0+400\n", status) and re.search(r"NoNewPrivs:\s+1", status), status
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        err = proc.communicate(timeout=30)[1]
+    assert proc.returncode == 0 and "stopped cleanly" in err, (proc.returncode, err[-1500:])
+
+
 def main():
     for tool in ("svscan", "supervise", "svc", "svstat", "svok", "multilog", "softlimit", "envdir", "setuidgid", "openssl"):
         if shutil.which(tool) is None:
@@ -274,7 +340,7 @@ def main():
     pending = []
     svc = Service()
     try:
-        for test in (test_service, test_systemd_unit_verifies):
+        for test in (test_service, test_systemd_unit_verifies, test_unit_privileges_bind_a_low_port):
             try:
                 test(svc, pending)
                 passed += 1
