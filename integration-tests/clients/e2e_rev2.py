@@ -150,6 +150,31 @@ def test_binary_and_literal8_append(srv):
         c.close()
 
 
+def test_binary_bare_lf_kept(srv):
+    # issue 11 item 4: a binary part of 7 bytes holding a bare LF comes back as 7 bytes, and BODY[]
+    # byte for byte (the Maildir file is stored as received), here and after a reconnect
+    part = b"abc\ndef"
+    msg = (b"From: t@example.org\r\nSubject: bare lf\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: multipart/mixed; boundary=xx\r\n\r\n--xx\r\nContent-Type: text/plain\r\n\r\n"
+           b"text\r\n--xx\r\nContent-Type: application/octet-stream\r\n"
+           b"Content-Transfer-Encoding: binary\r\n\r\n" + part + b"\r\n--xx--\r\n")
+    for attempt in (1, 2):
+        c = session(srv)
+        try:
+            if attempt == 1:
+                ok(c.cmd(b"l0", b"CREATE INBOX.BareLf"))
+                ok(c.cmd(b"l1", b"APPEND INBOX.BareLf ~{%d+}\r\n" % len(msg) + msg))
+            ok(c.cmd(b"l2", b"SELECT INBOX.BareLf"))
+            r = ok(c.cmd(b"l3", b"FETCH 1 (BINARY.SIZE[2] BINARY.PEEK[2] BODY.PEEK[] RFC822.SIZE)"))
+            assert r[0] == (b"* 1 FETCH (BINARY.SIZE[2] 7 BINARY[2] {7}\r\n" + part
+                            + b" BODY[] {%d}\r\n" % len(msg) + msg + b" RFC822.SIZE %d)" % len(msg)), r[0]
+            r = ok(c.cmd(b"l4", b"FETCH 1 (BODY.PEEK[2] BODY.PEEK[TEXT]<0.4> BODYSTRUCTURE)"))
+            assert r[0].startswith(b"* 1 FETCH (BODY[2] {7}\r\n" + part + b" BODY[TEXT]<0> {4}\r\n--xx"), r[0]
+            assert b'"binary" 7 ' in r[0], r[0]
+        finally:
+            c.close()
+
+
 def test_searchres(srv):
     deliver(srv.maildir(), "searchres alpha")
     deliver(srv.maildir(), "searchres beta")
@@ -207,6 +232,7 @@ TESTS = [
     test_capabilities,
     test_select_after_enable,
     test_binary_and_literal8_append,
+    test_binary_bare_lf_kept,
     test_searchres,
     test_utf8_mailbox_names,
 ]

@@ -27,6 +27,10 @@
  * see there): a contract change stores must follow, hence a minor version, which a 1.2 store does not
  * import.
  *
+ * <p>1.3.0 added the optional ACL sub-interfaces ({@link posthorn.store.api.AclStore},
+ * {@link posthorn.store.api.AclMail}, {@link posthorn.store.api.AclEntry}): a store that keeps
+ * access control lists implements them, and the server announces ACL only when the bound store does.
+ *
  * <p>The version below is checked against the last release by bnd's baseline at every build (see the
  * README, "Releasing and API versions"). One more rule bnd cannot see: the server switches over
  * {@link posthorn.store.api.Change} exhaustively, so a new kind of change needs a major version,

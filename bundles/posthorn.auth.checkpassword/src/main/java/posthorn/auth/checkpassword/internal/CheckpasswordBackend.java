@@ -1,6 +1,7 @@
 package posthorn.auth.checkpassword.internal;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
@@ -68,8 +69,22 @@ public class CheckpasswordBackend implements PasswordDatabase {
     private final ConfigFile file = new ConfigFile("auth.checkpassword.cfg", LOG);
     private volatile Active active;
 
+    /**
+     * What DS calls with the file's contents: the keys are checked first (a near-miss key or a bad
+     * boolean refuses the file, as a bad value does), then the values.
+     */
     @Activate
     @Modified
+    void configure(Config config, Map<String, Object> properties) {
+        try {
+            file.checkKeys(properties, Config.class);
+        } catch (BadSetting e) {
+            file.refused(e, active != null);
+            return;
+        }
+        activate(config);
+    }
+
     void activate(Config config) {
         try {
             activate(CheckpasswordSettings.of(BadSetting.read("program", config::program),

@@ -34,6 +34,11 @@ abstract class CramMechanism implements SaslMechanism {
     /** Makes the challenge; replaced in tests to replay RFC 2195's example. */
     volatile Supplier<String> challenges;
 
+    /** Whether auth.cram.cfg lets this mechanism be offered. */
+    boolean enabled() {
+        return enabled;
+    }
+
     /** Takes auth.cram.cfg, unless it is refused (then the setting from before stays). */
     void configure(CramConfig config) {
         CramSettings.of(config).ifPresent(s -> enabled = s.enabled(name()));

@@ -3,6 +3,7 @@ package posthorn.auth.cram.internal;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -32,7 +33,16 @@ record CramSettings(Set<String> mechanisms, int scramIterations) {
      * The settings the file gives, or empty if it is refused (logged once; the caller keeps what it had).
      */
     static Optional<CramSettings> of(CramConfig config) {
+        return of(config, Map.of());
+    }
+
+    /**
+     * The settings the file gives, its keys checked first (a near-miss key or a bad boolean refuses
+     * it), or empty if it is refused (logged once; the caller keeps what it had).
+     */
+    static Optional<CramSettings> of(CramConfig config, Map<String, ?> properties) {
         try {
+            FILE.checkKeys(properties, CramConfig.class);
             CramSettings s = check(config);
             FILE.taken();
             return Optional.of(s);

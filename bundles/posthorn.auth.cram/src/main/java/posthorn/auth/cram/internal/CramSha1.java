@@ -1,5 +1,7 @@
 package posthorn.auth.cram.internal;
 
+import java.util.Map;
+
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Modified;
@@ -11,8 +13,15 @@ import posthorn.auth.api.SaslMechanism;
         property = SaslMechanism.MECHANISM + "=CRAM-SHA1")
 public class CramSha1 extends CramMechanism {
 
+    /** What DS calls: the file's keys are checked too (see {@link CramSettings#of(CramConfig, Map)}). */
     @Activate
     @Modified
+    void readConfig(CramConfig config, Map<String, Object> properties) {
+        if (CramSettings.of(config, properties).isPresent()) {
+            activate(config);
+        }
+    }
+
     void activate(CramConfig config) {
         configure(config);
     }

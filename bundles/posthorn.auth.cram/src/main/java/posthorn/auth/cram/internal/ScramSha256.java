@@ -1,5 +1,7 @@
 package posthorn.auth.cram.internal;
 
+import java.util.Map;
+
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -52,8 +54,15 @@ public class ScramSha256 implements SaslMechanism {
         RANDOM.nextBytes(saltKey);
     }
 
+    /** What DS calls: the file's keys are checked too (see {@link CramSettings#of(CramConfig, Map)}). */
     @Activate
     @Modified
+    void readConfig(CramConfig config, Map<String, Object> properties) {
+        if (CramSettings.of(config, properties).isPresent()) {
+            activate(config);
+        }
+    }
+
     void activate(CramConfig config) {
         CramSettings.of(config).ifPresent(s -> {
             enabled = s.enabled(name());

@@ -1,6 +1,7 @@
 package posthorn.auth.ldap.internal;
 
 import java.security.GeneralSecurityException;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -119,8 +120,22 @@ public class LdapBackend implements PasswordDatabase, UserDatabase, CredentialSo
     private final ConfigFile file = new ConfigFile("auth.ldap.cfg", LOG);
     private volatile LdapDirectory directory;
 
+    /**
+     * What DS calls with the file's contents: the keys are checked first (a near-miss key or a bad
+     * boolean refuses the file, as a bad value does), then the values.
+     */
     @Activate
     @Modified
+    void configure(Config config, Map<String, Object> properties) {
+        try {
+            file.checkKeys(properties, Config.class);
+        } catch (BadSetting e) {
+            file.refused(e, directory != null);
+            return;
+        }
+        activate(config);
+    }
+
     void activate(Config config) {
         try {
             activate(LdapSettings.of(config));

@@ -83,8 +83,22 @@ public class PasswdBackend implements PasswordDatabase, UserDatabase {
     private volatile long maxUid;
     private Clock clock = Clock.systemUTC();
 
+    /**
+     * What DS calls with the file's contents: the keys are checked first (a near-miss key or a bad
+     * boolean refuses the file, as a bad value does), then the values.
+     */
     @Activate
     @Modified
+    void configure(Config config, Map<String, Object> properties) {
+        try {
+            file.checkKeys(properties, Config.class);
+        } catch (BadSetting e) {
+            file.refused(e, files != null);
+            return;
+        }
+        activate(config);
+    }
+
     void activate(Config config) {
         try {
             Path passwd = BadSetting.path("passwd.file", config.passwd_file());

@@ -165,8 +165,22 @@ public class SqlBackend implements PasswordDatabase, UserDatabase, CredentialSou
         }
     }
 
+    /**
+     * What DS calls with the file's contents: the keys are checked first (a near-miss key or a bad
+     * boolean refuses the file, as a bad value does), then the values.
+     */
     @Activate
     @Modified
+    void configure(Config config, Map<String, Object> properties) {
+        try {
+            file.checkKeys(properties, Config.class);
+        } catch (BadSetting e) {
+            file.refused(e, active != null);
+            return;
+        }
+        activate(config);
+    }
+
     void activate(Config c) {
         try {
             activate(Settings.of(c.driver(), c.url(), c.user(), c.password(),

@@ -1,10 +1,13 @@
 package posthorn.auth.support.config;
 
+import java.lang.annotation.Annotation;
+import java.util.Map;
 import java.util.Objects;
 
 import org.slf4j.Logger;
 
 import posthorn.auth.api.Verdict;
+import posthorn.auth.support.keys.ConfigKeys;
 
 /**
  * A backend's configuration file as the operator sees it when an edit is refused: one log line
@@ -46,6 +49,24 @@ public final class ConfigFile {
             log.warn("{}", line);
         } else {
             log.error("{}", line);
+        }
+    }
+
+    /**
+     * What Declarative Services does not check ({@link ConfigKeys}): a key within a slip of a known
+     * one, or a boolean that is neither true nor false, refuses the file; any other unknown key is
+     * logged, one line each, and ignored.
+     *
+     * @param properties the configuration as ConfigurationAdmin hands it to the component
+     * @param config     the component's configuration annotation
+     * @throws BadSetting for the first refusal
+     */
+    public void checkKeys(Map<String, ?> properties, Class<? extends Annotation> config) {
+        for (ConfigKeys.Problem p : ConfigKeys.check(properties, config)) {
+            if (p.refuse()) {
+                throw new BadSetting(p.key(), p.reason());
+            }
+            log.warn("{}: {}: {}", name, p.key(), p.reason());
         }
     }
 

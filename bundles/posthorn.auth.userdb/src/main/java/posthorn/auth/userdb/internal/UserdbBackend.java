@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -63,8 +64,22 @@ public class UserdbBackend implements PasswordDatabase, UserDatabase, Credential
     private final ConfigFile configFile = new ConfigFile("auth.userdb.cfg", LOG);
     private volatile UserdbFile file;
 
+    /**
+     * What DS calls with the file's contents: the keys are checked first (a near-miss key or a bad
+     * boolean refuses the file, as a bad value does), then the values.
+     */
     @Activate
     @Modified
+    void configure(Config config, Map<String, Object> properties) throws IOException {
+        try {
+            configFile.checkKeys(properties, Config.class);
+        } catch (BadSetting e) {
+            configFile.refused(e, file != null);
+            return;
+        }
+        activate(config);
+    }
+
     void activate(Config config) throws IOException {
         Path userdb;
         try {

@@ -177,6 +177,9 @@ public final class ImapServer implements Session.Host {
             }
             next = previous; // activated anew with a refused edit: start with the last good one
         }
+        for (String key : ImapdSettings.ignoredKeys(properties)) {
+            LOG.warn("imapd: {}: unknown key {} ignored", source(properties), key);
+        }
         LAST_GOOD.set(next);
         ImapdConfig old = config;
         config = next;

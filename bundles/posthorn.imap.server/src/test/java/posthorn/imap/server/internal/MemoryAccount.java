@@ -99,6 +99,52 @@ final class MemoryAccount {
         }
     }
 
+    /**
+     * The ACL of a mailbox, as the Maildir store keeps it: its own, else its nearest parent's, else
+     * INBOX's default (owner every right); administrators always every right.
+     */
+    synchronized java.util.List<posthorn.store.api.AclEntry> acl(String name) throws StoreException {
+        String canonical = canonical(name);
+        folder(canonical);
+        java.util.LinkedHashMap<String, String> acl = own(canonical);
+        java.util.List<posthorn.store.api.AclEntry> out = new java.util.ArrayList<>();
+        acl.forEach((id, r) -> out.add(new posthorn.store.api.AclEntry(id, r)));
+        if (!acl.containsKey("administrators")) {
+            out.add(new posthorn.store.api.AclEntry("administrators", "aeiklrstwx"));
+        }
+        return out;
+    }
+
+    private java.util.LinkedHashMap<String, String> own(String canonical) {
+        String n = canonical;
+        while (true) {
+            MemoryFolder f = folders.get(n);
+            if (f != null && f.acl != null) {
+                return f.acl;
+            }
+            int dot = n.lastIndexOf(SEPARATOR);
+            if (dot < 0) {
+                java.util.LinkedHashMap<String, String> def = new java.util.LinkedHashMap<>();
+                def.put("owner", "aeiklrstwx");
+                def.put("administrators", "aeiklrstwx");
+                return def;
+            }
+            n = n.substring(0, dot);
+        }
+    }
+
+    synchronized void setAcl(String name, String identifier, String rights) throws StoreException {
+        String canonical = canonical(name);
+        MemoryFolder f = folder(canonical);
+        java.util.LinkedHashMap<String, String> acl = new java.util.LinkedHashMap<>(own(canonical));
+        if (rights == null) {
+            acl.remove(identifier);
+        } else {
+            acl.put(identifier, rights);
+        }
+        f.acl = acl;
+    }
+
     synchronized void create(String name) throws StoreException {
         // RFC 3501 6.3.3: a trailing separator only says the client means to create inferiors.
         String n = name != null && name.length() > 1 && name.endsWith(".") ? name.substring(0, name.length() - 1) : name;

@@ -51,6 +51,8 @@ final class MemoryFolder {
     }
 
     final long uidValidity = VALIDITY.incrementAndGet();
+    /** The folder's own ACL (identifier to rights, in order), or null to have its parent's. Guarded by the account. */
+    java.util.LinkedHashMap<String, String> acl;
     private long uidNext = 1;
     private final TreeMap<Long, Message> messages = new TreeMap<>();
     /** Messages no read-write handle has synced yet (Maildir's new/). */

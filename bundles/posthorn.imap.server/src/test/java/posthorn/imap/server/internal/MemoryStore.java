@@ -6,7 +6,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-import posthorn.store.api.MailStore;
+import posthorn.store.api.AclMail;
+import posthorn.store.api.AclStore;
 import posthorn.store.api.StoreUser;
 import posthorn.store.api.UserMail;
 
@@ -17,13 +18,13 @@ import posthorn.store.api.UserMail;
  * special-use names of Courier's folders), so that a transcript reads the same on either. Each
  * user's mail lives as long as the store. Thread-safe.
  */
-public final class MemoryStore implements MailStore {
+public final class MemoryStore implements AclStore {
     private final Map<String, MemoryAccount> accounts = new ConcurrentHashMap<>();
     /** Where uploads are written while messages arrive. */
     private volatile Path uploads = Path.of(System.getProperty("java.io.tmpdir"), "posthorn-memory-uploads");
 
     @Override
-    public UserMail open(StoreUser user) {
+    public AclMail open(StoreUser user) {
         return new MemoryUserMail(account(user.name()), uploads);
     }
 

@@ -12,10 +12,11 @@ import posthorn.store.api.MessageUpload;
 import posthorn.store.api.Quota;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.StoreException.Reason;
-import posthorn.store.api.UserMail;
+import posthorn.store.api.AclEntry;
+import posthorn.store.api.AclMail;
 
 /** One session's hold on a user's mail in a {@link MemoryStore}; closing it closes its mailboxes. */
-final class MemoryUserMail implements UserMail {
+final class MemoryUserMail implements AclMail {
     private final MemoryAccount account;
     private final Path uploads;
     private final Set<MemoryMailbox> open = ConcurrentHashMap.newKeySet();
@@ -28,6 +29,21 @@ final class MemoryUserMail implements UserMail {
 
     MemoryAccount account() {
         return account;
+    }
+
+    @Override
+    public List<AclEntry> acl(String name) throws StoreException {
+        checkOpen();
+        return account.acl(name);
+    }
+
+    @Override
+    public void setAcl(String name, String identifier, String rights) throws StoreException {
+        checkOpen();
+        if (identifier.isEmpty() || identifier.chars().anyMatch(c -> c <= ' ')) {
+            throw new StoreException(Reason.CANNOT, "Identifier not allowed in an ACL");
+        }
+        account.setAcl(name, identifier, rights);
     }
 
     @Override

@@ -169,6 +169,18 @@ record MaildirFileName(String fileName, String base, Set<String> systemFlags, St
         return name.toString();
     }
 
+    /**
+     * Whether a message file is served as it is stored, not with every bare LF as CRLF: when its name
+     * gives both sizes, on disk ({@code ,S=}) and as served ({@code ,W=}), and they are equal. That is
+     * how the store names a message it keeps byte for byte (one its LF form would not serve back as
+     * received). For any other file the rule changes nothing: a file in LF form with a line break
+     * has W > S, and one that W == S describes truthfully has no LF without a CR before it.
+     */
+    static boolean servedAsStored(String base) {
+        long s = sizeField(base, 'S');
+        return s >= 0 && s == sizeField(base, 'W');
+    }
+
     /** A size field {@code ,S=n} or {@code ,W=n} from the base name, or -1. */
     static long sizeField(String base, char key) {
         String marker = "," + key + "=";

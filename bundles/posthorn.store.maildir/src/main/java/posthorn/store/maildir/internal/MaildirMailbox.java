@@ -144,7 +144,7 @@ final class MaildirMailbox implements Mailbox {
         if (in == null) {
             throw new StoreException(Reason.EXPUNGEISSUED, "Message UID " + uid + " has been expunged");
         }
-        return new CrlfInputStream(in);
+        return MaildirFileName.servedAsStored(seen.base()) ? in : new CrlfInputStream(in);
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
@@ -18,6 +19,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import posthorn.auth.support.keys.ConfigKeys;
+import posthorn.store.api.AclStore;
 import posthorn.store.api.MailStore;
 import posthorn.store.api.QuotaStore;
 import posthorn.store.api.StoreException;
@@ -34,7 +37,7 @@ import posthorn.store.api.UserMail;
  */
 @Component(service = MailStore.class, configurationPid = "maildir", configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = MaildirStore.Config.class)
-public final class MaildirStore implements QuotaStore {
+public final class MaildirStore implements QuotaStore, AclStore {
     private static final Logger LOG = LoggerFactory.getLogger(MaildirStore.class);
     static final String DEFAULT_TEMPLATE = "%h/Maildir";
     static final long DEFAULT_POLL_SECONDS = 5;
@@ -92,18 +95,99 @@ public final class MaildirStore implements QuotaStore {
         return store;
     }
 
+    /**
+     * A store outside OSGi, for a process that wires the server itself ({@code posthorn imapd}): what
+     * DS makes of maildir.cfg's poll.interval and create, given as values. {@link #close} is its
+     * deactivation.
+     */
+    public static MaildirStore standalone(long pollSeconds, boolean create) {
+        MaildirStore store = new MaildirStore();
+        store.watcher.setPollInterval(Math.max(0, pollSeconds));
+        store.createMissing = create;
+        return store;
+    }
+
+    /** Outside OSGi: what deactivation does (indexes written, watches ended). */
+    public void close() {
+        deactivate();
+    }
+
+    /**
+     * Takes maildir.cfg whole or not at all: a near-miss key, a bad boolean or a value that does not
+     * fit refuses the file in one line naming the key and why, and the settings from before (at
+     * first, the defaults) stay in force.
+     */
     @Activate
     @Modified
-    void configure(Config config) {
-        setTemplate(config.template());
-        long poll = config.poll_interval();
-        if (poll < 0) {
-            LOG.warn("poll.interval {} is negative; polling off", poll);
-            poll = 0;
+    void configure(Config config, Map<String, Object> properties) {
+        String t;
+        long poll;
+        boolean create;
+        try {
+            for (ConfigKeys.Problem p : ConfigKeys.check(properties, Config.class)) {
+                if (p.refuse()) {
+                    throw new IllegalArgumentException(p.key() + ": " + p.reason());
+                }
+                LOG.warn("maildir.cfg: {}: {}", p.key(), p.reason());
+            }
+            t = checkTemplate(setting("template", config::template));
+            poll = setting("poll.interval", config::poll_interval);
+            if (poll < 0 || poll > 86400) {
+                throw new IllegalArgumentException("poll.interval: must be from 0 (off) to 86400 seconds");
+            }
+            create = setting("create", config::create);
+        } catch (IllegalArgumentException e) {
+            LOG.error("maildir.cfg refused: {}; the previous settings stay in force", e.getMessage());
+            return;
         }
+        template = t;
         watcher.setPollInterval(poll);
-        createMissing = config.create();
+        createMissing = create;
         LOG.info("Maildir store: template {}, poll.interval {} s, create {}", template, poll, createMissing);
+    }
+
+    /**
+     * A template that gives each user a Maildir of their own, at an absolute path: it starts with
+     * {@code /} or {@code %h}, names the user ({@code %u} or {@code %h}), and uses no other escape
+     * than {@code %u}, {@code %h} and {@code %%}.
+     */
+    static String checkTemplate(String value) {
+        String t = value == null ? "" : value.strip();
+        if (t.isEmpty()) {
+            throw new IllegalArgumentException("template: required (e.g. %h/Maildir)");
+        }
+        boolean user = false;
+        for (int i = 0; i < t.length(); i++) {
+            if (t.charAt(i) != '%') {
+                continue;
+            }
+            char k = i + 1 < t.length() ? t.charAt(++i) : ' ';
+            switch (k) {
+                case 'u', 'h' -> user = true;
+                case '%' -> { }
+                default -> throw new IllegalArgumentException("template: unknown escape %" + (k == ' ' ? "" : k)
+                        + " (%u is the user name, %h the home directory, %% a percent sign)");
+            }
+        }
+        if (!user) {
+            throw new IllegalArgumentException("template: names no user (%u or %h): every user would share one Maildir");
+        }
+        if (!t.startsWith("/") && !t.startsWith("%h")) {
+            throw new IllegalArgumentException("template: not an absolute path (start with / or %h)");
+        }
+        if (t.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("template: contains NUL");
+        }
+        return t;
+    }
+
+    /** A value DS converts when it is read: one it cannot convert names its key. */
+    private static <T> T setting(String key, java.util.function.Supplier<T> value) {
+        try {
+            return value.get();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(key + ": not a valid value");
+        }
     }
 
     @Deactivate
@@ -152,7 +236,7 @@ public final class MaildirStore implements QuotaStore {
     }
 
     @Override
-    public UserMail open(StoreUser user) throws StoreException {
+    public MaildirUserMail open(StoreUser user) throws StoreException {
         Path root = maildirOf(user);
         if (!Files.isDirectory(root)) {
             if (!createMissing) {

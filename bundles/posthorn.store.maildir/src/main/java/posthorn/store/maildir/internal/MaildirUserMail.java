@@ -24,6 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import posthorn.store.api.AclEntry;
+import posthorn.store.api.AclMail;
 import posthorn.store.api.Mailbox;
 import posthorn.store.api.MailboxInfo;
 import posthorn.store.api.MessageUpload;
@@ -31,14 +33,13 @@ import posthorn.store.api.Quota;
 import posthorn.store.api.QuotaMail;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.StoreException.Reason;
-import posthorn.store.api.UserMail;
 
 /**
  * One user's Maildir++ for one session. Folder operations work on directory names produced by
  * {@link FolderNames}, which keeps every name inside the Maildir root. Not thread-safe beyond what the
  * SPI asks, except {@link #close()}, which may come from another thread (an admin kick).
  */
-final class MaildirUserMail implements QuotaMail {
+final class MaildirUserMail implements QuotaMail, AclMail {
     private static final Logger LOG = LoggerFactory.getLogger(MaildirUserMail.class);
     static final String SUBSCRIPTIONS = "courierimapsubscribed";
     static final String FOLDER_MARKER = "maildirfolder";
@@ -340,6 +341,11 @@ final class MaildirUserMail implements QuotaMail {
         } catch (IOException e) {
             throw new StoreException(Reason.SERVERBUG, "Cannot create mailbox " + canonical, e);
         }
+        try {
+            CourierAcl.inherit(root, dir); // as Courier does at CREATE: the parent's ACL, kept
+        } catch (IOException e) {
+            LOG.warn("acl mailbox={} user={} reason=\"cannot write the inherited ACL: {}\"", canonical, user, e.toString());
+        }
         LOG.info("User {} created mailbox {}", user, canonical);
     }
 
@@ -461,6 +467,47 @@ final class MaildirUserMail implements QuotaMail {
         }
         LOG.info("User {} renamed INBOX to {}", user, dst);
         quota.recount("INBOX renamed");
+    }
+
+    /** The directory of an existing mailbox, for its ACL. */
+    private Path existing(String name) throws StoreException {
+        checkOpen();
+        Path dir = dirOf(FolderNames.canonical(name));
+        if (!Files.isDirectory(dir)) {
+            throw new StoreException(Reason.NONEXISTENT, "No mailbox " + name);
+        }
+        return dir;
+    }
+
+    @Override
+    public List<AclEntry> acl(String name) throws StoreException {
+        Path dir = existing(name);
+        try {
+            return CourierAcl.effective(root, dir);
+        } catch (IOException e) {
+            throw new StoreException(Reason.SERVERBUG, "Cannot read the ACL of " + name, e);
+        }
+    }
+
+    @Override
+    public void setAcl(String name, String identifier, String rights) throws StoreException {
+        Path dir = existing(name);
+        if (!CourierAcl.validIdentifier(identifier)) {
+            throw new StoreException(Reason.CANNOT, "Identifier not allowed in an ACL");
+        }
+        for (int i = 0; rights != null && i < rights.length(); i++) {
+            char c = rights.charAt(i);
+            if (c <= ' ' || c == 0x7f) {
+                throw new StoreException(Reason.CANNOT, "Rights not allowed in an ACL");
+            }
+        }
+        try {
+            CourierAcl.set(root, dir, identifier, rights);
+        } catch (IOException e) {
+            throw new StoreException(Reason.SERVERBUG, "Cannot write the ACL of " + name, e);
+        }
+        LOG.info("User {} acl mailbox={} identifier={} rights={}", user, name, identifier,
+                rights == null ? "(removed)" : rights);
     }
 
     @Override

@@ -16,7 +16,8 @@ import posthorn.store.api.MessageUpload;
 
 /**
  * A message being written into a tmp/ directory under a new unique name, in Maildir form (CRLF
- * stored as LF, its sizes counted on the way), and synced to disk before a folder delivers it by
+ * stored as LF, its sizes counted on the way; a message that form would not serve back unchanged is
+ * stored as received instead, see {@link LineEnds.ToLf}), and synced to disk before a folder delivers it by
  * renaming it into cur/. Every message the store writes from bytes goes through one of these: an
  * APPEND's upload ({@link MaildirUserMail#upload()}, in the Maildir's own tmp/) and an append from a
  * stream ({@link MaildirFolder#append}). The file is created here and nowhere else.
@@ -27,9 +28,9 @@ import posthorn.store.api.MessageUpload;
  * another thread (an admin kick), and is idempotent.
  */
 final class TmpMessage implements MessageUpload {
-    private Path file;
-    private final FileChannel channel;
-    private final OutputStream buffered;
+    private volatile Path file;
+    private volatile FileChannel channel;
+    private OutputStream buffered;
     private final LineEnds.ToLf lf;
     private LineEnds.Written written;
     /** Delivered: the file is a message now and no longer this object's. */
@@ -41,7 +42,7 @@ final class TmpMessage implements MessageUpload {
         this.file = file;
         this.channel = channel;
         this.buffered = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
-        this.lf = new LineEnds.ToLf(buffered);
+        this.lf = new LineEnds.ToLf(buffered, this::rewriteAsReceived);
         this.onClose = onClose;
     }
 
@@ -80,6 +81,39 @@ final class TmpMessage implements MessageUpload {
     void write(InputStream in) throws IOException {
         checkWritable();
         in.transferTo(lf);
+    }
+
+    /**
+     * The switch to storing the message as received ({@link LineEnds.ToLf}): the LF form written so far
+     * is read back as it is served (the bytes received so far) into a new file under a new unique
+     * name, which replaces the first; the rest of the message goes there unchanged.
+     */
+    private OutputStream rewriteAsReceived() throws IOException {
+        buffered.flush();
+        Path lfFile = file;
+        Path exactFile = lfFile.resolveSibling(MaildirFileName.unique());
+        FileChannel exactChannel = OwnerOnly.createFile(exactFile);
+        OutputStream exactOut = new BufferedOutputStream(Channels.newOutputStream(exactChannel), 64 * 1024);
+        try (InputStream in = new CrlfInputStream(Files.newInputStream(lfFile))) {
+            in.transferTo(exactOut);
+        } catch (IOException e) {
+            exactChannel.close();
+            Files.deleteIfExists(exactFile);
+            throw e;
+        }
+        FileChannel lfChannel = channel;
+        file = exactFile;
+        channel = exactChannel;
+        buffered = exactOut;
+        lfChannel.close();
+        Files.deleteIfExists(lfFile);
+        if (closed) {
+            // closed meanwhile from another thread (an admin kick): leave nothing behind
+            exactChannel.close();
+            Files.deleteIfExists(exactFile);
+            throw new IOException("The message " + exactFile.getFileName() + " is no longer being written");
+        }
+        return exactOut;
     }
 
     @Override
@@ -130,8 +164,10 @@ final class TmpMessage implements MessageUpload {
 
     @Override
     public InputStream open() throws IOException {
-        finish();
-        return new CrlfInputStream(Files.newInputStream(file));
+        LineEnds.Written w = finish();
+        InputStream in = Files.newInputStream(file);
+        // stored as received when both sizes agree (the rule readers of the folder apply to ,S= and ,W=)
+        return w.diskSize() == w.crlfSize() ? in : new CrlfInputStream(in);
     }
 
     @Override

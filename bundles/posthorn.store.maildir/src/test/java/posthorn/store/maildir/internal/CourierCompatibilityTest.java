@@ -191,6 +191,74 @@ class CourierCompatibilityTest {
         assertEquals(inboxNext, Long.parseLong(m.group(2)), "Courier continues our UIDs");
     }
 
+    /**
+     * A message this store keeps byte for byte (a bare LF in a binary part, so ,S= equals ,W=) in
+     * Courier's imapd: its session works and sizes agree with what it sends, but Courier turns every
+     * LF into CRLF, also one after a CR, so its lines end in CR CR LF there.
+     */
+    @Test
+    void aMessageStoredAsReceivedReadsInCourier() throws Exception {
+        String message = "Subject: exact\r\nContent-Transfer-Encoding: binary\r\n\r\nabc\ndef\r\n";
+        try (UserMail mail = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE)
+                .open(new StoreUser("alice", home, null, null)); Mailbox box = mail.open("INBOX", false)) {
+            box.sync();
+            box.append(new ByteArrayInputStream(message.getBytes(StandardCharsets.US_ASCII)), Set.of(), null);
+        }
+        String out = courier.session(maildir, Map.of(), "SELECT INBOX", "FETCH 1 (RFC822.SIZE BODY.PEEK[])");
+        String served = message.replace("\n", "\r\n");
+        assertTrue(out.contains("* 1 FETCH (RFC822.SIZE " + served.length() + " BODY[] {" + served.length() + "}\r\n"
+                + served + ")"), out);
+        assertTrue(out.contains("t2 OK"), out);
+        assertTrue(out.contains("z OK"), out);
+    }
+
+    @Test
+    void aclsAgreeWithCourierBothWays() throws Exception {
+        courier.session(maildir, Map.of(), "CREATE INBOX.Sent", "SETACL INBOX.Sent bob lrswd",
+                "SETACL INBOX.Sent -eve r");
+        MaildirStore store = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE);
+        // the store's names carry no namespace prefix (store.api 1.3): Courier's INBOX.Sent is Sent
+        try (posthorn.store.api.AclMail mail = store.open(new StoreUser("alice", home, null, null))) {
+            List<posthorn.store.api.AclEntry> acl = mail.acl("Sent");
+            assertTrue(acl.contains(new posthorn.store.api.AclEntry("user=bob", "elrstwx")), acl.toString());
+            assertTrue(acl.contains(new posthorn.store.api.AclEntry("-user=eve", "r")), acl.toString());
+            assertTrue(acl.contains(new posthorn.store.api.AclEntry("owner", CourierAcl.ALL)), acl.toString());
+            mail.setAcl("Sent", "user=carol", "klr");
+            mail.setAcl("Sent", "-user=eve", null);
+            assertEquals(Set.of(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                            java.nio.file.attribute.PosixFilePermission.OWNER_WRITE),
+                    Files.getPosixFilePermissions(maildir.resolve(".Sent/" + CourierAcl.FILE)));
+            mail.create("Sent.Old");
+        }
+        String out = courier.session(maildir, Map.of(), "GETACL INBOX.Sent", "GETACL INBOX.Sent.Old",
+                "MYRIGHTS INBOX.Sent");
+        assertTrue(out.contains("\"carol\" \"clr\""), out);
+        assertTrue(out.contains("\"bob\" \"dlrsw\""), out);
+        assertTrue(!out.contains("eve"), out);
+        assertTrue(out.contains("* ACL \"INBOX.Sent.Old\" \"owner\" \"acdilrsw\" \"administrators\" \"acdilrsw\" \"bob\""),
+                "a new folder inherits its parent's ACL, as Courier's CREATE does: " + out);
+    }
+
+    @Test
+    void garbageInAclFilesIsSkipped() throws Exception {
+        MaildirStore store = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE);
+        try (posthorn.store.api.AclMail mail = store.open(new StoreUser("alice", home, null, null))) {
+            mail.create("G");
+            Path file = maildir.resolve(".G/" + CourierAcl.FILE);
+            Files.write(file, new byte[] {(byte) 0xff, (byte) 0xfe, ' ', 'l', '\n', '\n', ' ', 'r', '\n', 1, 2, '\n',
+                    'o', 'w', 'n', 'e', 'r', ' ', 'a', 'l', 'r', '\r', '\n', 'u', 's', 'e', 'r', '=', 'x', '\n'});
+            assertEquals(List.of(new posthorn.store.api.AclEntry("owner", "alr"),
+                    new posthorn.store.api.AclEntry("user=x", ""),
+                    new posthorn.store.api.AclEntry("administrators", CourierAcl.ALL)), mail.acl("G"));
+            Files.write(file, new byte[] {0, 0, (byte) 0xc3, '\n', '\t', 'x'});
+            assertEquals(mail.acl("INBOX"), mail.acl("G"), "nothing valid: as if there were no file");
+            assertThrows(StoreException.class, () -> mail.setAcl("G", "a b", "l"));
+            assertThrows(StoreException.class, () -> mail.setAcl("G", "", "l"));
+            assertEquals(Reason.NONEXISTENT,
+                    assertThrows(StoreException.class, () -> mail.acl("Nope")).reason());
+        }
+    }
+
     @Test
     void quotaIsSharedWithCourier() throws Exception {
         String quota = "1000000S,4C";

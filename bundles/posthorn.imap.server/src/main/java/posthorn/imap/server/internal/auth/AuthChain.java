@@ -34,6 +34,7 @@ import posthorn.auth.api.Secret;
 import posthorn.auth.api.UserDatabase;
 import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
+import posthorn.auth.support.keys.ConfigKeys;
 import posthorn.imap.server.internal.stats.BackendStats;
 
 /**
@@ -86,31 +87,89 @@ public final class AuthChain implements Authenticator {
         this.breakers = new BackendBreakers(clockNanos, seconds(5));
     }
 
+    /**
+     * What DS calls with auth.cfg: its keys are checked first (a near-miss key or a bad boolean
+     * refuses the file), then its values ({@link #configure(AuthConfig)}).
+     */
     @Activate
     @Modified
+    void configure(AuthConfig config, Map<String, Object> properties) {
+        for (ConfigKeys.Problem p : ConfigKeys.check(properties, AuthConfig.class)) {
+            if (p.refuse()) {
+                refuse(p.key() + ": " + p.reason());
+                return;
+            }
+            LOG.warn("auth.cfg: {}: {}", p.key(), p.reason());
+        }
+        configure(config);
+    }
+
+    /**
+     * Takes auth.cfg whole or not at all: a value that does not fit refuses the file in one line
+     * naming the key and why, and the settings from before (at first, the defaults) stay in force.
+     */
     public void configure(AuthConfig config) {
         List<String> names = new ArrayList<>();
-        for (String b : config.backends()) {
-            for (String part : b.split("[,\\s]+")) {
-                if (!part.isBlank()) {
+        double timeout;
+        double retry;
+        long ttl;
+        boolean stop;
+        try {
+            for (String b : setting("backends", config::backends)) {
+                for (String part : b.split("[,\\s]+")) {
+                    if (part.isBlank()) {
+                        continue;
+                    }
+                    if (!part.strip().matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+                        throw new IllegalArgumentException("backends: not a backend name: " + part.strip());
+                    }
                     names.add(part.strip());
                 }
             }
+            if (names.isEmpty()) {
+                throw new IllegalArgumentException("backends: at least one backend is needed");
+            }
+            stop = setting("stop.on.wrong.password", config::stop_on_wrong_password);
+            timeout = setting("chain.timeout", config::chain_timeout);
+            if (!(timeout > 0 && timeout <= 3600)) {
+                throw new IllegalArgumentException("chain.timeout: must be more than 0 and at most 3600 seconds");
+            }
+            retry = setting("backend.retry", config::backend_retry);
+            if (!(retry >= 0 && retry <= 86400)) {
+                throw new IllegalArgumentException("backend.retry: must be from 0 to 86400 seconds");
+            }
+            ttl = setting("cache.ttl", config::cache_ttl);
+            if (ttl < 0 || ttl > 86400) {
+                throw new IllegalArgumentException("cache.ttl: must be from 0 to 86400 seconds");
+            }
+        } catch (IllegalArgumentException e) {
+            refuse(e.getMessage());
+            return;
         }
         order = List.copyOf(new LinkedHashSet<>(names));
-        stopOnWrongPassword = config.stop_on_wrong_password();
-        double timeout = config.chain_timeout();
-        if (!(timeout > 0)) {
-            LOG.warn("auth.cfg: chain.timeout={} is not a positive number of seconds; using 15", timeout);
-            timeout = 15;
-        }
+        stopOnWrongPassword = stop;
         timeoutNanos = seconds(timeout);
-        double retry = config.backend_retry() > 0 ? config.backend_retry() : 0;
         breakers.retry(seconds(retry)); // a changed chain asks every backend afresh
         cache.clear();
-        cache.ttl(config.cache_ttl());
+        cache.ttl(ttl);
         LOG.info("auth chain: {} (bound: {}), chain.timeout={} s, backend.retry={} s", order, passdbs.keySet(),
                 timeoutNanos / 1e9, retry);
+    }
+
+    private static void refuse(String why) {
+        LOG.error("auth.cfg refused: {}; the previous settings stay in force", why);
+    }
+
+    /** A value DS converts when it is read: one it cannot convert ({@code chain.timeout=soon}) names its key. */
+    private static <T> T setting(String key, java.util.function.Supplier<T> value) {
+        try {
+            return value.get();
+        } catch (IllegalArgumentException e) {
+            throw e.getMessage() != null && e.getMessage().startsWith(key + ":") ? e
+                    : new IllegalArgumentException(key + ": not a valid value");
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(key + ": not a valid value");
+        }
     }
 
     private static long seconds(double s) {

@@ -26,6 +26,8 @@ import posthorn.imap.server.internal.stats.ServerCounters;
 import posthorn.store.api.MailStore;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.StoreUser;
+import posthorn.store.api.AclMail;
+import posthorn.imap.server.internal.acl.GuardedMail;
 import posthorn.store.api.UserMail;
 
 /**
@@ -306,6 +308,9 @@ public final class LoginFlow {
         UserMail mail;
         try {
             mail = services.store().get().open(new StoreUser(user.name(), user.home(), user.maildir(), user.quota()));
+            if (mail instanceof AclMail acl) {
+                mail = new GuardedMail(acl, user); // RFC 4314 rights, checked on every operation
+            }
         } catch (StoreException e) {
             LOG.warn("s{} login user={} via {}: mail not available: [{}] {}", connection.id(), name, how, e.reason(),
                     e.getMessage());

@@ -57,22 +57,22 @@ final class Append implements Command<SessionState.LoggedIn> {
             }
             int streamed = args.streamedLiteral();
             if (streamed >= 0) {
-                MessageUpload upload = ctx.streamedLiteral(streamed);
-                if (upload.size() == 0) {
-                    throw new ProtocolException("Empty message");
-                }
-                messages.add(new Message(flags, date, null, upload));
+                messages.add(new Message(flags, date, null, ctx.streamedLiteral(streamed)));
                 continue;
             }
-            byte[] text = args.stringBytes();
-            if (text.length == 0) {
-                throw new ProtocolException("Empty message");
-            }
-            messages.add(new Message(flags, date, text, null));
+            messages.add(new Message(flags, date, args.stringBytes(), null));
         }
         args.end();
         if (messages.isEmpty()) {
             throw new ProtocolException("Expected a message literal");
+        }
+        // An empty literal is grammatical ({0}, RFC 3501 9), so it is not BAD; an empty message is
+        // refused as Dovecot refuses it, with NO (nothing appended, not even the others of a
+        // MULTIAPPEND).
+        for (Message m : messages) {
+            if (m.upload() != null ? m.upload().size() == 0 : m.text().length == 0) {
+                throw new StoreException(StoreException.Reason.CANNOT, "Cannot append an empty message");
+            }
         }
         String name = ctx.names().decode(wire);
         Mailbox box = null;

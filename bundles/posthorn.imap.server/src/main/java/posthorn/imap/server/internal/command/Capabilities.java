@@ -21,6 +21,9 @@ public final class Capabilities {
      */
     static final Set<String> ENABLEABLE = Set.of("IMAP4REV2");
 
+    /** What only a store that keeps access control lists brings (store.api AclStore). */
+    static final Set<String> STORE_ACL = Set.of(AclCommand.CAPABILITIES.split(" "));
+
     private Capabilities() {
     }
 
@@ -47,9 +50,22 @@ public final class Capabilities {
      * @param loginDisabled LOGIN is refused on this connection (RFC 3501 6.2.3)
      */
     public static String announce(boolean starttls, List<String> loginMechanisms, boolean loginDisabled) {
+        return announce(starttls, loginMechanisms, loginDisabled, true);
+    }
+
+    /**
+     * The list to announce now.
+     *
+     * @param storeAcl the bound store keeps access control lists: ACL, ACL2=UNION and RIGHTS= are
+     *                 announced
+     */
+    public static String announce(boolean starttls, List<String> loginMechanisms, boolean loginDisabled,
+                                  boolean storeAcl) {
         StringBuilder b = new StringBuilder("IMAP4rev1");
         for (String c : EXTENSIONS) {
-            b.append(' ').append(c);
+            if (storeAcl || !STORE_ACL.contains(c)) {
+                b.append(' ').append(c);
+            }
         }
         if (starttls) {
             b.append(" STARTTLS");

@@ -13,6 +13,10 @@ public record ClientNames(MailboxNameCodec codec, PersonalNamespace namespace) {
 
     /** The store's name of a mailbox argument as written: NO [NONEXISTENT] if it names none. */
     public String decode(String wire) throws StoreException {
+        if (wire.isEmpty()) {
+            // grammatical, but no mailbox has the empty name: NO, as Dovecot answers (not BAD)
+            throw new StoreException(StoreException.Reason.NONEXISTENT, "No mailbox has an empty name");
+        }
         return namespace.toStore(codec.decode(wire));
     }
 
@@ -21,6 +25,9 @@ public record ClientNames(MailboxNameCodec codec, PersonalNamespace namespace) {
      * or outside the namespace cannot be, NO [CANNOT].
      */
     public String newName(String wire) throws StoreException {
+        if (wire.isEmpty()) {
+            throw new StoreException(StoreException.Reason.CANNOT, "A mailbox cannot have an empty name");
+        }
         String client = codec.newName(wire);
         try {
             return namespace.toStore(client);
@@ -34,12 +41,12 @@ public record ClientNames(MailboxNameCodec codec, PersonalNamespace namespace) {
         return codec.encode(namespace.toClient(store));
     }
 
-    /** Reads a mailbox argument as written, refusing an empty one. */
+    /** Reads a mailbox argument as written (empty if the client wrote ""). */
     public String wire(ArgReader args) throws ProtocolException {
         return codec.wire(args);
     }
 
-    /** Reads a mailbox argument, refuses an empty one, and gives the store's name. */
+    /** Reads a mailbox argument and gives the store's name: NO [NONEXISTENT] for an empty one. */
     public String argument(ArgReader args) throws ProtocolException, StoreException {
         return decode(wire(args));
     }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.Status;
+import posthorn.imap.server.internal.acl.GuardedMailbox;
 import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.StoreException;
 
@@ -18,7 +19,9 @@ final class Close implements Command<SessionState.Selected> {
             throws ProtocolException, IOException, StoreException {
         args.end();
         try {
-            if (!selected.mailbox().readOnly()) {
+            // RFC 4314 4: without the e right CLOSE closes without expunging, and answers OK.
+            if (!selected.mailbox().readOnly()
+                    && (!(selected.mailbox().store() instanceof GuardedMailbox g) || g.may('e'))) {
                 Expunge.expungeDeleted(selected.mailbox(), null);
             }
         } finally {

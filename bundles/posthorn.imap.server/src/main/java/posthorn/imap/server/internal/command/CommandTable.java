@@ -90,6 +90,7 @@ public final class CommandTable {
     private static final Class<SessionState.Selected> SELECTED = SessionState.Selected.class;
 
     private static final String THREAD = "THREAD=ORDEREDSUBJECT THREAD=REFERENCES";
+    private static final String ACL = AclCommand.CAPABILITIES;
 
     private static final java.util.List<Entry> TABLE = java.util.List.of(
             // name                  valid in           sequences capability  command
@@ -154,7 +155,13 @@ public final class CommandTable {
             // the bound store keeps quotas, so these rows bring no capability of their own
             row("GETQUOTAROOT",      AUTHENTICATED,     NONE,   null,         new QuotaCommands.GetQuotaRoot()),
             row("GETQUOTA",          AUTHENTICATED,     NONE,   null,         new QuotaCommands.GetQuota()),
-            row("SETQUOTA",          AUTHENTICATED,     NONE,   null,         new QuotaCommands.SetQuota()));
+            row("SETQUOTA",          AUTHENTICATED,     NONE,   null,         new QuotaCommands.SetQuota()),
+            // RFC 4314; announced only while the bound store keeps ACLs (Capabilities.STORE_ACL)
+            row("SETACL",            AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.SETACL)),
+            row("DELETEACL",         AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.DELETEACL)),
+            row("GETACL",            AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.GETACL)),
+            row("LISTRIGHTS",        AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.LISTRIGHTS)),
+            row("MYRIGHTS",          AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.MYRIGHTS)));
 
     private static final Map<String, Row<?>> BY_NAME = TABLE.stream()
             .filter(e -> e instanceof Row<?>)

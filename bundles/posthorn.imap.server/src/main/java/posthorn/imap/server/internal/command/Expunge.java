@@ -9,6 +9,8 @@ import java.util.Set;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.SequenceSet;
+import posthorn.imap.server.internal.acl.GuardedMailbox;
+import posthorn.imap.server.internal.acl.Rights;
 import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.Flags;
@@ -38,6 +40,10 @@ final class Expunge implements Command<SessionState.Selected> {
         SelectedMailbox view = state.mailbox();
         if (view.readOnly()) {
             throw new StoreException(StoreException.Reason.CANNOT, "The mailbox is read-only");
+        }
+        if (view.store() instanceof GuardedMailbox guarded) {
+            // RFC 4314 4: EXPUNGE needs e, whether or not a message carries \Deleted.
+            Rights.require(guarded.rights(), "e", false, view.store().name(), "EXPUNGE");
         }
         expungeDeleted(view, only);
         ctx.completed(tag);

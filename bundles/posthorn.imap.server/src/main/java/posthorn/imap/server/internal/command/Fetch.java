@@ -13,6 +13,7 @@ import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.SequenceSet;
 import posthorn.imap.protocol.Status;
 import posthorn.imap.server.internal.fetch.FetchRenderer;
+import posthorn.imap.server.internal.acl.GuardedMailbox;
 import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.state.SelectedMailbox.BadSequenceException;
 import posthorn.imap.server.internal.state.SessionState;
@@ -62,7 +63,9 @@ final class Fetch implements Command<SessionState.Selected> {
         } catch (BadSequenceException e) {
             throw new ProtocolException(e.getMessage());
         }
-        boolean setsSeen = !view.readOnly() && attributes.stream().anyMatch(FetchAttribute::setsSeen);
+        // RFC 4314 4: without the s right a FETCH does not set \Seen (and does not fail).
+        boolean setsSeen = !view.readOnly() && attributes.stream().anyMatch(FetchAttribute::setsSeen)
+                && (!(view.store() instanceof GuardedMailbox guarded) || guarded.may('s'));
         boolean hasFlags = attributes.stream().anyMatch(a -> a instanceof FetchAttribute.Flags);
         Set<Long> seenNow = new HashSet<>();
         if (setsSeen) {

@@ -88,10 +88,11 @@ final class List implements Command<SessionState.LoggedIn> {
             // RFC 5258 3.5 and its example 9: every listed mailbox with a subscribed descendant carries
             // CHILDINFO ("SUBSCRIBED"); one that is not subscribed itself is listed only if some
             // subscribed descendant is not listed by the patterns anyway (no redundant CHILDINFO).
-            // LSUB with a trailing '%' (RFC 3501 6.3.9) lists such a level as \Noselect.
+            // LSUB with a trailing '%' (RFC 3501 6.3.9) lists such a level as \Noselect, when the
+            // pattern does not reach the subscribed mailbox itself ("*%" does: no parent is added).
             for (String s : subscribed) {
                 String wire = names.codec().encode(s);
-                boolean listed = !lsub && matchers.stream().anyMatch(m -> m.matcher(wire).matches());
+                boolean listed = matchers.stream().anyMatch(m -> m.matcher(wire).matches());
                 int cut = s.lastIndexOf(sep);
                 while (cut > 0) {
                     String parent = s.substring(0, cut);

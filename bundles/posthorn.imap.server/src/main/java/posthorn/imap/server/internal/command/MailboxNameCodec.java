@@ -57,16 +57,15 @@ public enum MailboxNameCodec {
     /** A store's mailbox name as the client reads it. */
     public abstract String encode(String name);
 
-    /** Reads a mailbox argument as written, refusing an empty one. */
+    /**
+     * Reads a mailbox argument as written. An empty one ("" or {0}) is grammatical (mailbox =
+     * "INBOX" / astring, RFC 3501 9) and names no mailbox: {@link ClientNames} answers it with NO.
+     */
     public String wire(ArgReader args) throws ProtocolException {
-        String wire = args.mailbox();
-        if (wire.isEmpty()) {
-            throw new ProtocolException("Empty mailbox name");
-        }
-        return wire;
+        return args.mailbox();
     }
 
-    /** Reads a mailbox argument, refuses an empty one, and decodes it. */
+    /** Reads a mailbox argument and decodes it. */
     public String argument(ArgReader args) throws ProtocolException, StoreException {
         return decode(wire(args));
     }

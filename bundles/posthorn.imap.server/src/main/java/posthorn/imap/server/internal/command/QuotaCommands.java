@@ -10,12 +10,14 @@ import java.util.Map;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.ResponseWriter;
+import posthorn.imap.server.internal.acl.GuardedMail;
 import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.MailStore;
 import posthorn.store.api.Quota;
 import posthorn.store.api.QuotaMail;
 import posthorn.store.api.QuotaStore;
 import posthorn.store.api.StoreException;
+import posthorn.store.api.UserMail;
 
 /**
  * QUOTA (RFC 9208): GETQUOTAROOT, GETQUOTA and SETQUOTA, over the store's optional
@@ -60,10 +62,21 @@ public final class QuotaCommands {
 
     /** The user's mail as a QuotaMail, or BAD as for an unknown command when the store keeps no quota. */
     static QuotaMail quotaMail(CommandContext ctx, SessionState.LoggedIn state) throws ProtocolException {
-        if (state.mail() instanceof QuotaMail q) {
+        QuotaMail q = quotaOf(state.mail());
+        if (q != null) {
             return q;
         }
         throw new ProtocolException("Unknown command " + ctx.command() + " (this store keeps no quota)");
+    }
+
+    /**
+     * The quota side of a user's mail, or null if the store keeps none. Mail wrapped for ACL checks
+     * ({@link GuardedMail}) is looked through: the quota is the owner's, and counts whatever the
+     * rights let through.
+     */
+    static QuotaMail quotaOf(UserMail mail) {
+        UserMail m = mail instanceof GuardedMail g ? g.unguarded() : mail;
+        return m instanceof QuotaMail q ? q : null;
     }
 
     /** Whether a root has a limit to show. */

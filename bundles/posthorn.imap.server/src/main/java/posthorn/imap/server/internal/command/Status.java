@@ -14,7 +14,6 @@ import posthorn.store.api.Change;
 import posthorn.store.api.Flags;
 import posthorn.store.api.Mailbox;
 import posthorn.store.api.MailboxStatus;
-import posthorn.store.api.QuotaMail;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.UserMail;
 
@@ -63,7 +62,7 @@ final class Status implements Command<SessionState.LoggedIn> {
 
     /** Refuses, as unknown, the items this store does not support (DELETED-STORAGE without quota). */
     static void supported(List<String> items, UserMail mail) throws ProtocolException {
-        if (items != null && items.contains("DELETED-STORAGE") && !(mail instanceof QuotaMail)) {
+        if (items != null && items.contains("DELETED-STORAGE") && QuotaCommands.quotaOf(mail) == null) {
             throw new ProtocolException("Unknown status item DELETED-STORAGE");
         }
     }

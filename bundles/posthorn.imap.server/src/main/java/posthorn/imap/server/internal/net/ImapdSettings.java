@@ -17,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import posthorn.auth.support.keys.ConfigKeys;
+
 /**
  * imapd.cfg as ConfigurationAdmin hands it over (strings from FileInstall's .cfg files; typed values
  * from other sources) made into an {@link ImapdConfig} whose every value was checked: its type, its
@@ -25,8 +27,10 @@ import java.util.Map;
  *
  * <p>A value that does not fit refuses the whole configuration, not only its key: one edit of the
  * file is one change of settings, applied whole or not at all, and the caller keeps the configuration
- * it has. A key that is not in the file takes its default. Keys that are not settings (service.pid,
- * felix.fileinstall.filename, a typo) are ignored, as DS ignores them.
+ * it has. A key that is not in the file takes its default. A key within a slip of a setting's
+ * ({@code max.per.ipp}, {@code max_per_ip}) refuses the file too, naming the setting it was probably
+ * meant to be; other keys that are not settings are ignored ({@link #ignoredKeys}, logged), and so are
+ * the ones ConfigurationAdmin and FileInstall add (service.pid, felix.fileinstall.filename).
  */
 public final class ImapdSettings {
     /** Seconds that still fit in an int once turned into milliseconds for a socket timeout. */
@@ -65,6 +69,15 @@ public final class ImapdSettings {
     private ImapdSettings() {
     }
 
+    /**
+     * The keys of {@code properties} that are no setting and no near miss of one (those refuse the
+     * file in {@link #read}), for the log: they are ignored.
+     */
+    public static List<String> ignoredKeys(Map<String, ?> properties) {
+        return ConfigKeys.unknown(properties.keySet(), keys()).stream().filter(p -> !p.refuse())
+                .map(ConfigKeys.Problem::key).toList();
+    }
+
     /** The settings' keys, by name. */
     public static List<String> keys() {
         return methods().stream().map(ImapdSettings::key).toList();
@@ -78,6 +91,11 @@ public final class ImapdSettings {
      *                  involve several keys)
      */
     public static ImapdConfig read(Map<String, ?> properties) throws BadValue {
+        for (ConfigKeys.Problem p : ConfigKeys.unknown(properties.keySet(), keys())) {
+            if (p.refuse()) {
+                throw new BadValue(p.key(), properties.get(p.key()), p.reason());
+            }
+        }
         Map<String, Object> values = new HashMap<>();
         for (Method m : methods()) {
             String key = key(m);

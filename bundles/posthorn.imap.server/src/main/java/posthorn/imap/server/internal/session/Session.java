@@ -52,6 +52,7 @@ import posthorn.imap.server.internal.net.LogLimiter;
 import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.state.SessionState;
 import posthorn.imap.server.internal.stats.ServerCounters;
+import posthorn.store.api.MailStore;
 import posthorn.store.api.MessageUpload;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.UserMail;
@@ -79,18 +80,14 @@ import posthorn.store.api.Watch;
 public final class Session {
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
 
-    /** How long and how much a closing connection reads and drops after its BYE ({@link #closeLingering}). */
-    private static final int LINGER_MILLIS = 1000;
-    private static final long LINGER_BYTES = 4L * 1024 * 1024;
-
     /** How often IDLE looks for changes when the store cannot notify. */
     private static final long IDLE_POLL_MILLIS = 5000;
 
     private final long id;
-    /** The TCP connection; closing it ends every read and write, also through TLS. */
-    private final Socket raw;
-    /** What the session reads and writes: {@link #raw}, or the TLS socket layered on it. */
-    private volatile Socket socket;
+    /** The TCP connection or standard input and output; closing it ends every read and write, also through TLS. */
+    private final Connection raw;
+    /** The TLS socket layered on the connection's socket, once TLS is negotiated; null before. */
+    private volatile SSLSocket tlsSocket;
     /** IMAPS: TLS from the first byte. */
     private final boolean implicitTls;
     private final Host server;
@@ -151,6 +148,10 @@ public final class Session {
      * may be written in the clear, not even BYE (the client expects a handshake).
      */
     private volatile boolean tlsPending;
+    /** The tag of the LOGIN a login program read before this session started (IMAPLOGINTAG), or null. */
+    private String loginTag;
+    /** Why the server ended the session with BYE while it ran (not LOGOUT, not a shutdown); null if it did not. */
+    private String byeReason;
     /** BAD answers since the last command that was not answered BAD (max.bad.commands). */
     private int badInARow;
     /** The commands by name: the command table, or a test's. */
@@ -192,45 +193,94 @@ public final class Session {
     private static final ServerCounters UNCOUNTED = new ServerCounters();
 
     public Session(long id, Socket socket, Host server, boolean implicitTls) {
-        this(id, socket, server, implicitTls, CommandTable::get);
+        this(id, new SocketConnection(socket), server, implicitTls, CommandTable::get);
+    }
+
+    /** A session on any connection (standard input and output: see {@link #preauthenticated}). */
+    public Session(long id, Connection connection, Host server) {
+        this(id, connection, server, false, CommandTable::get);
     }
 
     /** A session that runs the given commands (tests). */
     Session(long id, Socket socket, Host server, boolean implicitTls, Function<String, CommandTable.Row<?>> commands) {
+        this(id, new SocketConnection(socket), server, implicitTls, commands);
+    }
+
+    private Session(long id, Connection connection, Host server, boolean implicitTls,
+            Function<String, CommandTable.Row<?>> commands) {
         this.commands = commands;
         this.id = id;
-        this.raw = socket;
-        this.socket = socket;
+        this.raw = connection;
         this.server = server;
         this.implicitTls = implicitTls;
-        this.peer = socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
+        this.peer = connection.peer();
         this.loginDeadline = System.nanoTime() + server.config().login_timeout() * 1_000_000_000L;
         this.login = new LoginFlow(server.logins(), context);
         this.literals = new LiteralIntake(server.literalBudget());
     }
 
-    public void run() {
+    /**
+     * Starts the session logged in already, as the user the process runs for ({@code posthorn imapd}:
+     * the login happened before, in ssh or tcpserver's login program): the greeting is PREAUTH
+     * (RFC 3501 7.1.4) and the session is in the authenticated state from the start. Call before
+     * {@link #run}; the session closes {@code mail} when it ends.
+     */
+    public void preauthenticated(UserRecord record, UserMail mail) {
+        preauthenticated(record, mail, null);
+    }
+
+    /**
+     * As {@link #preauthenticated(UserRecord, UserMail)}, after a login program that answered the
+     * greeting and read the client's LOGIN itself (Courier's imaplogin, mailfront's imapfront-auth)
+     * and handed over that command's tag (IMAPLOGINTAG): the session's first words are then the
+     * tagged OK that completes the LOGIN, not a greeting (as Courier's and Dovecot's imap do).
+     *
+     * @param loginTag the LOGIN command's tag, or null for the PREAUTH greeting
+     */
+    public void preauthenticated(UserRecord record, UserMail mail, String loginTag) {
+        if (!(state instanceof SessionState.NotAuthenticated) || in != null) {
+            throw new IllegalStateException("preauthenticated after the session started");
+        }
+        state = new SessionState.Authenticated(record, mail);
+        user = record.name();
+        this.loginTag = loginTag;
+    }
+
+    /**
+     * Runs the session to its end on the calling thread; returns how it ended (the reason in the
+     * session's last log line: "logout", "closed by client", "autologout", ...).
+     */
+    public String run() {
         String end = "closed by client";
         // Whether the server ends the connection (LOGOUT, a BYE) while the client may still be sending.
         boolean serverEnds = false;
         try {
             ImapdConfig c = server.config();
-            raw.setSoTimeout(c.login_timeout() * 1000);
-            raw.setTcpNoDelay(true);
-            in = raw.getInputStream();
-            counter = new CountingOutputStream(raw.getOutputStream());
+            boolean preauth = state instanceof SessionState.Authenticated;
+            raw.readTimeout((preauth ? c.idle_timeout() : c.login_timeout()) * 1000);
+            in = raw.input();
+            counter = new CountingOutputStream(raw.output());
             out = new ResponseWriter(counter);
             receiver = newReceiver(c);
-            LOG.info("s{} connect remote={} port={}", id, peer, implicitTls ? "imaps" : "imap");
-            if (implicitTls) {
-                tlsPending = true;
-                SSLContext tls = server.tls();
-                if (tls == null) {
-                    throw new SSLException("TLS is not set up");
+            if (preauth) {
+                LOG.info("s{} preauth user={} on {}", id, user, peer);
+                if (loginTag == null) {
+                    out.status(null, Status.PREAUTH, "CAPABILITY " + capabilities(), "Posthorn IMAP4rev1 server ready; logged in as " + user);
+                } else {
+                    out.status(loginTag, Status.OK, "CAPABILITY " + capabilities(), "LOGIN completed");
                 }
-                handshake(tls);
+            } else {
+                LOG.info("s{} connect remote={} port={}", id, peer, implicitTls ? "imaps" : "imap");
+                if (implicitTls) {
+                    tlsPending = true;
+                    SSLContext tls = server.tls();
+                    if (tls == null) {
+                        throw new SSLException("TLS is not set up");
+                    }
+                    handshake(tls);
+                }
+                out.status(null, Status.OK, "CAPABILITY " + capabilities(), "Posthorn IMAP4rev1 server ready");
             }
-            out.status(null, Status.OK, "CAPABILITY " + capabilities(), "Posthorn IMAP4rev1 server ready");
             out.flush();
             while (!(state instanceof SessionState.Logout) && !closing) {
                 Event event = next();
@@ -252,7 +302,7 @@ public final class Session {
                     writing.unlock();
                 }
             }
-            end = closing ? "shut down" : "logout";
+            end = closing ? "shut down" : byeReason != null ? "ended: " + byeReason : "logout";
             serverEnds = !closing;
         } catch (SocketTimeoutException e) {
             if (writeTimedOut) {
@@ -298,7 +348,7 @@ public final class Session {
             }
             server.counters().ended(bytesIn, counter == null ? 0 : counter.count());
             if (serverEnds && !closing && !writeTimedOut) {
-                closeLingering();
+                raw.finish();
             } else {
                 closeRaw();
             }
@@ -306,6 +356,7 @@ public final class Session {
                     user, tlsName(), commandCount, bytesIn, counter == null ? 0 : counter.count(),
                     Duration.between(since, Instant.now()).toSeconds(), end.replace('"', '\''));
         }
+        return end;
     }
 
     private void handle(Event event) throws IOException {
@@ -330,8 +381,7 @@ public final class Session {
                     LOG.warn("s{} refused input: {}", id, t.reason());
                 }
                 if (t.fatal()) {
-                    bye(t.reason());
-                    state = new SessionState.Logout();
+                    endWithBye(t.reason());
                 } else {
                     // The receiver reports a malformed literal announcement the same way; that is
                     // plain bad syntax, not a size the server refuses.
@@ -363,8 +413,7 @@ public final class Session {
                             peer, d.text());
                 }
                 if (l.nonSynchronizing()) {
-                    bye(d.text());
-                    state = new SessionState.Logout();
+                    endWithBye(d.text());
                 } else if (d.status() == Status.BAD) {
                     receiver.rejectLiteral();
                     bad(l.tag(), d.code(), d.text());
@@ -403,8 +452,7 @@ public final class Session {
             if (logAllowed("disconnected for prelogin.rate")) {
                 LOG.warn("s{} {} commands in a second before login from {}; disconnecting (prelogin.rate)", id, rateCount, peer);
             }
-            bye("Too many commands before login");
-            state = new SessionState.Logout();
+            endWithBye("Too many commands before login");
             return true;
         }
         if (rateCount == rate + 1 && logAllowed("refused for prelogin.rate")) {
@@ -436,14 +484,13 @@ public final class Session {
             if (logAllowed("disconnected for max.bad.commands")) {
                 LOG.warn("s{} {} BAD answers in a row to {}; disconnecting (max.bad.commands)", id, badInARow, peer);
             }
-            bye("Too many invalid commands");
-            state = new SessionState.Logout();
+            endWithBye("Too many invalid commands");
         }
     }
 
     /** Whether a line of this kind about this client may be logged now (the server's LogLimiter). */
     private boolean logAllowed(String kind) {
-        return server.repeats().allow(kind, raw.getInetAddress());
+        return server.repeats().allow(kind, raw.address());
     }
 
     /** Parses the tag and command name, checks the state, runs the command, maps errors. */
@@ -549,7 +596,7 @@ public final class Session {
                 if (left <= 0) {
                     throw new SocketTimeoutException("no login within login.timeout");
                 }
-                socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
+                readTimeout((int) Math.min(Integer.MAX_VALUE, left));
             }
             int n = in.read(readBuffer);
             if (n < 0) {
@@ -605,7 +652,7 @@ public final class Session {
                 }
                 continue;
             }
-            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, leftMillis));
+            readTimeout((int) Math.min(Integer.MAX_VALUE, leftMillis));
             int n;
             try {
                 n = in.read(chunk);
@@ -622,35 +669,63 @@ public final class Session {
         }
     }
 
+    /** Sets how long the next reads may wait, on the TLS socket once there is one. */
+    private void readTimeout(int millis) throws IOException {
+        SSLSocket tls = tlsSocket;
+        if (tls != null) {
+            tls.setSoTimeout(millis);
+        } else {
+            raw.readTimeout(millis);
+        }
+    }
+
     /** Whether the connection is encrypted (IMAPS, or after STARTTLS). */
     private boolean tlsActive() {
-        return socket instanceof SSLSocket;
+        return tlsSocket != null;
     }
 
     /** The TLS protocol in use (TLSv1.3), for the log; "no" in the clear. */
     private String tlsName() {
-        if (socket instanceof SSLSocket ssl) {
-            try {
-                return ssl.getSession().getProtocol();
-            } catch (RuntimeException e) {
-                return "yes";
-            }
+        SSLSocket ssl = tlsSocket;
+        if (ssl == null) {
+            return "no";
         }
-        return "no";
+        try {
+            return ssl.getSession().getProtocol();
+        } catch (RuntimeException e) {
+            return "yes";
+        }
     }
 
-    /** Whether STARTTLS is offered now: plain connection, not logged in, TLS set up and enabled. */
+    /**
+     * Whether STARTTLS is offered now: a TCP connection without TLS, not logged in, TLS set up and
+     * enabled.
+     */
     private boolean startTlsOffered() {
-        return !tlsActive() && state instanceof SessionState.NotAuthenticated && server.config().starttls()
-                && server.tls() != null;
+        return !tlsActive() && raw.socket() != null && state instanceof SessionState.NotAuthenticated
+                && server.config().starttls() && server.tls() != null;
+    }
+
+    /** Whether the bound store keeps access control lists (ACL is announced only then). */
+    private boolean storeKeepsAcls() {
+        return boundStore() instanceof posthorn.store.api.AclStore;
+    }
+
+    /** The store bound now, or null if there is none (unbound, or a host without one yet). */
+    private MailStore boundStore() {
+        try {
+            return server.logins().store().get();
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /** The capabilities to announce now (RFC 3501 7.2.1), depending on the state and TLS. */
     private String capabilities() {
         boolean preLogin = state instanceof SessionState.NotAuthenticated;
         String base = Capabilities.announce(startTlsOffered(), preLogin ? login.mechanismsOffered() : null,
-                !login.plaintextAllowed());
-        List<String> quota = QuotaCommands.capabilities(server.logins().store().get(), maySetQuota());
+                preLogin && !login.plaintextAllowed(), storeKeepsAcls());
+        List<String> quota = QuotaCommands.capabilities(boundStore(), maySetQuota());
         return quota.isEmpty() ? base : base + " " + String.join(" ", quota);
     }
 
@@ -694,13 +769,17 @@ public final class Session {
     }
 
     private void handshake(SSLContext tls) throws IOException {
-        SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(raw, raw.getInetAddress().getHostAddress(),
-                raw.getPort(), true);
+        Socket tcp = raw.socket();
+        if (tcp == null) {
+            throw new SSLException("TLS needs a TCP connection");
+        }
+        SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(tcp, tcp.getInetAddress().getHostAddress(),
+                tcp.getPort(), true);
         ssl.setUseClientMode(false);
         ssl.setEnabledProtocols(java.util.Arrays.stream(ssl.getSupportedProtocols())
                 .filter(p -> p.equals("TLSv1.2") || p.equals("TLSv1.3")).toArray(String[]::new));
         ssl.startHandshake();
-        socket = ssl;
+        tlsSocket = ssl;
         in = ssl.getInputStream();
         counter.target(ssl.getOutputStream());
         tlsPending = false;
@@ -848,40 +927,8 @@ public final class Session {
         }
     }
 
-    /**
-     * Closes the connection without losing what was written last. Closing a socket whose input holds
-     * unread bytes makes TCP send a reset, and a reset can throw away the BYE still waiting in the
-     * client's receive buffer (seen with a client sending 1 MiB of garbage: it read 12 of the 20 BADs
-     * and no BYE). So the sending side is shut first (FIN after the BYE), what the client still sends
-     * is read and dropped for a moment (at most {@link #LINGER_MILLIS} and {@link #LINGER_BYTES},
-     * into the session's read buffer), then the socket is closed.
-     */
-    private void closeLingering() {
-        try {
-            raw.shutdownOutput();
-            raw.setSoTimeout(LINGER_MILLIS);
-            InputStream input = raw.getInputStream();
-            long deadline = System.nanoTime() + LINGER_MILLIS * 1_000_000L;
-            long left = LINGER_BYTES;
-            while (left > 0 && System.nanoTime() < deadline) {
-                int n = input.read(readBuffer, 0, (int) Math.min(readBuffer.length, left));
-                if (n < 0) {
-                    break;
-                }
-                left -= n;
-            }
-        } catch (IOException | RuntimeException e) {
-            // the client is gone or the wait is over: close now
-        }
-        closeRaw();
-    }
-
     private void closeRaw() {
-        try {
-            raw.close();
-        } catch (IOException e) {
-            // already gone
-        }
+        raw.close();
     }
 
     /**
@@ -919,17 +966,10 @@ public final class Session {
         } finally {
             writing.unlock();
         }
-        try {
-            raw.shutdownOutput();
-        } catch (IOException | RuntimeException e) {
-            // gone already
-        }
+        // the BYE is out: FIN after it, what the client still sends dropped for a moment, then close
+        // (Connection.finish), on a thread of its own so that the console's kick does not wait
         Thread.ofVirtual().name("imap-session-" + id + "-kick").start(() -> {
-            try {
-                Thread.sleep(LINGER_MILLIS);
-            } catch (InterruptedException e) {
-                // close now
-            }
+            raw.finish();
             closeRaw();
         });
         return true;
@@ -950,6 +990,13 @@ public final class Session {
             Thread.currentThread().interrupt();
         }
         closeRaw();
+    }
+
+    /** The server ends the session: BYE with the reason, then the session stops (the reason is in its last log line). */
+    private void endWithBye(String text) {
+        byeReason = text;
+        bye(text);
+        state = new SessionState.Logout();
     }
 
     private void bye(String text) {
@@ -1095,7 +1142,7 @@ public final class Session {
             state = new SessionState.Authenticated(record, mail);
             user = record.name();
             receiver.limits(LiteralIntake.limits(state, server.config()));
-            socket.setSoTimeout(server.config().idle_timeout() * 1000);
+            readTimeout(server.config().idle_timeout() * 1000);
         }
 
         @Override
@@ -1123,8 +1170,7 @@ public final class Session {
 
         @Override
         public void end(String text) {
-            bye(text);
-            state = new SessionState.Logout();
+            endWithBye(text);
         }
 
         @Override
@@ -1195,7 +1241,7 @@ public final class Session {
 
         @Override
         public InetAddress address() {
-            return raw.getInetAddress();
+            return raw.address();
         }
 
         @Override

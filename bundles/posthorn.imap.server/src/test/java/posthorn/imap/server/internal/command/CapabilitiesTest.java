@@ -17,9 +17,16 @@ class CapabilitiesTest {
 
     @Test
     void theListIsByteForByteTheOneClientsKnow() {
-        assertEquals(ANNOUNCED, Capabilities.announce(false, null, false));
+        assertEquals(ANNOUNCED, Capabilities.announce(false, null, false, false));
         assertEquals(ANNOUNCED + " STARTTLS AUTH=PLAIN AUTH=LOGIN LOGINDISABLED",
-                Capabilities.announce(true, List.of("PLAIN", "LOGIN"), true));
+                Capabilities.announce(true, List.of("PLAIN", "LOGIN"), true, false));
+    }
+
+    /** Issue 11: RFC 4314's capabilities, as Courier-IMAP announced them, only with a store that keeps ACLs. */
+    @Test
+    void aclOnlyWithAStoreThatKeepsThem() {
+        assertEquals(ANNOUNCED + " ACL ACL2=UNION RIGHTS=texk", Capabilities.announce(false, null, false, true));
+        assertEquals(Capabilities.announce(false, null, false, true), Capabilities.announce(false, null, false));
     }
 
     @Test

@@ -16,6 +16,8 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** imapd.cfg's values are checked when read: type, range, the files named. */
 class ImapdSettingsTest {
@@ -118,8 +120,24 @@ class ImapdSettingsTest {
 
     @Test
     void keysThatAreNotSettingsAreIgnored() throws Exception {
-        ImapdSettings.read(Map.of("service.pid", "imapd", "felix.fileinstall.filename", "file:/etc/posthorn/imapd.cfg",
-                "max.per.pi", "typo"));
+        Map<String, String> props = Map.of("service.pid", "imapd", "felix.fileinstall.filename",
+                "file:/etc/posthorn/imapd.cfg", "colour", "blue");
+        ImapdSettings.read(props);
+        assertEquals(List.of("colour"), ImapdSettings.ignoredKeys(props), "logged by the server, not refused");
+    }
+
+    /**
+     * Issue 13: a key within a slip of a setting's refuses the file (it used to be ignored, so that
+     * max.per.pi=5 silently left the default in force), naming the setting it was probably meant to be.
+     */
+    @ParameterizedTest
+    @CsvSource({"max.per.pi, max.per.ip", "max_per_ip, max.per.ip", "idle.timout, idle.timeout",
+        "Literal.Max, literal.max", "tls.prot, tls.port"})
+    void aNearMissKeyRefusesTheFile(String typo, String meant) {
+        ImapdSettings.BadValue e = assertThrows(ImapdSettings.BadValue.class,
+                () -> ImapdSettings.read(Map.of(typo, "5")));
+        assertEquals(typo, e.key());
+        assertTrue(e.getMessage().contains("did you mean " + meant + "?"), e.getMessage());
     }
 
     @Test
