@@ -29,7 +29,8 @@ public final class Listener implements AutoCloseable {
     private final Thread acceptor;
     private volatile boolean closing;
 
-    private Listener(ServerSocket socket, String threadName, Consumer<Socket> handler, BiConsumer<Listener, String> lost) {
+    /** A listener on a socket already bound (tests hand in one whose accept fails). */
+    Listener(ServerSocket socket, String threadName, Consumer<Socket> handler, BiConsumer<Listener, String> lost) {
         this.socket = socket;
         this.acceptor = Thread.ofPlatform().name(threadName).daemon().start(() -> acceptLoop(handler, lost));
     }
