@@ -60,7 +60,7 @@ final class ConsoleConnection {
                 if (closing) {
                     return;
                 }
-                int status = run(session, f.text(), sessionOut, sessionErr);
+                int status = run("console " + id, session, f.text(), sessionOut, sessionErr);
                 sessionOut.flush();
                 sessionErr.flush();
                 Frames.exit(out, status);
@@ -90,7 +90,13 @@ final class ConsoleConnection {
         }
     }
 
-    private int run(CommandSession session, String line, PrintStream out, PrintStream err) {
+    /**
+     * Runs one command line in the session and prints its result; the exit status is {@link Frames#OK},
+     * {@link Frames#NOT_FOUND} or {@link Frames#FAILED}. Logs the command's name, never its arguments.
+     *
+     * @param who the connection in the log line ("console c3", "ssh s2")
+     */
+    static int run(String who, CommandSession session, String line, PrintStream out, PrintStream err) {
         String name = line.strip().split("\\s+", 2)[0];
         if (name.isEmpty()) {
             return Frames.OK;
@@ -114,7 +120,7 @@ final class ConsoleConnection {
             }
         }
         // Only the command's name: its arguments may hold a password (imap:authtest USER PASS).
-        LOG.info("console {} ran {}: exit status {}", id, name, status);
+        LOG.info("{} ran {}: exit status {}", who, name, status);
         return status;
     }
 }

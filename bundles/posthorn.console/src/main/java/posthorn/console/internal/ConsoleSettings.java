@@ -1,6 +1,9 @@
 package posthorn.console.internal;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -12,8 +15,20 @@ import java.util.Map;
  * @param socket      the Unix domain socket, or null for none
  * @param maxSessions console connections at once
  * @param lineMax     longest command line, in bytes
+ * @param ssh         the SSH console, or null when it is off ({@code ssh.port=0}, the default)
  */
-record ConsoleSettings(Path socket, int maxSessions, int lineMax) {
+record ConsoleSettings(Path socket, int maxSessions, int lineMax, Ssh ssh) {
+
+    /**
+     * The SSH console's settings.
+     *
+     * @param port           the TCP port (1-65535)
+     * @param bind           the address it listens on: loopback unless ssh.bind names another
+     * @param authorizedKeys the OpenSSH authorized_keys file whose keys may log in (it exists)
+     * @param hostKey        the server's key pair, generated on first start when absent
+     */
+    record Ssh(int port, InetAddress bind, Path authorizedKeys, Path hostKey) {
+    }
 
     static final String FILE = "console.cfg";
     /** The longest path a Unix domain socket address can hold on Linux (sun_path, with its NUL). */
@@ -42,7 +57,76 @@ record ConsoleSettings(Path socket, int maxSessions, int lineMax) {
         Path socket = socket(props, var);
         int maxSessions = number(props, "max.sessions", 8, 1, 1000);
         int lineMax = number(props, "line.max", 65536, 256, 16 << 20);
-        return new ConsoleSettings(socket, maxSessions, lineMax);
+        return new ConsoleSettings(socket, maxSessions, lineMax, ssh(props, var));
+    }
+
+    private static Ssh ssh(Map<String, ?> props, String var) {
+        int port = number(props, "ssh.port", 0, 0, 65535);
+        InetAddress bind = address(props, "ssh.bind");
+        Path keys = file(props, "ssh.authorized.keys", var, "ssh/authorized_keys", port != 0);
+        if (port != 0 && !Files.isRegularFile(keys)) {
+            throw new BadValue("ssh.authorized.keys", keys + " is not a file (the SSH console takes only the keys it lists)");
+        }
+        if (port != 0 && !Files.isReadable(keys)) {
+            throw new BadValue("ssh.authorized.keys", keys + " cannot be read");
+        }
+        Path hostKey = file(props, "ssh.host.key", var, "ssh/host_key", port != 0);
+        if (port == 0) {
+            return null; // off: the other keys are checked (a typo shows now), the files need not exist
+        }
+        if (Files.isDirectory(hostKey)) {
+            throw new BadValue("ssh.host.key", hostKey + " is a directory");
+        }
+        return new Ssh(port, bind, keys, hostKey);
+    }
+
+    /** An IP address as written (never a host name: no lookup at configuration time); loopback by default. */
+    private static InetAddress address(Map<String, ?> props, String key) {
+        Object raw = props.get(key);
+        String value = raw == null ? "" : raw.toString().trim();
+        if (value.isEmpty()) {
+            return InetAddress.getLoopbackAddress();
+        }
+        String bare = value.startsWith("[") && value.endsWith("]") ? value.substring(1, value.length() - 1) : value;
+        boolean v4 = bare.matches("\\d{1,3}(\\.\\d{1,3}){3}")
+                && java.util.Arrays.stream(bare.split("\\.")).allMatch(o -> Integer.parseInt(o) <= 255);
+        boolean v6 = bare.contains(":") && bare.matches("[0-9A-Fa-f:.]+");
+        if (!v4 && !v6) {
+            throw new BadValue(key, "'" + value + "' is not an IP address (write 127.0.0.1, ::1, or the address to listen on)");
+        }
+        try {
+            return InetAddress.getByName(bare); // a literal: parsed, never looked up
+        } catch (UnknownHostException e) {
+            throw new BadValue(key, "'" + value + "' is not an IP address");
+        }
+    }
+
+    /** An absolute path, by default under POSTHORN_VAR; null when neither is given and it is not needed. */
+    private static Path file(Map<String, ?> props, String key, String var, String under, boolean needed) {
+        Object raw = props.get(key);
+        String value = raw == null ? "" : raw.toString().trim();
+        if (value.isEmpty()) {
+            if (var == null || var.isBlank()) {
+                if (needed) {
+                    throw new BadValue(key, "not set, and POSTHORN_VAR is not set for its default");
+                }
+                return null;
+            }
+            value = var + "/" + under;
+        }
+        Path p;
+        try {
+            p = Path.of(value);
+        } catch (InvalidPathException e) {
+            throw new BadValue(key, "not a valid path");
+        }
+        if (!p.isAbsolute()) {
+            throw new BadValue(key, "not an absolute path");
+        }
+        if (p.getParent() == null) {
+            throw new BadValue(key, "names no file");
+        }
+        return p;
     }
 
     private static Path socket(Map<String, ?> props, String var) {

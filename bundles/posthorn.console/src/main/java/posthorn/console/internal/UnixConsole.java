@@ -39,6 +39,7 @@ public final class UnixConsole {
     private volatile ConsoleSettings settings;
     private OwnerOnlySocket socket;
     private Thread acceptor;
+    private SshConsole ssh;
 
     @Activate
     @Modified
@@ -53,6 +54,7 @@ public final class UnixConsole {
         }
         ConsoleSettings before = settings;
         settings = next;
+        configureSsh(next.ssh());
         if (before != null && java.util.Objects.equals(before.socket(), next.socket()) && socket != null) {
             return; // limits apply from the next connection on
         }
@@ -72,9 +74,42 @@ public final class UnixConsole {
         }
     }
 
+    /** The settings in force (null before the first good file). */
+    ConsoleSettings settings() {
+        return settings;
+    }
+
+    /** Starts, moves or stops the SSH console; a console that cannot listen is logged and off. */
+    private void configureSsh(ConsoleSettings.Ssh next) {
+        if (ssh != null && ssh.settings().equals(next)) {
+            return;
+        }
+        if (ssh != null) {
+            ssh.stop();
+            ssh = null;
+            LOG.info("ssh console stopped");
+        }
+        if (next == null) {
+            return; // off, the default (ssh.port=0)
+        }
+        try {
+            ssh = SshConsole.start(next, processor, () -> settings);
+            LOG.info("ssh console listening on {} port {} (public keys from {}; no passwords){}",
+                    next.bind().getHostAddress(), next.port(), next.authorizedKeys(),
+                    next.bind().isLoopbackAddress() ? "" : " NOT loopback: set by ssh.bind");
+        } catch (IOException | RuntimeException e) {
+            LOG.error("ssh console: cannot listen on {} port {}: {}; the ssh console is off", next.bind().getHostAddress(),
+                    next.port(), e.getMessage() == null ? e.toString() : e.getMessage());
+        }
+    }
+
     @Deactivate
     synchronized void deactivate() {
         stopListening();
+        if (ssh != null) {
+            ssh.stop();
+            ssh = null;
+        }
         open.values().forEach(ConsoleConnection::stop);
     }
 

@@ -86,10 +86,14 @@ public final class ConfigKeys {
         return out;
     }
 
-    /** Whether ConfigurationAdmin, FileInstall or DS put the key there. */
+    /**
+     * Whether ConfigurationAdmin, FileInstall or DS put the key there: their own keys, and the
+     * component's own properties (Posthorn's are named {@code posthorn.*}, e.g. an auth backend's
+     * {@code posthorn.auth.backend}), which DS hands over with the file's.
+     */
     public static boolean infrastructure(String key) {
         return key.startsWith("service.") || key.startsWith("felix.") || key.startsWith("component.")
-                || key.startsWith("osgi.") || key.startsWith(".");
+                || key.startsWith("osgi.") || key.startsWith("posthorn.") || key.startsWith(".");
     }
 
     /** The known key that {@code key} is probably a slip for, or null. */

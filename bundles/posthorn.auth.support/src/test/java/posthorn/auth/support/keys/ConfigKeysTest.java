@@ -65,7 +65,7 @@ class ConfigKeysTest {
     void checkRefusesNearMissesAndBadBooleansAndNotesTheRest() {
         Map<String, Object> props = Map.of("template", "%h/Maildir", "poll.intervall", "5", "create", "yes",
                 "colour", "blue", "service.pid", "maildir", "felix.fileinstall.filename", "file:/x",
-                "component.name", "x");
+                "component.name", "x", "posthorn.auth.backend", "passwd");
         List<ConfigKeys.Problem> problems = ConfigKeys.check(props, Config.class);
         assertEquals(List.of(
                 new ConfigKeys.Problem("create", "must be true or false", true),

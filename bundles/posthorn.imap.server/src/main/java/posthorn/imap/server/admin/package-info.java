@@ -1,7 +1,10 @@
 /**
  * The server's admin API: what an operator's console (the {@code imap:} commands of
  * posthorn.imap.shell) asks of a running server. The server implements the services here
- * ({@link posthorn.imap.server.admin.ImapAdmin}, {@link posthorn.imap.server.admin.LogLevels}) and
+ * ({@link posthorn.imap.server.admin.ImapAdmin}, {@link posthorn.imap.server.admin.LogLevels},
+ * {@link posthorn.imap.server.admin.ConfigReload} (read the configuration and the access rules again
+ * now: imap:reload, SIGHUP), {@link posthorn.imap.server.admin.AccessRulesView} (the rules in force,
+ * and which applies to an address)) and
  * registers them; a console only calls them, so they are {@code @ProviderType}. The records are
  * snapshots, taken when asked and never updated afterwards; they carry no secret (no password, no
  * hash, no credential of any kind), so that whatever prints them prints none.

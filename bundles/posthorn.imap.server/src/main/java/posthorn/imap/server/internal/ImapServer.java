@@ -38,12 +38,15 @@ import org.slf4j.LoggerFactory;
 import posthorn.auth.api.SaslMechanism;
 import posthorn.imap.server.internal.auth.AuthChain;
 import posthorn.imap.server.internal.auth.LoginFlow;
+import posthorn.imap.server.internal.net.AccessRule;
+import posthorn.imap.server.internal.net.AccessRules;
 import posthorn.imap.server.internal.net.ConnectionLimits;
 import posthorn.imap.server.internal.net.ImapdConfig;
 import posthorn.imap.server.internal.net.ImapdSettings;
 import posthorn.imap.server.internal.net.ListeningPort;
 import posthorn.imap.server.internal.net.LogLimiter;
 import posthorn.imap.server.internal.net.LoginDelay;
+import posthorn.imap.server.internal.net.RulesFile;
 import posthorn.imap.server.internal.net.TlsFiles;
 import posthorn.imap.server.internal.sasl.Mechanisms;
 import posthorn.imap.server.internal.session.LiteralBudget;
@@ -113,6 +116,8 @@ public final class ImapServer implements Session.Host {
     private final Map<Long, Session> sessions = new ConcurrentHashMap<>();
     private final LogLimiter repeats = new LogLimiter();
     private final ConnectionLimits limits = new ConnectionLimits(repeats);
+    /** imapd.cfg's rules file and the rules in force from it. */
+    private final RulesFile rules = new RulesFile();
     private final ListeningPort plain = new ListeningPort(false, s -> admit(s, false));
     private final ListeningPort imaps = new ListeningPort(true, s -> admit(s, true));
     /** The memory all sessions may hold for literals at once (buffer.budget). */
@@ -142,6 +147,21 @@ public final class ImapServer implements Session.Host {
         configure(properties);
     }
 
+    /** Configurations handed to the server so far, taken or refused (for a reload to wait on). */
+    private final AtomicLong configurations = new AtomicLong();
+    /** Why the last configuration handed over was refused, or null if it was taken. */
+    private volatile String lastRefusal;
+
+    /** Configurations handed to the server so far, taken or refused. */
+    public long configurations() {
+        return configurations.get();
+    }
+
+    /** Why the last configuration handed over was refused, or null if it was taken. */
+    public String lastRefusal() {
+        return lastRefusal;
+    }
+
     @Deactivate
     void deactivate() {
         if (watchdog != null) {
@@ -162,10 +182,20 @@ public final class ImapServer implements Session.Host {
      * anyone: the process ends with status 1 (through the launcher) so that a supervisor sees it.
      */
     private void configure(Map<String, Object> properties) {
+        try {
+            take(properties);
+        } finally {
+            configurations.incrementAndGet();
+        }
+    }
+
+    private void take(Map<String, Object> properties) {
         ImapdConfig next;
         try {
             next = ImapdSettings.read(properties);
+            lastRefusal = null;
         } catch (ImapdSettings.BadValue e) {
+            lastRefusal = e.getMessage();
             ImapdConfig previous = config == null ? LAST_GOOD.get() : null;
             if (config == null && previous == null) {
                 fatal("imapd: " + source(properties) + " refused: " + e.getMessage() + "; no configuration to start with");
@@ -184,6 +214,7 @@ public final class ImapServer implements Session.Host {
         ImapdConfig old = config;
         config = next;
         repeats.configure(next.log_repeat_max(), next.log_repeat_window());
+        rules.refresh(next.rules(), false);
         if (old == null) {
             start(next);
             return;
@@ -325,6 +356,7 @@ public final class ImapServer implements Session.Host {
             if (c == null) {
                 return;
             }
+            rules.refresh(c.rules(), false);
             long limit = Math.max(1, c.write_timeout()) * 1_000_000_000L;
             long now = System.nanoTime();
             for (Session s : sessions.values()) {
@@ -335,15 +367,54 @@ public final class ImapServer implements Session.Host {
         }
     }
 
-    /** Applies the limits, then hands the connection to a session on a virtual thread. */
+    /**
+     * Applies the access rules, then the limits, then hands the connection to a session on a virtual
+     * thread. Runs on the accept thread, which must not wait: when the rules name hosts, the client's
+     * name is looked up (rules.dns.timeout at most) on a virtual thread of its own first.
+     */
     private void admit(Socket socket, boolean implicitTls) {
-        if (!limits.admit(socket, sessions.size(), config)) {
+        AccessRules r = rules.current();
+        ImapdConfig c = config;
+        if (!r.usesHostNames() || c.rules_dns_timeout() <= 0) {
+            admit(socket, implicitTls, r, r.choose(socket.getInetAddress(), null));
             return;
         }
+        Thread.ofVirtual().name("imap-admit").start(() -> {
+            try {
+                String host = RulesFile.hostName(socket.getInetAddress(), c.rules_dns_timeout());
+                admit(socket, implicitTls, r, r.choose(socket.getInetAddress(), host));
+            } catch (RuntimeException | Error e) {
+                LOG.error("connection from {} dropped: {}", socket.getRemoteSocketAddress(), e.toString());
+                try {
+                    socket.close();
+                } catch (IOException closing) {
+                    // gone already
+                }
+            }
+        });
+    }
+
+    private void admit(Socket socket, boolean implicitTls, AccessRules r, AccessRules.Choice choice) {
         InetAddress address = socket.getInetAddress();
+        if (!choice.allowed()) {
+            if (repeats.allow("refused connection (rules)", address)) {
+                LOG.warn("refused {}:{}: denied by rule \"{}\" of {}", address.getHostAddress(), socket.getPort(),
+                        choice.rule(), r.source());
+            }
+            try {
+                socket.close(); // before the greeting, as tcpserver does: no text at all
+            } catch (IOException e) {
+                // gone already
+            }
+            return;
+        }
+        AccessRule rule = choice.rule();
+        if (!limits.admit(socket, sessions.size(), config, rule)) {
+            return;
+        }
         long id = nextId.getAndIncrement();
         try {
-            Session session = new Session(id, socket, this, implicitTls);
+            Session session = new Session(id, socket, this, implicitTls, rule);
             sessions.put(id, session);
             counters.connected();
             Thread.ofVirtual().name("imap-session-" + id).start(() -> {
@@ -351,14 +422,28 @@ public final class ImapServer implements Session.Host {
                     session.run();
                 } finally {
                     sessions.remove(id);
-                    limits.release(address);
+                    limits.release(address, rule);
                 }
             });
         } catch (RuntimeException | Error e) {
             sessions.remove(id);
-            limits.release(address);
+            limits.release(address, rule);
             throw e; // the listener closes the connection and logs it
         }
+    }
+
+    /** The access rules in force (imapd.cfg's rules file), for the admin console. */
+    public AccessRules rules() {
+        return rules.current();
+    }
+
+    /**
+     * Reads the rules file again now, changed or not (SIGHUP, imap:reload); the rules in force stay
+     * if it cannot be read or is refused.
+     */
+    public RulesFile.Outcome reloadRules() {
+        ImapdConfig c = config;
+        return rules.refresh(c == null ? "" : c.rules(), true);
     }
 
     @Override

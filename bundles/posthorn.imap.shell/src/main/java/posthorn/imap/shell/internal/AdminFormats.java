@@ -9,8 +9,10 @@ import java.util.Locale;
 import org.apache.felix.service.command.Converter;
 import org.osgi.service.component.annotations.Component;
 
+import posthorn.imap.server.admin.AccessRulesView;
 import posthorn.imap.server.admin.AuthTest;
 import posthorn.imap.server.admin.BackendInfo;
+import posthorn.imap.server.admin.ConfigReload;
 import posthorn.imap.server.admin.Kicked;
 import posthorn.imap.server.admin.LoggerLevel;
 import posthorn.imap.server.admin.ServerStats;
@@ -44,8 +46,26 @@ public final class AdminFormats implements Converter {
             case ServerStats s -> block ? stats(s) : statsLine(s);
             case AuthTest a -> block ? authtest(a) : authtestLine(a);
             case UserMailboxes m -> block ? mailboxes(m) : m.user() + ": " + m.mailboxes().size() + " mailboxes";
+            case ConfigReload.FileOutcome o -> o.outcome() + " " + o.file() + (o.detail().isEmpty() ? "" : ": " + o.detail());
+            case AccessRulesView.Rules r -> rules(r);
+            case AccessRulesView.Choice c -> choice(c);
             default -> null;
         };
+    }
+
+    static String rules(AccessRulesView.Rules r) {
+        StringBuilder b = new StringBuilder("rules from ").append(r.source()).append(": ").append(r.rules().size()).append(" rules");
+        r.rules().forEach(rule -> b.append('\n').append(rule));
+        if (!r.ignored().isEmpty()) {
+            b.append("\nsettings Posthorn does not read (ignored): ").append(String.join(", ", r.ignored()));
+        }
+        return b.toString();
+    }
+
+    static String choice(AccessRulesView.Choice c) {
+        return c.address() + (c.host() == null ? "" : " (" + c.host() + ")") + ": " + (c.allowed() ? "allowed" : "denied")
+                + " by " + (c.rule() == null ? "no rule (no rule matches: allowed, as tcpserver)"
+                : "rule " + c.rule() + (c.line() > 0 ? " (line " + c.line() + ")" : ""));
     }
 
     static String session(SessionInfo s) {

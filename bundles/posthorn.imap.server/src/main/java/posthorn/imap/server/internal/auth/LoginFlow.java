@@ -18,6 +18,7 @@ import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
 import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.protocol.Status;
+import posthorn.imap.server.internal.net.AccessRule;
 import posthorn.imap.server.internal.net.ImapdConfig;
 import posthorn.imap.server.internal.net.LoginDelay;
 import posthorn.imap.server.internal.net.TrustedNetworks;
@@ -86,6 +87,11 @@ public final class LoginFlow {
 
         boolean tlsActive();
 
+        /** The access rule that admitted the client, or null: its allow.plaintext decides before imapd.cfg's. */
+        default AccessRule rule() {
+            return null;
+        }
+
         ResponseWriter out();
 
         /** Moves the session to the authenticated state, which now owns {@code mail}. */
@@ -115,10 +121,21 @@ public final class LoginFlow {
         this.connection = connection;
     }
 
-    /** Whether a password may be sent in the clear on this connection: TLS, trusted.networks, or allowed. */
+    /**
+     * Whether a password may be sent in the clear on this connection: over TLS always; else as the
+     * client's access rule says (allow.plaintext="true" or "false"), if it says; else from
+     * trusted.networks or where imapd.cfg's allow.plaintext allows it.
+     */
     public boolean plaintextAllowed() {
+        if (connection.tlsActive()) {
+            return true;
+        }
+        AccessRule rule = connection.rule();
+        if (rule != null && rule.plaintext() != null) {
+            return rule.plaintext();
+        }
         ImapdConfig c = services.config().get();
-        return connection.tlsActive() || TrustedNetworks.of(c).contains(connection.address()) || c.allow_plaintext();
+        return TrustedNetworks.of(c).contains(connection.address()) || c.allow_plaintext();
     }
 
     /** The SASL mechanisms to announce as AUTH=... now. */

@@ -90,6 +90,14 @@ public @interface ImapdConfig {
     @AttributeDefinition(description = "Addresses (CIDR blocks, separated by commas) that may send passwords without TLS; empty = none")
     String trusted_networks() default TrustedNetworks.DEFAULT;
 
+    @AttributeDefinition(description = "Access rules: a file in tcprules' text syntax (127.:allow, :deny), or the .cdb tcprules compiles it to; "
+            + "read again when it changes; empty = every client allowed")
+    String rules() default "";
+
+    @AttributeDefinition(description = "Milliseconds to look up a client's host name (reverse, then forward to check it) when the rules have =host rules; "
+            + "0 = never (=host rules then never match, as tcpserver -H)")
+    int rules_dns_timeout() default 2000;
+
     @AttributeDefinition(description = "BAD answers in a row (unknown commands, bad syntax) before the session is ended with BYE; 0 = no limit")
     int max_bad_commands() default 20;
 

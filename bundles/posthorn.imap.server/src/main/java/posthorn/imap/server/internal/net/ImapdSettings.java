@@ -50,7 +50,8 @@ public final class ImapdSettings {
             Map.entry("nesting.max", new long[] {1, 1000}),
             Map.entry("max.bad.logins", new long[] {1, Integer.MAX_VALUE}),
             Map.entry("auth.delay.window", new long[] {1, MAX_SECONDS}),
-            Map.entry("log.repeat.window", new long[] {1, MAX_SECONDS}));
+            Map.entry("log.repeat.window", new long[] {1, MAX_SECONDS}),
+            Map.entry("rules.dns.timeout", new long[] {0, 60_000}));
 
     /** A value that does not fit its key. */
     public static final class BadValue extends Exception {
@@ -152,6 +153,13 @@ public final class ImapdSettings {
         }
         if (!c.namespace_prefix().isEmpty() && !c.namespace_prefix().equals("INBOX.")) {
             throw new BadValue("namespace.prefix", c.namespace_prefix(), "must be empty or INBOX.");
+        }
+        if (!c.rules().isBlank()) {
+            try {
+                RulesFile.load(c.rules());
+            } catch (AccessRules.Refused e) {
+                throw new BadValue("rules", c.rules(), e.getMessage());
+            }
         }
         if (!c.tls_selfsigned()) {
             file("tls.cert", c.tls_cert());

@@ -46,6 +46,7 @@ import posthorn.imap.server.internal.command.ClientNames;
 import posthorn.imap.server.internal.command.MailboxNameCodec;
 import posthorn.imap.server.internal.command.PersonalNamespace;
 import posthorn.imap.server.internal.mime.MimeLimits;
+import posthorn.imap.server.internal.net.AccessRule;
 import posthorn.imap.server.internal.net.CountingOutputStream;
 import posthorn.imap.server.internal.net.ImapdConfig;
 import posthorn.imap.server.internal.net.LogLimiter;
@@ -158,6 +159,8 @@ public final class Session {
     private final Function<String, CommandTable.Row<?>> commands;
     /** Where the literals of the command being received go: memory, an upload, or refused. */
     private final LiteralIntake literals;
+    /** The access rule that admitted this client (its settings apply to it), or null for none. */
+    private final AccessRule rule;
 
     /** What a session needs of the server it runs in. Thread-safe. */
     public interface Host {
@@ -193,21 +196,27 @@ public final class Session {
     private static final ServerCounters UNCOUNTED = new ServerCounters();
 
     public Session(long id, Socket socket, Host server, boolean implicitTls) {
-        this(id, new SocketConnection(socket), server, implicitTls, CommandTable::get);
+        this(id, new SocketConnection(socket), server, implicitTls, CommandTable::get, null);
+    }
+
+    /** A session for a client admitted by an access rule (null for none), whose settings apply to it. */
+    public Session(long id, Socket socket, Host server, boolean implicitTls, AccessRule rule) {
+        this(id, new SocketConnection(socket), server, implicitTls, CommandTable::get, rule);
     }
 
     /** A session on any connection (standard input and output: see {@link #preauthenticated}). */
     public Session(long id, Connection connection, Host server) {
-        this(id, connection, server, false, CommandTable::get);
+        this(id, connection, server, false, CommandTable::get, null);
     }
 
     /** A session that runs the given commands (tests). */
     Session(long id, Socket socket, Host server, boolean implicitTls, Function<String, CommandTable.Row<?>> commands) {
-        this(id, new SocketConnection(socket), server, implicitTls, commands);
+        this(id, new SocketConnection(socket), server, implicitTls, commands, null);
     }
 
     private Session(long id, Connection connection, Host server, boolean implicitTls,
-            Function<String, CommandTable.Row<?>> commands) {
+            Function<String, CommandTable.Row<?>> commands, AccessRule rule) {
+        this.rule = rule;
         this.commands = commands;
         this.id = id;
         this.raw = connection;
@@ -1252,6 +1261,11 @@ public final class Session {
         @Override
         public boolean tlsActive() {
             return Session.this.tlsActive();
+        }
+
+        @Override
+        public AccessRule rule() {
+            return rule;
         }
 
         @Override

@@ -119,6 +119,27 @@ class ImapdSettingsTest {
     }
 
     @Test
+    void theRulesFileMustBeThereAndParse(@TempDir Path dir) throws Exception {
+        Path rules = dir.resolve("rules");
+        ImapdSettings.BadValue missing = assertThrows(ImapdSettings.BadValue.class,
+                () -> ImapdSettings.read(Map.of("rules", rules.toString())));
+        assertEquals("rules", missing.key());
+        assertTrue(missing.getMessage().contains("no such file"), missing.getMessage());
+        Files.writeString(rules, "127.:allow\n192.168.1.:allow,max.per.ip=\"lots\"\n:deny\n");
+        ImapdSettings.BadValue bad = assertThrows(ImapdSettings.BadValue.class,
+                () -> ImapdSettings.read(Map.of("rules", rules.toString())));
+        assertTrue(bad.getMessage().contains(rules + " line 2: max.per.ip=\"lots\""), bad.getMessage());
+        Files.writeString(rules, "127.:allow\n:deny\n");
+        assertEquals(rules.toString(), ImapdSettings.read(Map.of("rules", rules.toString())).rules());
+        Path cdb = dir.resolve("rules.cdb");
+        Files.writeString(cdb, "127.:allow\n");
+        ImapdSettings.BadValue notCdb = assertThrows(ImapdSettings.BadValue.class,
+                () -> ImapdSettings.read(Map.of("rules", cdb.toString())));
+        assertTrue(notCdb.getMessage().contains("not a cdb tcprules wrote: truncated"), notCdb.getMessage());
+        assertThrows(ImapdSettings.BadValue.class, () -> ImapdSettings.read(Map.of("rules.dns.timeout", "60001")));
+    }
+
+    @Test
     void keysThatAreNotSettingsAreIgnored() throws Exception {
         Map<String, String> props = Map.of("service.pid", "imapd", "felix.fileinstall.filename",
                 "file:/etc/posthorn/imapd.cfg", "colour", "blue");
