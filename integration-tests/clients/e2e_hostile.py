@@ -175,7 +175,7 @@ def aux_server(name, settings):
 
 def launch(srv, umask=None):
     """Starts ./posthorn run (under umask, if given) without waiting for it to listen."""
-    env = dict(os.environ, POSTHORN_VAR=srv.var)
+    env = dict(os.environ, POSTHORN_VAR=srv.var, POSTHORN_DEMO="yes")
     srv.out = open(srv.out_path, "ab")
     srv.err = open(srv.err_path, "ab")
     command = [os.path.join(TOP, "posthorn"), "run", "--config", srv.conf]

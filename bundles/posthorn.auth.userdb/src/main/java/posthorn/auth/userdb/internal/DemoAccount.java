@@ -33,6 +33,33 @@ final class DemoAccount {
 
     static final String USER = "demo";
     static final String PASSWORD_FILE = "demo-password";
+    /** The system property the launcher sets: terminal, file or off (see {@link Mode}). */
+    static final String MODE_PROPERTY = "posthorn.demo";
+
+    /**
+     * Whether and how the demo account may be made, as the launcher tells from the process's
+     * standard output: the demo account is for a person trying the embedded default on a terminal.
+     */
+    enum Mode {
+        /** Standard output is a terminal: made, and its password shown there (never in the log). */
+        TERMINAL,
+        /** Asked for without a terminal (POSTHORN_DEMO=yes, scripted tests): made; the password only in its file. */
+        FILE,
+        /** Neither (a supervisor, a pipe, a service manager): not made; one log line says why. */
+        OFF;
+
+        /** The launcher's value; FILE where there is none (embedded without the launcher: nothing to show it on). */
+        static Mode of(String property) {
+            if (property == null || property.isBlank()) {
+                return FILE;
+            }
+            return switch (property.trim()) {
+                case "terminal" -> TERMINAL;
+                case "file" -> FILE;
+                default -> OFF;
+            };
+        }
+    }
     private static final Logger LOG = LoggerFactory.getLogger(DemoAccount.class);
     private static final String PASSWORD_CHARS =
             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -44,13 +71,19 @@ final class DemoAccount {
     }
 
     /**
-     * Creates the demo account unless {@code userdb} exists (as a file or a directory).
+     * Creates the demo account unless {@code userdb} exists (as a file or a directory), or the mode
+     * says not to.
      *
-     * @param out where the one-time banner with the password goes (standard output in production)
+     * @param out where the one-time banner with the password goes (standard output, a terminal)
      * @return whether it created the account
      */
-    static boolean createIfMissing(Path userdb, PrintStream out) throws IOException {
+    static boolean createIfMissing(Path userdb, Mode mode, PrintStream out) throws IOException {
         if (Files.exists(userdb)) {
+            return false;
+        }
+        if (mode == Mode.OFF) {
+            LOG.info("demo account not created: demo=true is for a start on a terminal, and standard output is not one"
+                    + " (POSTHORN_DEMO=yes makes it anyway); {} stays missing", userdb);
             return false;
         }
         Path dir = userdb.toAbsolutePath().getParent();
@@ -98,11 +131,13 @@ final class DemoAccount {
         } finally {
             Files.deleteIfExists(tmp);
         }
-        out.println("Posthorn demo account created: user " + USER + ", password " + new String(password)
-                + " (also in " + passwordFile + ")");
-        out.flush();
+        if (mode == Mode.TERMINAL) {
+            out.println("Posthorn demo account created: user " + USER + ", password " + new String(password)
+                    + " (also in " + passwordFile + ")");
+            out.flush();
+        }
         Arrays.fill(password, '\0');
-        LOG.info("demo account created in {}", userdb);
+        LOG.info("demo account created in {}; its password is in {}", userdb, passwordFile);
         return true;
     }
 

@@ -88,17 +88,25 @@ public class UserdbBackend implements PasswordDatabase, UserDatabase, Credential
             configFile.refused(e, file != null);
             return;
         }
-        activate(userdb, config.demo(), System.out, CHECK_INTERVAL);
+        activate(userdb, config.demo(), DemoAccount.Mode.of(System.getProperty(DemoAccount.MODE_PROPERTY)), System.out,
+                CHECK_INTERVAL);
+    }
+
+    /** Activation with plain values, for tests without a framework: the demo account as on a terminal. */
+    void activate(Path userdb, boolean demo, PrintStream out, Duration checkInterval) throws IOException {
+        activate(userdb, demo, DemoAccount.Mode.TERMINAL, out, checkInterval);
     }
 
     /**
-     * Activation with plain values, for tests without a framework.
+     * Activation with plain values.
      *
-     * @param out where the demo account's one-time password banner goes
+     * @param mode whether and how the demo account may be made (the launcher says: on a terminal or not)
+     * @param out where the demo account's one-time password banner goes (a terminal)
      */
-    void activate(Path userdb, boolean demo, PrintStream out, Duration checkInterval) throws IOException {
+    void activate(Path userdb, boolean demo, DemoAccount.Mode mode, PrintStream out, Duration checkInterval)
+            throws IOException {
         if (demo) {
-            DemoAccount.createIfMissing(userdb, out);
+            DemoAccount.createIfMissing(userdb, mode, out);
         }
         file = new UserdbFile(userdb, checkInterval);
         configFile.taken();

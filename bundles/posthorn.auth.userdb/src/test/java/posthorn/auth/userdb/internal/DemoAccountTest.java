@@ -148,6 +148,36 @@ class DemoAccountTest {
     }
 
     @Test
+    void withoutATerminalThePasswordIsOnlyInItsFile() throws Exception {
+        Path userdb = dir.resolve("userdb");
+        UserdbBackend b = new UserdbBackend();
+        b.activate(userdb, true, DemoAccount.Mode.FILE, new PrintStream(stdout, true, StandardCharsets.UTF_8), Duration.ZERO);
+        String password = Files.readString(dir.resolve("demo-password")).strip();
+        assertInstanceOf(Verdict.Success.class, b.verify("demo", Secret.of(password)));
+        assertEquals(0, stdout.size(), "nothing on standard output, which a supervisor sends to the log");
+    }
+
+    @Test
+    void underASupervisorTheDemoAccountIsNotMade() throws Exception {
+        Path userdb = dir.resolve("userdb");
+        UserdbBackend b = new UserdbBackend();
+        b.activate(userdb, true, DemoAccount.Mode.of("off"), new PrintStream(stdout, true, StandardCharsets.UTF_8), Duration.ZERO);
+        assertTrue(Files.notExists(userdb));
+        assertEquals(List.of(), list(dir), "no Maildir, no password file");
+        assertEquals(0, stdout.size());
+        assertInstanceOf(Verdict.Unavailable.class, b.verify("demo", Secret.of("x")));
+    }
+
+    @Test
+    void theLaunchersWordDecides() {
+        assertEquals(DemoAccount.Mode.TERMINAL, DemoAccount.Mode.of("terminal"));
+        assertEquals(DemoAccount.Mode.FILE, DemoAccount.Mode.of("file"));
+        assertEquals(DemoAccount.Mode.OFF, DemoAccount.Mode.of("off"));
+        assertEquals(DemoAccount.Mode.OFF, DemoAccount.Mode.of("anything else"), "unknown: the safe side");
+        assertEquals(DemoAccount.Mode.FILE, DemoAccount.Mode.of(null), "embedded without the launcher");
+    }
+
+    @Test
     void withoutDemoAMissingFileStaysMissing() throws Exception {
         Path userdb = dir.resolve("userdb");
         UserdbBackend b = activate(userdb, false);

@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
@@ -60,9 +61,11 @@ import posthorn.store.api.MailStore;
  * whole when it is read (net/ImapdSettings): a bad value refuses the change and the configuration
  * in force stays. A change takes effect without a restart: limits and timeouts at once (for new
  * checks), a new address or port by rebinding (the old listener stays if the new one cannot be had),
- * and sessions that are open stay open. A port that cannot be bound at start ends the process with
- * status 1 ({@link ExitThroughLauncher}), so that a supervisor retries rather than a server running
- * that listens nowhere.
+ * and sessions that are open stay open. A port that cannot be bound at the start of the process ends
+ * it with status 1 ({@link ExitThroughLauncher}), so that a supervisor retries rather than a server
+ * running that listens nowhere; after that, a port that cannot be had (a move to a taken port, a
+ * socket lost) is tried again and again, one line each time (net/ListeningPort), and a move keeps the
+ * old listener meanwhile.
  *
  * <p>TLS: IMAPS on tls.port and STARTTLS on the plain port, with the certificate and key of
  * tls.cert/tls.key (made self-signed on first start when tls.selfsigned is set). Without a usable
@@ -100,6 +103,9 @@ public final class ImapServer implements Session.Host {
      * may be an edit that was refused; the refusal must not turn into an exit then.
      */
     private static final AtomicReference<ImapdConfig> LAST_GOOD = new AtomicReference<>();
+
+    /** Whether this bundle's server started listening once in this process (a later start retries). */
+    private static final AtomicBoolean LISTENED = new AtomicBoolean();
 
     /** The configuration in force: checked, the last good one; null until one was. */
     private volatile ImapdConfig config;
@@ -230,9 +236,21 @@ public final class ImapServer implements Session.Host {
         }
     }
 
-    /** The first configuration: TLS, then both ports; a port that cannot be had ends the process. */
+    /**
+     * The first configuration of this activation: TLS, then both ports. At the start of the process a
+     * port that cannot be had ends it (status 1, for the supervisor to retry); when the component is
+     * activated again later (a bundle it uses restarted), the port is tried again until it listens.
+     */
     private void start(ImapdConfig c) {
         loadTls(c, null);
+        boolean first = !LISTENED.getAndSet(true);
+        if (!first) {
+            plain.openOrRetry(c.bind(), c.port());
+            if (tls != null && c.tls_port() != 0) {
+                imaps.openOrRetry(c.bind(), c.tls_port());
+            }
+            return;
+        }
         try {
             plain.open(c.bind(), c.port());
         } catch (IOException e) {
@@ -281,6 +299,7 @@ public final class ImapServer implements Session.Host {
     /** Forgets the last good configuration, as a new process knows none (tests). */
     static void forgetLastGood() {
         LAST_GOOD.set(null);
+        LISTENED.set(false);
     }
 
     /** The file a configuration came from, for log lines: FileInstall's, else the pid's file name. */

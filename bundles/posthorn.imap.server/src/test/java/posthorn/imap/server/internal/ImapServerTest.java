@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -106,6 +107,7 @@ class ImapServerTest {
 
     @Test
     void aTakenPortAtStartEndsTheProcessWithStatusOneAndOneLine() throws Exception {
+        ImapServer.forgetLastGood(); // a new process: its first start
         try (ServerSocket taken = new ServerSocket(0, 1, LOOPBACK); LogCapture log = new LogCapture()) {
             ImapServer server = unwired();
             List<String> exits = new ArrayList<>();
@@ -128,6 +130,7 @@ class ImapServerTest {
 
     @Test
     void aFailureBeforeTheLauncherIsThereIsHandedToItWhenItComes() throws Exception {
+        ImapServer.forgetLastGood(); // a new process: its first start
         try (ServerSocket taken = new ServerSocket(0, 1, LOOPBACK)) {
             ImapServer server = unwired();
             server.activate(Map.of("port", taken.getLocalPort(), "tls.port", 0));
@@ -144,6 +147,7 @@ class ImapServerTest {
 
     @Test
     void aTakenImapsPortAtStartEndsTheProcessToo(@TempDir Path dir) throws Exception {
+        ImapServer.forgetLastGood(); // a new process: its first start
         try (ServerSocket taken = new ServerSocket(0, 1, LOOPBACK)) {
             ImapServer server = unwired();
             List<String> exits = new ArrayList<>();
@@ -198,21 +202,61 @@ class ImapServerTest {
     }
 
     @Test
-    void aRebindThatFailsKeepsTheOldListener(@TempDir Path root) throws Exception {
-        try (TestServer t = new TestServer(root, Map.of()); ServerSocket taken = new ServerSocket(0, 1, LOOPBACK);
-             LogCapture log = new LogCapture()) {
+    void aRebindThatFailsKeepsTheOldListenerAndMovesOnceThePortIsFree(@TempDir Path root) throws Exception {
+        try (TestServer t = new TestServer(root, Map.of()); LogCapture log = new LogCapture()) {
             int old = t.port();
-            t.server.modified(Map.of("port", taken.getLocalPort(), "tls.port", 0));
-            assertEquals(old, t.port());
-            assertTrue(greeting(old).startsWith("* OK "));
-            List<String> said = log.lines("cannot listen on 127.0.0.1:" + taken.getLocalPort());
-            assertEquals(1, said.size(), log.lines().toString());
-            assertTrue(said.get(0).endsWith("still listening on 127.0.0.1:" + old), said.get(0));
-            assertTrue(t.server.fatal() == null, "a failed change does not end the process");
+            int wanted;
+            try (ServerSocket taken = new ServerSocket(0, 1, LOOPBACK)) {
+                wanted = taken.getLocalPort();
+                t.server.modified(Map.of("port", wanted, "tls.port", 0));
+                assertEquals(old, t.port());
+                assertTrue(greeting(old).startsWith("* OK "));
+                List<String> said = log.lines("cannot listen on 127.0.0.1:" + wanted);
+                assertEquals(1, said.size(), log.lines().toString());
+                assertTrue(said.get(0).contains("still listening on 127.0.0.1:" + old + "; attempt 1, next in 1000 ms"), said.get(0));
+                assertTrue(t.server.fatal() == null, "a failed change does not end the process");
+            }
+            // The port is free now: the next attempt (after 1 s) takes it, and lets the old one go.
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (t.port() != wanted && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(wanted, t.port(), log.lines().toString());
+            assertTrue(greeting(wanted).startsWith("* OK "));
+            assertThrows(IOException.class, () -> greeting(old), "the old port is let go");
+            assertEquals(1, log.lines("imapd listening on 127.0.0.1:" + wanted + " again, after").size(), log.lines().toString());
 
             t.server.modified(Map.of("port", 0, "tls.port", 0, "max.per.ip", 5));
             assertNotEquals(-1, t.port());
             assertTrue(greeting(t.port()).startsWith("* OK "), "a later change moves it");
+        }
+    }
+
+    @Test
+    void activatedAgainLaterWithItsPortTakenItRetriesInsteadOfEndingTheProcess() throws Exception {
+        ImapServer first = unwired();
+        first.activate(Map.of("port", 0, "tls.port", 0)); // the process's first start
+        int port = first.port();
+        first.deactivate();
+        try (ServerSocket taken = new ServerSocket(port, 1, LOOPBACK); LogCapture log = new LogCapture()) {
+            ImapServer again = unwired(); // as DS makes it when the store bundle restarts
+            List<Integer> exits = new ArrayList<>();
+            again.exitWith((status, reason) -> exits.add(status));
+            again.activate(Map.of("port", port, "tls.port", 0));
+            try {
+                assertEquals(List.of(), exits, "not the start of the process: no exit");
+                assertEquals(-1, again.port());
+                assertEquals(1, log.lines("cannot listen on 127.0.0.1:" + port + ": ").size(), log.lines().toString());
+                assertTrue(log.lines("cannot listen on").get(0).contains("not listening meanwhile; attempt 1"), log.lines().toString());
+                taken.close();
+                long deadline = System.currentTimeMillis() + 10_000;
+                while (again.port() != port && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertTrue(greeting(port).startsWith("* OK "), log.lines().toString());
+            } finally {
+                again.deactivate();
+            }
         }
     }
 

@@ -10,6 +10,7 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
@@ -278,7 +279,7 @@ public final class Session {
                     out.status(loginTag, Status.OK, "CAPABILITY " + capabilities(), "LOGIN completed");
                 }
             } else {
-                LOG.info("s{} connect from {}{}", id, peer, implicitTls ? " (IMAPS)" : "");
+                LOG.info("s{} connect remote={} port={}", id, peer, implicitTls ? "imaps" : "imap");
                 if (implicitTls) {
                     tlsPending = true;
                     SSLContext tls = server.tls();
@@ -360,8 +361,9 @@ public final class Session {
             } else {
                 closeRaw();
             }
-            LOG.info("s{} disconnect {} user={} ({}), in={} out={}", id, peer, user, end, bytesIn,
-                    counter == null ? 0 : counter.count());
+            LOG.info("s{} disconnect remote={} user={} tls={} commands={} in={} out={} seconds={} end=\"{}\"", id, peer,
+                    user, tlsName(), commandCount, bytesIn, counter == null ? 0 : counter.count(),
+                    Duration.between(since, Instant.now()).toSeconds(), end.replace('"', '\''));
         }
         return end;
     }
@@ -689,6 +691,19 @@ public final class Session {
     /** Whether the connection is encrypted (IMAPS, or after STARTTLS). */
     private boolean tlsActive() {
         return tlsSocket != null;
+    }
+
+    /** The TLS protocol in use (TLSv1.3), for the log; "no" in the clear. */
+    private String tlsName() {
+        SSLSocket ssl = tlsSocket;
+        if (ssl == null) {
+            return "no";
+        }
+        try {
+            return ssl.getSession().getProtocol();
+        } catch (RuntimeException e) {
+            return "yes";
+        }
     }
 
     /**

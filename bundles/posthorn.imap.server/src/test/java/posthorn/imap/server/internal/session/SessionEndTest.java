@@ -90,8 +90,10 @@ class SessionEndTest {
             assertTrue(why.get(0).contains(" ERROR "), why.get(0));
             assertTrue(log.lines("\tat ").isEmpty(), "no stack trace at INFO or above");
             assertEquals(1, log.lines("s1 disconnect").size());
-            assertTrue(log.lines("s1 disconnect").get(0).contains("(internal error: java.lang.StackOverflowError"),
-                    log.lines("s1 disconnect").toString());
+            String end = log.lines("s1 disconnect").get(0);
+            assertTrue(end.contains(" end=\"internal error: java.lang.StackOverflowError"), end);
+            assertTrue(end.matches(".* s1 disconnect remote=127\\.0\\.0\\.1:\\d+ user=- tls=no commands=1 in=10 out=\\d+ seconds=\\d+ end=\".*\"$"),
+                    "the session's fields as key=value: " + end);
         }
     }
 
