@@ -511,13 +511,20 @@ def test_console_manages_bundles_while_sessions_stay(srv):
         start = console.expect(rb"(?s)^.*?imapd listening on 127\.0\.0\.1:%d.*?g! " % other.port).group(0).decode(errors="replace")
         assert "Posthorn demo account created: user demo, password %s " % other.password() in start, start[-3000:]
         assert re.search(r"(?m)^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d) INFO ListeningPort - imapd listening", start), start[-3000:]
-        console.command("lb")
-        listing = console.expect(rb"(?s)START LEVEL.*?g! ").group(0).decode(errors="replace")
-        rows = re.findall(r"^\s*(\d+)\|(\w+)\s*\|\s*\d+\|(.*?)\s*$", listing, re.M)
+        # The deploy folder's backends are installed by FileInstall a moment after the port opens:
+        # ask again (up to 30 s) until they are started too.
+        deadline = time.time() + 30
+        while True:
+            console.command("lb")
+            listing = console.expect(rb"(?s)START LEVEL.*?g! ").group(0).decode(errors="replace")
+            rows = re.findall(r"^\s*(\d+)\|(\w+)\s*\|\s*\d+\|(.*?)\s*$", listing, re.M)
+            # posthorn.logging is a fragment (Logback's logback.xml): attached to its host, never started
+            waiting = [r for r in rows if r[1] != "Active" and not (r[1] == "Resolved" and "posthorn.logging" in r[2])]
+            if not waiting or time.time() > deadline:
+                break
+            time.sleep(0.5)
         assert len(rows) >= 20, "lb printed too few bundles:\n" + listing
-        # posthorn.logging is a fragment (Logback's logback.xml): attached to its host, never started
-        assert not [r for r in rows if r[1] != "Active" and not (r[1] == "Resolved" and "posthorn.logging" in r[2])], \
-            [r for r in rows if r[1] != "Active"]
+        assert not waiting, waiting
         names = " ".join(r[2] for r in rows)
         for bsn in ("posthorn.imap.server", "posthorn.imap.shell", "posthorn.store.maildir", "posthorn.auth.userdb"):
             assert bsn in names, (bsn, names)

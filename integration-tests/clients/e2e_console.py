@@ -14,6 +14,7 @@ Usage: e2e_console.py   (prints 'e2e_console: N passed, N failed', exits non-zer
 import glob
 import imaplib
 import os
+import re
 import shutil
 import signal
 import stat
@@ -150,7 +151,7 @@ def test_deploy_folder(srv):
     wait_for(lambda: "posthorn.auth.broken 1.0.0 (posthorn.auth.broken-1.0.0.jar) cannot start" in srv.stderr(),
              "the line about the broken bundle")
     time.sleep(2.5)  # FileInstall polls every second: the line must not repeat
-    lines = [l for l in srv.stderr().splitlines() if "posthorn.auth.broken" in l and " ERROR " in l]
+    lines = [l for l in srv.stderr().splitlines() if "posthorn.auth.broken" in l and re.match(r"(\S+ )?ERROR ", l)]
     assert len(lines) == 1 and "com.example.missing" in lines[0], lines
     assert "Exception" not in srv.stdout() and "Exception" not in srv.stderr(), srv.stderr()[-2000:]
     assert session.noop()[0] == "OK"

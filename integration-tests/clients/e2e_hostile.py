@@ -828,7 +828,7 @@ def test_refused_connections_do_not_flood_the_log(srv):
         while not any("suppress" in l for l in log_lines_since(srv, offset)) and time.time() < deadline:
             time.sleep(0.5)
         lines = [l for l in log_lines_since(srv, offset) if source in l]
-        warn = [l for l in lines if " WARN " in l or " ERROR " in l]
+        warn = [l for l in lines if re.match(r"(\S+ )?(WARN|ERROR) ", l)]
         suppressed = [l for l in log_lines_since(srv, offset) if "suppress" in l]
         print("  %d refused connections in %.1f s: %d log lines about %s (%d WARN), suppressed note: %s"
               % (refused, took, len(lines), source, len(warn), suppressed[:1]))
