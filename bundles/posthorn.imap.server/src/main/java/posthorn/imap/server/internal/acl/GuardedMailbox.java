@@ -221,17 +221,17 @@ public final class GuardedMailbox implements Mailbox {
 
     /** The user's rights on a COPY or MOVE target, which must allow {@code i}; TRYCREATE if it is missing. */
     private static String targetRights(SharedMail.Target target) throws StoreException {
-        String t;
         try {
-            t = target.mail().rights(target.name());
+            String t = target.mail().rights(target.name());
+            Rights.require(t, "i", false, target.name(), "COPY");
+            return t;
         } catch (StoreException e) {
+            // One the user may not see answers as one that is not there (RFC 4314 6).
             if (e.reason() == StoreException.Reason.NONEXISTENT) {
                 throw new StoreException(StoreException.Reason.TRYCREATE, "No mailbox " + target.name());
             }
             throw e;
         }
-        Rights.require(t, "i", false, target.name(), "COPY");
-        return t;
     }
 
     /**
