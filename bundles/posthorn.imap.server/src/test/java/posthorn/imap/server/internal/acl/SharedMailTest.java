@@ -101,10 +101,12 @@ class SharedMailTest {
         SharedMail bob = session("bob");
         SharedMail carol = session("carol");
         List<MailboxInfo> list = bob.list();
-        assertEquals(List.of("INBOX", "shared", "shared.ann", "shared.ann.Projects"),
+        // The memory store's Projects.Sub has no ACL of its own, so it has its parent's (the Maildir
+        // store writes the parent's list at CREATE instead, as Courier: e2e_shared.py sees that).
+        assertEquals(List.of("INBOX", "shared", "shared.ann", "shared.ann.Projects", "shared.ann.Projects.Sub"),
                 list.stream().map(MailboxInfo::name).toList());
-        // Projects.Sub is not bob's to see, so Projects shows no children.
-        assertTrue(list.get(3).attributes().contains("\\HasNoChildren"), list.toString());
+        assertTrue(list.get(3).attributes().contains("\\HasChildren"), list.toString());
+        assertTrue(list.get(4).attributes().contains("\\HasNoChildren"), list.toString());
         assertEquals(List.of("INBOX"), carol.list().stream().map(MailboxInfo::name).toList());
         // Revoked: gone from the index and from LIST.
         SharedMail.Target t = ann.resolve("Projects");
@@ -118,7 +120,7 @@ class SharedMailTest {
     void copyAcrossUsersKeepsOnlyPermittedFlagsAndRenameStaysWithin() throws Exception {
         SharedMail ann = session("ann");
         ann.create("Drop");
-        share(ann, "Drop", "bob", "lri");
+        share(ann, "Drop", "bob", "li");
         SharedMail bob = session("bob");
         try (Mailbox inbox = bob.open("INBOX", false)) {
             inbox.append(msg("for ann"), Set.of("\\Seen", "\\Flagged"), null);

@@ -17,9 +17,9 @@ class CapabilitiesTest {
 
     @Test
     void theListIsByteForByteTheOneClientsKnow() {
-        assertEquals(ANNOUNCED, Capabilities.announce(false, null, false));
+        assertEquals(ANNOUNCED, Capabilities.announce(false, null, false, false));
         assertEquals(ANNOUNCED + " STARTTLS AUTH=PLAIN AUTH=LOGIN LOGINDISABLED",
-                Capabilities.announce(true, List.of("PLAIN", "LOGIN"), true));
+                Capabilities.announce(true, List.of("PLAIN", "LOGIN"), true, false));
     }
 
     @Test
