@@ -92,8 +92,10 @@ public final class GuardedMailbox implements Mailbox {
 
     /**
      * Needs {@code r} at every call, not only the first: once the owner revokes it (RFC 4314 4), the
-     * session learns nothing more of the mailbox, and every command that reports its changes (all do,
-     * NOOP and IDLE included) answers NO until the client closes it or selects another.
+     * session learns nothing more of the mailbox. With {@code l} left, NO [NOPERM] for every command
+     * that reports the mailbox's changes (all do, NOOP included) until the client closes it; with
+     * neither {@code l} nor {@code r}, NONEXISTENT, which the session treats as the mailbox's deletion
+     * (BYE, RFC 2180 3.3), so that the answer is the same as if it were gone.
      */
     @Override
     public List<Change> sync() throws StoreException {

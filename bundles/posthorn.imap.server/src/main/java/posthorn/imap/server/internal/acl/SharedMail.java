@@ -99,8 +99,12 @@ public final class SharedMail implements UserMail {
      */
     public static String rightsOf(UserMail mail, String name) throws StoreException {
         if (mail instanceof SharedMail s) {
-            Target t = s.resolve(name);
-            return t.mail().rights(t.name());
+            try {
+                Target t = s.resolve(name);
+                return t.mail().rights(t.name());
+            } catch (StoreException e) {
+                throw s.hidden(name, e);
+            }
         }
         return mail instanceof GuardedMail g ? g.rights(name) : null;
     }
@@ -286,16 +290,35 @@ public final class SharedMail implements UserMail {
         own.subscribe(name, subscribed);
     }
 
+    /**
+     * The one answer for a shared name that reaches no mailbox the user may see: the store's words for
+     * a missing folder and the rights check's for a hidden one must not differ (RFC 4314 6).
+     */
+    public StoreException hidden(String name, StoreException e) {
+        if (e.reason() == StoreException.Reason.NONEXISTENT && shared(name)) {
+            return new StoreException(StoreException.Reason.NONEXISTENT, "No such mailbox: " + name);
+        }
+        return e;
+    }
+
     @Override
     public Mailbox open(String name, boolean readOnly) throws StoreException {
-        Target t = resolve(name);
-        return t.mail().open(t.name(), readOnly, name, this);
+        try {
+            Target t = resolve(name);
+            return t.mail().open(t.name(), readOnly, name, this);
+        } catch (StoreException e) {
+            throw hidden(name, e);
+        }
     }
 
     @Override
     public MailboxStatus status(String name) throws StoreException {
-        Target t = resolve(name);
-        return t.mail().status(t.name());
+        try {
+            Target t = resolve(name);
+            return t.mail().status(t.name());
+        } catch (StoreException e) {
+            throw hidden(name, e);
+        }
     }
 
     @Override
@@ -304,14 +327,22 @@ public final class SharedMail implements UserMail {
             throw new StoreException(StoreException.Reason.CANNOT,
                     name + " is a level of the shared namespace (" + prefix + "USER.FOLDER), not a mailbox");
         }
-        Target t = resolve(name);
-        t.mail().create(t.name());
+        try {
+            Target t = resolve(name);
+            t.mail().create(t.name());
+        } catch (StoreException e) {
+            throw hidden(name, e);
+        }
     }
 
     @Override
     public void delete(String name) throws StoreException {
-        Target t = resolve(name);
-        t.mail().delete(t.name());
+        try {
+            Target t = resolve(name);
+            t.mail().delete(t.name());
+        } catch (StoreException e) {
+            throw hidden(name, e);
+        }
     }
 
     @Override

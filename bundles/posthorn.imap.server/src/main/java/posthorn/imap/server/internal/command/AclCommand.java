@@ -61,6 +61,17 @@ final class AclCommand implements Command<SessionState.LoggedIn> {
         }
         GuardedMail mail = target.mail();
         name = target.name();
+        try {
+            answer(ctx, mail, name, wire, identifier, stored, rights, change, state, target);
+        } catch (StoreException e) {
+            throw state.mail() instanceof SharedMail shared ? shared.hidden(ctx.names().decode(wire), e) : e;
+        }
+        ctx.completed(tag);
+    }
+
+    private void answer(CommandContext ctx, GuardedMail mail, String name, String wire, String identifier, String stored,
+                        String rights, Rights.Modification change, SessionState.LoggedIn state, SharedMail.Target target)
+            throws IOException, StoreException {
         ResponseWriter out = ctx.out();
         switch (kind) {
             case SETACL, DELETEACL -> {
@@ -94,6 +105,5 @@ final class AclCommand implements Command<SessionState.LoggedIn> {
                 out.crlf();
             }
         }
-        ctx.completed(tag);
     }
 }
