@@ -47,6 +47,15 @@ DOVECOT = {
     'carol LIST "" "*"': {'* LIST (\\HasNoChildren) "." INBOX'},
     "MYRIGHTS lr": "* MYRIGHTS shared.alice.Projects lr",
     "PERMANENTFLAGS lr": "* OK [PERMANENTFLAGS ()]",
+    # rights -> (PERMANENTFLAGS, READ-WRITE or READ-ONLY), each from a fresh Dovecot session (it
+    # caches ACLs for a while within one)
+    "flags by rights": {
+        "lrs": ({"\\Seen"}, "READ-WRITE"),
+        "lrsw": ({"\\Answered", "\\Flagged", "\\Seen", "\\Draft", "\\*"}, "READ-WRITE"),
+        "lrt": ({"\\Deleted"}, "READ-WRITE"),
+        "lri": (set(), "READ-WRITE"),
+        "lrswite": ({"\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft", "\\*"}, "READ-WRITE"),
+    },
 }
 
 RESULTS = []
@@ -207,6 +216,10 @@ def run(srv, accounts, pw):
     check("bob MYRIGHTS lr", untagged(out, "* MYRIGHTS") == [DOVECOT["MYRIGHTS lr"]], out)
     out = b.cmd("GETACL shared.alice.Projects")
     check("bob GETACL without a is NO [NOPERM] (as Dovecot)", out[-1].split()[1:3] == ["NO", "[NOPERM]"], out)
+    out = b.cmd("SUBSCRIBE shared.alice.Projects")
+    check("bob SUBSCRIBE shared.alice.Projects", b.status(out) == "OK", out)
+    out = b.cmd('LSUB "" "*"')
+    check("bob LSUB as Dovecot's", untagged(out, "* LSUB") == ['* LSUB () "." shared.alice.Projects'], out)
     out = b.cmd("STATUS shared.alice.Projects (MESSAGES)")
     check("bob STATUS shared.alice.Projects", "* STATUS shared.alice.Projects (MESSAGES 1)" in out, out)
 
@@ -248,6 +261,16 @@ def run(srv, accounts, pw):
     check("carol SELECT shared.alice.Projects is NO [NONEXISTENT]", out[-1].split()[1:3] == ["NO", "[NONEXISTENT]"], out)
     out = c.cmd("MYRIGHTS shared.alice.Projects")
     check("carol MYRIGHTS is NO [NONEXISTENT] (as Dovecot)", out[-1].split()[1:3] == ["NO", "[NONEXISTENT]"], out)
+
+    # PERMANENTFLAGS and READ-WRITE follow the rights, as in Dovecot.
+    for rights, (flags, mode) in DOVECOT["flags by rights"].items():
+        a.cmd("SETACL Projects bob " + rights)
+        out = b.cmd("EXAMINE INBOX")
+        out = b.cmd("SELECT shared.alice.Projects")
+        perm = [l for l in out if "PERMANENTFLAGS" in l]
+        got = set(perm[0].split("(", 1)[1].split(")", 1)[0].split()) if perm else None
+        check("bob with %s: PERMANENTFLAGS %s and %s as Dovecot's" % (rights, sorted(flags), mode),
+              got == flags and ("[%s]" % mode) in out[-1], out)
 
     # Read-write.
     check("alice SETACL Projects bob lrswite", a.status(a.cmd("SETACL Projects bob lrswite")) == "OK")
