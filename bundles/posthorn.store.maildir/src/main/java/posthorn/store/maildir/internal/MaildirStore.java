@@ -302,6 +302,18 @@ public final class MaildirStore implements QuotaStore, AclStore {
         }
     }
 
+    /**
+     * Tells the handles open on a folder in this process that its ACL changed: a session idling on
+     * it syncs, and learns at once when its rights are gone (the kernel watch covers new/ and cur/,
+     * not the ACL file).
+     */
+    void aclChanged(Path dir) {
+        MaildirFolder f = folders.get(dir);
+        if (f != null) {
+            f.changed();
+        }
+    }
+
     /** The shared folder for a directory, with one more reference. */
     MaildirFolder acquire(Path dir) {
         return folders.compute(dir, (k, f) -> {

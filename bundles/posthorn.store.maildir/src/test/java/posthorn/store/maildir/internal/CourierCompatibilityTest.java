@@ -197,16 +197,16 @@ class CourierCompatibilityTest {
                 "SETACL INBOX.Sent -eve r");
         MaildirStore store = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE);
         try (posthorn.store.api.AclMail mail = store.open(new StoreUser("alice", home, null, null))) {
-            List<posthorn.store.api.AclEntry> acl = mail.acl("INBOX.Sent");
+            List<posthorn.store.api.AclEntry> acl = mail.acl("Sent");
             assertTrue(acl.contains(new posthorn.store.api.AclEntry("user=bob", "elrstwx")), acl.toString());
             assertTrue(acl.contains(new posthorn.store.api.AclEntry("-user=eve", "r")), acl.toString());
             assertTrue(acl.contains(new posthorn.store.api.AclEntry("owner", CourierAcl.ALL)), acl.toString());
-            mail.setAcl("INBOX.Sent", "user=carol", "klr");
-            mail.setAcl("INBOX.Sent", "-user=eve", null);
+            mail.setAcl("Sent", "user=carol", "klr");
+            mail.setAcl("Sent", "-user=eve", null);
             assertEquals(Set.of(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
                             java.nio.file.attribute.PosixFilePermission.OWNER_WRITE),
                     Files.getPosixFilePermissions(maildir.resolve(".Sent/" + CourierAcl.FILE)));
-            mail.create("INBOX.Sent.Old");
+            mail.create("Sent.Old");
         }
         String out = courier.session(maildir, Map.of(), "GETACL INBOX.Sent", "GETACL INBOX.Sent.Old",
                 "MYRIGHTS INBOX.Sent");
@@ -221,19 +221,19 @@ class CourierCompatibilityTest {
     void garbageInAclFilesIsSkipped() throws Exception {
         MaildirStore store = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE);
         try (posthorn.store.api.AclMail mail = store.open(new StoreUser("alice", home, null, null))) {
-            mail.create("INBOX.G");
+            mail.create("G");
             Path file = maildir.resolve(".G/" + CourierAcl.FILE);
             Files.write(file, new byte[] {(byte) 0xff, (byte) 0xfe, ' ', 'l', '\n', '\n', ' ', 'r', '\n', 1, 2, '\n',
                     'o', 'w', 'n', 'e', 'r', ' ', 'a', 'l', 'r', '\r', '\n', 'u', 's', 'e', 'r', '=', 'x', '\n'});
             assertEquals(List.of(new posthorn.store.api.AclEntry("owner", "alr"),
                     new posthorn.store.api.AclEntry("user=x", ""),
-                    new posthorn.store.api.AclEntry("administrators", CourierAcl.ALL)), mail.acl("INBOX.G"));
+                    new posthorn.store.api.AclEntry("administrators", CourierAcl.ALL)), mail.acl("G"));
             Files.write(file, new byte[] {0, 0, (byte) 0xc3, '\n', '\t', 'x'});
-            assertEquals(mail.acl("INBOX"), mail.acl("INBOX.G"), "nothing valid: as if there were no file");
-            assertThrows(StoreException.class, () -> mail.setAcl("INBOX.G", "a b", "l"));
-            assertThrows(StoreException.class, () -> mail.setAcl("INBOX.G", "", "l"));
+            assertEquals(mail.acl("INBOX"), mail.acl("G"), "nothing valid: as if there were no file");
+            assertThrows(StoreException.class, () -> mail.setAcl("G", "a b", "l"));
+            assertThrows(StoreException.class, () -> mail.setAcl("G", "", "l"));
             assertEquals(Reason.NONEXISTENT,
-                    assertThrows(StoreException.class, () -> mail.acl("INBOX.Nope")).reason());
+                    assertThrows(StoreException.class, () -> mail.acl("Nope")).reason());
         }
     }
 
