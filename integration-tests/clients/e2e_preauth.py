@@ -139,7 +139,7 @@ def test_imaplib_stream(work):
     assert server_flags(maildir, "", "<ap@imaplib>") == "F"
     with open(maildir + ".log") as f:
         log = f.read()
-    assert "preauth user=" in log and "(logout)" in log, log
+    assert "preauth user=" in log and "end=\"logout\"" in log, log
 
 
 def test_mutt_tunnel(work):

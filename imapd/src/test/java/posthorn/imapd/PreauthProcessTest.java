@@ -65,7 +65,7 @@ class PreauthProcessTest {
             String log = p.log();
             oneEventALine(log);
             assertTrue(log.contains("preauth user=" + System.getProperty("user.name")), log);
-            assertTrue(log.contains("(logout)"), log);
+            assertTrue(log.contains("end=\"logout\""), log);
         }
     }
 
@@ -220,7 +220,7 @@ class PreauthProcessTest {
             assertEquals(0, p.exit(), "the client hung up");
             String log = p.log();
             oneEventALine(log);
-            assertTrue(log.contains("(closed by client)"), log);
+            assertTrue(log.contains("end=\"closed by client\""), log);
         }
         try (Stream<Path> s = Stream.of("tmp", "new", "cur").flatMap(d -> list(m.resolve(d)))) {
             assertEquals(0, s.count(), "no half message stored, and the upload in tmp/ removed");
@@ -237,7 +237,7 @@ class PreauthProcessTest {
             assertEquals("* BYE Autologout; idle for too long", p.line());
             assertNull(p.line());
             assertEquals(1, p.exit());
-            assertTrue(p.log().contains("(autologout)"), p.log());
+            assertTrue(p.log().contains("end=\"autologout\""), p.log());
         }
     }
 

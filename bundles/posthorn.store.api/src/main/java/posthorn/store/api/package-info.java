@@ -31,12 +31,15 @@
  * {@link posthorn.store.api.AclMail}, {@link posthorn.store.api.AclEntry}): a store that keeps
  * access control lists implements them, and the server announces ACL only when the bound store does.
  *
+ * <p>1.4.0 added {@link posthorn.store.api.AclStore#openShared}: another user's mail for the
+ * server's shared namespace, never created.
+ *
  * <p>The version below is checked against the last release by bnd's baseline at every build (see the
  * README, "Releasing and API versions"). One more rule bnd cannot see: the server switches over
  * {@link posthorn.store.api.Change} exhaustively, so a new kind of change needs a major version,
  * even where bnd would accept a minor one for an added type.
  */
-@Version("1.3.0")
+@Version("1.4.0")
 @Export
 package posthorn.store.api;
 

@@ -36,6 +36,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import posthorn.auth.api.SaslMechanism;
+import posthorn.imap.server.internal.acl.SharedIndex;
 import posthorn.imap.server.internal.auth.AuthChain;
 import posthorn.imap.server.internal.auth.LoginFlow;
 import posthorn.imap.server.internal.net.AccessRule;
@@ -132,7 +133,7 @@ public final class ImapServer implements Session.Host {
 
     @Activate
     void activate(Map<String, Object> properties) {
-        logins = new LoginFlow.Services(auth, mechanisms, loginDelay, this::store, this::config, counters);
+        logins = new LoginFlow.Services(auth, mechanisms, loginDelay, this::store, this::config, counters, sharedIndex());
         watchdog = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("imapd-watchdog").daemon().unstarted(r));
         watchdog.scheduleWithFixedDelay(this::everySecond, 1, 1, TimeUnit.SECONDS);
         configure(properties);
@@ -160,6 +161,20 @@ public final class ImapServer implements Session.Host {
     /** Why the last configuration handed over was refused, or null if it was taken. */
     public String lastRefusal() {
         return lastRefusal;
+    }
+
+    /**
+     * The shared namespace's index of who shares with whom (acl.SharedIndex): server state, kept in
+     * {@code $POSTHORN_VAR/shared-index} as the console keeps its socket there; in memory when the
+     * process has no POSTHORN_VAR (then LIST finds the folders shared since the start only).
+     */
+    private static SharedIndex sharedIndex() {
+        String var = System.getenv("POSTHORN_VAR");
+        if (var == null || var.isBlank()) {
+            LOG.info("event=shared.index file=(memory) reason=\"POSTHORN_VAR is not set\"");
+            return SharedIndex.inMemory();
+        }
+        return SharedIndex.in(java.nio.file.Path.of(var, "shared-index"));
     }
 
     @Deactivate

@@ -28,6 +28,17 @@ public final class MemoryStore implements AclStore {
         return new MemoryUserMail(account(user.name()), uploads);
     }
 
+    /** Only accounts that exist already (one that logged in, or had mail delivered or made). */
+    @Override
+    public AclMail openShared(StoreUser user) throws posthorn.store.api.StoreException {
+        MemoryAccount a = accounts.get(user.name());
+        if (a == null) {
+            throw new posthorn.store.api.StoreException(posthorn.store.api.StoreException.Reason.NONEXISTENT,
+                    "No mail for " + user.name());
+        }
+        return new MemoryUserMail(a, uploads);
+    }
+
     /** Uploads ({@link UserMail#upload()}) go into this directory from now on. */
     public MemoryStore uploadsIn(Path dir) {
         this.uploads = dir;

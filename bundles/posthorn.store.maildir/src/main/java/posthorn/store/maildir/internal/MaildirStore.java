@@ -237,9 +237,27 @@ public final class MaildirStore implements QuotaStore, AclStore {
 
     @Override
     public MaildirUserMail open(StoreUser user) throws StoreException {
+        return open(user, createMissing);
+    }
+
+    /**
+     * Another user's Maildir, for the folders they share: never created, whatever {@code create}
+     * says; one that is missing is NONEXISTENT without a log line (the session asking logs what it
+     * needs to, and a user who never had mail is nothing to warn about).
+     */
+    @Override
+    public MaildirUserMail openShared(StoreUser user) throws StoreException {
         Path root = maildirOf(user);
         if (!Files.isDirectory(root)) {
-            if (!createMissing) {
+            throw new StoreException(Reason.NONEXISTENT, "No Maildir for " + user.name());
+        }
+        return open(user, false);
+    }
+
+    private MaildirUserMail open(StoreUser user, boolean create) throws StoreException {
+        Path root = maildirOf(user);
+        if (!Files.isDirectory(root)) {
+            if (!create) {
                 LOG.warn("No Maildir for user {} at {}", user.name(), root);
                 throw new StoreException(Reason.NONEXISTENT, "No Maildir at " + root);
             }
@@ -298,6 +316,18 @@ public final class MaildirStore implements QuotaStore, AclStore {
             return Path.of(out.toString()).toAbsolutePath().normalize();
         } catch (InvalidPathException e) {
             throw new StoreException(Reason.NONEXISTENT, "Maildir template gives no valid path", e);
+        }
+    }
+
+    /**
+     * Tells the handles open on a folder in this process that its ACL changed: a session idling on
+     * it syncs, and learns at once when its rights are gone (the kernel watch covers new/ and cur/,
+     * not the ACL file).
+     */
+    void aclChanged(Path dir) {
+        MaildirFolder f = folders.get(dir);
+        if (f != null) {
+            f.changed();
         }
     }
 

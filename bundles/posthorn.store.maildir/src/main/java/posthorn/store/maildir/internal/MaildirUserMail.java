@@ -508,6 +508,7 @@ final class MaildirUserMail implements QuotaMail, AclMail {
         }
         LOG.info("User {} acl mailbox={} identifier={} rights={}", user, name, identifier,
                 rights == null ? "(removed)" : rights);
+        store.aclChanged(dir);
     }
 
     @Override

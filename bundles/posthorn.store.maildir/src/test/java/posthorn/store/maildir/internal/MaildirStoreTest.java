@@ -612,6 +612,26 @@ class MaildirStoreTest {
         assertFalse(Files.exists(home.resolve("bob")), "nothing created");
     }
 
+    /**
+     * Another user's mail for the shared namespace: opened where it exists, never created (even with
+     * create=true), and without the path of the missing Maildir in the message a session might pass on.
+     */
+    @Test
+    void sharedMailIsNeverCreated() throws Exception {
+        MaildirStore store = store();
+        StoreUser carol = new StoreUser("carol", home.resolve("carol"), null, null);
+        StoreException e = assertThrows(StoreException.class, () -> store.openShared(carol));
+        assertEquals(Reason.NONEXISTENT, e.reason());
+        assertFalse(e.getMessage().contains(home.toString()), e.getMessage());
+        assertFalse(Files.exists(home.resolve("carol")), "nothing created");
+        assertEquals(Reason.NONEXISTENT, assertThrows(StoreException.class,
+                () -> store.openShared(new StoreUser("..", null, null, null))).reason());
+        store.open(user).close();
+        try (UserMail shared = store.openShared(user)) {
+            assertEquals("INBOX", shared.list().get(0).name());
+        }
+    }
+
     @Test
     void theTemplateFindsTheMaildir() throws Exception {
         MaildirStore byName = MaildirStore.forTests(home + "/%u%%/Maildir");

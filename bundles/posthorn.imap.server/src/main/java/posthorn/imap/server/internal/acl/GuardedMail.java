@@ -221,8 +221,16 @@ public final class GuardedMail implements UserMail {
      */
     @Override
     public Mailbox open(String name, boolean readOnly) throws StoreException {
-        Rights.require(rights(name), "lri", true, name, "Opening");
-        return new GuardedMailbox(own.open(name, readOnly), this);
+        return open(name, readOnly, name, null);
+    }
+
+    /**
+     * Opens a mailbox that the session knows as {@code shown} (its name in the shared namespace);
+     * COPY and MOVE targets are then resolved by {@code router}, which may lead into another user's mail.
+     */
+    GuardedMailbox open(String name, boolean readOnly, String shown, SharedMail router) throws StoreException {
+        Rights.require(rights(name), "lri", true, shown, "Opening");
+        return new GuardedMailbox(own.open(name, readOnly), this, shown, router);
     }
 
     @Override

@@ -31,16 +31,29 @@ import posthorn.store.api.Watch;
 public final class GuardedMailbox implements Mailbox {
     private final Mailbox box;
     private final GuardedMail mail;
-    private boolean read;
+    /** The mailbox's name in the session (in the shared namespace for another user's). */
+    private final String shown;
+    /** Where COPY and MOVE targets are, or null for the same user's mail only. */
+    private final SharedMail router;
 
-    GuardedMailbox(Mailbox box, GuardedMail mail) {
+    GuardedMailbox(Mailbox box, GuardedMail mail, String shown, SharedMail router) {
         this.box = box;
         this.mail = mail;
+        this.shown = shown;
+        this.router = router;
     }
 
     /** The user's rights on this mailbox now. */
     public String rights() throws StoreException {
         return mail.rights(box.name());
+    }
+
+    /**
+     * The flags the user may set here now, as PERMANENTFLAGS lists them (RFC 4314 4): \Seen with
+     * {@code s}, \Deleted with {@code t}, the others and new keywords with {@code w}.
+     */
+    public boolean mayChange(String flag) {
+        return may(Rights.rightFor(flag));
     }
 
     /** Whether the user has the right now (false if the rights cannot be read). */
@@ -54,7 +67,7 @@ public final class GuardedMailbox implements Mailbox {
 
     @Override
     public String name() {
-        return box.name();
+        return shown;
     }
 
     @Override
@@ -77,12 +90,16 @@ public final class GuardedMailbox implements Mailbox {
         return box.keywords();
     }
 
+    /**
+     * Needs {@code r} at every call, not only the first: once the owner revokes it (RFC 4314 4), the
+     * session learns nothing more of the mailbox. With {@code l} left, NO [NOPERM] for every command
+     * that reports the mailbox's changes (all do, NOOP included) until the client closes it; with
+     * neither {@code l} nor {@code r}, NONEXISTENT, which the session treats as the mailbox's deletion
+     * (BYE, RFC 2180 3.3), so that the answer is the same as if it were gone.
+     */
     @Override
     public List<Change> sync() throws StoreException {
-        if (!read) {
-            Rights.require(rights(), "r", false, box.name(), "Reading");
-            read = true;
-        }
+        Rights.require(rights(), "r", false, shown, "Reading");
         return box.sync();
     }
 
@@ -93,7 +110,7 @@ public final class GuardedMailbox implements Mailbox {
 
     @Override
     public InputStream openMessage(long uid) throws StoreException, IOException {
-        Rights.require(rights(), "r", false, box.name(), "Reading a message");
+        Rights.require(rights(), "r", false, shown, "Reading a message");
         return box.openMessage(uid);
     }
 
@@ -106,13 +123,13 @@ public final class GuardedMailbox implements Mailbox {
         List<String> allowed = Rights.allowed(flags, r);
         if (mode != FlagMode.REPLACE) {
             if (allowed.isEmpty()) {
-                Rights.require(r, flagRights(flags), true, box.name(), "Changing these flags");
+                Rights.require(r, flagRights(flags), true, shown, "Changing these flags");
                 return box.store(uids, mode, Set.of());
             }
             return box.store(uids, mode, new LinkedHashSet<>(allowed));
         }
         // Replacing: the flags the user may not change stay as they are on each message.
-        Rights.require(r, "swt", true, box.name(), "Changing flags");
+        Rights.require(r, "swt", true, shown, "Changing flags");
         Map<Long, MessageMeta> metas = new LinkedHashMap<>();
         for (MessageMeta m : box.messages()) {
             metas.put(m.uid(), m);
@@ -146,47 +163,131 @@ public final class GuardedMailbox implements Mailbox {
     @Override
     public long append(InputStream message, Set<String> flags, Instant internalDate) throws StoreException, IOException {
         String r = rights();
-        Rights.require(r, "i", false, box.name(), "APPEND");
+        Rights.require(r, "i", false, shown, "APPEND");
         return box.append(message, new LinkedHashSet<>(Rights.allowed(flags, r)), internalDate);
     }
 
     @Override
     public long append(MessageUpload message, Set<String> flags, Instant internalDate) throws StoreException, IOException {
         String r = rights();
-        Rights.require(r, "i", false, box.name(), "APPEND");
+        Rights.require(r, "i", false, shown, "APPEND");
         return box.append(message, new LinkedHashSet<>(Rights.allowed(flags, r)), internalDate);
     }
 
     @Override
     public Map<Long, Long> copy(Collection<Long> uids, String target) throws StoreException {
-        String t = targetRights(target);
-        Map<Long, Long> map = box.copy(uids, target);
-        dropForbiddenFlags(target, t, map.values());
+        SharedMail.Target t = where(target);
+        String rights = targetRights(t);
+        if (t.mail() != mail) {
+            return copyAcross(uids, t, rights);
+        }
+        Map<Long, Long> map = box.copy(uids, t.name());
+        dropForbiddenFlags(t.name(), rights, map.values());
         return map;
     }
 
     @Override
     public Map<Long, Long> move(Collection<Long> uids, String target) throws StoreException {
-        Rights.require(rights(), "te", false, box.name(), "MOVE");
-        String t = targetRights(target);
-        Map<Long, Long> map = box.move(uids, target);
-        dropForbiddenFlags(target, t, map.values());
+        Rights.require(rights(), "te", false, shown, "MOVE");
+        SharedMail.Target t = where(target);
+        String rights = targetRights(t);
+        if (t.mail() != mail) {
+            // Another user's mail: copied, then \Deleted and expunged here (RFC 6851 3.3 allows a
+            // MOVE that is not atomic across stores; nothing is removed unless every copy succeeded).
+            Map<Long, Long> map = copyAcross(uids, t, rights);
+            if (!map.isEmpty()) {
+                box.store(map.keySet(), FlagMode.ADD, Set.of(posthorn.store.api.Flags.DELETED));
+                box.expunge(map.keySet());
+            }
+            return map;
+        }
+        Map<Long, Long> map = box.move(uids, t.name());
+        dropForbiddenFlags(t.name(), rights, map.values());
         return map;
     }
 
-    /** The user's rights on a COPY or MOVE target, which must allow {@code i}; TRYCREATE if it is missing. */
-    private String targetRights(String target) throws StoreException {
-        String t;
+    /** Whose mail a COPY or MOVE target is in; TRYCREATE where it names no mailbox. */
+    private SharedMail.Target where(String target) throws StoreException {
+        if (router == null) {
+            return new SharedMail.Target(mail, null, target);
+        }
         try {
-            t = mail.rights(target);
+            return router.resolve(target);
         } catch (StoreException e) {
             if (e.reason() == StoreException.Reason.NONEXISTENT) {
                 throw new StoreException(StoreException.Reason.TRYCREATE, "No mailbox " + target);
             }
             throw e;
         }
-        Rights.require(t, "i", false, target, "COPY");
-        return t;
+    }
+
+    /** The user's rights on a COPY or MOVE target, which must allow {@code i}; TRYCREATE if it is missing. */
+    private static String targetRights(SharedMail.Target target) throws StoreException {
+        try {
+            String t = target.mail().rights(target.name());
+            Rights.require(t, "i", false, target.name(), "COPY");
+            return t;
+        } catch (StoreException e) {
+            // One the user may not see answers as one that is not there (RFC 4314 6).
+            if (e.reason() == StoreException.Reason.NONEXISTENT) {
+                throw new StoreException(StoreException.Reason.TRYCREATE, "No mailbox " + target.name());
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * COPY into another user's mail (a shared mailbox, or from one into the user's own): each message
+     * read here and appended there with its flags (those the user may set there) and internal date.
+     * A failure part way removes what was appended, so that the COPY adds all or nothing.
+     */
+    private Map<Long, Long> copyAcross(Collection<Long> uids, SharedMail.Target target, String rights)
+            throws StoreException {
+        Rights.require(rights(), "r", false, shown, "COPY");
+        Map<Long, MessageMeta> metas = new LinkedHashMap<>();
+        for (MessageMeta m : box.messages()) {
+            metas.put(m.uid(), m);
+        }
+        Map<Long, Long> out = new LinkedHashMap<>();
+        try (Mailbox into = target.mail().unguarded().open(target.name(), false)) {
+            try {
+                for (Long uid : uids) {
+                    MessageMeta m = metas.get(uid);
+                    if (m == null) {
+                        continue;
+                    }
+                    Set<String> flags = new LinkedHashSet<>(Rights.allowed(m.flags(), rights));
+                    try (InputStream in = box.openMessage(uid)) {
+                        out.put(uid, into.append(in, flags, m.internalDate()));
+                    } catch (StoreException e) {
+                        if (e.reason() != StoreException.Reason.NONEXISTENT) {
+                            throw e;
+                        }
+                        // expunged meanwhile: RFC 2180 4.4.1 lets the copy go on without it
+                    }
+                }
+            } catch (StoreException | IOException | RuntimeException e) {
+                undo(into, out.values());
+                if (e instanceof StoreException s) {
+                    throw s;
+                }
+                throw new StoreException(StoreException.Reason.SERVERBUG, "COPY failed: " + e.getMessage(), e);
+            }
+        }
+        return out;
+    }
+
+    private static void undo(Mailbox into, Collection<Long> appended) {
+        if (appended.isEmpty()) {
+            return;
+        }
+        try {
+            into.store(appended, FlagMode.ADD, Set.of(posthorn.store.api.Flags.DELETED));
+            into.expunge(appended);
+        } catch (StoreException | RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(GuardedMailbox.class).warn(
+                    "event=copy.undo.failed mailbox={} uids={} reason={}", into.name(), appended, e.toString());
+        }
     }
 
     /** RFC 4314 4: a copied message keeps only the flags the user may set in the target. */
@@ -216,7 +317,7 @@ public final class GuardedMailbox implements Mailbox {
 
     @Override
     public List<Long> expunge(Collection<Long> uids) throws StoreException {
-        Rights.require(rights(), "e", false, box.name(), "EXPUNGE");
+        Rights.require(rights(), "e", false, shown, "EXPUNGE");
         return box.expunge(uids);
     }
 

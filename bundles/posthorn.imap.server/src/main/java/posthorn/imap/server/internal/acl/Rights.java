@@ -191,7 +191,7 @@ public final class Rights {
     }
 
     /** The right that changing a flag needs (RFC 4314 4): s for \Seen, t for \Deleted, w for the rest. */
-    static char rightFor(String flag) {
+    public static char rightFor(String flag) {
         if (flag.equalsIgnoreCase(Flags.SEEN)) {
             return 's';
         }

@@ -29,6 +29,9 @@ import posthorn.store.api.StoreException;
 import posthorn.store.api.StoreUser;
 import posthorn.store.api.AclMail;
 import posthorn.imap.server.internal.acl.GuardedMail;
+import posthorn.imap.server.internal.acl.SharedIndex;
+import posthorn.imap.server.internal.acl.SharedMail;
+import posthorn.store.api.AclStore;
 import posthorn.store.api.UserMail;
 
 /**
@@ -66,7 +69,13 @@ public final class LoginFlow {
      * @param counters where each attempt's result is counted (the admin console's stats)
      */
     public record Services(Authenticator chain, Mechanisms mechanisms, LoginDelay delay, Supplier<MailStore> store,
-                           Supplier<ImapdConfig> config, ServerCounters counters) {
+                           Supplier<ImapdConfig> config, ServerCounters counters, SharedIndex shared) {
+        /** Services with the shared namespace's index in memory. */
+        public Services(Authenticator chain, Mechanisms mechanisms, LoginDelay delay, Supplier<MailStore> store,
+                        Supplier<ImapdConfig> config, ServerCounters counters) {
+            this(chain, mechanisms, delay, store, config, counters, SharedIndex.inMemory());
+        }
+
         /** Services whose counts nobody reads (tests). */
         public Services(Authenticator chain, Mechanisms mechanisms, LoginDelay delay, Supplier<MailStore> store,
                         Supplier<ImapdConfig> config) {
@@ -324,9 +333,14 @@ public final class LoginFlow {
         String name = AuthChain.printable(user.name());
         UserMail mail;
         try {
-            mail = services.store().get().open(new StoreUser(user.name(), user.home(), user.maildir(), user.quota()));
+            MailStore store = services.store().get();
+            mail = store.open(new StoreUser(user.name(), user.home(), user.maildir(), user.quota()));
             if (mail instanceof AclMail acl) {
-                mail = new GuardedMail(acl, user); // RFC 4314 rights, checked on every operation
+                // RFC 4314 rights, checked on every operation; other users' shared folders beside
+                GuardedMail own = new GuardedMail(acl, user);
+                mail = store instanceof AclStore shared
+                        ? new SharedMail(own, user, owner -> otherUser(shared, owner, user.name()), services.shared())
+                        : own;
             }
         } catch (StoreException e) {
             LOG.warn("s{} login user={} via {}: mail not available: [{}] {}", connection.id(), name, how, e.reason(),
@@ -339,6 +353,30 @@ public final class LoginFlow {
         services.counters().login(ServerCounters.Login.OK);
         LOG.info("s{} login user={} via {} from {}", connection.id(), name, how, connection.peer());
         connection.out().status(tag, Status.OK, "CAPABILITY " + connection.capabilities(), "Logged in");
+    }
+
+    /**
+     * Another user's mail, for the shared namespace: the chain's user record (its databases only, no
+     * password check), opened by the store without creating anything. Null, with nothing logged above
+     * debug, when there is no such user, the record's name differs from the one asked (a backend that
+     * folds case or aliases: the name in a mailbox name must be the owner's own), or the user has no
+     * mail; the chain being down is an error the session sees (NO [UNAVAILABLE]).
+     */
+    private AclMail otherUser(AclStore store, String owner, String asking) throws StoreException {
+        Optional<UserRecord> found = services.chain().lookup(owner);
+        if (found.isEmpty() || !found.get().name().equals(owner)) {
+            LOG.debug("s{} shared mail: no user {} (asked by {})", connection.id(), AuthChain.printable(owner), asking);
+            return null;
+        }
+        UserRecord r = found.get();
+        try {
+            return store.openShared(new StoreUser(r.name(), r.home(), r.maildir(), r.quota()));
+        } catch (StoreException e) {
+            if (e.reason() == StoreException.Reason.NONEXISTENT) {
+                return null;
+            }
+            throw e;
+        }
     }
 
     /**

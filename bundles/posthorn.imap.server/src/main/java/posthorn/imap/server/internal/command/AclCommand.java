@@ -9,6 +9,7 @@ import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.server.internal.acl.GuardedMail;
 import posthorn.imap.server.internal.acl.Identifiers;
 import posthorn.imap.server.internal.acl.Rights;
+import posthorn.imap.server.internal.acl.SharedMail;
 import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.AclEntry;
 import posthorn.store.api.StoreException;
@@ -49,14 +50,35 @@ final class AclCommand implements Command<SessionState.LoggedIn> {
         args.end();
         Rights.Modification change = rights == null ? null : Rights.parse(rights);
         String stored = identifier == null ? null : Identifiers.stored(identifier);
-        if (!(state.mail() instanceof GuardedMail mail)) {
+        String name = ctx.names().decode(wire);
+        SharedMail.Target target;
+        if (state.mail() instanceof SharedMail shared) {
+            target = shared.resolve(name);
+        } else if (state.mail() instanceof GuardedMail own) {
+            target = new SharedMail.Target(own, state.user().name(), name);
+        } else {
             throw new StoreException(StoreException.Reason.CANNOT, "This server's store keeps no access control lists");
         }
-        String name = ctx.names().decode(wire);
+        GuardedMail mail = target.mail();
+        name = target.name();
+        try {
+            answer(ctx, mail, name, wire, identifier, stored, rights, change, state, target);
+        } catch (StoreException e) {
+            throw state.mail() instanceof SharedMail shared ? shared.hidden(ctx.names().decode(wire), e) : e;
+        }
+        ctx.completed(tag);
+    }
+
+    private void answer(CommandContext ctx, GuardedMail mail, String name, String wire, String identifier, String stored,
+                        String rights, Rights.Modification change, SessionState.LoggedIn state, SharedMail.Target target)
+            throws IOException, StoreException {
         ResponseWriter out = ctx.out();
         switch (kind) {
             case SETACL, DELETEACL -> {
                 mail.setAcl(name, stored, change);
+                if (state.mail() instanceof SharedMail shared) {
+                    shared.aclChanged(target);
+                }
                 ctx.log().info("s{} {} {} identifier={} rights={}", ctx.id(), ctx.command(), name, stored,
                         rights == null ? "(deleted)" : rights);
             }
@@ -83,6 +105,5 @@ final class AclCommand implements Command<SessionState.LoggedIn> {
                 out.crlf();
             }
         }
-        ctx.completed(tag);
     }
 }

@@ -65,7 +65,14 @@ final class Copy implements Command<SessionState.Selected> {
         if (map.isEmpty()) {
             return null;
         }
-        long validity = mail.status(target).uidValidity();
+        long validity;
+        try {
+            validity = mail.status(target).uidValidity();
+        } catch (StoreException e) {
+            // A target the user may insert into but not read (RFC 4314: i without r): no COPYUID,
+            // since its UIDVALIDITY is not the user's to know; the messages were copied all the same.
+            return null;
+        }
         long[] from = new long[map.size()];
         long[] to = new long[map.size()];
         int i = 0;

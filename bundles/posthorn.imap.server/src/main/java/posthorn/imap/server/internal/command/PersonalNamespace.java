@@ -34,9 +34,36 @@ public final class PersonalNamespace {
     private static final String INBOX = "INBOX";
 
     private final String prefix;
+    /** The shared namespace's prefix ({@code shared.}), or null without one. */
+    private final String shared;
 
     private PersonalNamespace(String prefix) {
+        this(prefix, null);
+    }
+
+    private PersonalNamespace(String prefix, String shared) {
         this.prefix = prefix;
+        this.shared = shared;
+    }
+
+    /**
+     * This personal namespace beside a shared one ({@code shared.}, see acl.SharedMail): names in
+     * it are the same for the client and the store. A personal folder whose name would fall into it
+     * ({@code shared.x} under an empty prefix, {@code INBOX.shared.x} under {@code INBOX.}) is out of
+     * reach, as in Dovecot.
+     */
+    public PersonalNamespace withShared(String sharedPrefix) {
+        return new PersonalNamespace(prefix, sharedPrefix);
+    }
+
+    /** The shared namespace's prefix, or null if there is none. */
+    public String sharedPrefix() {
+        return shared;
+    }
+
+    /** Whether a name (client's or store's, the same there) is in the shared namespace. */
+    public boolean inShared(String name) {
+        return shared != null && (name.startsWith(shared) || name.equals(shared.substring(0, shared.length() - 1)));
     }
 
     /** The namespace of a prefix imapd.cfg allows: empty or {@code INBOX.}. */
@@ -59,6 +86,14 @@ public final class PersonalNamespace {
      * @throws StoreException {@link StoreException.Reason#NONEXISTENT} for a name outside the namespace
      */
     public String toStore(String client) throws StoreException {
+        if (inShared(client)) {
+            return client;
+        }
+        if (!prefix.isEmpty() && client.length() > prefix.length()
+                && client.regionMatches(true, 0, prefix, 0, prefix.length()) && inShared(client.substring(prefix.length()))) {
+            throw new StoreException(StoreException.Reason.NONEXISTENT,
+                    "No such mailbox: " + client.substring(prefix.length()) + " is the shared namespace's");
+        }
         if (client.equalsIgnoreCase(INBOX) || prefix.isEmpty()) {
             return client.equalsIgnoreCase(INBOX) ? INBOX : client;
         }
@@ -74,6 +109,9 @@ public final class PersonalNamespace {
 
     /** The client's name of one of the store's mailboxes. */
     public String toClient(String store) {
+        if (inShared(store)) {
+            return store;
+        }
         return store.equals(INBOX) ? INBOX : prefix + store;
     }
 
@@ -88,10 +126,15 @@ public final class PersonalNamespace {
             return stored;
         }
         List<MailboxInfo> out = new ArrayList<>(stored.size() + 1);
+        List<MailboxInfo> others = new ArrayList<>();
         boolean inboxChildren = false;
         for (MailboxInfo info : stored) {
             if (info.name().equals(INBOX)) {
                 inboxChildren = info.attributes().contains("\\HasChildren");
+                continue;
+            }
+            if (inShared(info.name())) {
+                others.add(info);
                 continue;
             }
             out.add(new MailboxInfo(toClient(info.name()), info.attributes()));
@@ -102,6 +145,7 @@ public final class PersonalNamespace {
         Set<String> inbox = new LinkedHashSet<>();
         inbox.add(out.isEmpty() ? "\\HasNoChildren" : "\\HasChildren");
         out.add(0, new MailboxInfo(INBOX, inbox));
+        out.addAll(others);
         return out;
     }
 

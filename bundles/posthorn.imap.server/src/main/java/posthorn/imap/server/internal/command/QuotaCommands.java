@@ -11,6 +11,7 @@ import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.server.internal.acl.GuardedMail;
+import posthorn.imap.server.internal.acl.SharedMail;
 import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.MailStore;
 import posthorn.store.api.Quota;
@@ -75,7 +76,7 @@ public final class QuotaCommands {
      * rights let through.
      */
     static QuotaMail quotaOf(UserMail mail) {
-        UserMail m = mail instanceof GuardedMail g ? g.unguarded() : mail;
+        UserMail m = mail instanceof SharedMail s ? s.own().unguarded() : mail instanceof GuardedMail g ? g.unguarded() : mail;
         return m instanceof QuotaMail q ? q : null;
     }
 

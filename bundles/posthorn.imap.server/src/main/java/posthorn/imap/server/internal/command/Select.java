@@ -8,6 +8,8 @@ import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.protocol.Status;
+import posthorn.imap.server.internal.acl.Rights;
+import posthorn.imap.server.internal.acl.SharedMail;
 import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.Mailbox;
@@ -43,7 +45,10 @@ final class Select implements Command<SessionState.LoggedIn> {
         }
         String name = ctx.names().decode(wire); // after the unselect: a failed SELECT leaves none selected
         UserMail mail = state.mail();
-        Mailbox box = mail.open(name, examine);
+        // RFC 4314 4: without any of s w t i e, the mailbox can only be read, and says so (READ-ONLY).
+        String rights = SharedMail.rightsOf(mail, name);
+        boolean readOnly = examine || (rights != null && Rights.has(rights, 'r') && !Rights.hasAny(rights, "swtie"));
+        Mailbox box = mail.open(name, readOnly);
         SelectedMailbox view;
         try {
             view = SelectedMailbox.open(box);
@@ -52,7 +57,11 @@ final class Select implements Command<SessionState.LoggedIn> {
             throw e;
         }
         ResponseWriter out = ctx.out();
-        view.writeFlagResponses(out);
+        if (rights == null) {
+            view.writeFlagResponses(out);
+        } else {
+            view.writeFlagResponses(out, f -> Rights.has(rights, Rights.rightFor(f)));
+        }
         out.untagged().number(view.exists()).raw(" EXISTS").crlf();
         view.recentResponses(!ctx.rev2());
         if (!ctx.rev2()) {

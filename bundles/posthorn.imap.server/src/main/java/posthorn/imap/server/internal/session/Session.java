@@ -38,6 +38,7 @@ import posthorn.imap.protocol.Status;
 import posthorn.imap.server.admin.SessionInfo;
 import posthorn.imap.server.internal.auth.AuthChain;
 import posthorn.imap.server.internal.auth.LoginFlow;
+import posthorn.imap.server.internal.acl.SharedMail;
 import posthorn.imap.server.internal.command.Capabilities;
 import posthorn.imap.server.internal.command.QuotaCommands;
 import posthorn.imap.server.internal.command.CommandContext;
@@ -1209,6 +1210,9 @@ public final class Session {
                 // mailboxes under one prefix keeps seeing them so (namespace.prefix changes on reload
                 // apply to sessions that log in afterwards).
                 namespace = PersonalNamespace.of(server.config().namespace_prefix());
+                if (state instanceof SessionState.LoggedIn l && l.mail() instanceof SharedMail shared) {
+                    namespace = namespace.withShared(shared.prefix());
+                }
             }
             return new ClientNames(rev2() ? MailboxNameCodec.UTF8 : MailboxNameCodec.MODIFIED_UTF7, namespace);
         }

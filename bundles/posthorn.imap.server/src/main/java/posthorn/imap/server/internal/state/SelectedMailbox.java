@@ -55,6 +55,9 @@ public final class SelectedMailbox implements AutoCloseable {
      */
     private final Set<String> announced = new TreeSet<>();
 
+    /** Which flags PERMANENTFLAGS lists (the user's rights, as SELECT found them): all by default. */
+    private java.util.function.Predicate<String> settable = f -> true;
+
     private SelectedMailbox(Mailbox box) {
         this.box = box;
     }
@@ -270,6 +273,15 @@ public final class SelectedMailbox implements AutoCloseable {
      * keywords announced so far; a read-only mailbox permits none.
      */
     public void writeFlagResponses(ResponseWriter out) throws IOException {
+        writeFlagResponses(out, settable);
+    }
+
+    /**
+     * FLAGS and PERMANENTFLAGS, the latter with only the flags {@code settable} accepts ({@code \*}
+     * for new keywords): the flags the user's rights let them change (RFC 4314 4).
+     */
+    public void writeFlagResponses(ResponseWriter out, java.util.function.Predicate<String> settable) throws IOException {
+        this.settable = settable;
         Set<String> flags = new TreeSet<>(Flags.SYSTEM);
         flags.addAll(announced);
         out.untagged().raw("FLAGS ");
@@ -279,11 +291,16 @@ public final class SelectedMailbox implements AutoCloseable {
         if (box.readOnly()) {
             out.raw("()");
         } else {
-            out.open();
+            java.util.List<String> permitted = new java.util.ArrayList<>();
             for (String f : flags) {
-                out.raw(f).sp();
+                if (settable.test(f)) {
+                    permitted.add(f);
+                }
             }
-            out.raw("\\*").close();
+            if (settable.test("\\*")) {
+                permitted.add("\\*");
+            }
+            out.raw("(").raw(String.join(" ", permitted)).raw(")");
         }
         out.raw("] Flags permitted").crlf();
     }
