@@ -887,7 +887,8 @@ def main():
         copy_maildir(dfixture, os.path.join(dhome, "Maildir"), (65534, 65534) if as_nobody else None)
         if as_nobody:
             os.chown(dhome, 65534, 65534)
-    os.chmod(os.path.join(work, "d"), 0o755)
+    if os.path.isdir(os.path.join(work, "d")):  # no conversation ran (all left out)
+        os.chmod(os.path.join(work, "d"), 0o755)
 
     srv = Server(os.path.join(work, "posthorn"), free_port())
     os.makedirs(srv.var, exist_ok=True)

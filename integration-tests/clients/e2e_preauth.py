@@ -124,7 +124,8 @@ def test_imaplib_stream(work):
     m = imaplib.IMAP4_stream(tunnel(maildir))
     assert m.state == "AUTH", m.state  # PREAUTH: no login
     typ, folders = m.list()
-    assert typ == "OK" and any(b"INBOX.Projects" in f for f in folders), folders
+    # the default personal namespace is empty: the Maildir's .Projects is Projects (issue 11)
+    assert typ == "OK" and any(f.endswith(b' "." Projects') for f in folders), folders
     typ, data = m.select("INBOX")
     assert typ == "OK" and data == [b"3"], data
     typ, data = m.uid("FETCH", "1:*", "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
@@ -222,11 +223,11 @@ preauthtunnel = %s
         assert b"ERROR" not in r.stdout + r.stderr, (r.stdout + r.stderr).decode(errors="replace")
 
     sync()
-    assert sorted(d for d in os.listdir(local)) == ["INBOX", "INBOX.Projects"], os.listdir(local)
+    assert sorted(d for d in os.listdir(local)) == ["INBOX", "Projects"], os.listdir(local)
     for msgid, _, letters in SEED[""]:
         p = local_file(os.path.join(local, "INBOX"), msgid)
         assert p.split(":2,")[1].replace("U", "") == letters, (p, letters)
-    local_file(os.path.join(local, "INBOX.Projects"), "<p1@seed>")
+    local_file(os.path.join(local, "Projects"), "<p1@seed>")
     set_local_flags(local_file(os.path.join(local, "INBOX"), "<in2@seed>"), "FS")
     sync()
     assert server_flags(maildir, "", "<in2@seed>") == "FS", server_flags(maildir, "", "<in2@seed>")

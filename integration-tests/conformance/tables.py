@@ -419,7 +419,12 @@ def mailbox_conversations():
         "enable-unknown": ["ENABLE FOO", "ENABLE UTF8=ACCEPT", "ENABLE foo bar"],
     }
     for name, commands in cases.items():
-        yield conv(name, commands, MAILBOX_SKIP.get(name))
+        skip = MAILBOX_SKIP.get(name)
+        if name == "namespace":
+            skip = ("Posthorn's store keeps ACLs, so it announces the shared namespace (RFC 2342 other users'), "
+                    "which this fixture's Dovecot has no configuration for; e2e_shared.py compares NAMESPACE "
+                    "with Dovecot configured with the same shared namespace, byte for byte")
+        yield conv(name, commands, skip)
     # mailbox = "INBOX" / astring admits "" (RFC 3501 9): NO, not BAD (Posthorn answered BAD before)
     yield conv("create-empty-name", ["CREATE \"\"", "RENAME Sent \"\"", "CREATE {{}}", "NOOP"])
     yield conv("select-empty-name", ["SELECT \"\"", "STATUS \"\" (MESSAGES)", "DELETE {{}}", "RENAME \"\" x", "NOOP"],
@@ -460,7 +465,10 @@ def append_conversations():
         "{{Sent}} {{%s}}" % MSG,
         "NoSuch {{%s}}" % MSG,
         "INBOX {{}}",
-        "INBOX {{From: x\\n\\nbare LF\\n}}",
+        ("INBOX {{From: x\\n\\nbare LF\\n}}",
+         "a message APPENDed with bare LFs: Posthorn keeps its bytes (stored byte for byte so that BINARY and "
+         "BODY[] give back what was appended, issue 11 item 4; RFC 3501 6.3.11 asks for no conversion), "
+         "Dovecot's Maildir serves every LF as CRLF"),
         "INBOX {{no header at all}}",
         "INBOX \"quoted message\"",
         "INBOX",
