@@ -95,6 +95,9 @@ public final class DeployFolder {
         }
     }
 
+    /** How many times a bundle that lacks nothing is looked at before it is reported as not starting. */
+    private static final int CHECKS = 5;
+
     private void bundleChanged(BundleEvent e) {
         Bundle b = e.getBundle();
         if (!b.getLocation().startsWith(location)) {
@@ -105,7 +108,7 @@ public final class DeployFolder {
             case BundleEvent.INSTALLED, BundleEvent.UPDATED -> {
                 LOG.info("deploy: {} {} {} from {}", e.getType() == BundleEvent.INSTALLED ? "installed" : "updated",
                         b.getSymbolicName(), b.getVersion(), file);
-                checks.schedule(() -> check(b, file), CHECK_AFTER_MS, TimeUnit.MILLISECONDS);
+                checks.schedule(() -> check(b, file, 1), CHECK_AFTER_MS, TimeUnit.MILLISECONDS);
             }
             case BundleEvent.STARTED -> LOG.info("deploy: started {} {}", b.getSymbolicName(), b.getVersion());
             case BundleEvent.UNINSTALLED -> LOG.info("deploy: uninstalled {} {} ({} removed)", b.getSymbolicName(),
@@ -116,11 +119,20 @@ public final class DeployFolder {
         }
     }
 
-    /** One line for a bundle from the folder that is not running, naming what it lacks. */
-    private void check(Bundle b, String file) {
+    /**
+     * One line for a bundle from the folder that is not running, naming what it lacks. A bundle that
+     * lacks nothing but is not started yet (FileInstall starts it on its next round, which a loaded
+     * machine delays) is looked at again, up to {@link #CHECKS} times, before anything is said.
+     */
+    private void check(Bundle b, String file, int attempt) {
         int state = b.getState();
         if (state == Bundle.UNINSTALLED || state == Bundle.ACTIVE || state == Bundle.STARTING
                 || b.getHeaders().get(Constants.FRAGMENT_HOST) != null) {
+            return;
+        }
+        boolean onItsWay = state == Bundle.RESOLVED || missing(b).isEmpty();
+        if (onItsWay && attempt < CHECKS) {
+            checks.schedule(() -> check(b, file, attempt + 1), CHECK_AFTER_MS, TimeUnit.MILLISECONDS);
             return;
         }
         if (state == Bundle.RESOLVED) {
