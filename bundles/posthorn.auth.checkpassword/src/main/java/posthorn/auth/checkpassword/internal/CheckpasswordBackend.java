@@ -76,13 +76,9 @@ public class CheckpasswordBackend implements PasswordDatabase {
     @Activate
     @Modified
     void configure(Config config, Map<String, Object> properties) {
-        try {
-            file.checkKeys(properties, Config.class);
-        } catch (BadSetting e) {
-            file.refused(e, active != null);
-            return;
+        if (file.keysTaken(properties, Config.class, active != null)) {
+            activate(config);
         }
-        activate(config);
     }
 
     void activate(Config config) {

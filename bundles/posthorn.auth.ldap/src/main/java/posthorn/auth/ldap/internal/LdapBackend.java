@@ -127,13 +127,9 @@ public class LdapBackend implements PasswordDatabase, UserDatabase, CredentialSo
     @Activate
     @Modified
     void configure(Config config, Map<String, Object> properties) {
-        try {
-            file.checkKeys(properties, Config.class);
-        } catch (BadSetting e) {
-            file.refused(e, directory != null);
-            return;
+        if (file.keysTaken(properties, Config.class, directory != null)) {
+            activate(config);
         }
-        activate(config);
     }
 
     void activate(Config config) {

@@ -90,13 +90,9 @@ public class PasswdBackend implements PasswordDatabase, UserDatabase {
     @Activate
     @Modified
     void configure(Config config, Map<String, Object> properties) {
-        try {
-            file.checkKeys(properties, Config.class);
-        } catch (BadSetting e) {
-            file.refused(e, files != null);
-            return;
+        if (file.keysTaken(properties, Config.class, files != null)) {
+            activate(config);
         }
-        activate(config);
     }
 
     void activate(Config config) {

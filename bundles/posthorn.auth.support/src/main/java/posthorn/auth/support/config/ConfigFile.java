@@ -70,6 +70,20 @@ public final class ConfigFile {
         }
     }
 
+    /**
+     * {@link #checkKeys} for a component's DS entry point: true if the keys pass and the values may
+     * be read; false if the file was refused (logged as {@link #refused} says).
+     */
+    public boolean keysTaken(Map<String, ?> properties, Class<? extends Annotation> config, boolean previousInForce) {
+        try {
+            checkKeys(properties, config);
+            return true;
+        } catch (BadSetting e) {
+            refused(e, previousInForce);
+            return false;
+        }
+    }
+
     /** Settings from the file are in force now. */
     public void taken() {
         refusedFirst = null;

@@ -87,6 +87,19 @@ public final class ConfigKeys {
     }
 
     /**
+     * One value of a DS configuration, read: DS converts a value when it is read and throws if it
+     * cannot ({@code chain.timeout=soon}); that becomes an IllegalArgumentException naming the key,
+     * {@code "KEY: not a valid value"} (never the value: it may be a secret).
+     */
+    public static <T> T read(String key, java.util.function.Supplier<T> value) {
+        try {
+            return value.get();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(key + ": not a valid value");
+        }
+    }
+
+    /**
      * Whether ConfigurationAdmin, FileInstall or DS put the key there: their own keys, and the
      * component's own properties (Posthorn's are named {@code posthorn.*}, e.g. an auth backend's
      * {@code posthorn.auth.backend}), which DS hands over with the file's.

@@ -71,13 +71,9 @@ public class UserdbBackend implements PasswordDatabase, UserDatabase, Credential
     @Activate
     @Modified
     void configure(Config config, Map<String, Object> properties) throws IOException {
-        try {
-            configFile.checkKeys(properties, Config.class);
-        } catch (BadSetting e) {
-            configFile.refused(e, file != null);
-            return;
+        if (configFile.keysTaken(properties, Config.class, file != null)) {
+            activate(config);
         }
-        activate(config);
     }
 
     void activate(Config config) throws IOException {

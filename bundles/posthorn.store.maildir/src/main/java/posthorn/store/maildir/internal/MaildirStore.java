@@ -130,12 +130,12 @@ public final class MaildirStore implements QuotaStore, AclStore {
                 }
                 LOG.warn("maildir.cfg: {}: {}", p.key(), p.reason());
             }
-            t = checkTemplate(setting("template", config::template));
-            poll = setting("poll.interval", config::poll_interval);
+            t = checkTemplate(ConfigKeys.read("template", config::template));
+            poll = ConfigKeys.read("poll.interval", config::poll_interval);
             if (poll < 0 || poll > 86400) {
                 throw new IllegalArgumentException("poll.interval: must be from 0 (off) to 86400 seconds");
             }
-            create = setting("create", config::create);
+            create = ConfigKeys.read("create", config::create);
         } catch (IllegalArgumentException e) {
             LOG.error("maildir.cfg refused: {}; the previous settings stay in force", e.getMessage());
             return;
@@ -181,14 +181,6 @@ public final class MaildirStore implements QuotaStore, AclStore {
         return t;
     }
 
-    /** A value DS converts when it is read: one it cannot convert names its key. */
-    private static <T> T setting(String key, java.util.function.Supplier<T> value) {
-        try {
-            return value.get();
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(key + ": not a valid value");
-        }
-    }
 
     @Deactivate
     void deactivate() {

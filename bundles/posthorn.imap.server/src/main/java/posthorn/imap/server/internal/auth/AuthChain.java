@@ -115,7 +115,7 @@ public final class AuthChain implements Authenticator {
         long ttl;
         boolean stop;
         try {
-            for (String b : setting("backends", config::backends)) {
+            for (String b : ConfigKeys.read("backends", config::backends)) {
                 for (String part : b.split("[,\\s]+")) {
                     if (part.isBlank()) {
                         continue;
@@ -129,16 +129,16 @@ public final class AuthChain implements Authenticator {
             if (names.isEmpty()) {
                 throw new IllegalArgumentException("backends: at least one backend is needed");
             }
-            stop = setting("stop.on.wrong.password", config::stop_on_wrong_password);
-            timeout = setting("chain.timeout", config::chain_timeout);
+            stop = ConfigKeys.read("stop.on.wrong.password", config::stop_on_wrong_password);
+            timeout = ConfigKeys.read("chain.timeout", config::chain_timeout);
             if (!(timeout > 0 && timeout <= 3600)) {
                 throw new IllegalArgumentException("chain.timeout: must be more than 0 and at most 3600 seconds");
             }
-            retry = setting("backend.retry", config::backend_retry);
+            retry = ConfigKeys.read("backend.retry", config::backend_retry);
             if (!(retry >= 0 && retry <= 86400)) {
                 throw new IllegalArgumentException("backend.retry: must be from 0 to 86400 seconds");
             }
-            ttl = setting("cache.ttl", config::cache_ttl);
+            ttl = ConfigKeys.read("cache.ttl", config::cache_ttl);
             if (ttl < 0 || ttl > 86400) {
                 throw new IllegalArgumentException("cache.ttl: must be from 0 to 86400 seconds");
             }
@@ -160,17 +160,6 @@ public final class AuthChain implements Authenticator {
         LOG.error("auth.cfg refused: {}; the previous settings stay in force", why);
     }
 
-    /** A value DS converts when it is read: one it cannot convert ({@code chain.timeout=soon}) names its key. */
-    private static <T> T setting(String key, java.util.function.Supplier<T> value) {
-        try {
-            return value.get();
-        } catch (IllegalArgumentException e) {
-            throw e.getMessage() != null && e.getMessage().startsWith(key + ":") ? e
-                    : new IllegalArgumentException(key + ": not a valid value");
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(key + ": not a valid value");
-        }
-    }
 
     private static long seconds(double s) {
         return (long) Math.min(Long.MAX_VALUE / 4, s * 1e9);
