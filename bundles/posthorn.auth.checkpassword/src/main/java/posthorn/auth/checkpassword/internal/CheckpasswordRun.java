@@ -229,9 +229,15 @@ final class CheckpasswordRun {
         return ": " + (line.length() > 200 ? line.substring(0, 200) + "..." : line);
     }
 
+    /** Kills the program and what it started, and waits (a second at most) until it is gone and reaped. */
     private static void kill(Process p) {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
+        try {
+            p.waitFor(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static int indexOfNul(byte[] b) {
