@@ -48,6 +48,46 @@ public interface Mailbox extends AutoCloseable {
     List<MessageMeta> messages();
 
     /**
+     * The exact RFC822.SIZE (CRLF line ends) of messages in the view, measured where the store did not
+     * know it yet ({@link MessageMeta#UNKNOWN_SIZE}) and kept, so that it is measured once. For FETCH
+     * RFC822.SIZE and whole-message literals, SEARCH LARGER/SMALLER, SORT SIZE; a store that always
+     * knows sizes need not override this (the default takes them from {@link #messages()}).
+     *
+     * @return UID to size, for those of the given UIDs that are in the view and whose message is still
+     *         there (a message gone from the store is left out)
+     * @since 1.5.0
+     */
+    default Map<Long, Long> sizes(Collection<Long> uids) throws StoreException {
+        Set<Long> wanted = Set.copyOf(uids);
+        Map<Long, Long> out = new java.util.HashMap<>();
+        for (MessageMeta m : messages()) {
+            if (wanted.contains(m.uid()) && m.size() != MessageMeta.UNKNOWN_SIZE) {
+                out.put(m.uid(), m.size());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The exact RFC822.SIZE of one message: its {@link MessageMeta#size} where known, else
+     * {@link #sizes}.
+     *
+     * @throws StoreException {@link StoreException.Reason#EXPUNGEISSUED} if the message vanished
+     * @since 1.5.0
+     */
+    default long size(MessageMeta message) throws StoreException {
+        if (message.size() != MessageMeta.UNKNOWN_SIZE) {
+            return message.size();
+        }
+        Long size = sizes(List.of(message.uid())).get(message.uid());
+        if (size == null) {
+            throw new StoreException(StoreException.Reason.EXPUNGEISSUED,
+                    "Message UID " + message.uid() + " has been expunged");
+        }
+        return size;
+    }
+
+    /**
      * Opens a message's full text (RFC 5322, CRLF line ends as IMAP counts them). The caller closes
      * the stream.
      *

@@ -34,12 +34,17 @@
  * <p>1.4.0 added {@link posthorn.store.api.AclStore#openShared}: another user's mail for the
  * server's shared namespace, never created.
  *
+ * <p>1.5.0 lets {@link posthorn.store.api.MessageMeta#size} be
+ * {@link posthorn.store.api.MessageMeta#UNKNOWN_SIZE} (a store need not read every message to open a
+ * mailbox) and added {@link posthorn.store.api.Mailbox#sizes} and {@link posthorn.store.api.Mailbox#size}
+ * to measure sizes when they are needed, and {@link posthorn.store.api.MessageMeta#withSize}.
+ *
  * <p>The version below is checked against the last release by bnd's baseline at every build (see the
  * README, "Releasing and API versions"). One more rule bnd cannot see: the server switches over
  * {@link posthorn.store.api.Change} exhaustively, so a new kind of change needs a major version,
  * even where bnd would accept a minor one for an added type.
  */
-@Version("1.4.0")
+@Version("1.5.0")
 @Export
 package posthorn.store.api;
 

@@ -9,12 +9,14 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -52,11 +54,13 @@ final class DirectoryScan {
 
     /**
      * What tells whether the folder changed: the modification times of cur/, new/ and the keyword
-     * directory, and the UID database's time and size.
+     * directory, and the UID database's time and size. Times are in nanoseconds, as precise as the file
+     * system keeps them (Linux: the kernel's clock tick), so that two changes within one second differ.
      */
     record Stamp(long cur, long newDir, long keywords, long db, long dbSize) {
+        /** The newest of the times, in milliseconds. */
         long newest() {
-            return Math.max(Math.max(cur, newDir), Math.max(keywords, db));
+            return Math.max(Math.max(cur, newDir), Math.max(keywords, db)) / 1_000_000;
         }
     }
 
@@ -101,12 +105,26 @@ final class DirectoryScan {
         try {
             BasicFileAttributes db = Files.readAttributes(dir.resolve(UidDb.FILE), BasicFileAttributes.class);
             Path kw = dir.resolve(CourierKeywords.DIR);
-            long kwTime = Files.isDirectory(kw) ? Files.getLastModifiedTime(kw).toMillis() : 0;
-            return new Stamp(Files.getLastModifiedTime(cur).toMillis(), Files.getLastModifiedTime(newDir).toMillis(),
-                    kwTime, db.lastModifiedTime().toMillis(), db.size());
+            long kwTime = Files.isDirectory(kw) ? nanos(Files.getLastModifiedTime(kw)) : 0;
+            return new Stamp(nanos(Files.getLastModifiedTime(cur)), nanos(Files.getLastModifiedTime(newDir)),
+                    kwTime, nanos(db.lastModifiedTime()), db.size());
         } catch (IOException e) {
             return null;
         }
+    }
+
+    private static long nanos(FileTime t) {
+        return t.to(TimeUnit.NANOSECONDS);
+    }
+
+    /** Whether the newest of a stamp's times is older than the file system could still be writing within. */
+    boolean settled(Stamp s) {
+        return clock.getAsLong() - s.newest() > SETTLE_MILLIS;
+    }
+
+    /** Wall-clock milliseconds, by the clock this scan compares file times with. */
+    long now() {
+        return clock.getAsLong();
     }
 
     /**
@@ -116,7 +134,7 @@ final class DirectoryScan {
      * leave the time as it was.
      */
     boolean unchanged(Stamp last, Stamp now) {
-        return last != null && now != null && now.equals(last) && clock.getAsLong() - now.newest() > SETTLE_MILLIS;
+        return last != null && now != null && now.equals(last) && settled(now);
     }
 
     // --- listing, under the folder's dot lock (FolderLock.withFile) ---

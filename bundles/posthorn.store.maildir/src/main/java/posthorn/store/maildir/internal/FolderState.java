@@ -17,8 +17,20 @@ import java.util.concurrent.ConcurrentHashMap;
  * The last scan is one volatile record, so that its parts are always read together.
  */
 final class FolderState {
-    /** A scan's result and the folder's times read before its listing. */
-    record LastScan(DirectoryScan.Stamp stamp, MaildirFolder.Snapshot snapshot, boolean newEmpty) {
+    /**
+     * What memory knows of the folder and the folder's times it holds for.
+     *
+     * @param stamp       after a scan: the times read before its listing; after a change of this
+     *                    process's own: the times read right after it, under the lock
+     * @param own         the stamp was taken after an own change (not a scan)
+     * @param verifyAfter wall-clock milliseconds after which an unsettled stamp ({@link
+     *                    DirectoryScan#settled}) is no longer trusted: a change by another process within
+     *                    the same clock tick as ours leaves the times as ours left them, so a scan
+     *                    looks once the times have settled; carried over from change to change, so that
+     *                    a folder changed without pause is still scanned once per settle time
+     */
+    record LastScan(DirectoryScan.Stamp stamp, MaildirFolder.Snapshot snapshot, boolean newEmpty, boolean own,
+                    long verifyAfter) {
     }
 
     private final ConcurrentHashMap<String, MessageFile> files = new ConcurrentHashMap<>();
@@ -33,7 +45,7 @@ final class FolderState {
      * (RFC 3501 6.3.11, 6.4.7), as it does for what it moves out of new/. Kept in memory, so across
      * this process; the store keeps a folder with pending messages alive until they are claimed.
      */
-    private final Set<String> recentPending = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<String, Long> recentPending = new ConcurrentHashMap<>();
     private volatile LastScan last;
 
     // --- files ---
@@ -132,22 +144,34 @@ final class FolderState {
 
     // --- \Recent for messages this process put into the folder ---
 
-    void addRecentPending(String base) {
-        recentPending.add(base);
+    void addRecentPending(String base, long uid) {
+        recentPending.put(base, uid);
     }
 
     boolean isRecentPending(String base) {
-        return recentPending.contains(base);
+        return recentPending.containsKey(base);
     }
 
     /** Claims a pending message for the scanning handle; true if it was pending. */
     boolean claimRecent(String base) {
-        return recentPending.remove(base);
+        return recentPending.remove(base) != null;
+    }
+
+    /** Claims every pending message for the scanning handle; their UIDs. */
+    Set<Long> claimAllRecent() {
+        Set<Long> uids = new HashSet<>();
+        for (String base : Set.copyOf(recentPending.keySet())) {
+            Long uid = recentPending.remove(base);
+            if (uid != null) {
+                uids.add(uid);
+            }
+        }
+        return uids;
     }
 
     /** Drops pending messages expunged before anyone saw them. */
     void keepRecentPending(Set<String> present) {
-        recentPending.retainAll(present);
+        recentPending.keySet().retainAll(present);
     }
 
     boolean hasPendingRecent() {

@@ -86,6 +86,28 @@ final class MaildirFolder {
 
     private final FolderListeners listeners;
 
+    /*
+     * Changes of this process's own since the last snapshot was taken, applied to it at the next sync
+     * instead of a scan: UID to the message's entry now (null: expunged or moved away), and messages
+     * delivered, in ascending UID order. Guarded by the in-process lock; pendingMods tells lock-free
+     * readers that there is something to apply.
+     */
+    private final java.util.HashMap<Long, Entry> pendingChanged = new java.util.HashMap<>();
+    private final List<Entry> pendingAdded = new ArrayList<>();
+    private volatile boolean pendingMods;
+    /** Scans that listed the directory (for tests: own changes must not cause them). */
+    private final java.util.concurrent.atomic.AtomicLong scans = new java.util.concurrent.atomic.AtomicLong();
+    /** Own changes recorded; a scan's result is kept only if none came while it ran. In-process lock. */
+    private long ownChanges;
+    /**
+     * Messages this process expunged or moved away that the UID database still lists: dropped from it
+     * the next time the dot lock is held anyway (a delivery, a scan) or when the folder is released,
+     * not at every expunge. In-process lock.
+     */
+    private final Set<String> uidDrops = new HashSet<>();
+    /** An own change met another process's change (a file renamed or removed under it). In-process lock. */
+    private boolean raced;
+
     /**
      * @param watcher tells the folder of changes by other processes while it has listeners; null: nobody does
      * @param clock   wall-clock milliseconds, compared with file times
@@ -150,11 +172,51 @@ final class MaildirFolder {
 
     // --- scanning ---
 
+    /** Removes {@link #uidDrops} from the loaded UID database; under the dot lock, saved by the caller. */
+    private void dropGone() {
+        for (String base : uidDrops) {
+            uidDb.remove(base);
+        }
+        uidDrops.clear();
+    }
+
+    /**
+     * Drops from the UID database the messages this process expunged or moved away since it was last
+     * written (when the folder is released: Courier's imapd and the next process find it tidy).
+     */
+    void dropExpunged() {
+        try (FolderLock.Held held = FolderLock.inProcess(dir)) {
+            if (uidDrops.isEmpty()) {
+                return;
+            }
+            try (FolderLock.Held file = FolderLock.withFile(dir)) {
+                boolean track = tracking();
+                try {
+                    uidDb.load();
+                    dropGone();
+                    uidDb.save();
+                } finally {
+                    if (track) {
+                        recordOwn();
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // the next scan drops them
+            org.slf4j.LoggerFactory.getLogger(MaildirFolder.class).debug("Cannot tidy {}: {}", dir, e.toString());
+        }
+    }
+
+    /** How many scans listed the directory so far. */
+    long scans() {
+        return scans.get();
+    }
+
     /** UIDVALIDITY and UIDNEXT without scanning; creates the UID database if there is none. */
     Header header() throws StoreException {
         files.cleanTmpIfDue();
         FolderState.LastScan last = state.last();
-        if (last != null && files.unchanged(last.stamp(), files.stamp())) {
+        if (trusted(last, files.stamp()) && !pendingMods) {
             return new Header(last.snapshot().uidValidity(), last.snapshot().uidNext());
         }
         try (FolderLock.Held held = FolderLock.withFile(dir)) {
@@ -181,10 +243,21 @@ final class MaildirFolder {
         // UID database.
         DirectoryScan.Stamp before = files.stamp();
         FolderState.LastScan last = state.last();
-        if (last != null && files.unchanged(last.stamp(), before) && !state.hasPendingRecent()
-                && (!claimNew || last.newEmpty())) {
-            Snapshot s = last.snapshot();
-            return new Snapshot(s.uidValidity(), s.uidNext(), s.entries(), claimNew ? Set.of() : unclaimed(s.entries()));
+        if (trusted(last, before) && (!claimNew || last.newEmpty())) {
+            if (!pendingMods && !(claimNew && state.hasPendingRecent())) {
+                Snapshot s = last.snapshot();
+                return new Snapshot(s.uidValidity(), s.uidNext(), s.entries(), claimNew ? Set.of() : unclaimed(s.entries()));
+            }
+            // Own changes to apply, or own deliveries to claim as \Recent: memory, under the in-process
+            // lock only (no listing, no UID database, no dot lock).
+            try (FolderLock.Held held = FolderLock.inProcess(dir)) {
+                last = state.last();
+                if (trusted(last, files.stamp()) && (!claimNew || last.newEmpty())) {
+                    Snapshot s = applyPending(last).snapshot();
+                    Set<Long> recent = claimNew ? claimed(s.entries(), state.claimAllRecent()) : unclaimed(s.entries());
+                    return new Snapshot(s.uidValidity(), s.uidNext(), s.entries(), recent);
+                }
+            }
         }
         List<Long> uids = new ArrayList<>();
         List<String> bases = new ArrayList<>();
@@ -193,7 +266,12 @@ final class MaildirFolder {
         long next;
         boolean notify;
         boolean newEmpty;
+        long ownAtStart;
+        scans.incrementAndGet();
         try (FolderLock.Held held = FolderLock.withFile(dir)) {
+            forgetLast(); // the listing below is the truth now
+            uidDrops.clear(); // the listing drops them
+            ownAtStart = ownChanges;
             Set<String> claimed = claimNew ? files.claimNew() : Set.of();
             notify = !claimed.isEmpty();
             if (!index.loaded()) {
@@ -241,7 +319,7 @@ final class MaildirFolder {
         List<Entry> entries = new ArrayList<>(uids.size());
         for (int i = 0; i < uids.size(); i++) {
             String base = bases.get(i);
-            Facts f = facts(base);
+            Facts f = knownFacts(base);
             Set<String> flags = f == null ? null : state.flags(base);
             if (flags == null) {
                 recent.remove(uids.get(i)); // vanished since the listing; the next scan drops it
@@ -252,8 +330,15 @@ final class MaildirFolder {
         Snapshot result = new Snapshot(validity, next, List.copyOf(entries), Set.copyOf(recent));
         // The times seen before this scan's listing: a change during the scan makes the next times
         // differ, so nothing is missed; this scan's own moves do too, so the scan after next is the
-        // first that can take the short way.
-        state.last(new FolderState.LastScan(before, result, newEmpty));
+        // first that can take the short way. Times that had not settled when read are trusted for
+        // one settle time at most (see LastScan). Kept only if no own change came meanwhile, since
+        // own changes are recorded against the last result.
+        try (FolderLock.Held held = FolderLock.inProcess(dir)) {
+            if (ownChanges == ownAtStart && before != null) {
+                long verifyAfter = files.settled(before) ? Long.MAX_VALUE : files.now() + DirectoryScan.SETTLE_MILLIS;
+                state.last(new FolderState.LastScan(before, result, newEmpty, false, verifyAfter));
+            }
+        }
         return result;
     }
 
@@ -270,6 +355,144 @@ final class MaildirFolder {
             }
         }
         return Set.copyOf(recent);
+    }
+
+    /** The claimed UIDs that are in the snapshot (a pending message may be expunged already). */
+    private static Set<Long> claimed(List<Entry> entries, Set<Long> claimed) {
+        Set<Long> recent = new HashSet<>();
+        for (long uid : claimed) {
+            if (indexOf(entries, uid) >= 0) {
+                recent.add(uid);
+            }
+        }
+        return Set.copyOf(recent);
+    }
+
+    /** Position of a UID in entries sorted by UID, or a negative number. */
+    static int indexOf(List<Entry> entries, long uid) {
+        int lo = 0;
+        int hi = entries.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            long u = entries.get(mid).uid();
+            if (u < uid) {
+                lo = mid + 1;
+            } else if (u > uid) {
+                hi = mid - 1;
+            } else {
+                return mid;
+            }
+        }
+        return -lo - 1;
+    }
+
+    // --- own changes, applied to memory instead of a scan ---
+
+    /**
+     * Whether memory may be trusted to describe the folder: the times now are those it was taken
+     * under, and they are settled or still within the time an unsettled stamp is trusted for.
+     */
+    private boolean trusted(FolderState.LastScan last, DirectoryScan.Stamp now) {
+        if (last == null || now == null || !now.equals(last.stamp())) {
+            return false;
+        }
+        return last.verifyAfter() == Long.MAX_VALUE || files.now() < last.verifyAfter();
+    }
+
+    /**
+     * Before an own change, under the in-process lock: true if memory still matches the folder (its
+     * times are those memory was taken under), so the change can be applied to memory; otherwise
+     * something changed outside, memory is dropped and the next sync scans.
+     */
+    private boolean tracking() {
+        raced = false;
+        FolderState.LastScan last = state.last();
+        if (last != null && last.stamp().equals(files.stamp())) {
+            return true;
+        }
+        forgetLast();
+        return false;
+    }
+
+    /** Drops what memory knows of the folder's messages as a whole; the next sync scans. In-process lock. */
+    private void forgetLast() {
+        state.last(null);
+        pendingChanged.clear();
+        pendingAdded.clear();
+        pendingMods = false;
+    }
+
+    /**
+     * After an own change that {@link #tracking} allowed, under the same hold of the in-process lock:
+     * takes the folder's times now as those memory holds for, so that a later difference means a change
+     * by another process. A change that met another process's ({@link #raced}) drops memory instead.
+     */
+    private void recordOwn() {
+        ownChanges++;
+        FolderState.LastScan last = state.last();
+        DirectoryScan.Stamp now = files.stamp();
+        if (raced || last == null || now == null) {
+            forgetLast();
+            return;
+        }
+        pendingMods = true;
+        long verifyAfter = Math.min(last.verifyAfter(), files.now() + DirectoryScan.SETTLE_MILLIS);
+        state.last(new FolderState.LastScan(now, last.snapshot(), last.newEmpty(), true, verifyAfter));
+    }
+
+    /** Records a message's entry after an own change (null: it is gone); false if it cannot be. In-process lock. */
+    private boolean pending(String base, boolean gone) {
+        Long uid = uidDb.uidOf(base);
+        if (uid == null) {
+            return false;
+        }
+        if (gone) {
+            pendingChanged.put(uid, null);
+            uidDrops.add(base);
+            return true;
+        }
+        Facts f = index.facts(base);
+        Set<String> flags = state.flags(base);
+        if (f == null || flags == null) {
+            return false;
+        }
+        pendingChanged.put(uid, new Entry(uid, base, Set.copyOf(flags), f.size(), f.internalDate()));
+        return true;
+    }
+
+    /** Applies the pending own changes to the last snapshot, under the in-process lock; the result is kept. */
+    private FolderState.LastScan applyPending(FolderState.LastScan last) {
+        if (!pendingMods) {
+            return last;
+        }
+        Snapshot s = last.snapshot();
+        List<Entry> entries = new ArrayList<>(s.entries().size() + pendingAdded.size());
+        for (Entry e : s.entries()) {
+            add(entries, e);
+        }
+        for (Entry e : pendingAdded) {
+            add(entries, e);
+        }
+        long next = Math.max(s.uidNext(), uidDb.nextUid());
+        FolderState.LastScan applied = new FolderState.LastScan(last.stamp(),
+                new Snapshot(s.uidValidity(), next, List.copyOf(entries), Set.of()), last.newEmpty(), last.own(),
+                last.verifyAfter());
+        pendingChanged.clear();
+        pendingAdded.clear();
+        pendingMods = false;
+        state.last(applied);
+        return applied;
+    }
+
+    private void add(List<Entry> entries, Entry e) {
+        if (pendingChanged.containsKey(e.uid())) {
+            Entry now = pendingChanged.get(e.uid());
+            if (now != null) {
+                entries.add(now);
+            }
+        } else {
+            entries.add(e);
+        }
     }
 
     /**
@@ -291,9 +514,10 @@ final class MaildirFolder {
                 listing.remove(base);
                 continue;
             }
-            long w = MaildirFileName.sizeField(base, 'W');
-            if (w >= 0) {
-                index.putFacts(base, new Facts(w, attrs.lastModifiedTime().toInstant()));
+            if (index.facts(base) == null) {
+                // the date from the listing's look at the file; the size from the name (W=) or unknown
+                // until needed: opening a folder reads no message
+                index.putFacts(base, new Facts(MaildirFileName.sizeField(base, 'W'), attrs.lastModifiedTime().toInstant()));
             }
             uidDb.assign(base);
         }
@@ -320,7 +544,12 @@ final class MaildirFolder {
             if (!e.flags().contains(Flags.SEEN)) {
                 unseen++;
             }
-            size += e.size();
+            if (e.size() >= 0) {
+                size += e.size();
+            } else {
+                Facts f = facts(e.base()); // STATUS SIZE: measured once, then kept in the index
+                size += f == null ? 0 : f.size();
+            }
         }
         return new MailboxStatus(snap.entries().size(), recent, snap.uidNext(), snap.uidValidity(), unseen, size);
     }
@@ -336,6 +565,7 @@ final class MaildirFolder {
     /** Finds a message's current file by listing cur/ and new/; null (and forgotten) if it is gone. */
     private MessageFile relocate(String base) throws IOException {
         try (FolderLock.Held held = FolderLock.inProcess(dir)) {
+            raced = true; // memory lost the file: another process renamed or removed it
             MessageFile f = files.find(base);
             if (f == null) {
                 state.lostFile(base);
@@ -346,10 +576,46 @@ final class MaildirFolder {
         }
     }
 
-    /** Size and date of a message, measured once and kept; null if the message is gone. */
-    Facts facts(String base) throws StoreException {
+    /**
+     * Date and, where known without reading the message, size ({@link posthorn.store.api.MessageMeta#UNKNOWN_SIZE}
+     * otherwise) of a message: from the index, else from the name (W=) and the file's date; null if
+     * the message is gone.
+     */
+    Facts knownFacts(String base) throws StoreException {
         Facts f = index.facts(base);
         if (f != null) {
+            return f;
+        }
+        try {
+            for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+                MessageFile loc = state.file(base);
+                if (loc == null) {
+                    return null;
+                }
+                try {
+                    BasicFileAttributes attrs = Files.readAttributes(files.path(loc), BasicFileAttributes.class);
+                    f = new Facts(MaildirFileName.sizeField(base, 'W'), attrs.lastModifiedTime().toInstant());
+                    index.putFacts(base, f);
+                    return f;
+                } catch (NoSuchFileException e) {
+                    if (relocate(base) == null) {
+                        return null;
+                    }
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            throw failure("Cannot read a message in " + dir, e);
+        }
+    }
+
+    /**
+     * Size and date of a message with its exact size, measured (by reading the message once) where
+     * neither the index nor the name has it, and kept in the index; null if the message is gone.
+     */
+    Facts facts(String base) throws StoreException {
+        Facts f = index.facts(base);
+        if (f != null && f.size() >= 0) {
             return f;
         }
         try {
@@ -430,9 +696,13 @@ final class MaildirFolder {
         Set<String> reqKeywords = new HashSet<>();
         split(requested, reqSystem, reqKeywords);
         try (FolderLock.Held held = FolderLock.inProcess(dir)) {
+            boolean track = tracking();
             for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
                 MessageFile loc = locate(base);
                 if (loc == null) {
+                    if (track) {
+                        recordOwn(); // raced: memory is dropped
+                    }
                     return null;
                 }
                 MaildirFileName parsed = MaildirFileName.parse(loc.name());
@@ -445,6 +715,7 @@ final class MaildirFolder {
                         Files.move(files.path(loc), files.cur.resolve(target), StandardCopyOption.ATOMIC_MOVE);
                     } catch (NoSuchFileException e) {
                         state.lostFile(base);
+                        raced = true;
                         continue; // renamed or removed by someone else meanwhile: look again
                     }
                     state.fileAt(base, new MessageFile(false, target));
@@ -457,10 +728,17 @@ final class MaildirFolder {
                     courierKeywords.set(base, kw);
                 }
                 state.setKeywords(base, kw);
+                if (track) {
+                    raced |= !pending(base, false);
+                    recordOwn();
+                }
                 changed();
                 Set<String> all = new HashSet<>(system);
                 all.addAll(kw);
                 return all;
+            }
+            if (track) {
+                recordOwn();
             }
             return null;
         } catch (IOException e) {
@@ -493,25 +771,41 @@ final class MaildirFolder {
     /** Deletes a message's file if its name carries T (\Deleted) now; true if this call removed it. */
     boolean expunge(String base) throws StoreException {
         try (FolderLock.Held held = FolderLock.inProcess(dir)) {
+            boolean track = tracking();
             for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
                 MessageFile loc = locate(base);
                 if (loc == null) {
+                    if (track && raced) {
+                        recordOwn();
+                    }
                     return false;
                 }
                 if (!MaildirFileName.parse(loc.name()).systemFlags().contains(Flags.DELETED)) {
+                    if (track && raced) {
+                        recordOwn();
+                    }
                     return false;
                 }
                 try {
                     Files.delete(files.path(loc));
                 } catch (NoSuchFileException e) {
                     state.lostFile(base);
+                    raced = true;
                     continue;
+                }
+                if (track) {
+                    // the UID database keeps the base until the next scan drops it (under the dot lock)
+                    raced |= !pending(base, true);
+                    recordOwn();
                 }
                 state.forget(base);
                 index.forget(base);
                 courierKeywords.forget(base);
                 changed();
                 return true;
+            }
+            if (track) {
+                recordOwn();
             }
             return false;
         } catch (IOException e) {
@@ -589,7 +883,7 @@ final class MaildirFolder {
 
     /** Puts a copy of one message into the target's tmp/, under a new base name; null if it is gone. */
     private Incoming prepareCopy(MaildirFolder target, String base) throws IOException, StoreException {
-        Facts f = facts(base);
+        Facts f = knownFacts(base);
         if (f == null) {
             return null;
         }
@@ -616,7 +910,7 @@ final class MaildirFolder {
                 continue;
             }
             long disk = Files.size(file);
-            String newBase = unique + ",S=" + disk + ",W=" + f.size();
+            String newBase = unique + ",S=" + disk + (f.size() >= 0 ? ",W=" + f.size() : "");
             MaildirFileName parsed = MaildirFileName.parse(loc.name());
             return new Incoming(file, newBase, MaildirFileName.withFlags(newBase, parsed.systemFlags(), ""),
                     new Facts(f.size(), f.internalDate()), state.keywords(base));
@@ -642,16 +936,31 @@ final class MaildirFolder {
         // Locks in path order, so two opposite moves cannot deadlock.
         try (FolderLock.Held a = sourceFirst ? FolderLock.inProcess(dir) : FolderLock.withFile(target.dir);
                 FolderLock.Held b = sourceFirst ? FolderLock.withFile(target.dir) : FolderLock.inProcess(dir)) {
-            target.uidDb.load();
+            boolean trackSource = tracking();
+            boolean trackTarget = target.tracking();
+            boolean done = false;
             try {
-                for (int i = 0; i < sourceBases.size(); i++) {
-                    Long uid = moveOne(target, sourceBases.get(i));
-                    if (uid != null) {
-                        result[i] = uid;
+                target.uidDb.load();
+                try {
+                    for (int i = 0; i < sourceBases.size(); i++) {
+                        Long uid = moveOne(target, sourceBases.get(i), trackSource, trackTarget);
+                        if (uid != null) {
+                            result[i] = uid;
+                        }
                     }
+                } finally {
+                    target.uidDb.save();
                 }
+                done = true;
             } finally {
-                target.uidDb.save();
+                if (trackSource) {
+                    raced |= !done;
+                    recordOwn();
+                }
+                if (trackTarget) {
+                    target.raced |= !done;
+                    target.recordOwn();
+                }
             }
         } catch (NoSuchFileException e) {
             throw target.gone(e);
@@ -664,8 +973,9 @@ final class MaildirFolder {
     }
 
     /** One message of {@link #moveTo}, under both locks; its UID in the target, or null if it had vanished. */
-    private Long moveOne(MaildirFolder target, String base) throws IOException, StoreException {
-        Facts f = facts(base);
+    private Long moveOne(MaildirFolder target, String base, boolean trackSource, boolean trackTarget)
+            throws IOException, StoreException {
+        Facts f = knownFacts(base);
         if (f == null) {
             return null;
         }
@@ -680,9 +990,10 @@ final class MaildirFolder {
                 disk = Files.size(src);
             } catch (NoSuchFileException e) {
                 state.lostFile(base);
+                raced = true;
                 continue;
             }
-            String newBase = MaildirFileName.unique() + ",S=" + disk + ",W=" + f.size();
+            String newBase = MaildirFileName.unique() + ",S=" + disk + (f.size() >= 0 ? ",W=" + f.size() : "");
             MaildirFileName parsed = MaildirFileName.parse(loc.name());
             String curName = MaildirFileName.withFlags(newBase, parsed.systemFlags(), "");
             Set<String> kw = state.keywords(base);
@@ -693,10 +1004,14 @@ final class MaildirFolder {
                 Files.move(src, target.files.cur.resolve(curName), StandardCopyOption.ATOMIC_MOVE);
             } catch (NoSuchFileException e) {
                 state.lostFile(base);
+                raced = true;
                 continue; // renamed by a flag change elsewhere: find it again
             }
+            if (trackSource) {
+                raced |= !pending(base, true);
+            }
             long uid = target.uidDb.assign(newBase);
-            target.state.addRecentPending(newBase);
+            target.state.addRecentPending(newBase, uid);
             target.state.fileAt(newBase, new MessageFile(false, curName));
             if (!kw.isEmpty()) {
                 courierKeywords.forget(base);
@@ -704,6 +1019,13 @@ final class MaildirFolder {
             }
             state.forget(base);
             index.moveTo(target.index, base, newBase, f); // same bytes, same facts and derived values
+            if (trackTarget) {
+                Set<String> flags = target.state.flags(newBase);
+                target.raced |= flags == null;
+                if (flags != null) {
+                    target.pendingAdded.add(new Entry(uid, newBase, Set.copyOf(flags), f.size(), f.internalDate()));
+                }
+            }
             return uid;
         }
         return null;
@@ -720,22 +1042,14 @@ final class MaildirFolder {
             return uids;
         }
         try (FolderLock.Held held = FolderLock.withFile(dir)) {
-            uidDb.load();
+            boolean track = tracking();
             try {
-                for (Incoming in : items) {
-                    if (!in.keywords().isEmpty()) {
-                        courierKeywords.set(in.base(), in.keywords()); // first, so a crash loses no keyword
-                    }
-                    Files.move(in.tmpFile(), files.cur.resolve(in.curName()), StandardCopyOption.ATOMIC_MOVE);
-                    long uid = uidDb.assign(in.base());
-                    state.addRecentPending(in.base());
-                    state.fileAt(in.base(), new MessageFile(false, in.curName()));
-                    index.putFacts(in.base(), in.facts());
-                    state.setKeywords(in.base(), in.keywords());
-                    uids.add(uid);
-                }
+                deliverLocked(items, uids, track);
             } finally {
-                uidDb.save();
+                if (track) {
+                    raced |= uids.size() < items.size();
+                    recordOwn();
+                }
             }
             changed();
             return uids;
@@ -752,6 +1066,32 @@ final class MaildirFolder {
                 }
             }
         }
+    }
+
+    /** The body of {@link #deliver}, under the dot lock; adds each UID to {@code uids} as it is given. */
+    private void deliverLocked(List<Incoming> items, List<Long> uids, boolean track) throws IOException {
+            uidDb.load();
+            dropGone();
+            try {
+                for (Incoming in : items) {
+                    if (!in.keywords().isEmpty()) {
+                        courierKeywords.set(in.base(), in.keywords()); // first, so a crash loses no keyword
+                    }
+                    Files.move(in.tmpFile(), files.cur.resolve(in.curName()), StandardCopyOption.ATOMIC_MOVE);
+                    long uid = uidDb.assign(in.base());
+                    state.addRecentPending(in.base(), uid);
+                    state.fileAt(in.base(), new MessageFile(false, in.curName()));
+                    index.putFacts(in.base(), in.facts());
+                    state.setKeywords(in.base(), in.keywords());
+                    uids.add(uid);
+                    if (track) {
+                        pendingAdded.add(new Entry(uid, in.base(), Set.copyOf(state.flags(in.base())),
+                                in.facts().size(), in.facts().internalDate()));
+                    }
+                }
+            } finally {
+                uidDb.save();
+            }
     }
 
     /**

@@ -52,6 +52,11 @@ final class MaildirMailbox implements Mailbox {
         this.uidNext = header.uidNext();
     }
 
+    /** The shared folder behind this handle (for tests). */
+    MaildirFolder folder() {
+        return folder;
+    }
+
     @Override
     public String name() {
         return name;
@@ -134,6 +139,30 @@ final class MaildirMailbox implements Mailbox {
         List<MessageMeta> list = new ArrayList<>(view.size());
         view.values().forEach(s -> list.add(s.meta()));
         return list;
+    }
+
+    /** Sizes the view does not know yet are measured once by the folder (and kept in its index). */
+    @Override
+    public Map<Long, Long> sizes(Collection<Long> uids) throws StoreException {
+        checkOpen();
+        Map<Long, Long> out = new LinkedHashMap<>();
+        for (long uid : uids) {
+            Seen seen = view.get(uid);
+            if (seen == null) {
+                continue;
+            }
+            long size = seen.meta().size();
+            if (size == MessageMeta.UNKNOWN_SIZE) {
+                FolderIndex.Facts f = folder.facts(seen.base());
+                if (f == null) {
+                    continue; // gone
+                }
+                size = f.size();
+                view.put(uid, new Seen(seen.meta().withSize(size), seen.base()));
+            }
+            out.put(uid, size);
+        }
+        return out;
     }
 
     @Override

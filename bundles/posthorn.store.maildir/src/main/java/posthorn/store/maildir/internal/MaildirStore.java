@@ -186,6 +186,7 @@ public final class MaildirStore implements QuotaStore, AclStore {
     void deactivate() {
         watcher.close();
         folders.values().forEach(f -> {
+            f.dropExpunged();
             if (f.indexDirty()) {
                 f.flushIndex();
             }
@@ -342,6 +343,7 @@ public final class MaildirStore implements QuotaStore, AclStore {
             return f;
         });
         if (last[0]) {
+            folder.dropExpunged();
             if (folder.indexDirty()) {
                 folder.flushIndex(); // outside the map's lock: it writes a file
             }

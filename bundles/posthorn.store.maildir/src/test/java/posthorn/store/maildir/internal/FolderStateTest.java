@@ -58,13 +58,18 @@ class FolderStateTest {
     @Test
     void aPendingRecentMessageIsClaimedOnce() {
         FolderState state = new FolderState();
-        state.addRecentPending("a");
-        state.addRecentPending("b");
+        state.addRecentPending("a", 1);
+        state.addRecentPending("b", 2);
         assertTrue(state.hasPendingRecent());
         assertTrue(state.isRecentPending("a"));
         assertTrue(state.claimRecent("a"));
         assertFalse(state.claimRecent("a"));
         state.keepRecentPending(Set.of("a"));
         assertFalse(state.hasPendingRecent(), "b was expunged before anyone saw it");
+        state.addRecentPending("c", 3);
+        state.addRecentPending("d", 4);
+        assertEquals(Set.of(3L, 4L), state.claimAllRecent());
+        assertFalse(state.hasPendingRecent());
+        assertEquals(Set.of(), state.claimAllRecent(), "claimed once");
     }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,6 +45,7 @@ class IndexTest {
         try (UserMail mail = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE).open(user);
                 Mailbox box = mail.open("INBOX", false)) {
             box.sync();
+            assertEquals(Map.of(1L, 5L, 2L, 9L), box.sizes(List.of(1L, 2L))); // measured once, kept
             box.cache(1, "imap.envelope", new byte[] {9, 8, 7});
         } // the last release writes the index
         assertTrue(Files.readString(maildir.resolve(FolderIndex.FILE)).startsWith("posthorn-index 1\n"));
@@ -65,7 +67,7 @@ class IndexTest {
                     Mailbox box = mail.open("INBOX", false)) {
                 List<MessageMeta> msgs = MaildirStoreTest.added(box.sync());
                 assertEquals(2, msgs.size());
-                assertEquals(5, msgs.get(0).size());
+                assertEquals(5, box.size(msgs.get(0)));
                 assertNull(box.cached(1, "imap.envelope"));
             }
             String rebuilt = Files.readString(maildir.resolve(FolderIndex.FILE));

@@ -118,11 +118,15 @@ final class Status implements Command<SessionState.LoggedIn> {
         Mailbox box = mail.open(name, true);
         try {
             long[] n = new long[2];
+            List<Long> deleted = new ArrayList<>();
             for (Change c : box.sync()) {
                 if (c instanceof Change.Added a && a.message().flags().contains(Flags.DELETED)) {
-                    n[0]++;
-                    n[1] += a.message().size();
+                    deleted.add(a.message().uid());
                 }
+            }
+            n[0] = deleted.size();
+            for (long size : box.sizes(deleted).values()) { // measured where unknown (store.api 1.5)
+                n[1] += size;
             }
             return n;
         } finally {

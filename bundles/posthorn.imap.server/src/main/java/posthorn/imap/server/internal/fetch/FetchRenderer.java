@@ -124,7 +124,7 @@ public final class FetchRenderer {
                     case FetchAttribute.InternalDate x -> out.raw("INTERNALDATE \"")
                             .raw(ImapDates.formatDateTime(meta.internalDate().atZone(ZoneId.systemDefault())))
                             .raw("\"");
-                    case FetchAttribute.Rfc822Size x -> out.raw("RFC822.SIZE ").number(meta.size());
+                    case FetchAttribute.Rfc822Size x -> out.raw("RFC822.SIZE ").number(box.size(meta));
                     case FetchAttribute.Envelope x -> out.raw("ENVELOPE ").raw(derived[i]);
                     case FetchAttribute.BodyStructure x -> out.raw(x.extensible() ? "BODYSTRUCTURE " : "BODY ")
                             .raw(derived[i]);
@@ -134,7 +134,7 @@ public final class FetchRenderer {
                             case TEXT -> out.raw("RFC822.TEXT ").literal(sections[i]);
                             default -> {
                                 out.raw("RFC822 ");
-                                body(out, sections[i], whole, meta);
+                                body(out, sections[i], whole, box, meta);
                             }
                         }
                     }
@@ -144,7 +144,7 @@ public final class FetchRenderer {
                             out.raw("<").number(b.origin()).raw(">");
                         }
                         out.sp();
-                        body(out, sections[i], whole, meta);
+                        body(out, sections[i], whole, box, meta);
                     }
                     case FetchAttribute.Binary b -> {
                         out.raw("BINARY[").raw(b.spec()).raw("]");
@@ -221,9 +221,10 @@ public final class FetchRenderer {
         };
     }
 
-    private static void body(ResponseWriter out, byte[] section, InputStream whole, MessageMeta meta) throws IOException {
+    private static void body(ResponseWriter out, byte[] section, InputStream whole, Mailbox box, MessageMeta meta)
+            throws IOException, StoreException {
         if (section == null) {
-            out.literal(whole, meta.size());
+            out.literal(whole, box.size(meta)); // the store measures a size it did not know yet (store.api 1.5)
         } else {
             out.literal(section);
         }
@@ -253,8 +254,9 @@ public final class FetchRenderer {
                     continue;
                 }
             }
-            if (a instanceof FetchAttribute.BinarySize) {
-                complete = false;
+            if (a instanceof FetchAttribute.BinarySize
+                    || (a instanceof FetchAttribute.Rfc822Size && meta.size() == MessageMeta.UNKNOWN_SIZE)) {
+                complete = false; // a size never measured cannot be measured once the message is gone
                 continue;
             }
             if (!first) {

@@ -92,7 +92,7 @@ public final class Matcher {
                     : s.uid()
                     ? s.set().contains(uid, view.uidAt(view.exists()))
                     : s.set().contains(seq, view.exists());
-            case SearchKey.Size s -> s.larger() ? meta.size() > s.size() : meta.size() < s.size();
+            case SearchKey.Size s -> s.larger() ? size(meta) > s.size() : size(meta) < s.size();
             case SearchKey.Date d -> compare(d.op(), d.sent() ? sentDate(meta) : internalDate(meta), d.date());
             case SearchKey.Header h -> header(h);
             case SearchKey.Address ad -> address(ad);
@@ -108,6 +108,19 @@ public final class Matcher {
                 yield true;
             }
         };
+    }
+
+    /** RFC822.SIZE, measured by the store where it did not know it yet (store.api 1.5). */
+    private long size(MessageMeta meta) throws StoreException {
+        try {
+            return view.store().size(meta);
+        } catch (StoreException e) {
+            if (e.reason() == StoreException.Reason.EXPUNGEISSUED) {
+                vanished = true;
+                return 0;
+            }
+            throw e;
+        }
     }
 
     private static boolean hasFlag(MessageMeta meta, String flag) {

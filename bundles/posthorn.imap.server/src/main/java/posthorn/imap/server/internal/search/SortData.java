@@ -36,6 +36,16 @@ public record SortData(int seq, long uid, long size, long arrival, long sent, St
             }
             throw e;
         }
+        if (meta.size() == MessageMeta.UNKNOWN_SIZE) {
+            try {
+                meta = meta.withSize(view.store().size(meta)); // measured by the store once (store.api 1.5)
+            } catch (StoreException e) {
+                if (e.reason() == StoreException.Reason.EXPUNGEISSUED) {
+                    return null;
+                }
+                throw e;
+            }
+        }
         return of(seq, uid, meta, MimePart.parseHeader(bytes, bytes.length));
     }
 
