@@ -13,7 +13,6 @@ import posthorn.imap.server.internal.acl.GuardedMailbox;
 import posthorn.imap.server.internal.acl.Rights;
 import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.state.SessionState;
-import posthorn.store.api.Flags;
 import posthorn.store.api.StoreException;
 
 /**
@@ -59,7 +58,7 @@ final class Expunge implements Command<SessionState.Selected> {
             if (only != null && !(savedUids != null ? savedUids.contains(u) : only.contains(u, max))) {
                 continue;
             }
-            if (!view.isExpunged(u) && view.meta(u).flags().contains(Flags.DELETED)) {
+            if (!view.isExpunged(u) && view.isDeleted(u)) {
                 deleted.add(u);
             }
         }

@@ -84,6 +84,10 @@ public final class Session {
 
     /** How often IDLE looks for changes when the store cannot notify. */
     private static final long IDLE_POLL_MILLIS = 5000;
+    /** Bytes of {@link #waitBuffer} and {@link #burstBuffer}. */
+    private static final int WAIT_READ = 512;
+    private static final int BURST_READ = 16 * 1024;
+    private static final ByteBuffer NOTHING = ByteBuffer.allocate(0).asReadOnlyBuffer();
 
     private final long id;
     /** The TCP connection or standard input and output; closing it ends every read and write, also through TLS. */
@@ -97,8 +101,18 @@ public final class Session {
     private final Instant since = Instant.now();
     /** Held while a command runs and while BYE is written on shutdown, so responses never interleave. */
     private final ReentrantLock writing = new ReentrantLock();
-    private final byte[] readBuffer = new byte[16 * 1024];
-    private ByteBuffer pending = ByteBuffer.allocate(0);
+    /**
+     * What a read that may wait reads into (between commands, in IDLE): small, since a session spends
+     * most of its life there and 100,000 idle sessions must not hold a big buffer each. It holds a
+     * typical command line; more input waiting makes the next read use {@link #burstBuffer}.
+     */
+    private final byte[] waitBuffer = new byte[WAIT_READ];
+    /**
+     * What reads use while input keeps coming (pipelined commands, a literal): taken when a read finds
+     * bytes waiting, dropped when the next read would wait, so no session holds it between commands.
+     */
+    private byte[] burstBuffer;
+    private ByteBuffer pending = NOTHING;
 
     private InputStream in;
     private CountingOutputStream counter;
@@ -608,13 +622,30 @@ public final class Session {
                 }
                 readTimeout((int) Math.min(Integer.MAX_VALUE, left));
             }
-            int n = in.read(readBuffer);
+            byte[] buffer = readBuffer();
+            pending = NOTHING; // not the burst buffer: a waiting read must not keep it
+            int n = in.read(buffer);
             if (n < 0) {
                 throw new EOFException();
             }
             bytesIn += n;
-            pending = ByteBuffer.wrap(readBuffer, 0, n);
+            pending = ByteBuffer.wrap(buffer, 0, n);
         }
+    }
+
+    /**
+     * The buffer for the next read: the burst buffer while bytes are waiting (taken if need be),
+     * else the small one, and the burst buffer goes (the read may wait for minutes: IDLE).
+     */
+    private byte[] readBuffer() throws IOException {
+        if (in.available() > 0) {
+            if (burstBuffer == null) {
+                burstBuffer = new byte[BURST_READ];
+            }
+            return burstBuffer;
+        }
+        burstBuffer = null;
+        return waitBuffer;
     }
 
     /**
@@ -653,7 +684,7 @@ public final class Session {
                 throw new SocketTimeoutException("no login within login.timeout");
             }
             long leftMillis = Math.max(1, (Math.min(end - now, loginDeadline - now) + 999_999) / 1_000_000);
-            if (pending.remaining() >= readBuffer.length) {
+            if (pending.remaining() >= BURST_READ) {
                 try {
                     Thread.sleep(leftMillis);
                 } catch (InterruptedException e) {

@@ -1,11 +1,10 @@
 package posthorn.imap.server.internal.state;
 
 import java.io.IOException;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,15 +27,32 @@ import posthorn.store.api.StoreException;
  * numbers runs, expunges are held back and the messages keep their numbers (RFC 3501 7.4.1); they
  * are reported at the next point where EXPUNGE is allowed.
  *
+ * <p>Memory: the view is a few primitive arrays, one slot per message (a UID, a flag-set number into
+ * {@link FlagSets}, the size and INTERNALDATE), about 28 bytes a message and no object per message,
+ * so ten sessions with 50,000 messages selected hold ten sets of arrays (1.4 MB each), not 500,000
+ * objects. {@link #meta} builds a {@link MessageMeta} when a command asks for one.
+ *
  * <p>Owned by one session; not thread-safe.
  */
 public final class SelectedMailbox implements AutoCloseable {
 
     private final Mailbox box;
+    /** The bit of {@link #flagIds} that marks a message \Recent for this session. */
+    private static final int RECENT_BIT = 1 << 31;
+    private static final long[] NO_UIDS = new long[0];
+
+    /** Messages in the view, the first {@code count} slots of each array below. */
+    private int count;
     /** Sequence number - 1 -> UID, ascending. Includes messages whose expunge is held back. */
-    private final List<Long> uids = new ArrayList<>();
-    private final Map<Long, MessageMeta> messages = new HashMap<>();
-    private final Set<Long> recent = new HashSet<>();
+    private long[] uids = NO_UIDS;
+    /** Per message: its flag set's number in {@link #flagSets}, with {@link #RECENT_BIT} if \Recent. */
+    private int[] flagIds = new int[0];
+    /** Per message: RFC822.SIZE as the store gave it. */
+    private long[] sizes = NO_UIDS;
+    /** Per message: INTERNALDATE, epoch milliseconds (IMAP shows seconds; the index keeps milliseconds). */
+    private long[] dates = NO_UIDS;
+    private final FlagSets flagSets = new FlagSets();
+    private int recentCount;
     /** UIDs the store has expunged but the client still sees. */
     private final Set<Long> heldExpunges = new TreeSet<>();
     private int reportedExists;
@@ -48,7 +64,7 @@ public final class SelectedMailbox implements AutoCloseable {
      * drops out of it, and it is empty in a newly selected mailbox (SELECT, EXAMINE, CLOSE and
      * UNSELECT make a new view or none).
      */
-    private final Set<Long> saved = new TreeSet<>();
+    private long[] saved = NO_UIDS;
     /**
      * The keywords the client has been told of in FLAGS and PERMANENTFLAGS: a message's keyword
      * outside them is announced again before a FETCH shows it (RFC 3501 7.2.6).
@@ -70,11 +86,11 @@ public final class SelectedMailbox implements AutoCloseable {
                 m.add(a.message());
             }
         }
-        m.reportedExists = m.uids.size();
-        m.reportedRecent = m.recent.size();
+        m.reportedExists = m.count;
+        m.reportedRecent = m.recentCount;
         m.announced.addAll(box.keywords());
-        for (MessageMeta meta : m.messages.values()) {
-            m.announced.addAll(keywordsOf(meta.flags()));
+        for (int id = 0; id < m.flagSets.size(); id++) {
+            m.announced.addAll(keywordsOf(m.flagSets.get(id)));
         }
         return m;
     }
@@ -88,24 +104,63 @@ public final class SelectedMailbox implements AutoCloseable {
     }
 
     public int exists() {
-        return uids.size();
+        return count;
     }
 
     public int recentCount() {
-        return recent.size();
+        return recentCount;
     }
 
     public long uidAt(int seq) {
-        return uids.get(seq - 1);
+        if (seq < 1 || seq > count) {
+            throw new IndexOutOfBoundsException("sequence number " + seq + " of " + count);
+        }
+        return uids[seq - 1];
     }
 
+    /**
+     * What the store said of the message (with the flags the client was last told of), built anew for
+     * each call; null for a UID not in the view.
+     */
     public MessageMeta meta(long uid) {
-        return messages.get(uid);
+        int i = indexOf(uid);
+        if (i < 0) {
+            return null;
+        }
+        return new MessageMeta(uid, flagSets.get(flagIds[i] & ~RECENT_BIT), sizes[i], Instant.ofEpochMilli(dates[i]),
+                (flagIds[i] & RECENT_BIT) != 0);
+    }
+
+    /** The flags the client was last told of for a UID in the view; null for one not in it. */
+    public Set<String> flags(long uid) {
+        int i = indexOf(uid);
+        return i < 0 ? null : flagSets.get(flagIds[i] & ~RECENT_BIT);
+    }
+
+    /** Whether the message carries \Seen as far as the client was told; false for a UID not in the view. */
+    public boolean isSeen(long uid) {
+        int i = indexOf(uid);
+        return i >= 0 && flagSets.seen(flagIds[i] & ~RECENT_BIT);
+    }
+
+    /** Whether the message carries \Deleted as far as the client was told; false for a UID not in the view. */
+    public boolean isDeleted(long uid) {
+        int i = indexOf(uid);
+        return i >= 0 && flagSets.deleted(flagIds[i] & ~RECENT_BIT);
     }
 
     /** Whether the message is \Recent for this session, as far as the client is told of it. */
     public boolean isRecent(long uid) {
-        return recentResponses && recent.contains(uid);
+        if (!recentResponses) {
+            return false;
+        }
+        int i = indexOf(uid);
+        return i >= 0 && (flagIds[i] & RECENT_BIT) != 0;
+    }
+
+    /** The slot of a UID, or a negative number if it is not in the view. */
+    private int indexOf(long uid) {
+        return Arrays.binarySearch(uids, 0, count, uid);
     }
 
     /** Turns RECENT responses and the \Recent flag off for an IMAP4rev2 client (RFC 9051 has neither). */
@@ -120,8 +175,8 @@ public final class SelectedMailbox implements AutoCloseable {
 
     /** The sequence number of the first message without \Seen, or 0 if there is none. */
     public int firstUnseen() {
-        for (int i = 0; i < uids.size(); i++) {
-            if (!messages.get(uids.get(i)).flags().contains(Flags.SEEN)) {
+        for (int i = 0; i < count; i++) {
+            if (!flagSets.seen(flagIds[i] & ~RECENT_BIT)) {
                 return i + 1;
             }
         }
@@ -130,24 +185,39 @@ public final class SelectedMailbox implements AutoCloseable {
 
     /** The sequence number of a UID in the view, or 0 if it is not there. */
     public int seqOf(long uid) {
-        int i = Collections.binarySearch(uids, uid);
+        int i = indexOf(uid);
         return i >= 0 ? i + 1 : 0;
     }
 
     /** Replaces the saved search result "$" (RFC 5182) with these UIDs. */
     public void saveResult(Collection<Long> uids) {
-        saved.clear();
-        saved.addAll(uids);
+        long[] s = new long[uids.size()];
+        int n = 0;
+        for (long u : uids) {
+            s[n++] = u;
+        }
+        Arrays.sort(s);
+        int distinct = 0;
+        for (int i = 0; i < n; i++) {
+            if (distinct == 0 || s[distinct - 1] != s[i]) {
+                s[distinct++] = s[i];
+            }
+        }
+        saved = distinct == n ? s : Arrays.copyOf(s, distinct);
     }
 
     /** The saved search result "$" (RFC 5182), UIDs ascending. */
     public List<Long> savedResult() {
-        return List.copyOf(saved);
+        List<Long> out = new ArrayList<>(saved.length);
+        for (long u : saved) {
+            out.add(u);
+        }
+        return out;
     }
 
     /** Whether the message is in the saved search result "$". */
     public boolean inSavedResult(long uid) {
-        return saved.contains(uid);
+        return Arrays.binarySearch(saved, uid) >= 0;
     }
 
     /**
@@ -167,22 +237,22 @@ public final class SelectedMailbox implements AutoCloseable {
             }
             return out;
         }
-        if (uids.isEmpty()) {
+        if (count == 0) {
             if (!byUid) {
                 throw new BadSequenceException("No messages in the mailbox");
             }
             return out;
         }
         if (byUid) {
-            long max = uids.get(uids.size() - 1);
-            for (int i = 0; i < uids.size(); i++) {
-                if (set.contains(uids.get(i), max)) {
+            long max = uids[count - 1];
+            for (int i = 0; i < count; i++) {
+                if (set.contains(uids[i], max)) {
                     out.add(i + 1);
                 }
             }
             return out;
         }
-        long max = uids.size();
+        long max = count;
         for (SequenceSet.Range r : set.ranges()) {
             long first = r.first() == Long.MAX_VALUE ? max : r.first();
             long last = r.last() == Long.MAX_VALUE ? max : r.last();
@@ -328,9 +398,9 @@ public final class SelectedMailbox implements AutoCloseable {
 
     /** Records flags the client has just been told of (by STORE's or FETCH's own response). */
     public void reported(long uid, Set<String> flags) {
-        MessageMeta m = messages.get(uid);
-        if (m != null) {
-            messages.put(uid, m.withFlags(flags));
+        int i = indexOf(uid);
+        if (i >= 0) {
+            flagIds[i] = flagSets.id(flags) | (flagIds[i] & RECENT_BIT);
         }
     }
 
@@ -338,17 +408,17 @@ public final class SelectedMailbox implements AutoCloseable {
         switch (change) {
             case Change.Added a -> add(a.message());
             case Change.Expunged e -> {
-                if (messages.containsKey(e.uid())) {
+                if (indexOf(e.uid()) >= 0) {
                     heldExpunges.add(e.uid());
                 }
             }
             case Change.UidValidityChanged v -> throw new UidValidityChangedException(v.uidValidity());
             case Change.FlagsChanged f -> {
-                MessageMeta m = messages.get(f.uid());
-                if (m == null || m.flags().equals(f.flags())) {
+                int i = indexOf(f.uid());
+                if (i < 0 || flagSets.get(flagIds[i] & ~RECENT_BIT).equals(f.flags())) {
                     return;
                 }
-                messages.put(f.uid(), m.withFlags(f.flags()));
+                flagIds[i] = flagSets.id(f.flags()) | (flagIds[i] & RECENT_BIT);
                 if (out != null) {
                     announceKeywords(out, f.flags());
                     out.untagged().number(seqOf(f.uid())).raw(" FETCH (FLAGS ");
@@ -361,47 +431,87 @@ public final class SelectedMailbox implements AutoCloseable {
 
     private void add(MessageMeta message) {
         long uid = message.uid();
-        if (messages.containsKey(uid)) {
-            return;
-        }
-        if (!uids.isEmpty() && uids.get(uids.size() - 1) > uid) {
+        if (count > 0 && uids[count - 1] >= uid) {
+            if (indexOf(uid) >= 0) {
+                return;
+            }
             throw new IllegalStateException("store reported UID " + uid + " out of order");
         }
-        uids.add(uid);
-        messages.put(uid, message);
+        if (count == uids.length) {
+            int n = Math.max(16, count + (count >> 1));
+            uids = Arrays.copyOf(uids, n);
+            flagIds = Arrays.copyOf(flagIds, n);
+            sizes = Arrays.copyOf(sizes, n);
+            dates = Arrays.copyOf(dates, n);
+        }
+        uids[count] = uid;
+        flagIds[count] = flagSets.id(message.flags()) | (message.recent() ? RECENT_BIT : 0);
+        sizes[count] = message.size();
+        dates[count] = message.internalDate().toEpochMilli();
+        count++;
         if (message.recent()) {
-            recent.add(uid);
+            recentCount++;
         }
     }
 
+    /**
+     * Reports and removes the held expunges in one pass over the arrays: each EXPUNGE carries the
+     * message's number after the removals reported before it (RFC 3501 7.4.1).
+     */
     private void flushExpunges(ResponseWriter out) throws IOException {
-        for (long uid : heldExpunges) {
-            int seq = seqOf(uid);
-            if (seq == 0) {
+        if (heldExpunges.isEmpty()) {
+            return;
+        }
+        int kept = 0;
+        for (int i = 0; i < count; i++) {
+            long uid = uids[i];
+            if (heldExpunges.contains(uid)) {
+                out.untagged().number(kept + 1).raw(" EXPUNGE").crlf();
+                reportedExists--;
+                if ((flagIds[i] & RECENT_BIT) != 0) {
+                    recentCount--;
+                }
                 continue;
             }
-            uids.remove(seq - 1);
-            messages.remove(uid);
-            recent.remove(uid);
-            saved.remove(uid);
-            out.untagged().number(seq).raw(" EXPUNGE").crlf();
-            reportedExists--;
+            uids[kept] = uid;
+            flagIds[kept] = flagIds[i];
+            sizes[kept] = sizes[i];
+            dates[kept] = dates[i];
+            kept++;
+        }
+        count = kept;
+        if (saved.length > 0) {
+            long[] s = new long[saved.length];
+            int n = 0;
+            for (long u : saved) {
+                if (!heldExpunges.contains(u)) {
+                    s[n++] = u;
+                }
+            }
+            saved = Arrays.copyOf(s, n);
         }
         heldExpunges.clear();
+        if (count < uids.length / 4 && uids.length > 64) {
+            int n = Math.max(16, count + (count >> 1));
+            uids = Arrays.copyOf(uids, n);
+            flagIds = Arrays.copyOf(flagIds, n);
+            sizes = Arrays.copyOf(sizes, n);
+            dates = Arrays.copyOf(dates, n);
+        }
     }
 
     private void reportCounts(ResponseWriter out) throws IOException {
         // RECENT goes with EXISTS as new messages arrive, and follows an EXPUNGE that took \Recent
         // messages away: RFC 3501 7.3.2 reports it whenever the mailbox's size changes, and
         // Dovecot does the same (found by the conformance harness). IMAP4rev2 has no RECENT at all.
-        if (uids.size() != reportedExists) {
-            reportedExists = uids.size();
+        if (count != reportedExists) {
+            reportedExists = count;
             out.untagged().number(reportedExists).raw(" EXISTS").crlf();
         }
-        if (recentResponses && recent.size() != reportedRecent) {
-            out.untagged().number(recent.size()).raw(" RECENT").crlf();
+        if (recentResponses && recentCount != reportedRecent) {
+            out.untagged().number(recentCount).raw(" RECENT").crlf();
         }
-        reportedRecent = recent.size();
+        reportedRecent = recentCount;
     }
 
     /** Writes a flag list, adding \Recent where it applies. */

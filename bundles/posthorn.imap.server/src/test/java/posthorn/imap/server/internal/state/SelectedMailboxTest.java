@@ -19,6 +19,7 @@ import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.protocol.SequenceSet;
 import posthorn.store.api.Change;
 import posthorn.store.api.Flags;
+import posthorn.store.api.MessageMeta;
 import posthorn.store.api.StoreException;
 
 /**
@@ -200,5 +201,52 @@ class SelectedMailboxTest {
         assertEquals(List.of("* FLAGS ($foo \\Answered \\Deleted \\Draft \\Flagged \\Seen)",
                 "* OK [PERMANENTFLAGS ($foo \\Answered \\Deleted \\Draft \\Flagged \\Seen \\*)] Flags permitted",
                 "* 3 FETCH (FLAGS ($foo))", "* 4 FETCH (FLAGS ($foo \\Seen \\Recent))"), responses());
+    }
+
+    @Test
+    void manyExpungesInOneSyncAreNumberedAfterTheOnesReportedBeforeThem() throws Exception {
+        MessageMeta[] many = new MessageMeta[10];
+        for (int i = 0; i < many.length; i++) {
+            many[i] = message(i + 1, i >= 8, i % 2 == 0 ? Flags.SEEN : Flags.DELETED);
+        }
+        ScriptedMailbox ten = new ScriptedMailbox("INBOX", false).holding(many)
+                .then(new Change.Expunged(2), new Change.Expunged(3), new Change.Expunged(4), new Change.Expunged(7),
+                        new Change.Expunged(10));
+        SelectedMailbox view = SelectedMailbox.open(ten);
+        view.saveResult(List.of(3L, 5L, 10L));
+        view.sync(out, true);
+        assertEquals(List.of("* 2 EXPUNGE", "* 2 EXPUNGE", "* 2 EXPUNGE", "* 4 EXPUNGE", "* 6 EXPUNGE", "* 1 RECENT"),
+                responses());
+        assertEquals(5, view.exists());
+        assertEquals(List.of(1L, 5L, 6L, 8L, 9L), List.of(view.uidAt(1), view.uidAt(2), view.uidAt(3), view.uidAt(4),
+                view.uidAt(5)));
+        assertEquals(List.of(5L), view.savedResult(), "expunged messages leave $");
+        assertTrue(view.isSeen(5) && !view.isDeleted(5));
+        assertTrue(view.isDeleted(6) && !view.isSeen(6));
+        assertTrue(view.isRecent(9));
+        assertEquals(1, view.recentCount());
+        assertEquals(null, view.meta(7), "no meta for a message gone");
+    }
+
+    @Test
+    void aMessageKeepsItsSizeDateAndFlagsThroughTheCompactView() throws Exception {
+        java.time.Instant date = java.time.Instant.parse("2026-11-24T10:15:30.123Z");
+        ScriptedMailbox one = new ScriptedMailbox("INBOX", false).holding(
+                new MessageMeta(7, Set.of(Flags.SEEN, "$Label1"), 3_000_000_000L, date, true));
+        SelectedMailbox view = SelectedMailbox.open(one);
+        MessageMeta meta = view.meta(7);
+        assertEquals(new MessageMeta(7, Set.of(Flags.SEEN, "$Label1"), 3_000_000_000L, date, true), meta);
+        view.reported(7, Set.of(Flags.FLAGGED));
+        assertEquals(Set.of(Flags.FLAGGED), view.meta(7).flags());
+        assertTrue(view.meta(7).recent(), "\\Recent stays with the message when its flags change");
+    }
+
+    @Test
+    void viewsOfOneMailboxShareTheirFlagSets() throws Exception {
+        SelectedMailbox a = SelectedMailbox.open(new ScriptedMailbox("INBOX", false).holding(message(1, false, Flags.SEEN,
+                Flags.ANSWERED)));
+        SelectedMailbox b = SelectedMailbox.open(new ScriptedMailbox("INBOX", false).holding(message(1, false, Flags.ANSWERED,
+                Flags.SEEN)));
+        assertTrue(a.flags(1) == b.flags(1), "one set instance for equal flag sets, whichever session holds it");
     }
 }
