@@ -31,6 +31,7 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +55,7 @@ import posthorn.imap.server.internal.session.LiteralBudget;
 import posthorn.imap.server.internal.session.Session;
 import posthorn.imap.server.internal.stats.ServerCounters;
 import posthorn.store.api.MailStore;
+import posthorn.store.api.search.TextIndex;
 
 /**
  * The IMAP server as DS assembles it: binds the store, the auth chain and the SASL mechanisms,
@@ -84,6 +86,14 @@ public final class ImapServer implements Session.Host {
 
     @Reference
     MailStore store;
+
+    /**
+     * The full-text index (posthorn.store.fts), if one is deployed: optional and dynamic, so SEARCH
+     * works the same, only slower, while it is absent, being replaced or turned off (fts.cfg).
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile TextIndex textIndex;
 
     private final Mechanisms mechanisms = new Mechanisms();
 
@@ -508,6 +518,11 @@ public final class ImapServer implements Session.Host {
     /** The open session with this number, or null. */
     public Session session(long id) {
         return sessions.get(id);
+    }
+
+    @Override
+    public TextIndex textIndex() {
+        return textIndex;
     }
 
     @Override

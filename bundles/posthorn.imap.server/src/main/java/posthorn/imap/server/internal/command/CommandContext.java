@@ -1,6 +1,8 @@
 package posthorn.imap.server.internal.command;
 
 import java.io.IOException;
+import java.util.List;
+import java.util.function.LongPredicate;
 
 import org.slf4j.Logger;
 
@@ -13,6 +15,7 @@ import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.MessageUpload;
 import posthorn.store.api.StoreException;
+import posthorn.store.api.search.TextTerm;
 
 /**
  * What a command may use of its session: the response writer, the moves of the state machine, the
@@ -110,6 +113,15 @@ public interface CommandContext {
 
     /** How far a message's MIME structure is followed (imapd.cfg mime.max.depth, mime.max.parts). */
     MimeLimits mimeLimits();
+
+    /**
+     * Which messages of the selected mailbox may hold all the text {@code terms}, from the bound
+     * full-text index; null when there is none or it cannot narrow (then every message is read).
+     * Never leaves out a message that matches.
+     */
+    default LongPredicate textCandidates(SelectedMailbox view, List<TextTerm> terms) {
+        return null;
+    }
 
     /** The most levels of OR, NOT and parentheses in search keys (imapd.cfg search.max.depth). */
     int searchMaxDepth();

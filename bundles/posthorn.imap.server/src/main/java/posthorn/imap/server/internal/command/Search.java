@@ -8,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.LongPredicate;
 
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
@@ -20,7 +21,9 @@ import posthorn.imap.server.internal.state.SessionState;
 import posthorn.imap.server.internal.search.Matcher;
 import posthorn.imap.server.internal.search.SearchKey;
 import posthorn.imap.server.internal.search.SearchParser;
+import posthorn.imap.server.internal.search.TextTerms;
 import posthorn.store.api.StoreException;
+import posthorn.store.api.search.TextTerm;
 
 /**
  * SEARCH and UID SEARCH (RFC 3501 6.4.4, 6.4.8) with ESEARCH results (RFC 4731) when the client asks
@@ -179,12 +182,18 @@ final class Search implements Command<SessionState.Selected> {
         return new SearchParser(args, charset, ctx.searchMaxDepth()).keys();
     }
 
-    /** The sequence numbers of the messages that match, their structure followed as far as mime.max.* let it. */
+    /**
+     * The sequence numbers of the messages that match, their structure followed as far as mime.max.*
+     * let it. The key's text conditions are first put to the full-text index, if one is bound: only its
+     * candidates are read and checked, each as without an index, so the answer is the same.
+     */
     static List<Integer> matching(CommandContext ctx, SelectedMailbox view, SearchKey key)
             throws IOException, StoreException {
         MimeCuts cuts = new MimeCuts(ctx.mimeLimits());
+        List<TextTerm> terms = TextTerms.of(key);
+        LongPredicate candidates = terms.isEmpty() ? null : ctx.textCandidates(view, terms);
         try {
-            return new Matcher(view, key, cuts).matching();
+            return new Matcher(view, key, cuts, candidates).matching();
         } finally {
             ctx.logCuts(cuts);
         }

@@ -6,6 +6,7 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongPredicate;
 
 import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.mime.Address;
@@ -31,6 +32,8 @@ public final class Matcher {
     private final MimeCuts cuts;
     private final List<String> bodyNeedles = new ArrayList<>();
     private final List<String> textNeedles = new ArrayList<>();
+    /** The UIDs that may match (a full-text index's answer), or null for all. */
+    private final LongPredicate candidates;
 
     // Per message, filled lazily.
     private long uid;
@@ -41,9 +44,19 @@ public final class Matcher {
 
     /** @param cuts the bounds to parse with, and where the messages cut short are noted */
     public Matcher(SelectedMailbox view, SearchKey key, MimeCuts cuts) {
+        this(view, key, cuts, null);
+    }
+
+    /**
+     * @param candidates the UIDs that may match, from a full-text index for the key's text conditions
+     *                   ({@link TextTerms}); the others are skipped unread, each candidate is evaluated
+     *                   in full as without an index. Null evaluates every message.
+     */
+    public Matcher(SelectedMailbox view, SearchKey key, MimeCuts cuts, LongPredicate candidates) {
         this.view = view;
         this.key = key;
         this.cuts = cuts;
+        this.candidates = candidates;
         collect(key);
     }
 
@@ -66,7 +79,7 @@ public final class Matcher {
         List<Integer> out = new ArrayList<>();
         for (int seq = 1; seq <= view.exists(); seq++) {
             long u = view.uidAt(seq);
-            if (view.isExpunged(u)) {
+            if (view.isExpunged(u) || (candidates != null && !candidates.test(u))) {
                 continue;
             }
             uid = u;

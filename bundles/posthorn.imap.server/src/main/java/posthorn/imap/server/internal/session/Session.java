@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.LongPredicate;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
@@ -39,6 +40,8 @@ import posthorn.imap.server.admin.SessionInfo;
 import posthorn.imap.server.internal.auth.AuthChain;
 import posthorn.imap.server.internal.auth.LoginFlow;
 import posthorn.imap.server.internal.acl.SharedMail;
+import posthorn.store.api.search.TextIndex;
+import posthorn.store.api.search.TextTerm;
 import posthorn.imap.server.internal.command.Capabilities;
 import posthorn.imap.server.internal.command.QuotaCommands;
 import posthorn.imap.server.internal.command.CommandContext;
@@ -204,6 +207,11 @@ public final class Session {
         /** Where the session counts its commands and, when it ends, its bytes (the admin console's stats). */
         default ServerCounters counters() {
             return UNCOUNTED;
+        }
+
+        /** The bound full-text index, or null while none is (then SEARCH reads every message). */
+        default TextIndex textIndex() {
+            return null;
         }
     }
 
@@ -1157,6 +1165,27 @@ public final class Session {
         @Override
         public Logger log() {
             return LOG;
+        }
+
+        /**
+         * Asks the bound text index, if any, for the user's own mailboxes; a shared one (another user's
+         * mail) is searched message by message, as its owner's index is not this user's to read or fill.
+         */
+        @Override
+        public LongPredicate textCandidates(SelectedMailbox view, List<TextTerm> terms) {
+            TextIndex index = server.textIndex();
+            if (index == null || terms.isEmpty() || !(state instanceof SessionState.Selected s)) {
+                return null;
+            }
+            if (s.mail() instanceof SharedMail shared && shared.shared(view.store().name())) {
+                return null;
+            }
+            try {
+                return index.candidates(s.user().name(), view.store(), terms);
+            } catch (RuntimeException e) {
+                LOG.warn("s{} event=fts.failed reason=\"{}\"; searching every message", id, e.toString());
+                return null;
+            }
         }
 
         @Override

@@ -1,0 +1,34 @@
+package posthorn.store.api.search;
+
+import java.util.List;
+import java.util.function.LongPredicate;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+import posthorn.store.api.Mailbox;
+
+/**
+ * A text index over users' mailboxes, registered as an OSGi service by an index bundle. Thread-safe:
+ * sessions of one user may ask at the same time.
+ */
+@ProviderType
+public interface TextIndex {
+
+    /**
+     * Which messages of a mailbox may hold every one of {@code terms}. Before answering, the index
+     * brings itself up to date with the handle's view ({@link Mailbox#messages()}), reading new
+     * messages through {@link Mailbox#openMessage} and forgetting expunged ones; it is called on the
+     * session's thread, the one that owns {@code mailbox}.
+     *
+     * <p>The answer never leaves out a message that matches: a message the index has not read
+     * completely (too large, unreadable, arrived since) is a candidate; a term the index cannot
+     * narrow by (too short, say) narrows nothing.
+     *
+     * @param user    the login name whose mail {@code mailbox} is (the index is kept per user)
+     * @param mailbox the open mailbox, in a state {@link Mailbox#sync()} left it
+     * @param terms   conditions that must all hold
+     * @return a test that is true for every UID that may match, or null if the index cannot narrow
+     *         the search at all (then the caller reads every message, as without an index)
+     */
+    LongPredicate candidates(String user, Mailbox mailbox, List<TextTerm> terms);
+}

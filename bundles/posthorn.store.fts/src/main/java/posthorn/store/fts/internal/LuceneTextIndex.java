@@ -1,0 +1,259 @@
+package posthorn.store.fts.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongPredicate;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import posthorn.auth.support.keys.ConfigKeys;
+import posthorn.store.api.Mailbox;
+import posthorn.store.api.search.TextIndex;
+import posthorn.store.api.search.TextTerm;
+
+/**
+ * The full-text index: one Lucene index per user under {@code dir} (by default
+ * {@code $POSTHORN_VAR/fts}), each brought up to date from the mailbox a search runs in.
+ *
+ * <p>Why under the server's state directory and not beside the Maildir: Lucene's locking and its
+ * deletion of files still open elsewhere are not safe on NFS, where a shared Maildir store of several
+ * nodes lives (issue 16, each user served by one node); the index is derived, so a user moved to
+ * another node costs one rebuild there and nothing else, and the Maildir stays what other programs
+ * (Courier, Dovecot, an MDA) expect.
+ *
+ * <p>Configuration PID {@code fts} (config/fts.cfg), optional. Thread-safe: a user's index serialises
+ * its own callers; indexes of users not searched lately are closed beyond {@code max.open}.
+ */
+@Component(service = TextIndex.class, configurationPid = "fts", configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = LuceneTextIndex.Config.class)
+public final class LuceneTextIndex implements TextIndex {
+    private static final Logger LOG = LoggerFactory.getLogger(LuceneTextIndex.class);
+
+    @ObjectClassDefinition(name = "Posthorn full-text index", description = "Lucene index that narrows SEARCH's text keys")
+    public @interface Config {
+        @AttributeDefinition(name = "Enabled", description = "true uses the index for SEARCH; false searches every"
+                + " message as without one")
+        boolean enabled() default true;
+
+        @AttributeDefinition(name = "Directory", description = "Where the users' indexes are; empty for"
+                + " $POSTHORN_VAR/fts (no index when neither is set)")
+        String dir() default "";
+
+        @AttributeDefinition(name = "Most text per message", description = "Chars of decoded text indexed per"
+                + " message; a longer message is read by every search instead")
+        long max_text() default 4_000_000;
+
+        @AttributeDefinition(name = "Most parts per message", description = "MIME parts indexed per message;"
+                + " a message with more is read by every search instead")
+        int max_parts() default 1000;
+
+        @AttributeDefinition(name = "Most levels per message", description = "Nested MIME levels indexed;"
+                + " a deeper message is read by every search instead")
+        int max_depth() default 50;
+
+        @AttributeDefinition(name = "Open indexes", description = "Users' indexes kept open at once; the one"
+                + " searched least recently is closed beyond this")
+        int max_open() default 64;
+    }
+
+    private record Settings(boolean enabled, Path dir, MessageText.Limits limits, int maxOpen) {
+    }
+
+    private volatile Settings settings;
+    /** Access-ordered: the eldest is the user searched least recently. Guarded by itself. */
+    private final LinkedHashMap<String, UserIndex> open = new LinkedHashMap<>(16, 0.75f, true);
+
+    public LuceneTextIndex() {
+    }
+
+    /** Outside OSGi (tests, tools): an index under {@code dir}. */
+    LuceneTextIndex(Path dir, MessageText.Limits limits) {
+        settings = new Settings(true, dir, limits, 64);
+    }
+
+    /**
+     * Takes fts.cfg whole or not at all: a near-miss key, a bad boolean or a value out of range refuses
+     * the file in one line naming the key, and the settings from before (at first, the defaults) stay.
+     */
+    @Activate
+    @Modified
+    void configure(Config config, Map<String, Object> properties) {
+        Settings s;
+        try {
+            for (ConfigKeys.Problem p : ConfigKeys.check(properties, Config.class)) {
+                if (p.refuse()) {
+                    throw new IllegalArgumentException(p.key() + ": " + p.reason());
+                }
+                LOG.warn("fts.cfg: {}: {}", p.key(), p.reason());
+            }
+            boolean enabled = ConfigKeys.read("enabled", config::enabled);
+            String d = ConfigKeys.read("dir", config::dir);
+            long maxText = ConfigKeys.read("max.text", config::max_text);
+            int maxParts = ConfigKeys.read("max.parts", config::max_parts);
+            int maxDepth = ConfigKeys.read("max.depth", config::max_depth);
+            int maxOpen = ConfigKeys.read("max.open", config::max_open);
+            if (maxText < 1000 || maxText > 1_000_000_000L) {
+                throw new IllegalArgumentException("max.text: must be from 1000 to 1000000000 chars");
+            }
+            if (maxParts < 1 || maxParts > 100_000) {
+                throw new IllegalArgumentException("max.parts: must be from 1 to 100000");
+            }
+            if (maxDepth < 1 || maxDepth > 1000) {
+                throw new IllegalArgumentException("max.depth: must be from 1 to 1000");
+            }
+            if (maxOpen < 1 || maxOpen > 100_000) {
+                throw new IllegalArgumentException("max.open: must be from 1 to 100000");
+            }
+            Path dir = null;
+            if (d != null && !d.isBlank()) {
+                dir = Path.of(d.strip());
+                if (!dir.isAbsolute()) {
+                    throw new IllegalArgumentException("dir: must be an absolute path");
+                }
+            } else if (System.getenv("POSTHORN_VAR") != null && !System.getenv("POSTHORN_VAR").isBlank()) {
+                dir = Path.of(System.getenv("POSTHORN_VAR")).toAbsolutePath().resolve("fts");
+            }
+            s = new Settings(enabled && dir != null, dir, new MessageText.Limits(maxText, maxParts, maxDepth), maxOpen);
+            if (enabled && dir == null) {
+                LOG.warn("event=fts.off reason=\"neither dir nor POSTHORN_VAR is set\"");
+            }
+        } catch (IllegalArgumentException e) {
+            LOG.error("fts.cfg refused: {}; the previous settings stay in force", e.getMessage());
+            if (settings == null) {
+                configure(defaults(), Map.of());
+            }
+            return;
+        }
+        Settings before = settings;
+        settings = s;
+        if (before != null && !before.equals(s)) {
+            closeAll();
+        }
+        LOG.info("event=fts.config enabled={} dir={} max.text={} max.parts={} max.depth={} max.open={}", s.enabled(),
+                s.dir(), s.limits().maxChars(), s.limits().maxParts(), s.limits().maxDepth(), s.maxOpen());
+    }
+
+    private static Config defaults() {
+        return new Config() {
+            @Override
+            public Class<? extends java.lang.annotation.Annotation> annotationType() {
+                return Config.class;
+            }
+
+            @Override
+            public boolean enabled() {
+                return true;
+            }
+
+            @Override
+            public String dir() {
+                return "";
+            }
+
+            @Override
+            public long max_text() {
+                return 4_000_000;
+            }
+
+            @Override
+            public int max_parts() {
+                return 1000;
+            }
+
+            @Override
+            public int max_depth() {
+                return 50;
+            }
+
+            @Override
+            public int max_open() {
+                return 64;
+            }
+        };
+    }
+
+    @Deactivate
+    void deactivate() {
+        closeAll();
+    }
+
+    /** Closes every open index (committing it); the next search opens it again. */
+    void closeAll() {
+        List<UserIndex> all;
+        synchronized (open) {
+            all = new ArrayList<>(open.values());
+            open.clear();
+        }
+        all.forEach(UserIndex::close);
+    }
+
+    @Override
+    public LongPredicate candidates(String user, Mailbox mailbox, List<TextTerm> terms) {
+        Settings s = settings;
+        if (s == null || !s.enabled() || terms.isEmpty()) {
+            return null;
+        }
+        for (int attempt = 0; attempt < 2; attempt++) {
+            UserIndex index = index(s, user);
+            LongPredicate p = index.candidates(mailbox, terms);
+            if (p != null || !index.isClosed()) {
+                return p;
+            }
+            // Closed by eviction or a configuration change between lookup and use: open it again.
+        }
+        return null;
+    }
+
+    private UserIndex index(Settings s, String user) {
+        UserIndex evicted = null;
+        UserIndex index;
+        synchronized (open) {
+            index = open.get(user);
+            if (index == null) {
+                index = new UserIndex(user, s.dir().resolve(directoryName(user)), s.limits());
+                open.put(user, index);
+                if (open.size() > s.maxOpen()) {
+                    Map.Entry<String, UserIndex> eldest = open.entrySet().iterator().next();
+                    evicted = eldest.getValue();
+                    open.remove(eldest.getKey());
+                }
+            }
+        }
+        if (evicted != null) {
+            evicted.close();
+        }
+        return index;
+    }
+
+    /**
+     * A user's directory name: the login name where it is a plain one, else a digest of it, so that no
+     * name can reach outside {@code dir} or collide with another's.
+     */
+    static String directoryName(String user) {
+        if (user.matches("[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}")) {
+            return user;
+        }
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(user.getBytes(StandardCharsets.UTF_8));
+            return "~" + HexFormat.of().formatHex(d);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

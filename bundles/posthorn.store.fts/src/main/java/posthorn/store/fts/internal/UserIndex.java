@@ -1,0 +1,424 @@
+package posthorn.store.fts.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongPredicate;
+import java.util.stream.Stream;
+
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.FieldType;
+import org.apache.lucene.document.NumericDocValuesField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.DocValues;
+import org.apache.lucene.index.IndexOptions;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.NumericDocValues;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.BooleanClause.Occur;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.CollectorManager;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.MatchAllDocsQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreMode;
+import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.SimpleCollector;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.LockObtainFailedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import posthorn.store.api.Mailbox;
+import posthorn.store.api.MessageMeta;
+import posthorn.store.api.StoreException;
+import posthorn.store.api.search.TextTerm;
+
+/**
+ * One user's Lucene index: a document per message, keyed by mailbox name, UIDVALIDITY and UID, with
+ * the trigram fields {@code body} (text parts) and {@code head} (header lines and values), and a
+ * {@code partial} mark on messages not read whole. Derived only: it is brought up to date from the
+ * mailbox before each answer, and thrown away and rebuilt when Lucene finds it damaged.
+ *
+ * <p>Threading: every method holds this object's lock, so sessions of one user take turns (one
+ * IndexWriter per index is Lucene's rule, and it also holds the index's write.lock against other
+ * processes). Files: the directory is 0700 and every file in it is made 0600 after each commit,
+ * whatever the umask.
+ */
+final class UserIndex implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(UserIndex.class);
+    private static final FieldType TRIGRAMS = new FieldType();
+    static {
+        TRIGRAMS.setIndexOptions(IndexOptions.DOCS);
+        TRIGRAMS.setTokenized(true);
+        TRIGRAMS.setOmitNorms(true);
+        TRIGRAMS.setStored(false);
+        TRIGRAMS.freeze();
+    }
+    /** Documents added between two commits while catching up, so a long first build keeps its progress. */
+    private static final int COMMIT_EVERY = 5000;
+
+    private final String user;
+    private final Path dir;
+    private final MessageText.Limits limits;
+    private IndexWriter writer;
+    private SearcherManager searchers;
+    /** Per mailbox name: its UIDVALIDITY and the UIDs in the index, ascending. */
+    private final Map<String, Box> boxes = new HashMap<>();
+    private boolean closed;
+
+    private record Box(long uidValidity, long[] uids) {
+    }
+
+    UserIndex(String user, Path dir, MessageText.Limits limits) {
+        this.user = user;
+        this.dir = dir;
+        this.limits = limits;
+    }
+
+    /**
+     * The candidates for {@code terms} in {@code mailbox}, the index first brought up to date with the
+     * handle's view; null when no term can narrow, or when the index cannot be used (then the caller
+     * scans, and a damaged index is wiped to be rebuilt at the next search).
+     */
+    synchronized LongPredicate candidates(Mailbox mailbox, List<TextTerm> terms) {
+        Query narrowing = Queries.of(terms);
+        if (narrowing == null || closed) {
+            return null;
+        }
+        try {
+            open();
+            String name = mailbox.name();
+            long uv = mailbox.uidValidity();
+            long[] indexed = catchUp(mailbox, name, uv);
+            long[] hits = search(new BooleanQuery.Builder()
+                    .add(new TermQuery(new Term("box", boxKey(name, uv))), Occur.FILTER)
+                    .add(new BooleanQuery.Builder()
+                            .add(narrowing, Occur.SHOULD)
+                            .add(new TermQuery(new Term("partial", "1")), Occur.SHOULD)
+                            .build(), Occur.FILTER)
+                    .build());
+            // A UID not in the index (arrived since, vanished while read) is a candidate.
+            return uid -> Arrays.binarySearch(hits, uid) >= 0 || Arrays.binarySearch(indexed, uid) < 0;
+        } catch (LockObtainFailedException e) {
+            LOG.warn("event=fts.locked user={} dir={} reason=\"{}\"", user, dir, e.getMessage());
+            return null;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("event=fts.damaged user={} dir={} action=rebuild reason=\"{}\"", user, dir, e.toString());
+            wipe();
+            return null;
+        }
+    }
+
+    private void open() throws IOException {
+        if (writer != null) {
+            return;
+        }
+        createDirectories(dir);
+        IndexWriterConfig cfg = new IndexWriterConfig(new TrigramAnalyzer())
+                .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
+                .setRAMBufferSizeMB(32)
+                .setCommitOnClose(true);
+        FSDirectory d = FSDirectory.open(dir);
+        try {
+            writer = new IndexWriter(d, cfg);
+            searchers = new SearcherManager(writer, true, false, null);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly();
+            d.close();
+            throw e;
+        }
+    }
+
+    /** Adds what the view has and the index lacks, drops what it no longer has; returns the UIDs indexed. */
+    private long[] catchUp(Mailbox mailbox, String name, long uv) throws IOException {
+        Box box = boxes.get(name);
+        if (box == null || box.uidValidity() != uv) {
+            // Another UIDVALIDITY's documents of this name are for messages that no longer exist.
+            writer.deleteDocuments(new BooleanQuery.Builder()
+                    .add(new TermQuery(new Term("name", name)), Occur.FILTER)
+                    .add(new TermQuery(new Term("box", boxKey(name, uv))), Occur.MUST_NOT)
+                    .build());
+            searchers.maybeRefreshBlocking();
+            box = new Box(uv, search(new TermQuery(new Term("box", boxKey(name, uv)))));
+            boxes.put(name, box);
+        }
+        List<MessageMeta> view = mailbox.messages();
+        long[] present = new long[view.size()];
+        for (int i = 0; i < present.length; i++) {
+            present[i] = view.get(i).uid();
+        }
+        Arrays.sort(present);
+        long[] have = box.uids();
+        int changes = 0;
+        int pending = 0;
+        long started = System.nanoTime();
+        long[] next = new long[present.length];
+        int n = 0;
+        int i = 0;
+        int j = 0;
+        String key = boxKey(name, uv);
+        while (i < have.length || j < present.length) {
+            if (j >= present.length || (i < have.length && have[i] < present[j])) {
+                writer.deleteDocuments(new Term("id", key + "\u0000" + have[i]));
+                changes++;
+                i++;
+            } else if (i >= have.length || present[j] < have[i]) {
+                if (add(mailbox, name, key, present[j])) {
+                    next[n++] = present[j];
+                    changes++;
+                    if (++pending >= COMMIT_EVERY) {
+                        commit();
+                        pending = 0;
+                    }
+                }
+                j++;
+            } else {
+                next[n++] = present[j];
+                i++;
+                j++;
+            }
+        }
+        long[] indexed = Arrays.copyOf(next, n);
+        Arrays.sort(indexed);
+        boxes.put(name, new Box(uv, indexed));
+        if (changes > 0) {
+            commit();
+            LOG.info("event=fts.update user={} mailbox=\"{}\" changes={} indexed={} ms={}", user, name, changes,
+                    indexed.length, (System.nanoTime() - started) / 1_000_000);
+        }
+        return indexed;
+    }
+
+    /** Indexes one message; false if it vanished meanwhile (then it is no candidate the index knows of). */
+    private boolean add(Mailbox mailbox, String name, String key, long uid) throws IOException {
+        Document doc = new Document();
+        doc.add(new StringField("id", key + "\u0000" + uid, Field.Store.NO));
+        doc.add(new StringField("box", key, Field.Store.NO));
+        doc.add(new StringField("name", name, Field.Store.NO));
+        doc.add(new NumericDocValuesField("uid", uid));
+        MessageText text;
+        try (InputStream in = mailbox.openMessage(uid)) {
+            text = MessageText.read(in, limits);
+        } catch (StoreException e) {
+            if (e.reason() == StoreException.Reason.EXPUNGEISSUED) {
+                return false;
+            }
+            text = null;
+            LOG.warn("event=fts.unreadable user={} mailbox=\"{}\" uid={} reason=\"{}\"", user, name, uid, e.getMessage());
+        } catch (IOException | UncheckedIOException e) {
+            text = null;
+            LOG.warn("event=fts.unreadable user={} mailbox=\"{}\" uid={} reason=\"{}\"", user, name, uid, e.toString());
+        }
+        if (text == null || text.partial) {
+            // Not read whole: a candidate for every search, so the server reads it.
+            doc.add(new StringField("partial", "1", Field.Store.NO));
+            if (text != null) {
+                LOG.info("event=fts.partial user={} mailbox=\"{}\" uid={} reason=\"{}\"", user, name, uid, text.cut);
+            }
+        }
+        if (text != null) {
+            for (String b : text.bodies) {
+                doc.add(new Field("body", b, TRIGRAMS));
+            }
+            for (String h : text.heads) {
+                doc.add(new Field("head", h, TRIGRAMS));
+            }
+        }
+        writer.addDocument(doc);
+        return true;
+    }
+
+    private void commit() throws IOException {
+        writer.commit();
+        searchers.maybeRefreshBlocking();
+        ownerOnly();
+    }
+
+    /** The UIDs of the documents that match, ascending. */
+    private long[] search(Query q) throws IOException {
+        IndexSearcher s = searchers.acquire();
+        try {
+            return s.search(q, new CollectorManager<UidCollector, long[]>() {
+                @Override
+                public UidCollector newCollector() {
+                    return new UidCollector();
+                }
+
+                @Override
+                public long[] reduce(java.util.Collection<UidCollector> collectors) {
+                    long[] all = new long[0];
+                    for (UidCollector c : collectors) {
+                        long[] more = Arrays.copyOf(c.uids, c.n);
+                        long[] merged = Arrays.copyOf(all, all.length + more.length);
+                        System.arraycopy(more, 0, merged, all.length, more.length);
+                        all = merged;
+                    }
+                    Arrays.sort(all);
+                    return all;
+                }
+            });
+        } finally {
+            searchers.release(s);
+        }
+    }
+
+    private static final class UidCollector extends SimpleCollector {
+        private NumericDocValues values;
+        long[] uids = new long[64];
+        int n;
+
+        @Override
+        protected void doSetNextReader(LeafReaderContext context) throws IOException {
+            values = DocValues.getNumeric(context.reader(), "uid");
+        }
+
+        @Override
+        public void collect(int doc) throws IOException {
+            if (values.advanceExact(doc)) {
+                if (n == uids.length) {
+                    uids = Arrays.copyOf(uids, n * 2);
+                }
+                uids[n++] = values.longValue();
+            }
+        }
+
+        @Override
+        public ScoreMode scoreMode() {
+            return ScoreMode.COMPLETE_NO_SCORES;
+        }
+    }
+
+    static String boxKey(String name, long uidValidity) {
+        return uidValidity + "/" + name;
+    }
+
+    synchronized boolean isClosed() {
+        return closed;
+    }
+
+    /** Number of documents, for tests. */
+    synchronized int documents() throws IOException {
+        open();
+        searchers.maybeRefreshBlocking();
+        IndexSearcher s = searchers.acquire();
+        try {
+            return s.count(new MatchAllDocsQuery());
+        } finally {
+            searchers.release(s);
+        }
+    }
+
+    /** Throws the index away (damaged): the next search rebuilds it from the mailboxes. */
+    private void wipe() {
+        closeQuietly();
+        boxes.clear();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            LOG.warn("event=fts.wipe.failed user={} dir={} reason=\"{}\"", user, dir, e.toString());
+        }
+    }
+
+    private void closeQuietly() {
+        try {
+            if (searchers != null) {
+                searchers.close();
+            }
+        } catch (IOException | RuntimeException e) {
+            // closing what is broken anyway
+        }
+        try {
+            if (writer != null) {
+                writer.rollback();
+            }
+        } catch (IOException | RuntimeException e) {
+            // rollback also releases the write lock and closes the directory
+        }
+        searchers = null;
+        writer = null;
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        try {
+            if (searchers != null) {
+                searchers.close();
+            }
+            if (writer != null) {
+                writer.close();
+                ownerOnly();
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("event=fts.close.failed user={} dir={} reason=\"{}\"", user, dir, e.toString());
+            closeQuietly();
+        }
+        searchers = null;
+        writer = null;
+    }
+
+    private static final FileAttribute<Set<PosixFilePermission>> DIRECTORY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+
+    /** mkdir -p, each directory made 0700 as it is created. */
+    static void createDirectories(Path dir) throws IOException {
+        boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
+        Deque<Path> missing = new ArrayDeque<>();
+        for (Path p = dir.toAbsolutePath(); p != null && !Files.isDirectory(p); p = p.getParent()) {
+            missing.push(p);
+        }
+        while (!missing.isEmpty()) {
+            Path p = missing.pop();
+            try {
+                if (posix) {
+                    Files.createDirectory(p, DIRECTORY);
+                } else {
+                    Files.createDirectory(p);
+                }
+            } catch (FileAlreadyExistsException e) {
+                if (!Files.isDirectory(p)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Lucene creates files with the umask's mode: they are made 0600 here (the directory is 0700 anyway). */
+    private void ownerOnly() {
+        if (!dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return;
+        }
+        Set<PosixFilePermission> rw = PosixFilePermissions.fromString("rw-------");
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
+                        && !Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS).equals(rw)) {
+                    Files.setPosixFilePermissions(p, rw);
+                }
+            }
+        } catch (IOException e) {
+            // a file Lucene deleted meanwhile; the next commit sees the rest
+        }
+    }
+}
