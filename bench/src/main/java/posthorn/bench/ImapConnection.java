@@ -169,6 +169,17 @@ final class ImapConnection implements Closeable {
         }
     }
 
+    /** Writes the commands in {@code batch} in one write and empties it (a pipelining client's send). */
+    void sendRaw(StringBuilder batch) throws IOException {
+        send(batch.toString());
+        batch.setLength(0);
+    }
+
+    /** Whether response bytes are already read and not yet consumed (reading on would not block). */
+    boolean buffered() {
+        return pos < lim;
+    }
+
     private String nextTag() {
         return "t" + (++tag);
     }

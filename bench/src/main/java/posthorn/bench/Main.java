@@ -62,6 +62,7 @@ public final class Main {
         Integer messages = null;
         Integer idle = null;
         long seed = 5;
+        java.util.Set<String> only = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -74,6 +75,8 @@ public final class Main {
                 case "--messages" -> messages = Integer.parseInt(args[++i]);
                 case "--idle" -> idle = Integer.parseInt(args[++i]);
                 case "--seed" -> seed = Long.parseLong(args[++i]);
+                // For iterating on one workload: cold,warm,stress,pipe,setup,idle (rows of the others stay "-").
+                case "--only" -> only = java.util.Set.of(args[++i].split(","));
                 default -> {
                     System.err.println("bench: unknown argument " + args[i]);
                     System.exit(2);
@@ -110,6 +113,10 @@ public final class Main {
             users.add("stress" + k);
         }
 
+        PipelinedWorkload.Settings pipe = PipelinedWorkload.Settings.of(plan);
+        Path pipeData = PipelinedWorkload.prepare(work.resolve("data"), plan.seed(), pipe.messages());
+        users.addAll(pipe.userNames());
+
         Results results = new Results();
         Path runs = work.resolve("run");
         for (String name : servers.split(",")) {
@@ -130,7 +137,7 @@ public final class Main {
             List<Thread> copiers = new ArrayList<>();
             java.util.concurrent.atomic.AtomicReference<Exception> copyFailure = new java.util.concurrent.atomic.AtomicReference<>();
             for (String u : users) {
-                Path src = u.equals("bench") || u.startsWith("cold") ? data.big()
+                Path src = u.startsWith("pipe") ? pipeData : u.equals("bench") || u.startsWith("cold") ? data.big()
                     : u.equals("idle") ? data.idle() : data.stress();
                 Files.createDirectories(server.home(u));
                 copiers.add(Thread.ofVirtual().start(() -> {
@@ -162,12 +169,26 @@ public final class Main {
                 continue;
             }
             Workloads w = new Workloads(plan, server, results, mbox);
-            step(server, "cold LOGIN+SELECT and FETCH ENVELOPE", w::cold);
-            step(server, "warm LOGIN+SELECT and big-mailbox commands", w::warm);
-            step(server, "mixed stress", w::stress);
-            step(server, "connection setup LOGIN+SELECT", () -> w.setup(false));
-            step(server, "connection setup LOGIN+SELECT+IDLE", () -> w.setup(true));
-            step(server, "IDLE ramp to " + plan.idleTarget(), w::idle);
+            java.util.Set<String> run = only == null ? java.util.Set.of("cold", "warm", "stress", "pipe", "setup", "idle") : only;
+            if (run.contains("cold")) {
+                step(server, "cold LOGIN+SELECT and FETCH ENVELOPE", w::cold);
+            }
+            if (run.contains("warm")) {
+                step(server, "warm LOGIN+SELECT and big-mailbox commands", w::warm);
+            }
+            if (run.contains("stress")) {
+                step(server, "mixed stress", w::stress);
+            }
+            if (run.contains("pipe")) {
+                step(server, "pipelined FETCH/STORE", new PipelinedWorkload(pipe, server, results, plan.seed())::run);
+            }
+            if (run.contains("setup")) {
+                step(server, "connection setup LOGIN+SELECT", () -> w.setup(false));
+                step(server, "connection setup LOGIN+SELECT+IDLE", () -> w.setup(true));
+            }
+            if (run.contains("idle")) {
+                step(server, "IDLE ramp to " + plan.idleTarget(), w::idle);
+            }
             if (!server.alive()) {
                 results.note(server.name + " was no longer running at the end of its workloads (see " + dir + ")");
             }
@@ -189,7 +210,7 @@ public final class Main {
             Files.writeString(out, md);
         }
         List<String> missing = results.missing();
-        if (!missing.isEmpty()) {
+        if (!missing.isEmpty() && only == null) {
             System.err.println("bench: workloads that neither ran nor were n/a:");
             missing.forEach(m -> System.err.println("  " + m));
             System.exit(1);

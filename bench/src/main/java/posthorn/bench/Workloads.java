@@ -627,7 +627,7 @@ final class Workloads {
         }
     }
 
-    private static long uidNext(ImapConnection.Reply sel) {
+    static long uidNext(ImapConnection.Reply sel) {
         for (String line : sel.lines()) {
             Matcher m = UIDNEXT.matcher(line);
             if (m.find()) {
@@ -637,7 +637,7 @@ final class Workloads {
         return Math.max(2, exists(sel) + 1);
     }
 
-    private static long exists(ImapConnection.Reply sel) {
+    static long exists(ImapConnection.Reply sel) {
         for (String line : sel.lines()) {
             Matcher m = EXISTS.matcher(line);
             if (m.find()) {
