@@ -519,6 +519,9 @@ def main():
             n.start()
         for n in site.nodes:
             n.wait_ready()
+        for n in site.nodes:
+            # the store took docs/nodes/maildir.cfg: polling alone, as on NFS (no inotify across hosts)
+            wait_for(lambda: "poll.interval %d s, watch poll" % POLL in n.log(), 30, n.name + "'s maildir.cfg")
         print("nodes up: %s (%.0f s)" % (", ".join("%s %s:%d" % (n.name, n.address, n.port) for n in site.nodes),
                                          time.time() - begin), flush=True)
         for t in TESTS:
