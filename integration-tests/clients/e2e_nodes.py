@@ -54,6 +54,8 @@ DIRECT_SOURCE = "127.0.0.6"   # direct sessions to a node: not a trusted proxy
 CLIENT_SOURCE = "127.0.0.5"   # clients of nginx: the address the nodes must see through PROXY
 PROXY_SOURCE = "127.0.0.1"    # nginx's connections to the nodes come from here (proxy.trusted)
 POLL = 1                      # maildir.cfg poll.interval of the nodes, seconds
+HEALTH_INTERVAL = 2           # http.cfg health.interval: the nodes check each other this often
+HEALTH_TIMEOUT = 1            # http.cfg health.timeout
 SLACK = 3.0                   # seconds beyond the poll interval a loaded machine may take
 PASSWORD = "nodes-secret-%d" % random.randint(1000, 9999)
 MEASURED = []                 # (what, seconds), printed at the end
@@ -109,6 +111,17 @@ class Node:
         set_keys(os.path.join(self.conf, "maildir.cfg"), {
             "template": os.path.join(store, "%u", "Maildir"), "poll.interval": POLL})
         set_keys(os.path.join(self.conf, "auth.userdb.cfg"), {"file": os.path.join(store, "userdb")})
+        self.http_cfg = os.path.join(self.conf, "http.cfg")
+        shutil.copy(os.path.join(DOCS, "http.cfg"), self.http_cfg)
+
+    def configure_http(self, nodes):
+        """http.cfg: this node's endpoint, and the node list every node shares."""
+        set_keys(self.http_cfg, {
+            "bind": self.address, "port": self.http_port,
+            "nodes": ", ".join("%s %s:%d http://%s:%d/health" % (n.name, n.address, n.port, n.address, n.http_port)
+                               for n in nodes),
+            "health.interval": HEALTH_INTERVAL, "health.timeout": HEALTH_TIMEOUT,
+            "auth.clients": PROXY_SOURCE + "/32"})
 
     def start(self):
         env = dict(os.environ, POSTHORN_VAR=self.var)
@@ -148,8 +161,11 @@ class Node:
         return self.proc is not None and self.proc.poll() is None
 
     def log(self):
-        with open(self.err_path, errors="replace") as f:
-            return f.read()
+        try:
+            with open(self.err_path, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""  # not started yet
 
     def shell(self, command):
         r = subprocess.run([os.path.join(TOP, "posthorn"), "shell", "-c", command], capture_output=True, timeout=60,
@@ -282,6 +298,8 @@ class Site:
         self.hash = self.password_hash()
         self.users = set()
         self.nodes = [Node(work, i, self.store) for i in range(3)]
+        for n in self.nodes:
+            n.configure_http(self.nodes)
         self.nginx = None
 
     @staticmethod
@@ -499,10 +517,288 @@ def test_proxy_header_from_an_untrusted_address_is_refused(site, work):
     wait_for(lambda: "trusted proxy sent no valid PROXY header" in n.log()[offset:], 10, "the log line")
 
 
+# ---------------------------------------------------------------------------------------------
+# nginx in front
+
+class Nginx:
+    """Debian's nginx with the mail module, run from docs/nodes/nginx.conf as an unprivileged process
+    (user nobody when the test runs as root) with its own prefix, pid, logs and loopback ports."""
+
+    def __init__(self, site):
+        self.dir = os.path.join(site.work, "nginx")
+        os.makedirs(self.dir)
+        self.imap_port = free_port()
+        self.imaps_port = free_port()
+        self.auth_port = free_port()
+        self.cert = os.path.join(self.dir, "mail.pem")
+        self.key = os.path.join(self.dir, "mail.key")
+        r = subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                            "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                            "-keyout", self.key, "-out", self.cert], capture_output=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        with open(os.path.join(DOCS, "nginx.conf")) as f:
+            conf = f.read()
+        swaps = [("/run/nginx-posthorn.pid", os.path.join(self.dir, "nginx.pid")),
+                 ("/var/log/nginx/posthorn-mail.log", os.path.join(self.dir, "error.log")),
+                 ("/var/lib/nginx/posthorn", self.dir),
+                 ("/etc/ssl/posthorn/mail.pem", self.cert), ("/etc/ssl/posthorn/mail.key", self.key),
+                 ("127.0.0.1:9143", "127.0.0.1:%d" % self.auth_port),
+                 ("10.0.0.10:143;", "127.0.0.1:%d;" % self.imap_port),
+                 ("10.0.0.10:993 ssl;", "127.0.0.1:%d ssl;" % self.imaps_port)]
+        for i, n in enumerate(site.nodes):
+            swaps.append(("10.0.0.1%d:8143" % (i + 1), "%s:%d" % (n.address, n.http_port)))
+        for old_, new_ in swaps:
+            assert old_ in conf, "docs/nodes/nginx.conf no longer has %r" % old_
+            conf = conf.replace(old_, new_)
+        self.conf = os.path.join(self.dir, "nginx.conf")
+        with open(self.conf, "w") as f:
+            f.write(conf)
+        self.proc = None
+
+    def start(self):
+        cmd = ["nginx", "-p", self.dir, "-c", self.conf, "-e", os.path.join(self.dir, "error.log"),
+               "-g", "daemon off;"]
+        if os.geteuid() == 0:
+            # Not a privileged daemon: the master runs as nobody, ports and files are its own.
+            subprocess.run(["chown", "-R", "nobody", self.dir], check=True)
+            cmd = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] + cmd
+        self.out = open(os.path.join(self.dir, "stdout.log"), "ab")
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.out, stderr=self.out)
+
+        def greets():
+            if self.proc.poll() is not None:
+                raise AssertionError("nginx exited with %s:\n%s" % (self.proc.returncode, self.log()[-3000:]))
+            try:
+                with socket.create_connection(("127.0.0.1", self.imap_port), timeout=2) as s_:
+                    return s_.recv(200).startswith(b"* OK")
+            except OSError:
+                return False
+        wait_for(greets, 30, "nginx to listen on 127.0.0.1:%d" % self.imap_port, 0.2)
+
+    def log(self):
+        try:
+            with open(os.path.join(self.dir, "error.log"), errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        if self.proc is not None:
+            self.out.close()
+
+
+class ClientIMAP(imaplib.IMAP4):
+    """imaplib connecting from CLIENT_SOURCE, the address the nodes must see behind nginx."""
+
+    def _create_socket(self, timeout):
+        return socket.create_connection((self.host, self.port), timeout, source_address=(CLIENT_SOURCE, 0))
+
+
+def tls_context(site):
+    ctx = ssl.create_default_context(cafile=site.nginx.cert)
+    return ctx
+
+
+def login_through_nginx(site, user, keep=False):
+    """Logs user in through nginx (STARTTLS, certificate checked); returns the session or logs out."""
+    m = ClientIMAP("127.0.0.1", site.nginx.imap_port, timeout=30)
+    try:
+        m.starttls(ssl_context=tls_context(site))
+        m.login(user, PASSWORD)
+    except Exception:
+        try:
+            m.shutdown()
+        except Exception:
+            pass
+        raise
+    if keep:
+        return m
+    m.logout()
+    return None
+
+
+def ensure_nginx(site):
+    if site.nginx is None:
+        assert os.path.isdir(os.path.join(TOP, "bundles", "posthorn.http")), \
+            "the HTTP endpoint bundle (posthorn.http) is not in this tree: nginx's auth_http has nothing to ask"
+        site.nginx = Nginx(site)
+        site.nginx.start()
+        # every node's endpoint answers /health before the first login
+        for n in site.nodes:
+            wait_for(lambda: http_ok(n.address, n.http_port, "/health"), 60, n.name + "'s /health")
+
+
+def http_ok(host, port, path):
+    try:
+        with socket.create_connection((host, port), timeout=2) as s_:
+            s_.sendall(b"GET %s HTTP/1.0\r\nHost: %s\r\n\r\n" % (path.encode(), host.encode()))
+            return s_.recv(100).split(b" ")[1] == b"200"
+    except (OSError, IndexError):
+        return False
+
+
+def which_node(site, user, action):
+    """Runs action() (a login of user) and returns the node whose log shows that login."""
+    before = site.log_offsets()
+    action()
+    return wait_for(lambda: site.node_of_login(user, before), 10, "the login of %s in a node's log" % user)
+
+
+def test_imaplib_mbsync_and_jakarta_log_in_through_nginx_and_reach_the_same_node(site, work):
+    ensure_nginx(site)
+    site.add_users(["clients"])
+    node = which_node(site, "clients", lambda: login_through_nginx(site, "clients"))
+    # mbsync: STARTTLS through nginx, certificate checked; a two-way sync of INBOX.
+    local = os.path.join(work, "mbsync-mail")
+    os.makedirs(local)
+    rc = os.path.join(work, "mbsyncrc")
+    with open(rc, "w") as f:
+        f.write("IMAPAccount nodes\nHost 127.0.0.1\nPort %d\nUser clients\nPass \"%s\"\nSSLType STARTTLS\n"
+                "CertificateFile %s\nTimeout 30\n\nIMAPStore remote\nAccount nodes\n\nMaildirStore local\n"
+                "Path %s/\nInbox %s/INBOX\n\nChannel nodes\nFar :remote:\nNear :local:\nPatterns INBOX\n"
+                "Create Both\nSync All\nSyncState *\n" % (site.nginx.imap_port, PASSWORD, site.nginx.cert, local, local))
+    os.makedirs(os.path.join(local, "INBOX", "cur"))
+    os.makedirs(os.path.join(local, "INBOX", "new"))
+    os.makedirs(os.path.join(local, "INBOX", "tmp"))
+    with open(os.path.join(local, "INBOX", "new", "1.mbsync.local"), "wb") as f:
+        f.write(message("<mbsync-nodes@e2e>").replace(b"\r\n", b"\n"))
+
+    def mbsync():
+        r = subprocess.run(["mbsync", "-c", rc, "-a"], capture_output=True, timeout=120)
+        assert r.returncode == 0 and b"Error" not in r.stderr, (r.returncode, r.stdout, r.stderr)
+    assert which_node(site, "clients", mbsync) is node, "mbsync reached another node"
+    # Jakarta Mail: STARTTLS required, the certificate in a trust store of its own.
+    store = os.path.join(work, "trust.p12")
+    r = subprocess.run(["keytool", "-importcert", "-noprompt", "-alias", "nginx", "-file", site.nginx.cert,
+                        "-keystore", store, "-storetype", "PKCS12", "-storepass", "changeit"],
+                       capture_output=True, timeout=60, env=dict(os.environ, PATH=os.path.dirname(java_binary()) + ":" + os.environ["PATH"]))
+    assert r.returncode == 0, r.stderr
+    out = {}
+
+    def jakarta():
+        r = subprocess.run([java_binary(), "-cp", jakarta_classpath(), os.path.join(HERE, "JakartaNodesLogin.java"),
+                            "127.0.0.1", str(site.nginx.imap_port), "clients", PASSWORD, store],
+                           capture_output=True, timeout=120)
+        out["text"] = r.stdout.decode(errors="replace")
+        assert r.returncode == 0, "JakartaNodesLogin failed:\n%s\n%s" % (out["text"][-3000:], r.stderr[-2000:])
+    assert which_node(site, "clients", jakarta) is node, "Jakarta Mail reached another node"
+    assert re.search(r"^APPENDED \d+$", out["text"], re.M), out["text"]
+    # What the clients did is one mailbox, seen from every node.
+    for n in site.nodes:
+        found = uid_map_after(n, "clients")
+        assert set(found) == {"<mbsync-nodes@e2e>", "<jakarta-nodes@e2e>"}, (n.name, found)
+    print("    imaplib, mbsync and Jakarta Mail: user clients on %s" % node.name, flush=True)
+
+
+def test_each_user_always_reaches_the_same_node(site, work):
+    ensure_nginx(site)
+    users = ["same%02d" % i for i in range(12)]
+    site.add_users(users)
+    seen = {}
+    for round_ in range(3):
+        for u in users:
+            n = which_node(site, u, lambda: login_through_nginx(site, u))
+            assert seen.setdefault(u, n) is n, "%s reached %s, then %s" % (u, seen[u].name, n.name)
+    print("    " + ", ".join("%s: %s" % (n.name, sum(1 for v in seen.values() if v is n)) for n in site.nodes), flush=True)
+
+
+def test_client_address_through_nginx_is_the_clients_in_logs_and_who(site, work):
+    ensure_nginx(site)
+    site.add_users(["seen"])
+    before = site.log_offsets()
+    m = login_through_nginx(site, "seen", keep=True)
+    try:
+        port = m.sock.getsockname()[1]
+        node = wait_for(lambda: site.node_of_login("seen", before), 10, "the login in a node's log")
+        off = before[site.nodes.index(node)]
+        connect = re.search(r"s\d+ connect remote=%s:%d port=imap proxy=%s:\d+" % (re.escape(CLIENT_SOURCE), port,
+                                                                                  re.escape(PROXY_SOURCE)), node.log()[off:])
+        assert connect, node.log()[off:][-2000:]
+        login = re.search(r"login user=seen via \S+ from %s:%d" % (re.escape(CLIENT_SOURCE), port), node.log()[off:])
+        assert login, node.log()[off:][-2000:]
+        who = node.shell("imap:who")
+        assert re.search(r"seen.*%s:%d|%s:%d.*seen" % (re.escape(CLIENT_SOURCE), port, re.escape(CLIENT_SOURCE), port), who), who
+        print("    %s\n    imap:who on %s: %s" % (connect.group(0), node.name,
+              [l for l in who.splitlines() if "seen" in l]), flush=True)
+    finally:
+        m.logout()
+
+
+def test_thousand_users_spread_evenly_and_a_killed_nodes_users_move(site, work):
+    ensure_nginx(site)
+    users = ["u%04d" % i for i in range(1000)]
+    site.add_users(users)
+    before = site.log_offsets()
+    t0 = time.time()
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        for f in [pool.submit(login_through_nginx, site, u) for u in users]:
+            f.result()
+    MEASURED.append(("1000 logins through nginx (STARTTLS, 8 at a time)", time.time() - t0))
+    home = {}
+    for n, off in zip(site.nodes, before):
+        for u in re.findall(r"login user=(u\d{4}) via ", n.log()[off:]):
+            assert u not in home, "%s logged in on two nodes" % u
+            home[u] = n
+    assert set(home) == set(users), "logins missing from the logs: %d" % (1000 - len(home))
+    counts = {n.name: sum(1 for v in home.values() if v is n) for n in site.nodes}
+    print("    1000 users: %s" % counts, flush=True)
+    for name, c in counts.items():
+        assert abs(c - 1000 / 3) <= 0.15 * 1000 / 3, "%s has %d users, not within 15%% of %.0f" % (name, c, 1000 / 3)
+    # SIGKILL one node: its users' next logins reach a live node within the health-check interval.
+    dead = site.nodes[1]
+    movers = [u for u in users if home[u] is dead][:25]
+    stayers = [u for u in users if home[u] is not dead][:25]
+    dead.kill()
+    killed = time.time()
+    moved = {}
+    for u in movers:
+        while True:
+            try:
+                n = which_node(site, u, lambda: login_through_nginx(site, u))
+                moved[u] = (n, time.time() - killed)
+                break
+            except (imaplib.IMAP4.error, OSError, AssertionError, EOFError, ssl.SSLError):
+                assert time.time() - killed < HEALTH_INTERVAL + HEALTH_TIMEOUT + 2 * SLACK, \
+                    "%s could not log in %.1f s after its node was killed" % (u, time.time() - killed)
+                time.sleep(0.2)
+    worst = max(t for _, t in moved.values())
+    MEASURED.append(("SIGKILL of a node to the last of 25 of its users logged in on a live node", worst))
+    assert worst <= HEALTH_INTERVAL + HEALTH_TIMEOUT + SLACK, "took %.1f s" % worst
+    for u, (n, _) in moved.items():
+        assert n is not dead and n.alive(), (u, n.name)
+        again = which_node(site, u, lambda: login_through_nginx(site, u))
+        assert again is n, "%s moved to %s, then to %s" % (u, n.name, again.name)
+    for u in stayers:
+        n = which_node(site, u, lambda: login_through_nginx(site, u))
+        assert n is home[u], "%s of a live node moved from %s to %s" % (u, home[u].name, n.name)
+    print("    after the SIGKILL of %s: its users on %s within %.1f s; the others stayed" % (
+        dead.name, sorted({n.name for n, _ in moved.values()}), worst), flush=True)
+
+
+def jakarta_classpath():
+    from e2e_sync import jakarta_classpath as cp
+    return cp()
+
+
+def java_binary():
+    from e2e_sync import java_binary as jb
+    return jb()
+
+
 TESTS = [
     test_two_nodes_see_each_others_append_flags_and_expunge,
     test_sigkill_during_append_loop_loses_nothing_and_reuses_no_uid,
     test_proxy_header_from_an_untrusted_address_is_refused,
+    test_imaplib_mbsync_and_jakarta_log_in_through_nginx_and_reach_the_same_node,
+    test_each_user_always_reaches_the_same_node,
+    test_client_address_through_nginx_is_the_clients_in_logs_and_who,
+    test_thousand_users_spread_evenly_and_a_killed_nodes_users_move,  # last: it kills a node for good
 ]
 
 
@@ -551,6 +847,8 @@ def main():
     if failed:
         for n in site.nodes if site else []:
             print("%s log (last 40 lines):\n%s" % (n.name, "\n".join(n.log().splitlines()[-40:])))
+        if site and site.nginx:
+            print("nginx log (last 30 lines):\n" + "\n".join(site.nginx.log().splitlines()[-30:]))
         print("work directory kept: " + work)
     else:
         shutil.rmtree(work, ignore_errors=True)
