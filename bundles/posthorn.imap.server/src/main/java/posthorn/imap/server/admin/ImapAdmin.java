@@ -54,4 +54,10 @@ public interface ImapAdmin {
      * @throws IllegalStateException    if the user's mail cannot be opened now (the reason says why)
      */
     UserMailboxes mailboxes(String user);
+
+    /**
+     * Whether the server takes logins now: it listens, has a configuration, a store and at least one
+     * running backend. Answers at once, from what the server knows; asks no backend.
+     */
+    Health health();
 }

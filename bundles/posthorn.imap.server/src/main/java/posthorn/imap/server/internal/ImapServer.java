@@ -38,6 +38,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import posthorn.auth.api.SaslMechanism;
+import posthorn.imap.server.admin.ServerObserver;
 import posthorn.imap.server.internal.acl.SharedIndex;
 import posthorn.imap.server.internal.auth.AuthChain;
 import posthorn.imap.server.internal.auth.LoginFlow;
@@ -101,6 +102,16 @@ public final class ImapServer implements Session.Host {
     void unbindMechanism(SaslMechanism mechanism) {
         mechanisms.remove(mechanism);
         LOG.info("SASL mechanism {} unbound", mechanism.name());
+    }
+
+    /** Metrics observers (admin.ServerObserver): any number, any time; the counters call them. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindObserver(ServerObserver observer) {
+        counters.observe(observer);
+    }
+
+    void unbindObserver(ServerObserver observer) {
+        counters.unobserve(observer);
     }
 
     /**
@@ -182,8 +193,35 @@ public final class ImapServer implements Session.Host {
         return SharedIndex.in(java.nio.file.Path.of(var, "shared-index"));
     }
 
+    /** Set when the component is being deactivated: the server takes no more logins. */
+    private volatile boolean stopping;
+
+    /**
+     * Why the server does not take logins now, or null when it does: it cannot run, has no
+     * configuration, is stopping, does not listen, or no backend of its chain runs.
+     */
+    public String notAccepting() {
+        if (fatal != null) {
+            return fatal;
+        }
+        if (stopping) {
+            return "stopping";
+        }
+        if (config == null) {
+            return "no configuration in force";
+        }
+        if (plain.port() < 0) {
+            return "not listening";
+        }
+        if (auth.order().stream().noneMatch(auth::isBound)) {
+            return "no auth backend running (auth.cfg backends=" + String.join(",", auth.order()) + ")";
+        }
+        return null;
+    }
+
     @Deactivate
     void deactivate() {
+        stopping = true;
         if (watchdog != null) {
             watchdog.shutdownNow();
         }

@@ -18,6 +18,7 @@ import posthorn.auth.api.UserRecord;
 import posthorn.auth.api.Verdict;
 import posthorn.imap.server.admin.AuthTest;
 import posthorn.imap.server.admin.BackendInfo;
+import posthorn.imap.server.admin.Health;
 import posthorn.imap.server.admin.BackendInfo.BackendState;
 import posthorn.imap.server.admin.ImapAdmin;
 import posthorn.imap.server.admin.Kicked;
@@ -230,5 +231,11 @@ public final class ImapAdminService implements ImapAdmin {
             throw new IllegalStateException("the mail of " + AuthChain.printable(record.name())
                     + " cannot be opened: [" + e.reason() + "] " + e.getMessage());
         }
+    }
+
+    @Override
+    public Health health() {
+        String why = server.notAccepting();
+        return new Health(why == null, why);
     }
 }

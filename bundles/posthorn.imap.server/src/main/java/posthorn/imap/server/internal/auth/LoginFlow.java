@@ -341,9 +341,13 @@ public final class LoginFlow {
     private void open(String tag, UserRecord user, String how) throws IOException {
         String name = AuthChain.printable(user.name());
         UserMail mail;
+        long started = services.counters().observed() ? System.nanoTime() : 0;
         try {
             MailStore store = services.store().get();
             mail = store.open(new StoreUser(user.name(), user.home(), user.maildir(), user.quota()));
+            if (started != 0) {
+                services.counters().storeDone("open", System.nanoTime() - started, false);
+            }
             if (mail instanceof AclMail acl) {
                 // RFC 4314 rights, checked on every operation; other users' shared folders beside
                 GuardedMail own = new GuardedMail(acl, user);
@@ -352,6 +356,9 @@ public final class LoginFlow {
                         : own;
             }
         } catch (StoreException e) {
+            if (started != 0) {
+                services.counters().storeDone("open", System.nanoTime() - started, true);
+            }
             LOG.warn("s{} login user={} via {}: mail not available: [{}] {}", connection.id(), name, how, e.reason(),
                     e.getMessage());
             services.counters().login(ServerCounters.Login.UNAVAILABLE);

@@ -545,6 +545,23 @@ public final class Session {
         return server.repeats().allow(kind, raw.address());
     }
 
+    /** The selected mailbox's sync, timed for the server's observers (metrics) when there are any. */
+    private void timedSync(SessionState.Selected s, boolean allowExpunge) throws IOException, StoreException {
+        ServerCounters counted = server.counters();
+        if (!counted.observed()) {
+            s.mailbox().sync(out, allowExpunge);
+            return;
+        }
+        long started = System.nanoTime();
+        boolean failed = true;
+        try {
+            s.mailbox().sync(out, allowExpunge);
+            failed = false;
+        } finally {
+            counted.storeDone("sync", System.nanoTime() - started, failed);
+        }
+    }
+
     /** Parses the tag and command name, checks the state, runs the command, maps errors. */
     private void dispatch(Event.Line line) throws IOException {
         ArgReader args = new ArgReader(line.bytes(), server.config().nesting_max(), line.streamed());
@@ -584,7 +601,15 @@ public final class Session {
                 return;
             }
             current = row;
-            row.execute(context, state, tag, args);
+            ServerCounters counted = server.counters();
+            long started = counted.observed() ? System.nanoTime() : 0;
+            try {
+                row.execute(context, state, tag, args);
+            } finally {
+                if (started != 0) {
+                    counted.commandDone(name, System.nanoTime() - started);
+                }
+            }
             badInARow = 0;
         } catch (ProtocolException e) {
             if (logAllowed("BAD commands")) {
@@ -943,7 +968,7 @@ public final class Session {
             if (!idling || closing || !(state instanceof SessionState.Selected s)) {
                 return;
             }
-            s.mailbox().sync(out, true);
+            timedSync(s, true);
             out.flush();
         } catch (SelectedMailbox.UidValidityChangedException e) {
             LOG.warn("s{} {}", id, e.getMessage());
@@ -1150,7 +1175,7 @@ public final class Session {
         public void ok(String tag, String code, String text) throws IOException, StoreException {
             if (state instanceof SessionState.Selected s) {
                 boolean allowExpunge = current == null || current.sequences() != CommandTable.Sequences.USES;
-                s.mailbox().sync(out, allowExpunge);
+                timedSync(s, allowExpunge);
             }
             out.status(tag, Status.OK, code, text);
         }
