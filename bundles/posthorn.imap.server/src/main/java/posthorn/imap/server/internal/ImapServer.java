@@ -2,6 +2,8 @@ package posthorn.imap.server.internal;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -49,11 +51,14 @@ import posthorn.imap.server.internal.net.ImapdSettings;
 import posthorn.imap.server.internal.net.ListeningPort;
 import posthorn.imap.server.internal.net.LogLimiter;
 import posthorn.imap.server.internal.net.LoginDelay;
+import posthorn.imap.server.internal.net.ProxyHeader;
 import posthorn.imap.server.internal.net.RulesFile;
 import posthorn.imap.server.internal.net.TlsFiles;
+import posthorn.imap.server.internal.net.TrustedNetworks;
 import posthorn.imap.server.internal.sasl.Mechanisms;
 import posthorn.imap.server.internal.session.LiteralBudget;
 import posthorn.imap.server.internal.session.Session;
+import posthorn.imap.server.internal.session.SocketConnection;
 import posthorn.imap.server.internal.stats.ServerCounters;
 import posthorn.store.api.MailStore;
 import posthorn.store.api.search.TextIndex;
@@ -432,52 +437,110 @@ public final class ImapServer implements Session.Host {
 
     /**
      * Applies the access rules, then the limits, then hands the connection to a session on a virtual
-     * thread. Runs on the accept thread, which must not wait: when the rules name hosts, the client's
-     * name is looked up (rules.dns.timeout at most) on a virtual thread of its own first.
+     * thread. Runs on the accept thread, which must not wait: a connection from a trusted proxy
+     * (proxy.trusted) has its PROXY header read, and when the rules name hosts the client's name is
+     * looked up (rules.dns.timeout at most), on a virtual thread of its own first. Behind a proxy the
+     * client the header names is the client: the rules, the limits, the login delay, the logs and
+     * imap:who see its address.
      */
     private void admit(Socket socket, boolean implicitTls) {
-        AccessRules r = rules.current();
         ImapdConfig c = config;
-        if (!r.usesHostNames() || c.rules_dns_timeout() <= 0) {
-            admit(socket, implicitTls, r, r.choose(socket.getInetAddress(), null));
+        if (!TrustedNetworks.proxiesOf(c).contains(socket.getInetAddress())) {
+            route(socket, implicitTls, null);
             return;
         }
-        Thread.ofVirtual().name("imap-admit").start(() -> {
+        Thread.ofVirtual().name("imap-proxy-header").start(() -> {
+            InetSocketAddress client;
             try {
-                String host = RulesFile.hostName(socket.getInetAddress(), c.rules_dns_timeout());
-                admit(socket, implicitTls, r, r.choose(socket.getInetAddress(), host));
+                client = proxyHeader(socket, c);
+            } catch (IOException | RuntimeException e) {
+                if (repeats.allow("refused connection (PROXY header)", socket.getInetAddress())) {
+                    LOG.warn("refused {}:{}: trusted proxy sent no valid PROXY header: {}",
+                            socket.getInetAddress().getHostAddress(), socket.getPort(),
+                            e instanceof SocketTimeoutException ? "none within proxy.timeout (" + c.proxy_timeout() + " s)"
+                                    : e.getMessage());
+                }
+                closeQuietly(socket);
+                return;
+            }
+            try {
+                route(socket, implicitTls, client);
             } catch (RuntimeException | Error e) {
                 LOG.error("connection from {} dropped: {}", socket.getRemoteSocketAddress(), e.toString());
-                try {
-                    socket.close();
-                } catch (IOException closing) {
-                    // gone already
-                }
+                closeQuietly(socket);
             }
         });
     }
 
-    private void admit(Socket socket, boolean implicitTls, AccessRules r, AccessRules.Choice choice) {
-        InetAddress address = socket.getInetAddress();
+    /**
+     * Reads a trusted proxy's PROXY header (net/ProxyHeader), the whole of it within proxy.timeout;
+     * returns the client it names, or null when it names none (a LOCAL health check, UNKNOWN), and
+     * then the proxy's own address stands, as the specification asks.
+     */
+    private static InetSocketAddress proxyHeader(Socket socket, ImapdConfig c) throws IOException {
+        long deadline = System.nanoTime() + c.proxy_timeout() * 1_000_000_000L;
+        ProxyHeader header = ProxyHeader.read(socket.getInputStream(), () -> {
+            long left = (deadline - System.nanoTime()) / 1_000_000;
+            if (left <= 0) {
+                throw new SocketTimeoutException("PROXY header not complete within proxy.timeout");
+            }
+            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
+        });
+        socket.setSoTimeout(0);
+        if (header.client() == null) {
+            LOG.info("proxy {}:{} sent a PROXY header that names no client ({}); its own address stands",
+                    socket.getInetAddress().getHostAddress(), socket.getPort(), header.kind());
+        }
+        return header.client();
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // gone already
+        }
+    }
+
+    /** The rules for the client (the socket's peer, or {@code client} a proxy named), then {@link #admit(Socket, boolean, AccessRules, AccessRules.Choice, InetSocketAddress)}. */
+    private void route(Socket socket, boolean implicitTls, InetSocketAddress client) {
+        InetAddress address = client == null ? socket.getInetAddress() : client.getAddress();
+        AccessRules r = rules.current();
+        ImapdConfig c = config;
+        if (!r.usesHostNames() || c.rules_dns_timeout() <= 0) {
+            admit(socket, implicitTls, r, r.choose(address, null), client);
+            return;
+        }
+        Thread.ofVirtual().name("imap-admit").start(() -> {
+            try {
+                String host = RulesFile.hostName(address, c.rules_dns_timeout());
+                admit(socket, implicitTls, r, r.choose(address, host), client);
+            } catch (RuntimeException | Error e) {
+                LOG.error("connection from {} dropped: {}", socket.getRemoteSocketAddress(), e.toString());
+                closeQuietly(socket);
+            }
+        });
+    }
+
+    private void admit(Socket socket, boolean implicitTls, AccessRules r, AccessRules.Choice choice, InetSocketAddress client) {
+        InetAddress address = client == null ? socket.getInetAddress() : client.getAddress();
+        int port = client == null ? socket.getPort() : client.getPort();
+        String via = client == null ? "" : " (through proxy " + socket.getInetAddress().getHostAddress() + ":" + socket.getPort() + ")";
         if (!choice.allowed()) {
             if (repeats.allow("refused connection (rules)", address)) {
-                LOG.warn("refused {}:{}: denied by rule \"{}\" of {}", address.getHostAddress(), socket.getPort(),
+                LOG.warn("refused {}:{}{}: denied by rule \"{}\" of {}", address.getHostAddress(), port, via,
                         choice.rule(), r.source());
             }
-            try {
-                socket.close(); // before the greeting, as tcpserver does: no text at all
-            } catch (IOException e) {
-                // gone already
-            }
+            closeQuietly(socket); // before the greeting, as tcpserver does: no text at all
             return;
         }
         AccessRule rule = choice.rule();
-        if (!limits.admit(socket, sessions.size(), config, rule)) {
+        if (!limits.admit(socket, address, address.getHostAddress() + ":" + port + via, sessions.size(), config, rule)) {
             return;
         }
         long id = nextId.getAndIncrement();
         try {
-            Session session = new Session(id, socket, this, implicitTls, rule);
+            Session session = new Session(id, new SocketConnection(socket, client), this, implicitTls, rule);
             sessions.put(id, session);
             counters.connected();
             Thread.ofVirtual().name("imap-session-" + id).start(() -> {

@@ -51,6 +51,8 @@ final class ChangeWatcher implements AutoCloseable {
     private Ticker.Rounds pollTask;
     private long pollSeconds;
     private volatile boolean closed;
+    /** Whether kernel notifications are used (maildir.cfg watch=auto) or polling alone (watch=poll). */
+    private volatile boolean kernelWatches = true;
 
     /**
      * What runs the poll round on time: in the store a daemon thread ({@link #daemonThread}), in tests
@@ -117,12 +119,38 @@ final class ChangeWatcher implements AutoCloseable {
         return pollSeconds;
     }
 
+    /**
+     * maildir.cfg watch: true (auto) uses the kernel's notifications where there are any, beside polling;
+     * false (poll) polls only, for a store several hosts share, where the kernel reports only what its
+     * own host did and a watch per directory is a cost for nothing. Takes effect at once, for the folders
+     * watched now too.
+     */
+    void setKernelWatches(boolean on) {
+        if (kernelWatches == on) {
+            return;
+        }
+        kernelWatches = on;
+        for (MaildirFolder folder : watched) {
+            if (on) {
+                registerKernelWatches(folder);
+            } else {
+                dropKernelWatches(folder);
+            }
+        }
+    }
+
     /** Starts watching a folder's directories. */
     void watch(MaildirFolder folder) {
         if (closed || !watched.add(folder)) {
             return;
         }
         stamps.put(folder, stampsOf(folder));
+        if (kernelWatches) {
+            registerKernelWatches(folder);
+        }
+    }
+
+    private void registerKernelWatches(MaildirFolder folder) {
         WatchService ws = service();
         if (ws == null) {
             return;
@@ -158,7 +186,7 @@ final class ChangeWatcher implements AutoCloseable {
         }
     }
 
-    /** For tests: forgets a folder's kernel watches, as on a file system that reports nothing. */
+    /** Forgets a folder's kernel watches (watch=poll; tests: as on a file system that reports nothing). */
     void dropKernelWatches(MaildirFolder folder) {
         List<WatchKey> registered = byFolder.remove(folder);
         if (registered != null) {

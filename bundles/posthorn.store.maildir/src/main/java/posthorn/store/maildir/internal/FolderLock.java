@@ -21,8 +21,12 @@ import org.slf4j.LoggerFactory;
  * with strace): write {@code PID:HOST} to a unique file in tmp/, {@code link(2)} it to
  * {@code tmp/courier.lock}, unlink the unique file; release by unlinking the lock. A lock whose PID
  * (on this host) no longer runs is stale and removed, as Courier does, so a kill -9 never blocks the
- * folder for long. A lock older than {@value #STALE_AGE_S} s is taken as stale too (another host or
- * PID namespace); Courier holds it only for a scan.
+ * folder for long. A lock older than maildir.cfg's lock.stale is taken as stale too (another host or
+ * PID namespace; Courier holds it only for a scan); so that a live holder's lock never looks stale to
+ * another host however long it is held, this process refreshes the time of every lock it holds every
+ * quarter of lock.stale. link(2) is atomic over NFS (v2 and later) as over a local file system, which
+ * is why Courier and this lock use it rather than O_EXCL or fcntl/flock; the ages compare file times
+ * with this host's clock, so nodes sharing a store keep their clocks in step (NTP).
  *
  * <p>Why the in-process part is JVM-wide rather than per store instance: two store instances in one JVM
  * (DS reconfiguration, tests) share the PID, so the dot lock cannot tell them apart. Entries are
@@ -31,8 +35,25 @@ import org.slf4j.LoggerFactory;
 final class FolderLock {
     static final String LOCK_FILE = "courier.lock";
     private static final Logger LOG = LoggerFactory.getLogger(FolderLock.class);
-    private static final long FILE_LOCK_TIMEOUT_MS = 60_000;
-    private static final long STALE_AGE_S = 300;
+    /** maildir.cfg lock.timeout's default: longer than {@link #DEFAULT_STALE_S}, see {@link #configure}. */
+    static final long DEFAULT_TIMEOUT_S = 150;
+    /** maildir.cfg lock.stale's default (Dovecot's dotlock stale timeout for its uidlist is 2 minutes too). */
+    static final long DEFAULT_STALE_S = 120;
+    private static volatile long fileLockTimeoutMs = DEFAULT_TIMEOUT_S * 1000;
+    private static volatile long staleAgeS = DEFAULT_STALE_S;
+    /** Dot locks this process holds now, whose time {@link #refresh} keeps young. */
+    private static final java.util.Set<Path> HELD_FILES = ConcurrentHashMap.newKeySet();
+    private static final java.util.concurrent.ScheduledExecutorService REFRESHER =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "posthorn-maildir-lock-refresh");
+                t.setDaemon(true);
+                return t;
+            });
+    private static java.util.concurrent.ScheduledFuture<?> refreshing;
+
+    static {
+        configure(DEFAULT_STALE_S, DEFAULT_TIMEOUT_S); // the defaults hold outside DS too (posthorn imapd, tests)
+    }
     private static final long PID = ProcessHandle.current().pid();
     private static final ConcurrentHashMap<Path, Counted> LOCKS = new ConcurrentHashMap<>();
 
@@ -62,6 +83,7 @@ final class FolderLock {
             closed = true;
             try {
                 if (file && --counted.fileDepth == 0) {
+                    HELD_FILES.remove(dir.resolve("tmp").resolve(LOCK_FILE));
                     try {
                         Files.deleteIfExists(dir.resolve("tmp").resolve(LOCK_FILE));
                     } catch (IOException e) {
@@ -100,6 +122,7 @@ final class FolderLock {
         }
         try {
             dotLock(dir);
+            HELD_FILES.add(dir.resolve("tmp").resolve(LOCK_FILE));
             c.fileDepth = 1;
             held.file = true;
             return held;
@@ -121,7 +144,7 @@ final class FolderLock {
         }
         OwnerOnly.write(mine, (PID + ":" + MaildirFileName.host()).getBytes(StandardCharsets.US_ASCII));
         try {
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FILE_LOCK_TIMEOUT_MS);
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(fileLockTimeoutMs);
             long pause = 1;
             while (true) {
                 try {
@@ -164,7 +187,7 @@ final class FolderLock {
             boolean dead = pid > 0 && host.equals(MaildirFileName.host()) && pid != PID
                     && ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
             long age = Instant.now().getEpochSecond() - Files.getLastModifiedTime(lock).toInstant().getEpochSecond();
-            if (dead || age > STALE_AGE_S) {
+            if (dead || age > staleAgeS) {
                 LOG.warn("Removing stale {} ({}, {} s old)", lock, text, age);
                 Files.deleteIfExists(lock);
                 return true;
@@ -175,6 +198,43 @@ final class FolderLock {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /**
+     * maildir.cfg's lock.stale and lock.timeout (checked there: timeout longer than stale, so that a
+     * waiter outlasts a lock whose holder died on another host); takes effect for the next wait.
+     */
+    static synchronized void configure(long staleSeconds, long timeoutSeconds) {
+        staleAgeS = staleSeconds;
+        fileLockTimeoutMs = timeoutSeconds * 1000;
+        if (refreshing != null) {
+            refreshing.cancel(false);
+        }
+        long every = Math.max(1, staleSeconds / 4);
+        refreshing = REFRESHER.scheduleWithFixedDelay(FolderLock::refresh, every, every, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Sets the time of every dot lock held here to now, so that other hosts (which can only judge a
+     * lock by its age) never take a live holder's lock for stale. A lock released meanwhile is gone or
+     * another's; touching another's makes it younger by a moment, which is harmless.
+     */
+    private static void refresh() {
+        java.nio.file.attribute.FileTime now = java.nio.file.attribute.FileTime.from(Instant.now());
+        for (Path lock : HELD_FILES) {
+            try {
+                Files.setLastModifiedTime(lock, now);
+            } catch (NoSuchFileException e) {
+                // released meanwhile
+            } catch (IOException e) {
+                LOG.warn("Cannot refresh {}: {}", lock, e.toString());
+            }
+        }
+    }
+
+    /** For tests: the stale age and wait in force. */
+    static long[] settings() {
+        return new long[] {staleAgeS, fileLockTimeoutMs / 1000};
     }
 
     private static void release(Path dir) {

@@ -52,6 +52,21 @@ public final class MaildirStore implements QuotaStore, AclStore {
                 + " changes the kernel does not report (NFS); 0 turns polling off")
         long poll_interval() default DEFAULT_POLL_SECONDS;
 
+        @AttributeDefinition(name = "Change watching", description = "auto: the kernel's notifications (inotify) where"
+                + " there are any, and polling every poll.interval; poll: polling only, for a store shared by several"
+                + " hosts (NFS), where the kernel sees only its own host's changes")
+        String watch() default "auto";
+
+        @AttributeDefinition(name = "Lock wait", description = "Seconds to wait for a folder's lock (tmp/courier.lock)"
+                + " before the operation fails; longer than lock.stale, so that a lock left by a dead process on"
+                + " another host is broken before a waiter gives up")
+        long lock_timeout() default FolderLock.DEFAULT_TIMEOUT_S;
+
+        @AttributeDefinition(name = "Stale lock age", description = "Seconds after which a folder lock (tmp/courier.lock)"
+                + " is taken as left by a dead process and removed when its holder cannot be checked (another host);"
+                + " a holder in this process refreshes its lock's time while it holds it")
+        long lock_stale() default FolderLock.DEFAULT_STALE_S;
+
         @AttributeDefinition(name = "Create missing Maildirs", description = "Create a user's Maildir (with cur/,"
                 + " new/, tmp/ and any missing parent directories, owner-only) when it does not exist at login, as"
                 + " Dovecot does; false refuses such a login as unavailable")
@@ -123,6 +138,9 @@ public final class MaildirStore implements QuotaStore, AclStore {
         String t;
         long poll;
         boolean create;
+        String watch;
+        long lockStale;
+        long lockTimeout;
         try {
             for (ConfigKeys.Problem p : ConfigKeys.check(properties, Config.class)) {
                 if (p.refuse()) {
@@ -136,14 +154,37 @@ public final class MaildirStore implements QuotaStore, AclStore {
                 throw new IllegalArgumentException("poll.interval: must be from 0 (off) to 86400 seconds");
             }
             create = ConfigKeys.read("create", config::create);
+            watch = ConfigKeys.read("watch", config::watch).strip();
+            if (!watch.equals("auto") && !watch.equals("poll")) {
+                throw new IllegalArgumentException("watch: must be auto or poll");
+            }
+            if (watch.equals("poll") && poll == 0) {
+                throw new IllegalArgumentException("watch: poll needs a poll.interval above 0 (with both off no change"
+                        + " made by another host would be seen)");
+            }
+            lockStale = ConfigKeys.read("lock.stale", config::lock_stale);
+            if (lockStale < 10 || lockStale > 86400) {
+                throw new IllegalArgumentException("lock.stale: must be from 10 to 86400 seconds");
+            }
+            lockTimeout = ConfigKeys.read("lock.timeout", config::lock_timeout);
+            if (lockTimeout < 1 || lockTimeout > 86400) {
+                throw new IllegalArgumentException("lock.timeout: must be from 1 to 86400 seconds");
+            }
+            if (lockTimeout <= lockStale) {
+                throw new IllegalArgumentException("lock.timeout: must be longer than lock.stale (" + lockStale
+                        + " s), or a lock left by a dead host makes every waiter fail instead of being broken");
+            }
         } catch (IllegalArgumentException e) {
             LOG.error("maildir.cfg refused: {}; the previous settings stay in force", e.getMessage());
             return;
         }
         template = t;
         watcher.setPollInterval(poll);
+        watcher.setKernelWatches(watch.equals("auto"));
+        FolderLock.configure(lockStale, lockTimeout);
         createMissing = create;
-        LOG.info("Maildir store: template {}, poll.interval {} s, create {}", template, poll, createMissing);
+        LOG.info("Maildir store: template {}, poll.interval {} s, watch {}, lock.stale {} s, lock.timeout {} s, create {}",
+                template, poll, watch, lockStale, lockTimeout, createMissing);
     }
 
     /**

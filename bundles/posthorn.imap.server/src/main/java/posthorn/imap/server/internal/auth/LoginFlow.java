@@ -94,6 +94,15 @@ public final class LoginFlow {
         /** The client's address and port, for log lines. */
         String peer();
 
+        /**
+         * The address of the connection's other end: the client's, or the trusted proxy's that named
+         * the client (PROXY protocol). trusted.networks is checked on it: it is that hop a password
+         * crosses in the clear.
+         */
+        default InetAddress transportAddress() {
+            return address();
+        }
+
         boolean tlsActive();
 
         /** The access rule that admitted the client, or null: its allow.plaintext decides before imapd.cfg's. */
@@ -144,7 +153,7 @@ public final class LoginFlow {
             return rule.plaintext();
         }
         ImapdConfig c = services.config().get();
-        return TrustedNetworks.of(c).contains(connection.address()) || c.allow_plaintext();
+        return TrustedNetworks.of(c).contains(connection.transportAddress()) || c.allow_plaintext();
     }
 
     /** The SASL mechanisms to announce as AUTH=... now. */

@@ -47,8 +47,16 @@ public final class ConnectionLimits {
      * to the client (null for none); {@link #release(InetAddress, AccessRule)} it with the same rule.
      */
     public boolean admit(Socket socket, int open, ImapdConfig c, AccessRule rule) {
-        InetAddress address = socket.getInetAddress();
-        String peer = address.getHostAddress() + ":" + socket.getPort();
+        return admit(socket, socket.getInetAddress(), socket.getInetAddress().getHostAddress() + ":" + socket.getPort(),
+                open, c, rule);
+    }
+
+    /**
+     * As {@link #admit(Socket, int, ImapdConfig, AccessRule)} for a client whose address is not the
+     * socket's peer (a trusted proxy named it in a PROXY header): counted by {@code address};
+     * {@code peer} is the client for log lines.
+     */
+    public boolean admit(Socket socket, InetAddress address, String peer, int open, ImapdConfig c, AccessRule rule) {
         int fromAddress = perAddress.computeIfAbsent(address, a -> new AtomicInteger()).incrementAndGet();
         int fromRule = rule == null || rule.maxConnections() == 0 ? 0
                 : perRule.computeIfAbsent(rule.key(), k -> new AtomicInteger()).incrementAndGet();

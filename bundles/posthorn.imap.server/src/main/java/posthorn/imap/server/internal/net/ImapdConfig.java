@@ -90,6 +90,15 @@ public @interface ImapdConfig {
     @AttributeDefinition(description = "Addresses (CIDR blocks, separated by commas) that may send passwords without TLS; empty = none")
     String trusted_networks() default TrustedNetworks.DEFAULT;
 
+    @AttributeDefinition(description = "Proxies (CIDR blocks or addresses, separated by commas) whose connections start with a PROXY "
+            + "protocol header (v1 or v2, as nginx's proxy_protocol and HAProxy send it) naming the client; the client's address then "
+            + "counts for rules, limits, the login delay, logs and imap:who. A connection from them without a valid header is closed; "
+            + "a PROXY header from any other address is refused. Empty = no proxy")
+    String proxy_trusted() default "";
+
+    @AttributeDefinition(description = "Seconds a trusted proxy has to send the whole PROXY header after connecting")
+    int proxy_timeout() default 5;
+
     @AttributeDefinition(description = "Access rules: a file in tcprules' text syntax (127.:allow, :deny), or the .cdb tcprules compiles it to; "
             + "read again when it changes; empty = every client allowed")
     String rules() default "";

@@ -51,7 +51,8 @@ public final class ImapdSettings {
             Map.entry("max.bad.logins", new long[] {1, Integer.MAX_VALUE}),
             Map.entry("auth.delay.window", new long[] {1, MAX_SECONDS}),
             Map.entry("log.repeat.window", new long[] {1, MAX_SECONDS}),
-            Map.entry("rules.dns.timeout", new long[] {0, 60_000}));
+            Map.entry("rules.dns.timeout", new long[] {0, 60_000}),
+            Map.entry("proxy.timeout", new long[] {1, 300}));
 
     /** A value that does not fit its key. */
     public static final class BadValue extends Exception {
@@ -150,6 +151,11 @@ public final class ImapdSettings {
             TrustedNetworks.parse(c.trusted_networks());
         } catch (IllegalArgumentException e) {
             throw new BadValue("trusted.networks", c.trusted_networks(), e.getMessage());
+        }
+        try {
+            TrustedNetworks.parse(c.proxy_trusted());
+        } catch (IllegalArgumentException e) {
+            throw new BadValue("proxy.trusted", c.proxy_trusted(), e.getMessage());
         }
         if (!c.namespace_prefix().isEmpty() && !c.namespace_prefix().equals("INBOX.")) {
             throw new BadValue("namespace.prefix", c.namespace_prefix(), "must be empty or INBOX.");

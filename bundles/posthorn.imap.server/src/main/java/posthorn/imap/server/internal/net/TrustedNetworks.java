@@ -41,6 +41,19 @@ public final class TrustedNetworks {
         return t;
     }
 
+    private static volatile TrustedNetworks lastProxies = parse("");
+
+    /** proxy.trusted of a configuration: the proxies whose PROXY headers are read (see {@link ProxyHeader}). */
+    public static TrustedNetworks proxiesOf(ImapdConfig config) {
+        String text = config.proxy_trusted();
+        TrustedNetworks t = lastProxies;
+        if (!t.text.equals(text)) {
+            t = parse(text);
+            lastProxies = t;
+        }
+        return t;
+    }
+
     /**
      * Reads a list of blocks separated by commas or white space; an empty list trusts no address.
      *

@@ -33,6 +33,20 @@ public interface Connection {
     String peer();
 
     /**
+     * The address of the other end of the connection itself: the client's, or, behind a trusted
+     * proxy (PROXY protocol), the proxy's. Whether a password may come in the clear
+     * (trusted.networks) is decided on this hop, as Dovecot decides it on the proxy's address.
+     */
+    default InetAddress transportAddress() {
+        return address();
+    }
+
+    /** The proxy the connection came through ({@code address:port}) when a PROXY header named the client; else null. */
+    default String via() {
+        return null;
+    }
+
+    /**
      * The TCP socket under the connection, for TLS to layer on (IMAPS, STARTTLS); null when the
      * connection is not a socket of this process's making, and then TLS is not offered.
      */

@@ -179,6 +179,8 @@ public final class Session {
     private final LiteralIntake literals;
     /** The access rule that admitted this client (its settings apply to it), or null for none. */
     private final AccessRule rule;
+    /** No line other than empty ones came yet: the one a stray PROXY header would be (session thread only). */
+    private boolean firstLine = true;
 
     /** What a session needs of the server it runs in. Thread-safe. */
     public interface Host {
@@ -225,6 +227,11 @@ public final class Session {
     /** A session for a client admitted by an access rule (null for none), whose settings apply to it. */
     public Session(long id, Socket socket, Host server, boolean implicitTls, AccessRule rule) {
         this(id, new SocketConnection(socket), server, implicitTls, CommandTable::get, rule);
+    }
+
+    /** A session on a connection the server admitted (a socket, maybe named by a proxy), under an access rule or null. */
+    public Session(long id, Connection connection, Host server, boolean implicitTls, AccessRule rule) {
+        this(id, connection, server, implicitTls, CommandTable::get, rule);
     }
 
     /** A session on any connection (standard input and output: see {@link #preauthenticated}). */
@@ -302,7 +309,11 @@ public final class Session {
                     out.status(loginTag, Status.OK, "CAPABILITY " + capabilities(), "LOGIN completed");
                 }
             } else {
-                LOG.info("s{} connect remote={} port={}", id, peer, implicitTls ? "imaps" : "imap");
+                if (raw.via() == null) {
+                    LOG.info("s{} connect remote={} port={}", id, peer, implicitTls ? "imaps" : "imap");
+                } else {
+                    LOG.info("s{} connect remote={} port={} proxy={}", id, peer, implicitTls ? "imaps" : "imap", raw.via());
+                }
                 if (implicitTls) {
                     tlsPending = true;
                     SSLContext tls = server.tls();
@@ -397,6 +408,10 @@ public final class Session {
             case Event.LiteralData d -> literals.data(d.bytes());
             case Event.Line line -> {
                 midCommand = false;
+                if (firstLine && proxyHeaderRefused(line.bytes())) {
+                    literals.commandDone();
+                    return;
+                }
                 try {
                     if (!(state instanceof SessionState.NotAuthenticated && overRate(line.bytes()))) {
                         dispatch(line);
@@ -424,6 +439,33 @@ public final class Session {
             }
             case Event.NeedMore n -> throw new IllegalStateException("receiver returned NeedMore with input left");
         }
+    }
+
+    /**
+     * A PROXY protocol header from a client that is not a trusted proxy (imapd.cfg proxy.trusted; a
+     * trusted proxy's header is read before the session starts, in net/ProxyHeader): it is never
+     * parsed, and the connection ends with BYE and a log line, so that nobody names another client's
+     * address, nor mistakes a proxy set up without proxy.trusted for a working one. Looked for in the
+     * first line that is not empty: {@code PROXY ...} (v1), or the NUL line of v2's signature
+     * (CRLF CRLF NUL CRLF "QUIT" LF, whose two empty lines come before it). Returns whether the
+     * session ends.
+     */
+    private boolean proxyHeaderRefused(byte[] line) {
+        if (line.length == 0) {
+            return false;
+        }
+        firstLine = false;
+        boolean v1 = line.length >= 6 && new String(line, 0, 6, java.nio.charset.StandardCharsets.US_ASCII).equals("PROXY ");
+        boolean v2 = line.length == 1 && line[0] == 0;
+        if (!v1 && !v2 || !(state instanceof SessionState.NotAuthenticated)) {
+            return false;
+        }
+        if (logAllowed("refused PROXY header")) {
+            LOG.warn("s{} refused a PROXY protocol {} header from {}: not a trusted proxy (proxy.trusted); disconnecting",
+                    id, v1 ? "v1" : "v2", peer);
+        }
+        endWithBye("PROXY header not accepted from your address");
+        return true;
     }
 
     /**
@@ -1340,6 +1382,11 @@ public final class Session {
         @Override
         public InetAddress address() {
             return raw.address();
+        }
+
+        @Override
+        public InetAddress transportAddress() {
+            return raw.transportAddress();
         }
 
         @Override

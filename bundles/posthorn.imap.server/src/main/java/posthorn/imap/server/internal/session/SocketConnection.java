@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 
 /** A TCP connection the listener accepted. */
@@ -14,10 +15,31 @@ public final class SocketConnection implements Connection {
 
     private final Socket socket;
     private final String peer;
+    /** The client's address: the socket's peer, or the one a trusted proxy's PROXY header named. */
+    private final InetAddress client;
+    /** The proxy the connection came through ({@code address:port}), or null for a direct one. */
+    private final String via;
 
     public SocketConnection(Socket socket) {
+        this(socket, null);
+    }
+
+    /**
+     * A connection from a trusted proxy that named the client in a PROXY header; {@code client} null
+     * for a direct connection (or a header that named none), whose client is the socket's peer.
+     */
+    public SocketConnection(Socket socket, InetSocketAddress client) {
         this.socket = socket;
-        this.peer = socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
+        String direct = socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
+        if (client == null) {
+            this.client = socket.getInetAddress();
+            this.peer = direct;
+            this.via = null;
+        } else {
+            this.client = client.getAddress();
+            this.peer = client.getAddress().getHostAddress() + ":" + client.getPort();
+            this.via = direct;
+        }
     }
 
     @Override
@@ -38,7 +60,17 @@ public final class SocketConnection implements Connection {
 
     @Override
     public InetAddress address() {
+        return client;
+    }
+
+    @Override
+    public InetAddress transportAddress() {
         return socket.getInetAddress();
+    }
+
+    @Override
+    public String via() {
+        return via;
     }
 
     @Override
