@@ -331,6 +331,28 @@ def test_unit_privileges_bind_a_low_port(svc, pending):
     assert proc.returncode == 0 and "stopped cleanly" in err, (proc.returncode, err[-1500:])
 
 
+def test_heap_settings_are_checked(svc, pending):
+    """POSTHORN_HEAP and POSTHORN_SESSIONS: a bad value, or a heap beyond the memory limit, is refused
+    by the launcher with a line naming the setting and status 2, before any JVM starts."""
+    env = dict(os.environ, POSTHORN_BUILD="no", POSTHORN_CONF=os.path.join(TOP, "config"))
+    cases = [
+        ({"POSTHORN_HEAP": "lots"}, None, "POSTHORN_HEAP=lots: not a size"),
+        ({"POSTHORN_HEAP": "2g5"}, None, "POSTHORN_HEAP=2g5: not a size"),
+        ({"POSTHORN_HEAP": "16m"}, None, "POSTHORN_HEAP=16m: below the 32 MiB"),
+        ({"POSTHORN_SESSIONS": "many"}, None, "POSTHORN_SESSIONS=many: not a number of sessions"),
+        ({"POSTHORN_SESSIONS": "-5"}, None, "POSTHORN_SESSIONS=-5: not a number of sessions"),
+        ({"POSTHORN_HEAP": "2g"}, SOFTLIMIT, "POSTHORN_HEAP=2g does not fit the memory limit"),
+    ]
+    for extra, limit, line in cases:
+        cmd = [os.path.join(TOP, "posthorn"), "run"]
+        if limit:
+            cmd = ["softlimit", "-m", str(limit)] + cmd
+        p = subprocess.run(cmd, env=dict(env, **extra), capture_output=True, text=True, timeout=60,
+                           stdin=subprocess.DEVNULL)
+        assert p.returncode == 2, (extra, p.returncode, p.stderr[-500:])
+        assert line in p.stderr, (extra, p.stderr[-500:])
+
+
 def main():
     for tool in ("svscan", "supervise", "svc", "svstat", "svok", "multilog", "softlimit", "envdir", "setuidgid", "openssl"):
         if shutil.which(tool) is None:
@@ -340,7 +362,8 @@ def main():
     pending = []
     svc = Service()
     try:
-        for test in (test_service, test_systemd_unit_verifies, test_unit_privileges_bind_a_low_port):
+        for test in (test_heap_settings_are_checked, test_service, test_systemd_unit_verifies,
+                     test_unit_privileges_bind_a_low_port):
             try:
                 test(svc, pending)
                 passed += 1
