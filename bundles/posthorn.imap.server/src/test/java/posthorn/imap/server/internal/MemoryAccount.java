@@ -19,6 +19,10 @@ import posthorn.store.api.StoreException.Reason;
  * child of INBOX, every other mailbox by its name, with no empty level. Thread-safe.
  */
 final class MemoryAccount {
+    /** Sizes are unknown until measured (see MemoryStore.lazySizes). */
+    volatile boolean lazySizes;
+    final java.util.concurrent.atomic.AtomicLong sizesMeasured = new java.util.concurrent.atomic.AtomicLong();
+
     static final String INBOX = "INBOX";
     static final char SEPARATOR = '.';
 

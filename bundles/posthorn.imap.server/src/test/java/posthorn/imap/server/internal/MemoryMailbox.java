@@ -90,7 +90,8 @@ final class MemoryMailbox implements Mailbox {
         }
         for (MemoryFolder.Message m : current.values()) {
             if (!view.containsKey(m.uid)) {
-                MessageMeta meta = new MessageMeta(m.uid, m.flags, m.text.length, m.internalDate,
+                MessageMeta meta = new MessageMeta(m.uid, m.flags,
+                        owner.account().lazySizes ? MessageMeta.UNKNOWN_SIZE : m.text.length, m.internalDate,
                         now.recent().contains(m.uid));
                 view.put(m.uid, meta);
                 added.add(new Change.Added(meta));
@@ -105,6 +106,23 @@ final class MemoryMailbox implements Mailbox {
     @Override
     public List<MessageMeta> messages() {
         return List.copyOf(view.values());
+    }
+
+    @Override
+    public Map<Long, Long> sizes(Collection<Long> uids) throws StoreException {
+        checkOpen();
+        Map<Long, Long> out = new java.util.LinkedHashMap<>();
+        for (long uid : uids) {
+            MessageMeta seen = view.get(uid);
+            MemoryFolder.Message m = seen == null ? null : folder.message(uid);
+            if (m != null) {
+                if (seen.size() == MessageMeta.UNKNOWN_SIZE) {
+                    owner.account().sizesMeasured.incrementAndGet();
+                }
+                out.put(uid, (long) m.text.length);
+            }
+        }
+        return out;
     }
 
     @Override

@@ -55,6 +55,21 @@ public final class MemoryStore implements AclStore {
     }
 
     /**
+     * Reports the user's message sizes as {@link posthorn.store.api.MessageMeta#UNKNOWN_SIZE} until
+     * {@link posthorn.store.api.Mailbox#sizes} is asked, as the Maildir store does for files without
+     * W= (store.api 1.5); every measurement is counted in {@link #sizesMeasured}.
+     */
+    public MemoryStore lazySizes(String user) {
+        account(user).lazySizes = true;
+        return this;
+    }
+
+    /** How many sizes the user's mailboxes measured through {@link posthorn.store.api.Mailbox#sizes}. */
+    public long sizesMeasured(String user) {
+        return account(user).sizesMeasured.get();
+    }
+
+    /**
      * Delivers a message to the user's INBOX from outside, as an MDA does: no flags, arrived now,
      * \Recent for the first read-write handle that syncs after it. Bare LFs are served as CRLF, as
      * the Maildir store serves its files.

@@ -172,6 +172,19 @@ final class MaildirFolder {
 
     // --- scanning ---
 
+    /**
+     * Merges courierimapkeywords/'s update files into its :list once there are many, as a scan does,
+     * now that own changes are followed by no scan; under the dot lock (taken here, reentrant).
+     */
+    private void mergeKeywordsIfDue() throws IOException {
+        if (courierKeywords.pendingUpdates() >= CourierKeywords.mergeAt) {
+            try (FolderLock.Held held = FolderLock.withFile(dir)) {
+                courierKeywords.merge(Set.copyOf(state.bases()));
+                state.keywordsRead(courierKeywords.current());
+            }
+        }
+    }
+
     /** Removes {@link #uidDrops} from the loaded UID database; under the dot lock, saved by the caller. */
     private void dropGone() {
         for (String base : uidDrops) {
@@ -305,6 +318,13 @@ final class MaildirFolder {
             state.keepRecentPending(listing.keySet()); // expunged before anyone saw them
             validity = uidDb.uidValidity();
             next = uidDb.nextUid();
+            // The UID database is written under the dot lock, by us or by Courier: what this scan wrote
+            // there is no change by anyone else, so its new time stands in the stamp. The directories'
+            // times stay those read before the listing.
+            DirectoryScan.Stamp after = files.stamp();
+            if (before != null && after != null) {
+                before = new DirectoryScan.Stamp(before.cur(), before.newDir(), before.keywords(), after.db(), after.dbSize());
+            }
         } catch (NoSuchFileException e) {
             throw gone(e);
         } catch (IOException e) {
@@ -726,6 +746,7 @@ final class MaildirFolder {
                 }
                 if (!kw.equals(kwBefore)) {
                     courierKeywords.set(base, kw);
+                    mergeKeywordsIfDue();
                 }
                 state.setKeywords(base, kw);
                 if (track) {
@@ -1092,6 +1113,7 @@ final class MaildirFolder {
             } finally {
                 uidDb.save();
             }
+            mergeKeywordsIfDue();
     }
 
     /**

@@ -235,8 +235,10 @@ class ExactStorageTest {
             try (InputStream in = box.openMessage(all.get(1).uid())) {
                 assertArrayEquals(ascii("Subject: lf from elsewhere\r\n\r\nbody\r\n"), in.readAllBytes());
             }
-            assertEquals(crlf.length, all.get(0).size());
-            assertEquals(lf.length + 3, all.get(1).size());
+            // files without W= are measured when a size is asked for (store.api 1.5), not to open the folder
+            assertEquals(MessageMeta.UNKNOWN_SIZE, all.get(0).size());
+            assertEquals(crlf.length, box.size(all.get(0)));
+            assertEquals(lf.length + 3, box.size(all.get(1)));
         }
     }
 
