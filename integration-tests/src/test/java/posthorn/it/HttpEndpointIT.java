@@ -81,12 +81,22 @@ public class HttpEndpointIT {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+    /** The bundles this test installs itself, once the server runs: the servlet API, Jetty, the endpoint. */
+    static final String[] HTTP_BUNDLES = {"org.apache.felix.http.servlet-api", "org.apache.felix.http.jetty12",
+            "posthorn.http"};
+
     @Configuration
     public Option[] config() {
-        return CoreOptions.options(PosthornFramework.options(),
-                // as runtime/posthorn.bndrun: Jetty stays off until http.cfg turns it on
-                frameworkProperty("org.apache.felix.http.enable").value("false"),
-                frameworkProperty("org.apache.felix.https.enable").value("false"));
+        // Runs outside the framework: the jars' locations reach the test inside as system properties.
+        Map<String, String> jars = PosthornFramework.bundlesOnClassPath();
+        java.util.List<Option> options = new java.util.ArrayList<>(java.util.List.of(PosthornFramework.options()));
+        for (String bsn : HTTP_BUNDLES) {
+            options.add(CoreOptions.systemProperty("posthorn.it.location." + bsn).value(jars.get(bsn)));
+        }
+        // as runtime/posthorn.bndrun: Jetty stays off until http.cfg turns it on
+        options.add(frameworkProperty("org.apache.felix.http.enable").value("false"));
+        options.add(frameworkProperty("org.apache.felix.https.enable").value("false"));
+        return options.toArray(Option[]::new);
     }
 
     @Before
@@ -96,10 +106,8 @@ public class HttpEndpointIT {
                 return;
             }
             server = ServerFixture.start(context, configAdmin, USERS);
-            Map<String, String> jars = PosthornFramework.bundlesOnClassPath();
-            for (String bsn : new String[] {"org.apache.felix.http.servlet-api", "org.apache.felix.http.jetty12",
-                    "posthorn.http"}) {
-                Bundle b = context.installBundle(jars.get(bsn));
+            for (String bsn : HTTP_BUNDLES) {
+                Bundle b = context.installBundle(System.getProperty("posthorn.it.location." + bsn));
                 b.start();
             }
             ServerFixture.await(context, "(objectClass=posthorn.http.internal.HttpEndpoint)");
@@ -208,6 +216,14 @@ public class HttpEndpointIT {
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
             OutputStream out = s.getOutputStream();
             assertTrue(in.readLine().startsWith("* OK"));
+            // a wrong password reaches the backend (a right one may be answered by the chain's cache)
+            out.write("a0 LOGIN bob wrong\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String no;
+            do {
+                no = in.readLine();
+            } while (no != null && !no.startsWith("a0 "));
+            assertTrue(no, no != null && no.startsWith("a0 NO"));
             command(in, out, "a1 LOGIN alice \"correct horse\"");
             command(in, out, "a2 SELECT INBOX");
             command(in, out, "a3 NOOP");
@@ -221,9 +237,13 @@ public class HttpEndpointIT {
         assertEquals(1.0, delta(before, after, "posthorn_commands_seconds_count{command=\"SELECT\"}"), 0.0);
         assertTrue(delta(before, after, "posthorn_commands_seconds_bucket{command=\"NOOP\",le=\"+Inf\"}") >= 2);
         assertTrue(delta(before, after, "posthorn_logins_total{result=\"ok\"}") >= 1);
-        assertTrue(delta(before, after, "posthorn_auth_backend_answers_total{answer=\"ok\",backend=\"userdb\"}") >= 1);
-        assertTrue(delta(before, after, "posthorn_received_bytes_total") > 40);
-        assertTrue(delta(before, after, "posthorn_sent_bytes_total") > 100);
+        assertTrue(delta(before, after, "posthorn_auth_backend_answers_total{answer=\"wrong_password\",backend=\"userdb\"}") >= 1);
+        assertTrue(delta(before, after, "posthorn_logins_total{result=\"failed\"}") >= 1);
+        assertEquals(1.0, after.get("posthorn_auth_backend_up{backend=\"userdb\"}"), 0.0);
+        assertTrue("received " + before.get("posthorn_received_bytes_total") + " -> " + after.get("posthorn_received_bytes_total"),
+                delta(before, after, "posthorn_received_bytes_total") > 40);
+        assertTrue("sent " + before.get("posthorn_sent_bytes_total") + " -> " + after.get("posthorn_sent_bytes_total"),
+                delta(before, after, "posthorn_sent_bytes_total") > 100);
         assertTrue(delta(before, after, "posthorn_store_operations_seconds_count{operation=\"open\",result=\"ok\"}") >= 1);
         assertTrue(after.keySet().stream().anyMatch(k -> k.startsWith("jvm_memory_used_bytes{")));
     }
