@@ -30,9 +30,15 @@ from e2e import Server, free_port, run_suite  # noqa: E402
 
 try:
     from prometheus_client.parser import text_string_to_metric_families
-except ImportError:  # tools/test-deps installs python3-prometheus-client
-    print("e2e_http: the Python prometheus_client library is missing: apt-get install python3-prometheus-client")
-    sys.exit(2)
+except ImportError:
+    # tools/test-deps installs Debian's python3-prometheus-client (pure Python), which the system's
+    # python3 finds; a python3 of its own (pyenv, a venv) is shown where Debian put it.
+    sys.path.append("/usr/lib/python3/dist-packages")
+    try:
+        from prometheus_client.parser import text_string_to_metric_families
+    except ImportError:
+        print("e2e_http: the Python prometheus_client library is missing: apt-get install python3-prometheus-client")
+        sys.exit(2)
 
 
 class HttpServer(Server):
