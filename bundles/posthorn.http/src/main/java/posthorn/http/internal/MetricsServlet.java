@@ -192,7 +192,7 @@ public final class MetricsServlet extends HttpServlet implements ServerObserver 
                 for (Map.Entry<String, Long> e : s.sizes().entrySet()) {
                     String key = s.name() + "\u0000" + e.getKey();
                     now.put(key, e.getValue());
-                    Gauge.builder("posthorn.size", this, m -> m.sizes.getOrDefault(key, -1L))
+                    Gauge.builder("posthorn.size", this, m -> m.sizes.containsKey(key) ? m.sizes.get(key) : Double.NaN)
                             .description("Sizes of indexes (store index cache, full-text index)")
                             .tag("source", s.name()).tag("measure", e.getKey()).register(registry);
                 }
