@@ -72,7 +72,7 @@ final class PosthornFramework {
             {"4", "org.apache.felix.scr",
                     "jakarta.activation-api", "angus-activation", "jakarta.mail-api", "org.eclipse.angus.mail",
                     "posthorn.imap.protocol", "posthorn.store.api", "posthorn.auth.api",
-                    "posthorn.store.maildir", "posthorn.auth.userdb", "posthorn.auth.passwd", IMAP_SERVER, IMAP_SHELL},
+                    "posthorn.store.maildir", "posthorn.store.fts", "posthorn.auth.userdb", "posthorn.auth.passwd", IMAP_SERVER, IMAP_SHELL},
     };
 
     private PosthornFramework() {

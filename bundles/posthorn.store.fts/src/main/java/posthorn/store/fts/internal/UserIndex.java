@@ -121,7 +121,8 @@ final class UserIndex implements AutoCloseable {
         } catch (LockObtainFailedException e) {
             LOG.warn("event=fts.locked user={} dir={} reason=\"{}\"", user, dir, e.getMessage());
             return null;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | InternalError e) {
+            // InternalError: a fault reading a mapped file that was cut short under the index.
             LOG.warn("event=fts.damaged user={} dir={} action=rebuild reason=\"{}\"", user, dir, e.toString());
             wipe();
             return null;
