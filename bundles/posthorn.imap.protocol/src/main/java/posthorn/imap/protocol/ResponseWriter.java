@@ -26,6 +26,8 @@ public final class ResponseWriter {
      */
     private byte[] buf;
     private int len;
+    /** Bytes have gone to {@link #out} since its last flush. */
+    private boolean drained;
 
     public ResponseWriter(OutputStream out) {
         this.out = Objects.requireNonNull(out, "out");
@@ -40,7 +42,26 @@ public final class ResponseWriter {
 
     /** The raw text, as is (atoms, numbers, keywords the caller vouches for). */
     public ResponseWriter raw(String text) throws IOException {
-        write(text.getBytes(StandardCharsets.UTF_8));
+        // Response text is nearly always ASCII: copied char by char into the buffer, without the
+        // byte array String.getBytes would make for every piece of every response.
+        int n = text.length();
+        if (n > buf.length - len) {
+            drain();
+            if (n > buf.length) {
+                write(text.getBytes(StandardCharsets.UTF_8));
+                return this;
+            }
+        }
+        int at = len;
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            if (c >= 0x80) {
+                write(text.substring(i).getBytes(StandardCharsets.UTF_8));
+                return this;
+            }
+            buf[at] = (byte) c;
+            len = ++at;
+        }
         return this;
     }
 
@@ -56,7 +77,23 @@ public final class ResponseWriter {
     }
 
     public ResponseWriter number(long n) throws IOException {
-        return raw(Long.toString(n));
+        if (n < 0) {
+            return raw(Long.toString(n));
+        }
+        if (buf.length - len < 20) {
+            drain();
+        }
+        int digits = 1;
+        for (long k = n; k >= 10; k /= 10) {
+            digits++;
+        }
+        int at = len + digits;
+        len = at;
+        do {
+            buf[--at] = (byte) ('0' + n % 10);
+            n /= 10;
+        } while (n > 0);
+        return this;
     }
 
     /** A string, as quoted or literal, UTF-8. */
@@ -105,7 +142,9 @@ public final class ResponseWriter {
 
     /** A literal of the given bytes. */
     public ResponseWriter literal(byte[] data) throws IOException {
-        raw("{" + data.length + "}");
+        write((byte) '{');
+        number(data.length);
+        write((byte) '}');
         write(CRLF);
         write(data);
         return this;
@@ -141,7 +180,9 @@ public final class ResponseWriter {
         if (size < 0) {
             throw new IllegalArgumentException("negative literal size " + size);
         }
-        raw("{" + size + "}");
+        write((byte) '{');
+        number(size);
+        write((byte) '}');
         write(CRLF);
         long left = size;
         while (left > 0) {
@@ -223,10 +264,22 @@ public final class ResponseWriter {
         drain();
         buf = null;
         out.flush();
+        drained = false;
+    }
+
+    /**
+     * Whether responses are written and not yet flushed: a session that holds them back while it
+     * runs the rest of a pipelined batch flushes before it waits for input.
+     *
+     * @since 2.1
+     */
+    public boolean holding() {
+        return len > 0 || drained;
     }
 
     private void drain() throws IOException {
         if (len > 0) {
+            drained = true;
             out.write(buf, 0, len);
             len = 0;
         }
@@ -246,11 +299,18 @@ public final class ResponseWriter {
             buf = new byte[BUFFER_SIZE];
         }
         if (data.length > buf.length - len) {
-            drain();
             if (data.length > buf.length) {
-                out.write(data);
+                // Filled up to a whole buffer first, so that a big literal does not go out as a
+                // small write of what came before it and then the rest.
+                int head = buf.length - len;
+                System.arraycopy(data, 0, buf, len, head);
+                len = buf.length;
+                drain();
+                out.write(data, head, data.length - head);
+                drained = true;
                 return;
             }
+            drain();
         }
         System.arraycopy(data, 0, buf, len, data.length);
         len += data.length;

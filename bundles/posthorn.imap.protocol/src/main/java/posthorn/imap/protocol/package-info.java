@@ -12,8 +12,11 @@
  * since the server switches over {@link posthorn.imap.protocol.FetchAttribute} and
  * {@link posthorn.imap.protocol.CommandReceiver.Event} exhaustively, a new kind of either needs a major
  * version, even where bnd would accept a minor one for an added type.
+ *
+ * <p>2.1.0 added {@link posthorn.imap.protocol.ResponseWriter#holding()}: whether written responses
+ * wait for a flush, for a session that flushes once per pipelined batch of commands.
  */
-@Version("2.0.0")
+@Version("2.1.0")
 @Export
 package posthorn.imap.protocol;
 

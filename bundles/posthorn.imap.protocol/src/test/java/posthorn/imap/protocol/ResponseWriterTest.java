@@ -1,7 +1,9 @@
 package posthorn.imap.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -166,6 +168,48 @@ class ResponseWriterTest {
                 .binary(new byte[0]);
         assertEquals("{4}\r\na\u00ff\r\n ~{3}\r\na\u0000b {0}\r\n",
                 new String(flushed(), StandardCharsets.ISO_8859_1));
+    }
+
+    @Test
+    void numbersAreWrittenAsDecimalDigits() throws IOException {
+        for (long n : new long[] {0, 7, 10, 99, 4294967295L, Long.MAX_VALUE, -42}) {
+            w.number(n).sp();
+        }
+        assertEquals("0 7 10 99 4294967295 " + Long.MAX_VALUE + " -42 ", written());
+    }
+
+    @Test
+    void numbersAndTextAcrossTheBufferEdgeAreWhole() throws IOException {
+        // Pieces that end exactly at, or straddle, the 8 KB buffer's edge.
+        StringBuilder expected = new StringBuilder();
+        for (int i = 0; i < 3000; i++) {
+            w.number(1_000_000_007L + i).raw(i % 2 == 0 ? " x" : " ab ");
+            expected.append(1_000_000_007L + i).append(i % 2 == 0 ? " x" : " ab ");
+        }
+        String big = "y".repeat(9000);
+        w.raw(big);
+        expected.append(big);
+        assertEquals(expected.toString(), written());
+    }
+
+    @Test
+    void rawTextBeyondAsciiIsUtf8() throws IOException {
+        w.raw("a\u00e9b").sp().raw("\u20ac" + "z".repeat(9000));
+        assertEquals(utf8AsBytes("a\u00e9b \u20ac" + "z".repeat(9000)), written());
+    }
+
+    @Test
+    void holdingTellsWhetherAFlushIsDue() throws IOException {
+        assertFalse(w.holding());
+        w.raw("* OK").crlf();
+        assertTrue(w.holding());
+        w.flush();
+        assertFalse(w.holding());
+        // Written through to the stream because the buffer filled, but not flushed yet.
+        w.literal(new byte[20_000]);
+        assertTrue(w.holding());
+        w.flush();
+        assertFalse(w.holding());
     }
 
     private byte[] flushed() throws IOException {

@@ -59,7 +59,7 @@ final class Fetch implements Command<SessionState.Selected> {
         SelectedMailbox view = state.mailbox();
         List<Integer> seqs;
         try {
-            seqs = view.select(set, uid);
+            seqs = Selection.seqs(view, set, uid);
         } catch (BadSequenceException e) {
             throw new ProtocolException(e.getMessage());
         }
@@ -95,7 +95,7 @@ final class Fetch implements Command<SessionState.Selected> {
                     continue;
                 }
                 List<FetchAttribute> items = attributes;
-                if (seenNow.contains(u) && !hasFlags) {
+                if (!hasFlags && !seenNow.isEmpty() && seenNow.contains(u)) {
                     items = new ArrayList<>(attributes);
                     items.add(new FetchAttribute.Flags());
                 }

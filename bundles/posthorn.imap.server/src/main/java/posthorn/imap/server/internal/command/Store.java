@@ -61,7 +61,7 @@ final class Store implements Command<SessionState.Selected> {
         }
         List<Long> uids;
         try {
-            uids = view.liveUids(set, uid);
+            uids = Selection.liveUids(view, set, uid);
         } catch (BadSequenceException e) {
             throw new ProtocolException(e.getMessage());
         }

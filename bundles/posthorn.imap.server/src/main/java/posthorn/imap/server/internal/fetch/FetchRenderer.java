@@ -43,8 +43,25 @@ public final class FetchRenderer {
                                 List<FetchAttribute> items, MimeCuts cuts)
             throws IOException, StoreException, TransferDecoding.UnknownCteException {
         long uid = meta.uid();
-        long textItems = items.stream().filter(FetchRenderer::needsText).count();
-        boolean wholeOnly = textItems == 1 && items.stream().filter(FetchRenderer::needsText).allMatch(FetchRenderer::isWhole);
+        int textItems = 0;
+        boolean allWhole = true;
+        boolean metaOnly = true;
+        for (FetchAttribute a : items) {
+            if (needsText(a)) {
+                textItems++;
+                allWhole &= isWhole(a);
+                metaOnly = false;
+            } else if (a instanceof FetchAttribute.Envelope || a instanceof FetchAttribute.BodyStructure) {
+                metaOnly = false;
+            }
+        }
+        if (metaOnly) {
+            // FETCH 1:* (UID FLAGS) and the like: what the session holds answers it, with no
+            // per-message arrays and nothing from the store.
+            writeItems(out, box, seq, meta, recent, items, null, null, null);
+            return true;
+        }
+        boolean wholeOnly = textItems == 1 && allWhole;
         // Derived values first from the cache; the message is read (once) only for what is missing.
         byte[][] derived = new byte[items.size()][];
         boolean needText = textItems > 0 && !wholeOnly;
@@ -109,61 +126,73 @@ public final class FetchRenderer {
             }
         }
         try {
-            out.untagged().number(seq).raw(" FETCH (");
-            for (int i = 0; i < items.size(); i++) {
-                if (i > 0) {
-                    out.sp();
-                }
-                FetchAttribute a = items.get(i);
-                switch (a) {
-                    case FetchAttribute.Uid x -> out.raw("UID ").number(uid);
-                    case FetchAttribute.Flags x -> {
-                        out.raw("FLAGS ");
-                        SelectedMailbox.writeFlags(out, meta.flags(), recent);
-                    }
-                    case FetchAttribute.InternalDate x -> out.raw("INTERNALDATE \"")
-                            .raw(ImapDates.formatDateTime(meta.internalDate().atZone(ZoneId.systemDefault())))
-                            .raw("\"");
-                    case FetchAttribute.Rfc822Size x -> out.raw("RFC822.SIZE ").number(box.size(meta));
-                    case FetchAttribute.Envelope x -> out.raw("ENVELOPE ").raw(derived[i]);
-                    case FetchAttribute.BodyStructure x -> out.raw(x.extensible() ? "BODYSTRUCTURE " : "BODY ")
-                            .raw(derived[i]);
-                    case FetchAttribute.Rfc822 r -> {
-                        switch (r.kind()) {
-                            case HEADER -> out.raw("RFC822.HEADER ").literal(sections[i]);
-                            case TEXT -> out.raw("RFC822.TEXT ").literal(sections[i]);
-                            default -> {
-                                out.raw("RFC822 ");
-                                body(out, sections[i], whole, box, meta);
-                            }
-                        }
-                    }
-                    case FetchAttribute.Body b -> {
-                        out.raw("BODY[").raw(responseSpec(b.section())).raw("]");
-                        if (b.origin() >= 0) {
-                            out.raw("<").number(b.origin()).raw(">");
-                        }
-                        out.sp();
-                        body(out, sections[i], whole, box, meta);
-                    }
-                    case FetchAttribute.Binary b -> {
-                        out.raw("BINARY[").raw(b.spec()).raw("]");
-                        if (b.origin() >= 0) {
-                            out.raw("<").number(b.origin()).raw(">");
-                        }
-                        out.sp().binary(sections[i]);
-                    }
-                    case FetchAttribute.BinarySize b -> out.raw("BINARY.SIZE[").raw(b.spec()).raw("] ")
-                            .number(sections[i].length);
-                }
-            }
-            out.raw(")").crlf();
+            writeItems(out, box, seq, meta, recent, items, derived, sections, whole);
         } finally {
             if (whole != null) {
                 whole.close();
             }
         }
         return true;
+    }
+
+    /**
+     * The response line itself; {@code derived} and {@code sections} hold what the items need at
+     * their index (null for an item of the message's metadata), {@code whole} the open message when
+     * the one text item is all of it.
+     */
+    private static void writeItems(ResponseWriter out, Mailbox box, int seq, MessageMeta meta, boolean recent,
+                                   List<FetchAttribute> items, byte[][] derived, byte[][] sections, InputStream whole)
+            throws IOException {
+        long uid = meta.uid();
+        out.untagged().number(seq).raw(" FETCH (");
+        for (int i = 0; i < items.size(); i++) {
+            if (i > 0) {
+                out.sp();
+            }
+            FetchAttribute a = items.get(i);
+            switch (a) {
+                case FetchAttribute.Uid x -> out.raw("UID ").number(uid);
+                case FetchAttribute.Flags x -> {
+                    out.raw("FLAGS ");
+                    SelectedMailbox.writeFlags(out, meta.flags(), recent);
+                }
+                case FetchAttribute.InternalDate x -> out.raw("INTERNALDATE \"")
+                        .raw(ImapDates.formatDateTime(meta.internalDate().atZone(ZoneId.systemDefault())))
+                        .raw("\"");
+                case FetchAttribute.Rfc822Size x -> out.raw("RFC822.SIZE ").number(box.size(meta));
+                case FetchAttribute.Envelope x -> out.raw("ENVELOPE ").raw(derived[i]);
+                case FetchAttribute.BodyStructure x -> out.raw(x.extensible() ? "BODYSTRUCTURE " : "BODY ")
+                        .raw(derived[i]);
+                case FetchAttribute.Rfc822 r -> {
+                    switch (r.kind()) {
+                        case HEADER -> out.raw("RFC822.HEADER ").literal(sections[i]);
+                        case TEXT -> out.raw("RFC822.TEXT ").literal(sections[i]);
+                        default -> {
+                            out.raw("RFC822 ");
+                            body(out, sections[i], whole, box, meta);
+                        }
+                    }
+                }
+                case FetchAttribute.Body b -> {
+                    out.raw("BODY[").raw(responseSpec(b.section())).raw("]");
+                    if (b.origin() >= 0) {
+                        out.raw("<").number(b.origin()).raw(">");
+                    }
+                    out.sp();
+                    body(out, sections[i], whole, box, meta);
+                }
+                case FetchAttribute.Binary b -> {
+                    out.raw("BINARY[").raw(b.spec()).raw("]");
+                    if (b.origin() >= 0) {
+                        out.raw("<").number(b.origin()).raw(">");
+                    }
+                    out.sp().binary(sections[i]);
+                }
+                case FetchAttribute.BinarySize b -> out.raw("BINARY.SIZE[").raw(b.spec()).raw("] ")
+                        .number(sections[i].length);
+            }
+        }
+        out.close().crlf();
     }
 
     /** The message's text (or only its header), parsed when a section first needs it. */

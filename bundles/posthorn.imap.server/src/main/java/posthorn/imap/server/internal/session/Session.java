@@ -340,7 +340,13 @@ public final class Session {
                         out.flush();
                         break;
                     }
-                    out.flush();
+                    // Pipelining (RFC 3501 5.5): commands the client has already sent run before the
+                    // responses go out, so a batch of commands costs one write, not one per command.
+                    // next() flushes before it waits for input, so nothing is held back while the
+                    // client waits.
+                    if (!pending.hasRemaining()) {
+                        out.flush();
+                    }
                 } finally {
                     writing.unlock();
                 }
@@ -697,6 +703,7 @@ public final class Session {
                 }
                 readTimeout((int) Math.min(Integer.MAX_VALUE, left));
             }
+            flushHeld();
             byte[] buffer = readBuffer();
             pending = NOTHING; // not the burst buffer: a waiting read must not keep it
             int n = in.read(buffer);
@@ -721,6 +728,23 @@ public final class Session {
         }
         burstBuffer = null;
         return waitBuffer;
+    }
+
+    /**
+     * Sends the responses held back while the rest of a pipelined batch ran, before the session waits
+     * for input: the input left over was only the start of a command, and its client may be waiting
+     * for them before it sends the rest.
+     */
+    private void flushHeld() throws IOException {
+        if (out == null || !out.holding()) {
+            return;
+        }
+        writing.lock();
+        try {
+            out.flush();
+        } finally {
+            writing.unlock();
+        }
     }
 
     /**
