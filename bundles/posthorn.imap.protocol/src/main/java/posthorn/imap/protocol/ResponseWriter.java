@@ -45,6 +45,7 @@ public final class ResponseWriter {
         // Response text is nearly always ASCII: copied char by char into the buffer, without the
         // byte array String.getBytes would make for every piece of every response.
         int n = text.length();
+        taken();
         if (n > buf.length - len) {
             drain();
             if (n > buf.length) {
@@ -80,6 +81,7 @@ public final class ResponseWriter {
         if (n < 0) {
             return raw(Long.toString(n));
         }
+        taken();
         if (buf.length - len < 20) {
             drain();
         }
@@ -282,6 +284,13 @@ public final class ResponseWriter {
             drained = true;
             out.write(buf, 0, len);
             len = 0;
+        }
+    }
+
+    /** The buffer, taken again after a {@link #flush()} gave it up. */
+    private void taken() {
+        if (buf == null) {
+            buf = new byte[BUFFER_SIZE];
         }
     }
 
