@@ -142,7 +142,7 @@ public final class FetchRenderer {
      */
     private static void writeItems(ResponseWriter out, Mailbox box, int seq, MessageMeta meta, boolean recent,
                                    List<FetchAttribute> items, byte[][] derived, byte[][] sections, InputStream whole)
-            throws IOException {
+            throws IOException, StoreException {
         long uid = meta.uid();
         out.untagged().number(seq).raw(" FETCH (");
         for (int i = 0; i < items.size(); i++) {
