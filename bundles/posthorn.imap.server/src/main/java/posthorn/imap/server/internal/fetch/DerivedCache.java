@@ -1,19 +1,36 @@
 package posthorn.imap.server.internal.fetch;
 
+import java.io.IOException;
+import java.io.InputStream;
+
+import posthorn.imap.server.internal.mime.Header;
 import posthorn.imap.server.internal.mime.MimeLimits;
+import posthorn.imap.server.internal.mime.MimePart;
+import posthorn.imap.server.internal.mime.Structure;
+import posthorn.imap.server.internal.search.SortKeys;
 import posthorn.store.api.Mailbox;
+import posthorn.store.api.MessageMeta;
+import posthorn.store.api.StoreException;
 
 /**
- * Values derived from a message (ENVELOPE, BODYSTRUCTURE, SORT keys) kept in the store's cache
- * (store.api 1.1 {@link Mailbox#cached}/{@link Mailbox#cache}), so that a message is parsed once, not
- * once per command. The values are the exact bytes that go into responses. BODY and BODYSTRUCTURE
- * depend on the {@link MimeLimits} too: under limits other than the defaults they are kept under a
- * field of their own ({@link #structureField}), so a changed setting never serves a stale value.
+ * Values derived from a message (ENVELOPE, BODYSTRUCTURE, SORT and THREAD keys) kept in the store's
+ * cache (store.api 1.1 {@link Mailbox#cached}/{@link Mailbox#cache}), so that a message is parsed once, not
+ * once per command. ENVELOPE and BODYSTRUCTURE are the exact bytes that go into responses; the sort keys
+ * are a {@link SortKeys} record. BODY and BODYSTRUCTURE depend on the {@link MimeLimits} too: under
+ * limits other than the defaults they are kept under a field of their own ({@link #structureField}), so a
+ * changed setting never serves a stale value.
+ *
+ * <p>What costs is opening the file, not parsing the header: so whenever a message's header has been
+ * read for one of the header's values (ENVELOPE, sort keys), the others missing are derived from the
+ * same bytes and cached too ({@link #completeHeaderValues}); a FETCH ENVELOPE leaves the mailbox ready
+ * for SORT and THREAD, and a first SORT leaves it ready for FETCH ENVELOPE.
  */
 public final class DerivedCache {
     public static final String ENVELOPE = "imap.envelope";
     public static final String BODYSTRUCTURE = "imap.bodystructure";
     public static final String BODY = "imap.body";
+    /** The {@link SortKeys} record; its first byte is the record's version. */
+    public static final String SORTKEYS = "imap.sortkeys";
 
     private DerivedCache() {
     }
@@ -30,5 +47,44 @@ public final class DerivedCache {
 
     public static void put(Mailbox box, long uid, String field, byte[] value) {
         box.cache(uid, field, value);
+    }
+
+    /**
+     * The message's {@link SortKeys} record: the cached one if it is {@link SortKeys#valid valid}, else
+     * derived from the message's header (read once, bounded by the header's end) and cached, with the
+     * ENVELOPE beside it if that was missing too. Null if the message was expunged meanwhile.
+     */
+    public static byte[] sortKeys(Mailbox box, MessageMeta meta) throws IOException, StoreException {
+        long uid = meta.uid();
+        byte[] rec = box.cached(uid, SORTKEYS);
+        if (SortKeys.valid(rec)) {
+            return rec;
+        }
+        byte[] header;
+        try (InputStream in = box.openMessage(uid)) {
+            header = MimePart.readHeader(in);
+        } catch (StoreException e) {
+            if (e.reason() == StoreException.Reason.EXPUNGEISSUED) {
+                return null;
+            }
+            throw e;
+        }
+        Header h = MimePart.parseHeader(header, header.length);
+        rec = SortKeys.of(meta, h).encode();
+        box.cache(uid, SORTKEYS, rec);
+        if (box.cached(uid, ENVELOPE) == null) {
+            box.cache(uid, ENVELOPE, Structure.envelope(h));
+        }
+        return rec;
+    }
+
+    /**
+     * Derives and caches the sort keys from a header that was read for another reason (a FETCH that
+     * needed ENVELOPE or the message's text), unless a valid record is cached already.
+     */
+    public static void completeHeaderValues(Mailbox box, MessageMeta meta, Header h) {
+        if (!SortKeys.valid(box.cached(meta.uid(), SORTKEYS))) {
+            box.cache(meta.uid(), SORTKEYS, SortKeys.of(meta, h).encode());
+        }
     }
 }
