@@ -15,8 +15,11 @@ import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.state.SessionState;
 import posthorn.imap.server.internal.search.SearchKey;
 import posthorn.imap.server.internal.fetch.DerivedCache;
+import posthorn.imap.server.internal.fetch.ReadAhead;
+import posthorn.imap.server.internal.mime.MimeCuts;
 import posthorn.imap.server.internal.search.SortData;
 import posthorn.imap.server.internal.search.SortKeys;
+import posthorn.store.api.MessageMeta;
 import posthorn.store.api.StoreException;
 
 /**
@@ -101,14 +104,20 @@ final class Sort implements Command<SessionState.Selected> {
         long[] uids = new long[n];
         byte[][] records = new byte[n][];
         int count = 0;
-        for (int seq : found) {
-            long u = view.uidAt(seq);
-            byte[] rec = DerivedCache.sortKeys(view.store(), view.meta(u));
-            if (rec != null) {
-                seqs[count] = seq;
-                uids[count] = u;
-                records[count] = rec;
-                count++;
+        MessageMeta[] metas = new MessageMeta[n];
+        for (int i = 0; i < n; i++) {
+            metas[i] = view.meta(view.uidAt(found.get(i)));
+        }
+        try (ReadAhead ahead = new ReadAhead(view.store(), metas, ReadAhead.Need.SORT_KEYS, new MimeCuts(ctx.mimeLimits()))) {
+            for (int i = 0; i < n; i++) {
+                ahead.prepare(i);
+                byte[] rec = DerivedCache.sortKeys(view.store(), metas[i]);
+                if (rec != null) {
+                    seqs[count] = found.get(i);
+                    uids[count] = metas[i].uid();
+                    records[count] = rec;
+                    count++;
+                }
             }
         }
         return new Matched(count, seqs, uids, records);

@@ -70,20 +70,37 @@ public final class DerivedCache {
             throw e;
         }
         Header h = MimePart.parseHeader(header, header.length);
-        rec = SortKeys.of(meta, h).encode();
+        Structure.Addresses a = Structure.Addresses.of(h);
+        rec = SortKeys.of(meta, h, a).encode();
         box.cache(uid, SORTKEYS, rec);
         if (box.cached(uid, ENVELOPE) == null) {
-            box.cache(uid, ENVELOPE, Structure.envelope(h));
+            box.cache(uid, ENVELOPE, Structure.envelope(h, a));
         }
         return rec;
     }
 
     /**
-     * Derives and caches the sort keys from a header that was read for another reason (a FETCH that
-     * needed ENVELOPE or the message's text), unless a valid record is cached already.
+     * The ENVELOPE of a message whose header has been read, derived and cached, with the sort keys
+     * from the same parse unless a valid record is cached already.
+     */
+    public static byte[] envelope(Mailbox box, MessageMeta meta, Header h) {
+        Structure.Addresses a = Structure.Addresses.of(h);
+        byte[] envelope = Structure.envelope(h, a);
+        box.cache(meta.uid(), ENVELOPE, envelope);
+        if (!SortKeys.valid(box.cached(meta.uid(), SORTKEYS))) {
+            box.cache(meta.uid(), SORTKEYS, SortKeys.of(meta, h, a).encode());
+        }
+        return envelope;
+    }
+
+    /**
+     * After a message was read for another derived value (BODYSTRUCTURE): ENVELOPE and the sort keys
+     * from the same header, where they are not cached yet.
      */
     public static void completeHeaderValues(Mailbox box, MessageMeta meta, Header h) {
-        if (!SortKeys.valid(box.cached(meta.uid(), SORTKEYS))) {
+        if (box.cached(meta.uid(), ENVELOPE) == null) {
+            envelope(box, meta, h);
+        } else if (!SortKeys.valid(box.cached(meta.uid(), SORTKEYS))) {
             box.cache(meta.uid(), SORTKEYS, SortKeys.of(meta, h).encode());
         }
     }

@@ -11,7 +11,6 @@ import posthorn.imap.protocol.ImapDates;
 import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.protocol.Section;
 import posthorn.imap.server.internal.state.SelectedMailbox;
-import posthorn.imap.server.internal.mime.Header;
 import posthorn.imap.server.internal.mime.MimeCuts;
 import posthorn.imap.server.internal.mime.MimePart;
 import posthorn.imap.server.internal.mime.Structure;
@@ -71,28 +70,29 @@ public final class FetchRenderer {
             }
             data = new Parsed(text, uid, cuts);
         }
-        boolean derivedAny = false;
-        boolean envelopeKnown = false;
+        boolean structureDerived = false;
+        boolean envelopeSeen = false;
         for (int i = 0; i < items.size(); i++) {
             String field = cacheField(items.get(i), cuts);
-            envelopeKnown |= items.get(i) instanceof FetchAttribute.Envelope;
             if (field != null && derived[i] == null) {
-                derived[i] = switch (items.get(i)) {
-                    case FetchAttribute.Envelope e -> Structure.envelope(data.root().header());
-                    case FetchAttribute.BodyStructure b -> Structure.bodyStructure(data.m, data.root(), b.extensible());
+                switch (items.get(i)) {
+                    case FetchAttribute.Envelope e -> {
+                        // derives the sort keys from the same parse (DerivedCache)
+                        derived[i] = DerivedCache.envelope(box, meta, data.root().header());
+                        envelopeSeen = true;
+                    }
+                    case FetchAttribute.BodyStructure b -> {
+                        derived[i] = Structure.bodyStructure(data.m, data.root(), b.extensible());
+                        DerivedCache.put(box, uid, field, derived[i]);
+                        structureDerived = true;
+                    }
                     default -> throw new AssertionError();
-                };
-                DerivedCache.put(box, uid, field, derived[i]);
-                derivedAny = true;
+                }
             }
         }
-        if (derivedAny) {
-            // The file was opened for a derived value: take the header's other values from the same bytes.
-            Header h = data.root().header();
-            if (!envelopeKnown && DerivedCache.get(box, uid, DerivedCache.ENVELOPE) == null) {
-                DerivedCache.put(box, uid, DerivedCache.ENVELOPE, Structure.envelope(h));
-            }
-            DerivedCache.completeHeaderValues(box, meta, h);
+        if (structureDerived && !envelopeSeen) {
+            // The whole message was read for BODYSTRUCTURE: the header's values come from the same bytes.
+            DerivedCache.completeHeaderValues(box, meta, data.root().header());
         }
         // Cut every section before writing, so that a failure cannot leave a response half written.
         byte[][] sections = new byte[items.size()][];

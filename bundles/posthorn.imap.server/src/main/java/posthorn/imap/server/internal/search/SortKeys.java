@@ -10,6 +10,7 @@ import java.util.Locale;
 import posthorn.imap.server.internal.mime.Address;
 import posthorn.imap.server.internal.mime.Header;
 import posthorn.imap.server.internal.mime.MessageDate;
+import posthorn.imap.server.internal.mime.Structure;
 import posthorn.store.api.MessageMeta;
 
 /**
@@ -69,6 +70,11 @@ public record SortKeys(long sent, long arrival, long size, boolean reply, String
 
     /** The keys of a message from its parsed header and what the store knows of it. */
     public static SortKeys of(MessageMeta meta, Header h) {
+        return of(meta, h, Structure.Addresses.of(h));
+    }
+
+    /** The same, with the header's From, To and Cc parsed already (for ENVELOPE, from the same read). */
+    public static SortKeys of(MessageMeta meta, Header h, Structure.Addresses addresses) {
         long arrival = meta.internalDate().getEpochSecond();
         MessageDate date = MessageDate.parse(h.lastValue("Date"));
         OffsetDateTime sent = date == null ? null : date.dateTime();
@@ -82,10 +88,10 @@ public record SortKeys(long sent, long arrival, long size, boolean reply, String
             }
         }
         List<String> mid = ids(h.lastValue("Message-ID"));
-        Address from = first(h.lastValue("From"));
-        Address to = first(h.lastValue("To"));
+        Address from = first(addresses.from());
+        Address to = first(addresses.to());
         return new SortKeys(sent == null ? arrival : sent.toEpochSecond(), arrival, meta.size(), reply[0], subject,
-                mailbox(from), mailbox(to), mailbox(first(h.lastValue("Cc"))), display(from), display(to),
+                mailbox(from), mailbox(to), mailbox(first(addresses.cc())), display(from), display(to),
                 mid.isEmpty() ? null : mid.get(0), refs);
     }
 
@@ -93,8 +99,8 @@ public record SortKeys(long sent, long arrival, long size, boolean reply, String
      * The first address as ENVELOPE lists it. For group syntax that is the group's start marker:
      * Dovecot 2.3 sorts "Cc: user2: blah@domain1.org;" under "user2", not "blah".
      */
-    private static Address first(String value) {
-        for (Address a : Address.parseList(value)) {
+    private static Address first(List<Address> list) {
+        for (Address a : list) {
             if (a.mailbox() != null) {
                 return a;
             }

@@ -129,7 +129,7 @@ class SortKeysTest {
     @Test
     void garbageNeverThrows() {
         Random r = new Random(14);
-        List<byte[]> real = records().map(SortKeys::encode).toList();
+        List<byte[]> real = records().map(SortKeys::encode).filter(b -> b.length < 2000).toList();
         for (int i = 0; i < 50_000; i++) {
             byte[] b;
             if (i % 2 == 0) {
