@@ -99,6 +99,63 @@ class SortFromIndexTest {
         }
     }
 
+    /**
+     * A FETCH of many messages reads them ahead on other threads (ReadAhead); its answers are exactly
+     * those of the same messages fetched one at a time (no read-ahead), cold and warm, for ENVELOPE,
+     * BODY and BODYSTRUCTURE, on well-formed and broken messages.
+     */
+    @Test
+    void readAheadAnswersAsOneAtATime(@TempDir Path root) throws Exception {
+        try (TestServer t = new TestServer(root, Map.of())) {
+            t.user("a", "pw").user("b", "pw");
+            Random r = new Random(3501);
+            for (int i = 1; i <= 60; i++) {
+                String msg = switch (i % 4) {
+                    case 0 -> "From: \"A " + i + "\" <a" + i + "@x.org>\nTo: g: b@y, c@z;\nSubject: =?UTF-8?Q?caf=C3=A9?= "
+                            + i + "\nMessage-ID: <" + i + "@x>\n\nplain " + i + "\n";
+                    case 1 -> "From: a@x\nSubject: mixed " + i + "\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b" + i
+                            + "\n\n--b" + i + "\nContent-Type: text/plain; charset=utf-8\n\nhello\n--b" + i
+                            + "\nContent-Type: message/rfc822\n\nFrom: inner@x\nSubject: inner\n\ninner body\n--b" + i + "--\n";
+                    case 2 -> "Subject: no from " + i + "\nCc: (comment) <c@d>\n\n" + "x".repeat(r.nextInt(20_000)) + "\n";
+                    default -> "From: broken <<<@\nTo:\nDate: garbage\nContent-Type: multipart/alternative\n\nno boundary\n";
+                };
+                t.deliver("a", msg);
+                t.deliver("b", msg);
+            }
+            String items = "(UID ENVELOPE BODY BODYSTRUCTURE RFC822.SIZE)";
+            try (Client a = new Client(t.port()); Client b = new Client(t.port())) {
+                a.ok("1 LOGIN a pw");
+                a.ok("2 SELECT INBOX");
+                b.ok("1 LOGIN b pw");
+                b.ok("2 SELECT INBOX");
+                List<String> ahead = a.command("3 FETCH 1:* " + items);
+                List<String> one = new ArrayList<>();
+                for (int i = 1; i <= 60; i++) {
+                    List<String> got = b.command("3 FETCH " + i + " " + items);
+                    one.addAll(got.subList(0, got.size() - 1));
+                }
+                assertEquals(one, ahead.subList(0, ahead.size() - 1));
+                assertEquals(ahead, a.command("3 FETCH 1:* " + items), "warm as cold");
+                // ENVELOPE alone (header read-ahead) on a fresh user, against the cached values
+                t.user("c", "pw");
+                for (int i = 1; i <= 60; i++) {
+                    t.deliver("c", ("Subject: s" + i + "\nFrom: f" + i + "@x\n\nbody\n"));
+                }
+            }
+            try (Client c = new Client(t.port())) {
+                c.ok("1 LOGIN c pw");
+                c.ok("2 SELECT INBOX");
+                List<String> cold = c.command("3 FETCH 1:* (ENVELOPE)");
+                assertEquals(61, cold.size());
+                for (int i = 1; i <= 60; i++) {
+                    assertEquals("* " + i + " FETCH (ENVELOPE (NIL \"s" + i + "\" ((NIL NIL \"f" + i + "\" \"x\")) ((NIL NIL \"f" + i
+                            + "\" \"x\")) ((NIL NIL \"f" + i + "\" \"x\")) NIL NIL NIL NIL NIL))", cold.get(i - 1));
+                }
+                assertEquals(cold, c.command("3 FETCH 1:* (ENVELOPE)"));
+            }
+        }
+    }
+
     /** A minimal IMAP client: one command at a time, untagged lines collected until the tagged answer. */
     private static final class Client implements AutoCloseable {
         private final Socket socket;

@@ -111,6 +111,11 @@ public interface CommandContext {
     /** How far a message's MIME structure is followed (imapd.cfg mime.max.depth, mime.max.parts). */
     MimeLimits mimeLimits();
 
+    /** Bytes of messages a command may read ahead on other threads (imapd.cfg fetch.readahead.kb); 0 = none. */
+    default long readAheadBytes() {
+        return 4096L * 1024;
+    }
+
     /** The most levels of OR, NOT and parentheses in search keys (imapd.cfg search.max.depth). */
     int searchMaxDepth();
 

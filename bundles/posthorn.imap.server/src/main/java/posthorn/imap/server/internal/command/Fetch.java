@@ -88,7 +88,7 @@ final class Fetch implements Command<SessionState.Selected> {
         }
         boolean expungeIssued = false;
         MimeCuts cuts = new MimeCuts(ctx.mimeLimits());
-        try (ReadAhead ahead = readAhead(view, seqs, attributes, cuts)) {
+        try (ReadAhead ahead = readAhead(view, seqs, attributes, cuts, ctx.readAheadBytes())) {
             int index = 0;
             for (int seq : seqs) {
                 long u = view.uidAt(seq);
@@ -132,8 +132,8 @@ final class Fetch implements Command<SessionState.Selected> {
      * anyway); null otherwise.
      */
     private static ReadAhead readAhead(SelectedMailbox view, List<Integer> seqs, List<FetchAttribute> attributes,
-                                       MimeCuts cuts) {
-        if (seqs.size() < 4) {
+                                       MimeCuts cuts, long budget) {
+        if (seqs.size() < 4 || budget <= 0) {
             return null;
         }
         ReadAhead.Need need = null;
@@ -158,6 +158,6 @@ final class Fetch implements Command<SessionState.Selected> {
         for (int i = 0; i < order.length; i++) {
             order[i] = view.meta(view.uidAt(seqs.get(i)));
         }
-        return new ReadAhead(view.store(), order, need, cuts);
+        return new ReadAhead(view.store(), order, need, cuts, budget);
     }
 }

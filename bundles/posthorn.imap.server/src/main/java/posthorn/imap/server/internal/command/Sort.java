@@ -108,7 +108,8 @@ final class Sort implements Command<SessionState.Selected> {
         for (int i = 0; i < n; i++) {
             metas[i] = view.meta(view.uidAt(found.get(i)));
         }
-        try (ReadAhead ahead = new ReadAhead(view.store(), metas, ReadAhead.Need.SORT_KEYS, new MimeCuts(ctx.mimeLimits()))) {
+        try (ReadAhead ahead = new ReadAhead(view.store(), metas, ReadAhead.Need.SORT_KEYS,
+                new MimeCuts(ctx.mimeLimits()), ctx.readAheadBytes())) {
             for (int i = 0; i < n; i++) {
                 ahead.prepare(i);
                 byte[] rec = DerivedCache.sortKeys(view.store(), metas[i]);

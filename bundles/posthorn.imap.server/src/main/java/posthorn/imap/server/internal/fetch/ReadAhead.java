@@ -39,11 +39,12 @@ public final class ReadAhead implements AutoCloseable {
     /** Bigger messages are left to be read on the session's thread (they are not where the time goes). */
     static final long MAX_TEXT = 1 << 20;
 
+
     /** What a worker derived; null fields were not asked for. */
     private record Values(long uid, byte[] envelope, byte[] sortKeys, byte[] structure, String cut) {
     }
 
-    private record Pending(int index, Future<Values> result) {
+    private record Pending(int index, long size, Future<Values> result) {
     }
 
     /** What the command needs of each message; the other values of the same read come along. */
@@ -72,15 +73,20 @@ public final class ReadAhead implements AutoCloseable {
     private final String structureField;
     private final MimeCuts cuts;
     private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
+    /** The bytes the messages in flight may take at most (their sizes), and what they may take now. */
+    private final long budget;
+    private long held;
     private ExecutorService workers;
     private int next;
 
     /**
      * @param order the messages in the order the command goes through them
      * @param cuts  the command's MIME bounds; cuts are noted on the session's thread
+     * @param budget bytes of messages in flight at most (imapd.cfg fetch.readahead.kb); 0 = no read-ahead
      */
-    public ReadAhead(Mailbox box, MessageMeta[] order, Need need, MimeCuts cuts) {
+    public ReadAhead(Mailbox box, MessageMeta[] order, Need need, MimeCuts cuts, long budget) {
         this.box = box;
+        this.budget = budget;
         this.order = order;
         this.need = need;
         this.structure = need == Need.BODY || need == Need.BODYSTRUCTURE;
@@ -101,15 +107,17 @@ public final class ReadAhead implements AutoCloseable {
         }
         fill(index);
         while (!inFlight.isEmpty() && inFlight.peekFirst().index() <= index) {
-            store(inFlight.pollFirst());
+            Pending p = inFlight.pollFirst();
+            held -= p.size();
+            store(p);
         }
     }
 
     private void fill(int index) throws IOException {
-        while (next < order.length && next <= index + WINDOW && inFlight.size() < WINDOW) {
-            int i = next++;
-            MessageMeta m = order[i];
+        while (budget > 0 && next < order.length && next <= index + WINDOW && inFlight.size() < WINDOW) {
+            MessageMeta m = order[next];
             if (!wanted(m)) {
+                next++;
                 if (++cachedRun >= WARM_RUN) {
                     cachedRun = 0;
                     next = Math.min(order.length, next + WARM_SKIP); // warm: leave these to the command
@@ -117,6 +125,15 @@ public final class ReadAhead implements AutoCloseable {
                 continue;
             }
             cachedRun = 0;
+            long size = m.size();
+            if (size > MAX_TEXT) {
+                next++;
+                continue;
+            }
+            if (held + size > budget && !inFlight.isEmpty()) {
+                return; // full: the next call goes on from here
+            }
+            int i = next++;
             InputStream in;
             try {
                 in = box.openMessage(m.uid());
@@ -126,14 +143,15 @@ public final class ReadAhead implements AutoCloseable {
             if (workers == null) {
                 workers = Executors.newVirtualThreadPerTaskExecutor();
             }
-            inFlight.addLast(new Pending(i, workers.submit(() -> derive(m, in))));
+            held += size;
+            inFlight.addLast(new Pending(i, size, workers.submit(() -> derive(m, in))));
         }
     }
 
     /** Whether the message has something to derive that is small enough to hold. */
     private boolean wanted(MessageMeta m) {
         return switch (need) {
-            case BODY, BODYSTRUCTURE -> m.size() <= MAX_TEXT && box.cached(m.uid(), structureField) == null;
+            case BODY, BODYSTRUCTURE -> box.cached(m.uid(), structureField) == null;
             case ENVELOPE -> box.cached(m.uid(), DerivedCache.ENVELOPE) == null;
             case SORT_KEYS -> !SortKeys.valid(box.cached(m.uid(), DerivedCache.SORTKEYS));
         };
