@@ -20,10 +20,12 @@ import posthorn.store.api.StoreException;
  * limits other than the defaults they are kept under a field of their own ({@link #structureField}), so a
  * changed setting never serves a stale value.
  *
- * <p>What costs is opening the file, not parsing the header: so whenever a message's header has been
- * read for one of the header's values (ENVELOPE, sort keys), the others missing are derived from the
- * same bytes and cached too ({@link #completeHeaderValues}); a FETCH ENVELOPE leaves the mailbox ready
- * for SORT and THREAD, and a first SORT leaves it ready for FETCH ENVELOPE.
+ * <p>Opening and reading the file is what a cold value costs most, so one read serves several values:
+ * the header read for the sort keys (the first SORT or THREAD) gives the ENVELOPE too, and the text read
+ * for BODYSTRUCTURE gives the ENVELOPE too. The sort keys are not derived on a FETCH: measured on the
+ * benchmark's mailbox they cost more CPU than the ENVELOPE itself (base subject, dates, decoded display
+ * names), which a cold FETCH ENVELOPE would pay for a SORT that may never come; a first SORT pays one
+ * header read per message instead, once.
  */
 public final class DerivedCache {
     public static final String ENVELOPE = "imap.envelope";
@@ -79,29 +81,17 @@ public final class DerivedCache {
         return rec;
     }
 
-    /**
-     * The ENVELOPE of a message whose header has been read, derived and cached, with the sort keys
-     * from the same parse unless a valid record is cached already.
-     */
+    /** The ENVELOPE of a message whose header has been read, derived and cached. */
     public static byte[] envelope(Mailbox box, MessageMeta meta, Header h) {
-        Structure.Addresses a = Structure.Addresses.of(h);
-        byte[] envelope = Structure.envelope(h, a);
+        byte[] envelope = Structure.envelope(h);
         box.cache(meta.uid(), ENVELOPE, envelope);
-        if (!SortKeys.valid(box.cached(meta.uid(), SORTKEYS))) {
-            box.cache(meta.uid(), SORTKEYS, SortKeys.of(meta, h, a).encode());
-        }
         return envelope;
     }
 
-    /**
-     * After a message was read for another derived value (BODYSTRUCTURE): ENVELOPE and the sort keys
-     * from the same header, where they are not cached yet.
-     */
+    /** After a message was read for another derived value (BODYSTRUCTURE): its ENVELOPE, if not cached yet. */
     public static void completeHeaderValues(Mailbox box, MessageMeta meta, Header h) {
         if (box.cached(meta.uid(), ENVELOPE) == null) {
             envelope(box, meta, h);
-        } else if (!SortKeys.valid(box.cached(meta.uid(), SORTKEYS))) {
-            box.cache(meta.uid(), SORTKEYS, SortKeys.of(meta, h).encode());
         }
     }
 }

@@ -77,7 +77,6 @@ public final class FetchRenderer {
             if (field != null && derived[i] == null) {
                 switch (items.get(i)) {
                     case FetchAttribute.Envelope e -> {
-                        // derives the sort keys from the same parse (DerivedCache)
                         derived[i] = DerivedCache.envelope(box, meta, data.root().header());
                         envelopeSeen = true;
                     }

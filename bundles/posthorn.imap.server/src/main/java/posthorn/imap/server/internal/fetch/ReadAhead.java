@@ -40,7 +40,7 @@ public final class ReadAhead implements AutoCloseable {
     static final long MAX_TEXT = 1 << 20;
 
 
-    /** What a worker derived; null fields were not asked for. */
+    /** What a worker derived; null fields were not asked for (the sort keys only for SORT and THREAD: see DerivedCache). */
     private record Values(long uid, byte[] envelope, byte[] sortKeys, byte[] structure, String cut) {
     }
 
@@ -165,12 +165,13 @@ public final class ReadAhead implements AutoCloseable {
         }
         if (structure) {
             MimePart root = MimePart.parse(bytes, cuts.limits());
-            Header h = root.header();
-            Structure.Addresses a = Structure.Addresses.of(h);
-            return new Values(meta.uid(), Structure.envelope(h, a), SortKeys.of(meta, h, a).encode(),
+            return new Values(meta.uid(), Structure.envelope(root.header()), null,
                     Structure.bodyStructure(bytes, root, extensible), root.cut());
         }
         Header h = MimePart.parseHeader(bytes, bytes.length);
+        if (need == Need.ENVELOPE) {
+            return new Values(meta.uid(), Structure.envelope(h), null, null, null);
+        }
         Structure.Addresses a = Structure.Addresses.of(h);
         return new Values(meta.uid(), Structure.envelope(h, a), SortKeys.of(meta, h, a).encode(), null, null);
     }
@@ -195,7 +196,7 @@ public final class ReadAhead implements AutoCloseable {
         if (box.cached(v.uid(), DerivedCache.ENVELOPE) == null) {
             box.cache(v.uid(), DerivedCache.ENVELOPE, v.envelope());
         }
-        if (!SortKeys.valid(box.cached(v.uid(), DerivedCache.SORTKEYS))) {
+        if (v.sortKeys() != null && !SortKeys.valid(box.cached(v.uid(), DerivedCache.SORTKEYS))) {
             box.cache(v.uid(), DerivedCache.SORTKEYS, v.sortKeys());
         }
     }
