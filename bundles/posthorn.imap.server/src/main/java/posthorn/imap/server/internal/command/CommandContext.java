@@ -123,6 +123,11 @@ public interface CommandContext {
         return null;
     }
 
+    /** Bytes of messages a command may read ahead on other threads (imapd.cfg fetch.readahead.kb); 0 = none. */
+    default long readAheadBytes() {
+        return 4096L * 1024;
+    }
+
     /** The most levels of OR, NOT and parentheses in search keys (imapd.cfg search.max.depth). */
     int searchMaxDepth();
 

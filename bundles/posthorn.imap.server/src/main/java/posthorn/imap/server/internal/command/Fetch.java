@@ -13,6 +13,7 @@ import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.SequenceSet;
 import posthorn.imap.protocol.Status;
 import posthorn.imap.server.internal.fetch.FetchRenderer;
+import posthorn.imap.server.internal.fetch.ReadAhead;
 import posthorn.imap.server.internal.acl.GuardedMailbox;
 import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.state.SelectedMailbox.BadSequenceException;
@@ -21,6 +22,7 @@ import posthorn.imap.server.internal.mime.MimeCuts;
 import posthorn.imap.server.internal.mime.TransferDecoding;
 import posthorn.store.api.FlagMode;
 import posthorn.store.api.Flags;
+import posthorn.store.api.MessageMeta;
 import posthorn.store.api.StoreException;
 
 /**
@@ -86,9 +88,13 @@ final class Fetch implements Command<SessionState.Selected> {
         }
         boolean expungeIssued = false;
         MimeCuts cuts = new MimeCuts(ctx.mimeLimits());
-        try {
+        try (ReadAhead ahead = readAhead(view, seqs, attributes, cuts, ctx.readAheadBytes())) {
+            int index = 0;
             for (int seq : seqs) {
                 long u = view.uidAt(seq);
+                if (ahead != null) {
+                    ahead.prepare(index++);
+                }
                 if (view.isExpunged(u)) {
                     expungeIssued |= !FetchRenderer.writeExpunged(ctx.out(), view.store(), seq, view.meta(u),
                             view.isRecent(u), attributes, cuts);
@@ -118,5 +124,40 @@ final class Fetch implements Command<SessionState.Selected> {
             return;
         }
         ctx.completed(tag);
+    }
+
+    /**
+     * A {@link ReadAhead} for a FETCH of several messages whose only items that read the message are
+     * ENVELOPE, BODY or BODYSTRUCTURE (with a body section in the command the renderer reads the text
+     * anyway); null otherwise.
+     */
+    private static ReadAhead readAhead(SelectedMailbox view, List<Integer> seqs, List<FetchAttribute> attributes,
+                                       MimeCuts cuts, long budget) {
+        if (seqs.size() < 4 || budget <= 0) {
+            return null;
+        }
+        ReadAhead.Need need = null;
+        for (FetchAttribute a : attributes) {
+            switch (a) {
+                case FetchAttribute.Uid x -> { }
+                case FetchAttribute.Flags x -> { }
+                case FetchAttribute.InternalDate x -> { }
+                case FetchAttribute.Rfc822Size x -> { }
+                case FetchAttribute.Envelope x -> need = need == null ? ReadAhead.Need.ENVELOPE : need;
+                case FetchAttribute.BodyStructure b -> need = b.extensible() || need == ReadAhead.Need.BODYSTRUCTURE
+                        ? ReadAhead.Need.BODYSTRUCTURE : ReadAhead.Need.BODY;
+                default -> {
+                    return null;
+                }
+            }
+        }
+        if (need == null) {
+            return null;
+        }
+        MessageMeta[] order = new MessageMeta[seqs.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = view.meta(view.uidAt(seqs.get(i)));
+        }
+        return new ReadAhead(view.store(), order, need, cuts, budget);
     }
 }

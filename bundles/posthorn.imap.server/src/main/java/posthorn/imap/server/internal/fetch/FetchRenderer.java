@@ -87,16 +87,28 @@ public final class FetchRenderer {
             }
             data = new Parsed(text, uid, cuts);
         }
+        boolean structureDerived = false;
+        boolean envelopeSeen = false;
         for (int i = 0; i < items.size(); i++) {
             String field = cacheField(items.get(i), cuts);
             if (field != null && derived[i] == null) {
-                derived[i] = switch (items.get(i)) {
-                    case FetchAttribute.Envelope e -> Structure.envelope(data.root().header());
-                    case FetchAttribute.BodyStructure b -> Structure.bodyStructure(data.m, data.root(), b.extensible());
+                switch (items.get(i)) {
+                    case FetchAttribute.Envelope e -> {
+                        derived[i] = DerivedCache.envelope(box, meta, data.root().header());
+                        envelopeSeen = true;
+                    }
+                    case FetchAttribute.BodyStructure b -> {
+                        derived[i] = Structure.bodyStructure(data.m, data.root(), b.extensible());
+                        DerivedCache.put(box, uid, field, derived[i]);
+                        structureDerived = true;
+                    }
                     default -> throw new AssertionError();
-                };
-                DerivedCache.put(box, uid, field, derived[i]);
+                }
             }
+        }
+        if (structureDerived && !envelopeSeen) {
+            // The whole message was read for BODYSTRUCTURE: the header's values come from the same bytes.
+            DerivedCache.completeHeaderValues(box, meta, data.root().header());
         }
         // Cut every section before writing, so that a failure cannot leave a response half written.
         byte[][] sections = new byte[items.size()][];

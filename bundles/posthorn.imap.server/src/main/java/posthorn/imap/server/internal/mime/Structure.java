@@ -17,9 +17,25 @@ public final class Structure {
 
     /** The ENVELOPE of a message header. */
     public static byte[] envelope(Header h) {
+        return envelope(h, Addresses.of(h));
+    }
+
+    /** The ENVELOPE of a message header whose From, To and Cc have been parsed already. */
+    public static byte[] envelope(Header h, Addresses a) {
         StringBuilder b = new StringBuilder(256);
-        envelope(b, h);
+        envelope(b, h, a);
         return b.toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * The From, To and Cc addresses of a header, parsed once for both ENVELOPE and the sort keys
+     * (address parsing is the bigger part of deriving either).
+     */
+    public record Addresses(List<Address> from, List<Address> to, List<Address> cc) {
+        public static Addresses of(Header h) {
+            return new Addresses(Address.parseList(h.lastValue("From")), Address.parseList(h.lastValue("To")),
+                    Address.parseList(h.lastValue("Cc")));
+        }
     }
 
     /** BODYSTRUCTURE ({@code extensible}) or BODY of a parsed message. */
@@ -29,7 +45,7 @@ public final class Structure {
         return b.toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
-    private static void envelope(StringBuilder b, Header h) {
+    private static void envelope(StringBuilder b, Header h, Addresses parsed) {
         b.append('(');
         ImapText.nstringNolf(b, h.lastValue("Date"));
         b.append(' ');
@@ -39,7 +55,7 @@ public final class Structure {
         } else {
             ImapText.forHumans(b, subject);
         }
-        List<Address> from = Address.parseList(h.lastValue("From"));
+        List<Address> from = parsed.from();
         List<Address> sender = Address.parseList(h.lastValue("Sender"));
         List<Address> replyTo = Address.parseList(h.lastValue("Reply-To"));
         b.append(' ');
@@ -48,10 +64,12 @@ public final class Structure {
         addresses(b, sender.isEmpty() ? from : sender);
         b.append(' ');
         addresses(b, replyTo.isEmpty() ? from : replyTo);
-        for (String name : new String[] {"To", "Cc", "Bcc"}) {
-            b.append(' ');
-            addresses(b, Address.parseList(h.lastValue(name)));
-        }
+        b.append(' ');
+        addresses(b, parsed.to());
+        b.append(' ');
+        addresses(b, parsed.cc());
+        b.append(' ');
+        addresses(b, Address.parseList(h.lastValue("Bcc")));
         b.append(' ');
         ImapText.nstringNolf(b, h.lastValue("In-Reply-To"));
         b.append(' ');
@@ -126,7 +144,7 @@ public final class Structure {
             b.append(' ').append(lines(m, p.bodyStart(), p.end()));
         } else if (p.message() != null) {
             b.append(' ');
-            envelope(b, p.message().header());
+            envelope(b, p.message().header(), Addresses.of(p.message().header()));
             b.append(' ');
             part(b, m, p.message(), ext);
             b.append(' ').append(lines(m, p.bodyStart(), p.end()));

@@ -124,6 +124,10 @@ public @interface ImapdConfig {
             + "the last part takes the rest of its multipart")
     int mime_max_parts() default 10_000;
 
+    @AttributeDefinition(description = "KB of messages one FETCH of ENVELOPE/BODY/BODYSTRUCTURE, or a first SORT/THREAD, "
+            + "reads and parses ahead on other threads when the values are not cached yet; 0 = none, one message at a time")
+    int fetch_readahead_kb() default 4096;
+
     @AttributeDefinition(description = "Levels of OR, NOT and parentheses in search keys (SEARCH, SORT, THREAD); deeper is BAD")
     int search_max_depth() default 100;
 

@@ -1286,6 +1286,11 @@ public final class Session {
         }
 
         @Override
+        public long readAheadBytes() {
+            return server.config().fetch_readahead_kb() * 1024L;
+        }
+
+        @Override
         public int searchMaxDepth() {
             return server.config().search_max_depth();
         }

@@ -33,6 +33,6 @@ class SortAddressTest {
         byte[] b = ("From: f@x.org\r\nTo: t@x.org\r\nCc: " + cc + "\r\nSubject: s\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
         SortData d = SortData.of(1, 1, new MessageMeta(1, Set.of(), b.length, Instant.ofEpochSecond(1), false),
                 MimePart.parseHeader(b, b.length));
-        assertEquals(key, d.cc());
+        assertEquals(key, d.keys().cc());
     }
 }
