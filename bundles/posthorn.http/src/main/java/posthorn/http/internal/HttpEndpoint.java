@@ -111,8 +111,8 @@ public final class HttpEndpoint {
                     next.bind().getHostAddress(), next.port(), next.nodes().isEmpty() ? "none" : next.nodes());
         } else {
             SERVLETS.forEach(context::disableComponent);
-            if (was) {
-                jetty(null);
+            if (was || old == null) {
+                jetty(null); // also at start: ConfigurationAdmin may keep Jetty's settings of a previous run
             }
             LOG.info("http: endpoint off (http.cfg enabled=false)");
         }

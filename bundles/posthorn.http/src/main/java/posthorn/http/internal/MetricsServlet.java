@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -86,6 +87,29 @@ public final class MetricsServlet extends HttpServlet implements ServerObserver 
     }
 
     public MetricsServlet() {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+    }
+
+    /**
+     * The meters read from the server's snapshots, registered anew whenever another server instance
+     * is bound (the server bundle restarted): its counts start again from 0, and Micrometer's
+     * function counters never go down, so the old meters would hide the new counts until they
+     * passed the old ones. Prometheus reads the new meters as a counter reset, which it handles.
+     */
+    private final transient List<Meter> serverMeters = new CopyOnWriteArrayList<>();
+    private transient ImapAdmin metered;
+    private final transient java.util.Set<String> meteredBackends = new java.util.HashSet<>();
+
+    private void serverMeters(ImapAdmin a) {
+        if (a == metered) {
+            return;
+        }
+        serverMeters.forEach(registry::remove);
+        serverMeters.clear();
+        meteredBackends.clear();
+        metered = a;
         gauge("posthorn.sessions", "Open IMAP sessions", s -> s.connectionsNow());
         gauge("posthorn.sessions.idle", "Sessions waiting in IDLE", s -> s.idle());
         counter("posthorn.connections", "Connections admitted since start", null, s -> s.connectionsTotal());
@@ -95,27 +119,25 @@ public final class MetricsServlet extends HttpServlet implements ServerObserver 
         loginCounter("failed", s -> s.logins().failed());
         loginCounter("unavailable", s -> s.logins().unavailable());
         loginCounter("refused", s -> s.logins().refused());
-        Gauge.builder("posthorn.uptime.server", this, m -> m.stats == null ? Double.NaN : m.stats.uptime().toMillis() / 1000.0)
-                .description("Seconds the IMAP server has run").baseUnit("seconds").register(registry);
-        new JvmMemoryMetrics().bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new UptimeMetrics().bindTo(registry);
+        serverMeters.add(Gauge.builder("posthorn.uptime.server", this,
+                m -> m.stats == null ? Double.NaN : m.stats.uptime().toMillis() / 1000.0)
+                .description("Seconds the IMAP server has run").baseUnit("seconds").register(registry));
     }
 
     private void gauge(String name, String help, ToDoubleFunction<ServerStats> f) {
-        Gauge.builder(name, this, m -> m.stats == null ? Double.NaN : f.applyAsDouble(m.stats)).description(help)
-                .register(registry);
+        serverMeters.add(Gauge.builder(name, this, m -> m.stats == null ? Double.NaN : f.applyAsDouble(m.stats))
+                .description(help).register(registry));
     }
 
     private void counter(String name, String help, String unit, ToDoubleFunction<ServerStats> f) {
-        FunctionCounter.builder(name, this, m -> m.stats == null ? 0 : f.applyAsDouble(m.stats)).description(help)
-                .baseUnit(unit).register(registry);
+        serverMeters.add(FunctionCounter.builder(name, this, m -> m.stats == null ? 0 : f.applyAsDouble(m.stats))
+                .description(help).baseUnit(unit).register(registry));
     }
 
     private void loginCounter(String result, ToDoubleFunction<ServerStats> f) {
-        FunctionCounter.builder("posthorn.logins", this, m -> m.stats == null ? 0 : f.applyAsDouble(m.stats))
+        serverMeters.add(FunctionCounter.builder("posthorn.logins", this, m -> m.stats == null ? 0 : f.applyAsDouble(m.stats))
                 .description("Login attempts by result (LOGIN, AUTHENTICATE and auth_http)").tag("result", result)
-                .register(registry);
+                .register(registry));
     }
 
     @Override
@@ -145,8 +167,9 @@ public final class MetricsServlet extends HttpServlet implements ServerObserver 
     }
 
     /** Reads the server's counts once for this scrape, and registers meters for backends and sizes seen first now. */
-    private void snapshot() {
+    private synchronized void snapshot() {
         ImapAdmin a = admin;
+        serverMeters(a);
         if (a == null) {
             stats = null;
             backends = Map.of();
@@ -158,7 +181,9 @@ public final class MetricsServlet extends HttpServlet implements ServerObserver 
             }
             backends = byName;
             for (String name : byName.keySet()) {
-                backendMeters(name);
+                if (meteredBackends.add(name)) {
+                    backendMeters(name);
+                }
             }
         }
         Map<String, Long> now = new ConcurrentHashMap<>();
@@ -167,7 +192,7 @@ public final class MetricsServlet extends HttpServlet implements ServerObserver 
                 for (Map.Entry<String, Long> e : s.sizes().entrySet()) {
                     String key = s.name() + "\u0000" + e.getKey();
                     now.put(key, e.getValue());
-                    Gauge.builder("posthorn.size", this, m -> m.sizes.getOrDefault(key, -1L))
+                    Gauge.builder("posthorn.size", this, m -> m.sizes.containsKey(key) ? m.sizes.get(key) : Double.NaN)
                             .description("Sizes of indexes (store index cache, full-text index)")
                             .tag("source", s.name()).tag("measure", e.getKey()).register(registry);
                 }
@@ -183,17 +208,17 @@ public final class MetricsServlet extends HttpServlet implements ServerObserver 
         answer(name, "wrong_password", BackendInfo::wrongPassword);
         answer(name, "no_such_user", BackendInfo::noSuchUser);
         answer(name, "unavailable", BackendInfo::unavailable);
-        Gauge.builder("posthorn.auth.backend.up", this, m -> {
+        serverMeters.add(Gauge.builder("posthorn.auth.backend.up", this, m -> {
             BackendInfo b = m.backends.get(name);
             return b == null ? Double.NaN : b.state() == BackendInfo.BackendState.ACTIVE ? 1 : 0;
-        }).description("Whether an auth backend runs and answers (1) or not (0)").tag("backend", name).register(registry);
+        }).description("Whether an auth backend runs and answers (1) or not (0)").tag("backend", name).register(registry));
     }
 
     private void answer(String backend, String answer, ToDoubleFunction<BackendInfo> f) {
-        FunctionCounter.builder("posthorn.auth.backend.answers", this, m -> {
+        serverMeters.add(FunctionCounter.builder("posthorn.auth.backend.answers", this, m -> {
             BackendInfo b = m.backends.get(backend);
             return b == null ? 0 : f.applyAsDouble(b);
         }).description("Answers of each auth backend by kind").tag("backend", backend).tag("answer", answer)
-                .register(registry);
+                .register(registry));
     }
 }

@@ -31,6 +31,15 @@ public final class ProxyAuthService implements ProxyAuth {
     @Reference
     ImapServer server;
 
+    /** For DS, which sets {@link #server}. */
+    public ProxyAuthService() {
+    }
+
+    /** Over a server made without DS (tests). */
+    public ProxyAuthService(ImapServer server) {
+        this.server = server;
+    }
+
     @Override
     public Result check(String user, String password, String protocol, InetAddress client) {
         LoginFlow.Services services = server.logins();
