@@ -129,7 +129,7 @@ class Node:
         self.proc = subprocess.Popen([os.path.join(TOP, "posthorn"), "run", "--config", self.conf],
                                      stdin=subprocess.DEVNULL, stdout=self.err, stderr=self.err, env=env, cwd=TOP)
 
-    def wait_ready(self, timeout=90):
+    def wait_ready(self, timeout=300):
         def greets():
             if self.proc.poll() is not None:
                 raise AssertionError("%s exited with %s:\n%s" % (self.name, self.proc.returncode, self.log()[-3000:]))
@@ -306,9 +306,10 @@ class Site:
     def password_hash():
         r = subprocess.run([os.path.join(TOP, "posthorn"), "pw"], input=(PASSWORD + "\n" + PASSWORD + "\n").encode(),
                            capture_output=True, timeout=120, cwd=TOP)
-        h = r.stdout.decode().strip().splitlines()[-1]
-        assert h.startswith("$6$"), (r.stdout, r.stderr)
-        return h
+        # the hash alone (a build of the tools first may leave terminal escapes on stdout)
+        m = re.search(r"\$6\$[./0-9A-Za-z]+\$[./0-9A-Za-z]+", r.stdout.decode(errors="replace"))
+        assert m, (r.stdout, r.stderr)
+        return m.group(0)
 
     def add_users(self, names):
         """Adds users to the shared userdb (every node reads it again within a second or two)."""
@@ -343,7 +344,8 @@ class Site:
         """The node whose log, after the offsets in since, has a login of user; or None."""
         found = None
         for n, offset in zip(self.nodes, since):
-            if re.search(r"login user=%s via " % re.escape(user), n.log()[offset:]):
+            # an IMAP session's login (sN), not the auth_http check (which any node's endpoint may answer)
+            if re.search(r"\bs\d+ login user=%s via " % re.escape(user), n.log()[offset:]):
                 assert found is None, "%s logged in on %s and %s" % (user, found.name, n.name)
                 found = n
         return found
@@ -742,7 +744,7 @@ def test_thousand_users_spread_evenly_and_a_killed_nodes_users_move(site, work):
     MEASURED.append(("1000 logins through nginx (STARTTLS, 8 at a time)", time.time() - t0))
     home = {}
     for n, off in zip(site.nodes, before):
-        for u in re.findall(r"login user=(u\d{4}) via ", n.log()[off:]):
+        for u in re.findall(r"\bs\d+ login user=(u\d{4}) via ", n.log()[off:]):
             assert u not in home, "%s logged in on two nodes" % u
             home[u] = n
     assert set(home) == set(users), "logins missing from the logs: %d" % (1000 - len(home))
