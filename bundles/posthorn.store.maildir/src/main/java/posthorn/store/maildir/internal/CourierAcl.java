@@ -72,10 +72,11 @@ final class CourierAcl {
 
     /** The valid lines of an ACL file, or null if there is none (missing, or nothing valid in it). */
     private static List<String[]> lines(Path file) throws IOException {
-        BasicFileAttributes a;
-        try {
-            a = Files.readAttributes(file, BasicFileAttributes.class);
-        } catch (NoSuchFileException e) {
+        // Most folders have no ACL file, and this runs for every command (rights are checked each
+        // time): readAttributesIfExists answers "none" without the exception Files.readAttributes
+        // would build (JFR counted ~26,000 of them in a 10 s pipelined run).
+        BasicFileAttributes a = file.getFileSystem().provider().readAttributesIfExists(file, BasicFileAttributes.class);
+        if (a == null) {
             CACHE.remove(file);
             return null;
         }
