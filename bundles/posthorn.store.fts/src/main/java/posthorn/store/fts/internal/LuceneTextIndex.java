@@ -67,12 +67,17 @@ public final class LuceneTextIndex implements TextIndex {
                 + " a deeper message is read by every search instead")
         int max_depth() default 50;
 
+        @AttributeDefinition(name = "Indexing time per search", description = "Seconds one search may spend"
+                + " adding new messages to the index; the messages left are read by that search and indexed by the"
+                + " next ones")
+        int index_budget() default 10;
+
         @AttributeDefinition(name = "Open indexes", description = "Users' indexes kept open at once; the one"
                 + " searched least recently is closed beyond this")
         int max_open() default 64;
     }
 
-    private record Settings(boolean enabled, Path dir, MessageText.Limits limits, int maxOpen) {
+    private record Settings(boolean enabled, Path dir, MessageText.Limits limits, int maxOpen, int budget) {
     }
 
     private volatile Settings settings;
@@ -84,7 +89,12 @@ public final class LuceneTextIndex implements TextIndex {
 
     /** Outside OSGi (tests, tools): an index under {@code dir}. */
     LuceneTextIndex(Path dir, MessageText.Limits limits) {
-        settings = new Settings(true, dir, limits, 64);
+        this(dir, limits, 3600);
+    }
+
+    /** Outside OSGi (tests, tools): an index under {@code dir}, {@code budget} seconds of indexing a search. */
+    LuceneTextIndex(Path dir, MessageText.Limits limits, int budget) {
+        settings = new Settings(true, dir, limits, 64, budget);
     }
 
     /**
@@ -108,6 +118,10 @@ public final class LuceneTextIndex implements TextIndex {
             int maxParts = ConfigKeys.read("max.parts", config::max_parts);
             int maxDepth = ConfigKeys.read("max.depth", config::max_depth);
             int maxOpen = ConfigKeys.read("max.open", config::max_open);
+            int budget = ConfigKeys.read("index.budget", config::index_budget);
+            if (budget < 0 || budget > 86400) {
+                throw new IllegalArgumentException("index.budget: must be from 0 to 86400 seconds");
+            }
             if (maxText < 1000 || maxText > 1_000_000_000L) {
                 throw new IllegalArgumentException("max.text: must be from 1000 to 1000000000 chars");
             }
@@ -129,7 +143,8 @@ public final class LuceneTextIndex implements TextIndex {
             } else if (System.getenv("POSTHORN_VAR") != null && !System.getenv("POSTHORN_VAR").isBlank()) {
                 dir = Path.of(System.getenv("POSTHORN_VAR")).toAbsolutePath().resolve("fts");
             }
-            s = new Settings(enabled && dir != null, dir, new MessageText.Limits(maxText, maxParts, maxDepth), maxOpen);
+            s = new Settings(enabled && dir != null, dir, new MessageText.Limits(maxText, maxParts, maxDepth), maxOpen,
+                    budget);
             if (enabled && dir == null) {
                 LOG.warn("event=fts.off reason=\"neither dir nor POSTHORN_VAR is set\"");
             }
@@ -145,8 +160,9 @@ public final class LuceneTextIndex implements TextIndex {
         if (before != null && !before.equals(s)) {
             closeAll();
         }
-        LOG.info("event=fts.config enabled={} dir={} max.text={} max.parts={} max.depth={} max.open={}", s.enabled(),
-                s.dir(), s.limits().maxChars(), s.limits().maxParts(), s.limits().maxDepth(), s.maxOpen());
+        LOG.info("event=fts.config enabled={} dir={} max.text={} max.parts={} max.depth={} max.open={} index.budget={}",
+                s.enabled(), s.dir(), s.limits().maxChars(), s.limits().maxParts(), s.limits().maxDepth(), s.maxOpen(),
+                s.budget());
     }
 
     private static Config defaults() {
@@ -184,6 +200,11 @@ public final class LuceneTextIndex implements TextIndex {
             @Override
             public int max_open() {
                 return 64;
+            }
+
+            @Override
+            public int index_budget() {
+                return 10;
             }
         };
     }
@@ -226,7 +247,7 @@ public final class LuceneTextIndex implements TextIndex {
         synchronized (open) {
             index = open.get(user);
             if (index == null) {
-                index = new UserIndex(user, s.dir().resolve(directoryName(user)), s.limits());
+                index = new UserIndex(user, s.dir().resolve(directoryName(user)), s.limits(), s.budget() * 1000L);
                 open.put(user, index);
                 if (open.size() > s.maxOpen()) {
                     Map.Entry<String, UserIndex> eldest = open.entrySet().iterator().next();

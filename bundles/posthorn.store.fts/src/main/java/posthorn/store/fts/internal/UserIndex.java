@@ -79,6 +79,8 @@ final class UserIndex implements AutoCloseable {
     private final String user;
     private final Path dir;
     private final MessageText.Limits limits;
+    /** How long one search may spend reading new messages into the index; the rest stay candidates. */
+    private final long budgetNanos;
     private IndexWriter writer;
     private SearcherManager searchers;
     /** Per mailbox name: its UIDVALIDITY and the UIDs in the index, ascending. */
@@ -88,10 +90,11 @@ final class UserIndex implements AutoCloseable {
     private record Box(long uidValidity, long[] uids) {
     }
 
-    UserIndex(String user, Path dir, MessageText.Limits limits) {
+    UserIndex(String user, Path dir, MessageText.Limits limits, long budgetMillis) {
         this.user = user;
         this.dir = dir;
         this.limits = limits;
+        this.budgetNanos = budgetMillis * 1_000_000;
     }
 
     /**
@@ -183,7 +186,8 @@ final class UserIndex implements AutoCloseable {
                 changes++;
                 i++;
             } else if (i >= have.length || present[j] < have[i]) {
-                if (add(mailbox, name, key, present[j])) {
+                // Past the budget, a new message is left for the next search: it is a candidate.
+                if (System.nanoTime() - started < budgetNanos && add(mailbox, name, key, present[j])) {
                     next[n++] = present[j];
                     changes++;
                     if (++pending >= COMMIT_EVERY) {
@@ -203,8 +207,8 @@ final class UserIndex implements AutoCloseable {
         boxes.put(name, new Box(uv, indexed));
         if (changes > 0) {
             commit();
-            LOG.info("event=fts.update user={} mailbox=\"{}\" changes={} indexed={} ms={}", user, name, changes,
-                    indexed.length, (System.nanoTime() - started) / 1_000_000);
+            LOG.info("event=fts.update user={} mailbox=\"{}\" changes={} indexed={} pending={} ms={}", user, name,
+                    changes, indexed.length, present.length - indexed.length, (System.nanoTime() - started) / 1_000_000);
         }
         return indexed;
     }

@@ -220,6 +220,19 @@ class LuceneTextIndexTest {
     }
 
     @Test
+    void pastTheIndexingBudgetNewMessagesStayCandidates() {
+        MemoryMailbox box = corpus();
+        LuceneTextIndex none = new LuceneTextIndex(dir.resolve("budget0"), MessageTextTest.LIMITS, 0);
+        try {
+            LongPredicate p = none.candidates("demo", box, List.of(new TextTerm(Where.BODY, "broken")));
+            assertEquals(List.of(1L, 2L, 3L, 4L), pass(box, p), "nothing indexed: every message is read");
+            assertEquals(0, box.opened.get());
+        } finally {
+            none.deactivate();
+        }
+    }
+
+    @Test
     void userNamesCannotLeaveTheDirectory() {
         assertEquals("demo", LuceneTextIndex.directoryName("demo"));
         assertEquals("anna@example.org", LuceneTextIndex.directoryName("anna@example.org"));
