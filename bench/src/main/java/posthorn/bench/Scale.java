@@ -112,7 +112,9 @@ final class Scale {
         Path runs = work.resolve("run");
         Map<Integer, Main.Data> data = new TreeMap<>();
         for (int n : plan.sizes()) {
-            data.put(n, Main.Data.prepare(plan.base().withMessages(n), work.resolve("data")));
+            data.put(n, n > GENERATED_MAX && n % GENERATED_MAX == 0
+                ? replicated(n, Main.Data.prepare(plan.base().withMessages(GENERATED_MAX), work.resolve("data")))
+                : Main.Data.prepare(plan.base().withMessages(n), work.resolve("data")));
             bytes.put(n, data.get(n).bigBytes());
         }
         Main.Data smallest = data.get(plan.sizes()[0]);
@@ -293,6 +295,11 @@ final class Scale {
             return;
         }
         String stopped = null;
+        // Every session is a socket in this process and one in the server's (Posthorn: one process;
+        // Dovecot's and Courier's log/notify processes also hold one per session): the hard
+        // open-files limit bounds a ramp, and raising it needs CAP_SYS_RESOURCE.
+        long files = openFilesLimit();
+        int cap = (int) Math.min(Integer.MAX_VALUE, files - 1000);
         try {
             for (int target : plan.sessions()) {
                 if (stopped != null) {
@@ -301,11 +308,17 @@ final class Scale {
                     }
                     continue;
                 }
-                Main.log("%s: IDLE ramp to %,d sessions", s, target);
+                int asked = Math.min(target, cap);
+                if (asked < target) {
+                    notes.add(String.format(Locale.ROOT, "%s: the ramp to %,d sessions asked for %,d only: the hard open-files "
+                        + "limit (RLIMIT_NOFILE) of this process and the server is %,d, and raising it needs CAP_SYS_RESOURCE, "
+                        + "which root lacks on this machine", s, target, asked, files));
+                }
+                Main.log("%s: IDLE ramp to %,d sessions", s, asked);
                 long t0 = System.nanoTime();
                 Results r = new Results();
                 r.servers.add(s);
-                Workloads w = new Workloads(plan.base().withIdle(target), server, r, List.of());
+                Workloads w = new Workloads(plan.base().withIdle(asked), server, r, List.of());
                 w.idle();
                 for (String m : metrics) {
                     Results.Cell c = r.cell(m, s);
@@ -320,7 +333,7 @@ final class Scale {
                 notes.addAll(r.notes);
                 Double held = point("idle_held", s, target).value();
                 if (held == null || held < target) {
-                    stopped = String.format(Locale.ROOT, "the ramp to %,d held %s%s", target,
+                    stopped = String.format(Locale.ROOT, "the ramp to %,d held %s%s", asked,
                         held == null ? "nothing" : String.format(Locale.ROOT, "%,.0f", held),
                         w.idleStop == null ? "" : " (" + w.idleStop + ")");
                 }
@@ -343,6 +356,63 @@ final class Scale {
         } finally {
             server.stop();
         }
+    }
+
+    /**
+     * The largest mailbox generated message by message; a larger size that is a multiple of it is
+     * that mailbox repeated (generating 200,000 messages takes over half an hour on this loaded
+     * 2-core machine, and as much disk again).
+     */
+    static final int GENERATED_MAX = 50_000;
+
+    /**
+     * A mailbox of {@code n} messages made of {@code n / GENERATED_MAX} sets of hard links to the
+     * generated one, each set under its own file names (the host part of the Maildir name gets the
+     * set's number), so the servers see {@code n} distinct files with the same mtimes (INTERNALDATE)
+     * and flags. Its messages repeat: SEARCH finds each needle once per set, SORT meets ties, and
+     * THREAD (not run here) would see each Message-ID several times. Cached like the generated data.
+     */
+    static Main.Data replicated(int n, Main.Data base) throws IOException {
+        int sets = n / GENERATED_MAX;
+        Path dir = base.big().getParent().resolveSibling(base.big().getParent().getFileName() + "-x" + sets);
+        Path done = dir.resolve("DONE");
+        if (!Files.exists(done)) {
+            Main.delete(dir);
+            long t0 = System.nanoTime();
+            Main.log("linking %,d messages (%d sets of %,d) into %s", n, sets, GENERATED_MAX, dir);
+            for (String sub : new String[] {"cur", "new", "tmp"}) {
+                Files.createDirectories(dir.resolve("big").resolve(sub));
+            }
+            for (int k = 1; k <= sets; k++) {
+                for (String sub : new String[] {"cur", "new"}) {
+                    try (var files = Files.list(base.big().resolve(sub))) {
+                        for (Path f : (Iterable<Path>) files::iterator) {
+                            String name = f.getFileName().toString().replace(".bench,", ".bench" + k + ",");
+                            Files.createLink(dir.resolve("big").resolve(sub).resolve(name), f);
+                        }
+                    }
+                }
+            }
+            Files.writeString(done, Long.toString(base.bigBytes() * sets));
+            Main.log("linked in %.1f s", (System.nanoTime() - t0) / 1e9);
+        }
+        return new Main.Data(dir.resolve("big"), base.stress(), base.idle(), base.mbox(),
+            Long.parseLong(Files.readString(done).trim()));
+    }
+
+    /** The hard RLIMIT_NOFILE of this process (its children inherit it), from /proc/self/limits. */
+    static long openFilesLimit() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String hard = line.substring("Max open files".length()).trim().split("\\s+")[1];
+                    return hard.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(hard);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            Main.log("cannot read /proc/self/limits: %s", e);
+        }
+        return Long.MAX_VALUE;
     }
 
     /** Hard links to every file of {@code from} (cp -al): no second copy on disk (see the class comment). */
@@ -415,14 +485,18 @@ final class Scale {
         for (Map.Entry<Integer, Long> e : bytes.entrySet()) {
             sizes.append(sizes.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%,d (%,.0f MB)", e.getKey(), e.getValue() / 1e6));
         }
-        md.append(String.format(Locale.ROOT, "- mailboxes: %s messages, seed %d, hard-linked into each server's home; "
-                + "%d warm rounds (median shown); IDLE: %s sessions; whole run %.0f s%n", sizes, plan.seed(), plan.rounds(),
+        md.append(String.format(Locale.ROOT, "- mailboxes: %s messages, seed %d (sizes above %,d: the %,d-message mailbox "
+                + "repeated under other file names), hard-linked into each server's home; "
+                + "%d warm rounds (median shown); IDLE: %s sessions; whole run %.0f s%n", sizes, plan.seed(), GENERATED_MAX,
+            GENERATED_MAX, plan.rounds(),
             String.join(", ", java.util.Arrays.stream(plan.sessions()).mapToObj(k -> String.format(Locale.ROOT, "%,d", k)).toList()),
             seconds));
         md.append("- charts: [mailbox commands](bench-charts/scale-mailbox.svg), [IDLE sessions](bench-charts/scale-idle.svg)\n\n");
         md.append(table("mailbox", "messages", plan.sizes()));
-        md.append('\n');
-        md.append(table("idle", "IDLE sessions", plan.sessions()));
+        if (servers.stream().anyMatch(s -> !s.equals(Results.DOVECOT_FTS))) {
+            md.append('\n');
+            md.append(table("idle", "IDLE sessions", plan.sessions()));
+        }
         List<String> reasons = new ArrayList<>();
         for (Metric m : METRICS) {
             for (String s : servers) {
