@@ -34,7 +34,8 @@ final class Scale {
     record Plan(boolean quick, int[] sizes, int[] sessions, int rounds, long seed) {
 
         static Plan full(long seed) {
-            return new Plan(false, new int[] {10_000, 50_000, 200_000}, new int[] {10_000, 50_000, 100_000}, 3, seed);
+            // One warm round: at 200,000 messages a single SEARCH TEXT takes minutes on this machine.
+            return new Plan(false, new int[] {10_000, 50_000, 200_000}, new int[] {10_000, 50_000, 100_000}, 1, seed);
         }
 
         static Plan quick(long seed) {
@@ -190,9 +191,6 @@ final class Scale {
             ImapConnection c = loginSelect(server);
             if (!searchOnly) {
                 point("select_first", s, n).samples.add((System.nanoTime() - a) / 1e6);
-                // untimed first passes: what is built on first use is built before the warm rounds
-                untimed(c, s, n, "fetch_flags", "FETCH 1:* (UID FLAGS)");
-                untimed(c, s, n, "sort_date", "UID SORT (DATE) UTF-8 ALL");
             }
             a = System.nanoTime();
             ImapConnection.Reply r = c.command(search, true);
@@ -212,7 +210,13 @@ final class Scale {
                     point("select_warm", s, n).samples.add((System.nanoTime() - a) / 1e6);
                     timed(c, s, n, "fetch_flags", "FETCH 1:* (UID FLAGS)");
                 }
-                timed(c, s, n, "search_text", search);
+                if (n > GENERATED_MAX && !searchOnly) {
+                    // Above the generated size the search is run once (the first): a scan of
+                    // 2.5 GB takes minutes per server here, and the run has to fit the machine's day.
+                    point("search_text", s, n).na = "searched once at this size (see the first search)";
+                } else {
+                    timed(c, s, n, "search_text", search);
+                }
                 if (!searchOnly) {
                     timed(c, s, n, "sort_date", "UID SORT (DATE) UTF-8 ALL");
                 }
@@ -253,13 +257,6 @@ final class Scale {
         return c;
     }
 
-    private void untimed(ImapConnection c, String s, int n, String metric, String command) throws IOException {
-        ImapConnection.Reply r = c.command(command);
-        if (!r.ok()) {
-            point(metric, s, n).na = command + " -> " + r.refusal();
-        }
-    }
-
     private void timed(ImapConnection c, String s, int n, String metric, String command) throws IOException {
         Point p = point(metric, s, n);
         if (p.na != null) {
@@ -295,6 +292,7 @@ final class Scale {
             return;
         }
         String stopped = null;
+        int lastAsked = 0;
         // Every session is a socket in this process and one in the server's (Posthorn: one process;
         // Dovecot's and Courier's log/notify processes also hold one per session): the hard
         // open-files limit bounds a ramp, and raising it needs CAP_SYS_RESOURCE.
@@ -309,6 +307,14 @@ final class Scale {
                     continue;
                 }
                 int asked = Math.min(target, cap);
+                if (asked == lastAsked) {
+                    for (String m : metrics) {
+                        point(m, s, target).na = String.format(Locale.ROOT, "capped at %,d sessions by the open-files limit, "
+                            + "as the step before", asked);
+                    }
+                    continue;
+                }
+                lastAsked = asked;
                 if (asked < target) {
                     notes.add(String.format(Locale.ROOT, "%s: the ramp to %,d sessions asked for %,d only: the hard open-files "
                         + "limit (RLIMIT_NOFILE) of this process and the server is %,d, and raising it needs CAP_SYS_RESOURCE, "
@@ -332,7 +338,7 @@ final class Scale {
                 }
                 notes.addAll(r.notes);
                 Double held = point("idle_held", s, target).value();
-                if (held == null || held < target) {
+                if (held == null || held < asked) {
                     stopped = String.format(Locale.ROOT, "the ramp to %,d held %s%s", asked,
                         held == null ? "nothing" : String.format(Locale.ROOT, "%,.0f", held),
                         w.idleStop == null ? "" : " (" + w.idleStop + ")");
