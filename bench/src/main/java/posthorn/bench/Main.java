@@ -111,6 +111,12 @@ public final class Main {
         if (servers == null) {
             servers = "dovecot,dovecot-fts,courier,posthorn";
         }
+        if (scale && servers != null && servers.startsWith("csv:")) {
+            // --scale --servers csv:A.csv,B.csv: the tables of earlier scale runs' points together
+            List<Path> csvs = java.util.Arrays.stream(servers.substring(4).split(",")).map(Path::of).toList();
+            System.out.println(Scale.report(quick ? Scale.Plan.quick(seed) : Scale.Plan.full(seed), csvs, commit));
+            System.exit(0);
+        }
         if (scale) {
             Scale.Plan sp = quick ? Scale.Plan.quick(seed) : Scale.Plan.full(seed);
             System.exit(new Scale(sp, make, work, out, commit).run(scaleServers));

@@ -455,6 +455,37 @@ final class Scale {
         return m.group.equals("idle") ? plan.sessions() : plan.sizes();
     }
 
+    /**
+     * The tables of several runs' CSVs together (a run per server, or a run cut short and one that
+     * went on): each point as its run wrote it, n/a and failed points without their reasons (see
+     * those runs' own reports). Ratios are then between figures of different runs.
+     */
+    static String report(Plan plan, List<Path> csvs, String commit) throws IOException {
+        Scale scale = new Scale(plan, null, null, null, commit);
+        java.util.regex.Pattern row = java.util.regex.Pattern.compile("^([^,]*),([^,]*),\"[^\"]*\",([^,]*),([^,]*),(\\d+),([^,]*),(.*)$");
+        for (Path csv : csvs) {
+            for (String line : Files.readAllLines(csv)) {
+                java.util.regex.Matcher m = row.matcher(line);
+                if (!m.matches()) {
+                    continue;
+                }
+                String server = m.group(4);
+                if (!scale.servers.contains(server)) {
+                    scale.servers.add(server);
+                }
+                Point p = scale.point(m.group(2), server, Integer.parseInt(m.group(5)));
+                if (m.group(7).equals("ok")) {
+                    p.samples.add(Double.parseDouble(m.group(6)));
+                } else if (m.group(7).equals("error")) {
+                    p.error = "failed in " + csv;
+                } else {
+                    p.na = "n/a in " + csv;
+                }
+            }
+        }
+        return scale.table("mailbox", "messages", plan.sizes()) + "\n" + scale.table("idle", "IDLE sessions", plan.sessions());
+    }
+
     /** Writes the Markdown (to {@code out} and stdout at the end) and the CSV the charts are drawn from. */
     private void write(long started) throws IOException {
         StringBuilder csv = new StringBuilder("group,metric,label,unit,server,x,value,status\n");
