@@ -39,6 +39,9 @@ final class PosthornServer extends Server {
             }
         }
         set(conf.resolve("imapd.cfg"), "port", Integer.toString(port));
+        // No IMAPS listener: the workloads use the plain port, and the default 1993 may be taken by
+        // another server on the machine (a Posthorn that cannot listen there stops, as it should).
+        set(conf.resolve("imapd.cfg"), "tls.port", "0");
         set(conf.resolve("imapd.cfg"), "max.connections", Integer.toString(maxSessions));
         set(conf.resolve("imapd.cfg"), "max.per.ip", Integer.toString(maxSessions));
         // The load generator logs in without TLS from 127.0.0.2-9 (source addresses spread the
