@@ -93,6 +93,8 @@ final class Scale {
     final Map<String, String> versions = new LinkedHashMap<>();
     final List<String> notes = new ArrayList<>();
     private final Map<Integer, Long> bytes = new TreeMap<>();
+    /** Which groups to run: "all", "mailbox" or "idle" (a run split over processes: see BENCHMARKS.md). */
+    String part = System.getProperty("posthorn.bench.scale.part", "all");
 
     Scale(Plan plan, Main.Servers make, Path work, Path out, String commit) {
         this.plan = plan;
@@ -122,7 +124,7 @@ final class Scale {
         for (String name : names) {
             String shown = null;
             Double msPerMessage = null;
-            for (int n : plan.sizes()) {
+            for (int n : part.equals("idle") ? new int[0] : plan.sizes()) {
                 if (name.equals("dovecot-fts") && msPerMessage != null && msPerMessage * n > FTS_BUDGET_MS) {
                     // fts-xapian's first indexing is slow (about 0.1 s a message here): past the
                     // budget the larger sizes are estimated from the smaller one, not run.
@@ -147,7 +149,13 @@ final class Scale {
                 Main.delete(dir.resolve("home")); // its logs stay until the next run
                 write(started);
             }
-            if (!(shown == null || shown.equals(Results.DOVECOT_FTS))) {
+            if (part.equals("idle") && !name.equals("dovecot-fts")) {
+                Server server = make.server(name, runs.resolve("scale-" + name + "-idle"), plan.maxSessions());
+                shown = server.name;
+                servers.add(shown);
+                versions.put(shown, server.version());
+            }
+            if (!(shown == null || shown.equals(Results.DOVECOT_FTS) || part.equals("mailbox"))) {
                 Path dir = runs.resolve("scale-" + name + "-idle");
                 Main.delete(dir);
                 idle(make.server(name, dir, plan.maxSessions()), smallest);
