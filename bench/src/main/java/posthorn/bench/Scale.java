@@ -484,6 +484,10 @@ final class Scale {
                 Point p = scale.point(m.group(2), server, Integer.parseInt(m.group(5)));
                 if (m.group(7).equals("ok")) {
                     p.samples.add(Double.parseDouble(m.group(6)));
+                    p.na = null;
+                    p.error = null;
+                } else if (!p.samples.isEmpty()) {
+                    continue; // a run that did not measure it, beside one that did
                 } else if (m.group(7).equals("error")) {
                     p.error = "failed in " + csv;
                 } else {
