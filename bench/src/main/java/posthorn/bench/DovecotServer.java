@@ -11,15 +11,27 @@ import java.util.List;
  * users and passwords, Maildir++ layout with Courier's "INBOX." namespace (Dovecot's documented
  * Courier migration settings), limits raised for 10,000 sessions, login processes in
  * high-performance mode (service_count = 0) as Dovecot's documentation advises for many users.
+ * With {@code fts} it also loads Debian's dovecot-fts-xapian plugin as its README configures it
+ * (fts = xapian, fts_autoindex, fts_enforced: a search answers from the index, built or brought
+ * up to date by the indexer first, never by falling back to reading every message).
  */
 final class DovecotServer extends Server {
 
+    /** The Debian package that provides the fts-xapian plugin, and its module. */
+    static final String FTS_PACKAGE = "dovecot-fts-xapian";
+    static final Path FTS_MODULE = Path.of("/usr/lib/dovecot/modules/lib21_fts_xapian_plugin.so");
+
     private final String hash;
+    private final int maxSessions;
+    final boolean fts;
     private int port;
 
-    DovecotServer(Path dir, String password, String hash) {
-        super("Dovecot", dir, password);
+    /** {@code maxSessions}: the process and client limits are set so that memory, not they, ends an IDLE ramp. */
+    DovecotServer(Path dir, String password, String hash, int maxSessions, boolean fts) {
+        super(fts ? Results.DOVECOT_FTS : "Dovecot", dir, password);
         this.hash = hash;
+        this.maxSessions = Math.max(20_000, maxSessions + 1000);
+        this.fts = fts;
     }
 
     @Override
@@ -59,9 +71,9 @@ final class DovecotServer extends Server {
               separator = .
               prefix = INBOX.
             }
-            mail_max_userip_connections = 100000
-            default_process_limit = 20000
-            default_client_limit = 40000
+            mail_max_userip_connections = %5$d
+            default_process_limit = %5$d
+            default_client_limit = %6$d
             default_vsz_limit = 2G
             passdb {
               driver = passwd-file
@@ -84,12 +96,26 @@ final class DovecotServer extends Server {
               process_min_avail = %4$d
             }
             service imap {
-              process_limit = 20000
+              process_limit = %5$d
             }
             service anvil {
               chroot =
             }
-            """.formatted(dir, user, port, cores);
+            """.formatted(dir, user, port, cores, maxSessions, 2 * maxSessions + 1000);
+        if (fts) {
+            conf += """
+                mail_plugins = $mail_plugins fts fts_xapian
+                plugin {
+                  fts = xapian
+                  fts_xapian = partial=3 full=20 verbose=0
+                  fts_autoindex = yes
+                  fts_enforced = yes
+                }
+                service indexer-worker {
+                  vsz_limit = 2G
+                }
+                """;
+        }
         Files.writeString(dir.resolve("dovecot.conf"), conf);
         Path log = dir.resolve("log/stderr.log");
         Process p = new ProcessBuilder("dovecot", "-F", "-c", dir.resolve("dovecot.conf").toString())
@@ -106,6 +132,7 @@ final class DovecotServer extends Server {
 
     @Override
     String version() {
-        return "Dovecot " + run("dovecot", "--version");
+        String v = "Dovecot " + run("dovecot", "--version");
+        return fts ? v + " with " + FTS_PACKAGE + " " + run("dpkg-query", "-W", "-f=${Version}", FTS_PACKAGE) : v;
     }
 }

@@ -16,13 +16,16 @@ final class PosthornServer extends Server {
     private final Path top;
     private final String hash;
     private final String commit;
+    private final int maxSessions;
     private int port;
 
-    PosthornServer(Path dir, String password, String hash, Path top, String commit) {
+    /** {@code maxSessions}: the connection limits are set above it, so that the server, not its config, ends a ramp. */
+    PosthornServer(Path dir, String password, String hash, Path top, String commit, int maxSessions) {
         super("Posthorn", dir, password);
         this.top = top;
         this.hash = hash;
         this.commit = commit;
+        this.maxSessions = Math.max(30_000, maxSessions + 1000);
     }
 
     @Override
@@ -36,10 +39,11 @@ final class PosthornServer extends Server {
             }
         }
         set(conf.resolve("imapd.cfg"), "port", Integer.toString(port));
-        // No IMAPS: the configured tls.port is a fixed number that another run on the machine may hold.
+        // No IMAPS listener: the workloads use the plain port, and the default 1993 may be taken by
+        // another server on the machine (a Posthorn that cannot listen there stops, as it should).
         set(conf.resolve("imapd.cfg"), "tls.port", "0");
-        set(conf.resolve("imapd.cfg"), "max.connections", "30000");
-        set(conf.resolve("imapd.cfg"), "max.per.ip", "30000");
+        set(conf.resolve("imapd.cfg"), "max.connections", Integer.toString(maxSessions));
+        set(conf.resolve("imapd.cfg"), "max.per.ip", Integer.toString(maxSessions));
         // The load generator logs in without TLS from 127.0.0.2-9 (source addresses spread the
         // connections); Dovecot's and Courier's bench configurations allow plaintext there too.
         set(conf.resolve("imapd.cfg"), "trusted.networks", "127.0.0.0/8");

@@ -89,9 +89,12 @@ abstract class Server {
         }
     }
 
-    /** Waits until a greeting comes from {@code address}, or the process died, or 90 s passed. */
+    /**
+     * Waits until a greeting comes from {@code address}, or the process died, or 5 minutes passed
+     * (a JVM and its OSGi framework start slowly on a loaded machine: 90 s was seen to be too short).
+     */
     void awaitGreeting(InetSocketAddress address, Process process, Path log) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException(name + " exited with " + process.exitValue() + "; log " + log
@@ -103,7 +106,7 @@ abstract class Server {
                 Thread.sleep(200);
             }
         }
-        throw new IllegalStateException(name + " did not greet on " + address + " within 90 s; log " + log + ":\n" + tail(log));
+        throw new IllegalStateException(name + " did not greet on " + address + " within 5 minutes; log " + log + ":\n" + tail(log));
     }
 
     static String tail(Path log) {

@@ -34,6 +34,11 @@ final class Workloads {
     private static final Pattern EXISTS = Pattern.compile("^\\* (\\d+) EXISTS");
     private static final Pattern UIDNEXT = Pattern.compile("UIDNEXT (\\d+)");
     private static final int TIMEOUT = 600_000;
+    /** MemAvailable below which an IDLE ramp stops: other sessions share the machine. */
+    static final long MEMORY_FLOOR_KB = 6L * 1024 * 1024;
+
+    /** Why the last IDLE ramp stopped short of its target (null: it reached it, or failed). */
+    String idleStop;
 
     private final Main.Plan plan;
     private final Server server;
@@ -48,8 +53,9 @@ final class Workloads {
         this.results = results;
         this.s = server.name;
         this.mbox = mbox;
-        // Source addresses for many connections: 127.0.0.2-127.0.0.9, each with its own port range.
-        sources = new InetAddress[8];
+        // Source addresses for many connections: 127.0.0.2-127.0.0.17, each with its own ~28,000
+        // ephemeral ports towards one server port (100,000 IDLE sessions need at least four).
+        sources = new InetAddress[16];
         for (int i = 0; i < sources.length; i++) {
             sources[i] = InetAddress.getByName("127.0.0." + (2 + i));
         }
@@ -95,14 +101,23 @@ final class Workloads {
                 return;
             }
             for (String[] cmd : MAILBOX_COMMANDS) {
-                ImapConnection.Reply w = c.command(cmd[1]);
+                long t0 = System.nanoTime();
+                ImapConnection.Reply w = c.command(cmd[1], cmd[0].equals("search_text"));
                 if (!w.ok()) {
                     results.notAvailable(cmd[0], s, cmd[1] + " -> " + w.refusal());
+                    if (cmd[0].equals("search_text")) {
+                        results.notAvailable("search_first", s, cmd[1] + " -> " + w.refusal());
+                    }
+                } else if (cmd[0].equals("search_text")) {
+                    // The first search of the session after start: where a server builds a full-text index.
+                    results.sample("search_first", s, (System.nanoTime() - t0) / 1e6, null);
+                    results.cell("search_first", s).note = hits(w) + " hits";
                 }
             }
             c.logout();
         } catch (Exception e) {
             fail("select_warm", e);
+            fail("search_first", e);
             for (String[] cmd : MAILBOX_COMMANDS) {
                 fail(cmd[0], e);
             }
@@ -134,6 +149,58 @@ final class Workloads {
                 return;
             }
         }
+    }
+
+    /**
+     * UID SEARCH TEXT only, for a server run just for that (Dovecot with fts-xapian): the first
+     * search after start (which builds the full-text index) timed apart from the warm rounds.
+     */
+    void search() {
+        String cmd = "UID SEARCH TEXT " + MailGenerator.NEEDLE;
+        try {
+            ImapConnection c = open("bench", null);
+            login(c, "bench");
+            ImapConnection.Reply sel = c.command("SELECT INBOX");
+            if (!sel.ok()) {
+                results.notAvailable("search_first", s, "SELECT -> " + sel.refusal());
+                results.notAvailable("search_text", s, "SELECT -> " + sel.refusal());
+                c.close();
+                return;
+            }
+            long t0 = System.nanoTime();
+            ImapConnection.Reply r = c.command(cmd, true);
+            if (!r.ok()) {
+                results.notAvailable("search_first", s, cmd + " -> " + r.refusal());
+                results.notAvailable("search_text", s, cmd + " -> " + r.refusal());
+                c.close();
+                return;
+            }
+            results.sample("search_first", s, (System.nanoTime() - t0) / 1e6, null);
+            results.cell("search_first", s).note = hits(r) + " hits";
+            c.logout();
+            for (int round = 1; round <= plan.rounds(); round++) {
+                c = open("bench", null);
+                login(c, "bench");
+                c.command("SELECT INBOX");
+                timed(c, "search_text", cmd);
+                c.logout();
+            }
+        } catch (Exception e) {
+            fail("search_first", e);
+            fail("search_text", e);
+        }
+    }
+
+    /** How many UIDs the untagged SEARCH lines of {@code r} name (kept lines, so up to 2 KB each). */
+    static int hits(ImapConnection.Reply r) {
+        int n = 0;
+        for (String line : r.lines()) {
+            if (line.startsWith("* SEARCH")) {
+                String rest = line.substring("* SEARCH".length()).trim();
+                n += rest.isEmpty() ? 0 : rest.split("\\s+").length;
+            }
+        }
+        return n;
     }
 
     /** Connects, logs in and selects INBOX, recording the whole as {@code row}; null if n/a. */
@@ -363,8 +430,10 @@ final class Workloads {
                 stopReason = "ramp time limit " + plan.idleRampSeconds() + " s reached";
                 break;
             }
-            if (i % 250 == 0 && ProcStats.memAvailableKb() < 3L * 1024 * 1024) {
-                stopReason = "stopped: less than 3 GB of memory left on the machine";
+            // The machine is shared: stop ramping while others still have room (6 GB).
+            if (i % 250 == 0 && ProcStats.memAvailableKb() < MEMORY_FLOOR_KB) {
+                stopReason = String.format(Locale.ROOT, "stopped at %,d sessions: less than %d GB of memory left on the machine",
+                    i, MEMORY_FLOOR_KB / 1024 / 1024);
                 break;
             }
             if (failed.get() > Math.max(20, target / 100)) {
@@ -379,7 +448,7 @@ final class Workloads {
                 ImapConnection c = null;
                 boolean released = false;
                 try {
-                    c = open("idle", sources[idx % sources.length], 60_000);
+                    c = ImapConnection.open(server.address("idle"), sources[idx % sources.length], 60_000, 4096);
                     conns.add(c);
                     login(c, "idle");
                     ImapConnection.Reply sel = c.command("SELECT " + folder(f), true);
@@ -426,6 +495,7 @@ final class Workloads {
         // wait for the sessions still being set up
         inFlight.acquireUninterruptibly(64);
         inFlight.release(64);
+        idleStop = stopReason;
         double rampSecs = (System.nanoTime() - rampStart) / 1e9;
         try {
             Thread.sleep(2000); // let the server's processes settle (login processes, page faults)

@@ -77,6 +77,82 @@ class BenchPiecesTest {
         }
     }
 
+    @Test
+    void replicatedMailboxLinksEachMessageOncePerSetUnderItsOwnName(@TempDir Path tmp) throws IOException {
+        Path base = tmp.resolve("s1-n40-v1");
+        new MailGenerator(1).maildir(base.resolve("big"), 40);
+        Main.Data data = new Main.Data(base.resolve("big"), base.resolve("stress"), base.resolve("idle"),
+            base.resolve("stress.mbox"), 1000);
+        // 40 messages stand in for GENERATED_MAX here: the method takes the multiple from n
+        Main.Data four = Scale.replicated(4 * Scale.GENERATED_MAX, data);
+        List<Path> links = files(four.big());
+        assertEquals(4 * 40, links.size());
+        assertEquals(4000, four.bigBytes());
+        assertEquals(links.size(), links.stream().map(p -> p.getFileName().toString()).distinct().count(),
+            "every link has its own name");
+        for (Path link : links) {
+            String name = link.getFileName().toString();
+            assertTrue(name.matches(".*\\.bench[1-4],S=\\d+.*"), name);
+            Path original = base.resolve("big").resolve(link.getParent().getFileName().toString())
+                .resolve(name.replaceFirst("\\.bench[1-4],", ".bench,"));
+            assertTrue(Files.isSameFile(link, original), name + " is a hard link to " + original);
+        }
+        // cached: a second call finds DONE and links nothing new
+        assertEquals(four.big(), Scale.replicated(4 * Scale.GENERATED_MAX, data).big());
+        assertEquals(4 * 40, files(four.big()).size());
+    }
+
+    @Test
+    void ftsCacheSharesMessagesAndCopiesIndexFiles(@TempDir Path tmp) throws IOException {
+        Path from = tmp.resolve("a");
+        new MailGenerator(2).maildir(from, 5);
+        Files.writeString(from.resolve("dovecot.index.log"), "log");
+        Files.createDirectories(from.resolve("xapian-indexes/db_1"));
+        Files.writeString(from.resolve("xapian-indexes/db_1/postlist.glass"), "db");
+        FtsCache.linkMessages(from, tmp.resolve("b"));
+        for (Path f : files(from)) {
+            Path copy = tmp.resolve("b").resolve(from.relativize(f).toString());
+            String dir = f.getParent().getFileName().toString();
+            assertEquals(dir.equals("cur") || dir.equals("new"), Files.isSameFile(f, copy), f.toString());
+            assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(copy));
+        }
+        // an index file written in the copy leaves the original alone
+        Files.writeString(tmp.resolve("b/dovecot.index.log"), "changed");
+        assertEquals("log", Files.readString(from.resolve("dovecot.index.log")));
+    }
+
+    @Test
+    void scaleReportsEveryPointMeasuredOrWhyNot(@TempDir Path tmp) {
+        Scale scale = new Scale(Scale.Plan.quick(1), null, tmp, null, "test");
+        scale.servers.add("Posthorn");
+        scale.servers.add("Dovecot");
+        for (Scale.Metric m : Scale.METRICS) {
+            int[] xs = m.group().equals("idle") ? Scale.Plan.quick(1).sessions() : Scale.Plan.quick(1).sizes();
+            for (int x : xs) {
+                scale.point(m.id(), "Posthorn", x).samples.add(2.0 * x);
+                scale.point(m.id(), "Dovecot", x).samples.add(1.0 * x);
+            }
+        }
+        assertEquals(List.of(), scale.missing());
+        scale.point("sort_date", "Dovecot", 300).samples.clear();
+        scale.point("idle_p99", "Posthorn", 300).error = "boom";
+        scale.point("idle_mem", "Posthorn", 300).na = "the ramp to 100 held 50";
+        List<String> missing = scale.missing();
+        assertEquals(2, missing.size(), missing.toString());
+        assertTrue(missing.get(0).contains("UID SORT (DATE) / Dovecot / 300: not measured"), missing.get(0));
+        assertTrue(missing.get(1).contains("/ Posthorn / 300: boom"), missing.get(1));
+        String md = scale.markdown(1);
+        assertTrue(md.contains("| FETCH 1:* (UID FLAGS) (ms) | Posthorn | 200 | 600 | x3.0 for x3 |"), md);
+        assertTrue(md.contains("| FETCH 1:* (UID FLAGS) | Posthorn/Dovecot | 2.00 | 2.00 | |"), md);
+        assertTrue(md.contains("Posthorn, server memory growth per IDLE session (PSS): the ramp to 100 held 50"), md);
+    }
+
+    @Test
+    void openFilesLimitIsReadFromProc() {
+        long limit = Scale.openFilesLimit();
+        assertTrue(limit > 0, "limit " + limit);
+    }
+
     private static List<Path> files(Path dir) throws IOException {
         try (Stream<Path> s = Files.walk(dir)) {
             return s.filter(Files::isRegularFile).sorted().toList();
