@@ -40,12 +40,17 @@ class IndexRateProbe {
         }
         LuceneTextIndex index = new LuceneTextIndex(dir.resolve("fts"), MessageTextTest.LIMITS, 86400);
         try {
+            com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            long cpu0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
             assertNotNull(index.candidates("probe", box, List.of(new TextTerm(Where.TEXT, "zzqqxx"))));
             double s = (System.nanoTime() - t0) / 1e9;
+            double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
             assertEquals(box.messages.size(), box.opened.get(), "every message read once");
-            System.out.printf("fts.probe messages=%d bytes=%d seconds=%.2f msgs_per_s=%.0f mb_per_s=%.2f%n",
-                    box.messages.size(), bytes, s, box.messages.size() / s, bytes / 1e6 / s);
+            System.out.printf("fts.probe messages=%d bytes=%d seconds=%.2f msgs_per_s=%.0f mb_per_s=%.2f cpu_seconds=%.2f cpu_ms_per_msg=%.2f%n",
+                    box.messages.size(), bytes, s, box.messages.size() / s, bytes / 1e6 / s, cpu,
+                    cpu * 1000 / box.messages.size());
         } finally {
             index.deactivate();
         }
