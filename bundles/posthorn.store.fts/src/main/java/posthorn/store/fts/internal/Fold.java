@@ -31,7 +31,10 @@ final class Fold {
         String lower = s.toLowerCase(Locale.ROOT);
         char[] c = lower.toCharArray();
         for (int i = 0; i < c.length; i++) {
-            c[i] = norm(c[i]);
+            // ASCII is already lower case after toLowerCase and norm would keep it.
+            if (c[i] >= 0x80) {
+                c[i] = norm(c[i]);
+            }
         }
         return new String(c);
     }

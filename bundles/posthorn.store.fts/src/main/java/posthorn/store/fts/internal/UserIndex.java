@@ -86,6 +86,9 @@ final class UserIndex implements AutoCloseable {
     /** Per mailbox name: its UIDVALIDITY and the UIDs in the index, ascending. */
     private final Map<String, Box> boxes = new HashMap<>();
     private boolean closed;
+    /** Reused for every document; two, as Lucene reads a document's fields one after the other. */
+    private final DistinctTrigrams bodyTrigrams = new DistinctTrigrams();
+    private final DistinctTrigrams headTrigrams = new DistinctTrigrams();
 
     private record Box(long uidValidity, long[] uids) {
     }
@@ -241,12 +244,9 @@ final class UserIndex implements AutoCloseable {
             }
         }
         if (text != null) {
-            for (String b : text.bodies) {
-                doc.add(new Field("body", b, TRIGRAMS));
-            }
-            for (String h : text.heads) {
-                doc.add(new Field("head", h, TRIGRAMS));
-            }
+            // One field value a name, each distinct trigram once (see DistinctTrigrams).
+            doc.add(new Field("body", bodyTrigrams.of(text.bodies), TRIGRAMS));
+            doc.add(new Field("head", headTrigrams.of(text.heads), TRIGRAMS));
         }
         writer.addDocument(doc);
         return true;
