@@ -127,6 +127,10 @@ def test_health_says_ok_while_logins_are_taken(srv):
 
 
 def test_a_good_login_goes_to_the_users_node_every_time(srv):
+    # n1 (this server) must be up first: its first health checks, from a JVM just started on a busy
+    # machine, may take longer than health.timeout and mark it down until a later round.
+    wait_for(lambda: auth(srv, "demo", srv.password())[1].get("Auth-Status") == "OK",
+             "n1 to pass its health check")
     answers = set()
     for i in range(3):
         status, h, _ = auth(srv, "demo", srv.password(), attempt=i + 1)
@@ -224,7 +228,16 @@ def test_metrics_parse_and_move_while_a_client_works(srv):
     m.select("INBOX")
     m.noop()
     m.noop()
+    # A full-text SEARCH opens the user's index: its sizes reach the page through the fts bundle's
+    # SizeSource (posthorn_size{source="fts"}).
+    m.append("INBOX", None, None, b"Subject: metrics\r\n\r\nquuxfrobnicator\r\n")
+    typ, data = m.uid("SEARCH", "TEXT", "frobnic")
+    assert typ == "OK" and data[0].split(), data
     during = metrics(srv)
+    assert value(during, "posthorn_size", source="fts", measure="users") >= 1, \
+        sorted(k for k in during if k[0] == "posthorn_size")
+    assert value(during, "posthorn_size", source="fts", measure="documents") >= 1
+    assert value(during, "posthorn_size", source="fts", measure="bytes") > 0
     assert value(during, "posthorn_sessions") >= 1, value(during, "posthorn_sessions")
     m.logout()
     after = metrics(srv)

@@ -44,7 +44,11 @@ final class HealthChecks implements AutoCloseable {
         if (round != null) {
             round.cancel(false);
         }
-        round = timer.scheduleWithFixedDelay(this::checkAll, 0, intervalMillis, TimeUnit.MILLISECONDS);
+        // The first round one interval from now, not at once: at start this endpoint's own Jetty (often
+        // one of the nodes' health URLs) is not listening yet, and a check then would mark a healthy
+        // node down, and its users refused (no node up), for a whole interval. Until then every node
+        // counts as up, as above.
+        round = timer.scheduleWithFixedDelay(this::checkAll, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
     }
 
     /** Whether a node passed its last check (or has none yet, or no health URL). */

@@ -224,6 +224,25 @@ public final class LuceneTextIndex implements TextIndex {
         all.forEach(UserIndex::close);
     }
 
+    /**
+     * The open indexes' sizes at their last commits, for the metrics page: {@code users} (indexes
+     * open), {@code documents}, {@code bytes}. Indexes not open now (evicted, or not searched since the
+     * start) are not counted: no disk is walked to answer.
+     */
+    Map<String, Long> sizes() {
+        long users;
+        long documents = 0;
+        long bytes = 0;
+        synchronized (open) {
+            users = open.size();
+            for (UserIndex index : open.values()) {
+                documents += index.committedDocuments();
+                bytes += index.bytes();
+            }
+        }
+        return Map.of("users", users, "documents", documents, "bytes", bytes);
+    }
+
     @Override
     public LongPredicate candidates(String user, Mailbox mailbox, List<TextTerm> terms) {
         Settings s = settings;

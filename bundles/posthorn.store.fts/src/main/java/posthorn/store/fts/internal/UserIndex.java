@@ -86,6 +86,9 @@ final class UserIndex implements AutoCloseable {
     /** Per mailbox name: its UIDVALIDITY and the UIDs in the index, ascending. */
     private final Map<String, Box> boxes = new HashMap<>();
     private boolean closed;
+    /** What the index held at its last commit, for the metrics page (read without the lock). */
+    private volatile long documents;
+    private volatile long bytes;
     /** Reused for every document; two, as Lucene reads a document's fields one after the other. */
     private final DistinctTrigrams bodyTrigrams = new DistinctTrigrams();
     private final DistinctTrigrams headTrigrams = new DistinctTrigrams();
@@ -148,6 +151,7 @@ final class UserIndex implements AutoCloseable {
         try {
             writer = new IndexWriter(d, cfg);
             searchers = new SearcherManager(writer, true, false, null);
+            documents = writer.getDocStats().numDocs;
         } catch (IOException | RuntimeException e) {
             closeQuietly();
             d.close();
@@ -256,6 +260,17 @@ final class UserIndex implements AutoCloseable {
         writer.commit();
         searchers.maybeRefreshBlocking();
         ownerOnly();
+        documents = writer.getDocStats().numDocs;
+    }
+
+    /** Documents in the index at its last commit (for the metrics page, without the lock). */
+    long committedDocuments() {
+        return documents;
+    }
+
+    /** Bytes of the index's files at its last commit. */
+    long bytes() {
+        return bytes;
     }
 
     /** The UIDs of the documents that match, ascending. */
@@ -415,13 +430,17 @@ final class UserIndex implements AutoCloseable {
             return;
         }
         Set<PosixFilePermission> rw = PosixFilePermissions.fromString("rw-------");
+        long total = 0;
         try (Stream<Path> files = Files.list(dir)) {
             for (Path p : (Iterable<Path>) files::iterator) {
-                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
-                        && !Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS).equals(rw)) {
-                    Files.setPosixFilePermissions(p, rw);
+                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    total += Files.size(p);
+                    if (!Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS).equals(rw)) {
+                        Files.setPosixFilePermissions(p, rw);
+                    }
                 }
             }
+            bytes = total;
         } catch (IOException e) {
             // a file Lucene deleted meanwhile; the next commit sees the rest
         }
