@@ -48,8 +48,15 @@ final class MaildirFolder {
     /** How often an operation looks a message up again after finding its file renamed under it. */
     private static final int ATTEMPTS = 4;
 
-    /** A message as a scan found it. */
+    /**
+     * A message as a scan found it. Entries are shared by every handle that synced to the snapshot
+     * holding them; the flag set is interned ({@link FlagSets}), so a folder's messages share the few
+     * distinct sets they carry and handles compare them by identity first.
+     */
     record Entry(long uid, String base, Set<String> flags, long size, Instant internalDate) {
+        Entry {
+            flags = FlagSets.intern(flags);
+        }
     }
 
     /**
@@ -95,6 +102,8 @@ final class MaildirFolder {
     private final java.util.HashMap<Long, Entry> pendingChanged = new java.util.HashMap<>();
     private final List<Entry> pendingAdded = new ArrayList<>();
     private volatile boolean pendingMods;
+    /** The entries of the last snapshot built, reused by the next scan where unchanged. */
+    private volatile List<Entry> lastEntries = List.of();
     /** Scans that listed the directory (for tests: own changes must not cause them). */
     private final java.util.concurrent.atomic.AtomicLong scans = new java.util.concurrent.atomic.AtomicLong();
     /** Own changes recorded; a scan's result is kept only if none came while it ran. In-process lock. */
@@ -336,6 +345,11 @@ final class MaildirFolder {
         if (index.due()) {
             flushIndex();
         }
+        // Entries equal to the previous result's are that result's objects, and an unchanged list is
+        // that list: handles diff by identity first and share what did not change.
+        List<Entry> previous = lastEntries;
+        int p = 0;
+        boolean same = true;
         List<Entry> entries = new ArrayList<>(uids.size());
         for (int i = 0; i < uids.size(); i++) {
             String base = bases.get(i);
@@ -345,9 +359,21 @@ final class MaildirFolder {
                 recent.remove(uids.get(i)); // vanished since the listing; the next scan drops it
                 continue;
             }
-            entries.add(new Entry(uids.get(i), base, flags, f.size(), f.internalDate()));
+            Entry e = new Entry(uids.get(i), base, flags, f.size(), f.internalDate());
+            while (p < previous.size() && previous.get(p).uid() < e.uid()) {
+                p++;
+                same = false;
+            }
+            if (p < previous.size() && previous.get(p).equals(e)) {
+                e = previous.get(p++);
+            } else {
+                same = false;
+            }
+            entries.add(e);
         }
-        Snapshot result = new Snapshot(validity, next, List.copyOf(entries), Set.copyOf(recent));
+        List<Entry> list = same && p == previous.size() ? previous : List.copyOf(entries);
+        lastEntries = list;
+        Snapshot result = new Snapshot(validity, next, list, Set.copyOf(recent));
         // The times seen before this scan's listing: a change during the scan makes the next times
         // differ, so nothing is missed; this scan's own moves do too, so the scan after next is the
         // first that can take the short way. Times that had not settled when read are trusted for
@@ -501,6 +527,7 @@ final class MaildirFolder {
         pendingAdded.clear();
         pendingMods = false;
         state.last(applied);
+        lastEntries = applied.snapshot().entries();
         return applied;
     }
 
@@ -687,6 +714,12 @@ final class MaildirFolder {
     }
 
     /** The message's size on disk, as Maildir++ quota counts it (S= where present); -1 if gone. */
+    /** The message's RFC822.SIZE if known without reading it, else {@link posthorn.store.api.MessageMeta#UNKNOWN_SIZE}. */
+    long knownSize(String base) {
+        Facts f = index.facts(base);
+        return f == null || f.size() < 0 ? posthorn.store.api.MessageMeta.UNKNOWN_SIZE : f.size();
+    }
+
     long diskSize(String base) {
         long s = MaildirFileName.sizeField(base, 'S');
         if (s >= 0) {

@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 import posthorn.store.api.Change;
@@ -23,18 +22,21 @@ import posthorn.store.api.StoreException.Reason;
 import posthorn.store.api.Watch;
 
 /**
- * One session's handle on a Maildir folder. It holds only its view (UID to message as last reported);
- * the shared {@link MaildirFolder} does the disk work. Not thread-safe, as the SPI says.
+ * One session's handle on a Maildir folder. Its view (the messages as last reported) is the folder's
+ * snapshot it synced to, an immutable list shared with every other handle that synced to the same one,
+ * plus what is the handle's alone: the UIDs that are \Recent for it. No per-message object is kept per
+ * handle; {@link MessageMeta}s are built when {@link #messages()} asks. The shared {@link MaildirFolder}
+ * does the disk work. Not thread-safe, as the SPI says.
  */
 final class MaildirMailbox implements Mailbox {
-    private record Seen(MessageMeta meta, String base) {
-    }
-
     private final MaildirUserMail owner;
     private final MaildirFolder folder;
     private final String name;
     private final boolean readOnly;
-    private final TreeMap<Long, Seen> view = new TreeMap<>();
+    /** The snapshot entries last reported, ascending UID; shared and never modified. */
+    private List<MaildirFolder.Entry> view = List.of();
+    /** UIDs in {@link #view} that are \Recent for this handle (RFC 3501 2.3.2); usually empty. */
+    private Set<Long> recent = Set.of();
     private long uidValidity;
     private long uidNext;
     private boolean synced;
@@ -91,42 +93,62 @@ final class MaildirMailbox implements Mailbox {
             // alone and start over; the next sync reports every message as added (RFC 3501 2.3.1.1).
             uidValidity = snap.uidValidity();
             uidNext = snap.uidNext();
-            view.clear();
+            view = List.of();
+            recent = Set.of();
             synced = false;
             return List.of(new Change.UidValidityChanged(uidValidity));
         }
         uidValidity = snap.uidValidity();
         uidNext = snap.uidNext();
         synced = true;
-
-        Map<Long, MaildirFolder.Entry> now = new LinkedHashMap<>();
-        for (MaildirFolder.Entry e : snap.entries()) {
-            now.put(e.uid(), e);
+        List<MaildirFolder.Entry> old = view;
+        List<MaildirFolder.Entry> now = snap.entries();
+        view = now;
+        if (old == now) {
+            return List.of(); // the same shared snapshot: nothing changed (an idle handle's usual case)
         }
+        // Both lists ascend by UID: one merge walk finds what went, what changed and what came.
         List<Change> expunged = new ArrayList<>();
         List<Change> flagChanges = new ArrayList<>();
         List<Change> added = new ArrayList<>();
-        var it = view.entrySet().iterator();
-        while (it.hasNext()) {
-            var seen = it.next();
-            MaildirFolder.Entry e = now.get(seen.getKey());
-            if (e == null || !e.base().equals(seen.getValue().base())) {
-                expunged.add(new Change.Expunged(seen.getKey()));
-                it.remove();
-            } else if (!e.flags().equals(seen.getValue().meta().flags())) {
-                MessageMeta meta = seen.getValue().meta().withFlags(e.flags());
-                seen.setValue(new Seen(meta, e.base()));
-                flagChanges.add(new Change.FlagsChanged(e.uid(), meta.flags()));
+        Set<Long> recentNow = recent.isEmpty() ? null : new java.util.HashSet<>(recent);
+        int i = 0;
+        int j = 0;
+        while (i < old.size() || j < now.size()) {
+            MaildirFolder.Entry o = i < old.size() ? old.get(i) : null;
+            MaildirFolder.Entry n = j < now.size() ? now.get(j) : null;
+            if (n == null || (o != null && o.uid() < n.uid())) {
+                expunged.add(new Change.Expunged(o.uid()));
+                if (recentNow != null) {
+                    recentNow.remove(o.uid());
+                }
+                i++;
+            } else if (o == null || n.uid() < o.uid()) {
+                boolean isRecent = snap.recent().contains(n.uid());
+                if (isRecent) {
+                    if (recentNow == null) {
+                        recentNow = new java.util.HashSet<>();
+                    }
+                    recentNow.add(n.uid());
+                }
+                added.add(new Change.Added(meta(n, isRecent)));
+                j++;
+            } else if (!o.base().equals(n.base())) {
+                // the same UID for another file: the old message is gone and this one is new to us
+                expunged.add(new Change.Expunged(o.uid()));
+                if (recentNow != null) {
+                    recentNow.remove(o.uid());
+                }
+                i++; // n is taken as added on the next round
+            } else {
+                if (o.flags() != n.flags() && !o.flags().equals(n.flags())) {
+                    flagChanges.add(new Change.FlagsChanged(n.uid(), n.flags()));
+                }
+                i++;
+                j++;
             }
         }
-        for (MaildirFolder.Entry e : snap.entries()) {
-            if (!view.containsKey(e.uid())) {
-                MessageMeta meta = new MessageMeta(e.uid(), e.flags(), e.size(), e.internalDate(),
-                        snap.recent().contains(e.uid()));
-                view.put(e.uid(), new Seen(meta, e.base()));
-                added.add(new Change.Added(meta));
-            }
-        }
+        recent = recentNow == null || recentNow.isEmpty() ? Set.of() : Set.copyOf(recentNow);
         List<Change> changes = new ArrayList<>(expunged.size() + flagChanges.size() + added.size());
         changes.addAll(expunged);
         changes.addAll(flagChanges);
@@ -134,10 +156,30 @@ final class MaildirMailbox implements Mailbox {
         return changes;
     }
 
+    /** A message of the view as the SPI reports it; the size as far as the folder knows it without reading. */
+    private MessageMeta meta(MaildirFolder.Entry e, boolean isRecent) {
+        long size = e.size() != MessageMeta.UNKNOWN_SIZE ? e.size() : folder.knownSize(e.base());
+        return new MessageMeta(e.uid(), e.flags(), size, e.internalDate(), isRecent);
+    }
+
+    /** The view as last synced (for tests: handles synced to the same snapshot share it). */
+    List<MaildirFolder.Entry> view() {
+        return view;
+    }
+
+    /** The view's entry for a UID, or null. */
+    private MaildirFolder.Entry entry(long uid) {
+        int at = MaildirFolder.indexOf(view, uid);
+        return at < 0 ? null : view.get(at);
+    }
+
     @Override
     public List<MessageMeta> messages() {
         List<MessageMeta> list = new ArrayList<>(view.size());
-        view.values().forEach(s -> list.add(s.meta()));
+        boolean anyRecent = !recent.isEmpty();
+        for (MaildirFolder.Entry e : view) {
+            list.add(meta(e, anyRecent && recent.contains(e.uid())));
+        }
         return list;
     }
 
@@ -147,18 +189,17 @@ final class MaildirMailbox implements Mailbox {
         checkOpen();
         Map<Long, Long> out = new LinkedHashMap<>();
         for (long uid : uids) {
-            Seen seen = view.get(uid);
-            if (seen == null) {
+            MaildirFolder.Entry e = entry(uid);
+            if (e == null) {
                 continue;
             }
-            long size = seen.meta().size();
+            long size = e.size();
             if (size == MessageMeta.UNKNOWN_SIZE) {
-                FolderIndex.Facts f = folder.facts(seen.base());
+                FolderIndex.Facts f = folder.facts(e.base()); // measured once, kept in the folder's index
                 if (f == null) {
                     continue; // gone
                 }
                 size = f.size();
-                view.put(uid, new Seen(seen.meta().withSize(size), seen.base()));
             }
             out.put(uid, size);
         }
@@ -168,7 +209,7 @@ final class MaildirMailbox implements Mailbox {
     @Override
     public InputStream openMessage(long uid) throws StoreException, IOException {
         checkOpen();
-        Seen seen = view.get(uid);
+        MaildirFolder.Entry seen = entry(uid);
         InputStream in = seen == null ? null : folder.open(seen.base());
         if (in == null) {
             throw new StoreException(Reason.EXPUNGEISSUED, "Message UID " + uid + " has been expunged");
@@ -181,7 +222,7 @@ final class MaildirMailbox implements Mailbox {
         checkWritable();
         Map<Long, Set<String>> result = new LinkedHashMap<>();
         for (long uid : new TreeSet<>(uids)) {
-            Seen seen = view.get(uid);
+            MaildirFolder.Entry seen = entry(uid);
             if (seen == null) {
                 continue;
             }
@@ -248,8 +289,8 @@ final class MaildirMailbox implements Mailbox {
         return MaildirQuota.counts(owner.root(), folder.dir);
     }
 
-    private static boolean deleted(Seen seen) {
-        return seen.meta().flags().contains(Flags.DELETED);
+    private static boolean deleted(MaildirFolder.Entry seen) {
+        return seen.flags().contains(Flags.DELETED);
     }
 
     @Override
@@ -264,7 +305,7 @@ final class MaildirMailbox implements Mailbox {
         long total = 0;
         int counted = 0;
         for (long uid : new TreeSet<>(uids)) {
-            Seen seen = view.get(uid);
+            MaildirFolder.Entry seen = entry(uid);
             if (seen != null) {
                 if (targetCounts && !deleted(seen)) {
                     sizes[sources.size()] = Math.max(0, folder.diskSize(seen.base()));
@@ -301,7 +342,7 @@ final class MaildirMailbox implements Mailbox {
         checkWritable();
         List<Long> removed = new ArrayList<>();
         for (long uid : new TreeSet<>(uids)) {
-            Seen seen = view.get(uid);
+            MaildirFolder.Entry seen = entry(uid);
             if (seen == null) {
                 continue;
             }
@@ -326,7 +367,7 @@ final class MaildirMailbox implements Mailbox {
         long total = 0;
         int counted = 0;
         for (long uid : new TreeSet<>(uids)) {
-            Seen seen = view.get(uid);
+            MaildirFolder.Entry seen = entry(uid);
             if (seen != null) {
                 sources.add(uid);
                 bases.add(seen.base());
@@ -371,7 +412,7 @@ final class MaildirMailbox implements Mailbox {
 
     @Override
     public byte[] cached(long uid, String field) {
-        Seen seen = view.get(uid);
+        MaildirFolder.Entry seen = entry(uid);
         if (seen == null) {
             return null;
         }
@@ -381,7 +422,7 @@ final class MaildirMailbox implements Mailbox {
 
     @Override
     public void cache(long uid, String field, byte[] value) {
-        Seen seen = view.get(uid);
+        MaildirFolder.Entry seen = entry(uid);
         if (seen != null) {
             folder.cache(seen.base(), field, value);
         }
