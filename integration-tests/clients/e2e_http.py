@@ -229,7 +229,7 @@ def test_metrics_parse_and_move_while_a_client_works(srv):
     m.noop()
     m.noop()
     # A full-text SEARCH opens the user's index: its sizes reach the page through the fts bundle's
-    # SizeSource (posthorn_size{source="fts"}).
+    # TextIndex sizes (posthorn_size{source="fts"}), the store's index as source="store_index".
     m.append("INBOX", None, None, b"Subject: metrics\r\n\r\nquuxfrobnicator\r\n")
     typ, data = m.uid("SEARCH", "TEXT", "frobnic")
     assert typ == "OK" and data[0].split(), data
@@ -238,6 +238,8 @@ def test_metrics_parse_and_move_while_a_client_works(srv):
         sorted(k for k in during if k[0] == "posthorn_size")
     assert value(during, "posthorn_size", source="fts", measure="documents") >= 1
     assert value(during, "posthorn_size", source="fts", measure="bytes") > 0
+    assert value(during, "posthorn_size", source="store_index", measure="folders_open") >= 1
+    assert value(during, "posthorn_size", source="store_index", measure="messages") >= 1
     assert value(during, "posthorn_sessions") >= 1, value(during, "posthorn_sessions")
     m.logout()
     after = metrics(srv)

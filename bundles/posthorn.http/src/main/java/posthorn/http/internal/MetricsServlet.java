@@ -37,6 +37,8 @@ import posthorn.imap.server.admin.ImapAdmin;
 import posthorn.imap.server.admin.ServerObserver;
 import posthorn.imap.server.admin.ServerStats;
 import posthorn.imap.server.admin.SizeSource;
+import posthorn.store.api.MailStore;
+import posthorn.store.api.search.TextIndex;
 
 /**
  * /metrics in the Prometheus text format, written by Micrometer's Prometheus registry. Two kinds of
@@ -77,6 +79,16 @@ public final class MetricsServlet extends HttpServlet implements ServerObserver 
 
     private final transient List<SizeSource> sources = new CopyOnWriteArrayList<>();
 
+    /** The bound store: its in-memory index's sizes are shown as {@code source="store_index"}. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    transient volatile MailStore mailStore;
+
+    /** The full-text index, if one is deployed: its sizes are shown as {@code source="fts"}. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    transient volatile TextIndex textIndex;
+
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void bindSizes(SizeSource source) {
         sources.add(source);
@@ -84,6 +96,21 @@ public final class MetricsServlet extends HttpServlet implements ServerObserver 
 
     void unbindSizes(SizeSource source) {
         sources.remove(source);
+    }
+
+    /** A store-side service's sizes shown as one more source. */
+    private static SizeSource source(String name, java.util.function.Supplier<Map<String, Long>> sizes) {
+        return new SizeSource() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Map<String, Long> sizes() {
+                return sizes.get();
+            }
+        };
     }
 
     public MetricsServlet() {
@@ -187,7 +214,16 @@ public final class MetricsServlet extends HttpServlet implements ServerObserver 
             }
         }
         Map<String, Long> now = new ConcurrentHashMap<>();
-        for (SizeSource s : sources) {
+        List<SizeSource> all = new java.util.ArrayList<>(sources);
+        MailStore st = mailStore;
+        if (st != null) {
+            all.add(source("store_index", st::sizes));
+        }
+        TextIndex ti = textIndex;
+        if (ti != null) {
+            all.add(source("fts", ti::sizes));
+        }
+        for (SizeSource s : all) {
             try {
                 for (Map.Entry<String, Long> e : s.sizes().entrySet()) {
                     String key = s.name() + "\u0000" + e.getKey();

@@ -37,7 +37,8 @@
  * <p>1.5.0 lets {@link posthorn.store.api.MessageMeta#size} be
  * {@link posthorn.store.api.MessageMeta#UNKNOWN_SIZE} (a store need not read every message to open a
  * mailbox) and added {@link posthorn.store.api.Mailbox#sizes} and {@link posthorn.store.api.Mailbox#size}
- * to measure sizes when they are needed, and {@link posthorn.store.api.MessageMeta#withSize}.
+ * to measure sizes when they are needed, and {@link posthorn.store.api.MessageMeta#withSize}; and
+ * {@link posthorn.store.api.MailStore#sizes} (what the store's in-memory index holds, for metrics).
  *
  * <p>The version below is checked against the last release by bnd's baseline at every build (see the
  * README, "Releasing and API versions"). One more rule bnd cannot see: the server switches over

@@ -31,4 +31,13 @@ public interface TextIndex {
      *         the search at all (then the caller reads every message, as without an index)
      */
     LongPredicate candidates(String user, Mailbox mailbox, List<TextTerm> terms);
+
+    /**
+     * The index's size for a metrics page: counts by what they measure (lower case letters, digits
+     * and underscores, e.g. {@code documents}, {@code bytes}), never negative, answered at once from
+     * memory. An empty map (this default) when the index keeps no such figures.
+     */
+    default java.util.Map<String, Long> sizes() {
+        return java.util.Map.of();
+    }
 }

@@ -229,7 +229,8 @@ public final class LuceneTextIndex implements TextIndex {
      * open), {@code documents}, {@code bytes}. Indexes not open now (evicted, or not searched since the
      * start) are not counted: no disk is walked to answer.
      */
-    Map<String, Long> sizes() {
+    @Override
+    public Map<String, Long> sizes() {
         long users;
         long documents = 0;
         long bytes = 0;

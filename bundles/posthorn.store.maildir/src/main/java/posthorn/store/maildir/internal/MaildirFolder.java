@@ -104,6 +104,11 @@ final class MaildirFolder {
     private volatile boolean pendingMods;
     /** The entries of the last snapshot built, reused by the next scan where unchanged. */
     private volatile List<Entry> lastEntries = List.of();
+
+    /** Messages in the folder's last known state, for the metrics page (no lock, no disk). */
+    int knownMessages() {
+        return lastEntries.size();
+    }
     /** Scans that listed the directory (for tests: own changes must not cause them). */
     private final java.util.concurrent.atomic.AtomicLong scans = new java.util.concurrent.atomic.AtomicLong();
     /** Own changes recorded; a scan's result is kept only if none came while it ran. In-process lock. */

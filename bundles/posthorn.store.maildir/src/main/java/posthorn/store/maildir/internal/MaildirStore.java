@@ -418,6 +418,25 @@ public final class MaildirStore implements QuotaStore, AclStore {
     private static final int IDLE_FOLDERS = 64;
     private final java.util.LinkedHashMap<Path, MaildirFolder> idleFolders = new java.util.LinkedHashMap<>();
 
+    /**
+     * The in-memory index for the metrics page (store.api 1.5): {@code folders} kept in
+     * memory, {@code folders_open} (a handle has them open), {@code messages} they know. From memory only.
+     */
+    @Override
+    public java.util.Map<String, Long> sizes() {
+        long all = 0;
+        long open = 0;
+        long messages = 0;
+        for (MaildirFolder f : folders.values()) {
+            all++;
+            if (f.refs > 0) {
+                open++;
+            }
+            messages += f.knownMessages();
+        }
+        return java.util.Map.of("folders", all, "folders_open", open, "messages", messages);
+    }
+
     /** For tests: how many folders some handle has open right now (idle ones kept aside do not count). */
     int liveFolders() {
         return (int) folders.values().stream().filter(f -> f.refs > 0).count();
