@@ -1,8 +1,14 @@
 package posthorn.imap.server.internal.command;
 
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+
+import posthorn.store.api.AclStore;
+import posthorn.store.api.MailStore;
 
 /**
  * The capability list (RFC 3501 7.2.1). Announce a capability only once it works: what is announced
@@ -21,8 +27,20 @@ public final class Capabilities {
      */
     static final Set<String> ENABLEABLE = Set.of("IMAP4REV2");
 
-    /** What only a store that keeps access control lists brings (store.api AclStore). */
-    static final Set<String> STORE_ACL = Set.of(AclCommand.CAPABILITIES.split(" "));
+    /**
+     * Capabilities that only a store with an optional part of the store SPI brings: capability to the
+     * store.api interface the bound {@link MailStore} must implement. Announced (and enabled) only
+     * while the bound store has that part; the commands themselves also refuse without it.
+     */
+    static final Map<String, Class<?>> STORE_PARTS = storeParts();
+
+    private static Map<String, Class<?>> storeParts() {
+        Map<String, Class<?>> parts = new LinkedHashMap<>();
+        for (String acl : AclCommand.CAPABILITIES.split(" ")) {
+            parts.put(acl.toUpperCase(Locale.ROOT), AclStore.class);
+        }
+        return Map.copyOf(parts);
+    }
 
     private Capabilities() {
     }
@@ -50,20 +68,37 @@ public final class Capabilities {
      * @param loginDisabled LOGIN is refused on this connection (RFC 3501 6.2.3)
      */
     public static String announce(boolean starttls, List<String> loginMechanisms, boolean loginDisabled) {
-        return announce(starttls, loginMechanisms, loginDisabled, true);
+        return announce(starttls, loginMechanisms, loginDisabled, Set.copyOf(STORE_PARTS.values()));
+    }
+
+    /** The optional store SPI parts ({@link #STORE_PARTS}' values) the given store has; none for null. */
+    public static Set<Class<?>> partsOf(MailStore store) {
+        Set<Class<?>> has = new HashSet<>();
+        for (Class<?> part : STORE_PARTS.values()) {
+            if (part.isInstance(store)) {
+                has.add(part);
+            }
+        }
+        return has;
+    }
+
+    /** Whether a capability that may depend on the store is available with a store that has these parts. */
+    public static boolean available(String capability, Set<Class<?>> storeParts) {
+        Class<?> needs = STORE_PARTS.get(capability.toUpperCase(Locale.ROOT));
+        return needs == null || storeParts.contains(needs);
     }
 
     /**
      * The list to announce now.
      *
-     * @param storeAcl the bound store keeps access control lists: ACL, ACL2=UNION and RIGHTS= are
-     *                 announced
+     * @param storeParts the optional store SPI parts the bound store has ({@link #partsOf}): what needs
+     *                   one ({@link #STORE_PARTS}) is announced only with it
      */
     public static String announce(boolean starttls, List<String> loginMechanisms, boolean loginDisabled,
-                                  boolean storeAcl) {
+                                  Set<Class<?>> storeParts) {
         StringBuilder b = new StringBuilder("IMAP4rev1");
         for (String c : EXTENSIONS) {
-            if (storeAcl || !STORE_ACL.contains(c)) {
+            if (available(c, storeParts)) {
                 b.append(' ').append(c);
             }
         }

@@ -156,7 +156,7 @@ public final class CommandTable {
             row("GETQUOTAROOT",      AUTHENTICATED,     NONE,   null,         new QuotaCommands.GetQuotaRoot()),
             row("GETQUOTA",          AUTHENTICATED,     NONE,   null,         new QuotaCommands.GetQuota()),
             row("SETQUOTA",          AUTHENTICATED,     NONE,   null,         new QuotaCommands.SetQuota()),
-            // RFC 4314; announced only while the bound store keeps ACLs (Capabilities.STORE_ACL)
+            // RFC 4314; announced only while the bound store keeps ACLs (Capabilities.STORE_PARTS)
             row("SETACL",            AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.SETACL)),
             row("DELETEACL",         AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.DELETEACL)),
             row("GETACL",            AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.GETACL)),

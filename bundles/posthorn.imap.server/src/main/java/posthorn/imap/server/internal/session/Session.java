@@ -846,11 +846,6 @@ public final class Session {
                 && server.config().starttls() && server.tls() != null;
     }
 
-    /** Whether the bound store keeps access control lists (ACL is announced only then). */
-    private boolean storeKeepsAcls() {
-        return boundStore() instanceof posthorn.store.api.AclStore;
-    }
-
     /** The store bound now, or null if there is none (unbound, or a host without one yet). */
     private MailStore boundStore() {
         try {
@@ -864,7 +859,7 @@ public final class Session {
     private String capabilities() {
         boolean preLogin = state instanceof SessionState.NotAuthenticated;
         String base = Capabilities.announce(startTlsOffered(), preLogin ? login.mechanismsOffered() : null,
-                preLogin && !login.plaintextAllowed(), storeKeepsAcls());
+                preLogin && !login.plaintextAllowed(), Capabilities.partsOf(boundStore()));
         List<String> quota = QuotaCommands.capabilities(boundStore(), maySetQuota());
         return quota.isEmpty() ? base : base + " " + String.join(" ", quota);
     }

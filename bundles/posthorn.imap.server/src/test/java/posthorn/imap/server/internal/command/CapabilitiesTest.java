@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Set;
 
+import posthorn.store.api.AclStore;
+
 import org.junit.jupiter.api.Test;
 
 class CapabilitiesTest {
@@ -17,16 +19,16 @@ class CapabilitiesTest {
 
     @Test
     void theListIsByteForByteTheOneClientsKnow() {
-        assertEquals(ANNOUNCED, Capabilities.announce(false, null, false, false));
+        assertEquals(ANNOUNCED, Capabilities.announce(false, null, false, Set.of()));
         assertEquals(ANNOUNCED + " STARTTLS AUTH=PLAIN AUTH=LOGIN LOGINDISABLED",
-                Capabilities.announce(true, List.of("PLAIN", "LOGIN"), true, false));
+                Capabilities.announce(true, List.of("PLAIN", "LOGIN"), true, Set.of()));
     }
 
     /** Issue 11: RFC 4314's capabilities, as Courier-IMAP announced them, only with a store that keeps ACLs. */
     @Test
     void aclOnlyWithAStoreThatKeepsThem() {
-        assertEquals(ANNOUNCED + " ACL ACL2=UNION RIGHTS=texk", Capabilities.announce(false, null, false, true));
-        assertEquals(Capabilities.announce(false, null, false, true), Capabilities.announce(false, null, false));
+        assertEquals(ANNOUNCED + " ACL ACL2=UNION RIGHTS=texk", Capabilities.announce(false, null, false, Set.of(AclStore.class)));
+        assertEquals(Capabilities.announce(false, null, false, Set.of(AclStore.class)), Capabilities.announce(false, null, false));
     }
 
     @Test
