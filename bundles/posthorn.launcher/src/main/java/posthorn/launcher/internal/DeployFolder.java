@@ -96,7 +96,7 @@ public final class DeployFolder {
     }
 
     /** How many times a bundle that lacks nothing is looked at before it is reported as not starting. */
-    private static final int CHECKS = 5;
+    private static final int CHECKS = 20;
 
     private void bundleChanged(BundleEvent e) {
         Bundle b = e.getBundle();
@@ -130,7 +130,11 @@ public final class DeployFolder {
                 || b.getHeaders().get(Constants.FRAGMENT_HOST) != null) {
             return;
         }
-        boolean onItsWay = state == Bundle.RESOLVED || missing(b).isEmpty();
+        List<String> missing = state == Bundle.RESOLVED ? List.of() : missing(b);
+        // a jar whose own requirements are all there may still fail to resolve (something it needs is
+        // itself unresolved): ask the framework now instead of guessing; resolving early is what
+        // FileInstall would do anyway, and a resolvable jar is only waiting for FileInstall's start
+        boolean onItsWay = state == Bundle.RESOLVED || (missing.isEmpty() && resolves(b));
         if (onItsWay && attempt < CHECKS) {
             checks.schedule(() -> check(b, file, attempt + 1), CHECK_AFTER_MS, TimeUnit.MILLISECONDS);
             return;
@@ -141,7 +145,13 @@ public final class DeployFolder {
             return;
         }
         LOG.error("deploy: {} {} ({}) cannot start: nothing provides {}; the server keeps serving without it",
-                b.getSymbolicName(), b.getVersion(), file, String.join(", ", missing(b)));
+                b.getSymbolicName(), b.getVersion(), file, String.join(", ", missing.isEmpty() ? missing(b) : missing));
+    }
+
+    /** Whether the framework can resolve the bundle now (it resolves it if so). */
+    private boolean resolves(Bundle b) {
+        FrameworkWiring wiring = context.getBundle(Constants.SYSTEM_BUNDLE_ID).adapt(FrameworkWiring.class);
+        return wiring != null && wiring.resolveBundles(List.of(b));
     }
 
     /** The bundle's mandatory requirements that nothing installed provides. */
