@@ -365,6 +365,40 @@ public final class MaildirStore implements QuotaStore, AclStore {
         }
     }
 
+    /** The watched users' Maildir roots (WatchMail); empty while nobody uses NOTIFY. */
+    private final ConcurrentHashMap<Path, UserWatch> userWatches = new ConcurrentHashMap<>();
+
+    /**
+     * Adds a listener for a user's hierarchy and subscriptions; the first one for a root starts
+     * watching it (kernel watch where there is one, and the poll round). Closing the result removes it.
+     */
+    posthorn.store.api.Watch watchUser(Path root, posthorn.store.api.MailListener listener) {
+        userWatches.compute(root, (k, u) -> {
+            UserWatch w = u == null ? new UserWatch(k) : u;
+            if (w.add(listener)) {
+                watcher.watch(w);
+            }
+            return w;
+        });
+        boolean[] closed = new boolean[1];
+        return () -> userWatches.computeIfPresent(root, (k, u) -> {
+            if (closed[0]) {
+                return u;
+            }
+            closed[0] = true;
+            if (u.remove(listener)) {
+                watcher.unwatch(u);
+                return null;
+            }
+            return u;
+        });
+    }
+
+    /** The watch on a user's root, if anybody watches it: for changes made through this process. */
+    UserWatch userWatch(Path root) {
+        return userWatches.get(root);
+    }
+
     /** The shared folder for a directory, with one more reference. */
     MaildirFolder acquire(Path dir) {
         return folders.compute(dir, (k, f) -> {
