@@ -40,7 +40,7 @@
  * to measure sizes when they are needed, and {@link posthorn.store.api.MessageMeta#withSize}; and
  * {@link posthorn.store.api.MailStore#sizes} (what the store's in-memory index holds, for metrics).
  *
- * <p>1.6.0 added the optional {@link posthorn.store.api.WatchMail} (with the consumer interface
+ * <p>1.6.0 added the optional {@link posthorn.store.api.WatchStore} and {@link posthorn.store.api.WatchMail} (with the consumer interface
  * {@link posthorn.store.api.MailListener}): changes to a user's mail beyond the open mailbox (other
  * mailboxes' messages, the hierarchy, subscriptions), made in this process or found on disk, for
  * NOTIFY (RFC 5465).

@@ -27,6 +27,7 @@ import posthorn.store.api.StoreException;
 import posthorn.store.api.StoreException.Reason;
 import posthorn.store.api.StoreUser;
 import posthorn.store.api.UserMail;
+import posthorn.store.api.WatchStore;
 
 /**
  * The Maildir++ store, Courier-compatible on disk. Owns one {@link MaildirFolder} per folder
@@ -37,7 +38,7 @@ import posthorn.store.api.UserMail;
  */
 @Component(service = MailStore.class, configurationPid = "maildir", configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = MaildirStore.Config.class)
-public final class MaildirStore implements QuotaStore, AclStore {
+public final class MaildirStore implements QuotaStore, AclStore, WatchStore {
     private static final Logger LOG = LoggerFactory.getLogger(MaildirStore.class);
     static final String DEFAULT_TEMPLATE = "%h/Maildir";
     static final long DEFAULT_POLL_SECONDS = 5;
