@@ -373,7 +373,30 @@ public final class MaildirStore implements QuotaStore, AclStore, WatchStore {
      * Adds a listener for a user's hierarchy and subscriptions; the first one for a root starts
      * watching it (kernel watch where there is one, and the poll round). Closing the result removes it.
      */
-    posthorn.store.api.Watch watchUser(Path root, posthorn.store.api.MailListener listener) {
+    posthorn.store.api.Watch watchUser(Path root, posthorn.store.api.MailListener given) {
+        // a distinct identity per registration: the same listener may be registered twice while a
+        // watch is renewed (the new one first, then the old one closed)
+        posthorn.store.api.MailListener listener = new posthorn.store.api.MailListener() {
+            @Override
+            public void messagesChanged(String mailbox) {
+                given.messagesChanged(mailbox);
+            }
+
+            @Override
+            public void mailboxesChanged() {
+                given.mailboxesChanged();
+            }
+
+            @Override
+            public void mailboxRenamed(String from, String to) {
+                given.mailboxRenamed(from, to);
+            }
+
+            @Override
+            public void subscriptionsChanged() {
+                given.subscriptionsChanged();
+            }
+        };
         userWatches.compute(root, (k, u) -> {
             UserWatch w = u == null ? new UserWatch(k) : u;
             if (w.add(listener)) {

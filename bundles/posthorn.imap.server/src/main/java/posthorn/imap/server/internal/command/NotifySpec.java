@@ -183,6 +183,11 @@ record NotifySpec(boolean none, boolean status, List<Group> groups, Set<String> 
         }
         args.listClose();
         checkComposition(filter, events, unsupportedHere);
+        if (!fetch.isEmpty() && filter != Filter.SELECTED && filter != Filter.SELECTED_DELAYED) {
+            // 5.2: the attributes are for the selected mailbox's FETCH; elsewhere a STATUS tells of new
+            // mail, so they mean nothing there (Dovecot answers BAD too)
+            throw new ProtocolException("MessageNew's fetch attributes go with SELECTED or SELECTED-DELAYED only");
+        }
         for (String u : unsupportedHere) {
             unsupported.add(u);
         }
