@@ -504,18 +504,27 @@ final class MaildirUserMail implements QuotaMail, AclMail, WatchMail {
                 throw new StoreException(Reason.ALREADYEXISTS, "Mailbox " + to + " or an inferior already exists");
             }
         }
-        try {
-            for (Map.Entry<Path, Path> m : moves.entrySet()) {
-                Files.move(m.getKey(), m.getValue(), StandardCopyOption.ATOMIC_MOVE);
-            }
-        } catch (IOException e) {
-            throw new StoreException(Reason.CANNOT, "Cannot rename " + src + " to " + dst, e);
-        }
-        LOG.info("User {} renamed mailbox {} to {}", user, src, dst);
         UserWatch watch = store.userWatch(root);
         if (watch != null) {
-            watch.renamed(src, dst);
-            watch.hierarchyChanged();
+            watch.renameStarts();
+        }
+        try {
+            try {
+                for (Map.Entry<Path, Path> m : moves.entrySet()) {
+                    Files.move(m.getKey(), m.getValue(), StandardCopyOption.ATOMIC_MOVE);
+                }
+            } catch (IOException e) {
+                throw new StoreException(Reason.CANNOT, "Cannot rename " + src + " to " + dst, e);
+            }
+            LOG.info("User {} renamed mailbox {} to {}", user, src, dst);
+            if (watch != null) {
+                watch.renamed(src, dst); // before the hierarchy notice: its watchers report one rename
+            }
+        } finally {
+            if (watch != null) {
+                watch.hierarchyChanged(); // whatever moved, also when a later move failed
+                watch.renameEnds();
+            }
         }
         quota.recount("mailbox renamed");
     }

@@ -27,6 +27,12 @@ final class UserWatch implements ChangeWatcher.Watched {
 
     private final Path root;
     private final CopyOnWriteArraySet<MailListener> listeners = new CopyOnWriteArraySet<>();
+    /**
+     * Renames through this process under way: the kernel's notices of their directories moving are
+     * not passed on as changes of the hierarchy, since {@link #renamed} follows and tells them with
+     * both names (RFC 5465 OLDNAME) instead of as a deletion and a creation.
+     */
+    private final java.util.concurrent.atomic.AtomicInteger renaming = new java.util.concurrent.atomic.AtomicInteger();
 
     UserWatch(Path root) {
         this.root = root;
@@ -72,7 +78,7 @@ final class UserWatch implements ChangeWatcher.Watched {
                 subscriptions = true;
             }
         }
-        if (hierarchy) {
+        if (hierarchy && renaming.get() == 0) {
             hierarchyChanged();
         }
         if (subscriptions) {
@@ -88,6 +94,15 @@ final class UserWatch implements ChangeWatcher.Watched {
                 LOG.warn("event=watch.listener.failed root={} reason=\"{}\"", root, e.toString());
             }
         }
+    }
+
+    /** A rename through this process starts; pair with {@link #renameEnds}, after {@link #renamed}. */
+    void renameStarts() {
+        renaming.incrementAndGet();
+    }
+
+    void renameEnds() {
+        renaming.decrementAndGet();
     }
 
     void renamed(String from, String to) {

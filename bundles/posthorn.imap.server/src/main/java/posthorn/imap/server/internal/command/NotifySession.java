@@ -70,9 +70,14 @@ public final class NotifySession implements MailListener {
     }
 
     /** What the client was last told of a mailbox that is not selected (for STATUS, 5.2 and 5.3). */
-    private record Known(long messages, long uidNext, long uidValidity) {
+    private record Known(long messages, long uidNext, long uidValidity, long unseen) {
         static Known of(MailboxStatus s) {
-            return new Known(s.messages(), s.uidNext(), s.uidValidity());
+            return new Known(s.messages(), s.uidNext(), s.uidValidity(), s.unseen());
+        }
+
+        /** What STATUS after a message event tells (5.2, 5.3): the count, the next UID, UIDVALIDITY. */
+        boolean sameCounts(Known o) {
+            return o != null && messages == o.messages && uidNext == o.uidNext && uidValidity == o.uidValidity;
         }
     }
 
@@ -165,8 +170,10 @@ public final class NotifySession implements MailListener {
                 continue;
             }
             if (spec.status() && !name.equals(selected)) {
+                // 3.1: at least MESSAGES, UIDNEXT and UIDVALIDITY; UNSEEN too, as Dovecot sends it
                 out.untagged().raw("STATUS ").astring(names.encode(name)).raw(" (MESSAGES ").number(k.messages())
-                        .raw(" UIDNEXT ").number(k.uidNext()).raw(" UIDVALIDITY ").number(k.uidValidity()).raw(")").crlf();
+                        .raw(" UIDNEXT ").number(k.uidNext()).raw(" UIDVALIDITY ").number(k.uidValidity())
+                        .raw(" UNSEEN ").number(k.unseen()).raw(")").crlf();
             }
         }
         watched = w;
@@ -340,7 +347,7 @@ public final class NotifySession implements MailListener {
             return;
         }
         known.put(name, now);
-        if (before != null && before.equals(now)) {
+        if (now.sameCounts(before)) {
             flagChangeStatus(out, name, events);
             return;
         }
