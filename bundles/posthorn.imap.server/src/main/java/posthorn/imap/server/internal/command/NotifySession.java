@@ -169,6 +169,7 @@ public final class NotifySession implements MailListener {
             if (k == null) {
                 continue;
             }
+            known.put(name, k); // what later STATUS responses are told against
             if (spec.status() && !name.equals(selected)) {
                 // 3.1: at least MESSAGES, UIDNEXT and UIDVALIDITY; UNSEEN too, as Dovecot sends it
                 out.untagged().raw("STATUS ").astring(names.encode(name)).raw(" (MESSAGES ").number(k.messages())
