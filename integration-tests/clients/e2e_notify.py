@@ -312,6 +312,28 @@ def test_too_many_mailboxes_is_notificationoverflow(srv):
         a.close()
 
 
+def test_growing_past_the_limit_ends_notifications(srv):
+    # RFC 5465 5.8: the filter took in 12 mailboxes (the limit here); a 13th created later ends NOTIFY
+    b = login_b(srv)
+    for i in range(12):
+        b.create("Grow.%02d" % i)
+    a = login_a(srv)
+    try:
+        done, _ = a.command("NOTIFY SET (subtree Grow (MessageNew MessageExpunge))")
+        assert b" OK" in done, done
+        since = a.mark()
+        b.create("Grow.12")
+        a.wait_for(rb"^\* OK \[NOTIFICATIONOVERFLOW\]", since)
+        since = a.mark()
+        b.append("Grow.00", None, None, b"Subject: after the overflow\r\n\r\nx\r\n")
+        time.sleep(2)  # a negative check: give a wrongly kept watch time to speak
+        done, lines = a.command("NOOP")
+        assert b"STATUS" not in b"".join(lines), lines
+    finally:
+        b.logout()
+        a.close()
+
+
 def test_inprogress_on_a_long_search(srv):
     maildir = os.path.join(srv.maildir(), ".Big")
     b = login_b(srv)
@@ -319,7 +341,7 @@ def test_inprogress_on_a_long_search(srv):
     b.logout()
     # generated folder: messages written straight into cur/, as an MDA plus a client would leave them
     body = "line of text for the search to read through\n" * 200
-    for i in range(4000):
+    for i in range(3000):
         name = "%d.big%05d.e2e:2,S" % (1700000000 + i, i)
         with open(os.path.join(maildir, "cur", name), "w") as f:
             f.write("Subject: big %d\nFrom: x@example.org\n\n%s" % (i, body))
@@ -335,7 +357,7 @@ def test_inprogress_on_a_long_search(srv):
         tag = done.split(b" ")[0]
         done_counts = [int(m.group(2)) for m in codes]
         assert all(m.group(1) == tag for m in codes), codes
-        assert all(int(m.group(3)) == 4000 for m in codes), codes
+        assert all(int(m.group(3)) == 3000 for m in codes), codes
         assert done_counts == sorted(done_counts) and len(set(done_counts)) == len(done_counts), done_counts
     finally:
         a.close()
@@ -350,6 +372,7 @@ TESTS = [
     test_selected_delayed_holds_expunge_until_a_command,
     test_idle_follows_notify,
     test_too_many_mailboxes_is_notificationoverflow,
+    test_growing_past_the_limit_ends_notifications,
     test_inprogress_on_a_long_search,
 ]
 
