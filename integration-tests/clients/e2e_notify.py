@@ -237,8 +237,10 @@ def test_outside_delivery_reaches_a_folder_not_selected(srv):
         done, _ = a.command("NOTIFY SET (mailboxes Lists (MessageNew MessageExpunge))")
         assert b" OK" in done, done
         since = a.mark()
+        started = time.time()
         deliver(os.path.join(srv.maildir(), ".Lists"), "from the MDA")
         a.wait_for(rb'^\* STATUS Lists \(UIDNEXT \d+ MESSAGES 1\)', since)
+        print("  outside delivery to STATUS of a folder not selected: %d ms" % ((time.time() - started) * 1000))
         # NOTIFY NONE: nothing more comes
         done, _ = a.command("NOTIFY NONE")
         assert b" OK" in done
