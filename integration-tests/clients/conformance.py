@@ -552,6 +552,10 @@ def norm_code(code, ctx):
     if name in (b"APPENDUID", b"COPYUID"):
         parts = rest.split(b" ", 1)
         return "[%s %s %s]" % (name.decode(), ctx.uv(parts[0]), parts[1].decode("latin-1") if len(parts) > 1 else "")
+    if name == b"BADEVENT":
+        # RFC 5465 3.1: BADEVENT "MUST list names of all events supported by the server": each
+        # server lists its own (as with CAPABILITY), so only the code is compared.
+        return "[BADEVENT <list>]"
     if name == b"BADCHARSET":
         # RFC 3501 7.1: BADCHARSET is "optionally followed by a parenthesized list of charsets".
         return "[BADCHARSET]"

@@ -12,7 +12,8 @@ then commands; '!skip REASON' leaves one out with its reason).
 
 Left out of every conversation: QUOTA and ACL (being added by other work), IMAP4rev2 (Dovecot
 2.3.19 does not implement it: ENABLE IMAP4rev2 answers OK without '* ENABLED'), and extensions only
-one side announces (CONDSTORE, QRESYNC, NOTIFY, CATENATE, URLAUTH, ...).
+one side announces (CONDSTORE, QRESYNC, CATENATE, URLAUTH, ...); NOTIFY's single-session
+answers are notify.imapc's.
 """
 
 # folder -> messages: (file, Maildir flags, in new/?, day after 2021-01-01 = INTERNALDATE, CRLF?)

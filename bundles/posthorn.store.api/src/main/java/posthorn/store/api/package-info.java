@@ -40,12 +40,17 @@
  * to measure sizes when they are needed, and {@link posthorn.store.api.MessageMeta#withSize}; and
  * {@link posthorn.store.api.MailStore#sizes} (what the store's in-memory index holds, for metrics).
  *
+ * <p>1.6.0 added the optional {@link posthorn.store.api.WatchStore} and {@link posthorn.store.api.WatchMail} (with the consumer interface
+ * {@link posthorn.store.api.MailListener}): changes to a user's mail beyond the open mailbox (other
+ * mailboxes' messages, the hierarchy, subscriptions), made in this process or found on disk, for
+ * NOTIFY (RFC 5465).
+ *
  * <p>The version below is checked against the last release by bnd's baseline at every build (see the
  * README, "Releasing and API versions"). One more rule bnd cannot see: the server switches over
  * {@link posthorn.store.api.Change} exhaustively, so a new kind of change needs a major version,
  * even where bnd would accept a minor one for an added type.
  */
-@Version("1.5.0")
+@Version("1.6.0")
 @Export
 package posthorn.store.api;
 

@@ -6,6 +6,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -31,19 +32,34 @@ import org.slf4j.LoggerFactory;
  * that report nothing (NFS).
  *
  * <p>A folder is watched while it has listeners ({@link #watch}/{@link #unwatch}, called by the folder
- * under its listener lock). The kernel thread and the poller call {@link MaildirFolder#changed()}, which
+ * under its listener lock). The kernel thread and the poller call {@link Watched#noticed}, which
  * must not block. Thread-safe.
  */
 final class ChangeWatcher implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(ChangeWatcher.class);
-    /** The folder's subdirectories and files whose changes matter: deliveries, renames, keyword updates. */
-    private static final String[] WATCHED = {"new", "cur", CourierKeywords.DIR};
+    /**
+     * What can be watched: a folder ({@link Watched}: its new/, cur/ and keyword directories) or
+     * a user's Maildir root ({@link UserWatch}: the folder directories and the subscription file in it).
+     * {@link #noticed} runs on the kernel watch thread or the poller and must not block.
+     */
+    interface Watched {
+        Path watchedDir();
 
-    private final Map<WatchKey, MaildirFolder> keys = new ConcurrentHashMap<>();
-    private final Map<MaildirFolder, List<WatchKey>> byFolder = new ConcurrentHashMap<>();
+        /** The directories under {@link #watchedDir} whose entries matter; "" is the directory itself. */
+        String[] watchedSubdirs();
+
+        /**
+         * Something changed. {@code entries}: the names the kernel reported (in one of the watched
+         * directories); empty when unknown (a poll round, an overflow of the kernel's queue).
+         */
+        void noticed(List<Path> entries);
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChangeWatcher.class);
+    private final Map<WatchKey, Watched> keys = new ConcurrentHashMap<>();
+    private final Map<Watched, List<WatchKey>> byFolder = new ConcurrentHashMap<>();
     /** Last seen modification stamps of each polled folder's directories. */
-    private final Map<MaildirFolder, List<Object>> stamps = new ConcurrentHashMap<>();
-    private final Set<MaildirFolder> watched = ConcurrentHashMap.newKeySet();
+    private final Map<Watched, List<Object>> stamps = new ConcurrentHashMap<>();
+    private final Set<Watched> watched = ConcurrentHashMap.newKeySet();
     private final Ticker ticker;
     private WatchService service; // created on first use; null if the platform has none
     private boolean serviceTried;
@@ -130,7 +146,7 @@ final class ChangeWatcher implements AutoCloseable {
             return;
         }
         kernelWatches = on;
-        for (MaildirFolder folder : watched) {
+        for (Watched folder : watched) {
             if (on) {
                 registerKernelWatches(folder);
             } else {
@@ -140,7 +156,7 @@ final class ChangeWatcher implements AutoCloseable {
     }
 
     /** Starts watching a folder's directories. */
-    void watch(MaildirFolder folder) {
+    void watch(Watched folder) {
         if (closed || !watched.add(folder)) {
             return;
         }
@@ -150,14 +166,14 @@ final class ChangeWatcher implements AutoCloseable {
         }
     }
 
-    private void registerKernelWatches(MaildirFolder folder) {
+    private void registerKernelWatches(Watched folder) {
         WatchService ws = service();
         if (ws == null) {
             return;
         }
         List<WatchKey> registered = new ArrayList<>();
-        for (String sub : WATCHED) {
-            Path p = folder.dir.resolve(sub);
+        for (String sub : folder.watchedSubdirs()) {
+            Path p = folder.watchedDir().resolve(sub);
             if (!Files.isDirectory(p)) {
                 continue;
             }
@@ -174,7 +190,7 @@ final class ChangeWatcher implements AutoCloseable {
     }
 
     /** Stops watching a folder once it has no listeners. */
-    void unwatch(MaildirFolder folder) {
+    void unwatch(Watched folder) {
         watched.remove(folder);
         stamps.remove(folder);
         List<WatchKey> registered = byFolder.remove(folder);
@@ -187,7 +203,7 @@ final class ChangeWatcher implements AutoCloseable {
     }
 
     /** Forgets a folder's kernel watches (watch=poll; tests: as on a file system that reports nothing). */
-    void dropKernelWatches(MaildirFolder folder) {
+    void dropKernelWatches(Watched folder) {
         List<WatchKey> registered = byFolder.remove(folder);
         if (registered != null) {
             registered.forEach(k -> {
@@ -231,14 +247,23 @@ final class ChangeWatcher implements AutoCloseable {
             } catch (InterruptedException | ClosedWatchServiceException e) {
                 return;
             }
-            // The events themselves do not matter: any of them means "sync to find out".
-            key.pollEvents();
-            MaildirFolder folder = keys.get(key);
+            // For a folder the events themselves do not matter: any of them means "sync to find out";
+            // a Maildir root's watch looks at the names (folder directories, the subscription file).
+            List<Path> names = new ArrayList<>();
+            for (WatchEvent<?> event : key.pollEvents()) {
+                if (event.context() instanceof Path name) {
+                    names.add(name);
+                } else {
+                    names.clear(); // OVERFLOW: events were lost, so what changed is unknown
+                    break;
+                }
+            }
+            Watched folder = keys.get(key);
             if (!key.reset()) {
                 keys.remove(key);
             }
             if (folder != null) {
-                folder.changed();
+                folder.noticed(names);
             }
         }
     }
@@ -248,24 +273,25 @@ final class ChangeWatcher implements AutoCloseable {
      * Directory stamps change on every rename into, out of or within a directory.
      */
     private void poll() {
-        for (MaildirFolder folder : watched) {
+        for (Watched folder : watched) {
             try {
                 List<Object> now = stampsOf(folder);
                 List<Object> before = stamps.put(folder, now);
                 if (before != null && !before.equals(now) && watched.contains(folder)) {
-                    folder.changed();
+                    folder.noticed(List.of());
                 }
             } catch (RuntimeException e) {
-                LOG.warn("Polling {} failed: {}", folder.dir, e.toString());
+                LOG.warn("Polling {} failed: {}", folder.watchedDir(), e.toString());
             }
         }
     }
 
-    private static List<Object> stampsOf(MaildirFolder folder) {
-        List<Object> out = new ArrayList<>(WATCHED.length * 2);
-        for (String sub : WATCHED) {
+    private static List<Object> stampsOf(Watched folder) {
+        String[] subdirs = folder.watchedSubdirs();
+        List<Object> out = new ArrayList<>(subdirs.length * 2);
+        for (String sub : subdirs) {
             try {
-                BasicFileAttributes a = Files.readAttributes(folder.dir.resolve(sub), BasicFileAttributes.class);
+                BasicFileAttributes a = Files.readAttributes(folder.watchedDir().resolve(sub), BasicFileAttributes.class);
                 out.add(a.lastModifiedTime());
                 out.add(Objects.toString(a.fileKey()));
             } catch (IOException e) {

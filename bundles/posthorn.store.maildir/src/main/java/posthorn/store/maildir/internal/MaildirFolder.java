@@ -44,7 +44,10 @@ import posthorn.store.maildir.internal.FolderIndex.Facts;
  * moment ago may have been renamed (a flag change) or removed. Messages are keyed by base name, so a
  * rename is a flag change, never an expunge and an add.
  */
-final class MaildirFolder {
+final class MaildirFolder implements ChangeWatcher.Watched {
+    /** The folder's subdirectories whose changes matter: deliveries, renames, keyword updates. */
+    private static final String[] WATCHED = {"new", "cur", CourierKeywords.DIR};
+
     /** How often an operation looks a message up again after finding its file renamed under it. */
     private static final int ATTEMPTS = 4;
 
@@ -161,6 +164,22 @@ final class MaildirFolder {
     /** Tells every listener that the folder may have changed. Never blocks on a listener's failure. */
     void changed() {
         listeners.fire();
+    }
+
+    @Override
+    public Path watchedDir() {
+        return dir;
+    }
+
+    @Override
+    public String[] watchedSubdirs() {
+        return WATCHED;
+    }
+
+    /** From the kernel watch or the poller: whatever changed, the handles sync to find out. */
+    @Override
+    public void noticed(java.util.List<Path> entries) {
+        changed();
     }
 
     // --- derived values and the index ---

@@ -27,6 +27,7 @@ import posthorn.store.api.StoreException;
 import posthorn.store.api.StoreException.Reason;
 import posthorn.store.api.StoreUser;
 import posthorn.store.api.UserMail;
+import posthorn.store.api.WatchStore;
 
 /**
  * The Maildir++ store, Courier-compatible on disk. Owns one {@link MaildirFolder} per folder
@@ -37,7 +38,7 @@ import posthorn.store.api.UserMail;
  */
 @Component(service = MailStore.class, configurationPid = "maildir", configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = MaildirStore.Config.class)
-public final class MaildirStore implements QuotaStore, AclStore {
+public final class MaildirStore implements QuotaStore, AclStore, WatchStore {
     private static final Logger LOG = LoggerFactory.getLogger(MaildirStore.class);
     static final String DEFAULT_TEMPLATE = "%h/Maildir";
     static final long DEFAULT_POLL_SECONDS = 5;
@@ -363,6 +364,63 @@ public final class MaildirStore implements QuotaStore, AclStore {
         if (f != null) {
             f.changed();
         }
+    }
+
+    /** The watched users' Maildir roots (WatchMail); empty while nobody uses NOTIFY. */
+    private final ConcurrentHashMap<Path, UserWatch> userWatches = new ConcurrentHashMap<>();
+
+    /**
+     * Adds a listener for a user's hierarchy and subscriptions; the first one for a root starts
+     * watching it (kernel watch where there is one, and the poll round). Closing the result removes it.
+     */
+    posthorn.store.api.Watch watchUser(Path root, posthorn.store.api.MailListener given) {
+        // a distinct identity per registration: the same listener may be registered twice while a
+        // watch is renewed (the new one first, then the old one closed)
+        posthorn.store.api.MailListener listener = new posthorn.store.api.MailListener() {
+            @Override
+            public void messagesChanged(String mailbox) {
+                given.messagesChanged(mailbox);
+            }
+
+            @Override
+            public void mailboxesChanged() {
+                given.mailboxesChanged();
+            }
+
+            @Override
+            public void mailboxRenamed(String from, String to) {
+                given.mailboxRenamed(from, to);
+            }
+
+            @Override
+            public void subscriptionsChanged() {
+                given.subscriptionsChanged();
+            }
+        };
+        userWatches.compute(root, (k, u) -> {
+            UserWatch w = u == null ? new UserWatch(k) : u;
+            if (w.add(listener)) {
+                watcher.watch(w);
+            }
+            return w;
+        });
+        boolean[] closed = new boolean[1];
+        return () -> userWatches.computeIfPresent(root, (k, u) -> {
+            if (closed[0]) {
+                return u;
+            }
+            closed[0] = true;
+            if (u.remove(listener)) {
+                watcher.unwatch(u);
+                return null;
+            }
+            return u;
+        });
+    }
+
+    /** The watch on a user's root, if anybody watches it: for changes made through this process. */
+    UserWatch userWatch(Path root) {
+        return userWatches.get(root);
     }
 
     /** The shared folder for a directory, with one more reference. */

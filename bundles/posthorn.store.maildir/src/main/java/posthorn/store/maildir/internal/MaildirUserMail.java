@@ -33,13 +33,16 @@ import posthorn.store.api.Quota;
 import posthorn.store.api.QuotaMail;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.StoreException.Reason;
+import posthorn.store.api.MailListener;
+import posthorn.store.api.Watch;
+import posthorn.store.api.WatchMail;
 
 /**
  * One user's Maildir++ for one session. Folder operations work on directory names produced by
  * {@link FolderNames}, which keeps every name inside the Maildir root. Not thread-safe beyond what the
  * SPI asks, except {@link #close()}, which may come from another thread (an admin kick).
  */
-final class MaildirUserMail implements QuotaMail, AclMail {
+final class MaildirUserMail implements QuotaMail, AclMail, WatchMail {
     private static final Logger LOG = LoggerFactory.getLogger(MaildirUserMail.class);
     static final String SUBSCRIPTIONS = "courierimapsubscribed";
     static final String FOLDER_MARKER = "maildirfolder";
@@ -242,6 +245,10 @@ final class MaildirUserMail implements QuotaMail, AclMail {
         } catch (IOException e) {
             throw new StoreException(Reason.SERVERBUG, "Cannot write the subscriptions of " + user, e);
         }
+        UserWatch watch = store.userWatch(root);
+        if (watch != null) {
+            watch.subscriptionsChanged();
+        }
     }
 
     private static void writeAtomically(Path file, byte[] bytes) throws IOException {
@@ -347,6 +354,7 @@ final class MaildirUserMail implements QuotaMail, AclMail {
             LOG.warn("acl mailbox={} user={} reason=\"cannot write the inherited ACL: {}\"", canonical, user, e.toString());
         }
         LOG.info("User {} created mailbox {}", user, canonical);
+        hierarchyChanged();
     }
 
     @Override
@@ -376,8 +384,73 @@ final class MaildirUserMail implements QuotaMail, AclMail {
                     e.toString());
         }
         LOG.info("User {} deleted mailbox {}", user, canonical);
+        hierarchyChanged();
         quota.recount("mailbox deleted");
     }
+
+    /** Tells the watchers of this user's mail, if any, that folders came or went through this process. */
+    private void hierarchyChanged() {
+        UserWatch watch = store.userWatch(root);
+        if (watch != null) {
+            watch.hierarchyChanged();
+        }
+    }
+
+    /**
+     * WatchMail (store.api 1.6): a listener on each named folder that exists (the folder is kept in
+     * memory while watched; its first listener starts its kernel watch and its place in the poll
+     * round) and on the user's root for the hierarchy and subscriptions.
+     */
+    @Override
+    public Watch watchMail(Set<String> mailboxes, MailListener listener) throws StoreException {
+        checkOpen();
+        List<Watch> parts = new ArrayList<>();
+        List<MaildirFolder> acquired = new ArrayList<>();
+        try {
+            for (String name : mailboxes) {
+                String canonical;
+                try {
+                    canonical = FolderNames.canonical(name);
+                } catch (StoreException e) {
+                    continue; // no valid name: no mailbox to watch
+                }
+                Path dir = dirOf(canonical);
+                if (!Files.isDirectory(dir.resolve("cur"))) {
+                    continue;
+                }
+                MaildirFolder f = store.acquire(dir);
+                acquired.add(f);
+                parts.add(f.addListener(() -> listener.messagesChanged(name)));
+            }
+            parts.add(store.watchUser(root, listener));
+        } catch (RuntimeException e) {
+            parts.forEach(Watch::close);
+            acquired.forEach(store::release);
+            throw e;
+        }
+        Watch[] self = new Watch[1];
+        boolean[] done = new boolean[1];
+        self[0] = () -> {
+            synchronized (done) {
+                if (done[0]) {
+                    return;
+                }
+                done[0] = true;
+            }
+            parts.forEach(Watch::close);
+            acquired.forEach(store::release);
+            mailWatches.remove(self[0]);
+        };
+        mailWatches.add(self[0]);
+        if (closed) {
+            self[0].close();
+            throw new StoreException(Reason.CANNOT, "The user's mail is closed");
+        }
+        return self[0];
+    }
+
+    /** Open WatchMail watches; closing the user's mail closes them. */
+    private final Set<Watch> mailWatches = ConcurrentHashMap.newKeySet();
 
     private static void deleteTree(Path top) throws IOException {
         Files.walkFileTree(top, new SimpleFileVisitor<>() {
@@ -431,14 +504,28 @@ final class MaildirUserMail implements QuotaMail, AclMail {
                 throw new StoreException(Reason.ALREADYEXISTS, "Mailbox " + to + " or an inferior already exists");
             }
         }
-        try {
-            for (Map.Entry<Path, Path> m : moves.entrySet()) {
-                Files.move(m.getKey(), m.getValue(), StandardCopyOption.ATOMIC_MOVE);
-            }
-        } catch (IOException e) {
-            throw new StoreException(Reason.CANNOT, "Cannot rename " + src + " to " + dst, e);
+        UserWatch watch = store.userWatch(root);
+        if (watch != null) {
+            watch.renameStarts();
         }
-        LOG.info("User {} renamed mailbox {} to {}", user, src, dst);
+        try {
+            try {
+                for (Map.Entry<Path, Path> m : moves.entrySet()) {
+                    Files.move(m.getKey(), m.getValue(), StandardCopyOption.ATOMIC_MOVE);
+                }
+            } catch (IOException e) {
+                throw new StoreException(Reason.CANNOT, "Cannot rename " + src + " to " + dst, e);
+            }
+            LOG.info("User {} renamed mailbox {} to {}", user, src, dst);
+            if (watch != null) {
+                watch.renamed(src, dst); // before the hierarchy notice: its watchers report one rename
+            }
+        } finally {
+            if (watch != null) {
+                watch.hierarchyChanged(); // whatever moved, also when a later move failed
+                watch.renameEnds();
+            }
+        }
         quota.recount("mailbox renamed");
     }
 
@@ -614,6 +701,9 @@ final class MaildirUserMail implements QuotaMail, AclMail {
             return;
         }
         closed = true;
+        for (Watch w : List.copyOf(mailWatches)) {
+            w.close();
+        }
         for (TmpMessage upload : List.copyOf(uploads)) {
             upload.close();
         }

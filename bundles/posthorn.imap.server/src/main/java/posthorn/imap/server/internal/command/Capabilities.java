@@ -9,6 +9,7 @@ import java.util.Set;
 
 import posthorn.store.api.AclStore;
 import posthorn.store.api.MailStore;
+import posthorn.store.api.WatchStore;
 
 /**
  * The capability list (RFC 3501 7.2.1). Announce a capability only once it works: what is announced
@@ -39,6 +40,7 @@ public final class Capabilities {
         for (String acl : AclCommand.CAPABILITIES.split(" ")) {
             parts.put(acl.toUpperCase(Locale.ROOT), AclStore.class);
         }
+        parts.put("NOTIFY", WatchStore.class); // RFC 5465: the store's WatchMail
         return Map.copyOf(parts);
     }
 

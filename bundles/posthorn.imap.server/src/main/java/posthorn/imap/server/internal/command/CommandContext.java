@@ -136,6 +136,43 @@ public interface CommandContext {
         return false;
     }
 
+    // --- NOTIFY (RFC 5465) ---
+
+    /** The NOTIFY SET in force, or null (none was given, or NOTIFY NONE). */
+    default NotifySession notifications() {
+        return null;
+    }
+
+    /** Replaces the NOTIFY SET in force (null: NOTIFY NONE), closing the one before. */
+    default void notifications(NotifySession session) {
+        if (session != null) {
+            session.close();
+        }
+    }
+
+    /** The most mailboxes one session's NOTIFY may watch (imapd.cfg notify.max.mailboxes). */
+    default int notifyMaxMailboxes() {
+        return 100;
+    }
+
+    /**
+     * What a store thread calls when a NOTIFY watch saw a change: asks the session to deliver on its
+     * own terms. Must not block.
+     */
+    default Runnable notifyWake() {
+        return () -> { };
+    }
+
+    // --- INPROGRESS (RFC 9585) ---
+
+    /**
+     * The running command has done {@code done} of {@code total} units of its work (messages searched,
+     * copied, fetched): the session may send {@code * OK [INPROGRESS (tag done total)]}, at most every
+     * inprogress.interval. Cheap when nothing is due; call it as often as convenient.
+     */
+    default void progress(long done, long total) throws IOException {
+    }
+
     /** Logs, in one line, the messages whose MIME structure the bounds cut short in this command, if any. */
     default void logCuts(MimeCuts cuts) {
         String summary = cuts.summary();

@@ -161,7 +161,10 @@ public final class CommandTable {
             row("DELETEACL",         AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.DELETEACL)),
             row("GETACL",            AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.GETACL)),
             row("LISTRIGHTS",        AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.LISTRIGHTS)),
-            row("MYRIGHTS",          AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.MYRIGHTS)));
+            row("MYRIGHTS",          AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.MYRIGHTS)),
+            // RFC 5465 NOTIFY; announced only while the bound store watches mail (Capabilities.STORE_PARTS)
+            row("NOTIFY",            AUTHENTICATED,     NONE,   "NOTIFY",     new Notify()),
+            extension("INPROGRESS")); // RFC 9585: progress of long commands in untagged OK
 
     private static final Map<String, Row<?>> BY_NAME = TABLE.stream()
             .filter(e -> e instanceof Row<?>)

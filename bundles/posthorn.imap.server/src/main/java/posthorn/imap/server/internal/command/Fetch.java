@@ -90,7 +90,11 @@ final class Fetch implements Command<SessionState.Selected> {
         MimeCuts cuts = new MimeCuts(ctx.mimeLimits());
         try (ReadAhead ahead = readAhead(view, seqs, attributes, cuts, ctx.readAheadBytes())) {
             int index = 0;
+            int done = 0;
             for (int seq : seqs) {
+                if ((++done & 255) == 0) {
+                    ctx.progress(done - 1, seqs.size()); // INPROGRESS (RFC 9585), at most every inprogress.interval
+                }
                 long u = view.uidAt(seq);
                 if (ahead != null) {
                     ahead.prepare(index++);

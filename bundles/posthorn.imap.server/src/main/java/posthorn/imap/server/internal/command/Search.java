@@ -193,7 +193,7 @@ final class Search implements Command<SessionState.Selected> {
         List<TextTerm> terms = TextTerms.of(key);
         LongPredicate candidates = terms.isEmpty() ? null : ctx.textCandidates(view, terms);
         try {
-            return new Matcher(view, key, cuts, candidates).matching();
+            return new Matcher(view, key, cuts, candidates).matching(ctx::progress);
         } finally {
             ctx.logCuts(cuts);
         }

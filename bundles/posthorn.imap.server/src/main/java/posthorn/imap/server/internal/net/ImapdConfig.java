@@ -131,6 +131,16 @@ public @interface ImapdConfig {
     @AttributeDefinition(description = "Levels of OR, NOT and parentheses in search keys (SEARCH, SORT, THREAD); deeper is BAD")
     int search_max_depth() default 100;
 
+    @AttributeDefinition(description = "Mailboxes one session's NOTIFY (RFC 5465) may watch for message events; "
+            + "a NOTIFY SET naming more is refused NO [NOTIFICATIONOVERFLOW], growing past it later ends the "
+            + "session's notifications with OK [NOTIFICATIONOVERFLOW]")
+    int notify_max_mailboxes() default 100;
+
+    @AttributeDefinition(description = "Milliseconds between INPROGRESS (RFC 9585) progress responses of a long "
+            + "command (SEARCH, FETCH, COPY, MOVE, EXPUNGE); the first comes after one interval. The RFC "
+            + "recommends 10 to 15 seconds")
+    int inprogress_interval() default 10_000;
+
     @AttributeDefinition(description = "Logins (separated by commas) that may change the limits of their own quota "
             + "with SETQUOTA (RFC 9208; announced to them as QUOTASET); empty = nobody, SETQUOTA is NO [NOPERM]")
     String quota_set() default "";

@@ -74,10 +74,24 @@ public final class Matcher {
         }
     }
 
+    /** Told how far a search has come (INPROGRESS, RFC 9585): messages looked at, of how many. */
+    @FunctionalInterface
+    public interface Progress {
+        void at(long done, long total) throws IOException;
+    }
+
     /** The sequence numbers that match, ascending. Messages expunged meanwhile are left out. */
     public List<Integer> matching() throws IOException, StoreException {
+        return matching(null);
+    }
+
+    /** As {@link #matching()}, telling {@code progress} (if not null) every few hundred messages. */
+    public List<Integer> matching(Progress progress) throws IOException, StoreException {
         List<Integer> out = new ArrayList<>();
         for (int seq = 1; seq <= view.exists(); seq++) {
+            if (progress != null && (seq & 255) == 0) {
+                progress.at(seq - 1, view.exists());
+            }
             long u = view.uidAt(seq);
             if (view.isExpunged(u) || (candidates != null && !candidates.test(u))) {
                 continue;

@@ -48,6 +48,7 @@ import posthorn.imap.server.internal.command.CommandContext;
 import posthorn.imap.server.internal.command.CommandTable;
 import posthorn.imap.server.internal.command.ClientNames;
 import posthorn.imap.server.internal.command.MailboxNameCodec;
+import posthorn.imap.server.internal.command.NotifySession;
 import posthorn.imap.server.internal.command.PersonalNamespace;
 import posthorn.imap.server.internal.mime.MimeLimits;
 import posthorn.imap.server.internal.net.AccessRule;
@@ -160,6 +161,15 @@ public final class Session {
     /** In IDLE with a mailbox selected: change notices sync at once. Changed under {@link #writing}. */
     private volatile boolean idling;
     private final AtomicBoolean idleSyncQueued = new AtomicBoolean();
+    /**
+     * NOTIFY SET in force (RFC 5465), or null: no notifications beyond RFC 3501's. Changed under
+     * {@link #writing}; its deliveries run under it too ({@link #notifyDeliver}).
+     */
+    private NotifySession notify;
+    private final AtomicBoolean notifyQueued = new AtomicBoolean();
+    /** The running command's tag and when it started or last reported progress (INPROGRESS, RFC 9585). */
+    private String currentTag;
+    private long progressAt;
     /** The watchdog closed the connection because a write did not finish in time. */
     private volatile boolean writeTimedOut;
     /**
@@ -333,6 +343,9 @@ public final class Session {
                         break;
                     }
                     handle(event);
+                    if (notify != null && !midCommand && notify.pending()) {
+                        notifyDeliverLocked(); // changes noticed while the command ran (RFC 5465)
+                    }
                     if (kickReason != null && !midCommand && !(state instanceof SessionState.Logout)) {
                         // kicked while a command ran: it has been answered, now the session ends
                         kicked = true;
@@ -629,6 +642,8 @@ public final class Session {
                 return;
             }
             current = row;
+            currentTag = tag;
+            progressAt = System.nanoTime();
             ServerCounters counted = server.counters();
             long started = counted.observed() ? System.nanoTime() : 0;
             try {
@@ -663,6 +678,7 @@ public final class Session {
             out.status(tag, Status.NO, "SERVERBUG", "Internal error; the event is logged");
         } finally {
             current = null;
+            currentTag = null;
         }
     }
 
@@ -951,7 +967,13 @@ public final class Session {
         Watch watch = null;
         Thread poller = null;
         try {
-            if (state instanceof SessionState.Selected s) {
+            if (notify != null) {
+                // RFC 5465 4: with NOTIFY in force IDLE sends exactly the events NOTIFY asked for;
+                // its deliveries run while IDLE waits (the lock is free then), expunges included.
+                if (notify.pending()) {
+                    notifyDeliverLocked();
+                }
+            } else if (state instanceof SessionState.Selected s) {
                 idling = true;
                 try {
                     watch = s.mailbox().store().watch(this::changeNoticed);
@@ -1010,6 +1032,81 @@ public final class Session {
                 poller.interrupt();
             }
         }
+    }
+
+    /**
+     * A NOTIFY watch's notice (a store thread; must not block): schedules one delivery, which waits for
+     * the write lock (a command running, a pipelined batch) and coalesces what comes meanwhile.
+     */
+    private void notifyNoticed() {
+        if (notifyQueued.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("imap-session-" + id + "-notify").start(this::notifyDeliver);
+        }
+    }
+
+    private void notifyDeliver() {
+        notifyQueued.set(false);
+        writing.lock();
+        try {
+            if (closing || midCommand) {
+                return; // midCommand: the session's thread delivers when the command has been answered
+            }
+            notifyDeliverLocked();
+        } finally {
+            writing.unlock();
+        }
+    }
+
+    /**
+     * Writes what NOTIFY's watches noticed, under the write lock: between commands, in IDLE, or after
+     * a command. Failures end nothing but the round (the next notice tries again), as in IDLE.
+     */
+    private void notifyDeliverLocked() {
+        NotifySession n = notify;
+        if (n == null || !(state instanceof SessionState.LoggedIn)) {
+            return;
+        }
+        try {
+            if (!n.deliver(out, state, inIdle, this::timedSync)) {
+                LOG.info("s{} event=notify.overflow reason=\"too many mailboxes to watch\"", id);
+                notify = null;
+            }
+            out.flush();
+        } catch (SelectedMailbox.UidValidityChangedException e) {
+            LOG.warn("s{} {}", id, e.getMessage());
+            bye(e.getMessage());
+            closeRaw();
+        } catch (StoreException e) {
+            LOG.warn("s{} event=notify.failed reason=\"[{}] {}\"", id, e.reason(), e.getMessage());
+        } catch (IOException e) {
+            closeRaw(); // the session's thread sees the connection end and logs it
+        } catch (RuntimeException e) {
+            LOG.error("s{} NOTIFY delivery failed with an internal error", id, e);
+        }
+    }
+
+    /**
+     * INPROGRESS (RFC 9585 4): {@code * OK [INPROGRESS ("tag" done total)]}, when inprogress.interval
+     * has passed since the command started or last reported.
+     */
+    private void progress(long done, long total) throws IOException {
+        String tag = currentTag;
+        if (tag == null || out == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - progressAt < server.config().inprogress_interval() * 1_000_000L) {
+            return;
+        }
+        progressAt = now;
+        out.untagged().raw("OK [INPROGRESS (").string(tag).sp().number(Math.max(0, done)).sp();
+        if (total > 0) {
+            out.number(total);
+        } else {
+            out.raw("NIL");
+        }
+        out.raw(")] In progress").crlf();
+        out.flush();
     }
 
     /** A store change notice (a store thread; must not block): schedules one sync while idling. */
@@ -1164,6 +1261,11 @@ public final class Session {
 
     /** Closes what the state owns. */
     private void release() {
+        NotifySession n = notify;
+        notify = null;
+        if (n != null) {
+            n.close();
+        }
         SessionState s = state;
         state = new SessionState.Logout();
         try {
@@ -1312,6 +1414,9 @@ public final class Session {
                 throw new IllegalStateException("select in state " + state.getClass().getSimpleName());
             }
             state = new SessionState.Selected(a.user(), a.mail(), view);
+            if (notify != null) {
+                notify.selectionChanged(state);
+            }
         }
 
         @Override
@@ -1321,6 +1426,9 @@ public final class Session {
             }
             SessionState.Authenticated a = s.deselect();
             state = a;
+            if (notify != null) {
+                notify.selectionChanged(state);
+            }
             return a;
         }
 
@@ -1431,6 +1539,35 @@ public final class Session {
         @Override
         public void pause(long millis) throws IOException {
             pauseWatching(millis);
+        }
+
+        @Override
+        public NotifySession notifications() {
+            return notify;
+        }
+
+        @Override
+        public void notifications(NotifySession session) {
+            NotifySession old = notify;
+            notify = session;
+            if (old != null && old != session) {
+                old.close();
+            }
+        }
+
+        @Override
+        public int notifyMaxMailboxes() {
+            return server.config().notify_max_mailboxes();
+        }
+
+        @Override
+        public Runnable notifyWake() {
+            return Session.this::notifyNoticed;
+        }
+
+        @Override
+        public void progress(long done, long total) throws IOException {
+            Session.this.progress(done, total);
         }
     }
 }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Set;
 
 import posthorn.store.api.AclStore;
+import posthorn.store.api.WatchStore;
 
 import org.junit.jupiter.api.Test;
 
@@ -19,16 +20,25 @@ class CapabilitiesTest {
 
     @Test
     void theListIsByteForByteTheOneClientsKnow() {
-        assertEquals(ANNOUNCED, Capabilities.announce(false, null, false, Set.of()));
-        assertEquals(ANNOUNCED + " STARTTLS AUTH=PLAIN AUTH=LOGIN LOGINDISABLED",
+        assertEquals(ANNOUNCED + " INPROGRESS", Capabilities.announce(false, null, false, Set.of()));
+        assertEquals(ANNOUNCED + " INPROGRESS STARTTLS AUTH=PLAIN AUTH=LOGIN LOGINDISABLED",
                 Capabilities.announce(true, List.of("PLAIN", "LOGIN"), true, Set.of()));
     }
 
     /** Issue 11: RFC 4314's capabilities, as Courier-IMAP announced them, only with a store that keeps ACLs. */
     @Test
     void aclOnlyWithAStoreThatKeepsThem() {
-        assertEquals(ANNOUNCED + " ACL ACL2=UNION RIGHTS=texk", Capabilities.announce(false, null, false, Set.of(AclStore.class)));
-        assertEquals(Capabilities.announce(false, null, false, Set.of(AclStore.class)), Capabilities.announce(false, null, false));
+        assertEquals(ANNOUNCED + " ACL ACL2=UNION RIGHTS=texk INPROGRESS", Capabilities.announce(false, null, false, Set.of(AclStore.class)));
+    }
+
+    /** RFC 5465 NOTIFY only with a store that watches a user's mail (store.api 1.6 WatchStore). */
+    @Test
+    void notifyOnlyWithAStoreThatWatchesMail() {
+        assertEquals(ANNOUNCED + " NOTIFY INPROGRESS", Capabilities.announce(false, null, false, Set.of(WatchStore.class)));
+        assertEquals(ANNOUNCED + " ACL ACL2=UNION RIGHTS=texk NOTIFY INPROGRESS",
+                Capabilities.announce(false, null, false, Set.of(AclStore.class, WatchStore.class)));
+        assertEquals(Capabilities.announce(false, null, false, Set.of(AclStore.class, WatchStore.class)),
+                Capabilities.announce(false, null, false));
     }
 
     @Test

@@ -1,0 +1,587 @@
+package posthorn.imap.server.internal.command;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import posthorn.imap.protocol.FetchAttribute;
+import posthorn.imap.protocol.ResponseWriter;
+import posthorn.imap.server.internal.acl.GuardedMail;
+import posthorn.imap.server.internal.acl.SharedMail;
+import posthorn.imap.server.internal.command.NotifySpec.Event;
+import posthorn.imap.server.internal.command.NotifySpec.Filter;
+import posthorn.imap.server.internal.command.NotifySpec.Group;
+import posthorn.imap.server.internal.fetch.FetchRenderer;
+import posthorn.imap.server.internal.mime.MimeCuts;
+import posthorn.imap.server.internal.mime.MimeLimits;
+import posthorn.imap.server.internal.mime.TransferDecoding;
+import posthorn.imap.server.internal.state.SelectedMailbox;
+import posthorn.imap.server.internal.state.SessionState;
+import posthorn.store.api.MailListener;
+import posthorn.store.api.MailboxInfo;
+import posthorn.store.api.MailboxStatus;
+import posthorn.store.api.MessageMeta;
+import posthorn.store.api.StoreException;
+import posthorn.store.api.UserMail;
+import posthorn.store.api.Watch;
+import posthorn.store.api.WatchMail;
+
+/**
+ * One session's NOTIFY SET (RFC 5465) in force: which mailboxes it watches for which events, what the
+ * client was last told of them, and the notices the store has given since. The store's watch
+ * ({@link WatchMail#watchMail}, and {@link posthorn.store.api.Mailbox#watch} for the selected mailbox)
+ * only marks what may have changed and asks the session to deliver ({@code wake}); the session then
+ * calls {@link #deliver} under its write lock, on its own terms (between commands, in IDLE, after a
+ * command), so that notices that come in a burst are coalesced into one round of responses.
+ *
+ * <p>Bounded per session: at most {@code maxMailboxes} mailboxes watched for message events; NOTIFY
+ * SET beyond it is refused (NO [NOTIFICATIONOVERFLOW], 3.1), and growing beyond it later (mailboxes
+ * created under a PERSONAL or SUBTREE filter) ends the notifications with an untagged
+ * OK [NOTIFICATIONOVERFLOW] (5.8).
+ *
+ * <p>Threading: the {@link MailListener} methods run on store threads and only record; everything
+ * else runs on a thread that holds the session's write lock.
+ */
+public final class NotifySession implements MailListener {
+
+    /** NOTIFY SET names more mailboxes than notify.max.mailboxes allows. */
+    static final class Overflow extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Overflow(int count, int max) {
+            super(count + " mailboxes to watch, more than " + max + " (notify.max.mailboxes)");
+        }
+    }
+
+    /** Syncs the selected mailbox as the session does (timed, for metrics), writing its responses. */
+    @FunctionalInterface
+    public interface SelectedSync {
+        void sync(SessionState.Selected state, boolean allowExpunge) throws IOException, StoreException;
+    }
+
+    /** What the client was last told of a mailbox that is not selected (for STATUS, 5.2 and 5.3). */
+    private record Known(long messages, long uidNext, long uidValidity, long unseen) {
+        static Known of(MailboxStatus s) {
+            return new Known(s.messages(), s.uidNext(), s.uidValidity(), s.unseen());
+        }
+
+        /** What STATUS after a message event tells (5.2, 5.3): the count, the next UID, UIDVALIDITY. */
+        boolean sameCounts(Known o) {
+            return o != null && messages == o.messages && uidNext == o.uidNext && uidValidity == o.uidValidity;
+        }
+    }
+
+    private final NotifySpec spec;
+    private final ClientNames names;
+    /** The user's own mail, as the client may see it (ACL checks included). */
+    private final UserMail mail;
+    private final WatchMail watchable;
+    private final int maxMailboxes;
+    private final MimeLimits mimeLimits;
+    private final Runnable wake;
+    /** The SELECTED or SELECTED-DELAYED group, or null (the same as SELECTED NONE, 3.1). */
+    private final Group selectedGroup;
+    /** Store names the MAILBOXES and SUBTREE groups give, per group (index in spec.groups()). */
+    private final Map<Group, List<String>> named = new HashMap<>();
+
+    // --- session thread (under the write lock) ---
+    private Map<String, Set<String>> existing = new LinkedHashMap<>();
+    private Set<String> subscribed = new TreeSet<>();
+    /** Mailbox (store name) -> the message events it is watched for; what the store watch covers. */
+    private Map<String, Set<Event>> watched = new LinkedHashMap<>();
+    private final Map<String, Known> known = new HashMap<>();
+    private Watch mailWatch;
+    private Watch selectedWatch;
+    private SelectedMailbox selectedWatched;
+    private boolean ended;
+
+    // --- written by store threads ---
+    private final Set<String> dirty = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean hierarchyDirty = new AtomicBoolean();
+    private final AtomicBoolean subscriptionsDirty = new AtomicBoolean();
+    private final AtomicBoolean selectedDirty = new AtomicBoolean();
+    private final ArrayDeque<String[]> renames = new ArrayDeque<>();
+
+    NotifySession(NotifySpec spec, ClientNames names, UserMail mail, WatchMail watchable, int maxMailboxes,
+                  MimeLimits mimeLimits, Runnable wake) {
+        this.spec = spec;
+        this.names = names;
+        this.mail = mail;
+        this.watchable = watchable;
+        this.maxMailboxes = maxMailboxes;
+        this.mimeLimits = mimeLimits;
+        this.wake = wake;
+        this.selectedGroup = spec.groups().stream().filter(Group::selected).findFirst().orElse(null);
+        for (Group g : spec.groups()) {
+            List<String> stored = new ArrayList<>();
+            for (String wire : g.mailboxes()) {
+                try {
+                    stored.add(names.decode(wire));
+                } catch (StoreException e) {
+                    // a name outside the namespace names no mailbox of the user: nothing to watch
+                }
+            }
+            named.put(g, stored);
+        }
+    }
+
+    /**
+     * The user's own mail (not the shared namespace, not another user's) and the store's watching
+     * part of it; null when the bound store has no {@link WatchMail}.
+     */
+    static UserMail own(UserMail mail) {
+        return mail instanceof SharedMail s ? s.own() : mail;
+    }
+
+    static WatchMail watchable(UserMail mail) {
+        UserMail m = own(mail);
+        UserMail inner = m instanceof GuardedMail g ? g.unguarded() : m;
+        return inner instanceof WatchMail w ? w : null;
+    }
+
+    /**
+     * Starts: reads what exists and is subscribed, resolves the filters, takes the starting STATUS of
+     * every watched mailbox (written before the tagged OK with the STATUS indicator, 3.1), and starts
+     * the store's watches.
+     *
+     * @throws Overflow beyond notify.max.mailboxes (nothing is watched then)
+     */
+    void start(ResponseWriter out, SessionState.LoggedIn state) throws IOException, StoreException, Overflow {
+        readHierarchy();
+        readSubscriptions();
+        Map<String, Set<Event>> w = resolve();
+        if (w.size() > maxMailboxes) {
+            throw new Overflow(w.size(), maxMailboxes);
+        }
+        String selected = selectedName(state);
+        for (String name : w.keySet()) {
+            Known k = knownNow(name);
+            if (k == null) {
+                continue;
+            }
+            known.put(name, k); // what later STATUS responses are told against
+            if (spec.status() && !name.equals(selected)) {
+                // 3.1: at least MESSAGES, UIDNEXT and UIDVALIDITY; UNSEEN too, as Dovecot sends it
+                out.untagged().raw("STATUS ").astring(names.encode(name)).raw(" (MESSAGES ").number(k.messages())
+                        .raw(" UIDNEXT ").number(k.uidNext()).raw(" UIDVALIDITY ").number(k.uidValidity())
+                        .raw(" UNSEEN ").number(k.unseen()).raw(")").crlf();
+            }
+        }
+        watched = w;
+        mailWatch = watchable.watchMail(Set.copyOf(w.keySet()), this);
+        selectionChanged(state);
+    }
+
+    /** The session selected or left a mailbox: the selected mailbox's watch follows. */
+    public void selectionChanged(SessionState state) {
+        SelectedMailbox now = state instanceof SessionState.Selected s ? s.mailbox() : null;
+        if (now == selectedWatched) {
+            return;
+        }
+        if (selectedWatch != null) {
+            selectedWatch.close();
+            selectedWatch = null;
+        }
+        selectedWatched = now;
+        if (now != null && selectedGroup != null && !selectedGroup.events().isEmpty() && !ended) {
+            selectedWatch = now.store().watch(() -> {
+                selectedDirty.set(true);
+                wake.run();
+            });
+        }
+    }
+
+    /** Whether notices are waiting for {@link #deliver}. */
+    public boolean pending() {
+        return selectedDirty.get() || hierarchyDirty.get() || subscriptionsDirty.get() || !dirty.isEmpty()
+                || hasRenames();
+    }
+
+    private boolean hasRenames() {
+        synchronized (renames) {
+            return !renames.isEmpty();
+        }
+    }
+
+    /**
+     * Writes what changed since the last round, per the events asked for. Runs under the session's
+     * write lock, between commands or in IDLE, or after a command.
+     *
+     * @param inCommand a command that allows EXPUNGE responses is running (IDLE): SELECTED-DELAYED's
+     *                  expunges may go out now (RFC 5465 6.1.2)
+     * @return false when NOTIFY ended (overflow, 5.8): the session drops this object
+     */
+    public boolean deliver(ResponseWriter out, SessionState state, boolean inCommand, SelectedSync sync)
+            throws IOException, StoreException {
+        if (ended) {
+            return false;
+        }
+        if (state instanceof SessionState.Selected s && selectedDirty.getAndSet(false) && selectedGroup != null
+                && !selectedGroup.events().isEmpty()) {
+            deliverSelected(out, s, inCommand, sync);
+        }
+        String selected = selectedName(state);
+        boolean rewatch = false;
+        String[] rename;
+        while ((rename = pollRename()) != null) {
+            writeRename(out, rename[0], rename[1]);
+            rewatch = true;
+        }
+        if (hierarchyDirty.getAndSet(false)) {
+            Map<String, Set<String>> before = existing;
+            readHierarchy();
+            for (String gone : before.keySet()) {
+                if (!existing.containsKey(gone) && wantsMailboxName(gone)) {
+                    writeList(out, gone, Set.of("\\NonExistent"), null);
+                }
+            }
+            for (Map.Entry<String, Set<String>> e : existing.entrySet()) {
+                if (!before.containsKey(e.getKey()) && wantsMailboxName(e.getKey())) {
+                    writeList(out, e.getKey(), attributes(e.getKey()), null);
+                }
+            }
+            rewatch = true;
+        }
+        if (subscriptionsDirty.getAndSet(false)) {
+            Set<String> before = subscribed;
+            readSubscriptions();
+            Set<String> changed = new TreeSet<>();
+            for (String s : before) {
+                if (!subscribed.contains(s)) {
+                    changed.add(s);
+                }
+            }
+            for (String s : subscribed) {
+                if (!before.contains(s)) {
+                    changed.add(s);
+                }
+            }
+            for (String name : changed) {
+                if (wantsSubscriptionChange(name)) {
+                    writeList(out, name, attributes(name), null);
+                }
+            }
+            rewatch |= !changed.isEmpty();
+        }
+        if (rewatch && !rewatch(out)) {
+            return false;
+        }
+        if (!dirty.isEmpty()) {
+            List<String> names = new ArrayList<>(dirty);
+            dirty.removeAll(names);
+            for (String name : names) {
+                Set<Event> events = watched.get(name);
+                if (events == null || name.equals(selected)) {
+                    continue; // the selected mailbox is reported as such, never by STATUS
+                }
+                writeStatusChange(out, name, events);
+            }
+        }
+        return true;
+    }
+
+    private String[] pollRename() {
+        synchronized (renames) {
+            return renames.poll();
+        }
+    }
+
+    /**
+     * The selected mailbox: EXPUNGE, FETCH FLAGS, EXISTS as a sync writes them (EXPUNGE held back with
+     * SELECTED-DELAYED until a command allows it), then a FETCH with MessageNew's attributes for each
+     * new message (5.2).
+     */
+    private void deliverSelected(ResponseWriter out, SessionState.Selected s, boolean inCommand, SelectedSync sync)
+            throws IOException, StoreException {
+        SelectedMailbox view = s.mailbox();
+        boolean allowExpunge = inCommand || selectedGroup.filter() == Filter.SELECTED;
+        long lastUid = view.exists() > 0 ? view.uidAt(view.exists()) : 0;
+        sync.sync(s, allowExpunge);
+        List<FetchAttribute> fetch = selectedGroup.fetch();
+        if (fetch.isEmpty() || !selectedGroup.events().contains(Event.MESSAGE_NEW)) {
+            return;
+        }
+        MimeCuts cuts = new MimeCuts(mimeLimits);
+        int first = view.exists() + 1;
+        while (first > 1 && view.uidAt(first - 1) > lastUid) {
+            first--;
+        }
+        for (int n = first; n <= view.exists(); n++) {
+            long uid = view.uidAt(n);
+            MessageMeta meta = view.meta(uid);
+            if (meta == null || view.isExpunged(uid)) {
+                continue;
+            }
+            try {
+                FetchRenderer.write(out, view.store(), n, meta, view.isRecent(uid), fetch, cuts);
+            } catch (TransferDecoding.UnknownCteException e) {
+                // BINARY of an encoding the server cannot undo: that message's FETCH is left out
+            }
+        }
+    }
+
+    /**
+     * A mailbox not selected whose messages may have changed: STATUS (UIDNEXT MESSAGES) when messages
+     * came or went (5.2, 5.3), with UIDVALIDITY when that changed (5.1). FlagChange in a mailbox not
+     * selected is told by HIGHESTMODSEQ (5.1), which needs CONDSTORE: {@link #flagChangeStatus} is
+     * the hook for it.
+     */
+    private void writeStatusChange(ResponseWriter out, String name, Set<Event> events) throws IOException {
+        Known before = known.get(name);
+        Known now;
+        try {
+            now = knownNow(name);
+        } catch (StoreException e) {
+            return; // gone meanwhile: MailboxName tells of that
+        }
+        if (now == null) {
+            return;
+        }
+        known.put(name, now);
+        if (now.sameCounts(before)) {
+            flagChangeStatus(out, name, events);
+            return;
+        }
+        boolean validity = before != null && before.uidValidity() != now.uidValidity();
+        if (!validity && !events.contains(Event.MESSAGE_NEW) && !events.contains(Event.MESSAGE_EXPUNGE)) {
+            return;
+        }
+        out.untagged().raw("STATUS ").astring(names.encode(name)).raw(" (");
+        if (validity) {
+            out.raw("UIDVALIDITY ").number(now.uidValidity()).sp();
+        }
+        out.raw("UIDNEXT ").number(now.uidNext()).raw(" MESSAGES ").number(now.messages()).raw(")").crlf();
+    }
+
+    /**
+     * FlagChange in a mailbox that is not selected (RFC 5465 5.1: STATUS with at least HIGHESTMODSEQ
+     * and UIDVALIDITY). Without CONDSTORE's per-mailbox HIGHESTMODSEQ there is nothing that tells a
+     * client of it, so nothing is written; a CONDSTORE store part adds the response here.
+     */
+    void flagChangeStatus(ResponseWriter out, String name, Set<Event> events) {
+        // no HIGHESTMODSEQ without CONDSTORE
+    }
+
+    private Known knownNow(String name) throws StoreException {
+        try {
+            return Known.of(mail.status(name));
+        } catch (StoreException e) {
+            if (e.reason() == StoreException.Reason.NONEXISTENT || e.reason() == StoreException.Reason.NOPERM) {
+                return null; // RFC 5465 3.1: a mailbox the client may not read is ignored
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * After the hierarchy or subscriptions changed: the filters are resolved again (PERSONAL and
+     * SUBTREE take in new mailboxes, SUBSCRIBED follows the subscriptions: 6.4), and the store watch
+     * is renewed if the set changed. Beyond the limit the notifications end (5.8).
+     */
+    private boolean rewatch(ResponseWriter out) throws IOException, StoreException {
+        Map<String, Set<Event>> w = resolve();
+        if (w.size() > maxMailboxes) {
+            out.untagged().raw("OK [NOTIFICATIONOVERFLOW] Too many mailboxes to watch; notifications are off").crlf();
+            close();
+            return false;
+        }
+        if (!w.keySet().equals(watched.keySet())) {
+            for (String name : w.keySet()) {
+                if (!watched.containsKey(name)) {
+                    Known k = knownNow(name);
+                    if (k != null) {
+                        known.put(name, k);
+                    }
+                }
+            }
+            known.keySet().retainAll(w.keySet());
+            Watch old = mailWatch;
+            mailWatch = watchable.watchMail(Set.copyOf(w.keySet()), this);
+            if (old != null) {
+                old.close();
+            }
+        }
+        watched = w;
+        return true;
+    }
+
+    private void writeRename(ResponseWriter out, String from, String to) throws IOException, StoreException {
+        // Keep the snapshot in step, so that the hierarchy diff that follows reports nothing twice.
+        Map<String, Set<String>> now = new LinkedHashMap<>();
+        String prefix = from + mail.separator();
+        for (Map.Entry<String, Set<String>> e : existing.entrySet()) {
+            String n = e.getKey();
+            if (n.equals(from)) {
+                now.put(to, e.getValue());
+            } else if (n.startsWith(prefix)) {
+                now.put(to + n.substring(from.length()), e.getValue());
+            } else {
+                now.put(n, e.getValue());
+            }
+        }
+        existing = now;
+        if (wantsMailboxName(to) || wantsMailboxName(from)) {
+            writeList(out, to, attributes(to), from);
+        }
+    }
+
+    /** {@code * LIST (attributes) "sep" name}, with OLDNAME (RFC 5465 5.4, RFC 5258 extended data) for a rename. */
+    private void writeList(ResponseWriter out, String name, Set<String> attributes, String oldName) throws IOException {
+        out.untagged().raw("LIST (").raw(String.join(" ", attributes)).raw(") ")
+                .string(String.valueOf(mail.separator())).sp().astring(names.encode(name));
+        if (oldName != null) {
+            out.raw(" (\"OLDNAME\" (").astring(names.encode(oldName)).raw("))");
+        }
+        out.crlf();
+    }
+
+    /** A mailbox's attributes now: \NonExistent if it is gone, \Subscribed when subscribed (5.4, 5.5). */
+    private Set<String> attributes(String name) {
+        Set<String> a = new LinkedHashSet<>();
+        Set<String> stored = existing.get(name);
+        if (stored == null) {
+            a.add("\\NonExistent");
+        } else {
+            a.addAll(new TreeSet<>(stored));
+        }
+        if (subscribed.contains(name)) {
+            a.add("\\Subscribed");
+        }
+        return a;
+    }
+
+    private void readHierarchy() throws StoreException {
+        Map<String, Set<String>> now = new LinkedHashMap<>();
+        for (MailboxInfo info : mail.list()) {
+            if (!info.attributes().contains("\\Noselect") && !info.attributes().contains("\\NonExistent")) {
+                now.put(info.name(), info.attributes());
+            }
+        }
+        existing = now;
+    }
+
+    private void readSubscriptions() throws StoreException {
+        subscribed = new TreeSet<>(mail.subscriptions());
+    }
+
+    /**
+     * Mailbox -> message events, from the groups other than SELECTED in order: a mailbox takes the
+     * events of the first group whose filter matches it. Only existing mailboxes are watched; a name
+     * that comes to exist is taken in when the hierarchy changes.
+     */
+    Map<String, Set<Event>> resolve() {
+        Map<String, Set<Event>> out = new LinkedHashMap<>();
+        for (String name : existing.keySet()) {
+            for (Group g : spec.groups()) {
+                if (g.selected() || !matches(g, name)) {
+                    continue;
+                }
+                Set<Event> events = EnumSet.noneOf(Event.class);
+                for (Event e : g.events()) {
+                    if (e.message) {
+                        events.add(e);
+                    }
+                }
+                if (!events.isEmpty()) {
+                    out.put(name, events);
+                }
+                break;
+            }
+        }
+        return out;
+    }
+
+    /** Whether a filter other than SELECTED takes in a mailbox (RFC 5465 6.2 to 6.6). */
+    boolean matches(Group g, String name) {
+        char sep = mail.separator();
+        return switch (g.filter()) {
+            case SELECTED, SELECTED_DELAYED -> false;
+            // 6.3: where new mail is delivered; Maildir deliveries go to INBOX (a filter on the MDA's
+            // side that files into folders is invisible here, so those folders are not "inboxes").
+            case INBOXES -> name.equals("INBOX");
+            case PERSONAL -> true;
+            case SUBSCRIBED -> subscribed.contains(name);
+            case SUBTREE -> named.get(g).stream().anyMatch(root -> name.equals(root) || name.startsWith(root + sep));
+            case MAILBOXES -> named.get(g).contains(name); // 6.6: no wildcards
+        };
+    }
+
+    private boolean wantsMailboxName(String name) {
+        return wants(Event.MAILBOX_NAME, name);
+    }
+
+    private boolean wantsSubscriptionChange(String name) {
+        return wants(Event.SUBSCRIPTION_CHANGE, name);
+    }
+
+    /** The first group other than SELECTED that matches the name decides (as for message events). */
+    private boolean wants(Event event, String name) {
+        for (Group g : spec.groups()) {
+            if (!g.selected() && matches(g, name)) {
+                return g.events().contains(event);
+            }
+        }
+        return false;
+    }
+
+    private static String selectedName(SessionState state) {
+        return state instanceof SessionState.Selected s ? s.mailbox().store().name() : null;
+    }
+
+    /** Number of mailboxes watched for message events (for tests and the log). */
+    int watchedCount() {
+        return watched.size();
+    }
+
+    /** Ends every watch (NOTIFY NONE, a new NOTIFY SET, logout, overflow). */
+    public void close() {
+        ended = true;
+        if (mailWatch != null) {
+            mailWatch.close();
+            mailWatch = null;
+        }
+        if (selectedWatch != null) {
+            selectedWatch.close();
+            selectedWatch = null;
+        }
+    }
+
+    // --- MailListener: store threads; record and wake only ---
+
+    @Override
+    public void messagesChanged(String mailbox) {
+        dirty.add(mailbox);
+        wake.run();
+    }
+
+    @Override
+    public void mailboxesChanged() {
+        hierarchyDirty.set(true);
+        wake.run();
+    }
+
+    @Override
+    public void mailboxRenamed(String from, String to) {
+        synchronized (renames) {
+            renames.add(new String[] {from, to});
+        }
+        hierarchyDirty.set(true);
+        wake.run();
+    }
+
+    @Override
+    public void subscriptionsChanged() {
+        subscriptionsDirty.set(true);
+        wake.run();
+    }
+}

@@ -1,0 +1,242 @@
+package posthorn.imap.server.internal.command;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.junit.jupiter.api.Test;
+
+import posthorn.imap.protocol.ArgReader;
+import posthorn.imap.protocol.ResponseWriter;
+import posthorn.imap.server.internal.command.NotifySpec.Event;
+import posthorn.imap.server.internal.mime.MimeLimits;
+import posthorn.imap.server.internal.state.SessionState;
+import posthorn.store.api.MailListener;
+import posthorn.store.api.Mailbox;
+import posthorn.store.api.MailboxInfo;
+import posthorn.store.api.MailboxStatus;
+import posthorn.store.api.MessageUpload;
+import posthorn.store.api.Quota;
+import posthorn.store.api.StoreException;
+import posthorn.store.api.Watch;
+import posthorn.store.api.WatchMail;
+
+/**
+ * NOTIFY's event rules (RFC 5465 5, 6), table-like: which mailboxes each filter takes in and for which
+ * events, the first matching group deciding; STATUS only when counts change; MailboxName and
+ * SubscriptionChange LIST responses only where asked; NOTIFICATIONOVERFLOW at SET and later (3.1, 5.8).
+ * The user's mail is a small fake (list, subscriptions, status, the watched set); the real store's
+ * watching is WatchMailTest's, the whole path e2e_notify.py's.
+ */
+class NotifySessionTest {
+
+    /** A user's mail as far as NOTIFY reads it. */
+    static final class FakeMail implements WatchMail {
+        final Map<String, MailboxStatus> boxes = new LinkedHashMap<>();
+        final Set<String> subscribed = new TreeSet<>();
+        final List<Set<String>> watches = new ArrayList<>();
+        int open;
+
+        FakeMail(String... names) {
+            for (String n : names) {
+                boxes.put(n, new MailboxStatus(0, 0, 1, 7, 0, 0));
+            }
+        }
+
+        @Override
+        public Watch watchMail(Set<String> mailboxes, MailListener listener) {
+            watches.add(Set.copyOf(mailboxes));
+            open++;
+            return () -> open--;
+        }
+
+        @Override
+        public char separator() {
+            return '.';
+        }
+
+        @Override
+        public List<MailboxInfo> list() {
+            List<MailboxInfo> out = new ArrayList<>();
+            boxes.keySet().forEach(n -> out.add(new MailboxInfo(n, Set.of("\\HasNoChildren"))));
+            return out;
+        }
+
+        @Override
+        public List<String> subscriptions() {
+            return List.copyOf(subscribed);
+        }
+
+        @Override
+        public void subscribe(String name, boolean on) {
+            if (on) {
+                subscribed.add(name);
+            } else {
+                subscribed.remove(name);
+            }
+        }
+
+        @Override
+        public Mailbox open(String name, boolean readOnly) throws StoreException {
+            throw new StoreException(StoreException.Reason.CANNOT, "not in this fake");
+        }
+
+        @Override
+        public MailboxStatus status(String name) throws StoreException {
+            MailboxStatus s = boxes.get(name);
+            if (s == null) {
+                throw new StoreException(StoreException.Reason.NONEXISTENT, name);
+            }
+            return s;
+        }
+
+        @Override
+        public void create(String name) {
+            boxes.put(name, new MailboxStatus(0, 0, 1, 7, 0, 0));
+        }
+
+        @Override
+        public void delete(String name) {
+            boxes.remove(name);
+        }
+
+        @Override
+        public void rename(String from, String to) {
+            boxes.put(to, boxes.remove(from));
+        }
+
+        @Override
+        public List<Quota> quota() {
+            return List.of();
+        }
+
+        @Override
+        public MessageUpload upload() throws StoreException {
+            throw new StoreException(StoreException.Reason.CANNOT, "not in this fake");
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private final ResponseWriter out = new ResponseWriter(bytes);
+    private final SessionState.Authenticated state = new SessionState.Authenticated(null, null);
+    private int wakes;
+
+    private NotifySession session(FakeMail mail, String args, int max) throws Exception {
+        NotifySpec spec = NotifySpec.parse(new ArgReader(args.getBytes(StandardCharsets.UTF_8)));
+        return new NotifySession(spec, new ClientNames(MailboxNameCodec.MODIFIED_UTF7, PersonalNamespace.of("")),
+                mail, mail, max, new MimeLimits(100, 10_000), () -> wakes++);
+    }
+
+    private String written() throws IOException {
+        out.flush();
+        String s = bytes.toString(StandardCharsets.UTF_8);
+        bytes.reset();
+        return s;
+    }
+
+    private String deliver(NotifySession n) throws Exception {
+        assertTrue(n.deliver(out, state, false, (s, allow) -> { }));
+        return written();
+    }
+
+    @Test
+    void eachFilterTakesInItsMailboxesAndTheFirstGroupDecides() throws Exception {
+        FakeMail mail = new FakeMail("INBOX", "Lists", "Work", "Work.a", "Workshop", "Other");
+        mail.subscribed.add("Workshop");
+        NotifySession n = session(mail, "SET (selected (MessageNew MessageExpunge)) "
+                + "(mailboxes (INBOX Lists Nowhere) (MessageNew MessageExpunge)) "
+                + "(subtree Work (MessageNew MessageExpunge FlagChange)) "
+                + "(subscribed (MessageNew MessageExpunge)) (personal NONE)", 100);
+        n.start(out, state);
+        Map<String, Set<Event>> w = n.resolve();
+        assertEquals(Set.of("INBOX", "Lists", "Work", "Work.a", "Workshop"), w.keySet(), "Other: personal NONE");
+        assertEquals(Set.of(Event.MESSAGE_NEW, Event.MESSAGE_EXPUNGE, Event.FLAG_CHANGE), w.get("Work.a"));
+        assertEquals(Set.of(Event.MESSAGE_NEW, Event.MESSAGE_EXPUNGE), w.get("Workshop"));
+        assertEquals(List.of(Set.of("INBOX", "Lists", "Work", "Work.a", "Workshop")), mail.watches);
+        assertEquals("", written(), "no STATUS without the STATUS indicator");
+    }
+
+    @Test
+    void inboxesIsInboxAndStatusIndicatorReportsEachWatchedMailbox() throws Exception {
+        FakeMail mail = new FakeMail("INBOX", "Lists");
+        NotifySession n = session(mail, "SET STATUS (inboxes (MessageNew MessageExpunge))", 100);
+        n.start(out, state);
+        assertEquals("* STATUS INBOX (MESSAGES 0 UIDNEXT 1 UIDVALIDITY 7 UNSEEN 0)\r\n", written());
+    }
+
+    @Test
+    void statusOnlyWhenMessagesCameOrWent() throws Exception {
+        FakeMail mail = new FakeMail("INBOX", "Lists");
+        NotifySession n = session(mail, "SET (personal (MessageNew MessageExpunge))", 100);
+        n.start(out, state);
+        n.messagesChanged("Lists");
+        assertTrue(n.pending());
+        assertEquals("", deliver(n), "a notice with nothing changed says nothing");
+        mail.boxes.put("Lists", new MailboxStatus(1, 1, 2, 7, 1, 10));
+        n.messagesChanged("Lists");
+        assertEquals("* STATUS Lists (UIDNEXT 2 MESSAGES 1)\r\n", deliver(n));
+        mail.boxes.put("Lists", new MailboxStatus(1, 0, 2, 7, 0, 10)); // a flag change only
+        n.messagesChanged("Lists");
+        assertEquals("", deliver(n), "FlagChange elsewhere needs HIGHESTMODSEQ (CONDSTORE)");
+        mail.boxes.put("Lists", new MailboxStatus(0, 0, 5, 9, 0, 0));
+        n.messagesChanged("Lists");
+        assertEquals("* STATUS Lists (UIDVALIDITY 9 UIDNEXT 5 MESSAGES 0)\r\n", deliver(n));
+        assertFalse(n.pending());
+    }
+
+    @Test
+    void mailboxNameAndSubscriptionChangeOnlyWhereAsked() throws Exception {
+        FakeMail mail = new FakeMail("INBOX", "Work");
+        NotifySession n = session(mail, "SET (subtree Work (MessageNew MessageExpunge MailboxName)) "
+                + "(personal (SubscriptionChange))", 100);
+        n.start(out, state);
+        mail.create("Work.new");
+        mail.create("Elsewhere");
+        n.mailboxesChanged();
+        assertEquals("* LIST (\\HasNoChildren) \".\" Work.new\r\n", deliver(n), "Elsewhere: not under Work");
+        assertTrue(mail.watches.get(mail.watches.size() - 1).contains("Work.new"), "the new one is watched too");
+        assertEquals(1, mail.open, "the old watch was closed");
+        mail.rename("Work.new", "Work.newer");
+        n.mailboxRenamed("Work.new", "Work.newer");
+        assertEquals("* LIST (\\HasNoChildren) \".\" Work.newer (\"OLDNAME\" (Work.new))\r\n", deliver(n));
+        mail.delete("Work.newer");
+        n.mailboxesChanged();
+        assertEquals("* LIST (\\NonExistent) \".\" Work.newer\r\n", deliver(n));
+        mail.subscribe("Elsewhere", true);
+        n.subscriptionsChanged();
+        assertEquals("* LIST (\\HasNoChildren \\Subscribed) \".\" Elsewhere\r\n", deliver(n));
+        mail.subscribe("Work", true);
+        n.subscriptionsChanged();
+        assertEquals("", deliver(n), "Work's group asks no SubscriptionChange, and it decides for Work");
+    }
+
+    @Test
+    void overflowRefusesTheSetAndLaterEndsTheNotifications() throws Exception {
+        FakeMail mail = new FakeMail("INBOX", "A", "B");
+        assertThrows(NotifySession.Overflow.class,
+                () -> session(mail, "SET (personal (MessageNew MessageExpunge))", 2).start(out, state));
+        NotifySession n = session(mail, "SET (subtree A (MessageNew MessageExpunge))", 2);
+        n.start(out, state);
+        mail.create("A.1");
+        mail.create("A.2");
+        n.mailboxesChanged();
+        assertFalse(n.deliver(out, state, false, (s, allow) -> { }), "NOTIFY ends (5.8)");
+        assertEquals("* OK [NOTIFICATIONOVERFLOW] Too many mailboxes to watch; notifications are off\r\n", written());
+        assertEquals(0, mail.open, "every watch closed");
+    }
+}

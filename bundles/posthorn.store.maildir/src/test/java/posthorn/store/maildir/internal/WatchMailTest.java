@@ -1,0 +1,163 @@
+package posthorn.store.maildir.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import posthorn.store.api.MailListener;
+import posthorn.store.api.Mailbox;
+import posthorn.store.api.StoreUser;
+import posthorn.store.api.Watch;
+import posthorn.store.api.WatchMail;
+
+/**
+ * store.api 1.6 WatchMail on the Maildir store: deliveries into folders not open, folders created,
+ * deleted and renamed (through this process and by another writer on disk), subscriptions, with the
+ * kernel's notices and with polling alone (maildir.cfg watch=poll); and that an unwatched user costs
+ * no watch.
+ */
+class WatchMailTest {
+    @TempDir
+    Path home;
+    Path maildir;
+    StoreUser user;
+
+    @BeforeEach
+    void maildir() throws Exception {
+        maildir = home.resolve("Maildir");
+        for (String sub : new String[] {"cur", "new", "tmp"}) {
+            Files.createDirectories(maildir.resolve(sub));
+        }
+        user = new StoreUser("alice", home, null, null);
+    }
+
+    /** What a listener was told, in order, as short strings. */
+    static final class Notices implements MailListener {
+        final BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+
+        @Override
+        public void messagesChanged(String mailbox) {
+            seen.add("messages " + mailbox);
+        }
+
+        @Override
+        public void mailboxesChanged() {
+            seen.add("mailboxes");
+        }
+
+        @Override
+        public void mailboxRenamed(String from, String to) {
+            seen.add("renamed " + from + " " + to);
+        }
+
+        @Override
+        public void subscriptionsChanged() {
+            seen.add("subscriptions");
+        }
+
+        /** Waits (generously: the machine may be loaded) for a notice, skipping others. */
+        void expect(String notice) throws InterruptedException {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (System.nanoTime() < end) {
+                String n = seen.poll(100, TimeUnit.MILLISECONDS);
+                if (notice.equals(n)) {
+                    return;
+                }
+            }
+            throw new AssertionError("no notice '" + notice + "'; left: " + seen);
+        }
+    }
+
+    @Test
+    void kernelTellsOfDeliveriesFoldersAndSubscriptions() throws Exception {
+        MaildirStore store = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE);
+        store.setPollInterval(0); // the kernel alone must do it
+        try (WatchMail mail = store.open(user)) {
+            mail.create("Lists");
+            assertEquals(0, store.watcher().kernelWatches(), "nobody watches: no watch");
+            Notices n = new Notices();
+            Watch w = mail.watchMail(Set.of("Lists", "INBOX", "Nowhere"), n);
+            assertTrue(store.watcher().kernelWatches() >= 5, "both folders' directories and the root");
+
+            // an MDA's delivery into a folder nobody has open
+            MaildirStoreTest.deliver(maildir.resolve(".Lists"), "1700000001.M1P1.host", "a\n");
+            n.expect("messages Lists");
+            // another process creates and removes a folder
+            Files.createDirectories(maildir.resolve(".Outside/cur"));
+            n.expect("mailboxes");
+            // another process replaces the subscription file (as Courier does, by rename)
+            Path tmp = maildir.resolve("tmp/subs");
+            Files.writeString(tmp, "INBOX.Lists\n");
+            Files.move(tmp, maildir.resolve(MaildirUserMail.SUBSCRIPTIONS));
+            n.expect("subscriptions");
+
+            // through this process: told at once
+            mail.rename("Lists", "Lists2");
+            n.expect("renamed Lists Lists2");
+            mail.subscribe("Lists2", true);
+            n.expect("subscriptions");
+            mail.delete("Lists2");
+            n.expect("mailboxes");
+            w.close();
+            assertEquals(0, store.watcher().kernelWatches(), "closing the watch ends every kernel watch");
+        } finally {
+            store.deactivate();
+        }
+    }
+
+    @Test
+    void pollingAloneTellsTooAsWithWatchPoll() throws Exception {
+        HandTicker ticker = new HandTicker();
+        MaildirStore store = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE, ticker);
+        store.setPollInterval(1);
+        store.watcher().setKernelWatches(false); // maildir.cfg watch=poll
+        try (WatchMail mail = store.open(user)) {
+            mail.create("Lists");
+            Notices n = new Notices();
+            mail.watchMail(Set.of("Lists"), n);
+            assertEquals(0, store.watcher().kernelWatches());
+            n.seen.clear();
+            ticker.tick();
+            assertEquals(List.of(), List.copyOf(n.seen), "a round over unchanged folders tells nobody");
+            MaildirStoreTest.deliver(maildir.resolve(".Lists"), "1700000001.M1P1.host", "a\n");
+            Files.createDirectories(maildir.resolve(".Outside"));
+            assertTrue(n.seen.isEmpty(), "without kernel watches only a poll round notices");
+            ticker.tick();
+            assertTrue(n.seen.contains("messages Lists"), n.seen.toString());
+            assertTrue(n.seen.contains("mailboxes"), n.seen.toString());
+        } finally {
+            store.deactivate();
+        }
+    }
+
+    @Test
+    void aHandleOnAWatchedFolderStillWorksAfterTheWatchEnds() throws Exception {
+        MaildirStore store = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE);
+        try (WatchMail mail = store.open(user)) {
+            mail.create("Lists");
+            Notices n = new Notices();
+            Watch w = mail.watchMail(Set.of("Lists"), n);
+            try (Mailbox box = mail.open("Lists", false)) {
+                box.sync();
+                Api11Test.append(box, "x\r\n", Set.of());
+                n.expect("messages Lists"); // a change through a handle of this process
+                w.close();
+                w.close(); // twice is once
+                assertEquals(1, box.sync().size());
+            }
+        } finally {
+            store.deactivate();
+        }
+    }
+}
