@@ -128,6 +128,11 @@ public interface CommandContext {
         return 4096L * 1024;
     }
 
+    /** The bounds of IMAP URLs, CATENATE and URLAUTH (imapd.cfg url.max.length, catenate.max.parts, ...). */
+    default UrlSettings urlSettings() {
+        return UrlSettings.DEFAULTS;
+    }
+
     /** The most levels of OR, NOT and parentheses in search keys (imapd.cfg search.max.depth). */
     int searchMaxDepth();
 

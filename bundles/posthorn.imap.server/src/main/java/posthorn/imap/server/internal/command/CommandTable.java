@@ -161,7 +161,11 @@ public final class CommandTable {
             row("DELETEACL",         AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.DELETEACL)),
             row("GETACL",            AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.GETACL)),
             row("LISTRIGHTS",        AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.LISTRIGHTS)),
-            row("MYRIGHTS",          AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.MYRIGHTS)));
+            row("MYRIGHTS",          AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.MYRIGHTS)),
+            // IMAP URLs of the server's own mail (MessageUrls): RFC 4469 CATENATE (APPEND's syntax, in
+            // AppendMessage), RFC 5550 URL-PARTIAL (;PARTIAL= in every URL taken)
+            extension("CATENATE"),
+            extension("URL-PARTIAL"));
 
     private static final Map<String, Row<?>> BY_NAME = TABLE.stream()
             .filter(e -> e instanceof Row<?>)

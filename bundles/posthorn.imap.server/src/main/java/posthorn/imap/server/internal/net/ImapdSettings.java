@@ -53,7 +53,9 @@ public final class ImapdSettings {
             Map.entry("log.repeat.window", new long[] {1, MAX_SECONDS}),
             Map.entry("rules.dns.timeout", new long[] {0, 60_000}),
             Map.entry("proxy.timeout", new long[] {1, 300}),
-            Map.entry("fetch.readahead.kb", new long[] {0, 1_048_576}));
+            Map.entry("fetch.readahead.kb", new long[] {0, 1_048_576}),
+            Map.entry("url.max.length", new long[] {64, 65_536}),
+            Map.entry("catenate.max.parts", new long[] {1, 10_000}));
 
     /** A value that does not fit its key. */
     public static final class BadValue extends Exception {

@@ -49,6 +49,7 @@ import posthorn.imap.server.internal.command.CommandTable;
 import posthorn.imap.server.internal.command.ClientNames;
 import posthorn.imap.server.internal.command.MailboxNameCodec;
 import posthorn.imap.server.internal.command.PersonalNamespace;
+import posthorn.imap.server.internal.command.UrlSettings;
 import posthorn.imap.server.internal.mime.MimeLimits;
 import posthorn.imap.server.internal.net.AccessRule;
 import posthorn.imap.server.internal.net.CountingOutputStream;
@@ -1272,6 +1273,18 @@ public final class Session {
                 LOG.warn("s{} event=fts.failed reason=\"{}\"; searching every message", id, e.toString());
                 return null;
             }
+        }
+
+        @Override
+        public UrlSettings urlSettings() {
+            ImapdConfig c = server.config();
+            java.util.Set<String> submit = new java.util.HashSet<>();
+            for (String name : c.urlauth_submit().split(",")) {
+                if (!name.isBlank()) {
+                    submit.add(name.strip());
+                }
+            }
+            return new UrlSettings(c.url_max_length(), c.catenate_max_parts(), c.literal_max(), submit);
         }
 
         @Override
