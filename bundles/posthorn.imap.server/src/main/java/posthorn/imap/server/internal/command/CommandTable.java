@@ -165,7 +165,11 @@ public final class CommandTable {
             // IMAP URLs of the server's own mail (MessageUrls): RFC 4469 CATENATE (APPEND's syntax, in
             // AppendMessage), RFC 5550 URL-PARTIAL (;PARTIAL= in every URL taken)
             extension("CATENATE"),
-            extension("URL-PARTIAL"));
+            extension("URL-PARTIAL"),
+            // RFC 4467 URLAUTH; its keys are the server's (urlauth.UrlAuthKeys), so no store part is needed
+            row("GENURLAUTH",        AUTHENTICATED,     NONE,   "URLAUTH",    new UrlAuth.Generate()),
+            row("RESETKEY",          AUTHENTICATED,     NONE,   "URLAUTH",    new UrlAuth.ResetKey()),
+            row("URLFETCH",          AUTHENTICATED,     NONE,   "URLAUTH",    new UrlAuth.Fetch()));
 
     private static final Map<String, Row<?>> BY_NAME = TABLE.stream()
             .filter(e -> e instanceof Row<?>)

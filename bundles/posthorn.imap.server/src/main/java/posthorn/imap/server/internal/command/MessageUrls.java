@@ -97,7 +97,7 @@ final class MessageUrls {
             case PATH -> mailbox = url.mailbox();
             case ABSOLUTE -> {
                 if (url.access() != null) {
-                    throw new BadUrl(text, "URLAUTH URLs are not taken by CATENATE yet");
+                    return UrlAuth.open(ctx, state, url, text);
                 }
                 if (url.user() == null || !url.user().equals(state.user().name())) {
                     throw new BadUrl(text, "URL names another user (" + String.valueOf(url.user()) + ") and carries no URLAUTH");

@@ -17,7 +17,7 @@ class CapabilitiesTest {
             + " CHILDREN NAMESPACE MULTIAPPEND LIST-EXTENDED LIST-STATUS SPECIAL-USE STATUS=SIZE ESEARCH SORT"
             + " THREAD=ORDEREDSUBJECT THREAD=REFERENCES BINARY SEARCHRES";
     /** After the store's parts: the IMAP URL extensions (RFC 4469, RFC 5550, RFC 4467). */
-    private static final String URLS = " CATENATE URL-PARTIAL";
+    private static final String URLS = " CATENATE URL-PARTIAL URLAUTH";
 
     @Test
     void theListIsByteForByteTheOneClientsKnow() {
