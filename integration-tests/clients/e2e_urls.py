@@ -191,8 +191,28 @@ def test_urlauth_round_trip(srv):
         m.logout()
 
 
+def test_big_catenate_streams_through_the_store(srv):
+    """A 24 MB message (streamed into tmp/ as it arrives), then CATENATE of it twice with text
+    between: 48 MB written part by part into the store's upload, within literal.max (64 MB)."""
+    m = login(srv, "ann")
+    big = b"Subject: big\r\n\r\n" + (b"x" * 78 + b"\r\n") * (24 * 1024 * 1024 // 80)
+    typ, data = m.append("INBOX", None, None, big)
+    assert typ == "OK", data
+    uid = re.search(rb"APPENDUID \d+ (\d+)", data[0]).group(1).decode()
+    r = raw(m, "b1", 'APPEND INBOX CATENATE (URL "/INBOX/;UID=%s" TEXT {2}' % uid, b"\r\n",
+            ' URL "/INBOX/;UID=%s/;SECTION=TEXT")' % uid)
+    assert r[-1].startswith(b"b1 OK"), r
+    new = re.search(rb"APPENDUID \d+ (\d+)", r[-1]).group(1).decode()
+    m.select("INBOX", readonly=True)
+    typ, data = m.uid("FETCH", new, "(RFC822.SIZE)")
+    body = len(big) - len(b"Subject: big\r\n\r\n")
+    assert int(re.search(rb"RFC822.SIZE (\d+)", data[0]).group(1)) == len(big) + 2 + body, data
+    m.logout()
+
+
 TESTS = [
     test_catenate_makes_the_message_in_the_maildir,
+    test_big_catenate_streams_through_the_store,
     test_hostile_urls_get_badurl_and_nothing_is_stored,
     test_urlauth_round_trip,
 ]
