@@ -485,6 +485,17 @@ public final class ArgReader {
         }
     }
 
+    /**
+     * A section-spec alone, as an IMAP URL's ;SECTION= names it once percent-decoded (RFC 5092
+     * section 6): the grammar of FETCH BODY[...] between the brackets, nothing after it.
+     */
+    static Section sectionSpec(String spec) throws ProtocolException {
+        ArgReader r = new ArgReader((spec + "]").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Section s = r.section();
+        r.end();
+        return s;
+    }
+
     /** section-spec up to and including "]"; "[" already read. */
     private Section section() throws ProtocolException {
         List<Integer> part = new ArrayList<>();

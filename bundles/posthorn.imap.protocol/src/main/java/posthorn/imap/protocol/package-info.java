@@ -15,8 +15,11 @@
  *
  * <p>2.1.0 added {@link posthorn.imap.protocol.ResponseWriter#holding()}: whether written responses
  * wait for a flush, for a session that flushes once per pipelined batch of commands.
+ *
+ * <p>2.2.0 added {@link posthorn.imap.protocol.ImapUrl}: IMAP URLs naming a message or a part of one
+ * (RFC 5092, with RFC 4467's URLAUTH and RFC 5550's URL-PARTIAL), for CATENATE, GENURLAUTH and URLFETCH.
  */
-@Version("2.1.0")
+@Version("2.2.0")
 @Export
 package posthorn.imap.protocol;
 

@@ -58,6 +58,7 @@ import posthorn.imap.server.internal.net.TrustedNetworks;
 import posthorn.imap.server.internal.sasl.Mechanisms;
 import posthorn.imap.server.internal.session.LiteralBudget;
 import posthorn.imap.server.internal.session.Session;
+import posthorn.imap.server.internal.urlauth.UrlAuthKeys;
 import posthorn.imap.server.internal.session.SocketConnection;
 import posthorn.imap.server.internal.stats.ServerCounters;
 import posthorn.store.api.MailStore;
@@ -201,6 +202,26 @@ public final class ImapServer implements Session.Host {
             return SharedIndex.inMemory();
         }
         return SharedIndex.in(java.nio.file.Path.of(var, "shared-index"));
+    }
+
+    /**
+     * The URLAUTH keys (RFC 4467): server state in {@code $POSTHORN_VAR/urlauth/}, as the shared index
+     * is kept; in memory when the process has no POSTHORN_VAR (URLs then last until a restart).
+     */
+    private final UrlAuthKeys urlAuthKeys = openUrlAuthKeys();
+
+    private static UrlAuthKeys openUrlAuthKeys() {
+        String var = System.getenv("POSTHORN_VAR");
+        if (var == null || var.isBlank()) {
+            LOG.info("event=urlauth.keys dir=(memory) reason=\"POSTHORN_VAR is not set\"");
+            return UrlAuthKeys.inMemory();
+        }
+        return UrlAuthKeys.in(java.nio.file.Path.of(var, "urlauth"));
+    }
+
+    @Override
+    public UrlAuthKeys urlAuthKeys() {
+        return urlAuthKeys;
     }
 
     /** Set when the component is being deactivated: the server takes no more logins. */

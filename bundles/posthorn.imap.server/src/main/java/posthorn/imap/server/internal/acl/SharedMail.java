@@ -146,6 +146,16 @@ public final class SharedMail implements UserMail {
                 || (name.startsWith(prefix) && name.indexOf(own.separator(), prefix.length()) < 0);
     }
 
+    /**
+     * Another user's mail without this user's rights applied, for what the owner authorized by other
+     * means: a URLAUTH URL whose token the owner's key signed (RFC 4467), fetched by a submission
+     * server. Null if there is no such user or they have no mail.
+     */
+    public UserMail ownerMail(String owner) throws StoreException {
+        GuardedMail m = mailOf(owner);
+        return m == null ? null : m.unguarded();
+    }
+
     /** The owner's mail as this user may use it, opened once per session; null if none. */
     private GuardedMail mailOf(String owner) throws StoreException {
         if (owner.equals(user.name())) {

@@ -2,8 +2,9 @@ package posthorn.imap.server.internal.command;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.time.Instant;
-import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.Set;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.SequenceSet;
+import posthorn.imap.protocol.Status;
 import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.FlagMode;
 import posthorn.store.api.Flags;
@@ -21,19 +23,41 @@ import posthorn.store.api.StoreException;
 import posthorn.store.api.UserMail;
 
 /**
- * APPEND (RFC 3501 6.3.11) with MULTIAPPEND (RFC 3502: all messages or none) and the APPENDUID
- * response code (RFC 4315). The message arrives as a literal that the receiver has checked against
- * literal.max before the client sent it; a small one is in the command line, a larger one the session
- * has streamed into an upload of the user's store as it arrived, which the mailbox then takes without
- * a copy.
+ * APPEND (RFC 3501 6.3.11) with MULTIAPPEND (RFC 3502: all messages or none), the APPENDUID
+ * response code (RFC 4315) and CATENATE (RFC 4469). The message arrives as a literal that the receiver
+ * has checked against literal.max before the client sent it; a small one is in the command line, a
+ * larger one the session has streamed into an upload of the user's store as it arrived, which the
+ * mailbox then takes without a copy. A CATENATE message is written part by part into a new upload
+ * (TEXT literals, and what each URL names, read as FETCH BODY.PEEK reads it: {@link MessageUrls}), so
+ * the whole message is never in the heap; it may not exceed literal.max (NO [TOOBIG]), and a URL that
+ * cannot be read fails the whole command with NO [BADURL url] (RFC 4469 section 5). The grammar is
+ * read in one place, {@link AppendMessage}.
  */
 final class Append implements Command<SessionState.LoggedIn> {
 
-    /** A message to add: its text, or its upload (exactly one of them). */
-    private record Message(Set<String> flags, Instant date, byte[] text, MessageUpload upload) {
+    /** Bytes copied at a time from a URL's part into a CATENATE upload. */
+    private static final int COPY_CHUNK = 64 * 1024;
+
+    /** A message ready to be appended: its text, or its upload (exactly one of them). */
+    private record Ready(Set<String> flags, Instant date, byte[] text, MessageUpload upload) {
         long append(Mailbox box) throws StoreException, IOException {
             return upload != null ? box.append(upload, flags, date)
                     : box.append(new ByteArrayInputStream(text), flags, date);
+        }
+
+        long size() {
+            return upload != null ? upload.size() : text.length;
+        }
+    }
+
+    /** Why a CATENATE message cannot be made: NO with this response code (BADURL url, TOOBIG). */
+    private static final class Refused extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final String code;
+
+        Refused(String code, String text) {
+            super(text);
+            this.code = code;
         }
     }
 
@@ -42,35 +66,12 @@ final class Append implements Command<SessionState.LoggedIn> {
             throws ProtocolException, IOException, StoreException {
         args.sp();
         String wire = ctx.names().wire(args);
-        List<Message> messages = new ArrayList<>();
-        while (args.skip(' ')) {
-            Set<String> flags = Set.of();
-            if (args.peek('(')) {
-                flags = flags(args.flagList());
-                args.sp();
-            }
-            Instant date = Instant.now();
-            if (args.peek('"')) {
-                ZonedDateTime d = args.dateTime();
-                date = d.toInstant();
-                args.sp();
-            }
-            int streamed = args.streamedLiteral();
-            if (streamed >= 0) {
-                messages.add(new Message(flags, date, null, ctx.streamedLiteral(streamed)));
-                continue;
-            }
-            messages.add(new Message(flags, date, args.stringBytes(), null));
-        }
-        args.end();
-        if (messages.isEmpty()) {
-            throw new ProtocolException("Expected a message literal");
-        }
+        List<AppendMessage> messages = AppendMessage.readAll(args, ctx, ctx.urlSettings().catenateMaxParts());
         // An empty literal is grammatical ({0}, RFC 3501 9), so it is not BAD; an empty message is
         // refused as Dovecot refuses it, with NO (nothing appended, not even the others of a
-        // MULTIAPPEND).
-        for (Message m : messages) {
-            if (m.upload() != null ? m.upload().size() == 0 : m.text().length == 0) {
+        // MULTIAPPEND). A CATENATE message is checked once it is made.
+        for (AppendMessage m : messages) {
+            if (m.content() instanceof AppendMessage.Literal l && l.size() == 0) {
                 throw new StoreException(StoreException.Reason.CANNOT, "Cannot append an empty message");
             }
         }
@@ -91,10 +92,28 @@ final class Append implements Command<SessionState.LoggedIn> {
                 throw e;
             }
         }
+        List<MessageUpload> made = new ArrayList<>();
         List<Long> uids = new ArrayList<>();
         try {
+            List<Ready> ready = new ArrayList<>();
             try {
-                for (Message m : messages) {
+                for (AppendMessage m : messages) {
+                    ready.add(prepare(ctx, state, m, made));
+                }
+            } catch (Refused r) {
+                ctx.log().info("s{} NO APPEND {}: [{}] {}", ctx.id(), name,
+                        r.code.startsWith("BADURL") ? "BADURL" : r.code, r.getMessage());
+                ctx.out().status(tag, Status.NO, r.code, r.code.startsWith("BADURL")
+                        ? "Cannot use the URL: " + publicReason(r.getMessage()) : r.getMessage());
+                return;
+            }
+            for (Ready m : ready) {
+                if (m.size() == 0) {
+                    throw new StoreException(StoreException.Reason.CANNOT, "Cannot append an empty message");
+                }
+            }
+            try {
+                for (Ready m : ready) {
                     uids.add(m.append(box));
                 }
             } catch (StoreException | IOException | RuntimeException e) {
@@ -112,9 +131,79 @@ final class Append implements Command<SessionState.LoggedIn> {
             ctx.log().info("s{} APPEND {} messages={} uids={}", ctx.id(), name, uids.size(), SequenceSet.ofNumbers(all));
             ctx.ok(tag, code, "APPEND completed");
         } finally {
+            for (MessageUpload u : made) {
+                u.close();
+            }
             if (own) {
                 box.close();
             }
+        }
+    }
+
+    /** What the client may be told of a URL's failure: where it could reveal a hidden mailbox, no more than that. */
+    private static String publicReason(String why) {
+        return why.startsWith("cannot open") || why.startsWith("cannot read") || why.startsWith("no message")
+                ? "no such message, or no right to read it" : why;
+    }
+
+    /** A message as the mailbox takes it; a CATENATE one is built into a new upload, added to {@code made}. */
+    private static Ready prepare(CommandContext ctx, SessionState.LoggedIn state, AppendMessage m,
+                                 List<MessageUpload> made) throws Refused, IOException, StoreException {
+        return switch (m.content()) {
+            case AppendMessage.Literal l -> new Ready(m.flags(), m.date(), l.text(), l.upload());
+            case AppendMessage.Catenate c -> {
+                MessageUpload up = state.mail().upload();
+                made.add(up);
+                long max = ctx.urlSettings().literalMax();
+                for (AppendMessage.CatPart part : c.parts()) {
+                    switch (part) {
+                        case AppendMessage.Literal t -> {
+                            if (up.size() + t.size() > max) {
+                                throw tooBig(max);
+                            }
+                            if (t.upload() != null) {
+                                try (InputStream in = t.upload().open()) {
+                                    copy(in, up, Long.MAX_VALUE, max);
+                                }
+                            } else {
+                                up.write(ByteBuffer.wrap(t.text()));
+                            }
+                        }
+                        case AppendMessage.Url u -> {
+                            try (MessageUrls.Opened o = MessageUrls.catenatePart(ctx, state, u.url())) {
+                                if (up.size() + o.body().size() > max) {
+                                    throw tooBig(max);
+                                }
+                                copy(o.body().in(), up, o.body().size(), max);
+                            } catch (MessageUrls.BadUrl b) {
+                                throw new Refused(b.responseCode(), b.getMessage());
+                            }
+                        }
+                    }
+                }
+                yield new Ready(m.flags(), m.date(), null, up);
+            }
+        };
+    }
+
+    private static Refused tooBig(long max) {
+        return new Refused("TOOBIG", "The message would be larger than " + max + " bytes (literal.max)");
+    }
+
+    /** Copies at most {@code n} bytes in chunks, never letting the upload grow past {@code max}. */
+    private static void copy(InputStream in, MessageUpload up, long n, long max) throws IOException, Refused {
+        byte[] buf = new byte[COPY_CHUNK];
+        long left = n;
+        while (left > 0) {
+            int r = in.read(buf, 0, (int) Math.min(buf.length, left));
+            if (r < 0) {
+                break;
+            }
+            if (up.size() + r > max) {
+                throw tooBig(max);
+            }
+            up.write(ByteBuffer.wrap(buf, 0, r));
+            left -= r;
         }
     }
 

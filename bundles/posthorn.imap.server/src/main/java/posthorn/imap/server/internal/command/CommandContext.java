@@ -13,6 +13,7 @@ import posthorn.imap.server.internal.mime.MimeCuts;
 import posthorn.imap.server.internal.mime.MimeLimits;
 import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.state.SessionState;
+import posthorn.imap.server.internal.urlauth.UrlAuthKeys;
 import posthorn.store.api.MessageUpload;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.search.TextTerm;
@@ -126,6 +127,16 @@ public interface CommandContext {
     /** Bytes of messages a command may read ahead on other threads (imapd.cfg fetch.readahead.kb); 0 = none. */
     default long readAheadBytes() {
         return 4096L * 1024;
+    }
+
+    /** The URLAUTH mailbox access keys (RFC 4467 section 3): the server's, one per user and mailbox. */
+    default UrlAuthKeys urlAuthKeys() {
+        return UrlAuthKeys.PROCESS;
+    }
+
+    /** The bounds of IMAP URLs, CATENATE and URLAUTH (imapd.cfg url.max.length, catenate.max.parts, ...). */
+    default UrlSettings urlSettings() {
+        return UrlSettings.DEFAULTS;
     }
 
     /** The most levels of OR, NOT and parentheses in search keys (imapd.cfg search.max.depth). */

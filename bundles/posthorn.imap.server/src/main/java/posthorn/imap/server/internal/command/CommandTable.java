@@ -164,7 +164,15 @@ public final class CommandTable {
             row("MYRIGHTS",          AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.MYRIGHTS)),
             // RFC 5465 NOTIFY; announced only while the bound store watches mail (Capabilities.STORE_PARTS)
             row("NOTIFY",            AUTHENTICATED,     NONE,   "NOTIFY",     new Notify()),
-            extension("INPROGRESS")); // RFC 9585: progress of long commands in untagged OK
+            extension("INPROGRESS"),  // RFC 9585: progress of long commands in untagged OK
+            // IMAP URLs of the server's own mail (MessageUrls): RFC 4469 CATENATE (APPEND's syntax, in
+            // AppendMessage), RFC 5550 URL-PARTIAL (;PARTIAL= in every URL taken)
+            extension("CATENATE"),
+            extension("URL-PARTIAL"),
+            // RFC 4467 URLAUTH; its keys are the server's (urlauth.UrlAuthKeys), so no store part is needed
+            row("GENURLAUTH",        AUTHENTICATED,     NONE,   "URLAUTH",    new UrlAuth.Generate()),
+            row("RESETKEY",          AUTHENTICATED,     NONE,   "URLAUTH",    new UrlAuth.ResetKey()),
+            row("URLFETCH",          AUTHENTICATED,     NONE,   "URLAUTH",    new UrlAuth.Fetch()));
 
     private static final Map<String, Row<?>> BY_NAME = TABLE.stream()
             .filter(e -> e instanceof Row<?>)

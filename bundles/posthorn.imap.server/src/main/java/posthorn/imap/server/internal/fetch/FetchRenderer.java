@@ -347,6 +347,93 @@ public final class FetchRenderer {
         return complete;
     }
 
+    /**
+     * What an IMAP URL names of a message (RFC 5092 ;SECTION=, RFC 5550 ;PARTIAL=), for CATENATE and
+     * URLFETCH: the octets FETCH BODY.PEEK[section]&lt;origin.length&gt; would send, cut by the same
+     * code. A whole message is streamed from the store (a range of it skipped to, never read whole); a
+     * section is cut from the message in memory, as FETCH cuts it.
+     *
+     * @param origin the range's first octet, or -1 for no range
+     * @param length the range's most octets, or -1 for "to the end"
+     * @return the octets and their count, or null if the message vanished; the caller closes it
+     */
+    public static UrlBody urlSection(Mailbox box, MessageMeta meta, Section section, long origin, long length,
+                                     MimeCuts cuts) throws IOException, StoreException {
+        long uid = meta.uid();
+        long to = length < 0 ? Long.MAX_VALUE : origin + length;
+        if (section == null || (section.part().isEmpty() && section.kind() == Section.Kind.ALL)) {
+            long size;
+            InputStream in;
+            try {
+                size = box.size(meta);
+                in = box.openMessage(uid);
+            } catch (StoreException e) {
+                if (e.reason() == StoreException.Reason.EXPUNGEISSUED) {
+                    return null;
+                }
+                throw e;
+            }
+            if (origin < 0) {
+                return new UrlBody(size, in);
+            }
+            long from = Math.min(origin, size);
+            in.skipNBytes(from);
+            long n = Math.min(size, to) - from;
+            return new UrlBody(n, new java.io.BufferedInputStream(new BoundedInput(in, n)));
+        }
+        byte[] text = read(box, uid, false);
+        if (text == null) {
+            return null;
+        }
+        byte[] bytes = new Parsed(text, uid, cuts).section(section);
+        if (origin >= 0) {
+            bytes = MessageSections.partial(bytes, origin, to - origin);
+        }
+        return new UrlBody(bytes.length, new java.io.ByteArrayInputStream(bytes));
+    }
+
+    /** The octets an IMAP URL names: exactly {@code size} of them in {@code in}. */
+    public record UrlBody(long size, InputStream in) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
+
+    /** At most {@code left} octets of a stream; closes it. */
+    private static final class BoundedInput extends java.io.FilterInputStream {
+        private long left;
+
+        BoundedInput(InputStream in, long left) {
+            super(in);
+            this.left = left;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int c = super.read();
+            if (c >= 0) {
+                left--;
+            }
+            return c;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int n = super.read(b, off, (int) Math.min(len, left));
+            if (n > 0) {
+                left -= n;
+            }
+            return n;
+        }
+    }
+
     /** The message's text, or only its header; null if the message vanished. */
     private static byte[] read(Mailbox box, long uid, boolean headerOnly) throws IOException, StoreException {
         try (InputStream in = box.openMessage(uid)) {

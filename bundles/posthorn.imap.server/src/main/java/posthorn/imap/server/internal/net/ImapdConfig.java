@@ -147,4 +147,15 @@ public @interface ImapdConfig {
     @AttributeDefinition(description = "Personal namespace prefix: empty (folders at the top level, Foo is .Foo, as Dovecot) "
             + "or INBOX. (Courier-IMAP's names: INBOX.Foo is .Foo); the same directories either way")
     String namespace_prefix() default "";
+
+    @AttributeDefinition(description = "Longest IMAP URL in characters that CATENATE, GENURLAUTH and URLFETCH take "
+            + "(RFC 5092); a longer one is NO [BADURL]; 64 to 65536")
+    int url_max_length() default 8192;
+
+    @AttributeDefinition(description = "Most TEXT and URL parts in one CATENATE (RFC 4469); more is BAD [TOOBIG]; 1 to 10000")
+    int catenate_max_parts() default 256;
+
+    @AttributeDefinition(description = "Logins (separated by commas) of submission servers that may URLFETCH "
+            + "URLAUTH URLs whose access is submit+USER (RFC 4467); empty = nobody")
+    String urlauth_submit() default "";
 }

@@ -55,7 +55,9 @@ public final class ImapdSettings {
             Map.entry("proxy.timeout", new long[] {1, 300}),
             Map.entry("fetch.readahead.kb", new long[] {0, 1_048_576}),
             Map.entry("notify.max.mailboxes", new long[] {1, 100_000}),
-            Map.entry("inprogress.interval", new long[] {100, 3_600_000}));
+            Map.entry("inprogress.interval", new long[] {100, 3_600_000}),
+            Map.entry("url.max.length", new long[] {64, 65_536}),
+            Map.entry("catenate.max.parts", new long[] {1, 10_000}));
 
     /** A value that does not fit its key. */
     public static final class BadValue extends Exception {

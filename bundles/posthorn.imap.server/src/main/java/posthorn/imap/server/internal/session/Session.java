@@ -50,6 +50,8 @@ import posthorn.imap.server.internal.command.ClientNames;
 import posthorn.imap.server.internal.command.MailboxNameCodec;
 import posthorn.imap.server.internal.command.NotifySession;
 import posthorn.imap.server.internal.command.PersonalNamespace;
+import posthorn.imap.server.internal.command.UrlSettings;
+import posthorn.imap.server.internal.urlauth.UrlAuthKeys;
 import posthorn.imap.server.internal.mime.MimeLimits;
 import posthorn.imap.server.internal.net.AccessRule;
 import posthorn.imap.server.internal.net.CountingOutputStream;
@@ -224,6 +226,11 @@ public final class Session {
         /** The bound full-text index, or null while none is (then SEARCH reads every message). */
         default TextIndex textIndex() {
             return null;
+        }
+
+        /** The URLAUTH keys (RFC 4467); a host without a state directory keeps them in the process's memory. */
+        default UrlAuthKeys urlAuthKeys() {
+            return UrlAuthKeys.PROCESS;
         }
     }
 
@@ -1374,6 +1381,23 @@ public final class Session {
                 LOG.warn("s{} event=fts.failed reason=\"{}\"; searching every message", id, e.toString());
                 return null;
             }
+        }
+
+        @Override
+        public UrlAuthKeys urlAuthKeys() {
+            return server.urlAuthKeys();
+        }
+
+        @Override
+        public UrlSettings urlSettings() {
+            ImapdConfig c = server.config();
+            java.util.Set<String> submit = new java.util.HashSet<>();
+            for (String name : c.urlauth_submit().split(",")) {
+                if (!name.isBlank()) {
+                    submit.add(name.strip());
+                }
+            }
+            return new UrlSettings(c.url_max_length(), c.catenate_max_parts(), c.literal_max(), submit);
         }
 
         @Override
