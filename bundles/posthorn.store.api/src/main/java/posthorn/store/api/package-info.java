@@ -40,12 +40,18 @@
  * to measure sizes when they are needed, and {@link posthorn.store.api.MessageMeta#withSize}; and
  * {@link posthorn.store.api.MailStore#sizes} (what the store's in-memory index holds, for metrics).
  *
+ * <p>1.6.0 added the optional parts of RFC 5464 METADATA ({@link posthorn.store.api.MetadataStore},
+ * {@link posthorn.store.api.MetadataMail}), RFC 8474 OBJECTID ({@link posthorn.store.api.ObjectIdStore},
+ * {@link posthorn.store.api.ObjectIdMail}, {@link posthorn.store.api.ObjectIdMailbox}), RFC 8514 SAVEDATE
+ * ({@link posthorn.store.api.SaveDateStore}, {@link posthorn.store.api.SaveDateMailbox}) and RFC 6154
+ * CREATE-SPECIAL-USE ({@link posthorn.store.api.SpecialUseStore}, {@link posthorn.store.api.SpecialUseMail}).
+ *
  * <p>The version below is checked against the last release by bnd's baseline at every build (see the
  * README, "Releasing and API versions"). One more rule bnd cannot see: the server switches over
  * {@link posthorn.store.api.Change} exhaustively, so a new kind of change needs a major version,
  * even where bnd would accept a minor one for an added type.
  */
-@Version("1.5.0")
+@Version("1.6.0")
 @Export
 package posthorn.store.api;
 

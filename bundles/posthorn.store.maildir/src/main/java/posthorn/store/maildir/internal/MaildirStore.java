@@ -37,7 +37,8 @@ import posthorn.store.api.UserMail;
  */
 @Component(service = MailStore.class, configurationPid = "maildir", configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = MaildirStore.Config.class)
-public final class MaildirStore implements QuotaStore, AclStore {
+public final class MaildirStore implements QuotaStore, AclStore, posthorn.store.api.MetadataStore,
+        posthorn.store.api.ObjectIdStore, posthorn.store.api.SaveDateStore, posthorn.store.api.SpecialUseStore {
     private static final Logger LOG = LoggerFactory.getLogger(MaildirStore.class);
     static final String DEFAULT_TEMPLATE = "%h/Maildir";
     static final long DEFAULT_POLL_SECONDS = 5;
