@@ -39,6 +39,12 @@ public final class Capabilities {
         for (String acl : AclCommand.CAPABILITIES.split(" ")) {
             parts.put(acl.toUpperCase(Locale.ROOT), AclStore.class);
         }
+        for (String metadata : MetadataCommands.CAPABILITIES.split(" ")) {
+            parts.put(metadata, posthorn.store.api.MetadataStore.class);
+        }
+        parts.put("CREATE-SPECIAL-USE", posthorn.store.api.SpecialUseStore.class);
+        parts.put("OBJECTID", posthorn.store.api.ObjectIdStore.class);
+        parts.put("SAVEDATE", posthorn.store.api.SaveDateStore.class);
         return Map.copyOf(parts);
     }
 

@@ -128,6 +128,9 @@ public interface CommandContext {
         return 4096L * 1024;
     }
 
+    /** METADATA (RFC 5464) on or off and its limits (imapd.cfg metadata, metadata.max.*). */
+    MetadataCommands.Limits metadataLimits();
+
     /** The most levels of OR, NOT and parentheses in search keys (imapd.cfg search.max.depth). */
     int searchMaxDepth();
 

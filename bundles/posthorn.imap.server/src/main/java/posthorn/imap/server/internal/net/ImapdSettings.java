@@ -53,7 +53,10 @@ public final class ImapdSettings {
             Map.entry("log.repeat.window", new long[] {1, MAX_SECONDS}),
             Map.entry("rules.dns.timeout", new long[] {0, 60_000}),
             Map.entry("proxy.timeout", new long[] {1, 300}),
-            Map.entry("fetch.readahead.kb", new long[] {0, 1_048_576}));
+            Map.entry("fetch.readahead.kb", new long[] {0, 1_048_576}),
+            Map.entry("metadata.max.size", new long[] {1, 16_777_216}),
+            Map.entry("metadata.max.entries", new long[] {1, 100_000}),
+            Map.entry("metadata.max.name", new long[] {16, 65_536}));
 
     /** A value that does not fit its key. */
     public static final class BadValue extends Exception {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Set;
 
 import posthorn.store.api.AclStore;
+import posthorn.store.api.MetadataStore;
 
 import org.junit.jupiter.api.Test;
 
@@ -15,7 +16,7 @@ class CapabilitiesTest {
     /** What clients, tests and scripts have seen since before the list was read from the command table. */
     private static final String ANNOUNCED = "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE UNSELECT UIDPLUS MOVE"
             + " CHILDREN NAMESPACE MULTIAPPEND LIST-EXTENDED LIST-STATUS SPECIAL-USE STATUS=SIZE ESEARCH SORT"
-            + " THREAD=ORDEREDSUBJECT THREAD=REFERENCES BINARY SEARCHRES";
+            + " THREAD=ORDEREDSUBJECT THREAD=REFERENCES BINARY SEARCHRES PREVIEW";
 
     @Test
     void theListIsByteForByteTheOneClientsKnow() {
@@ -27,8 +28,32 @@ class CapabilitiesTest {
     /** Issue 11: RFC 4314's capabilities, as Courier-IMAP announced them, only with a store that keeps ACLs. */
     @Test
     void aclOnlyWithAStoreThatKeepsThem() {
-        assertEquals(ANNOUNCED + " ACL ACL2=UNION RIGHTS=texk", Capabilities.announce(false, null, false, Set.of(AclStore.class)));
-        assertEquals(Capabilities.announce(false, null, false, Set.of(AclStore.class)), Capabilities.announce(false, null, false));
+        assertEquals(ANNOUNCED.replace(" PREVIEW", " ACL ACL2=UNION RIGHTS=texk PREVIEW"),
+                Capabilities.announce(false, null, false, Set.of(AclStore.class)));
+        assertEquals(Capabilities.announce(false, null, false, Set.copyOf(Capabilities.STORE_PARTS.values())),
+                Capabilities.announce(false, null, false));
+    }
+
+    /** RFC 5464: METADATA and METADATA-SERVER only with a store that keeps annotations. */
+    @Test
+    void metadataOnlyWithAStoreThatKeepsIt() {
+        String without = Capabilities.announce(false, null, false, Set.of(AclStore.class));
+        String with = Capabilities.announce(false, null, false, Set.of(AclStore.class, MetadataStore.class));
+        assertTrue(!without.contains("METADATA"), without);
+        assertEquals(without.replace(" PREVIEW", " METADATA METADATA-SERVER PREVIEW"), with);
+    }
+
+    /** RFC 6154 CREATE-SPECIAL-USE, RFC 8474 OBJECTID, RFC 8514 SAVEDATE: each with its store part only. */
+    @Test
+    void newerExtensionsOnlyWithTheirStoreParts() {
+        String none = Capabilities.announce(false, null, false, Set.of());
+        for (String c : List.of("CREATE-SPECIAL-USE", "OBJECTID", "SAVEDATE", "METADATA")) {
+            assertTrue(!none.contains(c), c + " in " + none);
+        }
+        String all = Capabilities.announce(false, null, false);
+        assertTrue(all.endsWith(" ACL ACL2=UNION RIGHTS=texk METADATA METADATA-SERVER CREATE-SPECIAL-USE OBJECTID SAVEDATE PREVIEW"), all);
+        assertEquals(none.replace(" PREVIEW", " SAVEDATE PREVIEW"),
+                Capabilities.announce(false, null, false, Set.of(posthorn.store.api.SaveDateStore.class)));
     }
 
     @Test
