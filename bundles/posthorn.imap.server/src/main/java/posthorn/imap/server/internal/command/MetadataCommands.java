@@ -207,14 +207,18 @@ public final class MetadataCommands {
     }
 
     /**
-     * The entries GETMETADATA answers, in the order asked (4.2): each named entry (NIL where it has no
-     * value, as Dovecot answers) and, with DEPTH 1 or infinity, the stored entries below it.
+     * The entries GETMETADATA answers, in the order asked (4.2): each named entry (with DEPTH 0 NIL where
+     * it has no value, as Dovecot answers) and, with DEPTH 1 or infinity, the stored entries below it.
      */
     static Map<String, byte[]> select(SortedMap<String, byte[]> stored, List<String> asked, int depth, boolean own) {
         Map<String, byte[]> out = new LinkedHashMap<>();
         for (String name : asked) {
             boolean visible = own || !name.startsWith("/private/");
-            out.putIfAbsent(name, visible ? stored.get(name) : null);
+            byte[] value = visible ? stored.get(name) : null;
+            if (depth == 0 || value != null) {
+                // DEPTH 1 or infinity (4.2.2): the entry itself only where it has a value, as Dovecot
+                out.putIfAbsent(name, value);
+            }
             if (depth == 0 || !visible) {
                 continue;
             }
@@ -296,6 +300,12 @@ public final class MetadataCommands {
             }
             Where w = where(ctx, state, wire);
             boolean shared = changes.keySet().stream().anyMatch(n -> n.startsWith("/shared/"));
+            if (w.mailbox() == null && shared) {
+                // The server's /shared entries are everybody's (RFC 5464 3.2): not a user's to set (as
+                // Dovecot answers); a user's own server entries are /private.
+                ctx.log().info("s{} event=metadata.refused reason=shared-server", ctx.id());
+                throw new StoreException(StoreException.Reason.CANNOT, "The server's shared entries are the administrator's");
+            }
             require(w, shared ? "lrw" : "lr", "SETMETADATA");
             if (tooBig >= 0) {
                 ctx.log().info("s{} event=metadata.refused reason=maxsize size={} limit={}", ctx.id(), tooBig, limits.maxSize());

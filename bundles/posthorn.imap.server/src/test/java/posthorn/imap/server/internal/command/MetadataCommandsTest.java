@@ -65,6 +65,11 @@ class MetadataCommandsTest {
                 List.copyOf(MetadataCommands.select(stored, asked, 0, true).keySet()));
         assertEquals(List.of("/private/filters/values", "/private/filters/values/big", "/private/filters/values/small"),
                 List.copyOf(MetadataCommands.select(stored, asked, 1, true).keySet()));
+        // DEPTH 1 of an entry without a value: only its children (as Dovecot answers)
+        assertEquals(List.of("/private/filters/values"),
+                List.copyOf(MetadataCommands.select(stored, List.of("/private/filters"), 1, true).keySet()));
+        assertEquals(List.of("/private/filters"),
+                List.copyOf(MetadataCommands.select(stored, List.of("/private/filters"), 0, true).keySet()));
         assertEquals(List.of("/private/filters/values", "/private/filters/values/big",
                         "/private/filters/values/big/deeper", "/private/filters/values/small"),
                 List.copyOf(MetadataCommands.select(stored, asked, Integer.MAX_VALUE, true).keySet()));
