@@ -25,7 +25,8 @@ responses between two EXISTS/EXPUNGE (which renumber); a run of EXPUNGE response
 removes; a continuation request before a NO/BAD; BADCHARSET's optional list; OK [CLOSED] (sent by
 servers announcing QRESYNC); OK [CLIENTBUG]; an empty ENABLED; STORE's FETCH of flags the same
 server already reported unchanged; LSUB's optional CHILDREN and special-use attributes; an RFC 5530
-code one side gives to a NO/BAD the other gives without a code. Everything else is compared byte
+code one side gives to a NO/BAD the other gives without a code; the order of METADATA's entries
+(RFC 5464 4.4.1); SELECT's OK [MAILBOXID] (RFC 8474, which Dovecot 2.3 lacks). Everything else is compared byte
 for byte: a difference is a failure, printed as a diff.
 
 Prints 'conformance: N passed, N failed, N left out' and exits non-zero on a failure.

@@ -229,6 +229,52 @@ def test_savedate_and_preview(srv):
     s.close()
 
 
+def _set_imapd(srv, key, value):
+    path = os.path.join(srv.conf, "imapd.cfg")
+    with open(path) as f:
+        text = f.read()
+    text = re.sub(r"(?m)^%s=.*$" % re.escape(key), "%s=%s" % (key, value), text)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def _wait_caps(srv, want, secs=30):
+    import time as _time
+    deadline = _time.time() + secs
+    while True:
+        s, cmd = session(srv)
+        caps = b"".join(cmd(b"c CAPABILITY")).decode()
+        s.close()
+        if (" METADATA " in caps) == want:
+            return
+        assert _time.time() < deadline, caps
+        _time.sleep(0.3)
+
+
+def test_config_switch_and_bad_value(srv):
+    _set_imapd(srv, "metadata", "false")
+    try:
+        _wait_caps(srv, False)  # imapd.cfg is read again without a restart
+        s, cmd = session(srv)
+        assert tagged(cmd(b"a GETMETADATA INBOX /private/comment")).startswith("a NO [CANNOT]")
+        s.close()
+    finally:
+        _set_imapd(srv, "metadata", "true")
+    _wait_caps(srv, True)
+    _set_imapd(srv, "metadata.max.size", "lots")
+    try:
+        import time as _time
+        deadline = _time.time() + 30
+        while "metadata.max.size=lots" not in srv.stderr():
+            assert _time.time() < deadline, srv.stderr()[-2000:]
+            _time.sleep(0.3)
+        s, cmd = session(srv)  # the last good settings stay in force
+        assert tagged(cmd(b'a SETMETADATA INBOX (/private/ok "v")')).startswith("a OK")
+        s.close()
+    finally:
+        _set_imapd(srv, "metadata.max.size", "32768")
+
+
 TESTS = [
     test_capabilities_announced,
     test_rfc5464_examples,
@@ -239,6 +285,7 @@ TESTS = [
     test_create_special_use,
     test_objectid,
     test_savedate_and_preview,
+    test_config_switch_and_bad_value,
     test_entries_survive_restart,
 ]
 
