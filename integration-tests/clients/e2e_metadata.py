@@ -229,6 +229,39 @@ def test_savedate_and_preview(srv):
     s.close()
 
 
+def test_shared_folder_rights(srv):
+    """RFC 5464 3.4 with RFC 4314 rights, on a folder alice shares with bob (the shared namespace)."""
+    from e2e_sync import add_accounts
+    add_accounts(srv, ["alice", "bob"])
+
+    def login(user):
+        s, cmd = raw_session(srv)
+        assert tagged(cmd(b"a LOGIN " + user + b" " + srv.password().encode())).startswith("a OK")
+        return s, cmd
+    sa, a = login(b"alice")
+    sb, b = login(b"bob")
+    assert tagged(a(b"a1 CREATE Proj")).startswith("a1 OK")
+    assert tagged(a(b'a2 SETMETADATA Proj (/shared/comment "team" /private/comment "mine")')).startswith("a2 OK")
+    assert tagged(a(b"a3 SETACL Proj bob lr")).startswith("a3 OK")
+    r = b"".join(b(b"b1 GETMETADATA shared.alice.Proj (/shared/comment /private/comment)"))
+    assert b'/shared/comment "team"' in r and b"/private/comment NIL" in r, r
+    r = b(b'b2 SETMETADATA shared.alice.Proj (/shared/comment "x")')
+    assert tagged(r).startswith("b2 NO [NOPERM]"), r  # /shared needs w
+    r = b(b'b3 SETMETADATA shared.alice.Proj (/private/comment "x")')
+    assert tagged(r).startswith("b3 NO [METADATA NOPRIVATE]"), r
+    assert tagged(a(b"a4 SETACL Proj bob lrw")).startswith("a4 OK")
+    assert tagged(b(b'b4 SETMETADATA shared.alice.Proj (/shared/comment "from bob")')).startswith("b4 OK")
+    r = b"".join(a(b"a5 GETMETADATA Proj (/shared/comment /private/comment)"))
+    assert b'/shared/comment "from bob"' in r and b'/private/comment "mine"' in r, r
+    assert tagged(a(b"a6 SETACL Proj bob l")).startswith("a6 OK")
+    r = b(b"b5 GETMETADATA shared.alice.Proj /shared/comment")
+    assert tagged(r).startswith("b5 NO [NOPERM]"), r  # reading needs r
+    r = b(b"b6 GETMETADATA shared.alice.Nothing /shared/comment")
+    assert tagged(r).startswith("b6 NO"), r
+    sa.close()
+    sb.close()
+
+
 def _set_imapd(srv, key, value):
     path = os.path.join(srv.conf, "imapd.cfg")
     with open(path) as f:
@@ -285,6 +318,7 @@ TESTS = [
     test_create_special_use,
     test_objectid,
     test_savedate_and_preview,
+    test_shared_folder_rights,
     test_config_switch_and_bad_value,
     test_entries_survive_restart,
 ]
