@@ -25,7 +25,8 @@ responses between two EXISTS/EXPUNGE (which renumber); a run of EXPUNGE response
 removes; a continuation request before a NO/BAD; BADCHARSET's optional list; OK [CLOSED] (sent by
 servers announcing QRESYNC); OK [CLIENTBUG]; an empty ENABLED; STORE's FETCH of flags the same
 server already reported unchanged; LSUB's optional CHILDREN and special-use attributes; an RFC 5530
-code one side gives to a NO/BAD the other gives without a code. Everything else is compared byte
+code one side gives to a NO/BAD the other gives without a code; the order of METADATA's entries
+(RFC 5464 4.4.1); SELECT's OK [MAILBOXID] (RFC 8474, which Dovecot 2.3 lacks). Everything else is compared byte
 for byte: a difference is a failure, printed as a diff.
 
 Prints 'conformance: N passed, N failed, N left out' and exits non-zero on a failure.
@@ -325,7 +326,9 @@ def run_commands(peer, commands):
 def dovecot_session(work, maildir, commands, as_nobody):
     env = {"PATH": "/usr/bin:/bin", "USER": "nobody" if as_nobody else os.environ.get("USER", "root"),
            "HOME": os.path.dirname(maildir), "TZ": "UTC"}
-    argv = [DOVECOT, "-c", os.path.join(work, "dovecot.conf"), "-o", "mail_location=maildir:%s:LAYOUT=maildir++:UTF-8" % maildir]
+    argv = [DOVECOT, "-c", os.path.join(work, "dovecot.conf"), "-o", "mail_location=maildir:%s:LAYOUT=maildir++:UTF-8" % maildir,
+            # METADATA (RFC 5464; conformance/metadata.imapc): Dovecot keeps annotations only in a dict
+            "-o", "mail_attribute_dict=file:%s/dovecot-attributes" % maildir]
     if as_nobody:
         argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + argv
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -596,6 +599,10 @@ def normalise_line(line, ctx):
                 # RFC 5530 3: CLIENTBUG on an OK is advice to the client's author ("the server has
                 # detected a client bug"); Dovecot gives it for STATUS of the selected mailbox.
                 return out
+            if code == b"MAILBOXID" and head == b"*" and word.upper() == b"OK":
+                # RFC 8474 4.2: SELECT's OK [MAILBOXID (...)] comes with OBJECTID, which Dovecot 2.3
+                # does not have; RFC 3501 7.1 lets a client ignore response codes it does not know.
+                return None
             if code == b"CLOSED" and head == b"*":
                 # RFC 7162 3.2.11: a server announcing QRESYNC (Dovecot) sends OK [CLOSED] when
                 # SELECT/EXAMINE closes the previous mailbox; one without (Posthorn in IMAP4rev1)
@@ -667,6 +674,22 @@ def normalise_line(line, ctx):
         # RFC 3501 9: status-att-list = status-att-val *(SP status-att-val): in no prescribed order
         pairs.sort()
         return "* STATUS %s (%s)" % (show(name), " ".join(pairs))
+    if up == b"METADATA":
+        # RFC 5464 4.4: "METADATA" SP mailbox SP entry-values, entry names astrings and values
+        # nstring / literal8: an atom and a string of the same text, and the quoted and literal
+        # forms of a value, are equal (RFC 3501 4.3 and 9, as for STATUS above).
+        toks, _ = tokenize(after)
+        if len(toks) != 2 or not isinstance(toks[1], list) or len(toks[1]) % 2:
+            raise ParseError("METADATA response is not mailbox (entry value ...)")
+        name = toks[0] if isinstance(toks[0], Str) else Str(toks[0])
+        if name.b.upper() == b"INBOX":
+            name = Str(b"INBOX")
+        pairs = []
+        for e, v in zip(toks[1][0::2], toks[1][1::2]):
+            pairs.append("%s %s" % (show(e if isinstance(e, Str) else Str(e)), show(v)))
+        # RFC 5464 4.4.1: entry-values = entry-value *(SP entry-value), in no prescribed order
+        pairs.sort()
+        return "* METADATA %s (%s)" % (show(name), " ".join(pairs))
     if up == b"ENABLED" and not after.strip():
         # RFC 5161 3.2: enabled-data = "ENABLED" *(SP capability): an ENABLED listing nothing says
         # nothing was enabled, as does no ENABLED (Dovecot sends none when nothing was enabled).
@@ -993,6 +1016,8 @@ state_dir = {w}/dovecot-state
 log_path = /dev/stderr
 protocols = imap
 ssl = no
+# METADATA (RFC 5464) is off in Dovecot unless configured (conformance/metadata.imapc)
+imap_metadata = yes
 mail_fsync = never
 # Maildir++ with '.' as separator and the personal namespace without prefix (top-level folders),
 # as Posthorn serves it by default; mail_location (set per conversation with -o) has :UTF-8 for

@@ -429,9 +429,52 @@ public final class ArgReader {
             }
             case "BINARY.SIZE":
                 return new FetchAttribute.BinarySize(binarySection(word));
+            case "SAVEDATE":
+                return new FetchAttribute.SaveDate();
+            case "EMAILID":
+                return new FetchAttribute.EmailId();
+            case "THREADID":
+                return new FetchAttribute.ThreadId();
+            case "PREVIEW":
+                return preview();
             default:
                 throw new ProtocolException("Unknown fetch attribute " + written);
         }
+    }
+
+    /**
+     * PREVIEW's modifiers (RFC 8970 3.1): none, or a parenthesised list of which LAZY is the only one
+     * defined; an unknown modifier is BAD (section 3.1: "MUST reject").
+     */
+    private FetchAttribute preview() throws ProtocolException {
+        if (!(pos + 1 < b.length && b[pos] == ' ' && b[pos + 1] == '(')) {
+            return new FetchAttribute.Preview(false);
+        }
+        int save = pos;
+        pos++;
+        if (!peek('(')) {
+            pos = save;
+            return new FetchAttribute.Preview(false);
+        }
+        listOpen();
+        if (peek(')')) {
+            throw new ProtocolException("PREVIEW needs a modifier inside ()");
+        }
+        boolean lazy = false;
+        boolean first = true;
+        while (!peek(')')) {
+            if (!first) {
+                sp();
+            }
+            first = false;
+            String mod = atom();
+            if (!mod.equalsIgnoreCase("LAZY")) {
+                throw new ProtocolException("Unknown PREVIEW modifier " + mod);
+            }
+            lazy = true;
+        }
+        listClose();
+        return new FetchAttribute.Preview(lazy);
     }
 
     private FetchAttribute body(boolean peek) throws ProtocolException {

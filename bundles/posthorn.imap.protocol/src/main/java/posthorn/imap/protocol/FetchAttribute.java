@@ -75,6 +75,38 @@ public sealed interface FetchAttribute {
         }
     }
 
+    /**
+     * SAVEDATE (RFC 8514 4.1): when the message was saved into its mailbox.
+     *
+     * @since 3.0
+     */
+    record SaveDate() implements FetchAttribute {
+    }
+
+    /**
+     * EMAILID (RFC 8474 5.1).
+     *
+     * @since 3.0
+     */
+    record EmailId() implements FetchAttribute {
+    }
+
+    /**
+     * THREADID (RFC 8474 5.2).
+     *
+     * @since 3.0
+     */
+    record ThreadId() implements FetchAttribute {
+    }
+
+    /**
+     * PREVIEW or PREVIEW (LAZY) (RFC 8970 3.1): a short text of the message.
+     *
+     * @since 3.0
+     */
+    record Preview(boolean lazy) implements FetchAttribute {
+    }
+
     /** Whether fetching this sets \Seen (RFC 3501 6.4.5, RFC 3516 4.1). */
     default boolean setsSeen() {
         return switch (this) {

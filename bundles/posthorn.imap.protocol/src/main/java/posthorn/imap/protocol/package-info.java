@@ -13,13 +13,18 @@
  * {@link posthorn.imap.protocol.CommandReceiver.Event} exhaustively, a new kind of either needs a major
  * version, even where bnd would accept a minor one for an added type.
  *
+ * <p>3.0.0 added the fetch attributes {@link posthorn.imap.protocol.FetchAttribute.SaveDate} (RFC 8514),
+ * {@link posthorn.imap.protocol.FetchAttribute.EmailId}, {@link posthorn.imap.protocol.FetchAttribute.ThreadId}
+ * (RFC 8474) and {@link posthorn.imap.protocol.FetchAttribute.Preview} (RFC 8970): new kinds of a sealed
+ * interface the server switches over, hence a major version.
+ *
  * <p>2.1.0 added {@link posthorn.imap.protocol.ResponseWriter#holding()}: whether written responses
  * wait for a flush, for a session that flushes once per pipelined batch of commands.
  *
  * <p>2.2.0 added {@link posthorn.imap.protocol.ImapUrl}: IMAP URLs naming a message or a part of one
  * (RFC 5092, with RFC 4467's URLAUTH and RFC 5550's URL-PARTIAL), for CATENATE, GENURLAUTH and URLFETCH.
  */
-@Version("2.2.0")
+@Version("3.0.0")
 @Export
 package posthorn.imap.protocol;
 

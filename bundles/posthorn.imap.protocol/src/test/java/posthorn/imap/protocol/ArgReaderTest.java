@@ -331,7 +331,36 @@ class ArgReaderTest {
             case FetchAttribute.Binary b -> (b.peek() ? "BINARY.PEEK[" : "BINARY[") + b.spec() + "]"
                     + (b.origin() < 0 ? "" : "<" + b.origin() + "." + b.length() + ">");
             case FetchAttribute.BinarySize b -> "BINARY.SIZE[" + b.spec() + "]";
+            case FetchAttribute.SaveDate d -> "SAVEDATE";
+            case FetchAttribute.EmailId e -> "EMAILID";
+            case FetchAttribute.ThreadId t -> "THREADID";
+            case FetchAttribute.Preview p -> p.lazy() ? "PREVIEW (LAZY)" : "PREVIEW";
         };
+    }
+
+    /** RFC 8514 SAVEDATE, RFC 8474 EMAILID/THREADID, RFC 8970 PREVIEW and its LAZY modifier (section 3.1's examples). */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+            "(SAVEDATE)|SAVEDATE",
+            "(EMAILID THREADID)|EMAILID THREADID",
+            "(UID PREVIEW)|UID PREVIEW",
+            "(PREVIEW (LAZY))|PREVIEW (LAZY)",
+            "(UID PREVIEW (lazy) FLAGS)|UID PREVIEW (LAZY) FLAGS",
+            "PREVIEW|PREVIEW",
+            "PREVIEW (LAZY)|PREVIEW (LAZY)",
+    })
+    void newerFetchItems(String wire, String parsed) throws ProtocolException {
+        assertEquals(parsed, new ArgReader(bytes(wire)).fetchAttributes().stream().map(ArgReaderTest::fetch)
+                .collect(Collectors.joining(" ")));
+    }
+
+    /** RFC 8970 3.1: an unknown PREVIEW modifier MUST be rejected (BAD). */
+    @Test
+    void unknownPreviewModifierIsBad() {
+        org.junit.jupiter.api.Assertions.assertThrows(ProtocolException.class,
+                () -> new ArgReader(bytes("(PREVIEW (FUZZY))")).fetchAttributes());
+        org.junit.jupiter.api.Assertions.assertThrows(ProtocolException.class,
+                () -> new ArgReader(bytes("(PREVIEW ())")).fetchAttributes().stream().toList());
     }
 
     @Test

@@ -45,6 +45,12 @@
  * mailboxes' messages, the hierarchy, subscriptions), made in this process or found on disk, for
  * NOTIFY (RFC 5465).
  *
+ * <p>1.6.0 added the optional parts of RFC 5464 METADATA ({@link posthorn.store.api.MetadataStore},
+ * {@link posthorn.store.api.MetadataMail}), RFC 8474 OBJECTID ({@link posthorn.store.api.ObjectIdStore},
+ * {@link posthorn.store.api.ObjectIdMail}, {@link posthorn.store.api.ObjectIdMailbox}), RFC 8514 SAVEDATE
+ * ({@link posthorn.store.api.SaveDateStore}, {@link posthorn.store.api.SaveDateMailbox}) and RFC 6154
+ * CREATE-SPECIAL-USE ({@link posthorn.store.api.SpecialUseStore}, {@link posthorn.store.api.SpecialUseMail}).
+ *
  * <p>The version below is checked against the last release by bnd's baseline at every build (see the
  * README, "Releasing and API versions"). One more rule bnd cannot see: the server switches over
  * {@link posthorn.store.api.Change} exhaustively, so a new kind of change needs a major version,

@@ -90,6 +90,8 @@ final class MaildirFolder implements ChangeWatcher.Watched {
     private final UidDb uidDb;
     /** Guarded by the in-process FolderLock for dir. */
     private final CourierKeywords courierKeywords;
+    /** EMAILIDs (RFC 8474) of messages moved in; see {@link EmailIds}. */
+    final EmailIds emailIds;
 
     /** Reference count; changed only inside the owning store's map compute for this directory. */
     int refs;
@@ -144,6 +146,7 @@ final class MaildirFolder implements ChangeWatcher.Watched {
         this.index = new FolderIndex(dir);
         this.uidDb = new UidDb(dir);
         this.courierKeywords = new CourierKeywords(dir);
+        this.emailIds = new EmailIds(dir);
     }
 
     boolean hasPendingRecent() {
@@ -1078,6 +1081,7 @@ final class MaildirFolder implements ChangeWatcher.Watched {
             if (!kw.isEmpty()) {
                 target.courierKeywords.set(newBase, kw); // first, so a crash loses no keyword
             }
+            target.emailIds.carry(newBase, emailIds.of(base)); // RFC 8474 5.1: MOVE keeps EMAILID
             try {
                 Files.move(src, target.files.cur.resolve(curName), StandardCopyOption.ATOMIC_MOVE);
             } catch (NoSuchFileException e) {

@@ -28,7 +28,7 @@ import posthorn.store.api.Watch;
  * handle; {@link MessageMeta}s are built when {@link #messages()} asks. The shared {@link MaildirFolder}
  * does the disk work. Not thread-safe, as the SPI says.
  */
-final class MaildirMailbox implements Mailbox {
+final class MaildirMailbox implements Mailbox, posthorn.store.api.ObjectIdMailbox, posthorn.store.api.SaveDateMailbox {
     private final MaildirUserMail owner;
     private final MaildirFolder folder;
     private final String name;
@@ -257,7 +257,9 @@ final class MaildirMailbox implements Mailbox {
     public long append(MessageUpload message, Set<String> flags, Instant internalDate)
             throws StoreException, IOException {
         if (!(message instanceof TmpMessage m) || !owner.owns(m)) {
-            return Mailbox.super.append(message, flags, internalDate);
+            try (InputStream in = message.open()) { // Mailbox's default: copy the bytes
+                return append(in, flags, internalDate);
+            }
         }
         checkWritable();
         return deliver(m, flags, internalDate);
@@ -426,6 +428,34 @@ final class MaildirMailbox implements Mailbox {
         if (seen != null) {
             folder.cache(seen.base(), field, value);
         }
+    }
+
+    /** RFC 8474 5.1; see {@link EmailIds}. THREADID stays NIL (the default): no thread is kept. */
+    @Override
+    public String emailId(long uid) {
+        MaildirFolder.Entry seen = entry(uid);
+        return seen == null ? null : folder.emailIds.of(seen.base());
+    }
+
+    /**
+     * RFC 8514: the second in the message's Maildir name. Posthorn names every message it saves (APPEND,
+     * COPY and MOVE alike) anew at that moment, and MDAs name a delivery at delivery, so the name's time
+     * is when the message was saved into this folder. A name without a time (not Maildir's
+     * {@code SECONDS.UNIQUE.HOST}) has no save date known: left out.
+     */
+    @Override
+    public Map<Long, Instant> saveDates(Collection<Long> uids) {
+        Map<Long, Instant> out = new java.util.HashMap<>();
+        for (long uid : uids) {
+            MaildirFolder.Entry seen = entry(uid);
+            if (seen != null) {
+                long t = MaildirFileName.deliveryTime(seen.base());
+                if (t != Long.MAX_VALUE) {
+                    out.put(uid, Instant.ofEpochSecond(t));
+                }
+            }
+        }
+        return out;
     }
 
     @Override

@@ -38,7 +38,8 @@ import posthorn.store.api.WatchStore;
  */
 @Component(service = MailStore.class, configurationPid = "maildir", configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = MaildirStore.Config.class)
-public final class MaildirStore implements QuotaStore, AclStore, WatchStore {
+public final class MaildirStore implements QuotaStore, AclStore, WatchStore, posthorn.store.api.MetadataStore,
+        posthorn.store.api.ObjectIdStore, posthorn.store.api.SaveDateStore, posthorn.store.api.SpecialUseStore {
     private static final Logger LOG = LoggerFactory.getLogger(MaildirStore.class);
     static final String DEFAULT_TEMPLATE = "%h/Maildir";
     static final long DEFAULT_POLL_SECONDS = 5;

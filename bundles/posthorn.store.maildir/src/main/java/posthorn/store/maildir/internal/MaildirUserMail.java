@@ -42,7 +42,8 @@ import posthorn.store.api.WatchMail;
  * {@link FolderNames}, which keeps every name inside the Maildir root. Not thread-safe beyond what the
  * SPI asks, except {@link #close()}, which may come from another thread (an admin kick).
  */
-final class MaildirUserMail implements QuotaMail, AclMail, WatchMail {
+final class MaildirUserMail implements QuotaMail, AclMail, WatchMail, posthorn.store.api.MetadataMail,
+        posthorn.store.api.ObjectIdMail, posthorn.store.api.SpecialUseMail {
     private static final Logger LOG = LoggerFactory.getLogger(MaildirUserMail.class);
     static final String SUBSCRIPTIONS = "courierimapsubscribed";
     static final String FOLDER_MARKER = "maildirfolder";
@@ -146,9 +147,14 @@ final class MaildirUserMail implements QuotaMail, AclMail, WatchMail {
             if (!real.contains(name)) {
                 attrs.add("\\Noselect");
             } else {
-                String use = specialUse(name);
-                if (use != null) {
-                    attrs.add(use);
+                Set<String> stored = storedSpecialUses(dirOf(name));
+                if (!stored.isEmpty()) {
+                    attrs.addAll(stored);
+                } else {
+                    String use = specialUse(name);
+                    if (use != null) {
+                        attrs.add(use);
+                    }
                 }
             }
             result.add(new MailboxInfo(name, attrs));
@@ -174,6 +180,92 @@ final class MaildirUserMail implements QuotaMail, AclMail, WatchMail {
             case "archive", "archives" -> "\\Archive";
             default -> null;
         };
+    }
+
+    /** The special uses a client gave the folder at CREATE (RFC 6154 3); empty for none or unreadable. */
+    private Set<String> storedSpecialUses(Path dir) {
+        try {
+            return FolderAttributes.specialUses(dir);
+        } catch (IOException e) {
+            LOG.warn("event=specialuse.unreadable dir={} reason=\"{}\"", dir, e.toString());
+            return Set.of();
+        }
+    }
+
+    /** RFC 6154 2: the special uses (the five the name rule above knows, and \\All and \\Flagged). */
+    static final Set<String> SPECIAL_USES = Set.of("\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk",
+            "\\Sent", "\\Trash");
+
+    @Override
+    public Set<String> specialUses() {
+        return SPECIAL_USES;
+    }
+
+    @Override
+    public void create(String name, Set<String> uses) throws StoreException {
+        for (String u : uses) {
+            if (!SPECIAL_USES.contains(u)) {
+                throw new StoreException(Reason.CANNOT, "Special use not kept here: " + u);
+            }
+        }
+        create(name);
+        if (uses.isEmpty()) {
+            return;
+        }
+        String n = name.length() > 1 && name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+        Path dir = dirOf(FolderNames.canonical(n));
+        try {
+            FolderAttributes.create(dir, uses);
+        } catch (IOException e) {
+            try {
+                delete(n); // RFC 6154 3: the mailbox exists with its uses or not at all
+            } catch (StoreException again) {
+                LOG.warn("event=specialuse.undo.failed mailbox={} user={} reason=\"{}\"", n, user, again.getMessage());
+            }
+            throw new StoreException(Reason.SERVERBUG, "Cannot keep the special use of " + n, e);
+        }
+        LOG.info("event=specialuse.created user={} mailbox={} uses=\"{}\"", user, n, String.join(" ", uses));
+    }
+
+    @Override
+    public String mailboxId(String name) throws StoreException {
+        Path dir = existing(name);
+        try {
+            return FolderAttributes.mailboxId(dir);
+        } catch (IOException e) {
+            throw new StoreException(Reason.SERVERBUG, "Cannot keep the id of " + name, e);
+        }
+    }
+
+    /** The file of a mailbox's METADATA entries, or of the server's for null. */
+    private Path metadataFile(String mailbox) throws StoreException {
+        if (mailbox == null) {
+            checkOpen();
+            return root.resolve(MetadataFile.SERVER_FILE);
+        }
+        return existing(mailbox).resolve(MetadataFile.FOLDER_FILE);
+    }
+
+    @Override
+    public java.util.SortedMap<String, byte[]> metadata(String mailbox) throws StoreException {
+        Path file = metadataFile(mailbox);
+        try {
+            return MetadataFile.read(file);
+        } catch (IOException e) {
+            throw new StoreException(Reason.SERVERBUG, "Cannot read the metadata of " + (mailbox == null ? "the server" : mailbox), e);
+        }
+    }
+
+    @Override
+    public void setMetadata(String mailbox, Map<String, byte[]> changes) throws StoreException {
+        Path file = metadataFile(mailbox);
+        try {
+            MetadataFile.change(file, changes);
+        } catch (IllegalArgumentException e) {
+            throw new StoreException(Reason.CANNOT, "Entry name cannot be kept");
+        } catch (IOException e) {
+            throw new StoreException(Reason.SERVERBUG, "Cannot write the metadata of " + (mailbox == null ? "the server" : mailbox), e);
+        }
     }
 
     @Override
@@ -251,7 +343,8 @@ final class MaildirUserMail implements QuotaMail, AclMail, WatchMail {
         }
     }
 
-    private static void writeAtomically(Path file, byte[] bytes) throws IOException {
+    /** Writes a whole small file so that a crash leaves the old one or the new one (tmp, fsync, rename), mode 0600. */
+    static void writeAtomically(Path file, byte[] bytes) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp." + ProcessHandle.current().pid() + "."
                 + Thread.currentThread().threadId());
         try {

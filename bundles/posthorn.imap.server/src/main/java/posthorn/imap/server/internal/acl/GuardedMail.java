@@ -246,6 +246,16 @@ public final class GuardedMail implements UserMail {
         own.create(name);
     }
 
+    /** CREATE with special uses (RFC 6154 3): {@code k} on the parent, as {@link #create(String)}. */
+    public void create(String name, Set<String> uses) throws StoreException {
+        String parent = parent(name);
+        Rights.require(rights(parent), "k", false, parent, "CREATE");
+        if (!(own instanceof posthorn.store.api.SpecialUseMail special)) {
+            throw new StoreException(StoreException.Reason.CANNOT, "This server's store keeps no special uses");
+        }
+        special.create(name, uses);
+    }
+
     @Override
     public void delete(String name) throws StoreException {
         Rights.require(rights(name), "x", false, name, "DELETE");

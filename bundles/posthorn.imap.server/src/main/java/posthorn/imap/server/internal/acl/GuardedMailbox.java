@@ -28,7 +28,7 @@ import posthorn.store.api.Watch;
  * copying need {@code i} on the target and keep only the flags the user may set there; MOVE also
  * needs {@code t} and {@code e} here (RFC 6851 3.3); EXPUNGE needs {@code e}.
  */
-public final class GuardedMailbox implements Mailbox {
+public final class GuardedMailbox implements Mailbox, posthorn.imap.server.internal.state.StoreParts.Wrapper {
     private final Mailbox box;
     private final GuardedMail mail;
     /** The mailbox's name in the session (in the shared namespace for another user's). */
@@ -63,6 +63,15 @@ public final class GuardedMailbox implements Mailbox {
         } catch (StoreException e) {
             return false;
         }
+    }
+
+    /**
+     * The store's handle under the checks, for the optional per-message lookups (store.api 1.6.0:
+     * EMAILID, SAVEDATE) of a mailbox the session has already opened with {@code r}.
+     */
+    @Override
+    public Mailbox unguarded() {
+        return box;
     }
 
     @Override

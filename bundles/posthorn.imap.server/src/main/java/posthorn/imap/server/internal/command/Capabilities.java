@@ -41,6 +41,12 @@ public final class Capabilities {
             parts.put(acl.toUpperCase(Locale.ROOT), AclStore.class);
         }
         parts.put("NOTIFY", WatchStore.class); // RFC 5465: the store's WatchMail
+        for (String metadata : MetadataCommands.CAPABILITIES.split(" ")) {
+            parts.put(metadata, posthorn.store.api.MetadataStore.class);
+        }
+        parts.put("CREATE-SPECIAL-USE", posthorn.store.api.SpecialUseStore.class);
+        parts.put("OBJECTID", posthorn.store.api.ObjectIdStore.class);
+        parts.put("SAVEDATE", posthorn.store.api.SaveDateStore.class);
         return Map.copyOf(parts);
     }
 

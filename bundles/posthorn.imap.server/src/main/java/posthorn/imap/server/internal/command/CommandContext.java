@@ -139,6 +139,9 @@ public interface CommandContext {
         return UrlSettings.DEFAULTS;
     }
 
+    /** METADATA (RFC 5464) on or off and its limits (imapd.cfg metadata, metadata.max.*). */
+    MetadataCommands.Limits metadataLimits();
+
     /** The most levels of OR, NOT and parentheses in search keys (imapd.cfg search.max.depth). */
     int searchMaxDepth();
 

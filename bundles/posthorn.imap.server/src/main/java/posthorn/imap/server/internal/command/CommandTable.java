@@ -91,6 +91,7 @@ public final class CommandTable {
 
     private static final String THREAD = "THREAD=ORDEREDSUBJECT THREAD=REFERENCES";
     private static final String ACL = AclCommand.CAPABILITIES;
+    private static final String METADATA = MetadataCommands.CAPABILITIES;
 
     private static final java.util.List<Entry> TABLE = java.util.List.of(
             // name                  valid in           sequences capability  command
@@ -172,7 +173,15 @@ public final class CommandTable {
             // RFC 4467 URLAUTH; its keys are the server's (urlauth.UrlAuthKeys), so no store part is needed
             row("GENURLAUTH",        AUTHENTICATED,     NONE,   "URLAUTH",    new UrlAuth.Generate()),
             row("RESETKEY",          AUTHENTICATED,     NONE,   "URLAUTH",    new UrlAuth.ResetKey()),
-            row("URLFETCH",          AUTHENTICATED,     NONE,   "URLAUTH",    new UrlAuth.Fetch()));
+            row("URLFETCH",          AUTHENTICATED,     NONE,   "URLAUTH",    new UrlAuth.Fetch()),
+            // RFC 5464 METADATA, RFC 6154 CREATE-SPECIAL-USE, RFC 8474 OBJECTID, RFC 8514 SAVEDATE,
+            // RFC 8970 PREVIEW; each needing a store part is announced only with it (Capabilities.STORE_PARTS)
+            row("GETMETADATA",       AUTHENTICATED,     NONE,   METADATA,     new MetadataCommands.GetMetadata()),
+            row("SETMETADATA",       AUTHENTICATED,     NONE,   METADATA,     new MetadataCommands.SetMetadata()),
+            extension("CREATE-SPECIAL-USE"), // RFC 6154 3: CREATE name (USE (...))
+            extension("OBJECTID"),           // RFC 8474: MAILBOXID, EMAILID, THREADID (NIL)
+            extension("SAVEDATE"),           // RFC 8514: FETCH SAVEDATE, SEARCH SAVED*
+            extension("PREVIEW"));           // RFC 8970: FETCH PREVIEW
 
     private static final Map<String, Row<?>> BY_NAME = TABLE.stream()
             .filter(e -> e instanceof Row<?>)

@@ -16,6 +16,7 @@ import posthorn.imap.server.internal.fetch.FetchRenderer;
 import posthorn.imap.server.internal.fetch.ReadAhead;
 import posthorn.imap.server.internal.acl.GuardedMailbox;
 import posthorn.imap.server.internal.state.SelectedMailbox;
+import posthorn.imap.server.internal.state.StoreParts;
 import posthorn.imap.server.internal.state.SelectedMailbox.BadSequenceException;
 import posthorn.imap.server.internal.state.SessionState;
 import posthorn.imap.server.internal.mime.MimeCuts;
@@ -59,6 +60,18 @@ final class Fetch implements Command<SessionState.Selected> {
             attributes.add(0, new FetchAttribute.Uid());
         }
         SelectedMailbox view = state.mailbox();
+        for (FetchAttribute a : attributes) {
+            // RFC 8474, RFC 8514: items of an extension the bound store does not have are unknown here
+            Class<?> part = switch (a) {
+                case FetchAttribute.EmailId x -> posthorn.store.api.ObjectIdMailbox.class;
+                case FetchAttribute.ThreadId x -> posthorn.store.api.ObjectIdMailbox.class;
+                case FetchAttribute.SaveDate x -> posthorn.store.api.SaveDateMailbox.class;
+                default -> null;
+            };
+            if (part != null && StoreParts.of(view.store(), part) == null) {
+                throw new ProtocolException("Unknown fetch attribute: this store has no " + part.getSimpleName());
+            }
+        }
         List<Integer> seqs;
         try {
             seqs = Selection.seqs(view, set, uid);
@@ -147,6 +160,9 @@ final class Fetch implements Command<SessionState.Selected> {
                 case FetchAttribute.Flags x -> { }
                 case FetchAttribute.InternalDate x -> { }
                 case FetchAttribute.Rfc822Size x -> { }
+                case FetchAttribute.SaveDate x -> { }
+                case FetchAttribute.EmailId x -> { }
+                case FetchAttribute.ThreadId x -> { }
                 case FetchAttribute.Envelope x -> need = need == null ? ReadAhead.Need.ENVELOPE : need;
                 case FetchAttribute.BodyStructure b -> need = b.extensible() || need == ReadAhead.Need.BODYSTRUCTURE
                         ? ReadAhead.Need.BODYSTRUCTURE : ReadAhead.Need.BODY;

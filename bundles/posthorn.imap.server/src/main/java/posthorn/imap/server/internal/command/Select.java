@@ -76,6 +76,10 @@ final class Select implements Command<SessionState.LoggedIn> {
         }
         out.status(null, Status.OK, "UIDVALIDITY " + box.uidValidity(), "UIDs valid");
         out.status(null, Status.OK, "UIDNEXT " + box.uidNext(), "Predicted next UID");
+        String mailboxId = MailboxIds.of(mail, name);
+        if (mailboxId != null) {
+            out.status(null, Status.OK, "MAILBOXID (" + mailboxId + ")", "Ok"); // RFC 8474 4.2
+        }
         if (ctx.rev2()) {
             listLine(ctx, mail, name);
         }

@@ -25,7 +25,7 @@ import posthorn.store.api.UserMail;
  */
 final class Status implements Command<SessionState.LoggedIn> {
     private static final Set<String> ITEMS = Set.of("MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE",
-            "DELETED", "DELETED-STORAGE");
+            "DELETED", "DELETED-STORAGE", "MAILBOXID");
 
     @Override
     public void execute(CommandContext ctx, SessionState.LoggedIn state, String tag, ArgReader args)
@@ -73,6 +73,9 @@ final class Status implements Command<SessionState.LoggedIn> {
         if (items != null && items.contains("DELETED-STORAGE") && QuotaCommands.quotaOf(mail) == null) {
             throw new ProtocolException("Unknown status item DELETED-STORAGE");
         }
+        if (items != null && items.contains("MAILBOXID") && !MailboxIds.available(mail)) {
+            throw new ProtocolException("Unknown status item MAILBOXID"); // RFC 8474: only with OBJECTID
+        }
     }
 
     /** One STATUS response; shared with LIST-STATUS (RFC 5819). */
@@ -93,6 +96,11 @@ final class Status implements Command<SessionState.LoggedIn> {
                 out.sp();
             }
             String item = items.get(i);
+            if (item.equals("MAILBOXID")) {
+                // RFC 8474 4.1: MAILBOXID (objectid)
+                out.raw("MAILBOXID (").raw(MailboxIds.of(mail, name)).raw(")");
+                continue;
+            }
             long value = switch (item) {
                 case "MESSAGES" -> st.messages();
                 case "RECENT" -> recent >= 0 ? recent : st.recent();

@@ -2,6 +2,8 @@ package posthorn.imap.server.internal.fetch;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Locale;
@@ -15,7 +17,11 @@ import posthorn.imap.server.internal.mime.MimeCuts;
 import posthorn.imap.server.internal.mime.MimePart;
 import posthorn.imap.server.internal.mime.Structure;
 import posthorn.imap.server.internal.mime.TransferDecoding;
+import posthorn.imap.server.internal.mime.Preview;
+import posthorn.imap.server.internal.state.StoreParts;
 import posthorn.store.api.Mailbox;
+import posthorn.store.api.ObjectIdMailbox;
+import posthorn.store.api.SaveDateMailbox;
 import posthorn.store.api.MessageMeta;
 import posthorn.store.api.StoreException;
 
@@ -29,6 +35,8 @@ import posthorn.store.api.StoreException;
  * structure is followed as far as the command's {@link MimeCuts} limits let it.
  */
 public final class FetchRenderer {
+    /** The store cache field of PREVIEW (RFC 8970) texts, UTF-8. */
+    static final String PREVIEW = "imap.preview";
     private FetchRenderer() {
     }
 
@@ -51,7 +59,8 @@ public final class FetchRenderer {
                 textItems++;
                 allWhole &= isWhole(a);
                 metaOnly = false;
-            } else if (a instanceof FetchAttribute.Envelope || a instanceof FetchAttribute.BodyStructure) {
+            } else if (a instanceof FetchAttribute.Envelope || a instanceof FetchAttribute.BodyStructure
+                    || a instanceof FetchAttribute.Preview) {
                 metaOnly = false;
             }
         }
@@ -101,6 +110,11 @@ public final class FetchRenderer {
                         derived[i] = Structure.bodyStructure(data.m, data.root(), b.extensible());
                         DerivedCache.put(box, uid, field, derived[i]);
                         structureDerived = true;
+                    }
+                    case FetchAttribute.Preview p -> {
+                        // RFC 8970: computed once, then served from the store's cache (imap.preview)
+                        derived[i] = Preview.of(data.m, data.root()).getBytes(StandardCharsets.UTF_8);
+                        DerivedCache.put(box, uid, field, derived[i]);
                     }
                     default -> throw new AssertionError();
                 }
@@ -202,9 +216,49 @@ public final class FetchRenderer {
                 }
                 case FetchAttribute.BinarySize b -> out.raw("BINARY.SIZE[").raw(b.spec()).raw("] ")
                         .number(sections[i].length);
+                case FetchAttribute.SaveDate x -> saveDate(out, box, uid);
+                case FetchAttribute.EmailId x -> emailId(out, box, uid);
+                case FetchAttribute.ThreadId x -> threadId(out, box, uid);
+                case FetchAttribute.Preview x -> out.raw("PREVIEW ").string(new String(derived[i], StandardCharsets.UTF_8));
             }
         }
         out.close().crlf();
+    }
+
+    /** SAVEDATE (RFC 8514 4.1): the store's date, or NIL where it knows none. */
+    private static void saveDate(ResponseWriter out, Mailbox box, long uid) throws IOException, StoreException {
+        SaveDateMailbox dates = StoreParts.of(box, SaveDateMailbox.class);
+        Instant at = dates == null ? null : dates.saveDates(List.of(uid)).get(uid);
+        out.raw("SAVEDATE ");
+        if (at == null) {
+            out.nil();
+        } else {
+            out.raw("\"").raw(ImapDates.formatDateTime(at.atZone(ZoneId.systemDefault()))).raw("\"");
+        }
+    }
+
+    /** EMAILID (RFC 8474 5.1): {@code EMAILID (id)}. */
+    private static void emailId(ResponseWriter out, Mailbox box, long uid) throws IOException {
+        ObjectIdMailbox ids = StoreParts.of(box, ObjectIdMailbox.class);
+        String id = ids == null ? null : ids.emailId(uid);
+        out.raw("EMAILID ");
+        if (id == null) {
+            out.nil(); // only without the store part, where OBJECTID is not announced
+        } else {
+            out.raw("(").raw(id).raw(")");
+        }
+    }
+
+    /** THREADID (RFC 8474 5.2): NIL where the store keeps no threads (5.3). */
+    private static void threadId(ResponseWriter out, Mailbox box, long uid) throws IOException {
+        ObjectIdMailbox ids = StoreParts.of(box, ObjectIdMailbox.class);
+        String id = ids == null ? null : ids.threadId(uid);
+        out.raw("THREADID ");
+        if (id == null) {
+            out.nil();
+        } else {
+            out.raw("(").raw(id).raw(")");
+        }
     }
 
     /** The message's text (or only its header), parsed when a section first needs it. */
@@ -258,6 +312,7 @@ public final class FetchRenderer {
             case FetchAttribute.BodyStructure b ->
                     DerivedCache.structureField(b.extensible() ? DerivedCache.BODYSTRUCTURE : DerivedCache.BODY,
                             cuts.limits());
+            case FetchAttribute.Preview p -> PREVIEW;
             default -> null;
         };
     }
@@ -298,6 +353,11 @@ public final class FetchRenderer {
             if (a instanceof FetchAttribute.BinarySize
                     || (a instanceof FetchAttribute.Rfc822Size && meta.size() == MessageMeta.UNKNOWN_SIZE)) {
                 complete = false; // a size never measured cannot be measured once the message is gone
+                continue;
+            }
+            if (a instanceof FetchAttribute.SaveDate || a instanceof FetchAttribute.EmailId
+                    || a instanceof FetchAttribute.ThreadId) {
+                complete = false; // the store's per-message lookups need the message in its view
                 continue;
             }
             if (!first) {
@@ -341,6 +401,10 @@ public final class FetchRenderer {
                     complete = false;
                 }
                 case FetchAttribute.BinarySize b -> throw new AssertionError();
+                case FetchAttribute.SaveDate x -> throw new AssertionError();
+                case FetchAttribute.EmailId x -> throw new AssertionError();
+                case FetchAttribute.ThreadId x -> throw new AssertionError();
+                case FetchAttribute.Preview x -> out.raw("PREVIEW ").string(new String(derived, StandardCharsets.UTF_8));
             }
         }
         out.raw(")").crlf();

@@ -128,6 +128,20 @@ public @interface ImapdConfig {
             + "reads and parses ahead on other threads when the values are not cached yet; 0 = none, one message at a time")
     int fetch_readahead_kb() default 4096;
 
+    @AttributeDefinition(description = "METADATA (RFC 5464: GETMETADATA, SETMETADATA) on, where the store keeps annotations; "
+            + "false = not announced, and the commands answer NO [CANNOT]")
+    boolean metadata() default true;
+
+    @AttributeDefinition(description = "Octets of one METADATA entry value; a bigger one is NO [METADATA MAXSIZE n] "
+            + "(a SETMETADATA command, values included, is also bounded by line.max)")
+    int metadata_max_size() default 32_768;
+
+    @AttributeDefinition(description = "METADATA entries on one mailbox, and on the server per user; more is NO [METADATA TOOMANY]")
+    int metadata_max_entries() default 100;
+
+    @AttributeDefinition(description = "Octets of a METADATA entry name; a longer one is BAD")
+    int metadata_max_name() default 1024;
+
     @AttributeDefinition(description = "Levels of OR, NOT and parentheses in search keys (SEARCH, SORT, THREAD); deeper is BAD")
     int search_max_depth() default 100;
 

@@ -57,7 +57,10 @@ public final class ImapdSettings {
             Map.entry("notify.max.mailboxes", new long[] {1, 100_000}),
             Map.entry("inprogress.interval", new long[] {100, 3_600_000}),
             Map.entry("url.max.length", new long[] {64, 65_536}),
-            Map.entry("catenate.max.parts", new long[] {1, 10_000}));
+            Map.entry("catenate.max.parts", new long[] {1, 10_000}),
+            Map.entry("metadata.max.size", new long[] {1, 16_777_216}),
+            Map.entry("metadata.max.entries", new long[] {1, 100_000}),
+            Map.entry("metadata.max.name", new long[] {16, 65_536}));
 
     /** A value that does not fit its key. */
     public static final class BadValue extends Exception {

@@ -15,7 +15,10 @@ import posthorn.imap.server.internal.mime.MessageDate;
 import posthorn.imap.server.internal.mime.MimeCuts;
 import posthorn.imap.server.internal.mime.MimeLimits;
 import posthorn.imap.server.internal.mime.MimePart;
+import posthorn.imap.server.internal.state.StoreParts;
 import posthorn.store.api.Flags;
+import posthorn.store.api.ObjectIdMailbox;
+import posthorn.store.api.SaveDateMailbox;
 import posthorn.store.api.MessageMeta;
 import posthorn.store.api.StoreException;
 
@@ -124,6 +127,9 @@ public final class Matcher {
             case SearchKey.Header h -> header(h);
             case SearchKey.Address ad -> address(ad);
             case SearchKey.Text t -> text(t);
+            case SearchKey.SaveDate d -> compare(d.op(), saveDate(meta), d.date());
+            case SearchKey.SaveDateSupported x -> StoreParts.of(view.store(), SaveDateMailbox.class) != null;
+            case SearchKey.ObjectId o -> objectIdMatches(o);
             case SearchKey.Not n -> !matches(n.key(), seq, meta);
             case SearchKey.Or o -> matches(o.a(), seq, meta) || matches(o.b(), seq, meta);
             case SearchKey.And a -> {
@@ -168,6 +174,23 @@ public final class Matcher {
             case ON -> have.equals(want);
             case SINCE -> !have.isBefore(want);
         };
+    }
+
+    /** RFC 8514 4.2: the save date's day; the internal date's where the store knows no save date. */
+    private LocalDate saveDate(MessageMeta meta) throws StoreException {
+        SaveDateMailbox dates = StoreParts.of(view.store(), SaveDateMailbox.class);
+        java.time.Instant at = dates == null ? null : dates.saveDates(List.of(uid)).get(uid);
+        return at == null ? internalDate(meta) : at.atZone(ZoneId.systemDefault()).toLocalDate();
+    }
+
+    /** RFC 8474 6; a THREADID never matches where the store keeps no threads (it is NIL, 5.3). */
+    private boolean objectIdMatches(SearchKey.ObjectId o) {
+        ObjectIdMailbox ids = StoreParts.of(view.store(), ObjectIdMailbox.class);
+        if (ids == null) {
+            return false;
+        }
+        String have = o.thread() ? ids.threadId(uid) : ids.emailId(uid);
+        return o.id().equals(have);
     }
 
     static LocalDate internalDate(MessageMeta meta) {

@@ -51,6 +51,18 @@ public sealed interface SearchKey {
     record Size(long size, boolean larger) implements SearchKey {
     }
 
+    /** RFC 8514 4.2: SAVEDBEFORE, SAVEDON, SAVEDSINCE; the INTERNALDATE where no save date is known. */
+    record SaveDate(DateOp op, LocalDate date) implements SearchKey {
+    }
+
+    /** RFC 8514 4.2: SAVEDATESUPPORTED, every message where the mailbox keeps save dates, else none. */
+    record SaveDateSupported() implements SearchKey {
+    }
+
+    /** RFC 8474 6: EMAILID ({@code thread} false) or THREADID. */
+    record ObjectId(String id, boolean thread) implements SearchKey {
+    }
+
     record Not(SearchKey key) implements SearchKey {
     }
 

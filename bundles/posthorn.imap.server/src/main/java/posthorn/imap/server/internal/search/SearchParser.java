@@ -122,6 +122,14 @@ public final class SearchParser {
                 args.sp();
                 yield set(true);
             }
+            // The keys of this session's newer extensions, kept together: RFC 8514 (SAVEDATE) 4.2 and
+            // RFC 8474 (OBJECTID) 6. Unknown where the store lacks the part (Matcher: no match).
+            case "SAVEDBEFORE" -> new SearchKey.SaveDate(SearchKey.DateOp.BEFORE, date());
+            case "SAVEDON" -> new SearchKey.SaveDate(SearchKey.DateOp.ON, date());
+            case "SAVEDSINCE" -> new SearchKey.SaveDate(SearchKey.DateOp.SINCE, date());
+            case "SAVEDATESUPPORTED" -> new SearchKey.SaveDateSupported();
+            case "EMAILID" -> new SearchKey.ObjectId(objectId(), false);
+            case "THREADID" -> new SearchKey.ObjectId(objectId(), true);
             case "NOT" -> {
                 args.sp();
                 enter();
@@ -140,6 +148,17 @@ public final class SearchParser {
             }
             default -> throw new ProtocolException("Unknown search key " + word);
         };
+    }
+
+    /** RFC 8474 4: objectid = 1*255(ALPHA / DIGIT / "_" / "-"); anything else is BAD. */
+    private String objectId() throws ProtocolException {
+        args.sp();
+        String id = args.atom();
+        if (id.isEmpty() || id.length() > 255 || !id.chars().allMatch(c -> (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9') || c == '_' || c == '-')) {
+            throw new ProtocolException("Invalid object id");
+        }
+        return id;
     }
 
     /** One level more of OR, NOT or parentheses; refused beyond {@link #maxDepth}, before recursing. */

@@ -43,6 +43,7 @@ import posthorn.imap.server.internal.acl.SharedMail;
 import posthorn.store.api.search.TextIndex;
 import posthorn.store.api.search.TextTerm;
 import posthorn.imap.server.internal.command.Capabilities;
+import posthorn.imap.server.internal.command.MetadataCommands;
 import posthorn.imap.server.internal.command.QuotaCommands;
 import posthorn.imap.server.internal.command.CommandContext;
 import posthorn.imap.server.internal.command.CommandTable;
@@ -881,8 +882,12 @@ public final class Session {
     /** The capabilities to announce now (RFC 3501 7.2.1), depending on the state and TLS. */
     private String capabilities() {
         boolean preLogin = state instanceof SessionState.NotAuthenticated;
+        Set<Class<?>> parts = new HashSet<>(Capabilities.partsOf(boundStore()));
+        if (!server.config().metadata()) {
+            parts.remove(posthorn.store.api.MetadataStore.class); // imapd.cfg metadata=false
+        }
         String base = Capabilities.announce(startTlsOffered(), preLogin ? login.mechanismsOffered() : null,
-                preLogin && !login.plaintextAllowed(), Capabilities.partsOf(boundStore()));
+                preLogin && !login.plaintextAllowed(), parts);
         List<String> quota = QuotaCommands.capabilities(boundStore(), maySetQuota());
         return quota.isEmpty() ? base : base + " " + String.join(" ", quota);
     }
@@ -1409,6 +1414,13 @@ public final class Session {
         @Override
         public long readAheadBytes() {
             return server.config().fetch_readahead_kb() * 1024L;
+        }
+
+        @Override
+        public MetadataCommands.Limits metadataLimits() {
+            ImapdConfig c = server.config();
+            return new MetadataCommands.Limits(c.metadata(), c.metadata_max_size(), c.metadata_max_entries(),
+                    c.metadata_max_name());
         }
 
         @Override

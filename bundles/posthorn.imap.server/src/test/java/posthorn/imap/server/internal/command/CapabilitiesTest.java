@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Set;
 
 import posthorn.store.api.AclStore;
+import posthorn.store.api.MetadataStore;
 import posthorn.store.api.WatchStore;
 
 import org.junit.jupiter.api.Test;
@@ -17,35 +18,61 @@ class CapabilitiesTest {
     private static final String ANNOUNCED = "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE UNSELECT UIDPLUS MOVE"
             + " CHILDREN NAMESPACE MULTIAPPEND LIST-EXTENDED LIST-STATUS SPECIAL-USE STATUS=SIZE ESEARCH SORT"
             + " THREAD=ORDEREDSUBJECT THREAD=REFERENCES BINARY SEARCHRES";
-    /** After the store-dependent ones: INPROGRESS (RFC 9585), the IMAP URL extensions (RFC 4469, 5550, 4467). */
+    /**
+     * After the store-dependent ACL and NOTIFY: INPROGRESS (RFC 9585), the IMAP URL extensions (RFC 4469,
+     * 5550, 4467); then the store-dependent METADATA ... SAVEDATE; PREVIEW (RFC 8970) last.
+     */
     private static final String LATER = " INPROGRESS CATENATE URL-PARTIAL URLAUTH";
     private static final String ACL = " ACL ACL2=UNION RIGHTS=texk";
 
     @Test
     void theListIsByteForByteTheOneClientsKnow() {
-        assertEquals(ANNOUNCED + LATER, Capabilities.announce(false, null, false, Set.of()));
-        assertEquals(ANNOUNCED + LATER + " STARTTLS AUTH=PLAIN AUTH=LOGIN LOGINDISABLED",
+        assertEquals(ANNOUNCED + LATER + " PREVIEW", Capabilities.announce(false, null, false, Set.of()));
+        assertEquals(ANNOUNCED + LATER + " PREVIEW STARTTLS AUTH=PLAIN AUTH=LOGIN LOGINDISABLED",
                 Capabilities.announce(true, List.of("PLAIN", "LOGIN"), true, Set.of()));
     }
 
     /** Issue 11: RFC 4314's capabilities, as Courier-IMAP announced them, only with a store that keeps ACLs. */
     @Test
     void aclOnlyWithAStoreThatKeepsThem() {
-        assertEquals(ANNOUNCED + ACL + LATER, Capabilities.announce(false, null, false, Set.of(AclStore.class)));
+        assertEquals(ANNOUNCED + ACL + LATER + " PREVIEW", Capabilities.announce(false, null, false, Set.of(AclStore.class)));
     }
 
     /** RFC 5465 NOTIFY only with a store that watches a user's mail (store.api 1.6 WatchStore). */
     @Test
     void notifyOnlyWithAStoreThatWatchesMail() {
-        assertEquals(ANNOUNCED + " NOTIFY" + LATER, Capabilities.announce(false, null, false, Set.of(WatchStore.class)));
-        assertEquals(ANNOUNCED + ACL + " NOTIFY" + LATER,
+        assertEquals(ANNOUNCED + " NOTIFY" + LATER + " PREVIEW",
+                Capabilities.announce(false, null, false, Set.of(WatchStore.class)));
+        assertEquals(ANNOUNCED + ACL + " NOTIFY" + LATER + " PREVIEW",
                 Capabilities.announce(false, null, false, Set.of(AclStore.class, WatchStore.class)));
+    }
+
+    /** RFC 5464: METADATA and METADATA-SERVER only with a store that keeps annotations. */
+    @Test
+    void metadataOnlyWithAStoreThatKeepsIt() {
+        String without = Capabilities.announce(false, null, false, Set.of(AclStore.class));
+        String with = Capabilities.announce(false, null, false, Set.of(AclStore.class, MetadataStore.class));
+        assertTrue(!without.contains("METADATA"), without);
+        assertEquals(without.replace(" PREVIEW", " METADATA METADATA-SERVER PREVIEW"), with);
+    }
+
+    /** RFC 6154 CREATE-SPECIAL-USE, RFC 8474 OBJECTID, RFC 8514 SAVEDATE: each with its store part only. */
+    @Test
+    void newerExtensionsOnlyWithTheirStoreParts() {
+        String none = Capabilities.announce(false, null, false, Set.of());
+        for (String c : List.of("CREATE-SPECIAL-USE", "OBJECTID", "SAVEDATE", "METADATA", "NOTIFY", "ACL")) {
+            assertTrue(!none.contains(c), c + " in " + none);
+        }
+        assertEquals(none.replace(" PREVIEW", " SAVEDATE PREVIEW"),
+                Capabilities.announce(false, null, false, Set.of(posthorn.store.api.SaveDateStore.class)));
     }
 
     @Test
     void everyStorePartTogetherIsTheDefault() {
-        assertEquals(Capabilities.announce(false, null, false, Set.copyOf(Capabilities.STORE_PARTS.values())),
-                Capabilities.announce(false, null, false));
+        String all = Capabilities.announce(false, null, false);
+        assertEquals(Capabilities.announce(false, null, false, Set.copyOf(Capabilities.STORE_PARTS.values())), all);
+        assertEquals(ANNOUNCED + ACL + " NOTIFY" + LATER
+                + " METADATA METADATA-SERVER CREATE-SPECIAL-USE OBJECTID SAVEDATE PREVIEW", all);
     }
 
     @Test
