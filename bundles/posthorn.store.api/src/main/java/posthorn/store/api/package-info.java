@@ -40,12 +40,16 @@
  * to measure sizes when they are needed, and {@link posthorn.store.api.MessageMeta#withSize}; and
  * {@link posthorn.store.api.MailStore#sizes} (what the store's in-memory index holds, for metrics).
  *
+ * <p>1.6.0 added the optional modification sequences of RFC 7162 (CONDSTORE, QRESYNC):
+ * {@link posthorn.store.api.ModSeqStore} and {@link posthorn.store.api.ModSeqMailbox} (HIGHESTMODSEQ,
+ * a message's MODSEQ, the UIDs expunged since a MODSEQ, NOMODSEQ).
+ *
  * <p>The version below is checked against the last release by bnd's baseline at every build (see the
  * README, "Releasing and API versions"). One more rule bnd cannot see: the server switches over
  * {@link posthorn.store.api.Change} exhaustively, so a new kind of change needs a major version,
  * even where bnd would accept a minor one for an added type.
  */
-@Version("1.5.0")
+@Version("1.6.0")
 @Export
 package posthorn.store.api;
 
