@@ -15,8 +15,11 @@
  *
  * <p>2.1.0 added {@link posthorn.imap.protocol.ResponseWriter#holding()}: whether written responses
  * wait for a flush, for a session that flushes once per pipelined batch of commands.
+ *
+ * <p>3.0.0 added {@link posthorn.imap.protocol.FetchAttribute.ModSeq} (RFC 7162 CONDSTORE's MODSEQ): a
+ * new kind of fetch attribute, hence a major version.
  */
-@Version("2.1.0")
+@Version("3.0.0")
 @Export
 package posthorn.imap.protocol;
 

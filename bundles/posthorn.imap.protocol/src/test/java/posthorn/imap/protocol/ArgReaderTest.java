@@ -331,6 +331,7 @@ class ArgReaderTest {
             case FetchAttribute.Binary b -> (b.peek() ? "BINARY.PEEK[" : "BINARY[") + b.spec() + "]"
                     + (b.origin() < 0 ? "" : "<" + b.origin() + "." + b.length() + ">");
             case FetchAttribute.BinarySize b -> "BINARY.SIZE[" + b.spec() + "]";
+            case FetchAttribute.ModSeq m -> "MODSEQ";
         };
     }
 

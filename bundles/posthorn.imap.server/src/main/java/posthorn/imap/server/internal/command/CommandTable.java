@@ -161,7 +161,11 @@ public final class CommandTable {
             row("DELETEACL",         AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.DELETEACL)),
             row("GETACL",            AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.GETACL)),
             row("LISTRIGHTS",        AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.LISTRIGHTS)),
-            row("MYRIGHTS",          AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.MYRIGHTS)));
+            row("MYRIGHTS",          AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.MYRIGHTS)),
+            // RFC 7162: options of SELECT, FETCH, STORE, SEARCH, STATUS and ENABLE; announced only while
+            // the bound store keeps MODSEQs (Capabilities.STORE_PARTS)
+            extension("CONDSTORE"),
+            extension("QRESYNC"));
 
     private static final Map<String, Row<?>> BY_NAME = TABLE.stream()
             .filter(e -> e instanceof Row<?>)

@@ -30,6 +30,9 @@ final class Enable implements Command<SessionState.Authenticated> {
             if (name != null && !ctx.enabled(name)) {
                 ctx.enable(name);
                 now.add(name);
+                if (name.equalsIgnoreCase(CondStore.QRESYNC)) {
+                    ctx.enable(CondStore.CONDSTORE); // RFC 7162 3.2.3: QRESYNC implies CONDSTORE
+                }
             }
         }
         ctx.out().untagged().raw("ENABLED");
