@@ -552,6 +552,9 @@ def norm_code(code, ctx):
     if name in (b"APPENDUID", b"COPYUID"):
         parts = rest.split(b" ", 1)
         return "[%s %s %s]" % (name.decode(), ctx.uv(parts[0]), parts[1].decode("latin-1") if len(parts) > 1 else "")
+    if name == b"HIGHESTMODSEQ":
+        # RFC 7162 3.1.1: a server picks its MODSEQ values (they only have to grow); presence compared.
+        return "[HIGHESTMODSEQ <modseq>]"
     if name == b"BADCHARSET":
         # RFC 3501 7.1: BADCHARSET is "optionally followed by a parenthesized list of charsets".
         return "[BADCHARSET]"
@@ -615,6 +618,8 @@ def normalise_line(line, ctx):
                     text = show(sort_flags(v))
                 elif a.upper() == b"INTERNALDATE":
                     text = norm_internaldate(v)
+                elif a.upper() == b"MODSEQ":
+                    text = "(<modseq>)"  # RFC 7162 3.1.1: the server's own values, as HIGHESTMODSEQ
                 else:
                     text = show(v)
                 pairs.append((norm_section(a), text))
@@ -658,7 +663,7 @@ def normalise_line(line, ctx):
             name = Str(b"INBOX")
         pairs = []
         for a, v in zip(toks[1][0::2], toks[1][1::2]):
-            text = ctx.uv(v) if a.upper() == b"UIDVALIDITY" else show(v)
+            text = ctx.uv(v) if a.upper() == b"UIDVALIDITY" else "<modseq>" if a.upper() == b"HIGHESTMODSEQ" else show(v)
             pairs.append("%s %s" % (show(a), text))
         # RFC 3501 9: status-att-list = status-att-val *(SP status-att-val): in no prescribed order
         pairs.sort()
@@ -667,6 +672,10 @@ def normalise_line(line, ctx):
         # RFC 5161 3.2: enabled-data = "ENABLED" *(SP capability): an ENABLED listing nothing says
         # nothing was enabled, as does no ENABLED (Dovecot sends none when nothing was enabled).
         return None
+    if up in (b"SEARCH", b"ESEARCH"):
+        # RFC 7162 3.1.5: the highest MODSEQ found, "(MODSEQ n)" after SEARCH, "MODSEQ n" in ESEARCH:
+        # the server's own value (3.1.1), compared for presence only.
+        after = re.sub(rb"MODSEQ \d+", b"MODSEQ <modseq>", after)
     if up in (b"NAMESPACE", b"ENABLED", b"SEARCH", b"SORT", b"THREAD", b"ESEARCH"):
         toks, _ = tokenize(after)
         return "* %s %s" % (up.decode(), " ".join(show(t) for t in toks)) if toks else "* " + up.decode()
