@@ -18,7 +18,7 @@ import posthorn.store.api.UserMail;
  * special-use names of Courier's folders), so that a transcript reads the same on either. Each
  * user's mail lives as long as the store. Thread-safe.
  */
-public final class MemoryStore implements AclStore {
+public final class MemoryStore implements AclStore, posthorn.store.api.ModSeqStore {
     private final Map<String, MemoryAccount> accounts = new ConcurrentHashMap<>();
     /** Where uploads are written while messages arrive. */
     private volatile Path uploads = Path.of(System.getProperty("java.io.tmpdir"), "posthorn-memory-uploads");

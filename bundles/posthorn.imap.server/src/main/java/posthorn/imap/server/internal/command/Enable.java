@@ -27,6 +27,9 @@ final class Enable implements Command<SessionState.Authenticated> {
         List<String> now = new ArrayList<>();
         for (String r : requested) {
             String name = Capabilities.enableable(r);
+            if (name != null && !(" " + ctx.capabilities() + " ").contains(" " + name + " ")) {
+                name = null; // not announced now: it needs a store part the bound store lacks (CONDSTORE)
+            }
             if (name != null && !ctx.enabled(name)) {
                 ctx.enable(name);
                 now.add(name);

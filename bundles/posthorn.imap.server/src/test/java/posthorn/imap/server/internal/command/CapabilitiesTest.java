@@ -28,7 +28,17 @@ class CapabilitiesTest {
     @Test
     void aclOnlyWithAStoreThatKeepsThem() {
         assertEquals(ANNOUNCED + " ACL ACL2=UNION RIGHTS=texk", Capabilities.announce(false, null, false, Set.of(AclStore.class)));
-        assertEquals(Capabilities.announce(false, null, false, Set.of(AclStore.class)), Capabilities.announce(false, null, false));
+        assertEquals(Capabilities.announce(false, null, false, Set.of(AclStore.class,
+                posthorn.store.api.ModSeqStore.class)), Capabilities.announce(false, null, false));
+    }
+
+    /** RFC 7162: CONDSTORE and QRESYNC only with a store that keeps MODSEQs; both can be ENABLEd. */
+    @Test
+    void condStoreOnlyWithAStoreThatKeepsModSeqs() {
+        assertEquals(ANNOUNCED + " CONDSTORE QRESYNC",
+                Capabilities.announce(false, null, false, Set.of(posthorn.store.api.ModSeqStore.class)));
+        assertEquals("CONDSTORE", Capabilities.enableable("condstore"));
+        assertEquals("QRESYNC", Capabilities.enableable("QRESYNC"));
     }
 
     @Test
