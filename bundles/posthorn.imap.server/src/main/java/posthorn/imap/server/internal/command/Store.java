@@ -82,6 +82,9 @@ final class Store implements Command<SessionState.Selected> {
         if (unchangedSince >= 0) {
             CondStore.enable(ctx, view); // RFC 7162 3.1: a CONDSTORE enabling command
             CondStore.requireModSeqs(view);
+            // 3.1.3 compares with the messages' MODSEQs now: take in what others changed (reported as
+            // FETCH with MODSEQ; expunges stay held back, STORE uses sequence numbers)
+            view.sync(ctx.out(), false);
         }
         List<Long> uids;
         try {
