@@ -271,8 +271,16 @@ def run_commands(peer, commands):
     """Runs the commands one at a time (never pipelined: RFC 3501 5.5 lets a server answer
     pipelined commands in any order, and Dovecot does); returns [(command, [response, ...])]."""
     out = []
+    uidvalidity = b"0"
+    highest = {}
     for command in commands:
-        segs = expand(command)
+        # "<uidvalidity>" in a command is the last UIDVALIDITY this server gave in the conversation
+        # (each picks its own, RFC 3501 2.3.1.1), "<highestmodseq:TAG>" the HIGHESTMODSEQ it gave in
+        # the answer to command TAG (its own value too, RFC 7162 3.1.1): for QRESYNC's SELECT
+        # parameter and CHANGEDSINCE (RFC 7162 3.2.5, 3.1.4.1)
+        sent = command.replace("<uidvalidity>", uidvalidity.decode())
+        sent = re.sub(r"<highestmodseq:([^>]+)>", lambda m: highest.get(m.group(1), b"1").decode(), sent)
+        segs = expand(sent)
         tag = command.split(" ", 1)[0].encode()
         lines = []
         out.append((command, lines))
@@ -296,6 +304,12 @@ def run_commands(peer, commands):
             while not done:
                 r = peer.response(deadline)
                 lines.append(r)
+                m = re.search(rb"\[UIDVALIDITY (\d+)\]", r)
+                if m:
+                    uidvalidity = m.group(1)
+                m = re.search(rb"\[HIGHESTMODSEQ (\d+)\]", r)
+                if m:
+                    highest[tag.decode()] = m.group(1)
                 if r.startswith(tag + b" "):
                     break
                 if r.startswith(b"* BYE"):

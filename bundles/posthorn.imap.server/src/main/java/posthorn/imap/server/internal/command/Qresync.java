@@ -151,7 +151,9 @@ final class Qresync {
         for (int seq = 1; seq <= view.exists(); seq++) {
             long uid = view.uidAt(seq);
             long mod = view.modSeq(uid);
-            if (mod > p.modSeq()) {
+            // only the known UIDs, when the client names them (as Dovecot; 3.2.5 asks for "messages
+            // the client knows" to be resynchronised)
+            if (mod > p.modSeq() && (scope == null || scope.contains(uid, last))) {
                 out.untagged().number(seq).raw(" FETCH (UID ").number(uid).raw(" FLAGS ");
                 SelectedMailbox.writeFlags(out, view.flags(uid), view.isRecent(uid));
                 out.raw(" MODSEQ (").number(mod).raw("))").crlf();
