@@ -111,12 +111,12 @@ final class MemoryMailbox implements posthorn.store.api.ModSeqMailbox {
 
     @Override
     public long highestModSeq() {
-        return highestModSeq;
+        return owner.account().noModSeq ? NOMODSEQ : highestModSeq;
     }
 
     @Override
     public long modSeq(long uid) {
-        return modSeqs.getOrDefault(uid, 0L);
+        return owner.account().noModSeq ? 0 : modSeqs.getOrDefault(uid, 0L);
     }
 
     @Override

@@ -59,6 +59,12 @@ public final class MemoryStore implements AclStore, posthorn.store.api.ModSeqSto
      * {@link posthorn.store.api.Mailbox#sizes} is asked, as the Maildir store does for files without
      * W= (store.api 1.5); every measurement is counted in {@link #sizesMeasured}.
      */
+    /** The user's mailboxes answer NOMODSEQ (RFC 7162 3.1.2.2), as a Maildir folder whose file cannot be written. */
+    public MemoryStore noModSeq(String user) {
+        account(user).noModSeq = true;
+        return this;
+    }
+
     public MemoryStore lazySizes(String user) {
         account(user).lazySizes = true;
         return this;
