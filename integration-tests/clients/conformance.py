@@ -25,7 +25,9 @@ responses between two EXISTS/EXPUNGE (which renumber); a run of EXPUNGE response
 removes; a continuation request before a NO/BAD; BADCHARSET's optional list; OK [CLOSED] (sent by
 servers announcing QRESYNC); OK [CLIENTBUG]; an empty ENABLED; STORE's FETCH of flags the same
 server already reported unchanged; LSUB's optional CHILDREN and special-use attributes; an RFC 5530
-code one side gives to a NO/BAD the other gives without a code. Everything else is compared byte
+code one side gives to a NO/BAD the other gives without a code; MODSEQ and HIGHESTMODSEQ values (RFC
+7162 3.1.1: each server picks its own; where they appear is compared). In commands, <uidvalidity> and
+<highestmodseq:TAG> stand for the values the server itself gave (see run_commands). Everything else is compared byte
 for byte: a difference is a failure, printed as a diff.
 
 Prints 'conformance: N passed, N failed, N left out' and exits non-zero on a failure.
