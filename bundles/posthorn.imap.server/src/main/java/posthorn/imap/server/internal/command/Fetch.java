@@ -101,7 +101,11 @@ final class Fetch implements Command<SessionState.Selected> {
             throw new ProtocolException(e.getMessage());
         }
         if (vanished) {
-            Qresync.vanishedEarlier(ctx.out(), view, changedSince, set, view.store().uidNext() - 1, 0);
+            // "$" (RFC 5182) stands for the saved UIDs; those expunged since are no longer in it, so
+            // it names no vanished UID
+            if (!set.isSaved()) {
+                Qresync.vanishedEarlier(ctx.out(), view, changedSince, set, view.store().uidNext() - 1, 0);
+            }
         }
         if (changedSince >= 0) {
             List<Integer> changed = new ArrayList<>();
