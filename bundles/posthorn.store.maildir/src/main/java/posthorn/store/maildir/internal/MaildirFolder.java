@@ -888,6 +888,7 @@ final class MaildirFolder {
                 Set<String> kwBefore = state.keywords(base);
                 Set<String> kw = apply(mode, kwBefore, reqKeywords);
                 String target = MaildirFileName.withFlags(base, system, parsed.otherLetters());
+                boolean changedAny = loc.inNew() || !target.equals(loc.name()) || !kw.equals(kwBefore);
                 if (loc.inNew() || !target.equals(loc.name())) {
                     try {
                         Files.move(files.path(loc), files.cur.resolve(target), StandardCopyOption.ATOMIC_MOVE);
@@ -908,7 +909,9 @@ final class MaildirFolder {
                 }
                 state.setKeywords(base, kw);
                 if (track) {
-                    raced |= !pending(base, false);
+                    if (changedAny) {
+                        raced |= !pending(base, false); // a new MODSEQ only for a change (RFC 7162 3.1.3)
+                    }
                     recordOwn();
                 }
                 changed();

@@ -98,6 +98,10 @@ class ModSeqTest {
             long m2 = a.modSeq(2);
             assertTrue(m2 > start, "STORE gives a higher MODSEQ");
             assertEquals(m2, a.highestModSeq());
+            a.store(List.of(2L), FlagMode.ADD, Set.of(Flags.SEEN)); // changes nothing
+            a.sync();
+            assertEquals(m2, a.modSeq(2), "a STORE that changes nothing keeps the MODSEQ");
+            assertEquals(m2, a.highestModSeq());
             a.store(List.of(3L), FlagMode.ADD, Set.of(Flags.DELETED));
             a.expunge(List.of(3L));
             a.sync();
