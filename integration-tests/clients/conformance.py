@@ -26,7 +26,10 @@ removes; a continuation request before a NO/BAD; BADCHARSET's optional list; OK 
 servers announcing QRESYNC); OK [CLIENTBUG]; an empty ENABLED; STORE's FETCH of flags the same
 server already reported unchanged; LSUB's optional CHILDREN and special-use attributes; an RFC 5530
 code one side gives to a NO/BAD the other gives without a code; the order of METADATA's entries
-(RFC 5464 4.4.1); SELECT's OK [MAILBOXID] (RFC 8474, which Dovecot 2.3 lacks). Everything else is compared byte
+(RFC 5464 4.4.1); SELECT's OK [MAILBOXID] (RFC 8474, which Dovecot 2.3 lacks); MODSEQ and HIGHESTMODSEQ
+values (RFC 7162 3.1.1: each server picks its own; where they appear is compared). In commands,
+<uidvalidity> and <highestmodseq:TAG> stand for the values the server itself gave (see run_commands).
+Everything else is compared byte
 for byte: a difference is a failure, printed as a diff.
 
 Prints 'conformance: N passed, N failed, N left out' and exits non-zero on a failure.
@@ -272,8 +275,16 @@ def run_commands(peer, commands):
     """Runs the commands one at a time (never pipelined: RFC 3501 5.5 lets a server answer
     pipelined commands in any order, and Dovecot does); returns [(command, [response, ...])]."""
     out = []
+    uidvalidity = b"0"
+    highest = {}
     for command in commands:
-        segs = expand(command)
+        # "<uidvalidity>" in a command is the last UIDVALIDITY this server gave in the conversation
+        # (each picks its own, RFC 3501 2.3.1.1), "<highestmodseq:TAG>" the HIGHESTMODSEQ it gave in
+        # the answer to command TAG (its own value too, RFC 7162 3.1.1): for QRESYNC's SELECT
+        # parameter and CHANGEDSINCE (RFC 7162 3.2.5, 3.1.4.1)
+        sent = command.replace("<uidvalidity>", uidvalidity.decode())
+        sent = re.sub(r"<highestmodseq:([^>]+)>", lambda m: highest.get(m.group(1), b"1").decode(), sent)
+        segs = expand(sent)
         tag = command.split(" ", 1)[0].encode()
         lines = []
         out.append((command, lines))
@@ -297,6 +308,12 @@ def run_commands(peer, commands):
             while not done:
                 r = peer.response(deadline)
                 lines.append(r)
+                m = re.search(rb"\[UIDVALIDITY (\d+)\]", r)
+                if m:
+                    uidvalidity = m.group(1)
+                m = re.search(rb"\[HIGHESTMODSEQ (\d+)\]", r)
+                if m:
+                    highest[tag.decode()] = m.group(1)
                 if r.startswith(tag + b" "):
                     break
                 if r.startswith(b"* BYE"):
@@ -559,6 +576,9 @@ def norm_code(code, ctx):
         # RFC 5465 3.1: BADEVENT "MUST list names of all events supported by the server": each
         # server lists its own (as with CAPABILITY), so only the code is compared.
         return "[BADEVENT <list>]"
+    if name == b"HIGHESTMODSEQ":
+        # RFC 7162 3.1.1: a server picks its MODSEQ values (they only have to grow); presence compared.
+        return "[HIGHESTMODSEQ <modseq>]"
     if name == b"BADCHARSET":
         # RFC 3501 7.1: BADCHARSET is "optionally followed by a parenthesized list of charsets".
         return "[BADCHARSET]"
@@ -626,6 +646,8 @@ def normalise_line(line, ctx):
                     text = show(sort_flags(v))
                 elif a.upper() == b"INTERNALDATE":
                     text = norm_internaldate(v)
+                elif a.upper() == b"MODSEQ":
+                    text = "(<modseq>)"  # RFC 7162 3.1.1: the server's own values, as HIGHESTMODSEQ
                 else:
                     text = show(v)
                 pairs.append((norm_section(a), text))
@@ -669,7 +691,7 @@ def normalise_line(line, ctx):
             name = Str(b"INBOX")
         pairs = []
         for a, v in zip(toks[1][0::2], toks[1][1::2]):
-            text = ctx.uv(v) if a.upper() == b"UIDVALIDITY" else show(v)
+            text = ctx.uv(v) if a.upper() == b"UIDVALIDITY" else "<modseq>" if a.upper() == b"HIGHESTMODSEQ" else show(v)
             pairs.append("%s %s" % (show(a), text))
         # RFC 3501 9: status-att-list = status-att-val *(SP status-att-val): in no prescribed order
         pairs.sort()
@@ -694,6 +716,10 @@ def normalise_line(line, ctx):
         # RFC 5161 3.2: enabled-data = "ENABLED" *(SP capability): an ENABLED listing nothing says
         # nothing was enabled, as does no ENABLED (Dovecot sends none when nothing was enabled).
         return None
+    if up in (b"SEARCH", b"ESEARCH"):
+        # RFC 7162 3.1.5: the highest MODSEQ found, "(MODSEQ n)" after SEARCH, "MODSEQ n" in ESEARCH:
+        # the server's own value (3.1.1), compared for presence only.
+        after = re.sub(rb"MODSEQ \d+", b"MODSEQ <modseq>", after)
     if up in (b"NAMESPACE", b"ENABLED", b"SEARCH", b"SORT", b"THREAD", b"ESEARCH"):
         toks, _ = tokenize(after)
         return "* %s %s" % (up.decode(), " ".join(show(t) for t in toks)) if toks else "* " + up.decode()

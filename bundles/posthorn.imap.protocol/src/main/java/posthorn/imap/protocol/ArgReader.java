@@ -404,6 +404,8 @@ public final class ArgReader {
                 return new FetchAttribute.Rfc822Size();
             case "ENVELOPE":
                 return new FetchAttribute.Envelope();
+            case "MODSEQ": // RFC 7162 3.1.4.1
+                return new FetchAttribute.ModSeq();
             case "BODYSTRUCTURE":
                 return new FetchAttribute.BodyStructure(true);
             case "RFC822":

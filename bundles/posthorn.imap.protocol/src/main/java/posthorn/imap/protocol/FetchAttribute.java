@@ -107,6 +107,14 @@ public sealed interface FetchAttribute {
     record Preview(boolean lazy) implements FetchAttribute {
     }
 
+    /**
+     * MODSEQ (RFC 7162 3.1.4.1): the message's modification sequence.
+     *
+     * @since 3.0
+     */
+    record ModSeq() implements FetchAttribute {
+    }
+
     /** Whether fetching this sets \Seen (RFC 3501 6.4.5, RFC 3516 4.1). */
     default boolean setsSeen() {
         return switch (this) {

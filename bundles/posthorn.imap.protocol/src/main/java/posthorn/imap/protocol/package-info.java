@@ -23,6 +23,9 @@
  *
  * <p>2.2.0 added {@link posthorn.imap.protocol.ImapUrl}: IMAP URLs naming a message or a part of one
  * (RFC 5092, with RFC 4467's URLAUTH and RFC 5550's URL-PARTIAL), for CATENATE, GENURLAUTH and URLFETCH.
+ *
+ * <p>3.0.0 also added {@link posthorn.imap.protocol.FetchAttribute.ModSeq} (RFC 7162 CONDSTORE's MODSEQ): a
+ * new kind of fetch attribute, hence a major version.
  */
 @Version("3.0.0")
 @Export

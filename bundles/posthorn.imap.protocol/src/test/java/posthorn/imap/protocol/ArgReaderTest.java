@@ -335,6 +335,7 @@ class ArgReaderTest {
             case FetchAttribute.EmailId e -> "EMAILID";
             case FetchAttribute.ThreadId t -> "THREADID";
             case FetchAttribute.Preview p -> p.lazy() ? "PREVIEW (LAZY)" : "PREVIEW";
+            case FetchAttribute.ModSeq m -> "MODSEQ";
         };
     }
 

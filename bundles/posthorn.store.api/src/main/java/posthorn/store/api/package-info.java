@@ -51,6 +51,10 @@
  * ({@link posthorn.store.api.SaveDateStore}, {@link posthorn.store.api.SaveDateMailbox}) and RFC 6154
  * CREATE-SPECIAL-USE ({@link posthorn.store.api.SpecialUseStore}, {@link posthorn.store.api.SpecialUseMail}).
  *
+ * <p>1.6.0 added the optional modification sequences of RFC 7162 (CONDSTORE, QRESYNC):
+ * {@link posthorn.store.api.ModSeqStore} and {@link posthorn.store.api.ModSeqMailbox} (HIGHESTMODSEQ,
+ * a message's MODSEQ, the UIDs expunged since a MODSEQ, NOMODSEQ).
+ *
  * <p>The version below is checked against the last release by bnd's baseline at every build (see the
  * README, "Releasing and API versions"). One more rule bnd cannot see: the server switches over
  * {@link posthorn.store.api.Change} exhaustively, so a new kind of change needs a major version,

@@ -21,6 +21,8 @@ import posthorn.store.api.StoreException.Reason;
 final class MemoryAccount {
     /** Sizes are unknown until measured (see MemoryStore.lazySizes). */
     volatile boolean lazySizes;
+    /** The account's mailboxes keep no MODSEQs (RFC 7162 NOMODSEQ; see MemoryStore.noModSeq). */
+    volatile boolean noModSeq;
     final java.util.concurrent.atomic.AtomicLong sizesMeasured = new java.util.concurrent.atomic.AtomicLong();
 
     static final String INBOX = "INBOX";

@@ -36,6 +36,8 @@ final class MemoryFolder {
         final byte[] text;
         final Instant internalDate;
         Set<String> flags;
+        /** RFC 7162 MODSEQ: 1 for the first change of the folder, one more for every change after it. */
+        long modseq;
         final Map<String, byte[]> cache = new HashMap<>();
 
         Message(long uid, byte[] text, Set<String> flags, Instant internalDate) {
@@ -47,13 +49,17 @@ final class MemoryFolder {
     }
 
     /** What a handle's sync sees: the messages now, and which of them are \Recent for it. */
-    record Snapshot(List<Message> messages, Set<Long> recent) {
+    record Snapshot(List<Message> messages, Set<Long> recent, long highestModSeq) {
     }
 
     final long uidValidity = VALIDITY.incrementAndGet();
     /** The folder's own ACL (identifier to rights, in order), or null to have its parent's. Guarded by the account. */
     java.util.LinkedHashMap<String, String> acl;
     private long uidNext = 1;
+    /** HIGHESTMODSEQ; guarded by this. */
+    private long highestModSeq;
+    /** Expunges as UID, MODSEQ pairs, in order; guarded by this. */
+    private final List<long[]> expunged = new ArrayList<>();
     private final TreeMap<Long, Message> messages = new TreeMap<>();
     /** Messages no read-write handle has synced yet (Maildir's new/). */
     private final Set<Long> unclaimedRecent = new HashSet<>();
@@ -81,7 +87,9 @@ final class MemoryFolder {
     private long addLocked(byte[] text, Set<String> flags, Instant internalDate) {
         long uid = uidNext++;
         Set<String> stored = withoutRecent(flags);
-        messages.put(uid, new Message(uid, text, stored, internalDate));
+        Message m = new Message(uid, text, stored, internalDate);
+        m.modseq = ++highestModSeq;
+        messages.put(uid, m);
         unclaimedRecent.add(uid);
         learn(stored);
         return uid;
@@ -99,7 +107,7 @@ final class MemoryFolder {
                 recent.add(uid);
             }
         }
-        return new Snapshot(List.copyOf(messages.values()), recent);
+        return new Snapshot(List.copyOf(messages.values()), recent, highestModSeq);
     }
 
     /** The message, or null if it is gone. */
@@ -126,6 +134,9 @@ final class MemoryFolder {
                     case ADD -> now.addAll(given);
                     case REMOVE -> now.removeAll(given);
                 }
+                if (!now.equals(m.flags)) {
+                    m.modseq = ++highestModSeq;
+                }
                 m.flags = Set.copyOf(now);
                 after.put(uid, m.flags);
             }
@@ -145,6 +156,7 @@ final class MemoryFolder {
                     messages.remove(uid);
                     unclaimedRecent.remove(uid);
                     removed.add(uid);
+                    expunged.add(new long[] {uid, ++highestModSeq});
                 }
             }
         }
@@ -172,6 +184,7 @@ final class MemoryFolder {
                     if (move) {
                         messages.remove(uid);
                         unclaimedRecent.remove(uid);
+                        expunged.add(new long[] {uid, ++highestModSeq});
                     }
                 }
             }
@@ -179,6 +192,11 @@ final class MemoryFolder {
         changed();
         target.changed();
         return created;
+    }
+
+    /** The UIDs expunged with a MODSEQ in (since, upTo], ascending. */
+    synchronized long[] expungedSince(long since, long upTo) {
+        return expunged.stream().filter(e -> e[1] > since && e[1] <= upTo).mapToLong(e -> e[0]).sorted().toArray();
     }
 
     /** STATUS: counts without taking anybody's \Recent. */

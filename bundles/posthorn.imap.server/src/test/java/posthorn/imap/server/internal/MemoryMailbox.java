@@ -24,12 +24,15 @@ import posthorn.store.api.Watch;
  * One session's handle on a {@link MemoryFolder}: its view is the messages as its last sync reported
  * them, and operations reach only those. Not thread-safe, as the SPI says.
  */
-final class MemoryMailbox implements Mailbox {
+final class MemoryMailbox implements posthorn.store.api.ModSeqMailbox {
     private final MemoryUserMail owner;
     private final MemoryFolder folder;
     private final String name;
     private final boolean readOnly;
     private final TreeMap<Long, MessageMeta> view = new TreeMap<>();
+    /** MODSEQs of the view, as of the last sync. */
+    private final Map<Long, Long> modSeqs = new java.util.HashMap<>();
+    private long highestModSeq;
     private final List<Runnable> watches = new ArrayList<>();
     private volatile boolean closed;
 
@@ -70,9 +73,12 @@ final class MemoryMailbox implements Mailbox {
         checkOpen();
         MemoryFolder.Snapshot now = folder.sync(!readOnly, view.keySet());
         Map<Long, MemoryFolder.Message> current = new TreeMap<>();
+        modSeqs.clear();
         for (MemoryFolder.Message m : now.messages()) {
             current.put(m.uid, m);
+            modSeqs.put(m.uid, m.modseq);
         }
+        highestModSeq = now.highestModSeq();
         List<Change> expunged = new ArrayList<>();
         List<Change> flagChanges = new ArrayList<>();
         List<Change> added = new ArrayList<>();
@@ -101,6 +107,21 @@ final class MemoryMailbox implements Mailbox {
         changes.addAll(flagChanges);
         changes.addAll(added);
         return changes;
+    }
+
+    @Override
+    public long highestModSeq() {
+        return owner.account().noModSeq ? NOMODSEQ : highestModSeq;
+    }
+
+    @Override
+    public long modSeq(long uid) {
+        return owner.account().noModSeq ? 0 : modSeqs.getOrDefault(uid, 0L);
+    }
+
+    @Override
+    public long[] expungedSince(long modSeq) {
+        return folder.expungedSince(modSeq, highestModSeq);
     }
 
     @Override

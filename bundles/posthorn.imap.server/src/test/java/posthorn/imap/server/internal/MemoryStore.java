@@ -18,7 +18,7 @@ import posthorn.store.api.UserMail;
  * special-use names of Courier's folders), so that a transcript reads the same on either. Each
  * user's mail lives as long as the store. Thread-safe.
  */
-public final class MemoryStore implements AclStore {
+public final class MemoryStore implements AclStore, posthorn.store.api.ModSeqStore {
     private final Map<String, MemoryAccount> accounts = new ConcurrentHashMap<>();
     /** Where uploads are written while messages arrive. */
     private volatile Path uploads = Path.of(System.getProperty("java.io.tmpdir"), "posthorn-memory-uploads");
@@ -59,6 +59,12 @@ public final class MemoryStore implements AclStore {
      * {@link posthorn.store.api.Mailbox#sizes} is asked, as the Maildir store does for files without
      * W= (store.api 1.5); every measurement is counted in {@link #sizesMeasured}.
      */
+    /** The user's mailboxes answer NOMODSEQ (RFC 7162 3.1.2.2), as a Maildir folder whose file cannot be written. */
+    public MemoryStore noModSeq(String user) {
+        account(user).noModSeq = true;
+        return this;
+    }
+
     public MemoryStore lazySizes(String user) {
         account(user).lazySizes = true;
         return this;

@@ -35,8 +35,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * !connect                     open a new connection (the first is opened before the first C:)
  * !imapd KEY=VALUE             an imapd.cfg setting for the whole transcript (read before the server starts)
  * C: text                      the client sends text + CRLF
- * S: regex                     the next line from the server matches regex (whole line, no CRLF)
+ * S: regex                     the next line from the server matches regex (whole line, no CRLF);
+ *                              a named group (?&lt;name&gt;...) keeps what it matched for later lines
  * </pre>
+ * In C: lines, {@code ${name}} is replaced by what a named group matched before (a value the server
+ * picks, such as UIDVALIDITY, that a later command must name).
  */
 class TranscriptTest {
 
@@ -66,6 +69,7 @@ class TranscriptTest {
         try (TestServer server = new TestServer(root, imapd)) {
             Connection c = null;
             List<Connection> open = new ArrayList<>();
+            Map<String, String> captured = new java.util.HashMap<>();
             try {
                 for (int i = 0; i < lines.size(); i++) {
                     String line = lines.get(i);
@@ -92,10 +96,14 @@ class TranscriptTest {
                             open.add(c);
                             c.expect("\\* OK .*", where);
                         }
-                        c.send(line.substring(3));
+                        String text = line.substring(3);
+                        for (Map.Entry<String, String> v : captured.entrySet()) {
+                            text = text.replace("${" + v.getKey() + "}", v.getValue());
+                        }
+                        c.send(text);
                     } else if (line.startsWith("S: ")) {
                         assertNotNull(c, where + ": S: before any C:");
-                        c.expect(line.substring(3), where);
+                        c.expect(line.substring(3), where, captured);
                     } else {
                         fail(where + ": cannot read transcript line: " + line);
                     }
@@ -126,10 +134,18 @@ class TranscriptTest {
         }
 
         void expect(String regex, String where) throws IOException {
+            expect(regex, where, new java.util.HashMap<>());
+        }
+
+        void expect(String regex, String where, Map<String, String> captured) throws IOException {
             String got = in.readLine();
             assertNotNull(got, where + ": connection closed; expected " + regex);
-            assertTrue(Pattern.compile(regex).matcher(got).matches(),
-                    where + ": expected /" + regex + "/ but the server said: " + got);
+            java.util.regex.Matcher m = Pattern.compile(regex).matcher(got);
+            assertTrue(m.matches(), where + ": expected /" + regex + "/ but the server said: " + got);
+            java.util.regex.Matcher names = Pattern.compile("\\(\\?<([a-zA-Z][a-zA-Z0-9]*)>").matcher(regex);
+            while (names.find()) {
+                captured.put(names.group(1), m.group(names.group(1)));
+            }
         }
 
         @Override

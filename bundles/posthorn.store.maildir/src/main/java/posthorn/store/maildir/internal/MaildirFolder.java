@@ -54,11 +54,22 @@ final class MaildirFolder implements ChangeWatcher.Watched {
     /**
      * A message as a scan found it. Entries are shared by every handle that synced to the snapshot
      * holding them; the flag set is interned ({@link FlagSets}), so a folder's messages share the few
-     * distinct sets they carry and handles compare them by identity first.
+     * distinct sets they carry and handles compare them by identity first. {@code modseq}: the MODSEQ
+     * of the message as it is here (RFC 7162), from {@link ModSeqs}.
      */
-    record Entry(long uid, String base, Set<String> flags, long size, Instant internalDate) {
+    record Entry(long uid, String base, Set<String> flags, long size, Instant internalDate, long modseq) {
         Entry {
             flags = FlagSets.intern(flags);
+        }
+
+        Entry withModSeq(long m) {
+            return new Entry(uid, base, flags, size, internalDate, m);
+        }
+
+        /** The same message with the same flags, size and date (whatever the MODSEQ). */
+        boolean sameAs(Entry o) {
+            return uid == o.uid && base.equals(o.base) && flags.equals(o.flags) && size == o.size
+                    && internalDate.equals(o.internalDate);
         }
     }
 
@@ -66,8 +77,9 @@ final class MaildirFolder implements ChangeWatcher.Watched {
      * The folder at one moment, in ascending UID order. {@code recent} holds the UIDs that this scan
      * moved from new/ to cur/: they are \Recent for the handle that asked for the scan, and for no one
      * else; for a read-only scan, those no read-write handle has taken yet (left to the next one).
+     * {@code highestModSeq}: the highest MODSEQ among the entries and the expunges that led to them.
      */
-    record Snapshot(long uidValidity, long uidNext, List<Entry> entries, Set<Long> recent) {
+    record Snapshot(long uidValidity, long uidNext, List<Entry> entries, Set<Long> recent, long highestModSeq) {
     }
 
     record Header(long uidValidity, long uidNext) {
@@ -109,6 +121,13 @@ final class MaildirFolder implements ChangeWatcher.Watched {
     private volatile boolean pendingMods;
     /** The entries of the last snapshot built, reused by the next scan where unchanged. */
     private volatile List<Entry> lastEntries = List.of();
+    /** The highestModSeq of the snapshot {@link #lastEntries} came from. */
+    private volatile long lastHighest;
+    /** The highest MODSEQ among the pending own changes (pendingChanged, pendingAdded); in-process lock. */
+    private long pendingHighest;
+    /** MODSEQs (RFC 7162); in-process lock. */
+    private final ModSeqs modseqs;
+    private volatile long modseqsWritten;
 
     /** Messages in the folder's last known state, for the metrics page (no lock, no disk). */
     int knownMessages() {
@@ -147,6 +166,7 @@ final class MaildirFolder implements ChangeWatcher.Watched {
         this.uidDb = new UidDb(dir);
         this.courierKeywords = new CourierKeywords(dir);
         this.emailIds = new EmailIds(dir);
+        this.modseqs = new ModSeqs(dir, clock, () -> lastEntries);
     }
 
     boolean hasPendingRecent() {
@@ -198,12 +218,43 @@ final class MaildirFolder implements ChangeWatcher.Watched {
     }
 
     boolean indexDirty() {
-        return index.dirty();
+        return index.dirty() || modseqs.dirty();
     }
 
-    /** Writes posthorn.index for the messages present now; failures are only logged. */
+    /**
+     * Writes posthorn.index for the messages present now, and posthorn.modseq as a final write (its
+     * records trusted by the next process); failures are only logged.
+     */
     void flushIndex() {
         index.flush(state.bases());
+        try (FolderLock.Held held = FolderLock.inProcess(dir)) {
+            modseqs.writeClean();
+            modseqsWritten = System.nanoTime();
+        }
+    }
+
+    /** Writes posthorn.modseq if it has changed and was not written within the index's interval. */
+    private void flushModSeqsIfDue() {
+        if (modseqs.changed() && System.nanoTime() - modseqsWritten > FolderIndex.WRITE_INTERVAL_NS) {
+            try (FolderLock.Held held = FolderLock.inProcess(dir)) {
+                modseqs.write();
+                modseqsWritten = System.nanoTime();
+            }
+        }
+    }
+
+    // --- modification sequences (RFC 7162) ---
+
+    /** Whether MODSEQs cannot be kept (posthorn.modseq cannot be written): NOMODSEQ. */
+    boolean noModSeq() {
+        return modseqs.broken();
+    }
+
+    /** UIDs expunged with a MODSEQ in (since, upTo], ascending; null if some may be forgotten. */
+    long[] expungedSince(long since, long upTo) {
+        try (FolderLock.Held held = FolderLock.inProcess(dir)) {
+            return modseqs.loaded() ? modseqs.expungedSince(since, upTo) : null;
+        }
     }
 
     // --- scanning ---
@@ -295,7 +346,8 @@ final class MaildirFolder implements ChangeWatcher.Watched {
         if (trusted(last, before) && (!claimNew || last.newEmpty())) {
             if (!pendingMods && !(claimNew && state.hasPendingRecent())) {
                 Snapshot s = last.snapshot();
-                return new Snapshot(s.uidValidity(), s.uidNext(), s.entries(), claimNew ? Set.of() : unclaimed(s.entries()));
+                return new Snapshot(s.uidValidity(), s.uidNext(), s.entries(), claimNew ? Set.of() : unclaimed(s.entries()),
+                        s.highestModSeq());
             }
             // Own changes to apply, or own deliveries to claim as \Recent: memory, under the in-process
             // lock only (no listing, no UID database, no dot lock).
@@ -304,7 +356,7 @@ final class MaildirFolder implements ChangeWatcher.Watched {
                 if (trusted(last, files.stamp()) && (!claimNew || last.newEmpty())) {
                     Snapshot s = applyPending(last).snapshot();
                     Set<Long> recent = claimNew ? claimed(s.entries(), state.claimAllRecent()) : unclaimed(s.entries());
-                    return new Snapshot(s.uidValidity(), s.uidNext(), s.entries(), recent);
+                    return new Snapshot(s.uidValidity(), s.uidNext(), s.entries(), recent, s.highestModSeq());
                 }
             }
         }
@@ -370,37 +422,13 @@ final class MaildirFolder implements ChangeWatcher.Watched {
             changed(); // other handles in this process: messages were numbered, claimed or dropped
         }
         if (index.due()) {
-            flushIndex();
+            index.flush(state.bases());
         }
-        // Entries equal to the previous result's are that result's objects, and an unchanged list is
-        // that list: handles diff by identity first and share what did not change.
-        List<Entry> previous = lastEntries;
-        int p = 0;
-        boolean same = true;
-        List<Entry> entries = new ArrayList<>(uids.size());
-        for (int i = 0; i < uids.size(); i++) {
-            String base = bases.get(i);
-            Facts f = knownFacts(base);
-            Set<String> flags = f == null ? null : state.flags(base);
-            if (flags == null) {
-                recent.remove(uids.get(i)); // vanished since the listing; the next scan drops it
-                continue;
-            }
-            Entry e = new Entry(uids.get(i), base, flags, f.size(), f.internalDate());
-            while (p < previous.size() && previous.get(p).uid() < e.uid()) {
-                p++;
-                same = false;
-            }
-            if (p < previous.size() && previous.get(p).equals(e)) {
-                e = previous.get(p++);
-            } else {
-                same = false;
-            }
-            entries.add(e);
+        Snapshot result;
+        try (FolderLock.Held held = FolderLock.inProcess(dir)) {
+            result = numbered(validity, next, uids, bases, recent);
         }
-        List<Entry> list = same && p == previous.size() ? previous : List.copyOf(entries);
-        lastEntries = list;
-        Snapshot result = new Snapshot(validity, next, list, Set.copyOf(recent));
+        flushModSeqsIfDue();
         // The times seen before this scan's listing: a change during the scan makes the next times
         // differ, so nothing is missed; this scan's own moves do too, so the scan after next is the
         // first that can take the short way. Times that had not settled when read are trusted for
@@ -413,6 +441,89 @@ final class MaildirFolder implements ChangeWatcher.Watched {
             }
         }
         return result;
+    }
+
+    /**
+     * The scan's result from its listing, under the in-process lock: entries equal to the previous
+     * result's are that result's objects, and an unchanged list is that list (handles diff by identity
+     * first and share what did not change). Messages new to memory, changed since the previous result
+     * and gone from it get one new MODSEQ for the whole scan (RFC 7162 lets messages share one).
+     */
+    private Snapshot numbered(long validity, long next, List<Long> uids, List<String> bases, Set<Long> recent)
+            throws StoreException {
+        if (!modseqs.loaded()) {
+            modseqs.load(validity);
+        }
+        List<Entry> previous = lastEntries;
+        long high = Math.max(lastHighest, modseqs.expungeHigh());
+        if (modseqs.validity(validity)) {
+            previous = List.of(); // other messages under the same UIDs now
+            high = modseqs.expungeHigh();
+        }
+        java.util.Map<Long, long[]> fileRecords = modseqs.fileRecords();
+        long scanMod = 0;
+        int p = 0;
+        boolean same = true;
+        List<Entry> entries = new ArrayList<>(uids.size());
+        for (int i = 0; i < uids.size(); i++) {
+            String base = bases.get(i);
+            Facts f = knownFacts(base);
+            Set<String> flags = f == null ? null : state.flags(base);
+            if (flags == null) {
+                recent.remove(uids.get(i)); // vanished since the listing; the next scan drops it
+                continue;
+            }
+            Entry e = new Entry(uids.get(i), base, flags, f.size(), f.internalDate(), 0);
+            while (p < previous.size() && previous.get(p).uid() < e.uid()) {
+                scanMod = scanMod == 0 ? modseqs.next() : scanMod;
+                modseqs.expunged(previous.get(p++).uid(), scanMod);
+                same = false;
+            }
+            Entry o = p < previous.size() && previous.get(p).uid() == e.uid() ? previous.get(p) : null;
+            if (o != null && o.sameAs(e)) {
+                e = o;
+                p++;
+            } else {
+                same = false;
+                long mod = 0;
+                if (o != null) {
+                    p++;
+                    if (o.base().equals(e.base()) && o.flags().equals(e.flags())) {
+                        mod = o.modseq(); // only its size became known
+                    }
+                } else {
+                    mod = modseqs.recorded(e.uid(), e.flags().hashCode());
+                    if (fileRecords != null) {
+                        fileRecords.remove(e.uid());
+                    }
+                }
+                if (mod == 0) {
+                    scanMod = scanMod == 0 ? modseqs.next() : scanMod;
+                    mod = scanMod;
+                }
+                e = e.withModSeq(mod);
+            }
+            high = Math.max(high, e.modseq());
+            entries.add(e);
+        }
+        while (p < previous.size()) {
+            scanMod = scanMod == 0 ? modseqs.next() : scanMod;
+            modseqs.expunged(previous.get(p++).uid(), scanMod);
+            same = false;
+        }
+        if (fileRecords != null) {
+            // gone while no process of ours watched (or with a crash's lost records)
+            for (long gone : new TreeSet<>(fileRecords.keySet())) {
+                scanMod = scanMod == 0 ? modseqs.next() : scanMod;
+                modseqs.expunged(gone, scanMod);
+            }
+            modseqs.recordsUsed();
+        }
+        high = Math.max(high, scanMod);
+        List<Entry> list = same && p == previous.size() ? previous : List.copyOf(entries);
+        lastEntries = list;
+        lastHighest = high;
+        return new Snapshot(validity, next, list, Set.copyOf(recent), high);
     }
 
     /** True if no read-write handle has taken the message's \Recent yet. */
@@ -493,6 +604,7 @@ final class MaildirFolder implements ChangeWatcher.Watched {
         pendingChanged.clear();
         pendingAdded.clear();
         pendingMods = false;
+        pendingHighest = 0;
     }
 
     /**
@@ -522,14 +634,19 @@ final class MaildirFolder implements ChangeWatcher.Watched {
         if (gone) {
             pendingChanged.put(uid, null);
             uidDrops.add(base);
+            if (modseqs.loaded()) {
+                pendingHighest = modseqs.next();
+                modseqs.expunged(uid, pendingHighest);
+            }
             return true;
         }
         Facts f = index.facts(base);
         Set<String> flags = state.flags(base);
-        if (f == null || flags == null) {
+        if (f == null || flags == null || !modseqs.loaded()) {
             return false;
         }
-        pendingChanged.put(uid, new Entry(uid, base, Set.copyOf(flags), f.size(), f.internalDate()));
+        pendingHighest = modseqs.next();
+        pendingChanged.put(uid, new Entry(uid, base, Set.copyOf(flags), f.size(), f.internalDate(), pendingHighest));
         return true;
     }
 
@@ -547,14 +664,17 @@ final class MaildirFolder implements ChangeWatcher.Watched {
             add(entries, e);
         }
         long next = Math.max(s.uidNext(), uidDb.nextUid());
+        long high = Math.max(s.highestModSeq(), pendingHighest);
         FolderState.LastScan applied = new FolderState.LastScan(last.stamp(),
-                new Snapshot(s.uidValidity(), next, List.copyOf(entries), Set.of()), last.newEmpty(), last.own(),
+                new Snapshot(s.uidValidity(), next, List.copyOf(entries), Set.of(), high), last.newEmpty(), last.own(),
                 last.verifyAfter());
         pendingChanged.clear();
         pendingAdded.clear();
         pendingMods = false;
+        pendingHighest = 0;
         state.last(applied);
         lastEntries = applied.snapshot().entries();
+        lastHighest = high;
         return applied;
     }
 
@@ -790,6 +910,7 @@ final class MaildirFolder implements ChangeWatcher.Watched {
                 Set<String> kwBefore = state.keywords(base);
                 Set<String> kw = apply(mode, kwBefore, reqKeywords);
                 String target = MaildirFileName.withFlags(base, system, parsed.otherLetters());
+                boolean changedAny = loc.inNew() || !target.equals(loc.name()) || !kw.equals(kwBefore);
                 if (loc.inNew() || !target.equals(loc.name())) {
                     try {
                         Files.move(files.path(loc), files.cur.resolve(target), StandardCopyOption.ATOMIC_MOVE);
@@ -810,7 +931,9 @@ final class MaildirFolder implements ChangeWatcher.Watched {
                 }
                 state.setKeywords(base, kw);
                 if (track) {
-                    raced |= !pending(base, false);
+                    if (changedAny) {
+                        raced |= !pending(base, false); // a new MODSEQ only for a change (RFC 7162 3.1.3)
+                    }
                     recordOwn();
                 }
                 changed();
@@ -1104,8 +1227,12 @@ final class MaildirFolder implements ChangeWatcher.Watched {
             if (trackTarget) {
                 Set<String> flags = target.state.flags(newBase);
                 target.raced |= flags == null;
-                if (flags != null) {
-                    target.pendingAdded.add(new Entry(uid, newBase, Set.copyOf(flags), f.size(), f.internalDate()));
+                if (flags != null && target.modseqs.loaded()) {
+                    target.pendingHighest = target.modseqs.next();
+                    target.pendingAdded.add(new Entry(uid, newBase, Set.copyOf(flags), f.size(), f.internalDate(),
+                            target.pendingHighest));
+                } else {
+                    target.raced = true;
                 }
             }
             return uid;
@@ -1166,9 +1293,12 @@ final class MaildirFolder implements ChangeWatcher.Watched {
                     index.putFacts(in.base(), in.facts());
                     state.setKeywords(in.base(), in.keywords());
                     uids.add(uid);
-                    if (track) {
+                    if (track && modseqs.loaded()) {
+                        pendingHighest = modseqs.next();
                         pendingAdded.add(new Entry(uid, in.base(), Set.copyOf(state.flags(in.base())),
-                                in.facts().size(), in.facts().internalDate()));
+                                in.facts().size(), in.facts().internalDate(), pendingHighest));
+                    } else if (track) {
+                        raced = true;
                     }
                 }
             } finally {

@@ -17,6 +17,7 @@ import posthorn.store.api.Flags;
 import posthorn.store.api.Mailbox;
 import posthorn.store.api.MessageMeta;
 import posthorn.store.api.MessageUpload;
+import posthorn.store.api.ModSeqMailbox;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.StoreException.Reason;
 import posthorn.store.api.Watch;
@@ -28,7 +29,7 @@ import posthorn.store.api.Watch;
  * handle; {@link MessageMeta}s are built when {@link #messages()} asks. The shared {@link MaildirFolder}
  * does the disk work. Not thread-safe, as the SPI says.
  */
-final class MaildirMailbox implements Mailbox, posthorn.store.api.ObjectIdMailbox, posthorn.store.api.SaveDateMailbox {
+final class MaildirMailbox implements ModSeqMailbox, posthorn.store.api.ObjectIdMailbox, posthorn.store.api.SaveDateMailbox {
     private final MaildirUserMail owner;
     private final MaildirFolder folder;
     private final String name;
@@ -39,6 +40,8 @@ final class MaildirMailbox implements Mailbox, posthorn.store.api.ObjectIdMailbo
     private Set<Long> recent = Set.of();
     private long uidValidity;
     private long uidNext;
+    /** HIGHESTMODSEQ of the snapshot last synced to. */
+    private long highestModSeq;
     private boolean synced;
     private volatile boolean closed;
     /** Open watches, closed with the handle; a set because close may come from another thread. */
@@ -100,6 +103,7 @@ final class MaildirMailbox implements Mailbox, posthorn.store.api.ObjectIdMailbo
         }
         uidValidity = snap.uidValidity();
         uidNext = snap.uidNext();
+        highestModSeq = snap.highestModSeq();
         synced = true;
         List<MaildirFolder.Entry> old = view;
         List<MaildirFolder.Entry> now = snap.entries();
@@ -154,6 +158,24 @@ final class MaildirMailbox implements Mailbox, posthorn.store.api.ObjectIdMailbo
         changes.addAll(flagChanges);
         changes.addAll(added);
         return changes;
+    }
+
+    @Override
+    public long highestModSeq() {
+        return folder.noModSeq() ? NOMODSEQ : highestModSeq;
+    }
+
+    /** A binary search in the shared snapshot: no object per call. */
+    @Override
+    public long modSeq(long uid) {
+        MaildirFolder.Entry e = entry(uid);
+        return e == null || folder.noModSeq() ? 0 : e.modseq();
+    }
+
+    @Override
+    public long[] expungedSince(long modSeq) throws StoreException {
+        checkOpen();
+        return folder.expungedSince(modSeq, highestModSeq);
     }
 
     /** A message of the view as the SPI reports it; the size as far as the folder knows it without reading. */
@@ -257,9 +279,7 @@ final class MaildirMailbox implements Mailbox, posthorn.store.api.ObjectIdMailbo
     public long append(MessageUpload message, Set<String> flags, Instant internalDate)
             throws StoreException, IOException {
         if (!(message instanceof TmpMessage m) || !owner.owns(m)) {
-            try (InputStream in = message.open()) { // Mailbox's default: copy the bytes
-                return append(in, flags, internalDate);
-            }
+            return ModSeqMailbox.super.append(message, flags, internalDate);
         }
         checkWritable();
         return deliver(m, flags, internalDate);

@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import posthorn.auth.support.keys.ConfigKeys;
 import posthorn.store.api.AclStore;
 import posthorn.store.api.MailStore;
+import posthorn.store.api.ModSeqStore;
 import posthorn.store.api.QuotaStore;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.StoreException.Reason;
@@ -38,7 +39,7 @@ import posthorn.store.api.WatchStore;
  */
 @Component(service = MailStore.class, configurationPid = "maildir", configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = MaildirStore.Config.class)
-public final class MaildirStore implements QuotaStore, AclStore, WatchStore, posthorn.store.api.MetadataStore,
+public final class MaildirStore implements QuotaStore, AclStore, WatchStore, ModSeqStore, posthorn.store.api.MetadataStore,
         posthorn.store.api.ObjectIdStore, posthorn.store.api.SaveDateStore, posthorn.store.api.SpecialUseStore {
     private static final Logger LOG = LoggerFactory.getLogger(MaildirStore.class);
     static final String DEFAULT_TEMPLATE = "%h/Maildir";
@@ -73,6 +74,11 @@ public final class MaildirStore implements QuotaStore, AclStore, WatchStore, pos
                 + " new/, tmp/ and any missing parent directories, owner-only) when it does not exist at login, as"
                 + " Dovecot does; false refuses such a login as unavailable")
         boolean create() default true;
+
+        @AttributeDefinition(name = "Expunges remembered", description = "How many expunged UIDs each folder"
+                + " remembers with their MODSEQ for QRESYNC's VANISHED (RFC 7162); older ones are forgotten and a"
+                + " client resynchronising from before them is answered from the UIDs it names")
+        int modseq_expunged_max() default ModSeqs.DEFAULT_MAX_EXPUNGED;
     }
 
     private volatile String template = DEFAULT_TEMPLATE;
@@ -143,6 +149,7 @@ public final class MaildirStore implements QuotaStore, AclStore, WatchStore, pos
         String watch;
         long lockStale;
         long lockTimeout;
+        int expungedMax;
         try {
             for (ConfigKeys.Problem p : ConfigKeys.check(properties, Config.class)) {
                 if (p.refuse()) {
@@ -176,6 +183,10 @@ public final class MaildirStore implements QuotaStore, AclStore, WatchStore, pos
                 throw new IllegalArgumentException("lock.timeout: must be longer than lock.stale (" + lockStale
                         + " s), or a lock left by a dead host makes every waiter fail instead of being broken");
             }
+            expungedMax = ConfigKeys.read("modseq.expunged.max", config::modseq_expunged_max);
+            if (expungedMax < 16 || expungedMax > 10_000_000) {
+                throw new IllegalArgumentException("modseq.expunged.max: must be from 16 to 10000000");
+            }
         } catch (IllegalArgumentException e) {
             LOG.error("maildir.cfg refused: {}; the previous settings stay in force", e.getMessage());
             return;
@@ -184,9 +195,10 @@ public final class MaildirStore implements QuotaStore, AclStore, WatchStore, pos
         watcher.setPollInterval(poll);
         watcher.setKernelWatches(watch.equals("auto"));
         FolderLock.configure(lockStale, lockTimeout);
+        ModSeqs.configure(expungedMax);
         createMissing = create;
-        LOG.info("Maildir store: template {}, poll.interval {} s, watch {}, lock.stale {} s, lock.timeout {} s, create {}",
-                template, poll, watch, lockStale, lockTimeout, createMissing);
+        LOG.info("Maildir store: template {}, poll.interval {} s, watch {}, lock.stale {} s, lock.timeout {} s, create {},"
+                + " modseq.expunged.max {}", template, poll, watch, lockStale, lockTimeout, createMissing, expungedMax);
     }
 
     /**

@@ -28,7 +28,7 @@ import posthorn.store.api.Watch;
  * copying need {@code i} on the target and keep only the flags the user may set there; MOVE also
  * needs {@code t} and {@code e} here (RFC 6851 3.3); EXPUNGE needs {@code e}.
  */
-public final class GuardedMailbox implements Mailbox, posthorn.imap.server.internal.state.StoreParts.Wrapper {
+public final class GuardedMailbox implements posthorn.store.api.ModSeqMailbox, posthorn.imap.server.internal.state.StoreParts.Wrapper {
     private final Mailbox box;
     private final GuardedMail mail;
     /** The mailbox's name in the session (in the shared namespace for another user's). */
@@ -41,6 +41,24 @@ public final class GuardedMailbox implements Mailbox, posthorn.imap.server.inter
         this.mail = mail;
         this.shown = shown;
         this.router = router;
+    }
+
+    // RFC 7162 MODSEQs pass through (reading them needs no right beyond the sync's r); NOMODSEQ where the
+    // guarded store keeps none.
+
+    @Override
+    public long highestModSeq() {
+        return box instanceof posthorn.store.api.ModSeqMailbox m ? m.highestModSeq() : NOMODSEQ;
+    }
+
+    @Override
+    public long modSeq(long uid) {
+        return box instanceof posthorn.store.api.ModSeqMailbox m ? m.modSeq(uid) : 0;
+    }
+
+    @Override
+    public long[] expungedSince(long modSeq) throws StoreException {
+        return box instanceof posthorn.store.api.ModSeqMailbox m ? m.expungedSince(modSeq) : null;
     }
 
     /** The user's rights on this mailbox now. */

@@ -26,7 +26,7 @@ public final class Capabilities {
      * Extensions that ENABLE (RFC 5161) can turn on, upper case. One is enabled only if it is also
      * announced.
      */
-    static final Set<String> ENABLEABLE = Set.of("IMAP4REV2");
+    static final Set<String> ENABLEABLE = Set.of("IMAP4REV2", "CONDSTORE", "QRESYNC");
 
     /**
      * Capabilities that only a store with an optional part of the store SPI brings: capability to the
@@ -47,6 +47,8 @@ public final class Capabilities {
         parts.put("CREATE-SPECIAL-USE", posthorn.store.api.SpecialUseStore.class);
         parts.put("OBJECTID", posthorn.store.api.ObjectIdStore.class);
         parts.put("SAVEDATE", posthorn.store.api.SaveDateStore.class);
+        parts.put(CondStore.CONDSTORE, posthorn.store.api.ModSeqStore.class); // RFC 7162
+        parts.put(CondStore.QRESYNC, posthorn.store.api.ModSeqStore.class);
         return Map.copyOf(parts);
     }
 

@@ -18,15 +18,22 @@ final class Close implements Command<SessionState.Selected> {
     public void execute(CommandContext ctx, SessionState.Selected selected, String tag, ArgReader args)
             throws ProtocolException, IOException, StoreException {
         args.end();
+        String code = null;
         try {
             // RFC 4314 4: without the e right CLOSE closes without expunging, and answers OK.
             if (!selected.mailbox().readOnly()
                     && (!(selected.mailbox().store() instanceof GuardedMailbox g) || g.may('e'))) {
                 Expunge.expungeDeleted(selected.mailbox(), null);
+                if (selected.mailbox().qresync()
+                        && selected.mailbox().highestModSeq() != posthorn.store.api.ModSeqMailbox.NOMODSEQ) {
+                    // RFC 7162 3.2.8: the HIGHESTMODSEQ after the expunges, since no VANISHED is sent
+                    selected.mailbox().store().sync();
+                    code = "HIGHESTMODSEQ " + selected.mailbox().highestModSeq();
+                }
             }
         } finally {
             ctx.unselect();
         }
-        ctx.out().status(tag, Status.OK, null, "CLOSE completed");
+        ctx.out().status(tag, Status.OK, code, "CLOSE completed");
     }
 }

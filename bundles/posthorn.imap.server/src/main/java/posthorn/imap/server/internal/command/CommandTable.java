@@ -181,7 +181,11 @@ public final class CommandTable {
             extension("CREATE-SPECIAL-USE"), // RFC 6154 3: CREATE name (USE (...))
             extension("OBJECTID"),           // RFC 8474: MAILBOXID, EMAILID, THREADID (NIL)
             extension("SAVEDATE"),           // RFC 8514: FETCH SAVEDATE, SEARCH SAVED*
-            extension("PREVIEW"));           // RFC 8970: FETCH PREVIEW
+            extension("PREVIEW"),            // RFC 8970: FETCH PREVIEW
+            // RFC 7162: options of SELECT, FETCH, STORE, SEARCH, STATUS and ENABLE; announced only while
+            // the bound store keeps MODSEQs (Capabilities.STORE_PARTS)
+            extension("CONDSTORE"),
+            extension("QRESYNC"));
 
     private static final Map<String, Row<?>> BY_NAME = TABLE.stream()
             .filter(e -> e instanceof Row<?>)

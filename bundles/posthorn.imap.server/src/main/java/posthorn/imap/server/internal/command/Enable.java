@@ -27,9 +27,15 @@ final class Enable implements Command<SessionState.Authenticated> {
         List<String> now = new ArrayList<>();
         for (String r : requested) {
             String name = Capabilities.enableable(r);
+            if (name != null && !(" " + ctx.capabilities() + " ").contains(" " + name + " ")) {
+                name = null; // not announced now: it needs a store part the bound store lacks (CONDSTORE)
+            }
             if (name != null && !ctx.enabled(name)) {
                 ctx.enable(name);
                 now.add(name);
+                if (name.equalsIgnoreCase(CondStore.QRESYNC)) {
+                    ctx.enable(CondStore.CONDSTORE); // RFC 7162 3.2.3: QRESYNC implies CONDSTORE
+                }
             }
         }
         ctx.out().untagged().raw("ENABLED");

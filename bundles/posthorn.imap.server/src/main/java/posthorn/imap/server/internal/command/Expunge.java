@@ -45,6 +45,13 @@ final class Expunge implements Command<SessionState.Selected> {
             Rights.require(guarded.rights(), "e", false, view.store().name(), "EXPUNGE");
         }
         expungeDeleted(view, only);
+        if (view.qresync() && view.highestModSeq() != posthorn.store.api.ModSeqMailbox.NOMODSEQ) {
+            // RFC 7162 3.2.7 (as Dovecot): the tagged OK carries the HIGHESTMODSEQ after the expunges,
+            // read once their VANISHED is out (EXPUNGE may report them now: it breaks sequence numbers)
+            view.sync(ctx.out(), true);
+            ctx.ok(tag, "HIGHESTMODSEQ " + view.highestModSeq(), ctx.command() + " completed");
+            return;
+        }
         ctx.completed(tag);
     }
 

@@ -55,7 +55,34 @@ final class Fetch implements Command<SessionState.Selected> {
         SequenceSet set = args.sequenceSet();
         args.sp();
         List<FetchAttribute> attributes = new ArrayList<>(args.fetchAttributes());
+        long changedSince = -1;
+        boolean vanished = false;
+        if (!args.atEnd()) {
+            // RFC 4466 fetch-modifiers: CHANGEDSINCE (RFC 7162 3.1.4.1), VANISHED (3.2.6)
+            args.sp();
+            args.listOpen();
+            boolean first = true;
+            while (!args.peek(')')) {
+                if (!first) {
+                    args.sp();
+                }
+                first = false;
+                String m = args.atom().toUpperCase(java.util.Locale.ROOT);
+                switch (m) {
+                    case "CHANGEDSINCE" -> {
+                        args.sp();
+                        changedSince = CondStore.modSeq(args, false);
+                    }
+                    case "VANISHED" -> vanished = true;
+                    default -> throw new ProtocolException("Unknown FETCH modifier " + m);
+                }
+            }
+            args.listClose();
+        }
         args.end();
+        if (vanished && (!uid || changedSince < 0 || !ctx.enabled(CondStore.QRESYNC))) {
+            throw new ProtocolException("VANISHED needs UID FETCH with CHANGEDSINCE after ENABLE QRESYNC");
+        }
         if (uid && attributes.stream().noneMatch(a -> a instanceof FetchAttribute.Uid)) {
             attributes.add(0, new FetchAttribute.Uid());
         }
@@ -72,11 +99,35 @@ final class Fetch implements Command<SessionState.Selected> {
                 throw new ProtocolException("Unknown fetch attribute: this store has no " + part.getSimpleName());
             }
         }
+        boolean modSeqAsked = attributes.stream().anyMatch(a -> a instanceof FetchAttribute.ModSeq);
+        if (changedSince >= 0 || modSeqAsked) {
+            CondStore.enable(ctx, view); // RFC 7162 3.1: a CONDSTORE enabling command
+            CondStore.requireModSeqs(view);
+            if (!modSeqAsked) {
+                attributes.add(new FetchAttribute.ModSeq());
+            }
+        }
         List<Integer> seqs;
         try {
             seqs = Selection.seqs(view, set, uid);
         } catch (BadSequenceException e) {
             throw new ProtocolException(e.getMessage());
+        }
+        if (vanished) {
+            // "$" (RFC 5182) stands for the saved UIDs; those expunged since are no longer in it, so
+            // it names no vanished UID
+            if (!set.isSaved()) {
+                Qresync.vanishedEarlier(ctx.out(), view, changedSince, set, view.store().uidNext() - 1, 0);
+            }
+        }
+        if (changedSince >= 0) {
+            List<Integer> changed = new ArrayList<>();
+            for (int seq : seqs) {
+                if (view.modSeq(view.uidAt(seq)) > changedSince) {
+                    changed.add(seq);
+                }
+            }
+            seqs = changed;
         }
         // RFC 4314 4: without the s right a FETCH does not set \Seen (and does not fail).
         boolean setsSeen = !view.readOnly() && attributes.stream().anyMatch(FetchAttribute::setsSeen)
@@ -96,6 +147,9 @@ final class Fetch implements Command<SessionState.Selected> {
                 for (Map.Entry<Long, Set<String>> e : after.entrySet()) {
                     view.reported(e.getKey(), e.getValue());
                     seenNow.add(e.getKey());
+                }
+                if (view.condStore()) {
+                    view.sync(ctx.out(), false); // the store's view catches up: the new MODSEQs (RFC 7162 3.1)
                 }
             }
         }
@@ -121,6 +175,9 @@ final class Fetch implements Command<SessionState.Selected> {
                 if (!hasFlags && !seenNow.isEmpty() && seenNow.contains(u)) {
                     items = new ArrayList<>(attributes);
                     items.add(new FetchAttribute.Flags());
+                    if (view.condStore() && !items.contains(new FetchAttribute.ModSeq())) {
+                        items.add(new FetchAttribute.ModSeq()); // RFC 7162 3.1: \Seen set implicitly
+                    }
                 }
                 if (!FetchRenderer.write(ctx.out(), view.store(), seq, view.meta(u), view.isRecent(u), items, cuts)) {
                     // Gone while this command runs; the EXPUNGE follows with the next sync.

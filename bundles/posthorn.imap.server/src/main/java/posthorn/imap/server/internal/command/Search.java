@@ -83,7 +83,19 @@ final class Search implements Command<SessionState.Selected> {
         }
         SearchKey key = keys(ctx, args, charset);
         args.end();
+        boolean modSeq = SearchKey.usesModSeq(key);
+        if (modSeq) {
+            CondStore.enable(ctx, view); // RFC 7162 3.1: a CONDSTORE enabling command
+            CondStore.requireModSeqs(view);
+        }
         List<Integer> seqs = matching(ctx, view, key);
+        // RFC 7162 3.1.5: with MODSEQ in the keys, the highest MODSEQ of the messages found
+        long highest = 0;
+        if (modSeq) {
+            for (int seq : seqs) {
+                highest = Math.max(highest, view.modSeq(view.uidAt(seq)));
+            }
+        }
         List<Long> result = new ArrayList<>(seqs.size());
         for (int seq : seqs) {
             result.add(uid ? view.uidAt(seq) : seq);
@@ -100,10 +112,13 @@ final class Search implements Command<SessionState.Selected> {
             for (long n : result) {
                 out.sp().number(n);
             }
+            if (highest > 0) {
+                out.raw(" (MODSEQ ").number(highest).raw(")");
+            }
             out.crlf();
         } else if (!returns.equals(Set.of("SAVE"))) {
             // RFC 5182 2.1: SAVE alone gives no ESEARCH response.
-            esearch(out, tag, uid, returns, result);
+            esearch(out, tag, uid, returns, result, highest);
         }
         ctx.completed(tag);
         return true;
@@ -152,6 +167,12 @@ final class Search implements Command<SessionState.Selected> {
 
     static void esearch(ResponseWriter out, String tag, boolean uid, Set<String> returns, List<Long> result)
             throws IOException {
+        esearch(out, tag, uid, returns, result, 0);
+    }
+
+    /** As above; {@code modSeq} above 0 is the MODSEQ return data (RFC 7162 3.1.5, RFC 4731). */
+    static void esearch(ResponseWriter out, String tag, boolean uid, Set<String> returns, List<Long> result,
+                        long modSeq) throws IOException {
         out.untagged().raw("ESEARCH (TAG ").string(tag).raw(")");
         if (uid) {
             out.raw(" UID");
@@ -170,6 +191,9 @@ final class Search implements Command<SessionState.Selected> {
         }
         if (returns.contains("COUNT")) {
             out.raw(" COUNT ").number(result.size());
+        }
+        if (modSeq > 0) {
+            out.raw(" MODSEQ ").number(modSeq);
         }
         out.crlf();
     }

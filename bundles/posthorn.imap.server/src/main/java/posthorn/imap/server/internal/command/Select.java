@@ -35,11 +35,13 @@ final class Select implements Command<SessionState.LoggedIn> {
             throws ProtocolException, IOException, StoreException {
         args.sp();
         String wire = args.mailbox();
+        Qresync.Params params = Qresync.selectParams(ctx, args);
         args.end();
         if (state instanceof SessionState.Selected) {
             ctx.unselect();
-            if (ctx.rev2()) {
-                // RFC 9051 7.1 (CLOSED): the old mailbox is closed, whether or not the new one opens.
+            if (ctx.rev2() || ctx.enabled(CondStore.QRESYNC)) {
+                // RFC 9051 7.1 and RFC 7162 3.2.11 (CLOSED): the old mailbox is closed, whether or not
+                // the new one opens.
                 ctx.out().status(null, Status.OK, "CLOSED", "Previous mailbox closed");
             }
         }
@@ -82,6 +84,14 @@ final class Select implements Command<SessionState.LoggedIn> {
         }
         if (ctx.rev2()) {
             listLine(ctx, mail, name);
+        }
+        view.qresync(ctx.enabled(CondStore.QRESYNC));
+        view.condStore(ctx.enabled(CondStore.CONDSTORE));
+        if (view.condStore()) {
+            CondStore.highestModSeq(ctx, view); // RFC 7162 3.1.2.1, 3.1.2.2
+        }
+        if (params != null && params.uidValidity() == box.uidValidity()) {
+            Qresync.resync(ctx, view, params); // RFC 7162 3.2.5: VANISHED (EARLIER), then FETCH
         }
         ctx.select(view);
         ctx.log().info("s{} {} {} exists={} recent={}", ctx.id(), ctx.command(), name, view.exists(), view.recentCount());

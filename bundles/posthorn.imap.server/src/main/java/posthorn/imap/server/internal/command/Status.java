@@ -25,7 +25,7 @@ import posthorn.store.api.UserMail;
  */
 final class Status implements Command<SessionState.LoggedIn> {
     private static final Set<String> ITEMS = Set.of("MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE",
-            "DELETED", "DELETED-STORAGE", "MAILBOXID");
+            "DELETED", "DELETED-STORAGE", "MAILBOXID", "HIGHESTMODSEQ");
 
     @Override
     public void execute(CommandContext ctx, SessionState.LoggedIn state, String tag, ArgReader args)
@@ -36,6 +36,10 @@ final class Status implements Command<SessionState.LoggedIn> {
         List<String> items = items(args);
         args.end();
         supported(items, state.mail());
+        if (items.contains("HIGHESTMODSEQ")) {
+            // RFC 7162 3.1.6; a CONDSTORE enabling command (3.1)
+            CondStore.enable(ctx, state instanceof SessionState.Selected sel ? sel.mailbox() : null);
+        }
         String name = ctx.names().decode(wire);
         // STATUS of the selected mailbox: its \Recent messages are this session's (it took them at
         // SELECT), so the store, which reports them without taking them, has none to show; the
@@ -110,11 +114,26 @@ final class Status implements Command<SessionState.LoggedIn> {
                 case "SIZE" -> st.size();
                 case "DELETED" -> deleted[0];
                 case "DELETED-STORAGE" -> deleted[1];
+                case "HIGHESTMODSEQ" -> highestModSeq(mail, name);
                 default -> throw new IllegalStateException(item);
             };
             out.raw(item).sp().number(value);
         }
         out.raw(")").crlf();
+    }
+
+    /**
+     * HIGHESTMODSEQ (RFC 7162 3.1.6): the mailbox opened read-only and synced; 0 where the store keeps
+     * no MODSEQs for it (NOMODSEQ, 3.1.2.2).
+     */
+    static long highestModSeq(UserMail mail, String name) throws StoreException {
+        Mailbox box = mail.open(name, true);
+        try {
+            box.sync();
+            return box instanceof posthorn.store.api.ModSeqMailbox m ? m.highestModSeq() : 0;
+        } finally {
+            box.close();
+        }
     }
 
     /**

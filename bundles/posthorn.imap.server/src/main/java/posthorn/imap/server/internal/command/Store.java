@@ -32,6 +32,26 @@ final class Store implements Command<SessionState.Selected> {
         args.sp();
         SequenceSet set = args.sequenceSet();
         args.sp();
+        long unchangedSince = -1;
+        if (args.peek('(')) {
+            // RFC 4466 store-modifiers: UNCHANGEDSINCE (RFC 7162 3.1.3)
+            args.listOpen();
+            boolean first = true;
+            while (!args.peek(')')) {
+                if (!first) {
+                    args.sp();
+                }
+                first = false;
+                String m = args.atom().toUpperCase(Locale.ROOT);
+                if (!m.equals("UNCHANGEDSINCE")) {
+                    throw new ProtocolException("Unknown STORE modifier " + m);
+                }
+                args.sp();
+                unchangedSince = CondStore.modSeq(args, true);
+            }
+            args.listClose();
+            args.sp();
+        }
         String item = args.atom().toUpperCase(Locale.ROOT);
         FlagMode mode;
         String base = item.endsWith(".SILENT") ? item.substring(0, item.length() - 7) : item;
@@ -59,29 +79,70 @@ final class Store implements Command<SessionState.Selected> {
         if (view.readOnly()) {
             throw new StoreException(StoreException.Reason.CANNOT, "The mailbox is read-only");
         }
+        if (unchangedSince >= 0) {
+            CondStore.enable(ctx, view); // RFC 7162 3.1: a CONDSTORE enabling command
+            CondStore.requireModSeqs(view);
+            // 3.1.3 compares with the messages' MODSEQs now: take in what others changed (reported as
+            // FETCH with MODSEQ; expunges stay held back, STORE uses sequence numbers)
+            view.sync(ctx.out(), false);
+        }
         List<Long> uids;
         try {
             uids = Selection.liveUids(view, set, uid);
         } catch (BadSequenceException e) {
             throw new ProtocolException(e.getMessage());
         }
+        // RFC 7162 3.1.3: a message changed since UNCHANGEDSINCE is left alone and named in MODIFIED
+        List<Long> modified = new java.util.ArrayList<>();
+        if (unchangedSince >= 0) {
+            List<Long> unchanged = new java.util.ArrayList<>();
+            for (long u : uids) {
+                (view.modSeq(u) > unchangedSince ? modified : unchanged).add(u);
+            }
+            uids = unchanged;
+        }
         Map<Long, Set<String>> after = uids.isEmpty() ? Map.of() : view.store().store(uids, mode, canonical);
         ResponseWriter out = ctx.out();
+        for (long u : uids) {
+            Set<String> now = after.get(u);
+            if (now != null) {
+                view.announceKeywords(out, now);
+                view.reported(u, now);
+            }
+        }
+        if (view.condStore() && !after.isEmpty()) {
+            view.sync(out, false); // the store's view catches up: the new MODSEQs
+        }
         for (long u : uids) {
             Set<String> now = after.get(u);
             if (now == null) {
                 continue;
             }
-            view.announceKeywords(out, now);
-            view.reported(u, now);
             if (!silent) {
                 out.untagged().number(view.seqOf(u)).raw(" FETCH (FLAGS ");
                 SelectedMailbox.writeFlags(out, now, view.isRecent(u));
                 if (uid) {
                     out.raw(" UID ").number(u);
                 }
+                view.writeModSeqItems(out, u, uid);
                 out.raw(")").crlf();
+            } else if (view.condStore()) {
+                // RFC 7162 3.1.3: with .SILENT the new MODSEQ is still sent (without FLAGS)
+                out.untagged().number(view.seqOf(u)).raw(" FETCH (");
+                if (uid || view.qresync()) {
+                    out.raw("UID ").number(u).raw(" ");
+                }
+                out.raw("MODSEQ (").number(view.modSeq(u)).raw("))").crlf();
             }
+        }
+        if (!modified.isEmpty()) {
+            long[] m = new long[modified.size()];
+            for (int i = 0; i < m.length; i++) {
+                m[i] = uid ? modified.get(i) : view.seqOf(modified.get(i));
+            }
+            java.util.Arrays.sort(m);
+            ctx.ok(tag, "MODIFIED " + SequenceSet.ofNumbers(m), "Conditional STORE failed");
+            return;
         }
         ctx.completed(tag);
     }

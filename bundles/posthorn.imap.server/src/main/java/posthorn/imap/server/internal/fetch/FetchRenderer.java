@@ -178,6 +178,7 @@ public final class FetchRenderer {
             FetchAttribute a = items.get(i);
             switch (a) {
                 case FetchAttribute.Uid x -> out.raw("UID ").number(uid);
+                case FetchAttribute.ModSeq x -> out.raw("MODSEQ (").number(modSeq(box, uid)).raw(")");
                 case FetchAttribute.Flags x -> {
                     out.raw("FLAGS ");
                     SelectedMailbox.writeFlags(out, meta.flags(), recent);
@@ -306,6 +307,19 @@ public final class FetchRenderer {
         return new Section(s.part(), s.kind(), s.fields().stream().map(f -> f.toUpperCase(Locale.ROOT)).toList()).spec();
     }
 
+    /**
+     * A message's MODSEQ (RFC 7162) from the store's view; for one expunged meanwhile (no longer in
+     * it), or a store that keeps none (the command refuses MODSEQ then), the mailbox's HIGHESTMODSEQ,
+     * which is at least the MODSEQ of what the client was told of the message.
+     */
+    public static long modSeq(Mailbox box, long uid) {
+        if (box instanceof posthorn.store.api.ModSeqMailbox m) {
+            long mod = m.modSeq(uid);
+            return mod > 0 ? mod : Math.max(1, m.highestModSeq());
+        }
+        return 1;
+    }
+
     private static String cacheField(FetchAttribute a, MimeCuts cuts) {
         return switch (a) {
             case FetchAttribute.Envelope e -> DerivedCache.ENVELOPE;
@@ -366,6 +380,7 @@ public final class FetchRenderer {
             first = false;
             switch (a) {
                 case FetchAttribute.Uid x -> out.raw("UID ").number(meta.uid());
+                case FetchAttribute.ModSeq x -> out.raw("MODSEQ (").number(modSeq(box, meta.uid())).raw(")");
                 case FetchAttribute.Flags x -> {
                     out.raw("FLAGS ");
                     SelectedMailbox.writeFlags(out, meta.flags(), recent);

@@ -123,6 +123,7 @@ public final class Matcher {
                     ? s.set().contains(uid, view.uidAt(view.exists()))
                     : s.set().contains(seq, view.exists());
             case SearchKey.Size s -> s.larger() ? size(meta) > s.size() : size(meta) < s.size();
+            case SearchKey.ModSeq m -> view.modSeq(uid) >= m.modSeq();
             case SearchKey.Date d -> compare(d.op(), d.sent() ? sentDate(meta) : internalDate(meta), d.date());
             case SearchKey.Header h -> header(h);
             case SearchKey.Address ad -> address(ad);

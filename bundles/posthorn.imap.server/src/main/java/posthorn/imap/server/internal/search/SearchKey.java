@@ -63,6 +63,24 @@ public sealed interface SearchKey {
     record ObjectId(String id, boolean thread) implements SearchKey {
     }
 
+    /**
+     * MODSEQ (RFC 7162 3.1.5): messages whose MODSEQ is at least {@code modSeq}; the entry name and
+     * type, if given, are accepted and ignored (the store keeps one MODSEQ per message, as Dovecot).
+     */
+    record ModSeq(long modSeq) implements SearchKey {
+    }
+
+    /** Whether a key uses MODSEQ anywhere (SEARCH then reports the highest MODSEQ found, RFC 7162 3.1.5). */
+    static boolean usesModSeq(SearchKey k) {
+        return switch (k) {
+            case ModSeq m -> true;
+            case Not n -> usesModSeq(n.key());
+            case Or o -> usesModSeq(o.a()) || usesModSeq(o.b());
+            case And a -> a.keys().stream().anyMatch(SearchKey::usesModSeq);
+            default -> false;
+        };
+    }
+
     record Not(SearchKey key) implements SearchKey {
     }
 

@@ -130,6 +130,7 @@ public final class SearchParser {
             case "SAVEDATESUPPORTED" -> new SearchKey.SaveDateSupported();
             case "EMAILID" -> new SearchKey.ObjectId(objectId(), false);
             case "THREADID" -> new SearchKey.ObjectId(objectId(), true);
+            case "MODSEQ" -> modSeq(); // RFC 7162 3.1.5
             case "NOT" -> {
                 args.sp();
                 enter();
@@ -203,6 +204,27 @@ public final class SearchParser {
     private LocalDate date() throws ProtocolException {
         args.sp();
         return args.date();
+    }
+
+    /**
+     * {@code MODSEQ [SP entry-name SP entry-type-req] SP mod-sequence-valzer} (RFC 7162 7): the entry
+     * name is a quoted {@code "/flags/..."}, its type priv, shared or all.
+     */
+    private SearchKey modSeq() throws ProtocolException {
+        args.sp();
+        if (args.peek('"')) {
+            String entry = args.astring();
+            if (!entry.toLowerCase(java.util.Locale.ROOT).startsWith("/flags/")) {
+                throw new ProtocolException("Unknown MODSEQ entry name " + entry);
+            }
+            args.sp();
+            String type = args.atom().toLowerCase(java.util.Locale.ROOT);
+            if (!type.equals("priv") && !type.equals("shared") && !type.equals("all")) {
+                throw new ProtocolException("Unknown MODSEQ entry type " + type);
+            }
+            args.sp();
+        }
+        return new SearchKey.ModSeq(posthorn.imap.server.internal.command.CondStore.modSeq(args, true));
     }
 
     private long number() throws ProtocolException {

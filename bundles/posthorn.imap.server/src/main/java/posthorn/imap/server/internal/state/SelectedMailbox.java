@@ -16,6 +16,7 @@ import posthorn.store.api.Change;
 import posthorn.store.api.Flags;
 import posthorn.store.api.Mailbox;
 import posthorn.store.api.MessageMeta;
+import posthorn.store.api.ModSeqMailbox;
 import posthorn.store.api.StoreException;
 
 /**
@@ -70,6 +71,11 @@ public final class SelectedMailbox implements AutoCloseable {
      * outside them is announced again before a FETCH shows it (RFC 3501 7.2.6).
      */
     private final Set<String> announced = new TreeSet<>();
+
+    /** CONDSTORE is on (RFC 7162 3.1): unsolicited FETCH responses carry MODSEQ. */
+    private boolean condStore;
+    /** QRESYNC is on (RFC 7162 3.2.10): VANISHED instead of EXPUNGE, and UID in unsolicited FETCH. */
+    private boolean qresync;
 
     /** Which flags PERMANENTFLAGS lists (the user's rights, as SELECT found them): all by default. */
     private java.util.function.Predicate<String> settable = f -> true;
@@ -161,6 +167,55 @@ public final class SelectedMailbox implements AutoCloseable {
     /** The slot of a UID, or a negative number if it is not in the view. */
     private int indexOf(long uid) {
         return Arrays.binarySearch(uids, 0, count, uid);
+    }
+
+    /** CONDSTORE turned on for this session (RFC 7162 3.1). */
+    public void condStore(boolean on) {
+        condStore = on;
+    }
+
+    public boolean condStore() {
+        return condStore;
+    }
+
+    /** QRESYNC turned on for this session (RFC 7162 3.2.3); implies CONDSTORE. */
+    public void qresync(boolean on) {
+        qresync = on;
+        condStore |= on;
+    }
+
+    public boolean qresync() {
+        return qresync;
+    }
+
+    /** HIGHESTMODSEQ of the store's view, or NOMODSEQ if the store keeps none (RFC 7162 3.1.2). */
+    public long highestModSeq() {
+        return box instanceof ModSeqMailbox m ? m.highestModSeq() : ModSeqMailbox.NOMODSEQ;
+    }
+
+    /**
+     * A message's MODSEQ; for one the store's view no longer has (expunged meanwhile, its EXPUNGE held
+     * back), the HIGHESTMODSEQ, which is at least what the client was told of it.
+     */
+    public long modSeq(long uid) {
+        if (!(box instanceof ModSeqMailbox m)) {
+            return 0;
+        }
+        long mod = m.modSeq(uid);
+        return mod > 0 ? mod : m.highestModSeq();
+    }
+
+    /**
+     * The data items a FETCH response the client did not ask for (or a STORE's) carries after FLAGS
+     * once CONDSTORE or QRESYNC is on (RFC 7162 3.1.4.1, 3.2.4): UID (QRESYNC, unless {@code uidWritten}) and MODSEQ.
+     */
+    public void writeModSeqItems(ResponseWriter out, long uid, boolean uidWritten) throws IOException {
+        if (qresync && !uidWritten) {
+            out.raw(" UID ").number(uid);
+        }
+        if (condStore) {
+            out.raw(" MODSEQ (").number(modSeq(uid)).raw(")");
+        }
     }
 
     /** Turns RECENT responses and the \Recent flag off for an IMAP4rev2 client (RFC 9051 has neither). */
@@ -423,6 +478,7 @@ public final class SelectedMailbox implements AutoCloseable {
                     announceKeywords(out, f.flags());
                     out.untagged().number(seqOf(f.uid())).raw(" FETCH (FLAGS ");
                     writeFlags(out, f.flags(), isRecent(f.uid()));
+                    writeModSeqItems(out, f.uid(), false);
                     out.raw(")").crlf();
                 }
             }
@@ -463,10 +519,25 @@ public final class SelectedMailbox implements AutoCloseable {
             return;
         }
         int kept = 0;
+        if (qresync) {
+            // RFC 7162 3.2.10: VANISHED instead of EXPUNGE, one response for all of them
+            long[] gone = new long[heldExpunges.size()];
+            int n = 0;
+            for (long u : heldExpunges) {
+                if (indexOf(u) >= 0) {
+                    gone[n++] = u;
+                }
+            }
+            if (n > 0) {
+                out.untagged().raw("VANISHED ").raw(SequenceSet.ofNumbers(Arrays.copyOf(gone, n)).toString()).crlf();
+            }
+        }
         for (int i = 0; i < count; i++) {
             long uid = uids[i];
             if (heldExpunges.contains(uid)) {
-                out.untagged().number(kept + 1).raw(" EXPUNGE").crlf();
+                if (!qresync) {
+                    out.untagged().number(kept + 1).raw(" EXPUNGE").crlf();
+                }
                 reportedExists--;
                 if ((flagIds[i] & RECENT_BIT) != 0) {
                     recentCount--;

@@ -72,7 +72,16 @@ class CapabilitiesTest {
         String all = Capabilities.announce(false, null, false);
         assertEquals(Capabilities.announce(false, null, false, Set.copyOf(Capabilities.STORE_PARTS.values())), all);
         assertEquals(ANNOUNCED + ACL + " NOTIFY" + LATER
-                + " METADATA METADATA-SERVER CREATE-SPECIAL-USE OBJECTID SAVEDATE PREVIEW", all);
+                + " METADATA METADATA-SERVER CREATE-SPECIAL-USE OBJECTID SAVEDATE PREVIEW CONDSTORE QRESYNC", all);
+    }
+
+    /** RFC 7162: CONDSTORE and QRESYNC only with a store that keeps MODSEQs; both can be ENABLEd. */
+    @Test
+    void condStoreOnlyWithAStoreThatKeepsModSeqs() {
+        assertEquals(ANNOUNCED + LATER + " PREVIEW CONDSTORE QRESYNC",
+                Capabilities.announce(false, null, false, Set.of(posthorn.store.api.ModSeqStore.class)));
+        assertEquals("CONDSTORE", Capabilities.enableable("condstore"));
+        assertEquals("QRESYNC", Capabilities.enableable("QRESYNC"));
     }
 
     @Test
