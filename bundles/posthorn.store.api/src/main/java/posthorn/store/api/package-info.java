@@ -40,12 +40,16 @@
  * to measure sizes when they are needed, and {@link posthorn.store.api.MessageMeta#withSize}; and
  * {@link posthorn.store.api.MailStore#sizes} (what the store's in-memory index holds, for metrics).
  *
+ * <p>1.6.0 added the optional {@link posthorn.store.api.ArrivalStore} (with its
+ * {@link posthorn.store.api.ArrivalStore.Listener}): a store-wide notice that a user's mailbox may have
+ * gained or lost messages, for a full-text index kept up to date in the background.
+ *
  * <p>The version below is checked against the last release by bnd's baseline at every build (see the
  * README, "Releasing and API versions"). One more rule bnd cannot see: the server switches over
  * {@link posthorn.store.api.Change} exhaustively, so a new kind of change needs a major version,
  * even where bnd would accept a minor one for an added type.
  */
-@Version("1.5.0")
+@Version("1.6.0")
 @Export
 package posthorn.store.api;
 

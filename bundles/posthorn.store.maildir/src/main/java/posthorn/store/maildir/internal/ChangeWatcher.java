@@ -238,7 +238,7 @@ final class ChangeWatcher implements AutoCloseable {
                 keys.remove(key);
             }
             if (folder != null) {
-                folder.changed();
+                folder.contentsChanged();
             }
         }
     }
@@ -253,7 +253,7 @@ final class ChangeWatcher implements AutoCloseable {
                 List<Object> now = stampsOf(folder);
                 List<Object> before = stamps.put(folder, now);
                 if (before != null && !before.equals(now) && watched.contains(folder)) {
-                    folder.changed();
+                    folder.contentsChanged();
                 }
             } catch (RuntimeException e) {
                 LOG.warn("Polling {} failed: {}", folder.dir, e.toString());

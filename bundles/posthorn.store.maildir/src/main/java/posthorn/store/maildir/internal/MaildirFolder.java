@@ -45,6 +45,7 @@ import posthorn.store.maildir.internal.FolderIndex.Facts;
  * rename is a flag change, never an expunge and an add.
  */
 final class MaildirFolder {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MaildirFolder.class);
     /** How often an operation looks a message up again after finding its file renamed under it. */
     private static final int ATTEMPTS = 4;
 
@@ -109,6 +110,10 @@ final class MaildirFolder {
     int knownMessages() {
         return lastEntries.size();
     }
+    /** The store-wide arrival notice for this folder, set when a user's mail first holds it; null before. */
+    private volatile Runnable arrivals;
+    /** Whether a scan has announced the folder's contents to the arrival notice yet (first open). */
+    private volatile boolean announced;
     /** Scans that listed the directory (for tests: own changes must not cause them). */
     private final java.util.concurrent.atomic.AtomicLong scans = new java.util.concurrent.atomic.AtomicLong();
     /** Own changes recorded; a scan's result is kept only if none came while it ran. In-process lock. */
@@ -161,6 +166,38 @@ final class MaildirFolder {
     /** Tells every listener that the folder may have changed. Never blocks on a listener's failure. */
     void changed() {
         listeners.fire();
+    }
+
+    /**
+     * Tells the handles' listeners and the store-wide arrival notice (store.api ArrivalStore) that
+     * messages may have come or gone: the watch and poll (another process), own deliveries and
+     * expunges, a scan that numbered or dropped messages.
+     */
+    void contentsChanged() {
+        listeners.fire();
+        arrived();
+    }
+
+    private void arrived() {
+        Runnable r = arrivals;
+        if (r != null) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.warn("The arrival notice of {} failed: {}", dir, e.toString());
+            }
+        }
+    }
+
+    /** Sets the store-wide arrival notice (once: a folder belongs to one user's Maildir). */
+    void arrivals(Runnable notice) {
+        if (arrivals == null) {
+            arrivals = notice;
+        }
+    }
+
+    boolean hasArrivals() {
+        return arrivals != null;
     }
 
     // --- derived values and the index ---
@@ -344,8 +381,16 @@ final class MaildirFolder {
         } catch (IOException e) {
             throw failure("Cannot scan " + dir, e);
         }
+        // The first scan in this process also announces what the folder holds to the arrival notice (a
+        // first SELECT of a mailbox a background indexer may never have seen).
+        boolean announce = !announced && arrivals != null;
+        if (announce) {
+            announced = true;
+        }
         if (notify) {
-            changed(); // other handles in this process: messages were numbered, claimed or dropped
+            contentsChanged(); // other handles in this process: messages were numbered, claimed or dropped
+        } else if (announce) {
+            arrived();
         }
         if (index.due()) {
             flushIndex();
@@ -860,7 +905,7 @@ final class MaildirFolder {
                 state.forget(base);
                 index.forget(base);
                 courierKeywords.forget(base);
-                changed();
+                contentsChanged();
                 return true;
             }
             if (track) {
@@ -1026,8 +1071,8 @@ final class MaildirFolder {
         } catch (IOException e) {
             throw target.failure("Cannot move messages to " + target.dir, e);
         }
-        target.changed();
-        changed();
+        target.contentsChanged();
+        contentsChanged();
         return Arrays.asList(result);
     }
 
@@ -1110,7 +1155,7 @@ final class MaildirFolder {
                     recordOwn();
                 }
             }
-            changed();
+            contentsChanged();
             return uids;
         } catch (NoSuchFileException e) {
             throw gone(e);
