@@ -158,13 +158,8 @@ final class UserIndex implements AutoCloseable {
                     name, done.added(), done.left(), hits.length, (System.nanoTime() - started) / 1_000_000);
             // A UID not in the index (arrived since, vanished while read) is a candidate.
             return uid -> Arrays.binarySearch(hits, uid) >= 0 || Arrays.binarySearch(indexed, uid) < 0;
-        } catch (LockObtainFailedException e) {
-            LOG.warn("event=fts.locked user={} dir={} reason=\"{}\"", user, dir, e.getMessage());
-            return null;
         } catch (IOException | RuntimeException | InternalError e) {
-            // InternalError: a fault reading a mapped file that was cut short under the index.
-            LOG.warn("event=fts.damaged user={} dir={} action=rebuild reason=\"{}\"", user, dir, e.toString());
-            wipe();
+            unusable(e);
             return null;
         } finally {
             lock.unlock();
@@ -191,16 +186,26 @@ final class UserIndex implements AutoCloseable {
                     () -> keepGoing.getAsBoolean() && !lock.hasQueuedThreads(), "background");
             counters.backgroundIndexed.add(done.added());
             return done.left() > 0 && keepGoing.getAsBoolean();
-        } catch (LockObtainFailedException e) {
-            LOG.warn("event=fts.locked user={} dir={} reason=\"{}\"", user, dir, e.getMessage());
-            return false;
         } catch (IOException | RuntimeException | InternalError e) {
-            LOG.warn("event=fts.damaged user={} dir={} action=rebuild reason=\"{}\"", user, dir, e.toString());
-            wipe();
+            unusable(e);
             return false;
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * The index could not be used: locked by another process (left alone; this caller does without),
+     * or damaged (thrown away, rebuilt by the next caller). InternalError: a fault reading a mapped
+     * file that was cut short under the index. Under the lock.
+     */
+    private void unusable(Throwable e) {
+        if (e instanceof LockObtainFailedException) {
+            LOG.warn("event=fts.locked user={} dir={} reason=\"{}\"", user, dir, e.getMessage());
+            return;
+        }
+        LOG.warn("event=fts.damaged user={} dir={} action=rebuild reason=\"{}\"", user, dir, e.toString());
+        wipe();
     }
 
     private void open() throws IOException {
