@@ -8,7 +8,8 @@ and asks several hundred SEARCH questions (BODY, TEXT, SUBJECT, FROM, TO, CC, HE
 strings, OR, NOT, UTF-8 literals) with the index on and then off (config/fts.cfg enabled=false, read
 while the server runs): the answers must be the same. Then: a damaged index (files garbled while the
 server is stopped) still gives the same answers and is rebuilt; arrivals, expunges and outside
-deletions are followed; two sessions of one user search while mail arrives.
+deletions are followed; an outside delivery is indexed in the background, before any search; two
+sessions of one user search while mail arrives.
 
 Prints 'e2e_fts: N passed, N failed' and exits non-zero on a failure. Usage: e2e_fts.py [-k NAME]
 """
@@ -264,6 +265,49 @@ def test_arrivals_expunges_and_outside_deletions_are_followed(srv):
         c.close()
 
 
+def test_outside_delivery_is_indexed_in_the_background(srv):
+    """A delivery by another program, seen by the store's watch while a session idles, is indexed by
+    the background indexer: the SEARCH that follows reads no message into the index itself and leaves
+    none unindexed (its event=fts.search line says indexed_now=0 unindexed=0)."""
+    c = Client(srv)
+    try:
+        c.command(b"NOOP")
+        mark = len(srv.stderr())
+        c.n += 1
+        tag = b"t%d" % c.n
+        c.f.write(tag + b" IDLE\r\n")
+        c.f.flush()
+        assert c.f.readline().startswith(b"+")
+        put(srv, "1798000001.M1P1.fts-bg", b"Subject: background\n\nplatypusharmonica in the background\n")
+        while True:
+            line = c.f.readline()
+            assert line, "connection closed during IDLE"
+            if line.endswith(b"EXISTS\r\n"):
+                break
+        c.f.write(b"DONE\r\n")
+        c.f.flush()
+        while not c.f.readline().startswith(tag + b" OK"):
+            pass
+        deadline = time.time() + 60
+        while "event=fts.idle" not in srv.stderr()[mark:]:
+            assert time.time() < deadline, "the background indexer did not become idle within 60 s"
+            time.sleep(0.1)
+        later = srv.stderr()[mark:]
+        assert re.search(r"event=fts\.update user=demo mailbox=\"INBOX\" by=background changes=[1-9]", later), later[-2000:]
+        before = len(srv.stderr())
+        t0 = time.time()
+        found = c.search([b"BODY", "platypusharmonica"])
+        took = time.time() - t0
+        assert len(found) == 1, found
+        lines = re.findall(r"event=fts\.search user=demo mailbox=\"INBOX\" indexed_now=(\d+) unindexed=(\d+)",
+                           srv.stderr()[before:])
+        assert lines == [("0", "0")], lines
+        print("  outside delivery indexed in the background; the SEARCH read nothing into the index (%.0f ms)"
+              % (took * 1000))
+    finally:
+        c.close()
+
+
 def test_two_sessions_search_while_mail_arrives(srv):
     errors = []
     results = [[], []]
@@ -313,6 +357,7 @@ TESTS = [
     test_index_on_and_off_answer_the_same,
     test_damaged_index_is_rebuilt_and_answers_stay,
     test_arrivals_expunges_and_outside_deletions_are_followed,
+    test_outside_delivery_is_indexed_in_the_background,
     test_two_sessions_search_while_mail_arrives,
 ]
 

@@ -68,6 +68,44 @@ final class PosthornServer extends Server {
         awaitGreeting(address(null), p, log);
     }
 
+    /** The log's length now: notices queued before this are processed before a later fts.idle line. */
+    @Override
+    long indexMark() {
+        try {
+            return Files.size(dir.resolve("posthorn.log"));
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Waits for the log line {@code event=fts.idle} (posthorn.store.fts: the background indexer's
+     * queue is empty and no user is being indexed) written after {@code mark}: the mailbox announced
+     * before the mark has been indexed, as a user's mail would be some time after delivery.
+     */
+    @Override
+    double awaitIndexed(long mark, double maxSeconds) throws Exception {
+        if (mark < 0) {
+            return -1;
+        }
+        long t0 = System.nanoTime();
+        Path log = dir.resolve("posthorn.log");
+        while ((System.nanoTime() - t0) / 1e9 < maxSeconds) {
+            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(log.toFile(), "r")) {
+                if (f.length() > mark) {
+                    f.seek(mark);
+                    byte[] rest = new byte[(int) Math.min(Integer.MAX_VALUE - 8, f.length() - mark)];
+                    f.readFully(rest);
+                    if (new String(rest, java.nio.charset.StandardCharsets.ISO_8859_1).contains("event=fts.idle")) {
+                        return (System.nanoTime() - t0) / 1e9;
+                    }
+                }
+            }
+            Thread.sleep(500);
+        }
+        return -1;
+    }
+
     /** Sets {@code key=value} in a config file, replacing the key's line or adding one. */
     private static void set(Path file, String key, String value) throws Exception {
         String text = Files.exists(file) ? Files.readString(file) : "";

@@ -41,6 +41,24 @@ abstract class Server {
     /** Where to connect for this user's mail. */
     abstract InetSocketAddress address(String user);
 
+    /**
+     * A mark in the server's own record of its work, taken once mail has been announced to it (after
+     * the first SELECT of a mailbox), for {@link #awaitIndexed}; -1 where the server keeps no index
+     * in the background (Dovecot and Courier index, where they do, during the search itself).
+     */
+    long indexMark() {
+        return -1;
+    }
+
+    /**
+     * Waits, at most {@code maxSeconds}, until the server says its background indexing of what came
+     * before {@code mark} is done; returns the seconds waited, or -1 if it did not say so in time (or
+     * keeps no background index).
+     */
+    double awaitIndexed(long mark, double maxSeconds) throws Exception {
+        return -1;
+    }
+
     abstract String version();
 
     /** How a session gets authenticated here, for the table's notes. */

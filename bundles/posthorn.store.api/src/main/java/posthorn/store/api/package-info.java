@@ -55,6 +55,10 @@
  * {@link posthorn.store.api.ModSeqStore} and {@link posthorn.store.api.ModSeqMailbox} (HIGHESTMODSEQ,
  * a message's MODSEQ, the UIDs expunged since a MODSEQ, NOMODSEQ).
  *
+ * <p>1.6.0 added the optional {@link posthorn.store.api.ArrivalStore} (with its
+ * {@link posthorn.store.api.ArrivalStore.Listener}): a store-wide notice that a user's mailbox may have
+ * gained or lost messages, for a full-text index kept up to date in the background.
+ *
  * <p>The version below is checked against the last release by bnd's baseline at every build (see the
  * README, "Releasing and API versions"). One more rule bnd cannot see: the server switches over
  * {@link posthorn.store.api.Change} exhaustively, so a new kind of change needs a major version,

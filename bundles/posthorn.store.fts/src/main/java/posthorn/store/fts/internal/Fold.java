@@ -1,13 +1,8 @@
 package posthorn.store.fts.internal;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.charset.CodingErrorAction;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-
-import org.apache.james.mime4j.codec.DecodeMonitor;
-import org.apache.james.mime4j.codec.DecoderUtil;
 
 /**
  * The text normalisation shared by what is indexed and what is looked up, and the trigrams of a
@@ -77,36 +72,6 @@ final class Fold {
             }
         }
         return out;
-    }
-
-    /**
-     * A header value as the server's matcher reads it (TextScanner.decodeHeader, kept identical):
-     * unfolded, raw 8-bit bytes taken as UTF-8 when they are (the Latin-1 string holds one byte a
-     * char), RFC 2047 encoded words decoded.
-     */
-    static String decodeHeader(String latin1) {
-        String s = latin1.replace("\r", "").replace("\n", "");
-        boolean eight = false;
-        for (int i = 0; i < s.length() && !eight; i++) {
-            eight = s.charAt(i) >= 0x80;
-        }
-        if (eight) {
-            byte[] b = s.getBytes(StandardCharsets.ISO_8859_1);
-            try {
-                s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .decode(java.nio.ByteBuffer.wrap(b)).toString();
-            } catch (java.nio.charset.CharacterCodingException e) {
-                // not UTF-8: keep Latin-1
-            }
-        }
-        if (!s.contains("=?")) {
-            return s;
-        }
-        try {
-            return DecoderUtil.decodeEncodedWords(s, DecodeMonitor.SILENT);
-        } catch (RuntimeException e) {
-            return s;
-        }
     }
 
     /**

@@ -16,6 +16,9 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -23,7 +26,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import posthorn.auth.support.keys.ConfigKeys;
+import posthorn.store.api.ArrivalStore;
+import posthorn.store.api.MailStore;
 import posthorn.store.api.Mailbox;
+import posthorn.store.api.StoreException;
+import posthorn.store.api.StoreUser;
+import posthorn.store.api.UserMail;
+import posthorn.store.api.Watch;
 import posthorn.store.api.search.TextIndex;
 import posthorn.store.api.search.TextTerm;
 
@@ -37,8 +46,15 @@ import posthorn.store.api.search.TextTerm;
  * another node costs one rebuild there and nothing else, and the Maildir stays what other programs
  * (Courier, Dovecot, an MDA) expect.
  *
+ * <p>Kept up to date in two ways. In the background: when the bound store is an {@link ArrivalStore},
+ * its notices (messages appended, copied, moved, expunged, delivered by another process and found by
+ * the store's watch, a mailbox opened the first time) queue the mailbox for a {@link BackgroundIndexer}
+ * that reads it through a read-only handle of its own, off the session threads. And by each search,
+ * which first adds what is still missing within {@code index.budget}, and leaves the rest to the
+ * server to read, so an answer never depends on how far the background has come.
+ *
  * <p>Configuration PID {@code fts} (config/fts.cfg), optional. Thread-safe: a user's index serialises
- * its own callers; indexes of users not searched lately are closed beyond {@code max.open}.
+ * its own callers; indexes of users not searched or indexed lately are closed beyond {@code max.open}.
  */
 @Component(service = TextIndex.class, configurationPid = "fts", configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = LuceneTextIndex.Config.class)
@@ -75,10 +91,40 @@ public final class LuceneTextIndex implements TextIndex {
         @AttributeDefinition(name = "Open indexes", description = "Users' indexes kept open at once; the one"
                 + " searched least recently is closed beyond this")
         int max_open() default 64;
+
+        @AttributeDefinition(name = "Background indexing", description = "true indexes arriving mail in the"
+                + " background, off the session threads; false leaves all indexing to searches")
+        boolean background() default true;
+
+        @AttributeDefinition(name = "Background indexing threads", description = "Low-priority threads that"
+                + " index in the background (one user at a time each)")
+        int background_threads() default 1;
+
+        @AttributeDefinition(name = "Background queue", description = "Users whose mailboxes may wait for the"
+                + " background indexer; notices beyond are dropped (indexed at the next notice or search)")
+        int background_queue() default 10000;
     }
 
-    private record Settings(boolean enabled, Path dir, MessageText.Limits limits, int maxOpen, int budget) {
+    private record Settings(boolean enabled, Path dir, MessageText.Limits limits, int maxOpen, int budget,
+                            boolean background, int threads, int queue) {
     }
+
+    /**
+     * How long the background indexer holds a user's index at a time when nobody else waits for it
+     * (it gives way at once to a waiting search: see UserIndex#background); each slice ends with a
+     * refresh, so this also bounds how many small segments a long build makes.
+     */
+    static final long SLICE_NANOS = 2_000_000_000L;
+    /** How long deactivation waits for the background workers to stop between two messages. */
+    private static final long STOP_MILLIS = 1500;
+
+    private final Counters counters = new Counters();
+    /** The bound store, for the background indexer's own read-only handles; null while none is bound. */
+    private volatile MailStore store;
+    /** The arrival notices of {@link #store}, while it is an ArrivalStore. Guarded by this. */
+    private Watch arrivals;
+    /** The running background indexer, or null (off, or not activated). Guarded by this for changes. */
+    private volatile BackgroundIndexer indexer;
 
     private volatile Settings settings;
     /** Access-ordered: the eldest is the user searched least recently. Guarded by itself. */
@@ -94,7 +140,14 @@ public final class LuceneTextIndex implements TextIndex {
 
     /** Outside OSGi (tests, tools): an index under {@code dir}, {@code budget} seconds of indexing a search. */
     LuceneTextIndex(Path dir, MessageText.Limits limits, int budget) {
-        settings = new Settings(true, dir, limits, 64, budget);
+        settings = new Settings(true, dir, limits, 64, budget, false, 0, 0);
+    }
+
+    /** Outside OSGi (tests): an index under {@code dir} kept up to date from {@code store}'s notices. */
+    LuceneTextIndex(Path dir, MessageText.Limits limits, int budget, MailStore store, int threads, int queue) {
+        settings = new Settings(true, dir, limits, 64, budget, true, threads, queue);
+        bindStore(store);
+        restartIndexer();
     }
 
     /**
@@ -119,6 +172,15 @@ public final class LuceneTextIndex implements TextIndex {
             int maxDepth = ConfigKeys.read("max.depth", config::max_depth);
             int maxOpen = ConfigKeys.read("max.open", config::max_open);
             int budget = ConfigKeys.read("index.budget", config::index_budget);
+            boolean background = ConfigKeys.read("background", config::background);
+            int threads = ConfigKeys.read("background.threads", config::background_threads);
+            int queue = ConfigKeys.read("background.queue", config::background_queue);
+            if (threads < 1 || threads > 16) {
+                throw new IllegalArgumentException("background.threads: must be from 1 to 16");
+            }
+            if (queue < 1 || queue > 1_000_000) {
+                throw new IllegalArgumentException("background.queue: must be from 1 to 1000000 users");
+            }
             if (budget < 0 || budget > 86400) {
                 throw new IllegalArgumentException("index.budget: must be from 0 to 86400 seconds");
             }
@@ -144,7 +206,7 @@ public final class LuceneTextIndex implements TextIndex {
                 dir = Path.of(System.getenv("POSTHORN_VAR")).toAbsolutePath().resolve("fts");
             }
             s = new Settings(enabled && dir != null, dir, new MessageText.Limits(maxText, maxParts, maxDepth), maxOpen,
-                    budget);
+                    budget, background, threads, queue);
             if (enabled && dir == null) {
                 LOG.warn("event=fts.off reason=\"neither dir nor POSTHORN_VAR is set\"");
             }
@@ -158,11 +220,94 @@ public final class LuceneTextIndex implements TextIndex {
         Settings before = settings;
         settings = s;
         if (before != null && !before.equals(s)) {
+            stopIndexer();
             closeAll();
         }
-        LOG.info("event=fts.config enabled={} dir={} max.text={} max.parts={} max.depth={} max.open={} index.budget={}",
+        restartIndexer();
+        LOG.info("event=fts.config enabled={} dir={} max.text={} max.parts={} max.depth={} max.open={} index.budget={}"
+                + " background={} background.threads={} background.queue={}",
                 s.enabled(), s.dir(), s.limits().maxChars(), s.limits().maxParts(), s.limits().maxDepth(), s.maxOpen(),
-                s.budget());
+                s.budget(), s.background(), s.threads(), s.queue());
+    }
+
+    /** Starts a background indexer for the settings in force, if they want one and none runs. */
+    private synchronized void restartIndexer() {
+        Settings s = settings;
+        if (indexer != null || s == null || !s.enabled() || !s.background()) {
+            return;
+        }
+        BackgroundIndexer b = new BackgroundIndexer(s.threads(), s.queue(), counters, this::indexMailbox);
+        b.start();
+        indexer = b;
+    }
+
+    private synchronized void stopIndexer() {
+        BackgroundIndexer b = indexer;
+        indexer = null;
+        if (b != null) {
+            b.stop(STOP_MILLIS);
+        }
+    }
+
+    /**
+     * The store the background indexer reads through, bound dynamically: the index works without one
+     * (searches index what they search), and with one that is not an ArrivalStore nothing is queued.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    synchronized void bindStore(MailStore s) {
+        if (arrivals != null) {
+            arrivals.close();
+            arrivals = null;
+        }
+        store = s;
+        if (s instanceof ArrivalStore a) {
+            arrivals = a.watchArrivals((user, mailbox) -> {
+                BackgroundIndexer b = indexer;
+                if (b != null) {
+                    b.changed(user, mailbox);
+                }
+            });
+        }
+    }
+
+    synchronized void unbindStore(MailStore s) {
+        if (store != s) {
+            return;
+        }
+        if (arrivals != null) {
+            arrivals.close();
+            arrivals = null;
+        }
+        store = null;
+    }
+
+    /**
+     * The background indexer's work for one mailbox (on its worker thread): a read-only handle of its
+     * own, synced, indexed slice by slice so a search of the same user waits at most one slice.
+     */
+    void indexMailbox(StoreUser user, String mailbox, java.util.function.BooleanSupplier keepGoing) {
+        Settings s = settings;
+        MailStore st = store;
+        if (s == null || !s.enabled() || st == null) {
+            return;
+        }
+        try (UserMail mail = st.open(user); Mailbox box = mail.open(mailbox, true)) {
+            box.sync();
+            for (int attempt = 0; attempt < 2 && keepGoing.getAsBoolean(); attempt++) {
+                UserIndex index = index(s, user.name());
+                while (index.background(box, SLICE_NANOS, keepGoing)) {
+                    Thread.yield(); // the fair lock hands over to a waiting search first
+                }
+                if (!index.isClosed()) {
+                    return;
+                }
+                // Closed by eviction or a configuration change meanwhile: open it again.
+            }
+        } catch (StoreException e) {
+            // The mailbox went away (deleted, renamed) since the notice: nothing to index.
+            LOG.debug("event=fts.background.skipped user={} mailbox=\"{}\" reason=\"{}\"", user.name(), mailbox,
+                    e.getMessage());
+        }
     }
 
     private static Config defaults() {
@@ -206,11 +351,38 @@ public final class LuceneTextIndex implements TextIndex {
             public int index_budget() {
                 return 10;
             }
+
+            @Override
+            public boolean background() {
+                return true;
+            }
+
+            @Override
+            public int background_threads() {
+                return 1;
+            }
+
+            @Override
+            public int background_queue() {
+                return 10000;
+            }
         };
     }
 
+    /**
+     * Stops the background workers (between two messages, waiting at most {@link #STOP_MILLIS}) and
+     * closes the indexes at their last commit points, so a stop mid-indexing delays shutdown by about
+     * a second at most and leaves indexes the next start continues.
+     */
     @Deactivate
     void deactivate() {
+        stopIndexer();
+        synchronized (this) {
+            if (arrivals != null) {
+                arrivals.close();
+                arrivals = null;
+            }
+        }
         closeAll();
     }
 
@@ -227,7 +399,11 @@ public final class LuceneTextIndex implements TextIndex {
     /**
      * The open indexes' sizes at their last commits, for the metrics page: {@code users} (indexes
      * open), {@code documents}, {@code bytes}. Indexes not open now (evicted, or not searched since the
-     * start) are not counted: no disk is walked to answer.
+     * start) are not counted: no disk is walked to answer. And since the start: {@code queued} (users
+     * waiting for the background indexer), {@code indexing} (users being indexed now),
+     * {@code background_indexed} (messages it added), {@code dropped} (notices beyond the queue),
+     * {@code search_indexed} (messages searches indexed themselves) and {@code search_unindexed}
+     * (messages searches found not indexed and left to the server to read).
      */
     @Override
     public Map<String, Long> sizes() {
@@ -241,7 +417,11 @@ public final class LuceneTextIndex implements TextIndex {
                 bytes += index.bytes();
             }
         }
-        return Map.of("users", users, "documents", documents, "bytes", bytes);
+        BackgroundIndexer b = indexer;
+        return Map.of("users", users, "documents", documents, "bytes", bytes,
+                "queued", b == null ? 0L : b.queued(), "indexing", b == null ? 0L : b.busy(),
+                "background_indexed", counters.backgroundIndexed.sum(), "dropped", counters.dropped.sum(),
+                "search_indexed", counters.searchIndexed.sum(), "search_unindexed", counters.searchUnindexed.sum());
     }
 
     @Override
@@ -261,13 +441,19 @@ public final class LuceneTextIndex implements TextIndex {
         return null;
     }
 
+    /** Documents in a user's index (for tests). */
+    int documents(String user) throws java.io.IOException {
+        return index(settings, user).documents();
+    }
+
     private UserIndex index(Settings s, String user) {
         UserIndex evicted = null;
         UserIndex index;
         synchronized (open) {
             index = open.get(user);
             if (index == null) {
-                index = new UserIndex(user, s.dir().resolve(directoryName(user)), s.limits(), s.budget() * 1000L);
+                index = new UserIndex(user, s.dir().resolve(directoryName(user)), s.limits(), s.budget() * 1000L,
+                        counters);
                 open.put(user, index);
                 if (open.size() > s.maxOpen()) {
                     Map.Entry<String, UserIndex> eldest = open.entrySet().iterator().next();

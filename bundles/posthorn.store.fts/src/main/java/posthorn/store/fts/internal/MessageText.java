@@ -3,11 +3,7 @@ package posthorn.store.fts.internal;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.Reader;
-import java.nio.charset.Charset;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +16,8 @@ import org.apache.james.mime4j.stream.EntityState;
 import org.apache.james.mime4j.stream.MimeConfig;
 import org.apache.james.mime4j.stream.MimeTokenStream;
 import org.apache.james.mime4j.stream.RecursionMode;
+
+import posthorn.text.support.SearchText;
 
 /**
  * The text of one message as the server's SEARCH reads it, folded ({@link Fold}) for the index:
@@ -96,7 +94,7 @@ final class MessageText {
                     case T_END_MESSAGE, T_END_BODYPART -> depth--;
                     case T_FIELD -> {
                         String line = Fold.fold(stream.getField().getName()) + ": "
-                                + Fold.fold(Fold.decodeHeader(stream.getField().getBody()));
+                                + Fold.fold(SearchText.decodeHeader(stream.getField().getBody()));
                         chars += line.length();
                         if (chars > limits.maxChars()) {
                             cut("more than " + limits.maxChars() + " chars of text");
@@ -110,8 +108,8 @@ final class MessageText {
                         if (!type.startsWith("text/")) {
                             continue;
                         }
-                        Reader r = new InputStreamReader(new NoZeroReads(stream.getDecodedInputStream()),
-                                decoder(d.getCharset()));
+                        // Decoded exactly as the server's matcher decodes (the shared posthorn.text.support).
+                        Reader r = SearchText.partReader(stream.getDecodedInputStream(), d.getCharset());
                         StringBuilder part = new StringBuilder();
                         int n;
                         while ((n = r.read(chunk)) > 0) {
@@ -164,45 +162,10 @@ final class MessageText {
             }
             int colon = line.indexOf(':');
             String value = colon < 0 ? line : line.substring(colon + 1);
-            for (String v : new String[] {Fold.decodeHeader(value), Fold.decodeHeader(line)}) {
+            for (String v : new String[] {SearchText.decodeHeader(value), SearchText.decodeHeader(line)}) {
                 heads.add(Fold.fold(v));
                 heads.add(Fold.fold(Fold.squeeze(v)));
             }
-        }
-    }
-
-    /** The charset a text part is read in, chosen exactly as the server's TextScanner chooses it. */
-    private static CharsetDecoder decoder(String name) {
-        Charset cs = StandardCharsets.UTF_8;
-        if (name != null && !name.equalsIgnoreCase("us-ascii")) {
-            try {
-                cs = Charset.forName(name.strip());
-            } catch (RuntimeException e) {
-                cs = StandardCharsets.UTF_8;
-            }
-        }
-        return cs.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
-                .onUnmappableCharacter(CodingErrorAction.REPLACE);
-    }
-
-    /** As the server's: a zero read that repeats (Mime4j on broken input) is the end of the part. */
-    private static final class NoZeroReads extends FilterInputStream {
-        NoZeroReads(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) {
-                return 0;
-            }
-            for (int i = 0; i < 16; i++) {
-                int n = super.read(b, off, len);
-                if (n != 0) {
-                    return n;
-                }
-            }
-            return -1;
         }
     }
 

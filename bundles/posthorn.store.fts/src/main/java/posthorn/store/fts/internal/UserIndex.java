@@ -58,10 +58,16 @@ import posthorn.store.api.search.TextTerm;
  * {@code partial} mark on messages not read whole. Derived only: it is brought up to date from the
  * mailbox before each answer, and thrown away and rebuilt when Lucene finds it damaged.
  *
- * <p>Threading: every method holds this object's lock, so sessions of one user take turns (one
- * IndexWriter per index is Lucene's rule, and it also holds the index's write.lock against other
- * processes). Files: the directory is 0700 and every file in it is made 0600 after each commit,
- * whatever the umask.
+ * <p>Threading: every method holds this object's lock, a fair one, so sessions of one user and the
+ * background indexer take turns in arrival order (one IndexWriter per index is Lucene's rule, and it
+ * also holds the index's write.lock against other processes). The background indexer holds it for one
+ * slice at a time ({@link #background}) and gives way after the message it is reading as soon as
+ * another thread waits, so a search waits for one message (and a refresh), not a slice. Files: the
+ * directory is 0700 and every file in it is made 0600 after each commit, whatever the umask.
+ *
+ * <p>Invariant: a UID is in {@link #boxes} only once its document is visible to {@link #searchers}
+ * (after a refresh), so a search never takes a message for indexed that its searcher cannot find.
+ * What is committed is what a restart finds: {@link #boxes} is rebuilt from the committed documents.
  */
 final class UserIndex implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UserIndex.class);
@@ -75,6 +81,8 @@ final class UserIndex implements AutoCloseable {
     }
     /** Documents added between two commits while catching up, so a long first build keeps its progress. */
     private static final int COMMIT_EVERY = 5000;
+    /** At most this long between commits while documents wait uncommitted (a crash loses no more). */
+    private static final long COMMIT_NANOS = 10_000_000_000L;
 
     private final String user;
     private final Path dir;
@@ -86,6 +94,12 @@ final class UserIndex implements AutoCloseable {
     /** Per mailbox name: its UIDVALIDITY and the UIDs in the index, ascending. */
     private final Map<String, Box> boxes = new HashMap<>();
     private boolean closed;
+    /** Fair: a search waiting for the lock gets it before the background indexer's next slice. */
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock(true);
+    private final Counters counters;
+    /** Documents added or deleted since the last commit, and when that commit was. Under the lock. */
+    private int uncommitted;
+    private long lastCommit = System.nanoTime();
     /** What the index held at its last commit, for the metrics page (read without the lock). */
     private volatile long documents;
     private volatile long bytes;
@@ -96,7 +110,12 @@ final class UserIndex implements AutoCloseable {
     private record Box(long uidValidity, long[] uids) {
     }
 
-    UserIndex(String user, Path dir, MessageText.Limits limits, long budgetMillis) {
+    /** What one catch-up did: the UIDs now indexed, ascending; how many it added; how many it left. */
+    private record CatchUp(long[] indexed, int added, int left) {
+    }
+
+    UserIndex(String user, Path dir, MessageText.Limits limits, long budgetMillis, Counters counters) {
+        this.counters = counters;
         this.user = user;
         this.dir = dir;
         this.limits = limits;
@@ -108,16 +127,22 @@ final class UserIndex implements AutoCloseable {
      * handle's view; null when no term can narrow, or when the index cannot be used (then the caller
      * scans, and a damaged index is wiped to be rebuilt at the next search).
      */
-    synchronized LongPredicate candidates(Mailbox mailbox, List<TextTerm> terms) {
+    LongPredicate candidates(Mailbox mailbox, List<TextTerm> terms) {
         Query narrowing = Queries.of(terms);
-        if (narrowing == null || closed) {
+        if (narrowing == null) {
             return null;
         }
+        lock.lock();
         try {
+            if (closed) {
+                return null;
+            }
             open();
             String name = mailbox.name();
             long uv = mailbox.uidValidity();
-            long[] indexed = catchUp(mailbox, name, uv);
+            long started = System.nanoTime();
+            CatchUp done = catchUp(mailbox, name, uv, budgetNanos, () -> true, "search");
+            long[] indexed = done.indexed();
             long[] hits = search(new BooleanQuery.Builder()
                     .add(new TermQuery(new Term("box", boxKey(name, uv))), Occur.FILTER)
                     .add(new BooleanQuery.Builder()
@@ -125,17 +150,62 @@ final class UserIndex implements AutoCloseable {
                             .add(new TermQuery(new Term("partial", "1")), Occur.SHOULD)
                             .build(), Occur.FILTER)
                     .build());
+            counters.searchIndexed.add(done.added());
+            counters.searchUnindexed.add(done.left());
+            // What this search cost the index: messages it read into the index itself (indexed_now),
+            // and those the server reads because they are not indexed yet (unindexed).
+            LOG.info("event=fts.search user={} mailbox=\"{}\" indexed_now={} unindexed={} candidates={} ms={}", user,
+                    name, done.added(), done.left(), hits.length, (System.nanoTime() - started) / 1_000_000);
             // A UID not in the index (arrived since, vanished while read) is a candidate.
             return uid -> Arrays.binarySearch(hits, uid) >= 0 || Arrays.binarySearch(indexed, uid) < 0;
-        } catch (LockObtainFailedException e) {
-            LOG.warn("event=fts.locked user={} dir={} reason=\"{}\"", user, dir, e.getMessage());
-            return null;
         } catch (IOException | RuntimeException | InternalError e) {
-            // InternalError: a fault reading a mapped file that was cut short under the index.
-            LOG.warn("event=fts.damaged user={} dir={} action=rebuild reason=\"{}\"", user, dir, e.toString());
-            wipe();
+            unusable(e);
             return null;
+        } finally {
+            lock.unlock();
         }
+    }
+
+    /**
+     * One slice of background indexing: brings the index closer to {@code mailbox}'s view, adding new
+     * messages for at most {@code sliceNanos} or until {@code keepGoing} says stop, then releases the
+     * lock. The handle belongs to the caller (the background indexer's own, read-only).
+     *
+     * @return true if messages of the view are still not indexed (call again), false when done or
+     *         when the index cannot be used (closed, locked by another process, damaged and wiped)
+     */
+    boolean background(Mailbox mailbox, long sliceNanos, java.util.function.BooleanSupplier keepGoing) {
+        lock.lock();
+        try {
+            if (closed || !keepGoing.getAsBoolean()) {
+                return false;
+            }
+            open();
+            // Gives way between two messages as soon as a search (or another caller) waits for the lock.
+            CatchUp done = catchUp(mailbox, mailbox.name(), mailbox.uidValidity(), sliceNanos,
+                    () -> keepGoing.getAsBoolean() && !lock.hasQueuedThreads(), "background");
+            counters.backgroundIndexed.add(done.added());
+            return done.left() > 0 && keepGoing.getAsBoolean();
+        } catch (IOException | RuntimeException | InternalError e) {
+            unusable(e);
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The index could not be used: locked by another process (left alone; this caller does without),
+     * or damaged (thrown away, rebuilt by the next caller). InternalError: a fault reading a mapped
+     * file that was cut short under the index. Under the lock.
+     */
+    private void unusable(Throwable e) {
+        if (e instanceof LockObtainFailedException) {
+            LOG.warn("event=fts.locked user={} dir={} reason=\"{}\"", user, dir, e.getMessage());
+            return;
+        }
+        LOG.warn("event=fts.damaged user={} dir={} action=rebuild reason=\"{}\"", user, dir, e.toString());
+        wipe();
     }
 
     private void open() throws IOException {
@@ -146,7 +216,7 @@ final class UserIndex implements AutoCloseable {
         IndexWriterConfig cfg = new IndexWriterConfig(new TrigramAnalyzer())
                 .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
                 .setRAMBufferSizeMB(32)
-                .setCommitOnClose(true);
+                .setCommitOnClose(false);
         FSDirectory d = FSDirectory.open(dir);
         try {
             writer = new IndexWriter(d, cfg);
@@ -159,8 +229,14 @@ final class UserIndex implements AutoCloseable {
         }
     }
 
-    /** Adds what the view has and the index lacks, drops what it no longer has; returns the UIDs indexed. */
-    private long[] catchUp(Mailbox mailbox, String name, long uv) throws IOException {
+    /**
+     * Adds what the view has and the index lacks, for at most {@code budget} nanoseconds and while
+     * {@code keepGoing}; drops what the view no longer has. A UID above the view's newest (beyond its
+     * horizon: arrived after the handle's last sync, indexed through a newer handle) is kept, so that
+     * handles synced at different times do not undo each other's work.
+     */
+    private CatchUp catchUp(Mailbox mailbox, String name, long uv, long budget,
+                            java.util.function.BooleanSupplier keepGoing, String by) throws IOException {
         Box box = boxes.get(name);
         if (box == null || box.uidValidity() != uv) {
             // Another UIDVALIDITY's documents of this name are for messages that no longer exist.
@@ -178,29 +254,38 @@ final class UserIndex implements AutoCloseable {
             present[i] = view.get(i).uid();
         }
         Arrays.sort(present);
+        long horizon = Math.max(present.length == 0 ? 0 : present[present.length - 1], mailbox.uidNext() - 1);
         long[] have = box.uids();
-        int changes = 0;
-        int pending = 0;
+        int deleted = 0;
+        int added = 0;
+        int left = 0;
         long started = System.nanoTime();
-        long[] next = new long[present.length];
+        long[] next = new long[present.length + have.length];
         int n = 0;
         int i = 0;
         int j = 0;
         String key = boxKey(name, uv);
         while (i < have.length || j < present.length) {
             if (j >= present.length || (i < have.length && have[i] < present[j])) {
-                writer.deleteDocuments(new Term("id", key + "\u0000" + have[i]));
-                changes++;
+                if (have[i] > horizon) {
+                    next[n++] = have[i]; // newer than this view: another handle's, kept
+                } else {
+                    writer.deleteDocuments(new Term("id", key + "\u0000" + have[i]));
+                    deleted++;
+                }
                 i++;
             } else if (i >= have.length || present[j] < have[i]) {
-                // Past the budget, a new message is left for the next search: it is a candidate.
-                if (System.nanoTime() - started < budgetNanos && add(mailbox, name, key, present[j])) {
-                    next[n++] = present[j];
-                    changes++;
-                    if (++pending >= COMMIT_EVERY) {
-                        commit();
-                        pending = 0;
+                // Past the budget, a new message is left for later: it is a candidate.
+                if (left == 0 && System.nanoTime() - started < budget && keepGoing.getAsBoolean()) {
+                    if (add(mailbox, name, key, present[j])) {
+                        next[n++] = present[j];
+                        added++;
+                        if (++uncommitted >= COMMIT_EVERY) {
+                            commit();
+                        }
                     }
+                } else {
+                    left++;
                 }
                 j++;
             } else {
@@ -209,15 +294,24 @@ final class UserIndex implements AutoCloseable {
                 j++;
             }
         }
+        uncommitted += deleted;
         long[] indexed = Arrays.copyOf(next, n);
         Arrays.sort(indexed);
-        boxes.put(name, new Box(uv, indexed));
-        if (changes > 0) {
+        if (added + deleted > 0) {
+            // Visible to the searcher before the UIDs count as indexed (the invariant above); durable
+            // when this mailbox is done, every COMMIT_EVERY documents, or after COMMIT_NANOS.
+            if (left == 0 || uncommitted >= COMMIT_EVERY || System.nanoTime() - lastCommit >= COMMIT_NANOS) {
+                commit();
+            } else {
+                searchers.maybeRefreshBlocking();
+            }
+            LOG.info("event=fts.update user={} mailbox=\"{}\" by={} changes={} indexed={} pending={} ms={}", user, name,
+                    by, added + deleted, indexed.length, left, (System.nanoTime() - started) / 1_000_000);
+        } else if (uncommitted > 0 && left == 0) {
             commit();
-            LOG.info("event=fts.update user={} mailbox=\"{}\" changes={} indexed={} pending={} ms={}", user, name,
-                    changes, indexed.length, present.length - indexed.length, (System.nanoTime() - started) / 1_000_000);
         }
-        return indexed;
+        boxes.put(name, new Box(uv, indexed));
+        return new CatchUp(indexed, added, left);
     }
 
     /** Indexes one message; false if it vanished meanwhile (then it is no candidate the index knows of). */
@@ -258,6 +352,8 @@ final class UserIndex implements AutoCloseable {
 
     private void commit() throws IOException {
         writer.commit();
+        uncommitted = 0;
+        lastCommit = System.nanoTime();
         searchers.maybeRefreshBlocking();
         ownerOnly();
         documents = writer.getDocStats().numDocs;
@@ -331,19 +427,29 @@ final class UserIndex implements AutoCloseable {
         return uidValidity + "/" + name;
     }
 
-    synchronized boolean isClosed() {
-        return closed;
+    boolean isClosed() {
+        lock.lock();
+        try {
+            return closed;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Number of documents, for tests. */
-    synchronized int documents() throws IOException {
-        open();
-        searchers.maybeRefreshBlocking();
-        IndexSearcher s = searchers.acquire();
+    int documents() throws IOException {
+        lock.lock();
         try {
-            return s.count(new MatchAllDocsQuery());
+            open();
+            searchers.maybeRefreshBlocking();
+            IndexSearcher s = searchers.acquire();
+            try {
+                return s.count(new MatchAllDocsQuery());
+            } finally {
+                searchers.release(s);
+            }
         } finally {
-            searchers.release(s);
+            lock.unlock();
         }
     }
 
@@ -379,23 +485,34 @@ final class UserIndex implements AutoCloseable {
         writer = null;
     }
 
+    /**
+     * Commits what was added and closes. Merges under way are abandoned (rollback after the commit
+     * loses nothing committed), so closing never waits for a merge: a stop mid-indexing leaves the
+     * index at its last commit point, which the next open continues from.
+     */
     @Override
-    public synchronized void close() {
-        closed = true;
+    public void close() {
+        lock.lock();
         try {
-            if (searchers != null) {
-                searchers.close();
+            closed = true;
+            try {
+                if (searchers != null) {
+                    searchers.close();
+                }
+                if (writer != null) {
+                    writer.commit();
+                    writer.rollback();
+                    ownerOnly();
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("event=fts.close.failed user={} dir={} reason=\"{}\"", user, dir, e.toString());
+                closeQuietly();
             }
-            if (writer != null) {
-                writer.close();
-                ownerOnly();
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("event=fts.close.failed user={} dir={} reason=\"{}\"", user, dir, e.toString());
-            closeQuietly();
+            searchers = null;
+            writer = null;
+        } finally {
+            lock.unlock();
         }
-        searchers = null;
-        writer = null;
     }
 
     private static final FileAttribute<Set<PosixFilePermission>> DIRECTORY =

@@ -48,6 +48,7 @@ final class MaildirFolder implements ChangeWatcher.Watched {
     /** The folder's subdirectories whose changes matter: deliveries, renames, keyword updates. */
     private static final String[] WATCHED = {"new", "cur", CourierKeywords.DIR};
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MaildirFolder.class);
     /** How often an operation looks a message up again after finding its file renamed under it. */
     private static final int ATTEMPTS = 4;
 
@@ -133,6 +134,10 @@ final class MaildirFolder implements ChangeWatcher.Watched {
     int knownMessages() {
         return lastEntries.size();
     }
+    /** The store-wide arrival notice for this folder, set when a user's mail first holds it; null before. */
+    private volatile Runnable arrivals;
+    /** Whether a scan has announced the folder's contents to the arrival notice yet (first open). */
+    private volatile boolean announced;
     /** Scans that listed the directory (for tests: own changes must not cause them). */
     private final java.util.concurrent.atomic.AtomicLong scans = new java.util.concurrent.atomic.AtomicLong();
     /** Own changes recorded; a scan's result is kept only if none came while it ran. In-process lock. */
@@ -199,10 +204,45 @@ final class MaildirFolder implements ChangeWatcher.Watched {
         return WATCHED;
     }
 
-    /** From the kernel watch or the poller: whatever changed, the handles sync to find out. */
+    /**
+     * From the kernel watch or the poller: whatever changed, the handles sync to find out, and the
+     * store-wide arrival notice is told.
+     */
     @Override
     public void noticed(java.util.List<Path> entries) {
-        changed();
+        contentsChanged();
+    }
+
+    /**
+     * Tells the handles' listeners and the store-wide arrival notice (store.api ArrivalStore) that
+     * messages may have come or gone: the watch and poll (another process), own deliveries and
+     * expunges, a scan that numbered or dropped messages.
+     */
+    void contentsChanged() {
+        listeners.fire();
+        arrived();
+    }
+
+    private void arrived() {
+        Runnable r = arrivals;
+        if (r != null) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.warn("The arrival notice of {} failed: {}", dir, e.toString());
+            }
+        }
+    }
+
+    /** Sets the store-wide arrival notice (once: a folder belongs to one user's Maildir). */
+    void arrivals(Runnable notice) {
+        if (arrivals == null) {
+            arrivals = notice;
+        }
+    }
+
+    boolean hasArrivals() {
+        return arrivals != null;
     }
 
     // --- derived values and the index ---
@@ -418,8 +458,16 @@ final class MaildirFolder implements ChangeWatcher.Watched {
         } catch (IOException e) {
             throw failure("Cannot scan " + dir, e);
         }
+        // The first scan in this process also announces what the folder holds to the arrival notice (a
+        // first SELECT of a mailbox a background indexer may never have seen).
+        boolean announce = !announced && arrivals != null;
+        if (announce) {
+            announced = true;
+        }
         if (notify) {
-            changed(); // other handles in this process: messages were numbered, claimed or dropped
+            contentsChanged(); // other handles in this process: messages were numbered, claimed or dropped
+        } else if (announce) {
+            arrived();
         }
         if (index.due()) {
             index.flush(state.bases());
@@ -1005,7 +1053,7 @@ final class MaildirFolder implements ChangeWatcher.Watched {
                 state.forget(base);
                 index.forget(base);
                 courierKeywords.forget(base);
-                changed();
+                contentsChanged();
                 return true;
             }
             if (track) {
@@ -1171,8 +1219,8 @@ final class MaildirFolder implements ChangeWatcher.Watched {
         } catch (IOException e) {
             throw target.failure("Cannot move messages to " + target.dir, e);
         }
-        target.changed();
-        changed();
+        target.contentsChanged();
+        contentsChanged();
         return Arrays.asList(result);
     }
 
@@ -1260,7 +1308,7 @@ final class MaildirFolder implements ChangeWatcher.Watched {
                     recordOwn();
                 }
             }
-            changed();
+            contentsChanged();
             return uids;
         } catch (NoSuchFileException e) {
             throw gone(e);

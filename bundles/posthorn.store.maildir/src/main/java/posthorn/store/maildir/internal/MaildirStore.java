@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import posthorn.auth.support.keys.ConfigKeys;
 import posthorn.store.api.AclStore;
+import posthorn.store.api.ArrivalStore;
 import posthorn.store.api.MailStore;
 import posthorn.store.api.ModSeqStore;
 import posthorn.store.api.QuotaStore;
@@ -29,6 +30,7 @@ import posthorn.store.api.StoreException.Reason;
 import posthorn.store.api.StoreUser;
 import posthorn.store.api.UserMail;
 import posthorn.store.api.WatchStore;
+import posthorn.store.api.Watch;
 
 /**
  * The Maildir++ store, Courier-compatible on disk. Owns one {@link MaildirFolder} per folder
@@ -40,7 +42,8 @@ import posthorn.store.api.WatchStore;
 @Component(service = MailStore.class, configurationPid = "maildir", configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = MaildirStore.Config.class)
 public final class MaildirStore implements QuotaStore, AclStore, WatchStore, ModSeqStore, posthorn.store.api.MetadataStore,
-        posthorn.store.api.ObjectIdStore, posthorn.store.api.SaveDateStore, posthorn.store.api.SpecialUseStore {
+        posthorn.store.api.ObjectIdStore, posthorn.store.api.SaveDateStore, posthorn.store.api.SpecialUseStore,
+        ArrivalStore {
     private static final Logger LOG = LoggerFactory.getLogger(MaildirStore.class);
     static final String DEFAULT_TEMPLATE = "%h/Maildir";
     static final long DEFAULT_POLL_SECONDS = 5;
@@ -487,6 +490,40 @@ public final class MaildirStore implements QuotaStore, AclStore, WatchStore, Mod
     }
 
     private static final int IDLE_FOLDERS = 64;
+
+    /** ArrivalStore's listeners; read on every notice, changed rarely. */
+    private final java.util.concurrent.CopyOnWriteArrayList<ArrivalStore.Listener> arrivalListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public Watch watchArrivals(ArrivalStore.Listener listener) {
+        ArrivalStore.Listener own = listener::changed; // a distinct identity per registration
+        arrivalListeners.add(own);
+        return () -> arrivalListeners.remove(own);
+    }
+
+    /**
+     * The notice a folder gives when its messages may have changed (see MaildirFolder#contentsChanged):
+     * the user as this store can open their Maildir again (its root named), and the mailbox's name.
+     * Null for a directory that names no mailbox of {@code root}.
+     */
+    Runnable arrivalNotice(String user, String quotaDefinition, Path root, Path dir) {
+        String name = dir.equals(root) ? FolderNames.INBOX
+                : root.equals(dir.getParent()) ? FolderNames.fromDirectory(dir.getFileName().toString()).orElse(null) : null;
+        if (name == null) {
+            return null;
+        }
+        StoreUser owner = new StoreUser(user, null, root, quotaDefinition);
+        return () -> {
+            for (ArrivalStore.Listener l : arrivalListeners) {
+                try {
+                    l.changed(owner, name);
+                } catch (RuntimeException e) {
+                    LOG.warn("event=store.arrival.listener.failed user={} mailbox=\"{}\" reason=\"{}\"", user, name, e.toString());
+                }
+            }
+        };
+    }
     private final java.util.LinkedHashMap<Path, MaildirFolder> idleFolders = new java.util.LinkedHashMap<>();
 
     /**

@@ -63,8 +63,12 @@ final class MaildirUserMail implements QuotaMail, AclMail, WatchMail, posthorn.s
 
     private final MaildirQuota quota;
 
+    /** The user record's quota, as given; kept for the arrival notices' StoreUser. */
+    private final String quotaDefinition;
+
     MaildirUserMail(MaildirStore store, Path root, String user, String quotaDefinition) {
         this.quota = new MaildirQuota(root, quotaDefinition);
+        this.quotaDefinition = quotaDefinition;
         this.store = store;
         this.root = root;
         this.user = user;
@@ -100,7 +104,11 @@ final class MaildirUserMail implements QuotaMail, AclMail, WatchMail, posthorn.s
     }
 
     private MaildirFolder folder(Path dir) {
-        return held.computeIfAbsent(dir, store::acquire);
+        MaildirFolder f = held.computeIfAbsent(dir, store::acquire);
+        if (!f.hasArrivals()) {
+            f.arrivals(store.arrivalNotice(user, quotaDefinition, root, dir));
+        }
+        return f;
     }
 
     /** Folder names found on disk, canonical and decoded, sorted. */

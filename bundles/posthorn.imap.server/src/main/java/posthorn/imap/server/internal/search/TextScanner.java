@@ -2,24 +2,18 @@ package posthorn.imap.server.internal.search;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.Reader;
-import java.nio.charset.Charset;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 
 import org.apache.james.mime4j.MimeException;
-import org.apache.james.mime4j.codec.DecodeMonitor;
-import org.apache.james.mime4j.codec.DecoderUtil;
 import org.apache.james.mime4j.stream.BodyDescriptor;
 import org.apache.james.mime4j.stream.EntityState;
 import org.apache.james.mime4j.stream.MimeTokenStream;
 
 import posthorn.imap.server.internal.mime.MimeLimits;
 import posthorn.imap.server.internal.mime.MimeTokens;
+import posthorn.text.support.SearchText;
 
 /**
  * Finds substrings in a message's decoded text as SEARCH BODY and TEXT want it (RFC 3501 6.4.4):
@@ -66,7 +60,7 @@ public final class TextScanner {
                     if (!type.startsWith("text/")) {
                         continue;
                     }
-                    Reader r = new InputStreamReader(new NoZeroReads(stream.getDecodedInputStream()), decoder(d.getCharset()));
+                    Reader r = SearchText.partReader(stream.getDecodedInputStream(), d.getCharset());
                     String tail = "";
                     int n;
                     while ((n = r.read(chunk)) > 0) {
@@ -84,30 +78,6 @@ public final class TextScanner {
             // Lenient parsing does not throw for malformed MIME; what was read so far has been searched.
         }
         return tokens.cut();
-    }
-
-    /**
-     * Mime4j's decoding streams can return 0 bytes on broken input, which InputStreamReader takes as
-     * an error; a zero read that repeats is taken as the end of the part.
-     */
-    private static final class NoZeroReads extends java.io.FilterInputStream {
-        NoZeroReads(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) {
-                return 0;
-            }
-            for (int i = 0; i < 16; i++) {
-                int n = super.read(b, off, len);
-                if (n != 0) {
-                    return n;
-                }
-            }
-            return -1;
-        }
     }
 
     private static void match(String hay, List<String> needles, boolean[] found) {
@@ -133,44 +103,10 @@ public final class TextScanner {
     }
 
     /**
-     * A header value as people read it: unfolded, raw 8-bit bytes taken as UTF-8 when they are
-     * (the Latin-1 string holds one byte a char), RFC 2047 encoded words decoded.
+     * A header value as people read it: unfolded, raw 8-bit bytes taken as UTF-8 when they are,
+     * RFC 2047 encoded words decoded (the copy the full-text index shares: posthorn.text.support).
      */
     public static String decodeHeader(String latin1) {
-        String s = latin1.replace("\r", "").replace("\n", "");
-        boolean eight = false;
-        for (int i = 0; i < s.length() && !eight; i++) {
-            eight = s.charAt(i) >= 0x80;
-        }
-        if (eight) {
-            byte[] b = s.getBytes(StandardCharsets.ISO_8859_1);
-            try {
-                s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .decode(java.nio.ByteBuffer.wrap(b)).toString();
-            } catch (java.nio.charset.CharacterCodingException e) {
-                // not UTF-8: keep Latin-1
-            }
-        }
-        if (!s.contains("=?")) {
-            return s;
-        }
-        try {
-            return DecoderUtil.decodeEncodedWords(s, DecodeMonitor.SILENT);
-        } catch (RuntimeException e) {
-            return s;
-        }
-    }
-
-    private static CharsetDecoder decoder(String name) {
-        Charset cs = StandardCharsets.UTF_8;
-        if (name != null && !name.equalsIgnoreCase("us-ascii")) {
-            try {
-                cs = Charset.forName(name.strip());
-            } catch (RuntimeException e) {
-                cs = StandardCharsets.UTF_8;
-            }
-        }
-        return cs.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
-                .onUnmappableCharacter(CodingErrorAction.REPLACE);
+        return SearchText.decodeHeader(latin1);
     }
 }
