@@ -28,6 +28,12 @@ public final class Capabilities {
     static final Set<String> ENABLEABLE = Set.of("IMAP4REV2");
 
     /**
+     * Announced only after login (issue 15: COMPRESS after TLS and login, as Dovecot announces it);
+     * the commands' state check refuses them before.
+     */
+    static final Set<String> AFTER_LOGIN = Set.of("COMPRESS=DEFLATE");
+
+    /**
      * Capabilities that only a store with an optional part of the store SPI brings: capability to the
      * store.api interface the bound {@link MailStore} must implement. Announced (and enabled) only
      * while the bound store has that part; the commands themselves also refuse without it.
@@ -98,7 +104,7 @@ public final class Capabilities {
                                   Set<Class<?>> storeParts) {
         StringBuilder b = new StringBuilder("IMAP4rev1");
         for (String c : EXTENSIONS) {
-            if (available(c, storeParts)) {
+            if (available(c, storeParts) && (loginMechanisms == null || !AFTER_LOGIN.contains(c))) {
                 b.append(' ').append(c);
             }
         }

@@ -181,6 +181,16 @@ public final class Session {
     private final AccessRule rule;
     /** No line other than empty ones came yet: the one a stray PROXY header would be (session thread only). */
     private boolean firstLine = true;
+    /** COMPRESS=DEFLATE (RFC 4978) is on: the input is inflated through this; null before. Session thread. */
+    private Compression.Inflating inflating;
+    /** The compressing side of COMPRESS, between {@link #counter} and the connection; null before. */
+    private Compression.Deflating deflating;
+    /**
+     * Inflated bytes the receiver took since its last event, while COMPRESS is on: a few KB of
+     * compressed data can expand to gigabytes, which the receiver would skip as one over-long line
+     * without buffering it but forever; past {@link #inflatedWithoutEvent} the session ends.
+     */
+    private long sinceEvent;
 
     /** What a session needs of the server it runs in. Thread-safe. */
     public interface Host {
@@ -367,6 +377,14 @@ public final class Session {
                 serverEnds = true;
                 bye("Autologout; idle for too long");
             }
+        } catch (Compression.InvalidData e) {
+            end = "compressed input refused: " + e.getMessage();
+            serverEnds = true;
+            if (logAllowed("refused compressed input")) {
+                LOG.warn("s{} event=compress.refused remote={} compressed={} inflated={} reason=\"{}\"", id, peer,
+                        inflating.compressedIn(), inflating.inflatedOut(), e.getMessage());
+            }
+            bye("Invalid or oversized compressed data");
         } catch (EOFException e) {
             end = writeTimedOut ? "write timeout" : "closed by client";
         } catch (SSLException e) {
@@ -400,6 +418,10 @@ public final class Session {
                 raw.finish();
             } else {
                 closeRaw();
+            }
+            if (inflating != null) {
+                inflating.end();
+                deflating.discard();
             }
             LOG.info("s{} disconnect remote={} user={} tls={} commands={} in={} out={} seconds={} end=\"{}\"", id, peer,
                     user, tlsName(), commandCount, bytesIn, counter == null ? 0 : counter.count(),
@@ -691,9 +713,19 @@ public final class Session {
     private Event next() throws IOException {
         while (true) {
             if (pending.hasRemaining()) {
+                int before = pending.remaining();
                 Event e = receiver.receive(pending);
                 if (!(e instanceof Event.NeedMore)) {
+                    sinceEvent = 0;
                     return e;
+                }
+                if (inflating != null) {
+                    sinceEvent += before - pending.remaining();
+                    long bound = inflatedWithoutEvent();
+                    if (sinceEvent > bound) {
+                        throw new Compression.InvalidData("more than " + bound
+                                + " decompressed bytes without a command line end (line.max, literal.max)");
+                    }
                 }
             }
             if (state instanceof SessionState.NotAuthenticated) {
@@ -919,6 +951,42 @@ public final class Session {
         counter.target(ssl.getOutputStream());
         tlsPending = false;
         LOG.info("s{} TLS {} {}", id, ssl.getSession().getProtocol(), ssl.getSession().getCipherSuite());
+    }
+
+    /**
+     * The most inflated bytes the receiver may take without an event (a line, a literal announced or
+     * streamed): a command's line and the literals it may hold in memory (line.max each), or one
+     * literal it drops (up to literal.max), and slack. What a bomb expands to is cut off there.
+     */
+    private long inflatedWithoutEvent() {
+        ImapdConfig c = server.config();
+        return 2L * c.line_max() + c.literal_max() + 65_536;
+    }
+
+    /**
+     * COMPRESS DEFLATE (RFC 4978 3): the tagged OK in the clear (or in TLS), flushed; from the byte
+     * after its CRLF both directions are raw deflate, over TLS when TLS is on. Bytes the client sent
+     * after the command and the session already read are compressed data (the client may start
+     * compressing as soon as it has sent the command, RFC 4978 3): they go to the inflater first.
+     */
+    private void compress(String tag, String mechanism) throws IOException, ProtocolException {
+        if (inflating != null) {
+            throw new ProtocolException("COMPRESSIONACTIVE", "DEFLATE active via COMPRESS");
+        }
+        if (!mechanism.equalsIgnoreCase("DEFLATE")) {
+            throw new ProtocolException("Unknown compression mechanism " + AuthChain.printable(mechanism));
+        }
+        out.status(tag, Status.OK, null, "DEFLATE active");
+        out.flush();
+        byte[] leftover = new byte[pending.remaining()];
+        pending.get(leftover);
+        pending = NOTHING;
+        inflating = new Compression.Inflating(in, leftover);
+        in = inflating;
+        deflating = new Compression.Deflating(counter.target(), server.config().compress_level());
+        counter.target(deflating);
+        sinceEvent = 0;
+        LOG.info("s{} event=compress mechanism=DEFLATE tls={}", id, tlsName());
     }
 
     private CommandReceiver newReceiver(ImapdConfig c) {
@@ -1386,6 +1454,11 @@ public final class Session {
         @Override
         public void startTls(String tag) throws IOException, ProtocolException {
             Session.this.startTls(tag);
+        }
+
+        @Override
+        public void compress(String tag, String mechanism) throws IOException, ProtocolException {
+            Session.this.compress(tag, mechanism);
         }
 
         @Override

@@ -16,18 +16,21 @@ class CapabilitiesTest {
     private static final String ANNOUNCED = "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE UNSELECT UIDPLUS MOVE"
             + " CHILDREN NAMESPACE MULTIAPPEND LIST-EXTENDED LIST-STATUS SPECIAL-USE STATUS=SIZE ESEARCH SORT"
             + " THREAD=ORDEREDSUBJECT THREAD=REFERENCES BINARY SEARCHRES";
+    /** Issue 15's wire extensions, at the end of the table; COMPRESS only after login. */
+    private static final String WIRE = " COMPRESS=DEFLATE";
+    private static final String WIRE_PRELOGIN = "";
 
     @Test
     void theListIsByteForByteTheOneClientsKnow() {
-        assertEquals(ANNOUNCED, Capabilities.announce(false, null, false, Set.of()));
-        assertEquals(ANNOUNCED + " STARTTLS AUTH=PLAIN AUTH=LOGIN LOGINDISABLED",
+        assertEquals(ANNOUNCED + WIRE, Capabilities.announce(false, null, false, Set.of()));
+        assertEquals(ANNOUNCED + WIRE_PRELOGIN + " STARTTLS AUTH=PLAIN AUTH=LOGIN LOGINDISABLED",
                 Capabilities.announce(true, List.of("PLAIN", "LOGIN"), true, Set.of()));
     }
 
     /** Issue 11: RFC 4314's capabilities, as Courier-IMAP announced them, only with a store that keeps ACLs. */
     @Test
     void aclOnlyWithAStoreThatKeepsThem() {
-        assertEquals(ANNOUNCED + " ACL ACL2=UNION RIGHTS=texk", Capabilities.announce(false, null, false, Set.of(AclStore.class)));
+        assertEquals(ANNOUNCED + " ACL ACL2=UNION RIGHTS=texk" + WIRE, Capabilities.announce(false, null, false, Set.of(AclStore.class)));
         assertEquals(Capabilities.announce(false, null, false, Set.of(AclStore.class)), Capabilities.announce(false, null, false));
     }
 
