@@ -29,8 +29,8 @@ import posthorn.store.api.UserMail;
  */
 final class Append implements Command<SessionState.LoggedIn> {
 
-    /** A message to add: its text, or its upload (exactly one of them). */
-    private record Message(Set<String> flags, Instant date, byte[] text, MessageUpload upload) {
+    /** A message to add: its text, or its upload (exactly one of them). Also REPLACE's (RFC 8508). */
+    record Message(Set<String> flags, Instant date, byte[] text, MessageUpload upload) {
         long append(Mailbox box) throws StoreException, IOException {
             return upload != null ? box.append(upload, flags, date)
                     : box.append(new ByteArrayInputStream(text), flags, date);
@@ -44,23 +44,7 @@ final class Append implements Command<SessionState.LoggedIn> {
         String wire = ctx.names().wire(args);
         List<Message> messages = new ArrayList<>();
         while (args.skip(' ')) {
-            Set<String> flags = Set.of();
-            if (args.peek('(')) {
-                flags = flags(args.flagList());
-                args.sp();
-            }
-            Instant date = Instant.now();
-            if (args.peek('"')) {
-                ZonedDateTime d = args.dateTime();
-                date = d.toInstant();
-                args.sp();
-            }
-            int streamed = args.streamedLiteral();
-            if (streamed >= 0) {
-                messages.add(new Message(flags, date, null, ctx.streamedLiteral(streamed)));
-                continue;
-            }
-            messages.add(new Message(flags, date, args.stringBytes(), null));
+            messages.add(message(ctx, args));
         }
         args.end();
         if (messages.isEmpty()) {
@@ -116,6 +100,43 @@ final class Append implements Command<SessionState.LoggedIn> {
                 box.close();
             }
         }
+    }
+
+    /**
+     * One message argument, after its SP: [flag-list SP] [date-time SP] literal (RFC 3502
+     * append-message); REPLACE (RFC 8508) reads its message with this too.
+     */
+    static Message message(CommandContext ctx, ArgReader args) throws ProtocolException, StoreException {
+        Set<String> flags = Set.of();
+        if (args.peek('(')) {
+            flags = flags(args.flagList());
+            args.sp();
+        }
+        Instant date = Instant.now();
+        if (args.peek('"')) {
+            ZonedDateTime d = args.dateTime();
+            date = d.toInstant();
+            args.sp();
+        }
+        // RFC 6855 4: append-data =/ "UTF8" SP "(" literal8 ")", only after ENABLE UTF8=ACCEPT
+        boolean utf8 = args.peekKeyword("UTF8");
+        if (utf8) {
+            if (!ctx.enabled("UTF8=ACCEPT")) {
+                throw new ProtocolException("APPEND UTF8 needs ENABLE UTF8=ACCEPT first");
+            }
+            args.atom();
+            args.sp();
+            if (!args.skip('(') || !args.peek('~')) {
+                throw new ProtocolException("Expected (~{n}) after UTF8");
+            }
+        }
+        int streamed = args.streamedLiteral();
+        Message m = streamed >= 0 ? new Message(flags, date, null, ctx.streamedLiteral(streamed))
+                : new Message(flags, date, args.stringBytes(), null);
+        if (utf8 && !args.skip(')')) {
+            throw new ProtocolException("Expected ) after the UTF8 literal");
+        }
+        return m;
     }
 
     /**

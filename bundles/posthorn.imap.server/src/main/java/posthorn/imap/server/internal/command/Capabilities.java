@@ -25,7 +25,7 @@ public final class Capabilities {
      * Extensions that ENABLE (RFC 5161) can turn on, upper case. One is enabled only if it is also
      * announced.
      */
-    static final Set<String> ENABLEABLE = Set.of("IMAP4REV2");
+    static final Set<String> ENABLEABLE = Set.of("IMAP4REV2", "UTF8=ACCEPT");
 
     /**
      * Announced only after login (issue 15: COMPRESS after TLS and login, as Dovecot announces it);
@@ -92,6 +92,27 @@ public final class Capabilities {
     public static boolean available(String capability, Set<Class<?>> storeParts) {
         Class<?> needs = STORE_PARTS.get(capability.toUpperCase(Locale.ROOT));
         return needs == null || storeParts.contains(needs);
+    }
+
+    /**
+     * The list as imapd.cfg shapes it (issue 15): LITERAL- in place of LITERAL+ (RFC 7888: a server
+     * announces one of the two, LITERAL- being the lesser), and APPENDLIMIT with the largest message
+     * APPEND takes (RFC 7889 2: literal.max, which the server enforces for every mailbox; STATUS
+     * APPENDLIMIT gives a mailbox's lower one).
+     */
+    public static String configured(String list, boolean literalMinus, long appendLimit) {
+        StringBuilder b = new StringBuilder();
+        for (String c : list.split(" ")) {
+            if (!b.isEmpty()) {
+                b.append(' ');
+            }
+            b.append(switch (c) {
+                case "LITERAL+" -> literalMinus ? "LITERAL-" : c;
+                case "APPENDLIMIT" -> "APPENDLIMIT=" + appendLimit;
+                default -> c;
+            });
+        }
+        return b.toString();
     }
 
     /**

@@ -106,6 +106,11 @@ public interface CommandContext {
         throw new ProtocolException("COMPRESS is not available on this connection");
     }
 
+    /** The largest message APPEND takes (imapd.cfg literal.max), announced as APPENDLIMIT (RFC 7889). */
+    default long appendLimit() {
+        return 64L << 20;
+    }
+
     /** Reads one line of a continuation exchange (a SASL response), as text. */
     String readLine() throws IOException, ProtocolException;
 

@@ -159,6 +159,9 @@ public final class ImapdSettings {
         } catch (IllegalArgumentException e) {
             throw new BadValue("proxy.trusted", c.proxy_trusted(), e.getMessage());
         }
+        if (!c.literal_nonsync().equals("LITERAL+") && !c.literal_nonsync().equals("LITERAL-")) {
+            throw new BadValue("literal.nonsync", c.literal_nonsync(), "must be LITERAL+ or LITERAL-");
+        }
         if (!c.namespace_prefix().isEmpty() && !c.namespace_prefix().equals("INBOX.")) {
             throw new BadValue("namespace.prefix", c.namespace_prefix(), "must be empty or INBOX.");
         }

@@ -456,6 +456,10 @@ public final class Session {
                     LOG.warn("s{} refused input: {}", id, t.reason());
                 }
                 if (t.fatal()) {
+                    if (literalMinus()) {
+                        // RFC 7888 4: a non-synchronizing literal over 4096 octets gets BAD [TOOBIG] first
+                        bad(t.tag(), "TOOBIG", t.reason());
+                    }
                     endWithBye(t.reason());
                 } else {
                     // The receiver reports a malformed literal announcement the same way; that is
@@ -501,6 +505,10 @@ public final class Session {
      * before the client sends it (see {@link LiteralIntake}).
      */
     private void admit(Event.LiteralAnnounced l) throws IOException {
+        if (l.nonSynchronizing() && l.size() > LITERAL_MINUS_MAX && literalMinus()) {
+            refuseLiteralMinus(l.tag(), l.size());
+            return;
+        }
         LiteralIntake.Decision d = literals.admit(l, state, server.config());
         switch (d.route()) {
             case MEMORY -> midCommand = true;
@@ -530,6 +538,30 @@ public final class Session {
         if (!l.nonSynchronizing()) {
             out.continuation("Ready for literal data");
         }
+    }
+
+    /** Largest non-synchronizing literal under LITERAL- (RFC 7888 4). */
+    static final long LITERAL_MINUS_MAX = 4096;
+
+    /** Whether imapd.cfg literal.nonsync chose LITERAL- (RFC 7888) over LITERAL+. */
+    private boolean literalMinus() {
+        return "LITERAL-".equals(server.config().literal_nonsync());
+    }
+
+    /**
+     * LITERAL- (RFC 7888 4): a non-synchronizing literal over 4096 octets is answered with a tagged
+     * BAD [TOOBIG]; its bytes are on their way and the server does not read them, so it closes the
+     * connection (the RFC lets the server either read and drop them or close; closing cannot be
+     * abused to make the server read, as for any refused non-synchronizing literal here).
+     */
+    private void refuseLiteralMinus(String tag, long size) throws IOException {
+        literals.commandDone();
+        if (logAllowed("refused literal")) {
+            LOG.info("s{} refused a non-synchronizing literal of {} bytes from {}: over 4096 under LITERAL- (literal.nonsync)",
+                    id, size, peer);
+        }
+        bad(tag, "TOOBIG", "Non-synchronizing literal of " + size + " bytes; LITERAL- allows 4096, use a synchronizing literal");
+        endWithBye("Non-synchronizing literal over 4096 bytes (LITERAL-)");
     }
 
     /**
@@ -893,7 +925,9 @@ public final class Session {
         String base = Capabilities.announce(startTlsOffered(), preLogin ? login.mechanismsOffered() : null,
                 preLogin && !login.plaintextAllowed(), Capabilities.partsOf(boundStore()));
         List<String> quota = QuotaCommands.capabilities(boundStore(), maySetQuota());
-        return quota.isEmpty() ? base : base + " " + String.join(" ", quota);
+        ImapdConfig c = server.config();
+        return Capabilities.configured(quota.isEmpty() ? base : base + " " + String.join(" ", quota),
+                literalMinus(), c.literal_max());
     }
 
     /** Whether the logged-in user is one imapd.cfg quota.set names (SETQUOTA, QUOTASET). */
@@ -1433,7 +1467,9 @@ public final class Session {
                     namespace = namespace.withShared(shared.prefix());
                 }
             }
-            return new ClientNames(rev2() ? MailboxNameCodec.UTF8 : MailboxNameCodec.MODIFIED_UTF7, namespace);
+            // RFC 6855 3: after ENABLE UTF8=ACCEPT mailbox names are UTF-8, not modified UTF-7, as in IMAP4rev2
+            boolean utf8 = rev2() || enabled.contains("UTF8=ACCEPT");
+            return new ClientNames(utf8 ? MailboxNameCodec.UTF8 : MailboxNameCodec.MODIFIED_UTF7, namespace);
         }
 
         @Override
@@ -1454,6 +1490,11 @@ public final class Session {
         @Override
         public void startTls(String tag) throws IOException, ProtocolException {
             Session.this.startTls(tag);
+        }
+
+        @Override
+        public long appendLimit() {
+            return server.config().literal_max();
         }
 
         @Override

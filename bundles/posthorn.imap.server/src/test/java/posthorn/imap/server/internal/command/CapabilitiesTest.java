@@ -17,8 +17,24 @@ class CapabilitiesTest {
             + " CHILDREN NAMESPACE MULTIAPPEND LIST-EXTENDED LIST-STATUS SPECIAL-USE STATUS=SIZE ESEARCH SORT"
             + " THREAD=ORDEREDSUBJECT THREAD=REFERENCES BINARY SEARCHRES";
     /** Issue 15's wire extensions, at the end of the table; COMPRESS only after login. */
-    private static final String WIRE = " COMPRESS=DEFLATE";
-    private static final String WIRE_PRELOGIN = "";
+    private static final String WIRE = " COMPRESS=DEFLATE UTF8=ACCEPT APPENDLIMIT REPLACE";
+    private static final String WIRE_PRELOGIN = " UTF8=ACCEPT APPENDLIMIT REPLACE";
+
+    /** imapd.cfg shapes two of them: LITERAL- for LITERAL+ (RFC 7888), APPENDLIMIT's number (RFC 7889). */
+    @Test
+    void literalMinusAndAppendLimitFromTheConfiguration() {
+        String list = Capabilities.announce(false, null, false, Set.of());
+        assertEquals(ANNOUNCED + " COMPRESS=DEFLATE UTF8=ACCEPT APPENDLIMIT=67108864 REPLACE",
+                Capabilities.configured(list, false, 64L << 20));
+        String minus = Capabilities.configured(list, true, 1000);
+        assertTrue(minus.startsWith("IMAP4rev1 IMAP4rev2 LITERAL- SASL-IR ") && !minus.contains("LITERAL+")
+                && minus.endsWith(" APPENDLIMIT=1000 REPLACE"), minus);
+    }
+
+    @Test
+    void utf8AcceptCanBeEnabled() {
+        assertEquals("UTF8=ACCEPT", Capabilities.enableable("utf8=accept"));
+    }
 
     @Test
     void theListIsByteForByteTheOneClientsKnow() {
