@@ -2,7 +2,8 @@
 """End-to-end tests of issue 15's wire extensions against `./posthorn run`: COMPRESS=DEFLATE
 (RFC 4978) with Python's imaplib whose socket is wrapped in zlib (raw deflate, wbits=-15) doing a
 real session (LIST, SELECT, FETCH bodies, IDLE, APPEND of a large literal), REPLACE (RFC 8508) and
-UTF8=ACCEPT (RFC 6855) with imaplib's raw commands, and what an idle compressed session costs the
+UTF8=ACCEPT (RFC 6855) with imaplib's raw commands, COMPRESS with Jakarta Mail (JakartaMailCompress.java,
+mail.imap.compress.enable), and what an idle compressed session costs the
 server (its resident memory per session, printed as a figure).
 
 Prints 'e2e-wire: N passed, N failed'. About 20 seconds after the server has started.
@@ -158,6 +159,19 @@ def test_utf8_accept(srv):
     m.logout()
 
 
+def test_jakarta_mail_compress(srv):
+    """Jakarta Mail (angus-mail) with mail.imap.compress.enable: a real client's COMPRESS."""
+    import subprocess
+    from e2e_sync import jakarta_classpath, java_binary
+    cmd = [java_binary(), "-cp", jakarta_classpath(), os.path.join(os.path.dirname(os.path.abspath(__file__)),
+           "JakartaMailCompress.java"), "127.0.0.1", str(srv.port), "demo", srv.password()]
+    r = subprocess.run(cmd, capture_output=True, timeout=120)
+    out = r.stdout.decode(errors="replace")
+    print("    " + out.strip(), flush=True)
+    assert r.returncode == 0 and out.startswith("OK "), out + r.stderr.decode(errors="replace")[-3000:]
+    assert "event=compress mechanism=DEFLATE" in srv.stderr(), "the server logged no COMPRESS"
+
+
 def server_rss_kb(srv):
     """The resident memory of the server's JVM (the launcher script's child)."""
     pids = [srv.proc.pid]
@@ -226,6 +240,7 @@ TESTS = [
     test_imaplib_session_through_deflate,
     test_replace,
     test_utf8_accept,
+    test_jakarta_mail_compress,
     test_memory_of_idle_compressed_sessions,
 ]
 
