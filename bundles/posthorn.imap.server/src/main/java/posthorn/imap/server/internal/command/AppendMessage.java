@@ -14,11 +14,13 @@ import posthorn.store.api.StoreException;
 /**
  * One message of an APPEND as the client wrote it: the one reading of APPEND's grammar after the
  * mailbox name (RFC 3501 append, RFC 3502 MULTIAPPEND's several messages, RFC 4469 CATENATE), so that
- * an extension of APPEND's syntax changes this place only.
+ * an extension of APPEND's syntax changes this place only (RFC 6855 UTF8 too; REPLACE reads its one
+ * message here).
  *
  * <pre>
  * append-message = [SP flag-list] [SP date-time] SP append-data
  * append-data    = literal / literal8 / "CATENATE" SP "(" cat-part *(SP cat-part) ")"
+ *                  / "UTF8" SP "(" literal8 ")"                      ; RFC 6855, after ENABLE UTF8=ACCEPT
  * cat-part       = "TEXT" SP literal / "URL" SP astring
  * </pre>
  *
@@ -63,32 +65,54 @@ record AppendMessage(Set<String> flags, Instant date, Content content) {
             throws ProtocolException, StoreException {
         List<AppendMessage> messages = new ArrayList<>();
         while (args.skip(' ')) {
-            Set<String> flags = Set.of();
-            if (args.peek('(')) {
-                flags = Append.flags(args.flagList());
-                args.sp();
-            }
-            Instant date = Instant.now();
-            if (args.peek('"')) {
-                ZonedDateTime d = args.dateTime();
-                date = d.toInstant();
-                args.sp();
-            }
-            Content content;
-            if (args.peekKeyword("CATENATE")) {
-                args.atom();
-                args.sp();
-                content = new Catenate(parts(args, ctx, maxParts));
-            } else {
-                content = literal(args, ctx);
-            }
-            messages.add(new AppendMessage(flags, date, content));
+            messages.add(read(args, ctx, maxParts));
         }
         args.end();
         if (messages.isEmpty()) {
             throw new ProtocolException("Expected a message literal");
         }
         return messages;
+    }
+
+    /**
+     * One append-message after its SP: [flag-list SP] [date-time SP] append-data. REPLACE (RFC 8508)
+     * reads its message with this too.
+     */
+    static AppendMessage read(ArgReader args, CommandContext ctx, int maxParts) throws ProtocolException, StoreException {
+        Set<String> flags = Set.of();
+        if (args.peek('(')) {
+            flags = Append.flags(args.flagList());
+            args.sp();
+        }
+        Instant date = Instant.now();
+        if (args.peek('"')) {
+            ZonedDateTime d = args.dateTime();
+            date = d.toInstant();
+            args.sp();
+        }
+        Content content;
+        if (args.peekKeyword("CATENATE")) {
+            args.atom();
+            args.sp();
+            content = new Catenate(parts(args, ctx, maxParts));
+        } else if (args.peekKeyword("UTF8")) {
+            // RFC 6855 4: append-data =/ "UTF8" SP "(" literal8 ")", only after ENABLE UTF8=ACCEPT
+            if (!ctx.enabled("UTF8=ACCEPT")) {
+                throw new ProtocolException("APPEND UTF8 needs ENABLE UTF8=ACCEPT first");
+            }
+            args.atom();
+            args.sp();
+            if (!args.skip('(') || !args.peek('~')) {
+                throw new ProtocolException("Expected (~{n}) after UTF8");
+            }
+            content = literal(args, ctx);
+            if (!args.skip(')')) {
+                throw new ProtocolException("Expected ) after the UTF8 literal");
+            }
+        } else {
+            content = literal(args, ctx);
+        }
+        return new AppendMessage(flags, date, content);
     }
 
     /** "(" cat-part *(SP cat-part) ")": no CATENATE inside (nothing nests), at most {@code maxParts}. */

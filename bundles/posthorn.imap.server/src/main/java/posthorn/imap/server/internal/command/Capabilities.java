@@ -26,7 +26,13 @@ public final class Capabilities {
      * Extensions that ENABLE (RFC 5161) can turn on, upper case. One is enabled only if it is also
      * announced.
      */
-    static final Set<String> ENABLEABLE = Set.of("IMAP4REV2", "CONDSTORE", "QRESYNC");
+    static final Set<String> ENABLEABLE = Set.of("IMAP4REV2", "CONDSTORE", "QRESYNC", "UTF8=ACCEPT");
+
+    /**
+     * Announced only after login (issue 15: COMPRESS after TLS and login, as Dovecot announces it);
+     * the commands' state check refuses them before.
+     */
+    static final Set<String> AFTER_LOGIN = Set.of("COMPRESS=DEFLATE");
 
     /**
      * Capabilities that only a store with an optional part of the store SPI brings: capability to the
@@ -99,6 +105,27 @@ public final class Capabilities {
     }
 
     /**
+     * The list as imapd.cfg shapes it (issue 15): LITERAL- in place of LITERAL+ (RFC 7888: a server
+     * announces one of the two, LITERAL- being the lesser), and APPENDLIMIT with the largest message
+     * APPEND takes (RFC 7889 2: literal.max, which the server enforces for every mailbox; STATUS
+     * APPENDLIMIT gives a mailbox's lower one).
+     */
+    public static String configured(String list, boolean literalMinus, long appendLimit) {
+        StringBuilder b = new StringBuilder();
+        for (String c : list.split(" ")) {
+            if (!b.isEmpty()) {
+                b.append(' ');
+            }
+            b.append(switch (c) {
+                case "LITERAL+" -> literalMinus ? "LITERAL-" : c;
+                case "APPENDLIMIT" -> "APPENDLIMIT=" + appendLimit;
+                default -> c;
+            });
+        }
+        return b.toString();
+    }
+
+    /**
      * The list to announce now.
      *
      * @param storeParts the optional store SPI parts the bound store has ({@link #partsOf}): what needs
@@ -108,7 +135,7 @@ public final class Capabilities {
                                   Set<Class<?>> storeParts) {
         StringBuilder b = new StringBuilder("IMAP4rev1");
         for (String c : EXTENSIONS) {
-            if (available(c, storeParts)) {
+            if (available(c, storeParts) && (loginMechanisms == null || !AFTER_LOGIN.contains(c))) {
                 b.append(' ').append(c);
             }
         }

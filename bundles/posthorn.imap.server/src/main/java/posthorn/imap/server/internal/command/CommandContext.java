@@ -97,6 +97,21 @@ public interface CommandContext {
      */
     void startTls(String tag) throws IOException, ProtocolException;
 
+    /**
+     * COMPRESS (RFC 4978 3): answers OK, then compresses both directions from the byte after that
+     * OK's CRLF to the end of the connection.
+     *
+     * @throws ProtocolException BAD for an unknown mechanism, or BAD [COMPRESSIONACTIVE] if it is on already
+     */
+    default void compress(String tag, String mechanism) throws IOException, ProtocolException {
+        throw new ProtocolException("COMPRESS is not available on this connection");
+    }
+
+    /** The largest message APPEND takes (imapd.cfg literal.max), announced as APPENDLIMIT (RFC 7889). */
+    default long appendLimit() {
+        return 64L << 20;
+    }
+
     /** Reads one line of a continuation exchange (a SASL response), as text. */
     String readLine() throws IOException, ProtocolException;
 

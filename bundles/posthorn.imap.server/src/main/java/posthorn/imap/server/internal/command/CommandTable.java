@@ -185,7 +185,16 @@ public final class CommandTable {
             // RFC 7162: options of SELECT, FETCH, STORE, SEARCH, STATUS and ENABLE; announced only while
             // the bound store keeps MODSEQs (Capabilities.STORE_PARTS)
             extension("CONDSTORE"),
-            extension("QRESYNC"));
+            extension("QRESYNC"),
+            // the wire extensions (issue 15): RFC 4978 COMPRESS, after login as Dovecot offers it
+            row("COMPRESS",          AUTHENTICATED,     NONE,   "COMPRESS=DEFLATE", new Compress()),
+            // RFC 6855: ENABLE UTF8=ACCEPT (Capabilities.ENABLEABLE): UTF-8 mailbox names, APPEND UTF8
+            extension("UTF8=ACCEPT"),
+            // RFC 7889: APPENDLIMIT=n, n from imapd.cfg (Capabilities.configured); STATUS APPENDLIMIT
+            extension("APPENDLIMIT"),
+            // RFC 8508: APPEND and expunge of the replaced message as one command
+            row("REPLACE",           SELECTED,          BREAKS, "REPLACE",    new Replace(false)),
+            row("UID REPLACE",       SELECTED,          BREAKS, "REPLACE",    new Replace(true)));
 
     private static final Map<String, Row<?>> BY_NAME = TABLE.stream()
             .filter(e -> e instanceof Row<?>)

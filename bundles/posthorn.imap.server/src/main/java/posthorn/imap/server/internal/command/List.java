@@ -138,7 +138,7 @@ final class List implements Command<SessionState.LoggedIn> {
             out.crlf();
             if (r.statusItems() != null && stored != null && !stored.contains("\\Noselect") && !childOnly) {
                 try {
-                    Status.write(out, wire, r.statusItems(), mail, ns.toStore(name));
+                    Status.write(out, wire, r.statusItems(), mail, ns.toStore(name), -1, ctx.appendLimit());
                 } catch (StoreException e) {
                     // RFC 5819: a mailbox whose status cannot be had is listed without it.
                     ctx.log().debug("s{} LIST-STATUS {}: {}", ctx.id(), name, e.getMessage());

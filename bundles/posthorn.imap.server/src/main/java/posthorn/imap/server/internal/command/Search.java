@@ -72,6 +72,10 @@ final class Search implements Command<SessionState.Selected> {
             throws ProtocolException, IOException, StoreException {
         Charset charset = StandardCharsets.UTF_8;
         if (args.peekKeyword("CHARSET")) {
+            if (ctx.enabled("UTF8=ACCEPT")) {
+                // RFC 6855 3 (erratum 4029): the charset label conflicts with UTF-8 strings
+                throw new ProtocolException("SEARCH CHARSET is not allowed after ENABLE UTF8=ACCEPT");
+            }
             args.atom();
             args.sp();
             charset = charset(args.astring());

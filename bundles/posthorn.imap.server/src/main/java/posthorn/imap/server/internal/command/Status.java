@@ -14,6 +14,8 @@ import posthorn.store.api.Change;
 import posthorn.store.api.Flags;
 import posthorn.store.api.Mailbox;
 import posthorn.store.api.MailboxStatus;
+import posthorn.store.api.Quota;
+import posthorn.store.api.QuotaMail;
 import posthorn.store.api.StoreException;
 import posthorn.store.api.UserMail;
 
@@ -21,11 +23,12 @@ import posthorn.store.api.UserMail;
  * STATUS (RFC 3501 6.3.10), with SIZE (RFC 8438), DELETED (RFC 9051 6.3.11; also for IMAP4rev1, as
  * RFC 9208 allows with QUOTA) and DELETED-STORAGE (RFC 9208 4.2: only while QUOTA=RES-STORAGE is
  * announced, i.e. the store keeps quotas; the sum of the RFC822.SIZEs of the messages marked
- * \Deleted, in octets, which the RFC allows in place of the exact space).
+ * \Deleted, in octets, which the RFC allows in place of the exact space) and APPENDLIMIT (RFC 7889 3:
+ * literal.max, or less where a quota root over the mailbox has less storage left).
  */
 final class Status implements Command<SessionState.LoggedIn> {
     private static final Set<String> ITEMS = Set.of("MESSAGES", "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "SIZE",
-            "DELETED", "DELETED-STORAGE", "MAILBOXID", "HIGHESTMODSEQ");
+            "DELETED", "DELETED-STORAGE", "MAILBOXID", "HIGHESTMODSEQ", "APPENDLIMIT");
 
     @Override
     public void execute(CommandContext ctx, SessionState.LoggedIn state, String tag, ArgReader args)
@@ -49,7 +52,7 @@ final class Status implements Command<SessionState.LoggedIn> {
         if (state instanceof SessionState.Selected sel && sel.mailbox().store().name().equals(name)) {
             recent = sel.mailbox().recentCount();
         }
-        write(ctx.out(), wire, items, state.mail(), name, recent);
+        write(ctx.out(), wire, items, state.mail(), name, recent, ctx.appendLimit());
         ctx.ok(tag, null, "STATUS completed");
     }
 
@@ -82,15 +85,12 @@ final class Status implements Command<SessionState.LoggedIn> {
         }
     }
 
-    /** One STATUS response; shared with LIST-STATUS (RFC 5819). */
-    static void write(ResponseWriter out, String wireName, List<String> items, UserMail mail, String name)
-            throws IOException, StoreException {
-        write(out, wireName, items, mail, name, -1);
-    }
-
-    /** As above; {@code recent}, unless negative, is the RECENT to report (the selected mailbox's). */
+    /**
+     * One STATUS response; shared with LIST-STATUS (RFC 5819). {@code recent}, unless negative, is the
+     * RECENT to report (the selected mailbox's); {@code appendLimit} the server's APPENDLIMIT.
+     */
     static void write(ResponseWriter out, String wireName, List<String> items, UserMail mail, String name,
-                      long recent) throws IOException, StoreException {
+                      long recent, long appendLimit) throws IOException, StoreException {
         MailboxStatus st = mail.status(name);
         long[] deleted = items.contains("DELETED") || items.contains("DELETED-STORAGE")
                 ? deleted(mail, name) : new long[2];
@@ -115,6 +115,7 @@ final class Status implements Command<SessionState.LoggedIn> {
                 case "DELETED" -> deleted[0];
                 case "DELETED-STORAGE" -> deleted[1];
                 case "HIGHESTMODSEQ" -> highestModSeq(mail, name);
+                case "APPENDLIMIT" -> appendLimit(mail, name, appendLimit);
                 default -> throw new IllegalStateException(item);
             };
             out.raw(item).sp().number(value);
@@ -134,6 +135,23 @@ final class Status implements Command<SessionState.LoggedIn> {
         } finally {
             box.close();
         }
+    }
+
+    /**
+     * A mailbox's APPENDLIMIT (RFC 7889 3): the server's limit, or the storage left under the quota
+     * roots over the mailbox where that is less (a message larger than it would be refused OVERQUOTA).
+     */
+    static long appendLimit(UserMail mail, String name, long serverLimit) throws StoreException {
+        long limit = serverLimit;
+        QuotaMail quota = QuotaCommands.quotaOf(mail);
+        if (quota != null) {
+            for (Quota q : quota.quotaRoots(name)) {
+                if (q.storageLimitBytes() > 0) {
+                    limit = Math.min(limit, Math.max(0, q.storageLimitBytes() - q.storageUsedBytes()));
+                }
+            }
+        }
+        return limit;
     }
 
     /**

@@ -6,8 +6,8 @@ import java.io.OutputStream;
 /**
  * The session's way to the socket: counts the bytes written, and notes when a write or flush began
  * and has not returned, so that the server's watchdog can end a session whose client stopped reading
- * ({@link java.net.Socket} has no write timeout). The target changes once when STARTTLS wraps the
- * socket. Written by the session's thread; {@link #stalledSince} is read by the watchdog.
+ * ({@link java.net.Socket} has no write timeout). The target changes when STARTTLS wraps the
+ * socket and when COMPRESS puts its compressor in front (the count is then of uncompressed bytes). Written by the session's thread; {@link #stalledSince} is read by the watchdog.
  */
 public final class CountingOutputStream extends OutputStream {
     private volatile OutputStream out;
@@ -19,8 +19,14 @@ public final class CountingOutputStream extends OutputStream {
         this.out = out;
     }
 
+    /** Where the bytes go from now on: the TLS socket after STARTTLS, the compressor after COMPRESS. */
     public void target(OutputStream out) {
         this.out = out;
+    }
+
+    /** Where the bytes go now, for a layer (COMPRESS) to put itself in front of. */
+    public OutputStream target() {
+        return out;
     }
 
     @Override

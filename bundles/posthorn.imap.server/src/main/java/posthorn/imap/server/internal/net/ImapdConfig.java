@@ -158,6 +158,14 @@ public @interface ImapdConfig {
     @AttributeDefinition(description = "Logins (separated by commas) that may change the limits of their own quota "
             + "with SETQUOTA (RFC 9208; announced to them as QUOTASET); empty = nobody, SETQUOTA is NO [NOPERM]")
     String quota_set() default "";
+    @AttributeDefinition(description = "Which non-synchronizing literals (RFC 7888) the server announces and takes: LITERAL+ "
+            + "(any size up to the limits) or LITERAL- (up to 4096 bytes; a larger one is answered BAD [TOOBIG] and the connection closed)")
+    String literal_nonsync() default "LITERAL+";
+
+    @AttributeDefinition(description = "zlib level of COMPRESS=DEFLATE (RFC 4978) for what the server sends: 1 fastest to 9 smallest "
+            + "(the memory a session takes is the same for every level)")
+    int compress_level() default 6;
+
     @AttributeDefinition(description = "Personal namespace prefix: empty (folders at the top level, Foo is .Foo, as Dovecot) "
             + "or INBOX. (Courier-IMAP's names: INBOX.Foo is .Foo); the same directories either way")
     String namespace_prefix() default "";

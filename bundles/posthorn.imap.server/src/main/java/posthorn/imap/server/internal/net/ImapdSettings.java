@@ -60,7 +60,8 @@ public final class ImapdSettings {
             Map.entry("catenate.max.parts", new long[] {1, 10_000}),
             Map.entry("metadata.max.size", new long[] {1, 16_777_216}),
             Map.entry("metadata.max.entries", new long[] {1, 100_000}),
-            Map.entry("metadata.max.name", new long[] {16, 65_536}));
+            Map.entry("metadata.max.name", new long[] {16, 65_536}),
+            Map.entry("compress.level", new long[] {1, 9}));
 
     /** A value that does not fit its key. */
     public static final class BadValue extends Exception {
@@ -164,6 +165,9 @@ public final class ImapdSettings {
             TrustedNetworks.parse(c.proxy_trusted());
         } catch (IllegalArgumentException e) {
             throw new BadValue("proxy.trusted", c.proxy_trusted(), e.getMessage());
+        }
+        if (!c.literal_nonsync().equals("LITERAL+") && !c.literal_nonsync().equals("LITERAL-")) {
+            throw new BadValue("literal.nonsync", c.literal_nonsync(), "must be LITERAL+ or LITERAL-");
         }
         if (!c.namespace_prefix().isEmpty() && !c.namespace_prefix().equals("INBOX.")) {
             throw new BadValue("namespace.prefix", c.namespace_prefix(), "must be empty or INBOX.");

@@ -38,6 +38,13 @@ import posthorn.store.api.StoreException;
  */
 final class LiteralIntake {
 
+    /**
+     * The commands whose literal is a message that may stream to the store: APPEND, REPLACE (RFC 8508),
+     * and UID (UID REPLACE: the receiver names only the first word; another UID command's streamed
+     * literal is refused by its parser as a missing string).
+     */
+    private static final java.util.Set<String> MESSAGE_COMMANDS = java.util.Set.of("APPEND", "REPLACE", "UID");
+
     /** Where a literal goes. */
     enum Route { MEMORY, STREAM, REFUSE }
 
@@ -73,7 +80,9 @@ final class LiteralIntake {
             return new ParserLimits(Math.min(c.line_max(), c.line_max_prelogin()),
                     Math.min(c.literal_max(), c.literal_max_prelogin()), c.nesting_max());
         }
-        return new ParserLimits(c.line_max(), c.literal_max(), c.nesting_max());
+        // After login every announcement comes to admit(), which knows the command: a message over
+        // literal.max is NO [TOOBIG] for APPEND/REPLACE (RFC 7889 4), BAD [TOOBIG] for the others.
+        return new ParserLimits(c.line_max(), Long.MAX_VALUE, c.nesting_max());
     }
 
     /**
@@ -84,12 +93,17 @@ final class LiteralIntake {
         long size = literal.size();
         boolean loggedIn = state instanceof SessionState.LoggedIn;
         long share = loggedIn ? c.line_max() : Math.min(c.literal_max(), c.literal_max_prelogin());
+        boolean message = MESSAGE_COMMANDS.contains(String.valueOf(literal.command()));
+        if (loggedIn && message && size > c.literal_max()) {
+            return Decision.refuse(Status.NO, "TOOBIG", "Message of " + size + " bytes exceeds the limit of "
+                    + c.literal_max() + " bytes (APPENDLIMIT)");
+        }
         boolean fits = size <= share - held;
         if (fits && budget.reserve(size)) {
             held += size;
             return Decision.MEMORY;
         }
-        if (state instanceof SessionState.LoggedIn in && "APPEND".equals(literal.command())) {
+        if (state instanceof SessionState.LoggedIn in && message) {
             try {
                 uploads.add(in.mail().upload());
                 return Decision.STREAM;

@@ -194,6 +194,16 @@ public final class Session {
     private final AccessRule rule;
     /** No line other than empty ones came yet: the one a stray PROXY header would be (session thread only). */
     private boolean firstLine = true;
+    /** COMPRESS=DEFLATE (RFC 4978) is on: the input is inflated through this; null before. Session thread. */
+    private Compression.Inflating inflating;
+    /** The compressing side of COMPRESS, between {@link #counter} and the connection; null before. */
+    private Compression.Deflating deflating;
+    /**
+     * Inflated bytes the receiver took since its last event, while COMPRESS is on: a few KB of
+     * compressed data can expand to gigabytes, which the receiver would skip as one over-long line
+     * without buffering it but forever; past {@link #inflatedWithoutEvent} the session ends.
+     */
+    private long sinceEvent;
 
     /** What a session needs of the server it runs in. Thread-safe. */
     public interface Host {
@@ -388,6 +398,14 @@ public final class Session {
                 serverEnds = true;
                 bye("Autologout; idle for too long");
             }
+        } catch (Compression.InvalidData e) {
+            end = "compressed input refused: " + e.getMessage();
+            serverEnds = true;
+            if (logAllowed("refused compressed input")) {
+                LOG.warn("s{} event=compress.refused remote={} compressed={} inflated={} reason=\"{}\"", id, peer,
+                        inflating.compressedIn(), inflating.inflatedOut(), e.getMessage());
+            }
+            bye("Invalid or oversized compressed data");
         } catch (EOFException e) {
             end = writeTimedOut ? "write timeout" : "closed by client";
         } catch (SSLException e) {
@@ -422,6 +440,10 @@ public final class Session {
             } else {
                 closeRaw();
             }
+            if (inflating != null) {
+                inflating.end();
+                deflating.discard();
+            }
             LOG.info("s{} disconnect remote={} user={} tls={} commands={} in={} out={} seconds={} end=\"{}\"", id, peer,
                     user, tlsName(), commandCount, bytesIn, counter == null ? 0 : counter.count(),
                     Duration.between(since, Instant.now()).toSeconds(), end.replace('"', '\''));
@@ -455,6 +477,10 @@ public final class Session {
                     LOG.warn("s{} refused input: {}", id, t.reason());
                 }
                 if (t.fatal()) {
+                    if (literalMinus()) {
+                        // RFC 7888 4: a non-synchronizing literal over 4096 octets gets BAD [TOOBIG] first
+                        bad(t.tag(), "TOOBIG", t.reason());
+                    }
                     endWithBye(t.reason());
                 } else {
                     // The receiver reports a malformed literal announcement the same way; that is
@@ -500,6 +526,10 @@ public final class Session {
      * before the client sends it (see {@link LiteralIntake}).
      */
     private void admit(Event.LiteralAnnounced l) throws IOException {
+        if (l.nonSynchronizing() && l.size() > LITERAL_MINUS_MAX && literalMinus()) {
+            refuseLiteralMinus(l.tag(), l.size());
+            return;
+        }
         LiteralIntake.Decision d = literals.admit(l, state, server.config());
         switch (d.route()) {
             case MEMORY -> midCommand = true;
@@ -529,6 +559,30 @@ public final class Session {
         if (!l.nonSynchronizing()) {
             out.continuation("Ready for literal data");
         }
+    }
+
+    /** Largest non-synchronizing literal under LITERAL- (RFC 7888 4). */
+    static final long LITERAL_MINUS_MAX = 4096;
+
+    /** Whether imapd.cfg literal.nonsync chose LITERAL- (RFC 7888) over LITERAL+. */
+    private boolean literalMinus() {
+        return "LITERAL-".equals(server.config().literal_nonsync());
+    }
+
+    /**
+     * LITERAL- (RFC 7888 4): a non-synchronizing literal over 4096 octets is answered with a tagged
+     * BAD [TOOBIG]; its bytes are on their way and the server does not read them, so it closes the
+     * connection (the RFC lets the server either read and drop them or close; closing cannot be
+     * abused to make the server read, as for any refused non-synchronizing literal here).
+     */
+    private void refuseLiteralMinus(String tag, long size) throws IOException {
+        literals.commandDone();
+        if (logAllowed("refused literal")) {
+            LOG.info("s{} refused a non-synchronizing literal of {} bytes from {}: over 4096 under LITERAL- (literal.nonsync)",
+                    id, size, peer);
+        }
+        bad(tag, "TOOBIG", "Non-synchronizing literal of " + size + " bytes; LITERAL- allows 4096, use a synchronizing literal");
+        endWithBye("Non-synchronizing literal over 4096 bytes (LITERAL-)");
     }
 
     /**
@@ -715,9 +769,19 @@ public final class Session {
     private Event next() throws IOException {
         while (true) {
             if (pending.hasRemaining()) {
+                int before = pending.remaining();
                 Event e = receiver.receive(pending);
                 if (!(e instanceof Event.NeedMore)) {
+                    sinceEvent = 0;
                     return e;
+                }
+                if (inflating != null) {
+                    sinceEvent += before - pending.remaining();
+                    long bound = inflatedWithoutEvent();
+                    if (sinceEvent > bound) {
+                        throw new Compression.InvalidData("more than " + bound
+                                + " decompressed bytes without a command line end (line.max, literal.max)");
+                    }
                 }
             }
             if (state instanceof SessionState.NotAuthenticated) {
@@ -889,7 +953,9 @@ public final class Session {
         String base = Capabilities.announce(startTlsOffered(), preLogin ? login.mechanismsOffered() : null,
                 preLogin && !login.plaintextAllowed(), parts);
         List<String> quota = QuotaCommands.capabilities(boundStore(), maySetQuota());
-        return quota.isEmpty() ? base : base + " " + String.join(" ", quota);
+        ImapdConfig c = server.config();
+        return Capabilities.configured(quota.isEmpty() ? base : base + " " + String.join(" ", quota),
+                literalMinus(), c.literal_max());
     }
 
     /** Whether the logged-in user is one imapd.cfg quota.set names (SETQUOTA, QUOTASET). */
@@ -947,6 +1013,42 @@ public final class Session {
         counter.target(ssl.getOutputStream());
         tlsPending = false;
         LOG.info("s{} TLS {} {}", id, ssl.getSession().getProtocol(), ssl.getSession().getCipherSuite());
+    }
+
+    /**
+     * The most inflated bytes the receiver may take without an event (a line, a literal announced or
+     * streamed): a command's line and the literals it may hold in memory (line.max each), or one
+     * literal it drops (up to literal.max), and slack. What a bomb expands to is cut off there.
+     */
+    private long inflatedWithoutEvent() {
+        ImapdConfig c = server.config();
+        return 2L * c.line_max() + c.literal_max() + 65_536;
+    }
+
+    /**
+     * COMPRESS DEFLATE (RFC 4978 3): the tagged OK in the clear (or in TLS), flushed; from the byte
+     * after its CRLF both directions are raw deflate, over TLS when TLS is on. Bytes the client sent
+     * after the command and the session already read are compressed data (the client may start
+     * compressing as soon as it has sent the command, RFC 4978 3): they go to the inflater first.
+     */
+    private void compress(String tag, String mechanism) throws IOException, ProtocolException {
+        if (inflating != null) {
+            throw new ProtocolException("COMPRESSIONACTIVE", "DEFLATE active via COMPRESS");
+        }
+        if (!mechanism.equalsIgnoreCase("DEFLATE")) {
+            throw new ProtocolException("Unknown compression mechanism " + AuthChain.printable(mechanism));
+        }
+        out.status(tag, Status.OK, null, "DEFLATE active");
+        out.flush();
+        byte[] leftover = new byte[pending.remaining()];
+        pending.get(leftover);
+        pending = NOTHING;
+        inflating = new Compression.Inflating(in, leftover);
+        in = inflating;
+        deflating = new Compression.Deflating(counter.target(), server.config().compress_level());
+        counter.target(deflating);
+        sinceEvent = 0;
+        LOG.info("s{} event=compress mechanism=DEFLATE tls={}", id, tlsName());
     }
 
     private CommandReceiver newReceiver(ImapdConfig c) {
@@ -1509,7 +1611,9 @@ public final class Session {
                     namespace = namespace.withShared(shared.prefix());
                 }
             }
-            return new ClientNames(rev2() ? MailboxNameCodec.UTF8 : MailboxNameCodec.MODIFIED_UTF7, namespace);
+            // RFC 6855 3: after ENABLE UTF8=ACCEPT mailbox names are UTF-8, not modified UTF-7, as in IMAP4rev2
+            boolean utf8 = rev2() || enabled.contains("UTF8=ACCEPT");
+            return new ClientNames(utf8 ? MailboxNameCodec.UTF8 : MailboxNameCodec.MODIFIED_UTF7, namespace);
         }
 
         @Override
@@ -1530,6 +1634,16 @@ public final class Session {
         @Override
         public void startTls(String tag) throws IOException, ProtocolException {
             Session.this.startTls(tag);
+        }
+
+        @Override
+        public long appendLimit() {
+            return server.config().literal_max();
+        }
+
+        @Override
+        public void compress(String tag, String mechanism) throws IOException, ProtocolException {
+            Session.this.compress(tag, mechanism);
         }
 
         @Override

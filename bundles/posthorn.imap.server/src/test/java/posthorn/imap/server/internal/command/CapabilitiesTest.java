@@ -24,26 +24,45 @@ class CapabilitiesTest {
      */
     private static final String LATER = " INPROGRESS CATENATE URL-PARTIAL URLAUTH";
     private static final String ACL = " ACL ACL2=UNION RIGHTS=texk";
+    /** Issue 15's wire extensions, at the end of the table; COMPRESS only after login. */
+    private static final String WIRE = " COMPRESS=DEFLATE UTF8=ACCEPT APPENDLIMIT REPLACE";
+    private static final String WIRE_PRELOGIN = " UTF8=ACCEPT APPENDLIMIT REPLACE";
+
+    /** imapd.cfg shapes two of them: LITERAL- for LITERAL+ (RFC 7888), APPENDLIMIT's number (RFC 7889). */
+    @Test
+    void literalMinusAndAppendLimitFromTheConfiguration() {
+        String list = Capabilities.announce(false, null, false, Set.of());
+        assertEquals(ANNOUNCED + LATER + " PREVIEW COMPRESS=DEFLATE UTF8=ACCEPT APPENDLIMIT=67108864 REPLACE",
+                Capabilities.configured(list, false, 64L << 20));
+        String minus = Capabilities.configured(list, true, 1000);
+        assertTrue(minus.startsWith("IMAP4rev1 IMAP4rev2 LITERAL- SASL-IR ") && !minus.contains("LITERAL+")
+                && minus.endsWith(" APPENDLIMIT=1000 REPLACE"), minus);
+    }
+
+    @Test
+    void utf8AcceptCanBeEnabled() {
+        assertEquals("UTF8=ACCEPT", Capabilities.enableable("utf8=accept"));
+    }
 
     @Test
     void theListIsByteForByteTheOneClientsKnow() {
-        assertEquals(ANNOUNCED + LATER + " PREVIEW", Capabilities.announce(false, null, false, Set.of()));
-        assertEquals(ANNOUNCED + LATER + " PREVIEW STARTTLS AUTH=PLAIN AUTH=LOGIN LOGINDISABLED",
+        assertEquals(ANNOUNCED + LATER + " PREVIEW" + WIRE, Capabilities.announce(false, null, false, Set.of()));
+        assertEquals(ANNOUNCED + LATER + " PREVIEW" + WIRE_PRELOGIN + " STARTTLS AUTH=PLAIN AUTH=LOGIN LOGINDISABLED",
                 Capabilities.announce(true, List.of("PLAIN", "LOGIN"), true, Set.of()));
     }
 
     /** Issue 11: RFC 4314's capabilities, as Courier-IMAP announced them, only with a store that keeps ACLs. */
     @Test
     void aclOnlyWithAStoreThatKeepsThem() {
-        assertEquals(ANNOUNCED + ACL + LATER + " PREVIEW", Capabilities.announce(false, null, false, Set.of(AclStore.class)));
+        assertEquals(ANNOUNCED + ACL + LATER + " PREVIEW" + WIRE, Capabilities.announce(false, null, false, Set.of(AclStore.class)));
     }
 
     /** RFC 5465 NOTIFY only with a store that watches a user's mail (store.api 1.6 WatchStore). */
     @Test
     void notifyOnlyWithAStoreThatWatchesMail() {
-        assertEquals(ANNOUNCED + " NOTIFY" + LATER + " PREVIEW",
+        assertEquals(ANNOUNCED + " NOTIFY" + LATER + " PREVIEW" + WIRE,
                 Capabilities.announce(false, null, false, Set.of(WatchStore.class)));
-        assertEquals(ANNOUNCED + ACL + " NOTIFY" + LATER + " PREVIEW",
+        assertEquals(ANNOUNCED + ACL + " NOTIFY" + LATER + " PREVIEW" + WIRE,
                 Capabilities.announce(false, null, false, Set.of(AclStore.class, WatchStore.class)));
     }
 
@@ -72,13 +91,13 @@ class CapabilitiesTest {
         String all = Capabilities.announce(false, null, false);
         assertEquals(Capabilities.announce(false, null, false, Set.copyOf(Capabilities.STORE_PARTS.values())), all);
         assertEquals(ANNOUNCED + ACL + " NOTIFY" + LATER
-                + " METADATA METADATA-SERVER CREATE-SPECIAL-USE OBJECTID SAVEDATE PREVIEW CONDSTORE QRESYNC", all);
+                + " METADATA METADATA-SERVER CREATE-SPECIAL-USE OBJECTID SAVEDATE PREVIEW CONDSTORE QRESYNC" + WIRE, all);
     }
 
     /** RFC 7162: CONDSTORE and QRESYNC only with a store that keeps MODSEQs; both can be ENABLEd. */
     @Test
     void condStoreOnlyWithAStoreThatKeepsModSeqs() {
-        assertEquals(ANNOUNCED + LATER + " PREVIEW CONDSTORE QRESYNC",
+        assertEquals(ANNOUNCED + LATER + " PREVIEW CONDSTORE QRESYNC" + WIRE,
                 Capabilities.announce(false, null, false, Set.of(posthorn.store.api.ModSeqStore.class)));
         assertEquals("CONDSTORE", Capabilities.enableable("condstore"));
         assertEquals("QRESYNC", Capabilities.enableable("QRESYNC"));

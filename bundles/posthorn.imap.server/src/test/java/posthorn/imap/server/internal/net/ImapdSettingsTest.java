@@ -79,9 +79,21 @@ class ImapdSettingsTest {
                 Map.of("idle.timeout", "3000000"), Map.of("line.max", "100"), Map.of("nesting.max", "0"),
                 Map.of("max.bad.logins", "0"), Map.of("log.repeat.window", "0"), Map.of("port", 1143, "tls.port", "1143"),
                 Map.of("bind", ""), Map.of("bind", "no.such.host.invalid"), Map.of("hostname", "two words"),
-                Map.of("trusted.networks", "everyone"), Map.of("literal.max", -5L))) {
+                Map.of("trusted.networks", "everyone"), Map.of("literal.max", -5L),
+                Map.of("literal.nonsync", "LITERAL"), Map.of("literal.nonsync", "literal-"),
+                Map.of("compress.level", "0"), Map.of("compress.level", 10))) {
             assertThrows(ImapdSettings.BadValue.class, () -> ImapdSettings.read(bad), bad.toString());
         }
+    }
+
+    /** Issue 15's keys: the message names the key and what it must be. */
+    @Test
+    void wireKeysRefuseBadValuesNamingTheKey() throws Exception {
+        ImapdSettings.BadValue e = assertThrows(ImapdSettings.BadValue.class,
+                () -> ImapdSettings.read(Map.of("literal.nonsync", "LITERAL*")));
+        assertEquals("literal.nonsync=LITERAL*: must be LITERAL+ or LITERAL-", e.getMessage());
+        assertEquals("LITERAL-", ImapdSettings.read(Map.of("literal.nonsync", "LITERAL-")).literal_nonsync());
+        assertEquals(6, ImapdSettings.read(Map.of()).compress_level());
     }
 
     @Test
