@@ -161,7 +161,16 @@ public final class CommandTable {
             row("DELETEACL",         AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.DELETEACL)),
             row("GETACL",            AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.GETACL)),
             row("LISTRIGHTS",        AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.LISTRIGHTS)),
-            row("MYRIGHTS",          AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.MYRIGHTS)));
+            row("MYRIGHTS",          AUTHENTICATED,     NONE,   ACL,          new AclCommand(AclCommand.Kind.MYRIGHTS)),
+            // SEARCH and SORT extensions; none needs a store part
+            extension("ESORT"),          // RFC 5267 3: SORT RETURN (...) answered with ESEARCH
+            // RFC 5267 4: RETURN (PARTIAL/UPDATE), ADDTO/REMOVEFROM, CANCELUPDATE; CONTEXT=SORT for SORT
+            row("CANCELUPDATE",      SELECTED,          NONE,   "CONTEXT=SEARCH CONTEXT=SORT", new CancelUpdate()),
+            extension("SORT=DISPLAY"),   // RFC 5957: DISPLAYFROM, DISPLAYTO
+            extension("WITHIN"),         // RFC 5032: OLDER, YOUNGER
+            extension("THREAD=REFS"),    // Dovecot's REFS (draft-ietf-morg-inthread)
+            extension("I18NLEVEL=1"),    // RFC 5255: i;unicode-casemap for SEARCH and SORT
+            extension("PARTIAL"));       // RFC 9394: SEARCH RETURN (PARTIAL -1:-100)
 
     private static final Map<String, Row<?>> BY_NAME = TABLE.stream()
             .filter(e -> e instanceof Row<?>)

@@ -29,7 +29,8 @@ import posthorn.store.api.StoreException;
  * FETCH and UID FETCH (RFC 3501 6.4.5, 6.4.8). Fetching a body section without PEEK sets \Seen in a
  * read-write mailbox, before the response, so that the FLAGS it carries are true. Each message's
  * response is {@link FetchRenderer}'s. BINARY, BINARY.PEEK and BINARY.SIZE (RFC 3516) of an encoding
- * the server cannot undo end the command with NO [UNKNOWN-CTE].
+ * the server cannot undo end the command with NO [UNKNOWN-CTE]. The modifier (PARTIAL range) of
+ * RFC 9394 3.2 fetches only a window of the messages the set selects ("the last 30": -1:-30).
  *
  * <p>A message another session expunged (its EXPUNGE held back, RFC 3501 7.4.1, or its file gone
  * while the command runs): RFC 2180 4.1 lets a server refuse the FETCH (4.1.2, NO) or answer it
@@ -54,6 +55,11 @@ final class Fetch implements Command<SessionState.Selected> {
         SequenceSet set = args.sequenceSet();
         args.sp();
         List<FetchAttribute> attributes = new ArrayList<>(args.fetchAttributes());
+        SearchReturn.Partial partial = null;
+        if (!args.atEnd()) {
+            args.sp();
+            partial = modifiers(args);
+        }
         args.end();
         if (uid && attributes.stream().noneMatch(a -> a instanceof FetchAttribute.Uid)) {
             attributes.add(0, new FetchAttribute.Uid());
@@ -64,6 +70,12 @@ final class Fetch implements Command<SessionState.Selected> {
             seqs = Selection.seqs(view, set, uid);
         } catch (BadSequenceException e) {
             throw new ProtocolException(e.getMessage());
+        }
+        if (partial != null) {
+            // RFC 9394 3.2: only the messages in the window of those the set selects, counted in UID
+            // (so sequence) order, from the first or (negative range) from the last
+            int[] w = partial.window(seqs.size());
+            seqs = seqs.subList(w[0], w[1]);
         }
         // RFC 4314 4: without the s right a FETCH does not set \Seen (and does not fail).
         boolean setsSeen = !view.readOnly() && attributes.stream().anyMatch(FetchAttribute::setsSeen)
@@ -124,6 +136,33 @@ final class Fetch implements Command<SessionState.Selected> {
             return;
         }
         ctx.completed(tag);
+    }
+
+    /**
+     * The fetch modifiers (RFC 4466 2.4: "(" fetch-modifier *(SP fetch-modifier) ")"): PARTIAL range
+     * (RFC 9394 3.2); anything else, or PARTIAL twice, is BAD.
+     */
+    private static SearchReturn.Partial modifiers(ArgReader args) throws ProtocolException {
+        SearchReturn.Partial partial = null;
+        args.listOpen();
+        boolean first = true;
+        while (!args.peek(')')) {
+            if (!first) {
+                args.sp();
+            }
+            first = false;
+            String m = args.atom();
+            if (!m.equalsIgnoreCase("PARTIAL") || partial != null) {
+                throw new ProtocolException(partial != null ? "PARTIAL given twice" : "Unknown FETCH modifier " + m);
+            }
+            args.sp();
+            partial = SearchReturn.range(args.atom());
+        }
+        args.listClose();
+        if (partial == null) {
+            throw new ProtocolException("Empty FETCH modifier list");
+        }
+        return partial;
     }
 
     /**

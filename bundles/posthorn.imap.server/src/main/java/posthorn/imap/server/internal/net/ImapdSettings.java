@@ -53,7 +53,8 @@ public final class ImapdSettings {
             Map.entry("log.repeat.window", new long[] {1, MAX_SECONDS}),
             Map.entry("rules.dns.timeout", new long[] {0, 60_000}),
             Map.entry("proxy.timeout", new long[] {1, 300}),
-            Map.entry("fetch.readahead.kb", new long[] {0, 1_048_576}));
+            Map.entry("fetch.readahead.kb", new long[] {0, 1_048_576}),
+            Map.entry("search.update.max", new long[] {0, 1000}));
 
     /** A value that does not fit its key. */
     public static final class BadValue extends Exception {

@@ -1286,6 +1286,11 @@ public final class Session {
         }
 
         @Override
+        public int searchUpdateMax() {
+            return server.config().search_update_max();
+        }
+
+        @Override
         public int searchMaxDepth() {
             return server.config().search_max_depth();
         }
