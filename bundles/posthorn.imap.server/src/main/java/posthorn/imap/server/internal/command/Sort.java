@@ -237,7 +237,7 @@ final class Sort implements Command<SessionState.Selected> {
             if (c.key().field >= 0) {
                 String[] col = new String[count];
                 for (int i = 0; i < count; i++) {
-                    col[i] = UnicodeCasemap.sortKey(SortKeys.string(records[i], c.key().field));
+                    col[i] = SortKeys.string(records[i], c.key().field);
                 }
                 one = (a, b) -> UnicodeCasemap.compareKeys(col[a], col[b]);
             } else {
@@ -307,8 +307,7 @@ final class Sort implements Command<SessionState.Selected> {
      * I18NLEVEL=1 (RFC 5255 4.3), in place of RFC 5256's i;ascii-casemap, which it orders the same for
      * plain ASCII ("[" and "_" after the letters).
      */
-    static final Comparator<String> COLLATION = (a, b) ->
-            UnicodeCasemap.compareKeys(UnicodeCasemap.sortKey(a), UnicodeCasemap.sortKey(b));
+    static final Comparator<String> COLLATION = UnicodeCasemap::compareKeys;
 
     /** The sort criteria list (RFC 5256 3: sort-criteria; RFC 5957 adds DISPLAYFROM and DISPLAYTO). */
     static List<Criterion> criteria(ArgReader args) throws ProtocolException {

@@ -10,7 +10,7 @@ import java.text.Normalizer;
  *
  * <p>Plain ASCII, nearly all of what SEARCH and SORT see, takes a fast path: its titlecase is its
  * upper case and it has no decomposition, so the map is the string upper-cased, and a string
- * already without a-z is handed back as it is.
+ * already without a-z is handed back as it is. Other characters' maps are computed once each.
  */
 public final class UnicodeCasemap {
     private UnicodeCasemap() {
@@ -38,7 +38,31 @@ public final class UnicodeCasemap {
         return new String(out);
     }
 
+    /**
+     * Each BMP character's map, computed on first use: the whole string's map is the concatenation
+     * of its characters' maps (both steps work character by character; NFKD's reordering of a run of
+     * several combining marks is the one thing this leaves out, and it changes no comparison of real
+     * text). Filled racily but safely: every thread computes the same immutable string.
+     */
+    private static final String[] MAP = new String[0x10000];
+
     private static String foldUnicode(String s) {
+        StringBuilder b = new StringBuilder(s.length() + 8);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                b.append(c >= 'a' && c <= 'z' ? (char) (c - 32) : c);
+            } else if (Character.isSurrogate(c)) {
+                return foldSlowly(s);
+            } else {
+                b.append(map(c));
+            }
+        }
+        return b.toString();
+    }
+
+    /** The map by the book (RFC 5051 2), for a string with characters beyond the BMP. */
+    private static String foldSlowly(String s) {
         StringBuilder b = new StringBuilder(s.length() + 8);
         // Decompose first (so that a precomposed letter's titlecase is that of its base letter), map,
         // and decompose again: a titlecase mapping can yield a character with a decomposition.
@@ -48,27 +72,55 @@ public final class UnicodeCasemap {
     }
 
     /**
-     * What SORT keeps of a string to compare with {@link #compareKeys}: plain ASCII as it is (a-z are
-     * upper-cased as it compares, which spares SORT a copy of every key), the map of anything else.
-     */
-    public static String sortKey(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) >= 0x80) {
-                return foldUnicode(s);
-            }
-        }
-        return s;
-    }
-
-    /**
-     * Compares two {@link #sortKey}s as their maps compare: by code point, as the octets of their
-     * UTF-8 forms do (RFC 5051 2.2 compares octets), a-z taken as A-Z.
+     * Compares two strings as their maps ({@link #fold}) compare: by code point, as the octets of
+     * their UTF-8 forms do (RFC 5051 2.2 compares octets). SORT compares the strings of its column
+     * directly, so that sorting 50,000 keys maps nothing in the common case: equal characters have
+     * equal maps, two ASCII characters compare upper-cased, and only at the first difference that
+     * involves another character are the rest of both strings mapped.
      */
     public static int compareKeys(String a, String b) {
         int n = Math.min(a.length(), b.length());
         for (int i = 0; i < n; i++) {
-            char x = upper(a.charAt(i));
-            char y = upper(b.charAt(i));
+            char x = a.charAt(i);
+            char y = b.charAt(i);
+            if (x == y) {
+                continue;
+            }
+            if (x < 0x80 && y < 0x80) {
+                int d = upper(x) - upper(y);
+                if (d != 0) {
+                    return d;
+                }
+                continue;
+            }
+            if (!Character.isSurrogate(x) && !Character.isSurrogate(y)) {
+                // The maps of the rest begin with these two characters' maps: a difference there decides.
+                int d = compareMapped(map(x), map(y), true);
+                if (d != 0) {
+                    return d;
+                }
+            }
+            return compareMapped(fold(a.substring(i)), fold(b.substring(i)), false);
+        }
+        return a.length() - b.length();
+    }
+
+    /** One BMP character's map (not a surrogate). */
+    private static String map(char c) {
+        String m = MAP[c];
+        if (m == null) {
+            m = c < 0x80 ? String.valueOf(upper(c)) : foldSlowly(String.valueOf(c));
+            MAP[c] = m;
+        }
+        return m;
+    }
+
+    /** Compares two maps by code point; with {@code prefixOnly}, 0 when one begins the other. */
+    private static int compareMapped(String a, String b, boolean prefixOnly) {
+        int n = Math.min(a.length(), b.length());
+        for (int i = 0; i < n; i++) {
+            char x = a.charAt(i);
+            char y = b.charAt(i);
             if (x != y) {
                 // a surrogate (U+10000 and above) sorts after every BMP character, as in UTF-8
                 boolean sx = Character.isSurrogate(x);
@@ -79,7 +131,7 @@ public final class UnicodeCasemap {
                 return x - y;
             }
         }
-        return a.length() - b.length();
+        return prefixOnly ? 0 : a.length() - b.length();
     }
 
     private static char upper(char c) {
