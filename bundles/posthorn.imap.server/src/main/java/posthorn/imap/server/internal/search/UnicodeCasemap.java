@@ -79,30 +79,37 @@ public final class UnicodeCasemap {
      * involves another character are the rest of both strings mapped.
      */
     public static int compareKeys(String a, String b) {
+        // The hot loop is kept small (so that the JIT inlines it into SORT's comparator); what
+        // needs the maps is in differing(), which most comparisons never reach.
         int n = Math.min(a.length(), b.length());
         for (int i = 0; i < n; i++) {
             char x = a.charAt(i);
             char y = b.charAt(i);
-            if (x == y) {
-                continue;
-            }
-            if (x < 0x80 && y < 0x80) {
+            if (x != y) {
+                if ((x | y) >= 0x80) {
+                    return differing(a, b, i);
+                }
                 int d = upper(x) - upper(y);
                 if (d != 0) {
                     return d;
                 }
-                continue;
             }
-            if (!Character.isSurrogate(x) && !Character.isSurrogate(y)) {
-                // The maps of the rest begin with these two characters' maps: a difference there decides.
-                int d = compareMapped(map(x), map(y), true);
-                if (d != 0) {
-                    return d;
-                }
-            }
-            return compareMapped(fold(a.substring(i)), fold(b.substring(i)), false);
         }
         return a.length() - b.length();
+    }
+
+    /** {@link #compareKeys} from the first differing position {@code i} where a character is not ASCII. */
+    private static int differing(String a, String b, int i) {
+        char x = a.charAt(i);
+        char y = b.charAt(i);
+        if (!Character.isSurrogate(x) && !Character.isSurrogate(y)) {
+            // The maps of the rest begin with these two characters' maps: a difference there decides.
+            int d = compareMapped(map(x), map(y), true);
+            if (d != 0) {
+                return d;
+            }
+        }
+        return compareMapped(fold(a.substring(i)), fold(b.substring(i)), false);
     }
 
     /** One BMP character's map (not a surrogate). */
