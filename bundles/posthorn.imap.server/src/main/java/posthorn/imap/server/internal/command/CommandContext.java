@@ -160,6 +160,11 @@ public interface CommandContext {
     /** The most levels of OR, NOT and parentheses in search keys (imapd.cfg search.max.depth). */
     int searchMaxDepth();
 
+    /** The most RETURN (UPDATE) contexts a session keeps (imapd.cfg search.update.max; RFC 5267 4.2). */
+    default int searchUpdateMax() {
+        return 10;
+    }
+
     /** Whether the logged-in user may change quota limits (SETQUOTA; imapd.cfg quota.set names them). */
     default boolean maySetQuota() {
         return false;

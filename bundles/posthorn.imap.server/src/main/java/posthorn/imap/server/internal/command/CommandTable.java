@@ -152,6 +152,15 @@ public final class CommandTable {
             row("UID THREAD",        SELECTED,          NONE,   THREAD,       new Thread(true)),
             extension("BINARY"),     // RFC 3516: FETCH BINARY
             extension("SEARCHRES"),  // RFC 5182: SEARCH RETURN (SAVE) and "$"
+            // SEARCH and SORT extensions; none needs a store part
+            extension("ESORT"),          // RFC 5267 3: SORT RETURN (...) answered with ESEARCH
+            // RFC 5267 4: RETURN (PARTIAL/UPDATE), ADDTO/REMOVEFROM, CANCELUPDATE; CONTEXT=SORT for SORT
+            row("CANCELUPDATE",      SELECTED,          NONE,   "CONTEXT=SEARCH CONTEXT=SORT", new CancelUpdate()),
+            extension("SORT=DISPLAY"),   // RFC 5957: DISPLAYFROM, DISPLAYTO
+            extension("WITHIN"),         // RFC 5032: OLDER, YOUNGER
+            extension("THREAD=REFS"),    // Dovecot's REFS (draft-ietf-morg-inthread)
+            extension("I18NLEVEL=1"),    // RFC 5255: i;unicode-casemap for SEARCH and SORT
+            extension("PARTIAL"),        // RFC 9394: SEARCH RETURN (PARTIAL -1:-100)
             // RFC 9208 QUOTA: announced with its resources by QuotaCommands.capabilities, only while
             // the bound store keeps quotas, so these rows bring no capability of their own
             row("GETQUOTAROOT",      AUTHENTICATED,     NONE,   null,         new QuotaCommands.GetQuotaRoot()),

@@ -30,7 +30,8 @@ import posthorn.store.api.StoreException;
  * FETCH and UID FETCH (RFC 3501 6.4.5, 6.4.8). Fetching a body section without PEEK sets \Seen in a
  * read-write mailbox, before the response, so that the FLAGS it carries are true. Each message's
  * response is {@link FetchRenderer}'s. BINARY, BINARY.PEEK and BINARY.SIZE (RFC 3516) of an encoding
- * the server cannot undo end the command with NO [UNKNOWN-CTE].
+ * the server cannot undo end the command with NO [UNKNOWN-CTE]. The modifier (PARTIAL range) of
+ * RFC 9394 3.2 fetches only a window of the messages the set selects ("the last 30": -1:-30).
  *
  * <p>A message another session expunged (its EXPUNGE held back, RFC 3501 7.4.1, or its file gone
  * while the command runs): RFC 2180 4.1 lets a server refuse the FETCH (4.1.2, NO) or answer it
@@ -57,8 +58,9 @@ final class Fetch implements Command<SessionState.Selected> {
         List<FetchAttribute> attributes = new ArrayList<>(args.fetchAttributes());
         long changedSince = -1;
         boolean vanished = false;
+        SearchReturn.Partial partial = null;
         if (!args.atEnd()) {
-            // RFC 4466 fetch-modifiers: CHANGEDSINCE (RFC 7162 3.1.4.1), VANISHED (3.2.6)
+            // RFC 4466 fetch-modifiers: CHANGEDSINCE (RFC 7162 3.1.4.1), VANISHED (3.2.6), PARTIAL (RFC 9394 3.2)
             args.sp();
             args.listOpen();
             boolean first = true;
@@ -74,10 +76,20 @@ final class Fetch implements Command<SessionState.Selected> {
                         changedSince = CondStore.modSeq(args, false);
                     }
                     case "VANISHED" -> vanished = true;
+                    case "PARTIAL" -> {
+                        if (partial != null) {
+                            throw new ProtocolException("PARTIAL given twice");
+                        }
+                        args.sp();
+                        partial = SearchReturn.range(args.atom());
+                    }
                     default -> throw new ProtocolException("Unknown FETCH modifier " + m);
                 }
             }
             args.listClose();
+            if (first) {
+                throw new ProtocolException("Empty FETCH modifier list");
+            }
         }
         args.end();
         if (vanished && (!uid || changedSince < 0 || !ctx.enabled(CondStore.QRESYNC))) {
@@ -128,6 +140,12 @@ final class Fetch implements Command<SessionState.Selected> {
                 }
             }
             seqs = changed;
+        }
+        if (partial != null) {
+            // RFC 9394 3.2: only the messages in the window of those the set selects, counted in UID
+            // (so sequence) order, from the first or (negative range) from the last
+            int[] w = partial.window(seqs.size());
+            seqs = seqs.subList(w[0], w[1]);
         }
         // RFC 4314 4: without the s right a FETCH does not set \Seen (and does not fail).
         boolean setsSeen = !view.readOnly() && attributes.stream().anyMatch(FetchAttribute::setsSeen)

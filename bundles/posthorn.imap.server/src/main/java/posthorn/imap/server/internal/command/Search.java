@@ -4,16 +4,13 @@ import java.io.IOException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.function.LongPredicate;
 
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.ResponseWriter;
-import posthorn.imap.protocol.SequenceSet;
 import posthorn.imap.protocol.Status;
 import posthorn.imap.server.internal.mime.MimeCuts;
 import posthorn.imap.server.internal.state.SelectedMailbox;
@@ -27,8 +24,9 @@ import posthorn.store.api.search.TextTerm;
 
 /**
  * SEARCH and UID SEARCH (RFC 3501 6.4.4, 6.4.8) with ESEARCH results (RFC 4731) when the client asks
- * with RETURN (...) or has enabled IMAP4rev2, and SAVE (RFC 5182) keeping the result as "$" for later
- * commands. CHARSET may be any charset Java knows; UTF-8 and
+ * with RETURN (...) or has enabled IMAP4rev2, SAVE (RFC 5182) keeping the result as "$" for later
+ * commands, PARTIAL (RFC 9394, RFC 5267 4.4) and UPDATE contexts (CONTEXT=SEARCH, RFC 5267 4.2; see
+ * {@link SearchReturn} and {@link UpdateContext}). CHARSET may be any charset Java knows; UTF-8 and
  * US-ASCII always work; an unknown one gets NO [BADCHARSET].
  */
 final class Search implements Command<SessionState.Selected> {
@@ -43,15 +41,15 @@ final class Search implements Command<SessionState.Selected> {
     public void execute(CommandContext ctx, SessionState.Selected state, String tag, ArgReader args)
             throws ProtocolException, IOException, StoreException {
         args.sp();
-        Set<String> returns = null;
+        SearchReturn returns = null;
         if (args.peekKeyword("RETURN")) {
             args.atom();
             args.sp();
-            returns = returnOptions(args);
+            returns = SearchReturn.parse(args);
             args.sp();
         }
         SelectedMailbox view = state.mailbox();
-        boolean save = returns != null && returns.contains("SAVE");
+        boolean save = returns != null && returns.has("SAVE");
         try {
             if (!run(ctx, tag, args, view, returns)) {
                 if (save) {
@@ -68,8 +66,12 @@ final class Search implements Command<SessionState.Selected> {
     }
 
     /** The search after RETURN; false if it was answered NO without searching (BADCHARSET). */
-    private boolean run(CommandContext ctx, String tag, ArgReader args, SelectedMailbox view, Set<String> returns)
+    private boolean run(CommandContext ctx, String tag, ArgReader args, SelectedMailbox view, SearchReturn returns)
             throws ProtocolException, IOException, StoreException {
+        if (returns != null && returns.has("UPDATE") && view.watcher(tag) != null) {
+            // RFC 5267 4.2: the tag names the context, so it must be unique among them (Dovecot: BAD)
+            throw new ProtocolException("Duplicate search update tag " + tag);
+        }
         Charset charset = StandardCharsets.UTF_8;
         if (args.peekKeyword("CHARSET")) {
             if (ctx.enabled("UTF8=ACCEPT")) {
@@ -104,11 +106,15 @@ final class Search implements Command<SessionState.Selected> {
         for (int seq : seqs) {
             result.add(uid ? view.uidAt(seq) : seq);
         }
-        if (returns != null && returns.contains("SAVE")) {
-            view.saveResult(saved(view, seqs, returns));
+        if (returns != null && returns.has("SAVE")) {
+            List<Long> uids = new ArrayList<>(seqs.size());
+            for (int seq : seqs) {
+                uids.add(view.uidAt(seq));
+            }
+            view.saveResult(saved(returns, uids));
         }
         if (returns == null && ctx.rev2()) {
-            returns = Set.of("ALL");
+            returns = new SearchReturn(Set.of("ALL"), null);
         }
         ResponseWriter out = ctx.out();
         if (returns == null) {
@@ -120,86 +126,62 @@ final class Search implements Command<SessionState.Selected> {
                 out.raw(" (MODSEQ ").number(highest).raw(")");
             }
             out.crlf();
-        } else if (!returns.equals(Set.of("SAVE"))) {
-            // RFC 5182 2.1: SAVE alone gives no ESEARCH response.
-            esearch(out, tag, uid, returns, result, highest);
+        } else if (returns.answers() || returns.has("UPDATE")) {
+            // RFC 5182 2.1: SAVE alone gives no ESEARCH response; UPDATE alone an empty one (Dovecot)
+            returns.esearch(out, tag, uid, result, false, highest);
+        }
+        if (returns != null && returns.has("UPDATE")) {
+            long[] uids = new long[seqs.size()];
+            for (int i = 0; i < uids.length; i++) {
+                uids[i] = view.uidAt(seqs.get(i));
+            }
+            startUpdates(ctx, view, tag, uid, key, null, uids);
         }
         ctx.completed(tag);
         return true;
     }
 
     /**
-     * The UIDs SAVE keeps (RFC 5182 2.1): with MIN and/or MAX but neither ALL nor COUNT, only those
-     * messages; otherwise every match.
+     * Opens a RETURN (UPDATE) context (RFC 5267 4.2) for the result {@code uids} (ascending for SEARCH,
+     * sorted for SORT), or, beyond imapd.cfg search.update.max contexts, says it will not:
+     * {@code * NO [NOUPDATE "tag"]} (RFC 5267 4.2), the result itself being answered as asked.
      */
-    static List<Long> saved(SelectedMailbox view, List<Integer> seqs, Set<String> returns) {
-        boolean minMaxOnly = (returns.contains("MIN") || returns.contains("MAX"))
-                && !returns.contains("ALL") && !returns.contains("COUNT");
-        List<Long> uids = new ArrayList<>();
-        if (minMaxOnly && !seqs.isEmpty()) {
-            if (returns.contains("MIN")) {
-                uids.add(view.uidAt(seqs.get(0)));
-            }
-            if (returns.contains("MAX") && (uids.isEmpty() || seqs.size() > 1)) {
-                uids.add(view.uidAt(seqs.get(seqs.size() - 1)));
-            }
-            return uids;
+    static void startUpdates(CommandContext ctx, SelectedMailbox view, String tag, boolean uid, SearchKey key,
+                             List<Sort.Criterion> sort, long[] uids) throws IOException {
+        int max = ctx.searchUpdateMax();
+        if (view.watching() >= max) {
+            ctx.out().untagged().raw("NO [NOUPDATE ").string(tag).raw("] Too many update contexts (at most ")
+                    .number(max).raw(", search.update.max)").crlf();
+            ctx.log().info("s{} {}: refused an UPDATE context, {} open (search.update.max)", ctx.id(), ctx.command(),
+                    view.watching());
+            return;
         }
-        for (int seq : seqs) {
-            uids.add(view.uidAt(seq));
+        view.watch(new UpdateContext(tag, uid, key, sort, ctx.mimeLimits(), ctx.readAheadBytes(), uids));
+    }
+
+    /**
+     * The UIDs SAVE keeps (RFC 5182 2.1) of a result in its order: with MIN and/or MAX but neither ALL
+     * nor COUNT (nor PARTIAL), only those messages; with PARTIAL but neither ALL nor COUNT, the
+     * messages of the window (RFC 9394 3.1 treats PARTIAL as ALL's stand-in); otherwise every match.
+     */
+    static List<Long> saved(SearchReturn returns, List<Long> uids) {
+        boolean whole = returns.has("ALL") || returns.has("COUNT");
+        if (!whole && returns.partial() != null) {
+            int[] w = returns.partial().window(uids.size());
+            return new ArrayList<>(uids.subList(w[0], w[1]));
+        }
+        boolean minMaxOnly = (returns.has("MIN") || returns.has("MAX")) && !whole;
+        if (minMaxOnly && !uids.isEmpty()) {
+            List<Long> out = new ArrayList<>();
+            if (returns.has("MIN")) {
+                out.add(uids.get(0));
+            }
+            if (returns.has("MAX") && (out.isEmpty() || uids.size() > 1)) {
+                out.add(uids.get(uids.size() - 1));
+            }
+            return out;
         }
         return uids;
-    }
-
-    /** RETURN (MIN MAX ALL COUNT SAVE); "()" means ALL (RFC 4731 3.1, RFC 5182 2.1). */
-    static Set<String> returnOptions(ArgReader args) throws ProtocolException {
-        Set<String> opts = new LinkedHashSet<>();
-        args.listOpen();
-        while (!args.peek(')')) {
-            if (!opts.isEmpty()) {
-                args.sp();
-            }
-            String o = args.atom().toUpperCase(Locale.ROOT);
-            if (!Set.of("MIN", "MAX", "ALL", "COUNT", "SAVE").contains(o)) {
-                throw new ProtocolException("Unknown search return option " + o);
-            }
-            opts.add(o);
-        }
-        args.listClose();
-        return opts.isEmpty() ? Set.of("ALL") : opts;
-    }
-
-    static void esearch(ResponseWriter out, String tag, boolean uid, Set<String> returns, List<Long> result)
-            throws IOException {
-        esearch(out, tag, uid, returns, result, 0);
-    }
-
-    /** As above; {@code modSeq} above 0 is the MODSEQ return data (RFC 7162 3.1.5, RFC 4731). */
-    static void esearch(ResponseWriter out, String tag, boolean uid, Set<String> returns, List<Long> result,
-                        long modSeq) throws IOException {
-        out.untagged().raw("ESEARCH (TAG ").string(tag).raw(")");
-        if (uid) {
-            out.raw(" UID");
-        }
-        if (!result.isEmpty()) {
-            if (returns.contains("MIN")) {
-                out.raw(" MIN ").number(result.get(0));
-            }
-            if (returns.contains("MAX")) {
-                out.raw(" MAX ").number(result.get(result.size() - 1));
-            }
-            if (returns.contains("ALL")) {
-                out.raw(" ALL ").raw(SequenceSet.ofNumbers(result.stream().mapToLong(Long::longValue).toArray())
-                        .toString());
-            }
-        }
-        if (returns.contains("COUNT")) {
-            out.raw(" COUNT ").number(result.size());
-        }
-        if (modSeq > 0) {
-            out.raw(" MODSEQ ").number(modSeq);
-        }
-        out.crlf();
     }
 
     /**

@@ -17,14 +17,19 @@ import posthorn.imap.server.internal.search.SearchKey;
 import posthorn.imap.server.internal.fetch.DerivedCache;
 import posthorn.imap.server.internal.fetch.ReadAhead;
 import posthorn.imap.server.internal.mime.MimeCuts;
+import posthorn.imap.server.internal.mime.MimeLimits;
 import posthorn.imap.server.internal.search.SortData;
 import posthorn.imap.server.internal.search.SortKeys;
+import posthorn.imap.server.internal.search.UnicodeCasemap;
 import posthorn.store.api.MessageMeta;
 import posthorn.store.api.StoreException;
 
 /**
  * SORT and UID SORT (RFC 5256): the messages that match the search criteria, sorted (ARRIVAL CC
- * DATE FROM REVERSE SIZE SUBJECT TO, and DISPLAYFROM DISPLAYTO of RFC 5957; ties by sequence number).
+ * DATE FROM REVERSE SIZE SUBJECT TO, and DISPLAYFROM DISPLAYTO of RFC 5957; ties by sequence number),
+ * strings by i;unicode-casemap (I18NLEVEL=1, RFC 5255). With RETURN (...) the answer is ESEARCH
+ * (ESORT, RFC 5267 3), PARTIAL windows of the sorted result (RFC 5267 4.4, RFC 9394) and UPDATE
+ * contexts whose ADDTO/REMOVEFROM carry positions in the sorted result (CONTEXT=SORT, {@link UpdateContext}).
  *
  * <p>The keys come from each message's {@link SortKeys} record in the store's index, derived from its
  * header the first time ({@link DerivedCache#sortKeys}): once a mailbox is indexed a SORT opens no
@@ -60,18 +65,60 @@ final class Sort implements Command<SessionState.Selected> {
     public void execute(CommandContext ctx, SessionState.Selected state, String tag, ArgReader args)
             throws ProtocolException, IOException, StoreException {
         args.sp();
+        SearchReturn returns = null;
+        if (args.peekKeyword("RETURN")) {
+            // ESORT (RFC 5267 3): SORT RETURN (...) answers with ESEARCH
+            args.atom();
+            args.sp();
+            returns = SearchReturn.parse(args);
+            args.sp();
+        }
         List<Criterion> order = criteria(args);
         args.sp();
-        Matched m = matchingRecords(ctx, state, tag, args);
-        if (m == null) {
+        SelectedMailbox view = state.mailbox();
+        if (returns != null && returns.has("UPDATE") && view.watcher(tag) != null) {
+            throw new ProtocolException("Duplicate search update tag " + tag);
+        }
+        Charset charset = Search.charset(args.astring());
+        if (charset == null) {
+            ctx.out().status(tag, Status.NO, Search.BADCHARSET, "Unsupported charset");
+            if (returns != null && returns.has("SAVE")) {
+                view.saveResult(List.of());
+            }
             return;
         }
-        int[] sorted = order(order, m.records, sizes(order, state.mailbox(), m), m.count);
-        ctx.out().untagged().raw("SORT");
-        for (int i : sorted) {
-            ctx.out().sp().number(uid ? m.uids[i] : m.seqs[i]);
+        args.sp();
+        SearchKey key = Search.keys(ctx, args, charset);
+        args.end();
+        List<Integer> found = Search.matching(ctx, view, key);
+        Matched m = records(view, found, ctx.mimeLimits(), ctx.readAheadBytes());
+        int[] sorted = order(order, m.records, sizes(order, view, m), m.count);
+        if (returns == null) {
+            ctx.out().untagged().raw("SORT");
+            for (int i : sorted) {
+                ctx.out().sp().number(uid ? m.uids[i] : m.seqs[i]);
+            }
+            ctx.out().crlf();
+            ctx.completed(tag);
+            return;
         }
-        ctx.out().crlf();
+        long[] sortedUids = new long[sorted.length];
+        List<Long> result = new ArrayList<>(sorted.length);
+        for (int k = 0; k < sorted.length; k++) {
+            int i = sorted[k];
+            sortedUids[k] = m.uids[i];
+            result.add(uid ? m.uids[i] : (long) m.seqs[i]);
+        }
+        if (returns.has("SAVE")) {
+            // RFC 5182 2.1 with RFC 5267 3: MIN/MAX alone save those messages; else all of them
+            view.saveResult(Search.saved(returns, result.stream().map(n -> uid ? n : view.uidAt(n.intValue())).toList()));
+        }
+        if (returns.answers() || returns.has("UPDATE")) {
+            returns.esearch(ctx.out(), tag, uid, result, true);
+        }
+        if (returns.has("UPDATE")) {
+            Search.startUpdates(ctx, view, tag, uid, key, order, sortedUids);
+        }
         ctx.completed(tag);
     }
 
@@ -83,8 +130,8 @@ final class Sort implements Command<SessionState.Selected> {
     }
 
     /**
-     * What SORT and THREAD share after their first argument: the charset and the search criteria, and
-     * the sort-key records of the matching messages. Null if the charset is unknown, which has been
+     * What THREAD does after its first argument: the charset and the search criteria, and the
+     * sort-key records of the matching messages. Null if the charset is unknown, which has been
      * answered NO [BADCHARSET].
      */
     static Matched matchingRecords(CommandContext ctx, SessionState.Selected state, String tag, ArgReader args)
@@ -99,6 +146,12 @@ final class Sort implements Command<SessionState.Selected> {
         args.end();
         SelectedMailbox view = state.mailbox();
         List<Integer> found = Search.matching(ctx, view, key);
+        return records(view, found, ctx.mimeLimits(), ctx.readAheadBytes());
+    }
+
+    /** The sort-key records of these messages (sequence numbers ascending), derived where not indexed yet. */
+    static Matched records(SelectedMailbox view, List<Integer> found, MimeLimits limits, long readAhead)
+            throws IOException, StoreException {
         int n = found.size();
         int[] seqs = new int[n];
         long[] uids = new long[n];
@@ -109,7 +162,7 @@ final class Sort implements Command<SessionState.Selected> {
             metas[i] = view.meta(view.uidAt(found.get(i)));
         }
         try (ReadAhead ahead = new ReadAhead(view.store(), metas, ReadAhead.Need.SORT_KEYS,
-                new MimeCuts(ctx.mimeLimits()), ctx.readAheadBytes())) {
+                new MimeCuts(limits), readAhead)) {
             for (int i = 0; i < n; i++) {
                 ahead.prepare(i);
                 byte[] rec = DerivedCache.sortKeys(view.store(), metas[i]);
@@ -152,7 +205,7 @@ final class Sort implements Command<SessionState.Selected> {
      * from the store where it was not measured yet (store.api 1.5 measures sizes on first need; a
      * record derived before that carries none).
      */
-    private static long[] sizes(List<Criterion> criteria, SelectedMailbox view, Matched m) throws StoreException {
+    static long[] sizes(List<Criterion> criteria, SelectedMailbox view, Matched m) throws StoreException {
         if (criteria.stream().noneMatch(c -> c.key() == Key.SIZE)) {
             return null;
         }
@@ -186,7 +239,7 @@ final class Sort implements Command<SessionState.Selected> {
                 for (int i = 0; i < count; i++) {
                     col[i] = SortKeys.string(records[i], c.key().field);
                 }
-                one = (a, b) -> ASCII_CASEMAP.compare(col[a], col[b]);
+                one = (a, b) -> UnicodeCasemap.compareKeys(col[a], col[b]);
             } else {
                 long[] col = new long[count];
                 for (int i = 0; i < count; i++) {
@@ -250,23 +303,11 @@ final class Sort implements Command<SessionState.Selected> {
     }
 
     /**
-     * i;ascii-casemap (RFC 4790 9.2), the collation RFC 5256 sorts strings by: a-z compare as A-Z, all
-     * else by its code, so "[" and "_" come after the letters. The keys arrive case-folded to lower case.
+     * The collation SORT's string keys compare by: i;unicode-casemap (RFC 5051), the default of
+     * I18NLEVEL=1 (RFC 5255 4.3), in place of RFC 5256's i;ascii-casemap, which it orders the same for
+     * plain ASCII ("[" and "_" after the letters).
      */
-    static final Comparator<String> ASCII_CASEMAP = (a, b) -> {
-        int n = Math.min(a.length(), b.length());
-        for (int i = 0; i < n; i++) {
-            int d = upper(a.charAt(i)) - upper(b.charAt(i));
-            if (d != 0) {
-                return d;
-            }
-        }
-        return a.length() - b.length();
-    };
-
-    private static char upper(char c) {
-        return c >= 'a' && c <= 'z' ? (char) (c - 'a' + 'A') : c;
-    }
+    static final Comparator<String> COLLATION = UnicodeCasemap::compareKeys;
 
     /** The sort criteria list (RFC 5256 3: sort-criteria; RFC 5957 adds DISPLAYFROM and DISPLAYTO). */
     static List<Criterion> criteria(ArgReader args) throws ProtocolException {

@@ -13,7 +13,7 @@ import posthorn.store.api.StoreException;
 
 /**
  * THREAD and UID THREAD (RFC 5256): the messages that match the search criteria, threaded by
- * ORDEREDSUBJECT or REFERENCES. (Inside this package the name hides java.lang.Thread.)
+ * ORDEREDSUBJECT or REFERENCES, or REFS as Dovecot does it ({@link Threads#refs}). (Inside this package the name hides java.lang.Thread.)
  */
 final class Thread implements Command<SessionState.Selected> {
     private final boolean uid;
@@ -27,7 +27,7 @@ final class Thread implements Command<SessionState.Selected> {
             throws ProtocolException, IOException, StoreException {
         args.sp();
         String algorithm = args.atom().toUpperCase(Locale.ROOT);
-        if (!algorithm.equals("ORDEREDSUBJECT") && !algorithm.equals("REFERENCES")) {
+        if (!algorithm.equals("ORDEREDSUBJECT") && !algorithm.equals("REFERENCES") && !algorithm.equals("REFS")) {
             throw new ProtocolException("Unknown threading algorithm " + algorithm);
         }
         args.sp();
@@ -35,8 +35,11 @@ final class Thread implements Command<SessionState.Selected> {
         if (data == null) {
             return;
         }
-        List<Threads.Node> roots = algorithm.equals("REFERENCES") ? Threads.references(data)
-                : Threads.orderedSubject(data);
+        List<Threads.Node> roots = switch (algorithm) {
+            case "REFERENCES" -> Threads.references(data);
+            case "REFS" -> Threads.refs(data);
+            default -> Threads.orderedSubject(data);
+        };
         ctx.out().untagged().raw("THREAD ").raw(Threads.format(roots, d -> uid ? d.uid() : d.seq())).crlf();
         ctx.completed(tag);
     }

@@ -155,6 +155,10 @@ public @interface ImapdConfig {
             + "recommends 10 to 15 seconds")
     int inprogress_interval() default 10_000;
 
+    @AttributeDefinition(description = "SEARCH/SORT RETURN (UPDATE) contexts one session may keep open (RFC 5267 4.2; "
+            + "each is searched again as its mailbox changes); more are answered NO [NOUPDATE], 0 to 1000, 0 = none")
+    int search_update_max() default 10;
+
     @AttributeDefinition(description = "Logins (separated by commas) that may change the limits of their own quota "
             + "with SETQUOTA (RFC 9208; announced to them as QUOTASET); empty = nobody, SETQUOTA is NO [NOPERM]")
     String quota_set() default "";

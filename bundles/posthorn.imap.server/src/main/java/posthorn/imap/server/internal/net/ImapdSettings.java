@@ -61,7 +61,8 @@ public final class ImapdSettings {
             Map.entry("metadata.max.size", new long[] {1, 16_777_216}),
             Map.entry("metadata.max.entries", new long[] {1, 100_000}),
             Map.entry("metadata.max.name", new long[] {16, 65_536}),
-            Map.entry("compress.level", new long[] {1, 9}));
+            Map.entry("compress.level", new long[] {1, 9}),
+            Map.entry("search.update.max", new long[] {0, 1000}));
 
     /** A value that does not fit its key. */
     public static final class BadValue extends Exception {

@@ -44,6 +44,8 @@ public final class Matcher {
     private boolean[] bodyFound;
     private boolean[] textFound;
     private boolean vanished;
+    /** "Now" for WITHIN (RFC 5032), epoch seconds: one instant for the whole search. */
+    private final long now = java.time.Instant.now().getEpochSecond();
 
     /** @param cuts the bounds to parse with, and where the messages cut short are noted */
     public Matcher(SelectedMailbox view, SearchKey key, MimeCuts cuts) {
@@ -99,16 +101,30 @@ public final class Matcher {
             if (view.isExpunged(u) || (candidates != null && !candidates.test(u))) {
                 continue;
             }
-            uid = u;
-            header = null;
-            bodyFound = null;
-            textFound = null;
-            vanished = false;
-            if (matches(key, seq, view.meta(u)) && !vanished) {
+            if (evaluate(seq, u)) {
                 out.add(seq);
             }
         }
         return out;
+    }
+
+    /**
+     * Whether the message with this sequence number matches (false if it has been expunged
+     * meanwhile): for RETURN (UPDATE) contexts (RFC 5267 4.2), which look again only at the messages
+     * that changed.
+     */
+    public boolean test(int seq) throws IOException, StoreException {
+        long u = view.uidAt(seq);
+        return !view.isExpunged(u) && evaluate(seq, u);
+    }
+
+    private boolean evaluate(int seq, long u) throws IOException, StoreException {
+        uid = u;
+        header = null;
+        bodyFound = null;
+        textFound = null;
+        vanished = false;
+        return matches(key, seq, view.meta(u)) && !vanished;
     }
 
     private boolean matches(SearchKey k, int seq, MessageMeta meta) throws IOException, StoreException {
@@ -125,6 +141,7 @@ public final class Matcher {
             case SearchKey.Size s -> s.larger() ? size(meta) > s.size() : size(meta) < s.size();
             case SearchKey.ModSeq m -> view.modSeq(uid) >= m.modSeq();
             case SearchKey.Date d -> compare(d.op(), d.sent() ? sentDate(meta) : internalDate(meta), d.date());
+            case SearchKey.Within w -> within(w, meta);
             case SearchKey.Header h -> header(h);
             case SearchKey.Address ad -> address(ad);
             case SearchKey.Text t -> text(t);
@@ -167,6 +184,16 @@ public final class Matcher {
             }
         }
         return false;
+    }
+
+    /**
+     * RFC 5032 3: OLDER n matches an internal date more than n seconds before now, YOUNGER n one at
+     * most n seconds before (Dovecot: OLDER is BEFORE now - n, YOUNGER is SINCE now - n, to the second).
+     */
+    private boolean within(SearchKey.Within w, MessageMeta meta) {
+        long limit = now - w.seconds();
+        long date = meta.internalDate().getEpochSecond();
+        return w.older() ? date < limit : date >= limit;
     }
 
     private static boolean compare(SearchKey.DateOp op, LocalDate have, LocalDate want) {

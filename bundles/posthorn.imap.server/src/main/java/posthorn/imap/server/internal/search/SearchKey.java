@@ -47,6 +47,13 @@ public sealed interface SearchKey {
     record Date(DateOp op, LocalDate date, boolean sent) implements SearchKey {
     }
 
+    /**
+     * WITHIN (RFC 5032): OLDER ({@code older}) or YOUNGER than {@code seconds} before now, by the
+     * internal date to the second (not by day, as BEFORE and SINCE are).
+     */
+    record Within(long seconds, boolean older) implements SearchKey {
+    }
+
     /** LARGER ({@code larger}) or SMALLER. */
     record Size(long size, boolean larger) implements SearchKey {
     }

@@ -116,6 +116,10 @@ public final class SearchParser {
             case "SENTBEFORE" -> new SearchKey.Date(SearchKey.DateOp.BEFORE, date(), true);
             case "SENTON" -> new SearchKey.Date(SearchKey.DateOp.ON, date(), true);
             case "SENTSINCE" -> new SearchKey.Date(SearchKey.DateOp.SINCE, date(), true);
+            // RFC 5032 (WITHIN): interval = 1*DIGIT, "Interval in seconds"; 0 is taken as nz-number
+            // would have it (RFC 5032 4 writes it as number, Dovecot accepts 0 too)
+            case "OLDER" -> new SearchKey.Within(number(), true);
+            case "YOUNGER" -> new SearchKey.Within(number(), false);
             case "LARGER" -> new SearchKey.Size(number(), true);
             case "SMALLER" -> new SearchKey.Size(number(), false);
             case "UID" -> {

@@ -19,7 +19,7 @@ import posthorn.text.support.SearchText;
  * Finds substrings in a message's decoded text as SEARCH BODY and TEXT want it (RFC 3501 6.4.4):
  * streams the message through Mime4j's parser (lenient, held to the {@link MimeLimits} as FETCH's
  * parser is), decodes each text part's transfer encoding and charset, header fields' RFC 2047 words,
- * and compares case-insensitively. Holds one chunk of a part at a time, never the whole message;
+ * and compares by i;unicode-casemap (RFC 5051). Holds one chunk of a part at a time, never the whole message;
  * stops once every needle is found. Non-text parts (images, attachments) are not searched, as their
  * text is not text; nor is what lies beyond the bounds (an opaque part, the parts after the count).
  */
@@ -29,7 +29,7 @@ public final class TextScanner {
 
     /**
      * Which needles occur: {@code bodyNeedles} in the bodies, {@code textNeedles} in bodies or header
-     * fields. Needles must be lower case ({@link #fold}); the result arrays say which were found.
+     * fields. Needles must be folded ({@link #fold}); the result arrays say which were found.
      *
      * @return which bound cut the message's structure short ("more than 100 levels"), or null
      */
@@ -97,9 +97,12 @@ public final class TextScanner {
         return true;
     }
 
-    /** The case folding SEARCH compares with. */
+    /**
+     * The folding SEARCH compares with: i;unicode-casemap (RFC 5051), the default comparator that
+     * I18NLEVEL=1 announces (RFC 5255 4.1): "ǅ" is found as "ǆ", "é" as "e\u0301", "ﬁ" as "fi".
+     */
     public static String fold(String s) {
-        return s.toLowerCase(Locale.ROOT);
+        return UnicodeCasemap.fold(s);
     }
 
     /**

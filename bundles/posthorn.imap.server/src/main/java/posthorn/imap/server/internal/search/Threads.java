@@ -14,7 +14,7 @@ import java.util.Set;
 import java.util.function.ToLongFunction;
 
 /**
- * THREAD=ORDEREDSUBJECT and THREAD=REFERENCES (RFC 5256 2.2, 2.3) and the thread list's syntax.
+ * THREAD=ORDEREDSUBJECT and THREAD=REFERENCES (RFC 5256 2.2, 2.3), THREAD=REFS (Dovecot's) and the thread list's syntax.
  * A thread is as deep as its longest chain of replies, which the messages in the mailbox decide (a
  * sender can make a chain of thousands): so nothing here recurses down a thread; the walks keep
  * their own stacks, and the whole is linear in the messages and their references.
@@ -68,6 +68,44 @@ public final class Threads {
 
     /** REFERENCES (RFC 5256 2.2, steps 1 to 6). */
     public static List<Node> references(List<SortData> messages) {
+        List<Node> roots = linked(messages);
+        // (6) group by base subject
+        roots = groupBySubject(roots);
+        sortTrees(roots);
+        roots.sort(BY_DATE);
+        return roots;
+    }
+
+    /**
+     * REFS, as Dovecot 2.3 threads it (its THREAD=REFS, from draft-ietf-morg-inthread): REFERENCES'
+     * steps 1 to 5 without the grouping by subject of step 6, children by sent date, and the threads
+     * ordered by their latest message's sent date (ties: the lower sequence number of that message).
+     * Checked against Dovecot by integration-tests/conformance/sortsearch.imapc.
+     */
+    public static List<Node> refs(List<SortData> messages) {
+        List<Node> roots = linked(messages);
+        Map<Node, long[]> latest = new IdentityHashMap<>();
+        for (Node r : roots) {
+            long[] best = {Long.MIN_VALUE, Integer.MAX_VALUE};
+            Deque<Node> todo = new ArrayDeque<>();
+            todo.push(r);
+            while (!todo.isEmpty()) {
+                Node n = todo.pop();
+                if (n.message != null && (n.message.sent() > best[0]
+                        || (n.message.sent() == best[0] && n.message.seq() < best[1]))) {
+                    best[0] = n.message.sent();
+                    best[1] = n.message.seq();
+                }
+                n.children.forEach(todo::push);
+            }
+            latest.put(r, best);
+        }
+        roots.sort(Comparator.<Node>comparingLong(n -> latest.get(n)[0]).thenComparingLong(n -> latest.get(n)[1]));
+        return roots;
+    }
+
+    /** REFERENCES' steps 1 to 5: the messages linked by their references, dummies pruned, sorted by date. */
+    private static List<Node> linked(List<SortData> messages) {
         Map<String, Node> byId = new HashMap<>();
         List<Node> all = new ArrayList<>();
         int unique = 0;
@@ -120,10 +158,6 @@ public final class Threads {
         // (4) prune dummies
         roots = prune(roots);
         // (5) sort the root set (children first, so that dummies take their first child's date)
-        sortTrees(roots);
-        roots.sort(BY_DATE);
-        // (6) group by base subject
-        roots = groupBySubject(roots);
         sortTrees(roots);
         roots.sort(BY_DATE);
         return roots;

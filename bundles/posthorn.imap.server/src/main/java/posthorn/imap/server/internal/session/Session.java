@@ -1526,6 +1526,11 @@ public final class Session {
         }
 
         @Override
+        public int searchUpdateMax() {
+            return server.config().search_update_max();
+        }
+
+        @Override
         public int searchMaxDepth() {
             return server.config().search_max_depth();
         }

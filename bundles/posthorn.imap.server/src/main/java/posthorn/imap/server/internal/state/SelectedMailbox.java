@@ -76,6 +76,72 @@ public final class SelectedMailbox implements AutoCloseable {
     private boolean condStore;
     /** QRESYNC is on (RFC 7162 3.2.10): VANISHED instead of EXPUNGE, and UID in unsolicited FETCH. */
     private boolean qresync;
+    /**
+     * The RETURN (UPDATE) contexts of SEARCH and SORT (RFC 5267 4.2) on this view, in the order they
+     * were made; they end with it (a new SELECT, CLOSE, UNSELECT) or by CANCELUPDATE.
+     */
+    private final List<ResultWatcher> watchers = new ArrayList<>();
+    /**
+     * UIDs added or whose flags changed since the watchers last looked, kept only while there are
+     * watchers: what a context has to search again.
+     */
+    private final Set<Long> touched = new TreeSet<>();
+
+    /**
+     * A search result kept up to date as the mailbox changes (RFC 5267 4.2, CONTEXT=SEARCH/SORT),
+     * told of changes by {@link #sync}, which is where every store change reaches the session.
+     */
+    public interface ResultWatcher {
+        /** The tag of the command that made the context (RFC 5267 4.2: unique among the contexts). */
+        String tag();
+
+        /**
+         * The store has expunged these messages and EXPUNGE is about to be reported: they still have
+         * their sequence numbers, for a REMOVEFROM sent before the EXPUNGEs (as Dovecot sends it).
+         */
+        void expunging(SelectedMailbox view, Set<Long> uids, ResponseWriter out) throws IOException;
+
+        /**
+         * After a sync's EXISTS: these messages (UIDs ascending, in the view) are new or have other
+         * flags, so may have entered or left the result.
+         */
+        void changed(SelectedMailbox view, long[] uids, ResponseWriter out) throws IOException, StoreException;
+    }
+
+    /** Starts telling {@code w} of changes. */
+    public void watch(ResultWatcher w) {
+        watchers.add(w);
+    }
+
+    /** The context made by the command tagged {@code tag}, or null. */
+    public ResultWatcher watcher(String tag) {
+        for (ResultWatcher w : watchers) {
+            if (w.tag().equals(tag)) {
+                return w;
+            }
+        }
+        return null;
+    }
+
+    /** Ends the context of that tag (CANCELUPDATE); false if there is none. */
+    public boolean unwatch(String tag) {
+        boolean removed = watchers.removeIf(w -> w.tag().equals(tag));
+        if (watchers.isEmpty()) {
+            touched.clear();
+        }
+        return removed;
+    }
+
+    /** How many contexts are open. */
+    public int watching() {
+        return watchers.size();
+    }
+
+    private void touch(long uid) {
+        if (!watchers.isEmpty()) {
+            touched.add(uid);
+        }
+    }
 
     /** Which flags PERMANENTFLAGS lists (the user's rights, as SELECT found them): all by default. */
     private java.util.function.Predicate<String> settable = f -> true;
@@ -387,10 +453,31 @@ public final class SelectedMailbox implements AutoCloseable {
         for (Change c : changes) {
             apply(c, out, allowExpunge);
         }
+        if (allowExpunge && !heldExpunges.isEmpty()) {
+            for (ResultWatcher w : List.copyOf(watchers)) {
+                w.expunging(this, heldExpunges, out);
+            }
+        }
         if (allowExpunge) {
             flushExpunges(out);
         }
         reportCounts(out);
+        if (!touched.isEmpty()) {
+            long[] t = new long[touched.size()];
+            int n = 0;
+            for (long u : touched) {
+                if (indexOf(u) >= 0) {
+                    t[n++] = u;
+                }
+            }
+            touched.clear();
+            if (n > 0) {
+                long[] changed = Arrays.copyOf(t, n);
+                for (ResultWatcher w : List.copyOf(watchers)) {
+                    w.changed(this, changed, out);
+                }
+            }
+        }
     }
 
     /**
@@ -455,7 +542,11 @@ public final class SelectedMailbox implements AutoCloseable {
     public void reported(long uid, Set<String> flags) {
         int i = indexOf(uid);
         if (i >= 0) {
-            flagIds[i] = flagSets.id(flags) | (flagIds[i] & RECENT_BIT);
+            int id = flagSets.id(flags) | (flagIds[i] & RECENT_BIT);
+            if (id != flagIds[i]) {
+                touch(uid);
+            }
+            flagIds[i] = id;
         }
     }
 
@@ -474,6 +565,7 @@ public final class SelectedMailbox implements AutoCloseable {
                     return;
                 }
                 flagIds[i] = flagSets.id(f.flags()) | (flagIds[i] & RECENT_BIT);
+                touch(f.uid());
                 if (out != null) {
                     announceKeywords(out, f.flags());
                     out.untagged().number(seqOf(f.uid())).raw(" FETCH (FLAGS ");
@@ -505,6 +597,7 @@ public final class SelectedMailbox implements AutoCloseable {
         sizes[count] = message.size();
         dates[count] = message.internalDate().toEpochMilli();
         count++;
+        touch(uid);
         if (message.recent()) {
             recentCount++;
         }

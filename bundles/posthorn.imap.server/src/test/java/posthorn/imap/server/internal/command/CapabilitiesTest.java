@@ -17,7 +17,9 @@ class CapabilitiesTest {
     /** What clients, tests and scripts have seen since before the list was read from the command table. */
     private static final String ANNOUNCED = "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE UNSELECT UIDPLUS MOVE"
             + " CHILDREN NAMESPACE MULTIAPPEND LIST-EXTENDED LIST-STATUS SPECIAL-USE STATUS=SIZE ESEARCH SORT"
-            + " THREAD=ORDEREDSUBJECT THREAD=REFERENCES BINARY SEARCHRES";
+            + " THREAD=ORDEREDSUBJECT THREAD=REFERENCES BINARY SEARCHRES"
+            // issue 15 (sortsearch): RFC 5267, RFC 5957, RFC 5032, Dovecot's REFS, RFC 5255, RFC 9394
+            + " ESORT CONTEXT=SEARCH CONTEXT=SORT SORT=DISPLAY WITHIN THREAD=REFS I18NLEVEL=1 PARTIAL";
     /**
      * After the store-dependent ACL and NOTIFY: INPROGRESS (RFC 9585), the IMAP URL extensions (RFC 4469,
      * 5550, 4467); then the store-dependent METADATA ... SAVEDATE; PREVIEW (RFC 8970) last.

@@ -79,12 +79,12 @@ class SortOrderTest {
                     case ARRIVAL -> java.util.Comparator.comparingLong(i -> keys.get(i).arrival());
                     case DATE -> java.util.Comparator.comparingLong(i -> keys.get(i).sent());
                     case SIZE -> java.util.Comparator.comparingLong(i -> keys.get(i).size());
-                    case SUBJECT -> java.util.Comparator.comparing(i -> keys.get(i).subject(), Sort.ASCII_CASEMAP);
-                    case FROM -> java.util.Comparator.comparing(i -> keys.get(i).from(), Sort.ASCII_CASEMAP);
-                    case TO -> java.util.Comparator.comparing(i -> keys.get(i).to(), Sort.ASCII_CASEMAP);
-                    case CC -> java.util.Comparator.comparing(i -> keys.get(i).cc(), Sort.ASCII_CASEMAP);
-                    case DISPLAYFROM -> java.util.Comparator.comparing(i -> keys.get(i).displayFrom(), Sort.ASCII_CASEMAP);
-                    case DISPLAYTO -> java.util.Comparator.comparing(i -> keys.get(i).displayTo(), Sort.ASCII_CASEMAP);
+                    case SUBJECT -> java.util.Comparator.comparing(i -> keys.get(i).subject(), Sort.COLLATION);
+                    case FROM -> java.util.Comparator.comparing(i -> keys.get(i).from(), Sort.COLLATION);
+                    case TO -> java.util.Comparator.comparing(i -> keys.get(i).to(), Sort.COLLATION);
+                    case CC -> java.util.Comparator.comparing(i -> keys.get(i).cc(), Sort.COLLATION);
+                    case DISPLAYFROM -> java.util.Comparator.comparing(i -> keys.get(i).displayFrom(), Sort.COLLATION);
+                    case DISPLAYTO -> java.util.Comparator.comparing(i -> keys.get(i).displayTo(), Sort.COLLATION);
                 };
                 if (reverse) {
                     c = c.reversed();

@@ -39,7 +39,7 @@ class GarbageTest {
                             ? List.of("From") : List.of()));
                 }
             }
-            TextScanner.scan(new ByteArrayInputStream(m), MimeLimits.DEFAULTS, List.of("zz"), new boolean[1], List.of("from"), new boolean[1]);
+            TextScanner.scan(new ByteArrayInputStream(m), MimeLimits.DEFAULTS, List.of(TextScanner.fold("zz")), new boolean[1], List.of(TextScanner.fold("from")), new boolean[1]);
         }
     }
 

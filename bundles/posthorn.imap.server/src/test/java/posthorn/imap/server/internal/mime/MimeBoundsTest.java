@@ -59,8 +59,8 @@ class MimeBoundsTest {
         boolean[] body = new boolean[2];
         boolean[] text = new boolean[1];
         timed(what + " SEARCH", () -> {
-            return TextScanner.scan(new ByteArrayInputStream(m), MimeLimits.DEFAULTS, List.of("shallowword", "deepword"),
-                    body, List.of("mallory"), text);
+            return TextScanner.scan(new ByteArrayInputStream(m), MimeLimits.DEFAULTS, List.of(TextScanner.fold("shallowword"), TextScanner.fold("deepword")),
+                    body, List.of(TextScanner.fold("mallory")), text);
         });
         assertTrue(text[0], what + ": the header is searched");
         assertTrue(body[0] || what.contains("prefix") || what.contains("rfc822"), what + ": text within the bounds is searched");

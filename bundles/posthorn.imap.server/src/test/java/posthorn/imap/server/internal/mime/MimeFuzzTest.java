@@ -52,7 +52,7 @@ class MimeFuzzTest {
         wellFormed(Structure.bodyStructure(m, root, true));
         wellFormed(Structure.bodyStructure(m, root, false));
         wellFormed(Structure.envelope(root.header()));
-        TextScanner.scan(new ByteArrayInputStream(m), TIGHT, List.of("a", "--"), new boolean[2], List.of("from"),
+        TextScanner.scan(new ByteArrayInputStream(m), TIGHT, List.of(TextScanner.fold("a"), "--"), new boolean[2], List.of(TextScanner.fold("from")),
                 new boolean[1]);
         MemoryStore store = new MemoryStore();
         store.deliver("fuzz", m);

@@ -50,7 +50,10 @@ class SearchParserTest {
         "LARGER x|Expected number",
         "UID $:3|Invalid sequence set $:3",
         "NOT|Missing argument",
-        "0|Invalid sequence number 0 in 0"})
+        "0|Invalid sequence number 0 in 0",
+        // RFC 5032 4: OLDER/YOUNGER take an interval, 1*DIGIT
+        "OLDER x|Expected number",
+        "YOUNGER|Missing argument"})
     void refusesMalformedKeysWithAReason(String text, String reason) {
         ProtocolException e = assertThrows(ProtocolException.class, () -> parse(text));
         assertTrue(e.getMessage().startsWith(reason.substring(0, Math.min(reason.length(), 12))), e.getMessage());
@@ -61,6 +64,14 @@ class SearchParserTest {
         // RFC 5182: "$" alone, with or without UID, names the saved result
         assertEquals(new SearchKey.Set(SequenceSet.saved(), false), parse("$"));
         assertEquals(new SearchKey.Set(SequenceSet.saved(), true), parse("UID $"));
+    }
+
+    @Test
+    void withinKeysAreSecondsAgainstTheInternalDate() throws ProtocolException {
+        // RFC 5032 3: YOUNGER n, OLDER n in seconds (259200: the last three days)
+        assertEquals(new SearchKey.Within(259200, false), parse("YOUNGER 259200"));
+        assertEquals(new SearchKey.And(List.of(new SearchKey.Within(3600, true), new SearchKey.Flag("\\Seen", false))),
+                parse("older 3600 UNSEEN"));
     }
 
     @Test

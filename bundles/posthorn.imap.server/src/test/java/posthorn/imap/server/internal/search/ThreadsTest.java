@@ -44,6 +44,27 @@ class ThreadsTest {
         assertEquals("(3)(1 (5)(2 4)(6))", Threads.format(Threads.references(m), SortData::seq));
     }
 
+    /**
+     * THREAD=REFS: Dovecot 2.3's answer to the same eight messages (sortsearch.imapc, ss-thread-refs):
+     * no grouping by subject (1 and 4 share "x" but stay apart), threads by their latest sent date.
+     */
+    @Test
+    void refsAsDovecotThreadsThem() {
+        List<SortData> m = new ArrayList<>();
+        m.add(msg(1, "x", "Mon, 01 Jan 2024 10:00:00 +0000", "<a@x>", null));
+        m.add(msg(2, "Re: x", "Fri, 05 Jan 2024 10:00:00 +0000", "<b@x>", "<a@x>"));
+        m.add(msg(3, "y", "Wed, 03 Jan 2024 10:00:00 +0000", "<c@x>", null));
+        m.add(msg(4, "x", "Thu, 04 Jan 2024 10:00:00 +0000", "<d@x>", null));
+        m.add(msg(5, "z", "Tue, 02 Jan 2024 10:00:00 +0000", "<e@x>", "<zz@x>"));
+        m.add(msg(6, "z2", "Sat, 06 Jan 2024 10:00:00 +0000", "<f@x>", "<zz@x>"));
+        m.add(msg(7, "Re: y", "Mon, 01 Jan 2024 09:00:00 +0000", "<g@x>", "<c@x>"));
+        m.add(msg(8, "w", "Sun, 07 Jan 2024 10:00:00 +0000", "<h@x>", "<q@x>"));
+        assertEquals("(3 7)(4)(1 2)((5)(6))(8)", Threads.format(Threads.refs(m), SortData::seq));
+        assertEquals("((1 2)(4))((5)(6))(3 7)(8)", Threads.format(Threads.references(m), SortData::seq));
+        m.remove(0);
+        assertEquals("(3 7)(4)(2)((5)(6))(8)", Threads.format(Threads.refs(m), SortData::seq));
+    }
+
     @Test
     void referencesSurvivesLoopsAndDuplicates() {
         List<SortData> m = new ArrayList<>();
