@@ -51,6 +51,12 @@ public final class ReloadOnHangup {
     void activate() {
         try {
             previous = Signal.handle(HUP, s -> signalled());
+            if (previous == SignalHandler.SIG_IGN) {
+                // the JVM keeps a HUP its parent ignored (nohup, some init scripts) ignored and
+                // installs nothing: SIGHUP does nothing at all here, so say so once
+                LOG.warn("SIGHUP is ignored by this process (it was started with SIGHUP ignored, e.g. under nohup): "
+                        + "reload with imap:reload on the console (./posthorn shell -c imap:reload) instead");
+            }
         } catch (IllegalArgumentException e) {
             LOG.warn("SIGHUP cannot be handled here ({}); it stops the process", e.getMessage());
         }
