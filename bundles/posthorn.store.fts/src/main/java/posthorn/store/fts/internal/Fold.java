@@ -2,41 +2,36 @@ package posthorn.store.fts.internal;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
+
+import posthorn.text.support.UnicodeCasemap;
 
 /**
  * The text normalisation shared by what is indexed and what is looked up, and the trigrams of a
  * search string. Stateless.
  *
- * <p>Why the index is never short of a true match: the server's matcher compares
- * {@code s.toLowerCase(Locale.ROOT)} of the needle and of the decoded text (posthorn.imap.server
- * TextScanner.fold, on chunks of a part). Here the same text is lower-cased the same way, then each
- * char is mapped on its own ({@link #norm}: lower case again, final sigma as sigma), a mapping that
- * does not depend on context. A char-by-char mapping keeps every occurrence of the needle's folded
- * form an occurrence of its normalised form, and it erases the one context-dependent difference of
- * Locale.ROOT lower-casing (Greek final sigma), so chunk edges in the matcher change nothing. Every
- * trigram of an occurring needle therefore occurs in the indexed text.
+ * <p>Why the index is never short of a true match: the server's matcher compares the
+ * i;unicode-casemap maps (RFC 5051, I18NLEVEL=1) of the needle and of the decoded text
+ * (posthorn.imap.server TextScanner.fold, on chunks of a part), and here the same text is mapped by
+ * the same code ({@link UnicodeCasemap}, compiled into both bundles from posthorn.text.support). The
+ * map works character by character (titlecase, then NFKD, of each character on its own), so every
+ * occurrence of the needle's map is an occurrence in the indexed text's map, and chunk edges in the
+ * matcher change nothing: every trigram of an occurring needle occurs in the indexed text. An index
+ * built with another normalisation (the lower-casing before I18NLEVEL=1) is rebuilt: see
+ * {@link #VERSION}.
  */
 final class Fold {
+    /**
+     * The normalisation the index was built with, kept in each commit's user data; an index whose
+     * commits name another (or none) is emptied and built again, since its trigrams would not match.
+     */
+    static final String VERSION = "unicode-casemap-1";
+
     private Fold() {
     }
 
-    /** Lower case as the matcher folds, then {@link #norm} char by char. */
+    /** The i;unicode-casemap map, as the matcher folds. */
     static String fold(String s) {
-        String lower = s.toLowerCase(Locale.ROOT);
-        char[] c = lower.toCharArray();
-        for (int i = 0; i < c.length; i++) {
-            // ASCII is already lower case after toLowerCase and norm would keep it.
-            if (c[i] >= 0x80) {
-                c[i] = norm(c[i]);
-            }
-        }
-        return new String(c);
-    }
-
-    static char norm(char c) {
-        char l = Character.toLowerCase(c);
-        return l == '\u03c2' ? '\u03c3' : l;
+        return UnicodeCasemap.fold(s);
     }
 
     /** The distinct trigrams (three UTF-16 units) of an already folded string; empty if it is shorter. */

@@ -220,6 +220,22 @@ final class UserIndex implements AutoCloseable {
         FSDirectory d = FSDirectory.open(dir);
         try {
             writer = new IndexWriter(d, cfg);
+            String built = null;
+            Iterable<java.util.Map.Entry<String, String>> data = writer.getLiveCommitData();
+            if (data != null) {
+                for (java.util.Map.Entry<String, String> e : data) {
+                    if (e.getKey().equals("fold")) {
+                        built = e.getValue();
+                    }
+                }
+            }
+            if (!Fold.VERSION.equals(built) && writer.getDocStats().numDocs > 0) {
+                // built with another text normalisation: its trigrams would miss true matches
+                LOG.info("event=fts.rebuild user={} dir={} reason=\"normalisation {} is not {}\"", user, dir,
+                        built, Fold.VERSION);
+                writer.deleteAll();
+            }
+            writer.setLiveCommitData(java.util.Map.of("fold", Fold.VERSION).entrySet());
             searchers = new SearcherManager(writer, true, false, null);
             documents = writer.getDocStats().numDocs;
         } catch (IOException | RuntimeException e) {

@@ -75,6 +75,21 @@ class LuceneTextIndexTest {
         return box;
     }
 
+    /**
+     * I18NLEVEL=1 (RFC 5255): the index normalises as the server's matcher does (i;unicode-casemap,
+     * posthorn.text.support), so what only the casemap makes a match (the long s, a decomposed accent)
+     * is a candidate, not missed.
+     */
+    @Test
+    void whatTheCasemapMatchesTheIndexFinds() {
+        MemoryMailbox box = new MemoryMailbox("INBOX", 7);
+        box.add("From: a@example.org\nSubject: x\nContent-Type: text/plain; charset=utf-8\n\nMeet at the \u017ftation\n");
+        box.add("From: b@example.org\nSubject: y\nContent-Type: text/plain; charset=utf-8\n\nCafe\u0301 cre\u0300me\n");
+        box.add(message("Other", "c@example.org", "nothing of the kind"));
+        assertEquals(List.of(1L), search(box, Where.BODY, "STATION"));
+        assertEquals(List.of(2L), search(box, Where.BODY, "caf\u00e9 cr\u00e8me"));
+    }
+
     @Test
     void aSubstringInsideAWordIsFound() {
         MemoryMailbox box = corpus();

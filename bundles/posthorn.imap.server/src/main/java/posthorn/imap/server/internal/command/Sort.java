@@ -20,7 +20,7 @@ import posthorn.imap.server.internal.mime.MimeCuts;
 import posthorn.imap.server.internal.mime.MimeLimits;
 import posthorn.imap.server.internal.search.SortData;
 import posthorn.imap.server.internal.search.SortKeys;
-import posthorn.imap.server.internal.search.UnicodeCasemap;
+import posthorn.text.support.UnicodeCasemap;
 import posthorn.store.api.MessageMeta;
 import posthorn.store.api.StoreException;
 

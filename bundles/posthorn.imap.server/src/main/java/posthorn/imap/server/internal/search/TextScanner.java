@@ -14,6 +14,7 @@ import org.apache.james.mime4j.stream.MimeTokenStream;
 import posthorn.imap.server.internal.mime.MimeLimits;
 import posthorn.imap.server.internal.mime.MimeTokens;
 import posthorn.text.support.SearchText;
+import posthorn.text.support.UnicodeCasemap;
 
 /**
  * Finds substrings in a message's decoded text as SEARCH BODY and TEXT want it (RFC 3501 6.4.4):

@@ -1,4 +1,4 @@
-package posthorn.imap.server.internal.search;
+package posthorn.text.support;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package posthorn.imap.server.internal.search;
+package posthorn.text.support;
 
 import java.text.Normalizer;
 
