@@ -318,6 +318,37 @@ class SlapdTest {
 
     private static void signal(String name) throws Exception {
         run("kill", "-" + name, Long.toString(slapd.pid()));
+        if (name.equals("STOP")) {
+            // kill returns once the signal is sent; each of slapd's threads stops when next scheduled,
+            // so a request sent at once may still be answered: wait until every thread is stopped
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!allThreadsStopped(slapd.pid())) {
+                if (System.nanoTime() > deadline) {
+                    fail("slapd's threads did not all stop within 10 s of SIGSTOP");
+                }
+                Thread.sleep(10);
+            }
+        }
+    }
+
+    /** Whether every thread of the process is in state T (stopped), per /proc/PID/task/TID/stat. */
+    private static boolean allThreadsStopped(long pid) throws IOException {
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (IOException gone) {
+                    continue; // a thread that ended
+                }
+                // "tid (comm) S ...": the state follows the last ')' (comm may hold spaces or parentheses)
+                char state = stat.charAt(stat.lastIndexOf(')') + 2);
+                if (state != 'T' && state != 't') {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     @Test
