@@ -154,7 +154,7 @@ final class Qresync {
             // only the known UIDs, when the client names them (as Dovecot; 3.2.5 asks for "messages
             // the client knows" to be resynchronised)
             if (mod > p.modSeq() && (scope == null || scope.contains(uid, last))) {
-                out.untagged().number(seq).raw(" FETCH (UID ").number(uid).raw(" FLAGS ");
+                (view.uidOnly() ? view.fetchStart(out, uid) : view.fetchStart(out, uid).raw("UID ").number(uid).raw(" ")).raw("FLAGS ");
                 SelectedMailbox.writeFlags(out, view.flags(uid), view.isRecent(uid));
                 out.raw(" MODSEQ (").number(mod).raw("))").crlf();
             }

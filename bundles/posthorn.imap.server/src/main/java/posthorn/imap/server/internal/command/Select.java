@@ -86,6 +86,7 @@ final class Select implements Command<SessionState.LoggedIn> {
             listLine(ctx, mail, name);
         }
         view.qresync(ctx.enabled(CondStore.QRESYNC));
+        view.uidOnly(ctx.enabled("UIDONLY")); // RFC 9586
         view.condStore(ctx.enabled(CondStore.CONDSTORE));
         if (view.condStore()) {
             CondStore.highestModSeq(ctx, view); // RFC 7162 3.1.2.1, 3.1.2.2
