@@ -60,7 +60,7 @@ final class Qresync {
                         throw new ProtocolException("QRESYNC must be enabled first (ENABLE QRESYNC)");
                     }
                     args.sp();
-                    params = qresyncParam(args);
+                    params = qresyncParam(args, ctx.enabled("UIDONLY"));
                 }
                 default -> throw new ProtocolException("Unknown SELECT parameter " + name);
             }
@@ -70,7 +70,7 @@ final class Qresync {
     }
 
     /** {@code (uidvalidity mod-sequence-value [SP known-uids [SP seq-match-data]])}. */
-    private static Params qresyncParam(ArgReader args) throws ProtocolException {
+    private static Params qresyncParam(ArgReader args, boolean uidOnly) throws ProtocolException {
         args.listOpen();
         long validity = args.number(true);
         args.sp();
@@ -88,6 +88,10 @@ final class Qresync {
                 throw new ProtocolException("$ is not a UID set");
             }
             if (args.skip(' ')) {
+                if (uidOnly) {
+                    // RFC 9586 3: no message sequence match data once UIDONLY is on
+                    throw new ProtocolException("UIDREQUIRED", "No sequence match data after ENABLE UIDONLY");
+                }
                 args.listOpen();
                 seqs = args.sequenceSet();
                 args.sp();

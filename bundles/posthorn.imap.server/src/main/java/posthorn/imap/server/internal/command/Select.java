@@ -69,8 +69,9 @@ final class Select implements Command<SessionState.LoggedIn> {
         if (!ctx.rev2()) {
             out.untagged().number(view.recentCount()).raw(" RECENT").crlf();
         }
-        if (!ctx.rev2()) {
+        if (!ctx.rev2() && !ctx.enabled("UIDONLY")) {
             // IMAP4rev2 has no UNSEEN response code; its clients SEARCH UNSEEN (RFC 9051 appendix E).
+            // UNSEEN is a message sequence number, which UIDONLY never sends (RFC 9586 3).
             int unseen = view.firstUnseen();
             if (unseen > 0) {
                 out.status(null, Status.OK, "UNSEEN " + unseen, "First unseen");
