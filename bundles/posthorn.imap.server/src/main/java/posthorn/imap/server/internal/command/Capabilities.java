@@ -26,7 +26,7 @@ public final class Capabilities {
      * Extensions that ENABLE (RFC 5161) can turn on, upper case. One is enabled only if it is also
      * announced.
      */
-    static final Set<String> ENABLEABLE = Set.of("IMAP4REV2", "CONDSTORE", "QRESYNC", "UTF8=ACCEPT");
+    static final Set<String> ENABLEABLE = Set.of("IMAP4REV2", "CONDSTORE", "QRESYNC", "UTF8=ACCEPT", "UIDONLY");
 
     /**
      * Announced only after login (issue 15: COMPRESS after TLS and login, as Dovecot announces it);

@@ -203,7 +203,9 @@ public final class CommandTable {
             extension("APPENDLIMIT"),
             // RFC 8508: APPEND and expunge of the replaced message as one command
             row("REPLACE",           SELECTED,          BREAKS, "REPLACE",    new Replace(false)),
-            row("UID REPLACE",       SELECTED,          BREAKS, "REPLACE",    new Replace(true)));
+            row("UID REPLACE",       SELECTED,          BREAKS, "REPLACE",    new Replace(true)),
+            // RFC 9586: ENABLE UIDONLY (Capabilities.ENABLEABLE): UIDFETCH and VANISHED, no sequence numbers
+            extension("UIDONLY"));
 
     private static final Map<String, Row<?>> BY_NAME = TABLE.stream()
             .filter(e -> e instanceof Row<?>)

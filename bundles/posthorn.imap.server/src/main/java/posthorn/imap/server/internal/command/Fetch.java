@@ -185,7 +185,7 @@ final class Fetch implements Command<SessionState.Selected> {
                     ahead.prepare(index++);
                 }
                 if (view.isExpunged(u)) {
-                    expungeIssued |= !FetchRenderer.writeExpunged(ctx.out(), view.store(), seq, view.meta(u),
+                    expungeIssued |= !FetchRenderer.writeExpunged(ctx.out(), view.store(), view.at(seq), view.meta(u),
                             view.isRecent(u), attributes, cuts);
                     continue;
                 }
@@ -197,9 +197,9 @@ final class Fetch implements Command<SessionState.Selected> {
                         items.add(new FetchAttribute.ModSeq()); // RFC 7162 3.1: \Seen set implicitly
                     }
                 }
-                if (!FetchRenderer.write(ctx.out(), view.store(), seq, view.meta(u), view.isRecent(u), items, cuts)) {
+                if (!FetchRenderer.write(ctx.out(), view.store(), view.at(seq), view.meta(u), view.isRecent(u), items, cuts)) {
                     // Gone while this command runs; the EXPUNGE follows with the next sync.
-                    expungeIssued |= !FetchRenderer.writeExpunged(ctx.out(), view.store(), seq, view.meta(u),
+                    expungeIssued |= !FetchRenderer.writeExpunged(ctx.out(), view.store(), view.at(seq), view.meta(u),
                             view.isRecent(u), items, cuts);
                 }
             }

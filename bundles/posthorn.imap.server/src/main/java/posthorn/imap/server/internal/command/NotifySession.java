@@ -323,7 +323,7 @@ public final class NotifySession implements MailListener {
                 continue;
             }
             try {
-                FetchRenderer.write(out, view.store(), n, meta, view.isRecent(uid), fetch, cuts);
+                FetchRenderer.write(out, view.store(), view.at(n), meta, view.isRecent(uid), fetch, cuts);
             } catch (TransferDecoding.UnknownCteException e) {
                 // BINARY of an encoding the server cannot undo: that message's FETCH is left out
             }

@@ -60,7 +60,7 @@ final class Qresync {
                         throw new ProtocolException("QRESYNC must be enabled first (ENABLE QRESYNC)");
                     }
                     args.sp();
-                    params = qresyncParam(args);
+                    params = qresyncParam(args, ctx.enabled("UIDONLY"));
                 }
                 default -> throw new ProtocolException("Unknown SELECT parameter " + name);
             }
@@ -70,7 +70,7 @@ final class Qresync {
     }
 
     /** {@code (uidvalidity mod-sequence-value [SP known-uids [SP seq-match-data]])}. */
-    private static Params qresyncParam(ArgReader args) throws ProtocolException {
+    private static Params qresyncParam(ArgReader args, boolean uidOnly) throws ProtocolException {
         args.listOpen();
         long validity = args.number(true);
         args.sp();
@@ -88,6 +88,10 @@ final class Qresync {
                 throw new ProtocolException("$ is not a UID set");
             }
             if (args.skip(' ')) {
+                if (uidOnly) {
+                    // RFC 9586 3: no message sequence match data once UIDONLY is on
+                    throw new ProtocolException("UIDREQUIRED", "No sequence match data after ENABLE UIDONLY");
+                }
                 args.listOpen();
                 seqs = args.sequenceSet();
                 args.sp();
@@ -154,7 +158,7 @@ final class Qresync {
             // only the known UIDs, when the client names them (as Dovecot; 3.2.5 asks for "messages
             // the client knows" to be resynchronised)
             if (mod > p.modSeq() && (scope == null || scope.contains(uid, last))) {
-                out.untagged().number(seq).raw(" FETCH (UID ").number(uid).raw(" FLAGS ");
+                (view.uidOnly() ? view.fetchStart(out, uid) : view.fetchStart(out, uid).raw("UID ").number(uid).raw(" ")).raw("FLAGS ");
                 SelectedMailbox.writeFlags(out, view.flags(uid), view.isRecent(uid));
                 out.raw(" MODSEQ (").number(mod).raw("))").crlf();
             }

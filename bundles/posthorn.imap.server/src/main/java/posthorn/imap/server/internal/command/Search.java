@@ -189,7 +189,7 @@ final class Search implements Command<SessionState.Selected> {
      * a ProtocolException, so BAD, which the session logs).
      */
     static SearchKey keys(CommandContext ctx, ArgReader args, Charset charset) throws ProtocolException {
-        return new SearchParser(args, charset, ctx.searchMaxDepth()).keys();
+        return new SearchParser(args, charset, ctx.searchMaxDepth()).uidOnly(ctx.enabled("UIDONLY")).keys();
     }
 
     /**

@@ -69,8 +69,9 @@ final class Select implements Command<SessionState.LoggedIn> {
         if (!ctx.rev2()) {
             out.untagged().number(view.recentCount()).raw(" RECENT").crlf();
         }
-        if (!ctx.rev2()) {
+        if (!ctx.rev2() && !ctx.enabled("UIDONLY")) {
             // IMAP4rev2 has no UNSEEN response code; its clients SEARCH UNSEEN (RFC 9051 appendix E).
+            // UNSEEN is a message sequence number, which UIDONLY never sends (RFC 9586 3).
             int unseen = view.firstUnseen();
             if (unseen > 0) {
                 out.status(null, Status.OK, "UNSEEN " + unseen, "First unseen");
@@ -86,6 +87,7 @@ final class Select implements Command<SessionState.LoggedIn> {
             listLine(ctx, mail, name);
         }
         view.qresync(ctx.enabled(CondStore.QRESYNC));
+        view.uidOnly(ctx.enabled("UIDONLY")); // RFC 9586
         view.condStore(ctx.enabled(CondStore.CONDSTORE));
         if (view.condStore()) {
             CondStore.highestModSeq(ctx, view); // RFC 7162 3.1.2.1, 3.1.2.2

@@ -119,17 +119,17 @@ final class Store implements Command<SessionState.Selected> {
                 continue;
             }
             if (!silent) {
-                out.untagged().number(view.seqOf(u)).raw(" FETCH (FLAGS ");
+                view.fetchStart(out, u).raw("FLAGS ");
                 SelectedMailbox.writeFlags(out, now, view.isRecent(u));
-                if (uid) {
+                if (uid && !view.uidOnly()) {
                     out.raw(" UID ").number(u);
                 }
                 view.writeModSeqItems(out, u, uid);
                 out.raw(")").crlf();
             } else if (view.condStore()) {
                 // RFC 7162 3.1.3: with .SILENT the new MODSEQ is still sent (without FLAGS)
-                out.untagged().number(view.seqOf(u)).raw(" FETCH (");
-                if (uid || view.qresync()) {
+                view.fetchStart(out, u);
+                if ((uid || view.qresync()) && !view.uidOnly()) {
                     out.raw("UID ").number(u).raw(" ");
                 }
                 out.raw("MODSEQ (").number(view.modSeq(u)).raw("))").crlf();

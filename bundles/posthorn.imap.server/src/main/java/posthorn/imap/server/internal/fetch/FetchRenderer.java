@@ -41,6 +41,18 @@ public final class FetchRenderer {
     }
 
     /**
+     * The sequence number to pass once UIDONLY is on (RFC 9586 3.3): the response is then
+     * {@code * uid UIDFETCH (...)}, without the UID item.
+     */
+    public static final int UID_ONLY = 0;
+
+    /** {@code * seq FETCH (}, or {@code * uid UIDFETCH (} for {@link #UID_ONLY}. */
+    public static ResponseWriter start(ResponseWriter out, int seq, long uid) throws IOException {
+        return seq == UID_ONLY ? out.untagged().number(uid).raw(" UIDFETCH (")
+                : out.untagged().number(seq).raw(" FETCH (");
+    }
+
+    /**
      * Writes {@code * seq FETCH (...)} with the items in the order given.
      *
      * @param recent whether the message is \Recent for this session, for FLAGS
@@ -170,12 +182,17 @@ public final class FetchRenderer {
                                    List<FetchAttribute> items, byte[][] derived, byte[][] sections, InputStream whole)
             throws IOException, StoreException {
         long uid = meta.uid();
-        out.untagged().number(seq).raw(" FETCH (");
+        start(out, seq, uid);
+        boolean first = true;
         for (int i = 0; i < items.size(); i++) {
-            if (i > 0) {
+            FetchAttribute a = items.get(i);
+            if (seq == UID_ONLY && a instanceof FetchAttribute.Uid) {
+                continue; // RFC 9586 3.3: the UID is the response's number
+            }
+            if (!first) {
                 out.sp();
             }
-            FetchAttribute a = items.get(i);
+            first = false;
             switch (a) {
                 case FetchAttribute.Uid x -> out.raw("UID ").number(uid);
                 case FetchAttribute.ModSeq x -> out.raw("MODSEQ (").number(modSeq(box, uid)).raw(")");
@@ -353,8 +370,11 @@ public final class FetchRenderer {
                                         List<FetchAttribute> items, MimeCuts cuts) throws IOException {
         boolean complete = true;
         boolean first = true;
-        out.untagged().number(seq).raw(" FETCH (");
+        start(out, seq, meta.uid());
         for (FetchAttribute a : items) {
+            if (seq == UID_ONLY && a instanceof FetchAttribute.Uid) {
+                continue;
+            }
             byte[] derived = null;
             String field = cacheField(a, cuts);
             if (field != null) {

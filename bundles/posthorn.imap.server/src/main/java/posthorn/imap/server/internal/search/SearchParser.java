@@ -173,7 +173,18 @@ public final class SearchParser {
         }
     }
 
+    /** UIDONLY is on (RFC 9586 3): a sequence-set key without UID is refused, BAD [UIDREQUIRED]. */
+    public SearchParser uidOnly(boolean on) {
+        uidOnly = on;
+        return this;
+    }
+
+    private boolean uidOnly;
+
     private SearchKey set(boolean uid) throws ProtocolException {
+        if (uidOnly && !uid && !args.peek('$')) {
+            throw new ProtocolException("UIDREQUIRED", "Message sequence numbers are not allowed after ENABLE UIDONLY");
+        }
         // "$" (RFC 5182) is the saved result, the same messages after UID or without it.
         return new SearchKey.Set(args.sequenceSet(), uid);
     }

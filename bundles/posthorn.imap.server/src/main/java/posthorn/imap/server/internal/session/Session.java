@@ -159,6 +159,9 @@ public final class Session {
     private final Context context = new Context();
     /** Extensions turned on by ENABLE (RFC 5161), upper case. Session thread only. */
     private final Set<String> enabled = new HashSet<>();
+    /** The commands that take message sequence numbers, refused BAD [UIDREQUIRED] after ENABLE UIDONLY (RFC 9586 3). */
+    private static final Set<String> UIDONLY_REFUSED =
+            Set.of("FETCH", "STORE", "COPY", "MOVE", "SEARCH", "SORT", "THREAD", "REPLACE");
     /** The personal namespace, fixed at the session's first use of a mailbox name. */
     private PersonalNamespace namespace;
     /** In IDLE with a mailbox selected: change notices sync at once. Changed under {@link #writing}. */
@@ -701,6 +704,11 @@ public final class Session {
                     LOG.info("s{} BAD {} in state {}", id, name, state.getClass().getSimpleName());
                 }
                 bad(tag, null, name + " is not valid " + notValidHint(row));
+                return;
+            }
+            if (enabled.contains("UIDONLY") && UIDONLY_REFUSED.contains(name)) {
+                // RFC 9586 3: no message sequence numbers once UIDONLY is on
+                bad(tag, "UIDREQUIRED", name + " takes message sequence numbers; use UID " + name);
                 return;
             }
             current = row;

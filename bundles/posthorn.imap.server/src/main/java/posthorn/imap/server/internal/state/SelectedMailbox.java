@@ -76,6 +76,8 @@ public final class SelectedMailbox implements AutoCloseable {
     private boolean condStore;
     /** QRESYNC is on (RFC 7162 3.2.10): VANISHED instead of EXPUNGE, and UID in unsolicited FETCH. */
     private boolean qresync;
+    /** UIDONLY is on (RFC 9586): no message numbers in responses. */
+    private boolean uidOnly;
     /**
      * The RETURN (UPDATE) contexts of SEARCH and SORT (RFC 5267 4.2) on this view, in the order they
      * were made; they end with it (a new SELECT, CLOSE, UNSELECT) or by CANCELUPDATE.
@@ -254,6 +256,29 @@ public final class SelectedMailbox implements AutoCloseable {
         return qresync;
     }
 
+    /**
+     * UIDONLY turned on for this session (RFC 9586): VANISHED instead of EXPUNGE, and UIDFETCH
+     * (numbered by UID) instead of FETCH.
+     */
+    public void uidOnly(boolean on) {
+        uidOnly = on;
+    }
+
+    public boolean uidOnly() {
+        return uidOnly;
+    }
+
+    /** The number to pass FetchRenderer for the message at seq: FetchRenderer.UID_ONLY under UIDONLY. */
+    public int at(int seq) {
+        return uidOnly ? 0 : seq;
+    }
+
+    /** Starts an unsolicited or STORE FETCH response: {@code * seq FETCH (}, or {@code * uid UIDFETCH (} under UIDONLY. */
+    public ResponseWriter fetchStart(ResponseWriter out, long uid) throws IOException {
+        return uidOnly ? out.untagged().number(uid).raw(" UIDFETCH (")
+                : out.untagged().number(seqOf(uid)).raw(" FETCH (");
+    }
+
     /** HIGHESTMODSEQ of the store's view, or NOMODSEQ if the store keeps none (RFC 7162 3.1.2). */
     public long highestModSeq() {
         return box instanceof ModSeqMailbox m ? m.highestModSeq() : ModSeqMailbox.NOMODSEQ;
@@ -276,7 +301,7 @@ public final class SelectedMailbox implements AutoCloseable {
      * once CONDSTORE or QRESYNC is on (RFC 7162 3.1.4.1, 3.2.4): UID (QRESYNC, unless {@code uidWritten}) and MODSEQ.
      */
     public void writeModSeqItems(ResponseWriter out, long uid, boolean uidWritten) throws IOException {
-        if (qresync && !uidWritten) {
+        if (qresync && !uidWritten && !uidOnly) {
             out.raw(" UID ").number(uid);
         }
         if (condStore) {
@@ -568,7 +593,7 @@ public final class SelectedMailbox implements AutoCloseable {
                 touch(f.uid());
                 if (out != null) {
                     announceKeywords(out, f.flags());
-                    out.untagged().number(seqOf(f.uid())).raw(" FETCH (FLAGS ");
+                    fetchStart(out, f.uid()).raw("FLAGS ");
                     writeFlags(out, f.flags(), isRecent(f.uid()));
                     writeModSeqItems(out, f.uid(), false);
                     out.raw(")").crlf();
@@ -612,8 +637,8 @@ public final class SelectedMailbox implements AutoCloseable {
             return;
         }
         int kept = 0;
-        if (qresync) {
-            // RFC 7162 3.2.10: VANISHED instead of EXPUNGE, one response for all of them
+        if (qresync || uidOnly) {
+            // RFC 7162 3.2.10, RFC 9586 3.2: VANISHED instead of EXPUNGE, one response for all of them
             long[] gone = new long[heldExpunges.size()];
             int n = 0;
             for (long u : heldExpunges) {
@@ -628,7 +653,7 @@ public final class SelectedMailbox implements AutoCloseable {
         for (int i = 0; i < count; i++) {
             long uid = uids[i];
             if (heldExpunges.contains(uid)) {
-                if (!qresync) {
+                if (!qresync && !uidOnly) {
                     out.untagged().number(kept + 1).raw(" EXPUNGE").crlf();
                 }
                 reportedExists--;

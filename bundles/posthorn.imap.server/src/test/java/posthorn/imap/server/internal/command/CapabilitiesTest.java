@@ -27,18 +27,18 @@ class CapabilitiesTest {
     private static final String LATER = " INPROGRESS CATENATE URL-PARTIAL URLAUTH";
     private static final String ACL = " ACL ACL2=UNION RIGHTS=texk";
     /** Issue 15's wire extensions, at the end of the table; COMPRESS only after login. */
-    private static final String WIRE = " COMPRESS=DEFLATE UTF8=ACCEPT APPENDLIMIT REPLACE";
-    private static final String WIRE_PRELOGIN = " UTF8=ACCEPT APPENDLIMIT REPLACE";
+    private static final String WIRE = " COMPRESS=DEFLATE UTF8=ACCEPT APPENDLIMIT REPLACE UIDONLY";
+    private static final String WIRE_PRELOGIN = " UTF8=ACCEPT APPENDLIMIT REPLACE UIDONLY";
 
     /** imapd.cfg shapes two of them: LITERAL- for LITERAL+ (RFC 7888), APPENDLIMIT's number (RFC 7889). */
     @Test
     void literalMinusAndAppendLimitFromTheConfiguration() {
         String list = Capabilities.announce(false, null, false, Set.of());
-        assertEquals(ANNOUNCED + LATER + " PREVIEW COMPRESS=DEFLATE UTF8=ACCEPT APPENDLIMIT=67108864 REPLACE",
+        assertEquals(ANNOUNCED + LATER + " PREVIEW COMPRESS=DEFLATE UTF8=ACCEPT APPENDLIMIT=67108864 REPLACE UIDONLY",
                 Capabilities.configured(list, false, 64L << 20));
         String minus = Capabilities.configured(list, true, 1000);
         assertTrue(minus.startsWith("IMAP4rev1 IMAP4rev2 LITERAL- SASL-IR ") && !minus.contains("LITERAL+")
-                && minus.endsWith(" APPENDLIMIT=1000 REPLACE"), minus);
+                && minus.endsWith(" APPENDLIMIT=1000 REPLACE UIDONLY"), minus);
     }
 
     @Test
@@ -131,6 +131,7 @@ class CapabilitiesTest {
         assertNull(Capabilities.enableable("FOO"));
         assertEquals("IMAP4rev2", Capabilities.enableable("imap4rev2"));
         assertNull(Capabilities.enableable("IDLE"));
+        assertEquals("UIDONLY", Capabilities.enableable("uidonly")); // RFC 9586 3
         assertTrue(Capabilities.announced("idle"));
     }
 
