@@ -64,10 +64,10 @@ public final class UnicodeCasemap {
     /** The map by the book (RFC 5051 2), for a string with characters beyond the BMP. */
     private static String foldSlowly(String s) {
         StringBuilder b = new StringBuilder(s.length() + 8);
-        // Decompose first (so that a precomposed letter's titlecase is that of its base letter), map,
-        // and decompose again: a titlecase mapping can yield a character with a decomposition.
-        String d = Normalizer.normalize(s, Normalizer.Form.NFKD);
-        d.codePoints().forEach(cp -> b.appendCodePoint(Character.toTitleCase(cp)));
+        // In RFC 5051's order, titlecase first, then NFKD: a compatibility character without a
+        // titlecase of its own keeps the case its decomposition has (the ligature fi maps to "fi", not
+        // "FI"), as Dovecot's comparator does (conformance ss-i18n-search)
+        s.codePoints().forEach(cp -> b.appendCodePoint(Character.toTitleCase(cp)));
         return Normalizer.normalize(b, Normalizer.Form.NFKD);
     }
 
