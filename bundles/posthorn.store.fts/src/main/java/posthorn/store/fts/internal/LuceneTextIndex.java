@@ -60,6 +60,19 @@ import posthorn.store.api.search.TextTerm;
 @Designate(ocd = LuceneTextIndex.Config.class)
 public final class LuceneTextIndex implements TextIndex {
     private static final Logger LOG = LoggerFactory.getLogger(LuceneTextIndex.class);
+    /**
+     * Lucene tells, through java.util.logging at its first vector use, that the JDK's incubating
+     * Vector API module is not readable and how to add it: nothing an operator should act on (the
+     * index uses no vectors; adding the incubator module makes the JVM warn at every start), and
+     * JUL's level names are not the log's. Held here so that the level is not lost with a collected
+     * logger; set before this bundle touches any Lucene class.
+     */
+    private static final java.util.logging.Logger LUCENE_VECTORS =
+            java.util.logging.Logger.getLogger("org.apache.lucene.internal.vectorization");
+
+    static {
+        LUCENE_VECTORS.setLevel(java.util.logging.Level.SEVERE);
+    }
 
     @ObjectClassDefinition(name = "Posthorn full-text index", description = "Lucene index that narrows SEARCH's text keys")
     public @interface Config {
