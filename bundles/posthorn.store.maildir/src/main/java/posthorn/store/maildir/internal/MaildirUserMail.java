@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Lock;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -136,7 +137,19 @@ final class MaildirUserMail implements QuotaMail, AclMail, WatchMail, posthorn.s
     @Override
     public List<MailboxInfo> list() throws StoreException {
         checkOpen();
-        TreeSet<String> real = folderNames();
+        UserWatch watch = store.userWatch(root);
+        TreeSet<String> real;
+        if (watch == null) {
+            real = folderNames();
+        } else {
+            Lock listing = watch.listingLock();
+            listing.lock();
+            try {
+                real = folderNames(); // not halfway through a rename its watchers have not heard of yet
+            } finally {
+                listing.unlock();
+            }
+        }
         TreeSet<String> all = new TreeSet<>(real);
         for (String name : real) {
             // Maildir++ has no directory for a parent level; show a missing one as \Noselect (RFC 3501 6.3.8).

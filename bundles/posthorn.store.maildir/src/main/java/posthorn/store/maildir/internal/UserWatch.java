@@ -3,6 +3,9 @@ package posthorn.store.maildir.internal;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +35,15 @@ final class UserWatch implements ChangeWatcher.Watched {
      * not passed on as changes of the hierarchy, since {@link #renamed} follows and tells them with
      * both names (RFC 5465 OLDNAME) instead of as a deletion and a creation.
      */
-    private final java.util.concurrent.atomic.AtomicInteger renaming = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger renaming = new AtomicInteger();
+    /**
+     * Held for writing from a rename's first move until its listeners have been told, for reading by a
+     * listing of the folders: a listing shows a rename through this process only once the listeners have
+     * its notice, so a watcher comparing a listing with what it knew never sees the new name appear
+     * before it can tell it was a rename (RFC 5465 5.4: one event, not a deletion and a creation).
+     */
+    private final ReentrantReadWriteLock hierarchy =
+            new ReentrantReadWriteLock();
 
     UserWatch(Path root) {
         this.root = root;
@@ -99,10 +110,17 @@ final class UserWatch implements ChangeWatcher.Watched {
     /** A rename through this process starts; pair with {@link #renameEnds}, after {@link #renamed}. */
     void renameStarts() {
         renaming.incrementAndGet();
+        hierarchy.writeLock().lock();
     }
 
     void renameEnds() {
+        hierarchy.writeLock().unlock();
         renaming.decrementAndGet();
+    }
+
+    /** Taken around a listing of the folders (see {@link #hierarchy}); never held while waiting on anything else. */
+    Lock listingLock() {
+        return hierarchy.readLock();
     }
 
     void renamed(String from, String to) {

@@ -168,4 +168,65 @@ class ConcurrencyTest {
         }
         assertEquals(0, processA.liveFolders());
     }
+
+    /**
+     * What a session relies on after its own APPEND: every sync that starts after the append returned
+     * shows the new UID, while other handles of this process (a background indexer, other sessions,
+     * read-only and read-write) sync the same folder all the time, by the memory path or by a scan.
+     */
+    @Test
+    void anAppendIsInEverySyncStartedAfterIt() throws Exception {
+        Path maildir = home.resolve("Maildir");
+        for (String sub : new String[] {"cur", "new", "tmp"}) {
+            Files.createDirectories(maildir.resolve(sub));
+        }
+        StoreUser user = new StoreUser("alice", home, null, null);
+        MaildirStore store = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE);
+        UserMail mail = store.open(user);
+        AtomicBoolean done = new AtomicBoolean();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> others = new ArrayList<>();
+            for (int t = 0; t < 3; t++) {
+                boolean readOnly = t != 2;
+                boolean fresh = t == 0;
+                others.add(pool.submit(() -> {
+                    Mailbox kept = mail.open("INBOX", readOnly);
+                    while (!done.get()) {
+                        if (fresh) {
+                            try (Mailbox box = mail.open("INBOX", true)) {
+                                box.sync();
+                            }
+                        } else {
+                            kept.sync();
+                        }
+                    }
+                    kept.close();
+                    return null;
+                }));
+            }
+            try (Mailbox writer = mail.open("INBOX", false)) {
+                for (int i = 0; i < 300; i++) {
+                    long uid = writer.append(new ByteArrayInputStream(("Subject: " + i + "\r\n\r\nx\r\n")
+                            .getBytes(StandardCharsets.UTF_8)), Set.of(), null);
+                    try (Mailbox box = mail.open("INBOX", true)) {
+                        box.sync();
+                        List<Long> uids = box.messages().stream().map(MessageMeta::uid).toList();
+                        assertTrue(uids.contains(uid), "append " + i + ": UID " + uid + " not in a later sync " + uids.size()
+                                + " messages, last " + (uids.isEmpty() ? "none" : uids.get(uids.size() - 1)));
+                        assertEquals(i + 1, uids.size(), "append " + i);
+                    }
+                }
+            } finally {
+                done.set(true);
+            }
+            for (Future<?> f : others) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+            mail.close();
+            store.deactivate();
+        }
+    }
 }

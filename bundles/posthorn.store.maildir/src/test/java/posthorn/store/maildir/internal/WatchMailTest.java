@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,7 +45,7 @@ class WatchMailTest {
     }
 
     /** What a listener was told, in order, as short strings. */
-    static final class Notices implements MailListener {
+    static class Notices implements MailListener {
         final BlockingQueue<String> seen = new LinkedBlockingQueue<>();
 
         @Override
@@ -156,6 +158,64 @@ class WatchMailTest {
                 w.close(); // twice is once
                 assertEquals(1, box.sync().size());
             }
+        } finally {
+            store.deactivate();
+        }
+    }
+
+    /**
+     * RFC 5465 5.4 through the store: a watcher that compares listings must never find a rename in a
+     * listing before it has been told of it, or it reports a deletion and a creation. One thread renames
+     * a folder back and forth while another lists; a listing that took no notice while it ran must agree
+     * with the notices so far (an odd count: the new name).
+     */
+    @Test
+    void aListingNeverShowsARenameBeforeItsWatchersAreTold() throws Exception {
+        MaildirStore store = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE);
+        try (WatchMail mail = store.open(user); WatchMail other = store.open(user)) {
+            mail.create("Here");
+            AtomicInteger told = new AtomicInteger();
+            Watch w = mail.watchMail(Set.of("INBOX"), new Notices() {
+                @Override
+                public void mailboxRenamed(String from, String to) {
+                    told.incrementAndGet();
+                }
+            });
+            int renames = 400;
+            Thread renamer = Thread.ofPlatform().start(() -> {
+                try {
+                    for (int i = 0; i < renames; i++) {
+                        if (i % 2 == 0) {
+                            other.rename("Here", "There");
+                        } else {
+                            other.rename("There", "Here");
+                        }
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            int compared = 0;
+            while (renamer.isAlive() || compared == 0) {
+                int before = told.get();
+                Set<String> names = new HashSet<>();
+                for (var info : mail.list()) {
+                    names.add(info.name());
+                }
+                int after = told.get();
+                if (before != after) {
+                    continue; // a rename was told while listing: either state may show
+                }
+                String expected = after % 2 == 0 ? "Here" : "There";
+                String gone = after % 2 == 0 ? "There" : "Here";
+                assertTrue(names.contains(expected) && !names.contains(gone),
+                        "after " + after + " notices the listing shows " + names);
+                compared++;
+            }
+            renamer.join();
+            assertEquals(renames, told.get());
+            assertTrue(compared > 0);
+            w.close();
         } finally {
             store.deactivate();
         }

@@ -110,7 +110,11 @@ public final class NotifySession implements MailListener {
     private final AtomicBoolean hierarchyDirty = new AtomicBoolean();
     private final AtomicBoolean subscriptionsDirty = new AtomicBoolean();
     private final AtomicBoolean selectedDirty = new AtomicBoolean();
-    private final ArrayDeque<String[]> renames = new ArrayDeque<>();
+    private final ArrayDeque<Rename> renames = new ArrayDeque<>();
+
+    /** A rename told by the store; {@code deferred} once it has been held back for a later listing. */
+    private record Rename(String from, String to, boolean deferred) {
+    }
 
     NotifySession(NotifySpec spec, ClientNames names, UserMail mail, WatchMail watchable, int maxMailboxes,
                   MimeLimits mimeLimits, Runnable wake) {
@@ -232,14 +236,35 @@ public final class NotifySession implements MailListener {
         }
         String selected = selectedName(state);
         boolean rewatch = false;
-        String[] rename;
+        Rename rename;
         while ((rename = pollRename()) != null) {
-            writeRename(out, rename[0], rename[1]);
+            writeRename(out, rename.from(), rename.to());
             rewatch = true;
         }
         if (hierarchyDirty.getAndSet(false)) {
+            Map<String, Set<String>> now = listHierarchy();
+            // Renames told while listing. The store lists no rename before telling it, so one the listing
+            // shows is told here as a rename, not found below as a deletion and a creation. One told
+            // after the listing (it still shows the old name only) waits for the next listing, and so
+            // do those after it, in order; once, so a name renamed back and forth cannot hold them.
+            List<Rename> later = new ArrayList<>();
+            while ((rename = pollRename()) != null) {
+                if (later.isEmpty() && (rename.deferred() || !now.containsKey(rename.from()) || now.containsKey(rename.to()))) {
+                    writeRename(out, rename.from(), rename.to());
+                } else {
+                    later.add(new Rename(rename.from(), rename.to(), true));
+                }
+            }
+            if (!later.isEmpty()) {
+                synchronized (renames) {
+                    for (int i = later.size() - 1; i >= 0; i--) {
+                        renames.addFirst(later.get(i));
+                    }
+                }
+                hierarchyDirty.set(true);
+            }
             Map<String, Set<String>> before = existing;
-            readHierarchy();
+            existing = now;
             for (String gone : before.keySet()) {
                 if (!existing.containsKey(gone) && wantsMailboxName(gone)) {
                     writeList(out, gone, Set.of("\\NonExistent"), null);
@@ -290,7 +315,7 @@ public final class NotifySession implements MailListener {
         return true;
     }
 
-    private String[] pollRename() {
+    private Rename pollRename() {
         synchronized (renames) {
             return renames.poll();
         }
@@ -461,13 +486,17 @@ public final class NotifySession implements MailListener {
     }
 
     private void readHierarchy() throws StoreException {
+        existing = listHierarchy();
+    }
+
+    private Map<String, Set<String>> listHierarchy() throws StoreException {
         Map<String, Set<String>> now = new LinkedHashMap<>();
         for (MailboxInfo info : mail.list()) {
             if (!info.attributes().contains("\\Noselect") && !info.attributes().contains("\\NonExistent")) {
                 now.put(info.name(), info.attributes());
             }
         }
-        existing = now;
+        return now;
     }
 
     private void readSubscriptions() throws StoreException {
@@ -573,7 +602,7 @@ public final class NotifySession implements MailListener {
     @Override
     public void mailboxRenamed(String from, String to) {
         synchronized (renames) {
-            renames.add(new String[] {from, to});
+            renames.add(new Rename(from, to, false));
         }
         hierarchyDirty.set(true);
         wake.run();

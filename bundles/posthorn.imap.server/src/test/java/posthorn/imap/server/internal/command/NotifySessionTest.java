@@ -47,6 +47,9 @@ class NotifySessionTest {
         final Set<String> subscribed = new TreeSet<>();
         final List<Set<String>> watches = new ArrayList<>();
         int open;
+        /** Run once at the start or the end of the next listing: what another session does meanwhile. */
+        Runnable beforeList;
+        Runnable afterList;
 
         FakeMail(String... names) {
             for (String n : names) {
@@ -68,8 +71,18 @@ class NotifySessionTest {
 
         @Override
         public List<MailboxInfo> list() {
+            Runnable r = beforeList;
+            beforeList = null;
+            if (r != null) {
+                r.run();
+            }
             List<MailboxInfo> out = new ArrayList<>();
             boxes.keySet().forEach(n -> out.add(new MailboxInfo(n, Set.of("\\HasNoChildren"))));
+            r = afterList;
+            afterList = null;
+            if (r != null) {
+                r.run();
+            }
             return out;
         }
 
@@ -223,6 +236,58 @@ class NotifySessionTest {
         mail.subscribe("Work", true);
         n.subscriptionsChanged();
         assertEquals("", deliver(n), "Work's group asks no SubscriptionChange, and it decides for Work");
+    }
+
+    /**
+     * A rename told while the session lists the hierarchy (another session renames meanwhile) is one
+     * LIST with OLDNAME, never a \\NonExistent and a creation: whether the listing already shows it
+     * (the store tells a rename before any listing shows it) or was taken just before it.
+     */
+    @Test
+    void aRenameToldWhileListingIsOneEvent() throws Exception {
+        FakeMail mail = new FakeMail("INBOX", "Fresh", "Other");
+        NotifySession n = session(mail, "SET (personal (MailboxName))", 100);
+        n.start(out, state);
+        String renamed = "* LIST (\\HasNoChildren) \".\" Renamed (\"OLDNAME\" (Fresh))\r\n";
+
+        // the listing shows the rename, whose notice came in while it ran
+        mail.create("Other.new");
+        n.mailboxesChanged();
+        mail.beforeList = () -> {
+            mail.rename("Fresh", "Renamed");
+            n.mailboxRenamed("Fresh", "Renamed");
+        };
+        assertEquals("* LIST (\\HasNoChildren) \".\" Other.new\r\n" + renamed, sortLines(deliver(n)));
+        assertEquals("", deliver(n));
+
+        // the listing was taken just before the rename: it is told after the next listing
+        mail.create("Third");
+        n.mailboxesChanged();
+        mail.afterList = () -> {
+            mail.rename("Renamed", "Again");
+            n.mailboxRenamed("Renamed", "Again");
+            n.mailboxesChanged();
+        };
+        assertEquals("* LIST (\\HasNoChildren) \".\" Third\r\n", deliver(n));
+        assertEquals("* LIST (\\HasNoChildren) \".\" Again (\"OLDNAME\" (Renamed))\r\n", deliver(n));
+        assertEquals("", deliver(n));
+
+        // renamed back and forth before a listing: both renames, in order, nothing else
+        mail.afterList = () -> {
+            mail.rename("Again", "Back");
+            n.mailboxRenamed("Again", "Back");
+            mail.rename("Back", "Again");
+            n.mailboxRenamed("Back", "Again");
+        };
+        n.mailboxesChanged();
+        assertEquals("", deliver(n), "the listing came before both");
+        assertEquals("* LIST (\\HasNoChildren) \".\" Back (\"OLDNAME\" (Again))\r\n"
+                + "* LIST (\\HasNoChildren) \".\" Again (\"OLDNAME\" (Back))\r\n", deliver(n));
+        assertEquals("", deliver(n));
+    }
+
+    private static String sortLines(String s) {
+        return String.join("", new TreeSet<>(List.of(s.split("(?<=\r\n)"))));
     }
 
     @Test
