@@ -23,6 +23,12 @@ final class FolderState {
      * @param stamp       after a scan: the times read before its listing; after a change of this
      *                    process's own: the times read right after it, under the lock
      * @param own         the stamp was taken after an own change (not a scan)
+     * @param pending     own changes are recorded (under the in-process lock) that the snapshot does not
+     *                    show yet: a reader must take the lock and apply them. Part of this record, not a
+     *                    field beside it, so that a lock-free reader cannot pair a snapshot with the
+     *                    state of another moment (a stale snapshot read just before another thread
+     *                    applied the changes, with the "nothing pending" read just after: CI saw an
+     *                    EXAMINE miss the message its session had just appended).
      * @param verifyAfter wall-clock milliseconds after which an unsettled stamp ({@link
      *                    DirectoryScan#settled}) is no longer trusted: a change by another process within
      *                    the same clock tick as ours leaves the times as ours left them, so a scan
@@ -30,7 +36,7 @@ final class FolderState {
      *                    a folder changed without pause is still scanned once per settle time
      */
     record LastScan(DirectoryScan.Stamp stamp, MaildirFolder.Snapshot snapshot, boolean newEmpty, boolean own,
-                    long verifyAfter) {
+                    long verifyAfter, boolean pending) {
     }
 
     private final ConcurrentHashMap<String, MessageFile> files = new ConcurrentHashMap<>();

@@ -114,12 +114,11 @@ final class MaildirFolder implements ChangeWatcher.Watched {
     /*
      * Changes of this process's own since the last snapshot was taken, applied to it at the next sync
      * instead of a scan: UID to the message's entry now (null: expunged or moved away), and messages
-     * delivered, in ascending UID order. Guarded by the in-process lock; pendingMods tells lock-free
-     * readers that there is something to apply.
+     * delivered, in ascending UID order. Guarded by the in-process lock; the last scan's
+     * {@link FolderState.LastScan#pending} tells lock-free readers that there is something to apply.
      */
     private final java.util.HashMap<Long, Entry> pendingChanged = new java.util.HashMap<>();
     private final List<Entry> pendingAdded = new ArrayList<>();
-    private volatile boolean pendingMods;
     /** The entries of the last snapshot built, reused by the next scan where unchanged. */
     private volatile List<Entry> lastEntries = List.of();
     /** The highestModSeq of the snapshot {@link #lastEntries} came from. */
@@ -356,7 +355,7 @@ final class MaildirFolder implements ChangeWatcher.Watched {
     Header header() throws StoreException {
         files.cleanTmpIfDue();
         FolderState.LastScan last = state.last();
-        if (trusted(last, files.stamp()) && !pendingMods) {
+        if (trusted(last, files.stamp()) && !last.pending()) {
             return new Header(last.snapshot().uidValidity(), last.snapshot().uidNext());
         }
         try (FolderLock.Held held = FolderLock.withFile(dir)) {
@@ -384,7 +383,7 @@ final class MaildirFolder implements ChangeWatcher.Watched {
         DirectoryScan.Stamp before = files.stamp();
         FolderState.LastScan last = state.last();
         if (trusted(last, before) && (!claimNew || last.newEmpty())) {
-            if (!pendingMods && !(claimNew && state.hasPendingRecent())) {
+            if (!last.pending() && !(claimNew && state.hasPendingRecent())) {
                 Snapshot s = last.snapshot();
                 return new Snapshot(s.uidValidity(), s.uidNext(), s.entries(), claimNew ? Set.of() : unclaimed(s.entries()),
                         s.highestModSeq());
@@ -485,7 +484,7 @@ final class MaildirFolder implements ChangeWatcher.Watched {
         try (FolderLock.Held held = FolderLock.inProcess(dir)) {
             if (ownChanges == ownAtStart && before != null) {
                 long verifyAfter = files.settled(before) ? Long.MAX_VALUE : files.now() + DirectoryScan.SETTLE_MILLIS;
-                state.last(new FolderState.LastScan(before, result, newEmpty, false, verifyAfter));
+                state.last(new FolderState.LastScan(before, result, newEmpty, false, verifyAfter, false));
             }
         }
         return result;
@@ -651,7 +650,6 @@ final class MaildirFolder implements ChangeWatcher.Watched {
         state.last(null);
         pendingChanged.clear();
         pendingAdded.clear();
-        pendingMods = false;
         pendingHighest = 0;
     }
 
@@ -668,9 +666,8 @@ final class MaildirFolder implements ChangeWatcher.Watched {
             forgetLast();
             return;
         }
-        pendingMods = true;
         long verifyAfter = Math.min(last.verifyAfter(), files.now() + DirectoryScan.SETTLE_MILLIS);
-        state.last(new FolderState.LastScan(now, last.snapshot(), last.newEmpty(), true, verifyAfter));
+        state.last(new FolderState.LastScan(now, last.snapshot(), last.newEmpty(), true, verifyAfter, true));
     }
 
     /** Records a message's entry after an own change (null: it is gone); false if it cannot be. In-process lock. */
@@ -700,7 +697,7 @@ final class MaildirFolder implements ChangeWatcher.Watched {
 
     /** Applies the pending own changes to the last snapshot, under the in-process lock; the result is kept. */
     private FolderState.LastScan applyPending(FolderState.LastScan last) {
-        if (!pendingMods) {
+        if (!last.pending()) {
             return last;
         }
         Snapshot s = last.snapshot();
@@ -715,10 +712,9 @@ final class MaildirFolder implements ChangeWatcher.Watched {
         long high = Math.max(s.highestModSeq(), pendingHighest);
         FolderState.LastScan applied = new FolderState.LastScan(last.stamp(),
                 new Snapshot(s.uidValidity(), next, List.copyOf(entries), Set.of(), high), last.newEmpty(), last.own(),
-                last.verifyAfter());
+                last.verifyAfter(), false);
         pendingChanged.clear();
         pendingAdded.clear();
-        pendingMods = false;
         pendingHighest = 0;
         state.last(applied);
         lastEntries = applied.snapshot().entries();

@@ -169,6 +169,15 @@ class ConcurrencyTest {
         assertEquals(0, processA.liveFolders());
     }
 
+    private static final int APPENDS_SEEN = Integer.getInteger("posthorn.test.appends", 300);
+
+    private static void assertSeen(Mailbox box, long uid, int i) {
+        List<Long> uids = box.messages().stream().map(MessageMeta::uid).toList();
+        assertTrue(uids.contains(uid), "append " + i + ": UID " + uid + " not in a later sync of " + uids.size()
+                + " messages, last " + (uids.isEmpty() ? "none" : uids.get(uids.size() - 1)));
+        assertEquals(i + 1, uids.size(), "append " + i);
+    }
+
     /**
      * What a session relies on after its own APPEND: every sync that starts after the append returned
      * shows the new UID, while other handles of this process (a background indexer, other sessions,
@@ -205,16 +214,16 @@ class ConcurrencyTest {
                     return null;
                 }));
             }
-            try (Mailbox writer = mail.open("INBOX", false)) {
-                for (int i = 0; i < 300; i++) {
+            try (Mailbox writer = mail.open("INBOX", false); Mailbox mine = mail.open("INBOX", true)) {
+                for (int i = 0; i < APPENDS_SEEN; i++) {
                     long uid = writer.append(new ByteArrayInputStream(("Subject: " + i + "\r\n\r\nx\r\n")
                             .getBytes(StandardCharsets.UTF_8)), Set.of(), null);
+                    // a handle kept open (the session's next EXAMINE of a folder in memory) and a new one
+                    mine.sync();
+                    assertSeen(mine, uid, i);
                     try (Mailbox box = mail.open("INBOX", true)) {
                         box.sync();
-                        List<Long> uids = box.messages().stream().map(MessageMeta::uid).toList();
-                        assertTrue(uids.contains(uid), "append " + i + ": UID " + uid + " not in a later sync " + uids.size()
-                                + " messages, last " + (uids.isEmpty() ? "none" : uids.get(uids.size() - 1)));
-                        assertEquals(i + 1, uids.size(), "append " + i);
+                        assertSeen(box, uid, i);
                     }
                 }
             } finally {
