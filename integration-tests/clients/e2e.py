@@ -629,6 +629,35 @@ def run_suite(label, work, make_server, tests, prepare=None, finish=None):
     return 1 if failed else 0
 
 
+def run_with_setup(label, setup_class, tests):
+    """run_suite for a script whose accounts and files are made before the server starts:
+    setup_class(work) makes them, its configure(conf) writes the server's configuration, and the
+    server carries it as srv.setup for the tests."""
+    work = tempfile.mkdtemp(prefix="posthorn-%s-" % label)
+
+    def make_server():
+        setup = setup_class(work)
+        srv = Server(os.path.join(work, "server"), free_port())
+        setup.configure(srv.conf)
+        srv.setup = setup
+        return srv
+    return run_suite(label, work, make_server, tests)
+
+
+def set_config_keys(path, **keys):
+    """Sets keys (dots written as underscores) in a config file, replacing their lines or adding them."""
+    with open(path) as f:
+        text = f.read()
+    for key, value in keys.items():
+        key = key.replace("_", ".")
+        line = "%s=%s" % (key, value)
+        text, n = re.subn(r"(?m)^%s=.*$" % re.escape(key), line, text)
+        if not n:
+            text += ("" if text.endswith("\n") or not text else "\n") + line + "\n"
+    with open(path, "w") as f:
+        f.write(text)
+
+
 def main():
     work = tempfile.mkdtemp(prefix="posthorn-e2e-")
     return run_suite("e2e", work, lambda: Server(work, free_port()), TESTS)

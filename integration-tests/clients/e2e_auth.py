@@ -20,11 +20,10 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e import Server, TOP, free_port, run_suite  # noqa: E402
+from e2e import TOP, run_with_setup  # noqa: E402
 
 
 def tool(name):
@@ -46,6 +45,23 @@ def posthorn(*args, stdin="", env=None):
                        cwd=TOP, env=dict(os.environ, **(env or {})))
     assert r.returncode == 0, "posthorn %s: %s" % (args, r.stderr.decode(errors="replace")[-2000:])
     return r.stdout.decode().strip()
+
+
+def add_userdb_user(userdb, homes, name, *fields):
+    """A userdb account NAME with password NAME-pw (SHA-512 crypt) and its home under homes; the
+    Maildir itself is the caller's. Returns the home."""
+    home = os.path.join(homes, name)
+    posthorn("userdb", "-f", userdb, name, "set", "home=" + home, "mail=" + os.path.join(home, "Maildir"), *fields)
+    posthorn("userdb", "-f", userdb, name, "set", "systempw", stdin=posthorn("pw", stdin=name + "-pw\n") + "\n")
+    return home
+
+
+def use_userdb_only(conf, userdb):
+    """The server's configuration: the userdb file as the only backend, no demo account."""
+    with open(os.path.join(conf, "auth.cfg"), "w") as f:
+        f.write("backends=userdb\n")
+    with open(os.path.join(conf, "auth.userdb.cfg"), "w") as f:
+        f.write("file=%s\ndemo=false\n" % userdb)
 
 
 def make_maildir(home, subject):
@@ -319,15 +335,7 @@ TESTS = [
 
 
 def main():
-    work = tempfile.mkdtemp(prefix="posthorn-e2e-auth-")
-
-    def make_server():
-        setup = Setup(work)
-        srv = Server(os.path.join(work, "server"), free_port())
-        setup.configure(srv.conf)
-        srv.setup = setup
-        return srv
-    return run_suite("e2e-auth", work, make_server, TESTS)
+    return run_with_setup("e2e-auth", Setup, TESTS)
 
 
 if __name__ == "__main__":

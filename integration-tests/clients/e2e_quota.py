@@ -16,12 +16,10 @@ import imaplib
 import os
 import re
 import sys
-import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e import Server, free_port, run_suite  # noqa: E402
-from e2e_auth import make_maildir, posthorn  # noqa: E402
+from e2e import run_with_setup, set_config_keys  # noqa: E402
+from e2e_auth import add_userdb_user, make_maildir, use_userdb_only  # noqa: E402
 
 MSG = ("From: q@example.org\r\nTo: quin@example.org\r\nSubject: %s\r\n\r\n" + "x" * 900 + "\r\n")
 
@@ -31,29 +29,15 @@ class Setup:
         self.userdb = os.path.join(work, "userdb")
         self.homes = os.path.join(work, "home")
         for name, quota in (("quin", "4000S,3C"), ("sam", None), ("una", None)):
-            home = os.path.join(self.homes, name)
-            fields = ["home=" + home, "mail=" + os.path.join(home, "Maildir")]
-            if quota:
-                fields.append("quota=" + quota)
-            posthorn("userdb", "-f", self.userdb, name, "set", *fields)
-            posthorn("userdb", "-f", self.userdb, name, "set", "systempw",
-                     stdin=posthorn("pw", stdin=name + "-pw\n") + "\n")
+            home = add_userdb_user(self.userdb, self.homes, name, *(["quota=" + quota] if quota else []))
             make_maildir(home, "for " + name)
 
     def maildir(self, name):
         return os.path.join(self.homes, name, "Maildir")
 
     def configure(self, conf):
-        with open(os.path.join(conf, "auth.cfg"), "w") as f:
-            f.write("backends=userdb\n")
-        with open(os.path.join(conf, "auth.userdb.cfg"), "w") as f:
-            f.write("file=%s\ndemo=false\n" % self.userdb)
-        path = os.path.join(conf, "imapd.cfg")
-        with open(path) as f:
-            text = f.read()
-        text = re.sub(r"(?m)^quota\.set=.*$", "quota.set=sam", text)
-        with open(path, "w") as f:
-            f.write(text)
+        use_userdb_only(conf, self.userdb)
+        set_config_keys(os.path.join(conf, "imapd.cfg"), quota_set="sam")
 
 
 def login(srv, user):
@@ -205,15 +189,7 @@ TESTS = [
 
 
 def main():
-    work = tempfile.mkdtemp(prefix="posthorn-e2e-quota-")
-
-    def make_server():
-        setup = Setup(work)
-        srv = Server(os.path.join(work, "server"), free_port())
-        setup.configure(srv.conf)
-        srv.setup = setup
-        return srv
-    return run_suite("e2e-quota", work, make_server, TESTS)
+    return run_with_setup("e2e-quota", Setup, TESTS)
 
 
 if __name__ == "__main__":

@@ -18,11 +18,10 @@ import os
 import re
 import stat
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e import Server, free_port, run_suite  # noqa: E402
-from e2e_auth import posthorn  # noqa: E402
+from e2e import run_with_setup, set_config_keys  # noqa: E402
+from e2e_auth import add_userdb_user, use_userdb_only  # noqa: E402
 
 FIRST = (b"From: t@example.org\r\nSubject: first\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
          b"--b\r\nContent-Type: text/plain\r\n\r\npart one\r\n--b--\r\n")
@@ -33,12 +32,7 @@ class Setup:
         self.userdb = os.path.join(work, "userdb")
         self.homes = os.path.join(work, "home")
         for name in ("ann", "bob", "smtp"):
-            home = os.path.join(self.homes, name)
-            posthorn("userdb", "-f", self.userdb, name, "set", "home=" + home,
-                     "mail=" + os.path.join(home, "Maildir"))
-            posthorn("userdb", "-f", self.userdb, name, "set", "systempw",
-                     stdin=posthorn("pw", stdin=name + "-pw\n") + "\n")
-            md = os.path.join(home, "Maildir")
+            md = os.path.join(add_userdb_user(self.userdb, self.homes, name), "Maildir")
             for d in ("cur", "new", "tmp"):
                 os.makedirs(os.path.join(md, d), exist_ok=True)
             with open(os.path.join(md, "new", "1.M1P1.e2e-urls"), "wb") as f:
@@ -48,16 +42,8 @@ class Setup:
         return os.path.join(self.homes, name, "Maildir")
 
     def configure(self, conf):
-        with open(os.path.join(conf, "auth.cfg"), "w") as f:
-            f.write("backends=userdb\n")
-        with open(os.path.join(conf, "auth.userdb.cfg"), "w") as f:
-            f.write("file=%s\ndemo=false\n" % self.userdb)
-        path = os.path.join(conf, "imapd.cfg")
-        with open(path) as f:
-            text = f.read()
-        text = re.sub(r"(?m)^urlauth\.submit=.*$", "urlauth.submit=smtp", text)
-        with open(path, "w") as f:
-            f.write(text)
+        use_userdb_only(conf, self.userdb)
+        set_config_keys(os.path.join(conf, "imapd.cfg"), urlauth_submit="smtp")
 
 
 def login(srv, user):
@@ -219,15 +205,7 @@ TESTS = [
 
 
 def main():
-    work = tempfile.mkdtemp(prefix="posthorn-e2e-urls-")
-
-    def make_server():
-        setup = Setup(work)
-        srv = Server(os.path.join(work, "server"), free_port())
-        setup.configure(srv.conf)
-        srv.setup = setup
-        return srv
-    return run_suite("e2e-urls", work, make_server, TESTS)
+    return run_with_setup("e2e-urls", Setup, TESTS)
 
 
 if __name__ == "__main__":
