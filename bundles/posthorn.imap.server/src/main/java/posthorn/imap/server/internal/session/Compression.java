@@ -174,7 +174,8 @@ final class Compression {
         private final Inflater inflater = new Inflater(true);
         /** Compressed bytes the inflater reads from (it keeps a reference); small while waiting. */
         private byte[] input;
-        private long compressedIn;
+        /** Written by the session's thread, read by the admin console (the session's bytes in). */
+        private volatile long compressedIn;
         private long inflatedOut;
         private boolean ended;
 
