@@ -250,6 +250,7 @@ class Peer:
         self._deflate = None
         self._inflate = None
         self._ended = False
+        self.inflated_lines = 0  # lines read through the inflater: the harness's own check
 
     def start_deflate(self):
         self._deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
@@ -285,6 +286,8 @@ class Peer:
     def readline(self, deadline):
         while b"\r\n" not in self.buf:
             self._fill(deadline)
+        if self._inflate:
+            self.inflated_lines += 1
         i = self.buf.index(b"\r\n")
         line, self.buf = self.buf[:i], self.buf[i + 2:]
         return line
@@ -324,6 +327,7 @@ def run_commands(peer, commands):
     out = []
     uidvalidity = b"0"
     highest = {}
+    compressed_at = None  # index of the command after a COMPRESS DEFLATE answered OK
     for command in commands:
         # "<uidvalidity>" in a command is the last UIDVALIDITY this server gave in the conversation
         # (each picks its own, RFC 3501 2.3.1.1), "<highestmodseq:TAG>" the HIGHESTMODSEQ it gave in
@@ -365,6 +369,7 @@ def run_commands(peer, commands):
                     if COMPRESS_CMD.match(sent) and r.startswith(tag + b" OK"):
                         # RFC 4978 3: "compression is active" from the octet after this CRLF
                         peer.start_deflate()
+                        compressed_at = len(out)
                     break
                 if r.startswith(b"* BYE"):
                     # after BYE the connection ends (LOGOUT's tagged OK may still follow)
@@ -387,7 +392,14 @@ def run_commands(peer, commands):
         except OSError as e:
             lines.append(b"<connection error %s>" % str(e).encode())
             break
+    if compressed_at is not None and compressed_at < len(commands) and not peer.inflated_lines:
+        # commands followed a COMPRESS answered OK but no response came through the inflater: the
+        # conversation proved nothing about compression, even if both sides look alike
+        out.append((HARNESS_FAILURE, [b"no response came through deflate after COMPRESS"]))
     return out
+
+
+HARNESS_FAILURE = "<harness>"
 
 
 def dovecot_session(work, maildir, commands, as_nobody):
@@ -1026,6 +1038,9 @@ def main():
                 p = posthorn_session(srv.port, user, c.commands)
             except Exception as e:  # a broken set-up is a failure of this conversation
                 return c, None, None, "%s: %s" % (type(e).__name__, e)
+            for side, t in (("dovecot", d), ("posthorn", p)):
+                if t and t[-1][0] == HARNESS_FAILURE:
+                    return c, None, None, "%s: %s" % (side, t[-1][1][0].decode())
             return c, render(d), render(p), None
 
         def discard(c):

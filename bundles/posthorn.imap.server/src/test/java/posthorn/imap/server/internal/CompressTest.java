@@ -336,6 +336,31 @@ class CompressTest {
     }
 
     @Test
+    void aClientEndingItsDeflateStreamGetsItsAnswersThenBye(@TempDir Path root) throws Exception {
+        try (TestServer server = new TestServer(root, Map.of()).user("ann", "pw"); LogCapture log = new LogCapture()) {
+            try (Client c = login(server)) {
+                c.send("b COMPRESS DEFLATE\r\n");
+                assertEquals("b OK DEFLATE active", c.line());
+                c.compress();
+                // NOOP, then a final block (BFINAL): RFC 4978 3, compression lasts for the rest of the connection
+                Deflater d = c.deflater;
+                d.setInput("c NOOP\r\n".getBytes(StandardCharsets.US_ASCII));
+                d.finish();
+                byte[] b = new byte[256];
+                int n = d.deflate(b);
+                assertTrue(d.finished());
+                c.rawOut.write(b, 0, n);
+                c.rawOut.flush();
+                assertEquals("c OK NOOP completed", c.line());
+                assertEquals("* BYE Invalid or oversized compressed data", c.line());
+                assertNull(c.line());
+            }
+            waitFor(() -> !log.lines("event=compress.refused").isEmpty());
+            assertTrue(log.lines("event=compress.refused").get(0).contains("ended its deflate stream"), log.lines().toString());
+        }
+    }
+
+    @Test
     void compressAfterTlsOnImaps(@TempDir Path root) throws Exception {
         int port;
         try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

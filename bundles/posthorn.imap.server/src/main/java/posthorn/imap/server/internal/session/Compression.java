@@ -217,9 +217,11 @@ final class Compression {
                 }
                 if (inflater.finished()) {
                     // The client ended its deflate stream (a final block): nothing may follow it on
-                    // this connection (RFC 4978 3: compression lasts for the rest of the connection).
+                    // this connection (RFC 4978 3: compression lasts for the rest of the connection),
+                    // so the session ends here, with BYE and a log line, whether the client is
+                    // still there or not. Its commands before the final block have been answered.
                     ended = true;
-                    return -1;
+                    throw new InvalidData("the client ended its deflate stream");
                 }
                 if (inflater.needsDictionary()) {
                     throw new InvalidData("deflate data asks for a preset dictionary");
