@@ -27,7 +27,9 @@ servers announcing QRESYNC); OK [CLIENTBUG]; an empty ENABLED; STORE's FETCH of 
 server already reported unchanged; LSUB's optional CHILDREN and special-use attributes; an RFC 5530
 code one side gives to a NO/BAD the other gives without a code; the order of METADATA's entries
 (RFC 5464 4.4.1); SELECT's OK [MAILBOXID] (RFC 8474, which Dovecot 2.3 lacks); MODSEQ and HIGHESTMODSEQ
-values (RFC 7162 3.1.1: each server picks its own; where they appear is compared). In commands,
+values (RFC 7162 3.1.1: each server picks its own; where they appear is compared); NO against BAD
+for a refused COMPRESS (RFC 4978 3). After a COMPRESS DEFLATE answered OK both directions are raw
+deflate (RFC 4978): the harness compresses and inflates, and compares the inflated responses. In commands,
 <uidvalidity> and <highestmodseq:TAG> stand for the values the server itself gave (see run_commands).
 Everything else is compared byte
 for byte: a difference is a failure, printed as a diff.
@@ -47,6 +49,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
@@ -128,7 +131,7 @@ def expand(command):
             if body.startswith("+"):
                 sync = False
                 body = body[1:]
-            data = unescape(body)
+            data = unescape(repeats(body))
             if sync:
                 segs[-1] += b"{%d}\r\n" % len(data)
                 segs.append(data)
@@ -144,6 +147,16 @@ def expand(command):
             i += 1
     segs[-1] += b"\r\n"
     return segs
+
+
+REPEAT = re.compile(r"\[\[(\d+)\*(.*?)\]\]")
+
+
+def repeats(body):
+    """[[N*TEXT]] in a literal is TEXT N times, each %n in it the repetition's number (1..N): a
+    literal big and varied enough to span several deflate blocks (compress.imapc)."""
+    return REPEAT.sub(lambda m: "".join(m.group(2).replace("%n", str(i)) for i in range(1, int(m.group(1)) + 1)),
+                      body)
 
 
 def unescape(s):
@@ -221,27 +234,60 @@ def copy_maildir(src, dst, owner=None):
 # IMAP conversation I/O (the same code for both servers)
 
 class Peer:
-    """Reads responses (with their literals) from a socket or a pipe, with a timeout."""
+    """Reads responses (with their literals) from a socket or a pipe, with a timeout.
+
+    After start_deflate() (a COMPRESS DEFLATE answered OK) both directions are raw deflate (RFC
+    4978 3: RFC 1951 without zlib header, from the octet after the tagged OK's CRLF): what is sent
+    is compressed and ended with a sync flush (4978 4: a client flushes before it waits for an
+    answer), what is read is inflated before it is split into responses. Data that is not valid
+    deflate is a connection error, so a server that answers OK but goes on in the clear fails."""
 
     def __init__(self, recv, send):
         self._recv = recv
         self._send = send
         self.buf = b""
         self.eof = False
+        self._deflate = None
+        self._inflate = None
+        self._ended = False
+        self.inflated_lines = 0  # lines read through the inflater: the harness's own check
+
+    def start_deflate(self):
+        self._deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+        self._inflate = zlib.decompressobj(-15)
+        # octets read past the tagged OK are already compressed
+        raw, self.buf = self.buf, b""
+        self.buf = self._inflated(raw)
+
+    def _inflated(self, data):
+        try:
+            out = self._inflate.decompress(data)
+        except zlib.error as e:
+            raise OSError("invalid deflate data from the server: %s" % e)
+        if self._inflate.eof:
+            # A final deflate block: Dovecot ends its stream after LOGOUT's BYE and tagged OK,
+            # just before it closes. What came before it counts; after it the connection is over
+            # (RFC 4978 3: compression lasts for the rest of the connection).
+            if self._inflate.unused_data:
+                raise OSError("data after the end of the server's deflate stream")
+            self._ended = True
+        return out
 
     def _fill(self, deadline):
         left = deadline - time.time()
         if left <= 0:
             raise TimeoutError()
-        data = self._recv(left)
+        data = b"" if self._ended else self._recv(left)
         if not data:
             self.eof = True
             raise EOFError()
-        self.buf += data
+        self.buf += self._inflated(data) if self._inflate else data
 
     def readline(self, deadline):
         while b"\r\n" not in self.buf:
             self._fill(deadline)
+        if self._inflate:
+            self.inflated_lines += 1
         i = self.buf.index(b"\r\n")
         line, self.buf = self.buf[:i], self.buf[i + 2:]
         return line
@@ -265,9 +311,13 @@ class Peer:
             out += self.readline(deadline)
 
     def send(self, data):
+        if self._deflate:
+            data = self._deflate.compress(data) + self._deflate.flush(zlib.Z_SYNC_FLUSH)
         self._send(data)
 
 
+COMPRESS_ANY = re.compile(r"^\S+ COMPRESS\b", re.I)
+COMPRESS_CMD = re.compile(r"^\S+ COMPRESS DEFLATE$", re.I)
 VALID_TAG = re.compile(rb'^[^(){ %*"\\+\x00-\x1f\x7f]+$')
 
 
@@ -277,6 +327,7 @@ def run_commands(peer, commands):
     out = []
     uidvalidity = b"0"
     highest = {}
+    compressed_at = None  # index of the command after a COMPRESS DEFLATE answered OK
     for command in commands:
         # "<uidvalidity>" in a command is the last UIDVALIDITY this server gave in the conversation
         # (each picks its own, RFC 3501 2.3.1.1), "<highestmodseq:TAG>" the HIGHESTMODSEQ it gave in
@@ -315,6 +366,10 @@ def run_commands(peer, commands):
                 if m:
                     highest[tag.decode()] = m.group(1)
                 if r.startswith(tag + b" "):
+                    if COMPRESS_CMD.match(sent) and r.startswith(tag + b" OK"):
+                        # RFC 4978 3: "compression is active" from the octet after this CRLF
+                        peer.start_deflate()
+                        compressed_at = len(out)
                     break
                 if r.startswith(b"* BYE"):
                     # after BYE the connection ends (LOGOUT's tagged OK may still follow)
@@ -337,7 +392,14 @@ def run_commands(peer, commands):
         except OSError as e:
             lines.append(b"<connection error %s>" % str(e).encode())
             break
+    if compressed_at is not None and compressed_at < len(commands) and not peer.inflated_lines:
+        # commands followed a COMPRESS answered OK but no response came through the inflater: the
+        # conversation proved nothing about compression, even if both sides look alike
+        out.append((HARNESS_FAILURE, [b"no response came through deflate after COMPRESS"]))
     return out
+
+
+HARNESS_FAILURE = "<harness>"
 
 
 def dovecot_session(work, maildir, commands, as_nobody):
@@ -811,6 +873,13 @@ def render(transcript):
             # message whose flags were never reported in the conversation stays.
             reply = [r for r in reply if not (FETCH_FLAGS.match(r) and known.get(int(FETCH_FLAGS.match(r).group(1)))
                                                == FETCH_FLAGS.match(r).group(2)[6:])]
+        if COMPRESS_ANY.match(command):
+            # RFC 4978 3 answers a refused COMPRESS with BAD ("invalid or unknown argument, or
+            # COMPRESS already active"; NO is for compression active in another layer, e.g. TLS);
+            # Dovecot 2.3 answers NO to both. Either way the command failed and nothing changed on
+            # the connection (RFC 3501 7.1.2, 7.1.3), which the next commands of the conversation
+            # show; the response code ([COMPRESSIONACTIVE]) is compared.
+            reply = [re.sub(r"^(\S+) (NO|BAD)\b", r"\1 NO|BAD", r) if not r.startswith("*") else r for r in reply]
         for r in reply:
             m = FLAGS_ITEM.match(r)
             if m:
@@ -969,6 +1038,9 @@ def main():
                 p = posthorn_session(srv.port, user, c.commands)
             except Exception as e:  # a broken set-up is a failure of this conversation
                 return c, None, None, "%s: %s" % (type(e).__name__, e)
+            for side, t in (("dovecot", d), ("posthorn", p)):
+                if t and t[-1][0] == HARNESS_FAILURE:
+                    return c, None, None, "%s: %s" % (side, t[-1][1][0].decode())
             return c, render(d), render(p), None
 
         def discard(c):
@@ -1044,6 +1116,8 @@ protocols = imap
 ssl = no
 # METADATA (RFC 5464) is off in Dovecot unless configured (conformance/metadata.imapc)
 imap_metadata = yes
+# COMPRESS=DEFLATE (RFC 4978; conformance/compress.imapc) is Dovecot 2.3's imap_zlib plugin
+mail_plugins = $mail_plugins imap_zlib
 mail_fsync = never
 # Maildir++ with '.' as separator and the personal namespace without prefix (top-level folders),
 # as Posthorn serves it by default; mail_location (set per conversation with -o) has :UTF-8 for

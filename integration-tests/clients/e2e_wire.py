@@ -3,8 +3,10 @@
 (RFC 4978) with Python's imaplib whose socket is wrapped in zlib (raw deflate, wbits=-15) doing a
 real session (LIST, SELECT, FETCH bodies, IDLE, APPEND of a large literal), REPLACE (RFC 8508) and
 UTF8=ACCEPT (RFC 6855) with imaplib's raw commands, COMPRESS with Jakarta Mail (JakartaMailCompress.java,
-mail.imap.compress.enable), and what an idle compressed session costs the
-server (its resident memory per session, printed as a figure).
+mail.imap.compress.enable), hostile clients in compressed mode (a corrupt deflate stream, a client
+ending its stream, a deflate bomb of one endless line, literals over the limits, COMPRESS before
+login: each ends in BAD or BYE with a log line, never in heap growth), and what an idle compressed
+session costs the server (its resident memory per session, printed as a figure).
 
 Prints 'e2e-wire: N passed, N failed'. About 20 seconds after the server has started.
 
@@ -189,6 +191,172 @@ def test_jakarta_mail_compress(srv):
     assert "event=compress mechanism=DEFLATE" in srv.stderr(), "the server logged no COMPRESS"
 
 
+class RawCompressed:
+    """A raw socket client: LOGIN in the clear, then COMPRESS DEFLATE, then whatever bytes a test
+    wants to send (well-formed deflate or not) and the inflated lines the server answers."""
+
+    def __init__(self, srv):
+        self.s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+        self.f = self.s.makefile("rb")
+        assert self.f.readline().startswith(b"* OK")
+        self.s.sendall(b"a LOGIN demo %s\r\n" % srv.password().encode())
+        while not self.f.readline().startswith(b"a "):
+            pass
+        self.s.sendall(b"z COMPRESS DEFLATE\r\n")
+        ok = self.f.readline()
+        assert ok.startswith(b"z OK"), ok
+        self.c = zlib.compressobj(6, zlib.DEFLATED, -15)
+        self.d = zlib.decompressobj(-15)
+        self.plain = b""
+
+    def send(self, text, flush=zlib.Z_SYNC_FLUSH):
+        self.s.sendall(self.c.compress(text) + self.c.flush(flush))
+
+    def lines(self):
+        """Inflated lines until the server closes the connection (the test's end)."""
+        while True:
+            try:
+                chunk = self.f.read1(65536)
+            except ConnectionResetError:
+                chunk = b""
+            if not chunk:
+                break
+            self.plain += self.d.decompress(chunk)
+        return self.plain.split(b"\r\n")
+
+    def line(self):
+        while b"\r\n" not in self.plain:
+            chunk = self.f.read1(65536)
+            assert chunk, "connection closed; so far %r" % self.plain[-200:]
+            self.plain += self.d.decompress(chunk)
+        i = self.plain.index(b"\r\n")
+        out, self.plain = self.plain[:i], self.plain[i + 2:]
+        return out
+
+    def close(self):
+        self.s.close()
+
+
+def wait_log(srv, text, since=0, deadline=20):
+    end = time.time() + deadline
+    while time.time() < end:
+        lines = [l for l in srv.stderr()[since:].splitlines() if text in l]
+        if lines:
+            return lines
+        time.sleep(0.1)
+    raise AssertionError("no log line with %r" % text)
+
+
+def still_serves(srv):
+    m = login(srv)
+    typ, _ = m.noop()
+    assert typ == "OK"
+    m.logout()
+
+
+def test_compress_before_login_is_bad(srv):
+    """RFC 4978 3: COMPRESS is a command of the authenticated state; before login it is BAD and the
+    connection stays in the clear (nothing a client sends before login is inflated)."""
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=20)
+    f = s.makefile("rb")
+    f.readline()
+    s.sendall(b"a COMPRESS DEFLATE\r\n")
+    r = f.readline()
+    assert r.startswith(b"a BAD"), r
+    # a compressed-looking blob before login is only a bad command line, never inflated
+    s.sendall(zlib.compressobj(9, zlib.DEFLATED, -15).compress(b"x" * 100000) + b"\r\n")
+    s.sendall(b"b LOGIN demo %s\r\n" % srv.password().encode())
+    while True:
+        r = f.readline()
+        assert r, "closed"
+        if r.startswith(b"b "):
+            break
+    assert r.startswith(b"b OK"), r
+    s.close()
+
+
+def test_corrupt_deflate_stream_ends_with_bye(srv):
+    since = len(srv.stderr())
+    c = RawCompressed(srv)
+    c.send(b"n1 NOOP\r\n")
+    assert c.line().startswith(b"n1 OK")
+    # 0xff: a final block of type 3, reserved (RFC 1951 3.2.3)
+    c.s.sendall(b"\xff\xff\x12\x34" * 4)
+    lines = c.lines()
+    assert any(l.startswith(b"* BYE") for l in lines), lines
+    c.close()
+    line = wait_log(srv, "event=compress.refused", since)[0]
+    assert "invalid deflate data" in line, line
+    wait_log(srv, 'end="compressed input refused', since)
+    still_serves(srv)
+
+
+def test_client_ending_its_deflate_stream(srv):
+    """RFC 4978 3: compression lasts for the rest of the connection; a client that ends its stream
+    (a final block) gets its pending answers, then BYE, and the server logs why."""
+    since = len(srv.stderr())
+    c = RawCompressed(srv)
+    c.send(b"n1 NOOP\r\n", zlib.Z_FINISH)
+    lines = c.lines()
+    assert any(l.startswith(b"n1 OK") for l in lines), lines
+    assert lines.index(b"* BYE Invalid or oversized compressed data") > [l[:5] for l in lines].index(b"n1 OK"), lines
+    c.close()
+    line = wait_log(srv, "event=compress.refused", since)[0]
+    assert "ended its deflate stream" in line, line
+    still_serves(srv)
+
+
+def test_deflate_bomb_of_one_endless_line(srv):
+    """About 70 KB of deflate that inflate to 80 MiB without a line end: over line.max the line is
+    skipped without being kept; past 2 x line.max + literal.max + 64 KiB without a command the
+    session ends with BYE and a log line. The server's heap never holds the line (CompressBombTest
+    measures the allocation); here the real server must answer and go on serving others."""
+    since = len(srv.stderr())
+    c = RawCompressed(srv)
+    chunk = b"a" * (1 << 20)
+    data = b"".join(c.c.compress(chunk) for _ in range(80)) + c.c.flush(zlib.Z_SYNC_FLUSH)
+    assert len(data) < 200_000, len(data)
+    rss_before = server_rss_kb(srv)
+    c.s.sendall(data)
+    lines = c.lines()
+    assert any(l.startswith(b"* BYE") or b" BAD" in l for l in lines), lines
+    c.close()
+    line = wait_log(srv, "event=compress.refused", since)[0]
+    assert "decompressed bytes without a command line end" in line, line
+    grown = server_rss_kb(srv) - rss_before
+    print("    bomb: %d compressed bytes, 80 MiB inflated; server RSS grew %d KB" % (len(data), grown), flush=True)
+    assert grown < 64 * 1024, "the server's memory grew by %d KB for one bomb" % grown
+    still_serves(srv)
+
+
+def test_compressed_literals_over_the_limits(srv):
+    """A literal over literal.max announced through deflate is refused before the client sends it
+    (BAD/NO [TOOBIG], as in the clear); a non-synchronizing one of 10 MiB to a command that may hold
+    only line.max in memory (SEARCH) is answered BAD while its bytes, 10 KB compressed, are skipped,
+    and the session goes on."""
+    since = len(srv.stderr())
+    c = RawCompressed(srv)
+    c.send(b"s SELECT INBOX\r\n")
+    while not c.line().startswith(b"s "):
+        pass
+    c.send(b"t APPEND INBOX {99999999999}\r\n")
+    r = c.line()
+    assert r.startswith(b"t NO [TOOBIG]") or r.startswith(b"t BAD"), r
+    big = 10 * 1024 * 1024
+    c.send(b"u SEARCH TEXT {%d+}\r\n" % big + b"x" * big + b"\r\n")
+    while True:
+        r = c.line()
+        if r.startswith(b"u ") or r.startswith(b"* BYE"):
+            break
+    assert r.startswith(b"u BAD") or r.startswith(b"u NO") or r.startswith(b"* BYE"), r
+    if r.startswith(b"u "):
+        c.send(b"v NOOP\r\n")
+        assert c.line().startswith(b"v OK"), "the session goes on"
+    c.close()
+    wait_log(srv, "refused a ", since)
+    still_serves(srv)
+
+
 def server_rss_kb(srv):
     """The resident memory of the server's JVM (the launcher script's child)."""
     pids = [srv.proc.pid]
@@ -257,7 +425,12 @@ def test_memory_of_idle_compressed_sessions(srv):
 
 TESTS = [
     test_compress_announced_only_after_login,
+    test_compress_before_login_is_bad,
     test_imaplib_session_through_deflate,
+    test_corrupt_deflate_stream_ends_with_bye,
+    test_client_ending_its_deflate_stream,
+    test_deflate_bomb_of_one_endless_line,
+    test_compressed_literals_over_the_limits,
     test_replace,
     test_utf8_accept,
     test_jakarta_mail_compress,

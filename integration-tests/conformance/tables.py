@@ -5,7 +5,10 @@ A conversation is a list of commands, each one line as a client sends it, with i
   {{text}}   a synchronizing literal holding text (the harness sends {n}, waits for '+', sends text)
   {{+text}}  a non-synchronizing literal (LITERAL+, RFC 7888)
   <<+>>      end of line, then wait for a continuation request (IDLE ... <<+>>DONE)
-  inside {{...}}: \\r \\n \\t \\\\ \\xHH are escapes
+  inside {{...}}: \\r \\n \\t \\\\ \\xHH are escapes; [[N*TEXT]] is TEXT N times, %n in it the
+             repetition's number (a big literal on one line)
+  after a COMPRESS DEFLATE answered OK both directions are raw deflate (RFC 4978); the harness
+  compresses what it sends and inflates what it reads, and compares the inflated responses
 Every conversation starts authenticated, nothing selected, on a fresh copy of the fixture. Commands
 are sent one at a time. Hand-written conversations live in *.imapc beside this file ('=== name',
 then commands; '!skip REASON' leaves one out with its reason).

@@ -13,7 +13,8 @@ import java.time.Instant;
  * @param logins            login attempts by result
  * @param commandsPerSecond1m commands per second over the last minute
  * @param commandsPerSecond5m commands per second over the last five minutes
- * @param bytesIn           bytes read from clients, sessions that ended included
+ * @param bytesIn           bytes read from clients, sessions that ended included, as they crossed the
+ *                          connections (compressed under COMPRESS, see {@link SessionInfo})
  * @param bytesOut          bytes written to clients, the same
  * @param idle              sessions waiting in IDLE now
  * @param heapUsed          JVM heap in use, bytes

@@ -13,8 +13,9 @@ import java.time.Instant;
  * @param state    {@code not-authenticated}, {@code authenticated}, {@code selected} or {@code logout}
  * @param mailbox  the selected mailbox, or {@code null}
  * @param commands commands the session has run
- * @param bytesIn  bytes read from the client
- * @param bytesOut bytes written to the client
+ * @param bytesIn  bytes read from the client as they crossed the connection: compressed ones under
+ *                 COMPRESS=DEFLATE (RFC 4978), the plaintext of TLS
+ * @param bytesOut bytes written to the client, counted the same way
  * @param idle     whether the session waits in IDLE (RFC 2177)
  */
 public record SessionInfo(long id, String user, String remote, boolean tls, Instant since, String state,

@@ -220,6 +220,65 @@ class CompressTest {
         }
     }
 
+    /**
+     * The session's bytes in and out count what crossed the connection (compressed), in imap:who's
+     * snapshot, in the counters /metrics reads and in the disconnect line's in= and out=; the line
+     * also gives the IMAP bytes they carried (uncompressed.in=, uncompressed.out=), as Dovecot logs both.
+     */
+    @Test
+    void byteCountsAreWhatCrossedTheConnection(@TempDir Path root) throws Exception {
+        String line = "hello compressed world\r\n";
+        try (TestServer server = new TestServer(root, Map.of()).user("ann", "pw"); LogCapture log = new LogCapture()) {
+            server.deliver("ann", "Subject: one\r\n\r\n" + line.repeat(4000));
+            long endedOut = server.server.counters().endedBytesOut();
+            long endedIn = server.server.counters().endedBytesIn();
+            long wireIn;
+            long wireOut;
+            try (Client c = login(server)) {
+                c.send("b COMPRESS DEFLATE\r\n");
+                assertEquals("b OK DEFLATE active", c.line());
+                c.compress();
+                c.send("c SELECT INBOX\r\n");
+                c.until("c ");
+                c.send("d FETCH 1 BODY[]\r\n");
+                String head = c.line();
+                c.bytes(Integer.parseInt(head.substring(head.lastIndexOf('{') + 1, head.length() - 1)));
+                assertTrue(c.until("d ").startsWith("d OK"));
+                // a literal of 100 KB that deflates to a few hundred bytes
+                String msg = "Subject: two\r\n\r\n" + line.repeat(4000);
+                c.send("e APPEND INBOX {" + msg.length() + "+}\r\n" + msg + "\r\n");
+                assertTrue(c.until("e ").startsWith("e OK"));
+                var info = server.server.sessions().iterator().next().info();
+                assertTrue(info.bytesOut() > 50 && info.bytesOut() < 20_000,
+                        "out counts compressed bytes, not the 96 KB body: " + info.bytesOut());
+                assertTrue(info.bytesIn() > 50 && info.bytesIn() < 20_000,
+                        "in counts compressed bytes, not the 96 KB literal: " + info.bytesIn());
+                c.send("f LOGOUT\r\n");
+                assertTrue(c.until("f ").startsWith("f OK"));
+            }
+            waitFor(() -> !log.lines("disconnect").isEmpty());
+            String disconnect = log.lines("disconnect").get(0);
+            wireIn = number(disconnect, " in=");
+            wireOut = number(disconnect, " out=");
+            assertTrue(wireOut < 20_000 && number(disconnect, " uncompressed.out=") > 96_000, disconnect);
+            assertTrue(wireIn < 20_000 && number(disconnect, " uncompressed.in=") > 96_000, disconnect);
+            waitFor(() -> server.server.counters().endedBytesOut() > endedOut);
+            assertEquals(wireOut, server.server.counters().endedBytesOut() - endedOut, "/metrics counts as the log");
+            assertEquals(wireIn, server.server.counters().endedBytesIn() - endedIn, "/metrics counts as the log");
+        }
+    }
+
+    private static long number(String line, String key) {
+        int at = line.indexOf(key);
+        assertTrue(at >= 0, key + " in " + line);
+        int from = at + key.length();
+        int to = from;
+        while (to < line.length() && Character.isDigit(line.charAt(to))) {
+            to++;
+        }
+        return Long.parseLong(line.substring(from, to));
+    }
+
     @Test
     void commandsPipelinedRightAfterCompressAreInflated(@TempDir Path root) throws Exception {
         try (TestServer server = new TestServer(root, Map.of()).user("ann", "pw")) {
@@ -273,6 +332,31 @@ class CompressTest {
             }
             waitFor(() -> !log.lines("event=compress.refused").isEmpty());
             assertTrue(log.lines("event=compress.refused").get(0).contains("invalid deflate data"), log.lines().toString());
+        }
+    }
+
+    @Test
+    void aClientEndingItsDeflateStreamGetsItsAnswersThenBye(@TempDir Path root) throws Exception {
+        try (TestServer server = new TestServer(root, Map.of()).user("ann", "pw"); LogCapture log = new LogCapture()) {
+            try (Client c = login(server)) {
+                c.send("b COMPRESS DEFLATE\r\n");
+                assertEquals("b OK DEFLATE active", c.line());
+                c.compress();
+                // NOOP, then a final block (BFINAL): RFC 4978 3, compression lasts for the rest of the connection
+                Deflater d = c.deflater;
+                d.setInput("c NOOP\r\n".getBytes(StandardCharsets.US_ASCII));
+                d.finish();
+                byte[] b = new byte[256];
+                int n = d.deflate(b);
+                assertTrue(d.finished());
+                c.rawOut.write(b, 0, n);
+                c.rawOut.flush();
+                assertEquals("c OK NOOP completed", c.line());
+                assertEquals("* BYE Invalid or oversized compressed data", c.line());
+                assertNull(c.line());
+            }
+            waitFor(() -> !log.lines("event=compress.refused").isEmpty());
+            assertTrue(log.lines("event=compress.refused").get(0).contains("ended its deflate stream"), log.lines().toString());
         }
     }
 

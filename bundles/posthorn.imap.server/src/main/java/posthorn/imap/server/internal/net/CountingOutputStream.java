@@ -7,7 +7,10 @@ import java.io.OutputStream;
  * The session's way to the socket: counts the bytes written, and notes when a write or flush began
  * and has not returned, so that the server's watchdog can end a session whose client stopped reading
  * ({@link java.net.Socket} has no write timeout). The target changes when STARTTLS wraps the
- * socket and when COMPRESS puts its compressor in front (the count is then of uncompressed bytes). Written by the session's thread; {@link #stalledSince} is read by the watchdog.
+ * socket and when COMPRESS puts its compressor in front (the count is then of the IMAP bytes the
+ * session wrote; the session counts the compressed ones with a second instance behind the
+ * compressor). Written by the session's thread; {@link #stalledNanos} and {@link #count} are read by
+ * the watchdog and the admin console.
  */
 public final class CountingOutputStream extends OutputStream {
     private volatile OutputStream out;

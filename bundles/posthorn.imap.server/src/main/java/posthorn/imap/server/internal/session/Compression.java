@@ -174,7 +174,8 @@ final class Compression {
         private final Inflater inflater = new Inflater(true);
         /** Compressed bytes the inflater reads from (it keeps a reference); small while waiting. */
         private byte[] input;
-        private long compressedIn;
+        /** Written by the session's thread, read by the admin console (the session's bytes in). */
+        private volatile long compressedIn;
         private long inflatedOut;
         private boolean ended;
 
@@ -216,9 +217,11 @@ final class Compression {
                 }
                 if (inflater.finished()) {
                     // The client ended its deflate stream (a final block): nothing may follow it on
-                    // this connection (RFC 4978 3: compression lasts for the rest of the connection).
+                    // this connection (RFC 4978 3: compression lasts for the rest of the connection),
+                    // so the session ends here, with BYE and a log line, whether the client is
+                    // still there or not. Its commands before the final block have been answered.
                     ended = true;
-                    return -1;
+                    throw new InvalidData("the client ended its deflate stream");
                 }
                 if (inflater.needsDictionary()) {
                     throw new InvalidData("deflate data asks for a preset dictionary");

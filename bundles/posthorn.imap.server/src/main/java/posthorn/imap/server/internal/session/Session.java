@@ -129,7 +129,10 @@ public final class Session {
     private volatile boolean closing;
     /** The logged-in user's name, kept past logout for the last log line and the admin console. */
     private volatile String user = "-";
-    /** Bytes read; written by the session's thread, read by the admin console. */
+    /**
+     * IMAP bytes read (inflated ones under COMPRESS); written by the session's thread, read by the
+     * admin console. What crossed the connection is {@link #wireIn}.
+     */
     private volatile long bytesIn;
     /** Command lines dispatched; the same. */
     private volatile long commandCount;
@@ -197,10 +200,21 @@ public final class Session {
     private final AccessRule rule;
     /** No line other than empty ones came yet: the one a stray PROXY header would be (session thread only). */
     private boolean firstLine = true;
-    /** COMPRESS=DEFLATE (RFC 4978) is on: the input is inflated through this; null before. Session thread. */
-    private Compression.Inflating inflating;
+    /**
+     * COMPRESS=DEFLATE (RFC 4978) is on: the input is inflated through this; null before. Set once by
+     * the session's thread; read by the admin console for the byte counts.
+     */
+    private volatile Compression.Inflating inflating;
     /** The compressing side of COMPRESS, between {@link #counter} and the connection; null before. */
     private Compression.Deflating deflating;
+    /**
+     * Under COMPRESS: counts the compressed bytes between {@link #deflating} and the connection (or
+     * TLS), while {@link #counter} goes on counting the IMAP bytes the session writes. Null before.
+     */
+    private volatile CountingOutputStream wireCounter;
+    /** {@link #bytesIn} and the counter's count when COMPRESS began: bytes before it crossed as they are. */
+    private volatile long inBeforeCompress;
+    private volatile long outBeforeCompress;
     /**
      * Inflated bytes the receiver took since its last event, while COMPRESS is on: a few KB of
      * compressed data can expand to gigabytes, which the receiver would skip as one over-long line
@@ -437,7 +451,7 @@ public final class Session {
             if (kicked) {
                 end = "kicked: " + kickReason;
             }
-            server.counters().ended(bytesIn, counter == null ? 0 : counter.count());
+            server.counters().ended(wireIn(), wireOut());
             if (serverEnds && !closing && !writeTimedOut) {
                 raw.finish();
             } else {
@@ -447,8 +461,13 @@ public final class Session {
                 inflating.end();
                 deflating.discard();
             }
-            LOG.info("s{} disconnect remote={} user={} tls={} commands={} in={} out={} seconds={} end=\"{}\"", id, peer,
-                    user, tlsName(), commandCount, bytesIn, counter == null ? 0 : counter.count(),
+            // in= and out= are the bytes that crossed the connection (compressed under COMPRESS; TLS
+            // is below and not counted), as imap:who and /metrics count them; under COMPRESS the IMAP
+            // bytes they carried follow, as Dovecot logs both
+            String uncompressed = inflating == null ? ""
+                    : " uncompressed.in=" + bytesIn + " uncompressed.out=" + (counter == null ? 0 : counter.count());
+            LOG.info("s{} disconnect remote={} user={} tls={} commands={} in={} out={}{} seconds={} end=\"{}\"", id, peer,
+                    user, tlsName(), commandCount, wireIn(), wireOut(), uncompressed,
                     Duration.between(since, Instant.now()).toSeconds(), end.replace('"', '\''));
         }
         return end;
@@ -1051,12 +1070,34 @@ public final class Session {
         byte[] leftover = new byte[pending.remaining()];
         pending.get(leftover);
         pending = NOTHING;
+        // the leftover was counted as read in the clear; it is compressed data, counted by the inflater
+        bytesIn -= leftover.length;
+        inBeforeCompress = bytesIn;
+        outBeforeCompress = counter.count();
+        CountingOutputStream wire = new CountingOutputStream(counter.target());
+        wireCounter = wire;
         inflating = new Compression.Inflating(in, leftover);
         in = inflating;
-        deflating = new Compression.Deflating(counter.target(), server.config().compress_level());
+        deflating = new Compression.Deflating(wire, server.config().compress_level());
         counter.target(deflating);
         sinceEvent = 0;
         LOG.info("s{} event=compress mechanism=DEFLATE tls={}", id, tlsName());
+    }
+
+    /**
+     * Bytes read from the connection as they crossed it: compressed under COMPRESS (RFC 4978), the
+     * plaintext of TLS (which is below). Any thread.
+     */
+    private long wireIn() {
+        Compression.Inflating i = inflating;
+        return i == null ? bytesIn : inBeforeCompress + i.compressedIn();
+    }
+
+    /** Bytes written to the connection as they crossed it, as {@link #wireIn}. Any thread. */
+    private long wireOut() {
+        CountingOutputStream w = wireCounter;
+        CountingOutputStream c = counter;
+        return w != null ? outBeforeCompress + w.count() : c == null ? 0 : c.count();
     }
 
     private CommandReceiver newReceiver(ImapdConfig c) {
@@ -1415,10 +1456,9 @@ public final class Session {
             case SessionState.Logout l -> "logout";
         };
         String mailbox = s instanceof SessionState.Selected sel ? sel.mailbox().store().name() : null;
-        CountingOutputStream c = counter;
         String u = user;
         return new SessionInfo(id, u.equals("-") ? null : u, peer, tlsActive(), since, stateName, mailbox, commandCount,
-                bytesIn, c == null ? 0 : c.count(), inIdle);
+                wireIn(), wireOut(), inIdle);
     }
 
     /** The session's state now, for the admin console: a snapshot, changed only by the session. */
