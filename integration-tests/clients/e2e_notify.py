@@ -97,9 +97,9 @@ class Client:
             self.sock.close()
 
 
-def login_a(srv):
+def login_a(srv, user="demo"):
     a = Client(srv)
-    done, _ = a.command("LOGIN demo %s" % srv.password())
+    done, _ = a.command("LOGIN %s %s" % (user, srv.password()))
     assert b"OK" in done, done
     return a
 
@@ -399,6 +399,33 @@ def test_metadata_change_by_another_session(srv):
         c.close()
 
 
+def test_metadata_change_on_a_shared_folder_reaches_its_owner(srv):
+    """Bob sets a /shared entry on a folder Alice shares with him: Alice's NOTIFY is told (the entries
+    are hers); Bob's is not (NOTIFY watches the user's own mailboxes, RFC 5465 6)."""
+    from e2e_sync import add_accounts
+    add_accounts(srv, ["nalice", "nbob"])
+    a = login_a(srv, "nalice")
+    b = login_a(srv, "nbob")
+    try:
+        for cmd in ("CREATE Proj", "SETACL Proj nbob lrw",
+                    "NOTIFY SET (personal (MailboxMetadataChange ServerMetadataChange))"):
+            done, _ = a.command(cmd)
+            assert b" OK" in done, (cmd, done)
+        done, _ = b.command("NOTIFY SET (personal (MailboxMetadataChange ServerMetadataChange))")
+        assert b" OK" in done, done
+        since = a.mark()
+        done, _ = b.command('SETMETADATA shared.nalice.Proj (/shared/comment "from bob")')
+        assert b" OK" in done, done
+        a.wait_for(rb"^\* METADATA Proj /shared/comment\r\n$", since)
+        b.command("NOOP")
+        done, _ = b.command("NOOP")  # whatever B was wrongly told is written before this answer
+        assert b" OK" in done, done
+        assert not any(l.startswith(b"* METADATA") for l in b.lines), b.lines
+    finally:
+        a.close()
+        b.close()
+
+
 def test_selected_delayed_holds_expunge_until_a_command(srv):
     b = login_b(srv)
     b.create("Delayed")
@@ -520,6 +547,7 @@ TESTS = [
     test_flag_change_elsewhere_by_another_session,
     test_flag_change_elsewhere_from_outside,
     test_metadata_change_by_another_session,
+    test_metadata_change_on_a_shared_folder_reaches_its_owner,
     test_selected_delayed_holds_expunge_until_a_command,
     test_idle_follows_notify,
     test_too_many_mailboxes_is_notificationoverflow,

@@ -134,10 +134,14 @@ public final class NotifySession implements MailListener {
     private final ArrayDeque<Rename> renames = new ArrayDeque<>();
     /**
      * METADATA entries changed since the last round, per mailbox (store name; "" for the server), in
-     * the order told. Guarded by itself. Coalesced by name, so it holds at most the entries that exist
-     * to be changed, however fast another session changes them.
+     * the order told, coalesced by name. Guarded by itself. Bounded: a session that falls behind by more
+     * than {@link #MAX_PENDING_METADATA} names (its client reads nothing while another session sets
+     * entry after entry) has its notifications ended with NOTIFICATIONOVERFLOW (RFC 5465 5.8).
      */
     private final Map<String, Set<String>> metadataChanged = new LinkedHashMap<>();
+    private int metadataPending;
+    private boolean metadataOverflow;
+    static final int MAX_PENDING_METADATA = 10_000;
 
     /** A rename told by the store; {@code deferred} once it has been held back for a later listing. */
     private record Rename(String from, String to, boolean deferred) {
@@ -268,7 +272,7 @@ public final class NotifySession implements MailListener {
 
     private boolean hasMetadata() {
         synchronized (metadataChanged) {
-            return !metadataChanged.isEmpty();
+            return metadataOverflow || !metadataChanged.isEmpty();
         }
     }
 
@@ -362,6 +366,13 @@ public final class NotifySession implements MailListener {
         if (rewatch && !rewatch(out)) {
             return false;
         }
+        synchronized (metadataChanged) {
+            if (metadataOverflow) {
+                out.untagged().raw("OK [NOTIFICATIONOVERFLOW] Too many METADATA changes; notifications are off").crlf();
+                close();
+                return false;
+            }
+        }
         if (!dirty.isEmpty()) {
             List<String> names = new ArrayList<>(dirty);
             dirty.removeAll(names);
@@ -391,6 +402,7 @@ public final class NotifySession implements MailListener {
             }
             changed = new LinkedHashMap<>(metadataChanged);
             metadataChanged.clear();
+            metadataPending = 0;
         }
         for (Map.Entry<String, Set<String>> e : changed.entrySet()) {
             String box = e.getKey();
@@ -729,7 +741,18 @@ public final class NotifySession implements MailListener {
 
     void metadataChanged(String mailbox, List<String> entries) {
         synchronized (metadataChanged) {
-            metadataChanged.computeIfAbsent(mailbox == null ? "" : mailbox, k -> new LinkedHashSet<>()).addAll(entries);
+            if (metadataOverflow) {
+                return;
+            }
+            Set<String> names = metadataChanged.computeIfAbsent(mailbox == null ? "" : mailbox, k -> new LinkedHashSet<>());
+            for (String e : entries) {
+                if (names.add(e) && ++metadataPending > MAX_PENDING_METADATA) {
+                    metadataOverflow = true;
+                    metadataChanged.clear();
+                    metadataPending = 0;
+                    break;
+                }
+            }
         }
         wake.run();
     }

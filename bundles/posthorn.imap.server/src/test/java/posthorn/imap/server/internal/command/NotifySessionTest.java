@@ -338,6 +338,27 @@ class NotifySessionTest {
         assertFalse(n.pending());
     }
 
+    /** RFC 5465 5.8: a session that falls too far behind on METADATA changes gets NOTIFICATIONOVERFLOW. */
+    @Test
+    void tooManyPendingMetadataChangesEndTheNotifications() throws Exception {
+        FakeMail mail = new FakeMail("INBOX");
+        MetadataNotices notices = new MetadataNotices();
+        NotifySession n = session(mail, "SET (personal (MailboxMetadataChange))", 100);
+        n.metadata(notices, "alice");
+        n.start(out, state);
+        for (int i = 0; i < NotifySession.MAX_PENDING_METADATA; i++) {
+            notices.changed("alice", "INBOX", List.of("/private/same"));  // coalesced: one pending
+        }
+        for (int i = 0; i <= NotifySession.MAX_PENDING_METADATA; i++) {
+            notices.changed("alice", "INBOX", List.of("/private/e" + i));
+        }
+        assertTrue(n.pending());
+        assertFalse(n.deliver(out, state, false, (s, allow) -> { }), "NOTIFY ends (5.8)");
+        assertEquals("* OK [NOTIFICATIONOVERFLOW] Too many METADATA changes; notifications are off\r\n", written());
+        assertEquals(0, notices.users(), "no listener left behind");
+        assertEquals(0, mail.open, "every watch closed");
+    }
+
     @Test
     void serverMetadataChangeOnlyWhenAsked() throws Exception {
         FakeMail mail = new FakeMail("INBOX");
