@@ -211,6 +211,39 @@ class WatchMailTest {
         }
     }
 
+    /** The same outside flag change with polling alone (maildir.cfg watch=poll): the next round tells it. */
+    @Test
+    void aFlagChangedByHandIsFoundByPolling() throws Exception {
+        HandTicker ticker = new HandTicker();
+        MaildirStore store = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE, ticker);
+        store.setPollInterval(1);
+        store.watcher().setKernelWatches(false);
+        try (WatchMail mail = store.open(user)) {
+            mail.create("Lists");
+            try (Mailbox box = mail.open("Lists", false)) {
+                box.sync();
+                Api11Test.append(box, "Subject: s\r\n\r\nx\r\n", Set.of());
+            }
+            long before = highestModSeq(mail, "Lists");
+            Notices n = new Notices();
+            mail.watchMail(Set.of("Lists"), n);
+            ticker.tick();
+            n.seen.clear();
+            Path cur = maildir.resolve(".Lists/cur");
+            Path file;
+            try (var files = Files.list(cur)) {
+                file = files.findFirst().orElseThrow();
+            }
+            Files.move(file, cur.resolve(file.getFileName() + "F"));
+            assertTrue(n.seen.isEmpty(), "without kernel watches only a poll round notices");
+            ticker.tick();
+            assertTrue(n.seen.contains("messages Lists"), n.seen.toString());
+            assertTrue(highestModSeq(mail, "Lists") > before);
+        } finally {
+            store.deactivate();
+        }
+    }
+
     private static long highestModSeq(WatchMail mail, String name) throws Exception {
         try (Mailbox box = mail.open(name, true)) {
             box.sync();
