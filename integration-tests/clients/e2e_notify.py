@@ -9,6 +9,11 @@ the right untagged responses within a deadline, with no command of its own runni
 SEARCH on a generated folder of a few thousand messages, with inprogress.interval set low, sends
 INPROGRESS codes whose counts increase. Prints 'e2e-notify: N passed, N failed'.
 
+FlagChange in a folder not selected (RFC 5465 5.1): a STATUS with HIGHESTMODSEQ for a session with
+CONDSTORE on, with UNSEEN only for one without it, after a STORE by another session and after a file
+renamed in cur/ by hand. METADATA events (5.6, 5.7): an unsolicited METADATA naming the entries another
+session's SETMETADATA changed.
+
 Usage: e2e_notify.py [-k NAME]
 """
 import imaplib
@@ -92,9 +97,9 @@ class Client:
             self.sock.close()
 
 
-def login_a(srv):
+def login_a(srv, user="demo"):
     a = Client(srv)
-    done, _ = a.command("LOGIN demo %s" % srv.password())
+    done, _ = a.command("LOGIN %s %s" % (user, srv.password()))
     assert b"OK" in done, done
     return a
 
@@ -138,7 +143,9 @@ def test_grammar_answers(srv):
             done, lines = a.command(cmd)
             assert done.split(b" ", 1)[1].startswith(want), (cmd, done)
         done, _ = a.command("NOTIFY SET (personal (Frobnicate))")
-        assert b"[BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange)]" in done, done
+        # METADATA is on (imapd.cfg metadata=true): its events are supported too (RFC 5465 5.6, 5.7)
+        assert (b"[BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange "
+                b"MailboxMetadataChange ServerMetadataChange)]") in done, done
     finally:
         a.close()
 
@@ -251,6 +258,172 @@ def test_outside_delivery_reaches_a_folder_not_selected(srv):
         assert b"STATUS" not in b"".join(lines), lines
     finally:
         a.close()
+
+
+def status_items(line):
+    """The items of a '* STATUS name (...)' line as a dict of ints."""
+    m = re.search(rb"\(([^()]*)\)\r\n$", line)
+    words = m.group(1).split()
+    return {words[i].decode(): int(words[i + 1]) for i in range(0, len(words), 2)}
+
+
+def highest_modseq(client, box):
+    done, lines = client.command("STATUS %s (HIGHESTMODSEQ)" % box)
+    assert b" OK" in done, done
+    line = [l for l in lines if l.startswith(b"* STATUS")][-1]
+    return status_items(line)["HIGHESTMODSEQ"]
+
+
+def test_flag_change_elsewhere_by_another_session(srv):
+    b = login_b(srv)
+    b.create("FlagBox")
+    b.append("FlagBox", None, None, b"Subject: to be flagged\r\n\r\nx\r\n")
+    a = login_a(srv)   # CONDSTORE on: HIGHESTMODSEQ tells every flag change (5.1)
+    p = login_a(srv)   # CONDSTORE off: only a change of the unseen count is told
+    try:
+        done, _ = a.command("ENABLE CONDSTORE")
+        assert b" OK" in done, done
+        done, lines = a.command("NOTIFY SET STATUS (mailboxes FlagBox (MessageNew MessageExpunge FlagChange))")
+        assert b" OK" in done, done
+        first = status_items(a.wait_for(rb"^\* STATUS FlagBox \(MESSAGES 1 .*HIGHESTMODSEQ \d+\)"))
+        assert first["UNSEEN"] == 1, first
+        done, _ = p.command("NOTIFY SET (mailboxes FlagBox (MessageNew MessageExpunge FlagChange))")
+        assert b" OK" in done, done
+
+        # \Flagged by B: A is told the new HIGHESTMODSEQ; P (no CONDSTORE) cannot be told of it
+        since_a, since_p = a.mark(), p.mark()
+        b.select("FlagBox")
+        b.store("1", "+FLAGS", "(\\Flagged)")
+        told = status_items(a.wait_for(rb"^\* STATUS FlagBox \(UIDVALIDITY \d+ HIGHESTMODSEQ \d+\)\r\n$", since_a))
+        assert told["HIGHESTMODSEQ"] > first["HIGHESTMODSEQ"], (first, told)
+
+        # \Seen by B: A is told HIGHESTMODSEQ and UNSEEN, P the UNSEEN (5.1: "MAY also include UNSEEN")
+        since_a2 = a.mark()
+        b.store("1", "+FLAGS", "(\\Seen)")
+        seen = status_items(a.wait_for(rb"^\* STATUS FlagBox \(UIDVALIDITY \d+ HIGHESTMODSEQ \d+ UNSEEN 0\)", since_a2))
+        assert seen["HIGHESTMODSEQ"] > told["HIGHESTMODSEQ"], (told, seen)
+        p.wait_for(rb"^\* STATUS FlagBox \(UIDVALIDITY \d+ UNSEEN 0\)", since_p)
+        # the \Flagged change came first and was not told to P: it had nothing it could be told by
+        assert not any(b"HIGHESTMODSEQ" in l for l in p.lines[since_p:]), p.lines[since_p:]
+        assert sum(1 for l in p.lines[since_p:] if l.startswith(b"* STATUS")) == 1, p.lines[since_p:]
+        # what A was told is what STATUS answers now
+        assert highest_modseq(a, "FlagBox") == seen["HIGHESTMODSEQ"]
+        b.close()
+    finally:
+        b.logout()
+        a.close()
+        p.close()
+
+
+def add_flag_by_hand(folder, letter):
+    """Renames the first message file in cur/ to carry one more flag letter, as Courier or mutt does."""
+    cur = os.path.join(folder, "cur")
+    name = sorted(os.listdir(cur))[0]
+    base, _, flags = name.partition(":2,")
+    new = "%s:2,%s" % (base, "".join(sorted(set(flags + letter))))
+    os.rename(os.path.join(cur, name), os.path.join(cur, new))
+
+
+def test_flag_change_elsewhere_from_outside(srv):
+    b = login_b(srv)
+    b.create("HandBox")
+    b.append("HandBox", None, None, b"Subject: flagged by hand\r\n\r\nx\r\n")
+    b.logout()
+    folder = os.path.join(srv.maildir(), ".HandBox")
+    a = login_a(srv)
+    p = login_a(srv)
+    try:
+        before = highest_modseq(a, "HandBox")  # a CONDSTORE enabling command (RFC 7162 3.1)
+        done, _ = a.command("NOTIFY SET (mailboxes HandBox (MessageNew MessageExpunge FlagChange))")
+        assert b" OK" in done, done
+        done, _ = p.command("NOTIFY SET (mailboxes HandBox (MessageNew MessageExpunge FlagChange))")
+        assert b" OK" in done, done
+
+        since_a, since_p = a.mark(), p.mark()
+        started = time.time()
+        add_flag_by_hand(folder, "F")
+        told = status_items(a.wait_for(rb"^\* STATUS HandBox \(UIDVALIDITY \d+ HIGHESTMODSEQ \d+\)\r\n$", since_a))
+        print("  flag changed by hand to STATUS HIGHESTMODSEQ: %d ms" % ((time.time() - started) * 1000))
+        assert told["HIGHESTMODSEQ"] > before, (before, told)
+
+        since_a2 = a.mark()
+        add_flag_by_hand(folder, "S")
+        seen = status_items(a.wait_for(rb"^\* STATUS HandBox \(UIDVALIDITY \d+ HIGHESTMODSEQ \d+ UNSEEN 0\)", since_a2))
+        assert seen["HIGHESTMODSEQ"] > told["HIGHESTMODSEQ"], (told, seen)
+        p.wait_for(rb"^\* STATUS HandBox \(UIDVALIDITY \d+ UNSEEN 0\)", since_p)
+        assert not any(b"HIGHESTMODSEQ" in l for l in p.lines[since_p:]), p.lines[since_p:]
+        assert highest_modseq(a, "HandBox") == seen["HIGHESTMODSEQ"]
+    finally:
+        a.close()
+        p.close()
+
+
+def test_metadata_change_by_another_session(srv):
+    a = login_a(srv)   # MailboxMetadataChange and ServerMetadataChange
+    q = login_a(srv)   # message events only: no METADATA responses
+    c = login_a(srv)   # the one that changes entries
+    try:
+        done, _ = a.command("NOTIFY SET (personal (MailboxMetadataChange ServerMetadataChange))")
+        assert b" OK" in done, done
+        done, _ = q.command("NOTIFY SET (mailboxes INBOX (MessageNew MessageExpunge))")
+        assert b" OK" in done, done
+
+        since = a.mark()
+        done, _ = c.command('SETMETADATA INBOX (/private/comment "pushed" /shared/comment "both")')
+        assert b" OK" in done, done
+        line = a.wait_for(rb"^\* METADATA INBOX ", since)
+        assert sorted(line.split()[3:]) == [b"/private/comment", b"/shared/comment"], line
+        done, lines = a.command("GETMETADATA INBOX /private/comment")
+        assert b"pushed" in b"".join(lines), lines
+
+        since = a.mark()
+        done, _ = c.command('SETMETADATA "" (/private/vendor/e2e/motd "hello")')
+        assert b" OK" in done, done
+        a.wait_for(rb'^\* METADATA "" /private/vendor/e2e/motd\r\n$', since)
+
+        since = a.mark()
+        done, _ = c.command("SETMETADATA INBOX (/private/comment NIL)")   # a removal is a change too
+        assert b" OK" in done, done
+        a.wait_for(rb"^\* METADATA INBOX /private/comment\r\n$", since)
+
+        # Q asked no METADATA event. A notice reaches every listener before C's SETMETADATA is answered,
+        # and a session writes what is pending right after answering a command, on its own thread: so
+        # whatever Q was wrongly told is written before the second NOOP's answer. No sleep needed.
+        q.command("NOOP")
+        done, _ = q.command("NOOP")
+        assert b" OK" in done, done
+        assert not any(l.startswith(b"* METADATA") for l in q.lines), q.lines
+    finally:
+        a.close()
+        q.close()
+        c.close()
+
+
+def test_metadata_change_on_a_shared_folder_reaches_its_owner(srv):
+    """Bob sets a /shared entry on a folder Alice shares with him: Alice's NOTIFY is told (the entries
+    are hers); Bob's is not (NOTIFY watches the user's own mailboxes, RFC 5465 6)."""
+    from e2e_sync import add_accounts
+    add_accounts(srv, ["nalice", "nbob"])
+    a = login_a(srv, "nalice")
+    b = login_a(srv, "nbob")
+    try:
+        for cmd in ("CREATE Proj", "SETACL Proj nbob lrw",
+                    "NOTIFY SET (personal (MailboxMetadataChange ServerMetadataChange))"):
+            done, _ = a.command(cmd)
+            assert b" OK" in done, (cmd, done)
+        done, _ = b.command("NOTIFY SET (personal (MailboxMetadataChange ServerMetadataChange))")
+        assert b" OK" in done, done
+        since = a.mark()
+        done, _ = b.command('SETMETADATA shared.nalice.Proj (/shared/comment "from bob")')
+        assert b" OK" in done, done
+        a.wait_for(rb"^\* METADATA Proj /shared/comment\r\n$", since)
+        b.command("NOOP")
+        done, _ = b.command("NOOP")  # whatever B was wrongly told is written before this answer
+        assert b" OK" in done, done
+        assert not any(l.startswith(b"* METADATA") for l in b.lines), b.lines
+    finally:
+        a.close()
+        b.close()
 
 
 def test_selected_delayed_holds_expunge_until_a_command(srv):
@@ -371,6 +544,10 @@ TESTS = [
     test_set_status_reports_each_watched_mailbox,
     test_selected_events_and_personal_between_commands,
     test_outside_delivery_reaches_a_folder_not_selected,
+    test_flag_change_elsewhere_by_another_session,
+    test_flag_change_elsewhere_from_outside,
+    test_metadata_change_by_another_session,
+    test_metadata_change_on_a_shared_folder_reaches_its_owner,
     test_selected_delayed_holds_expunge_until_a_command,
     test_idle_follows_notify,
     test_too_many_mailboxes_is_notificationoverflow,

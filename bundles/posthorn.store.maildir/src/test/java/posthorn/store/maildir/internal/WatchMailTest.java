@@ -164,6 +164,94 @@ class WatchMailTest {
     }
 
     /**
+     * RFC 5465 5.1 through the store: a flag change in a watched folder nobody has open is told, by a
+     * STORE through another handle of this process at once and by a file renamed in cur/ by another
+     * writer through the kernel's notice; and a read-only handle opened after it (what NOTIFY's STATUS
+     * reads HIGHESTMODSEQ from, RFC 7162 3.1.6) finds a higher HIGHESTMODSEQ each time.
+     */
+    @Test
+    void flagChangesAreToldAndMoveHighestModSeq() throws Exception {
+        MaildirStore store = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE);
+        store.setPollInterval(0); // the kernel alone must tell of the outside rename
+        try (WatchMail mail = store.open(user)) {
+            mail.create("Lists");
+            long uid;
+            try (Mailbox box = mail.open("Lists", false)) {
+                box.sync();
+                uid = Api11Test.append(box, "Subject: s\r\n\r\nx\r\n", Set.of());
+            }
+            long before = highestModSeq(mail, "Lists");
+            assertTrue(before > 0, "the Maildir store keeps MODSEQs");
+            Notices n = new Notices();
+            mail.watchMail(Set.of("Lists"), n);
+
+            try (Mailbox other = mail.open("Lists", false)) {
+                other.sync();
+                other.store(List.of(uid), posthorn.store.api.FlagMode.ADD, Set.of(posthorn.store.api.Flags.FLAGGED));
+            }
+            n.expect("messages Lists");
+            long afterStore = highestModSeq(mail, "Lists");
+            assertTrue(afterStore > before, before + " -> " + afterStore);
+
+            Path cur = maildir.resolve(".Lists/cur");
+            Path file;
+            try (var files = Files.list(cur)) {
+                file = files.findFirst().orElseThrow();
+            }
+            String name = file.getFileName().toString();
+            assertTrue(name.endsWith(":2,F"), name);
+            n.seen.clear();
+            Files.move(file, cur.resolve(name + "S")); // as Courier's imapd or mutt sets \Seen
+            n.expect("messages Lists");
+            long afterRename = highestModSeq(mail, "Lists");
+            assertTrue(afterRename > afterStore, afterStore + " -> " + afterRename);
+            assertEquals(0, mail.status("Lists").unseen());
+        } finally {
+            store.deactivate();
+        }
+    }
+
+    /** The same outside flag change with polling alone (maildir.cfg watch=poll): the next round tells it. */
+    @Test
+    void aFlagChangedByHandIsFoundByPolling() throws Exception {
+        HandTicker ticker = new HandTicker();
+        MaildirStore store = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE, ticker);
+        store.setPollInterval(1);
+        store.watcher().setKernelWatches(false);
+        try (WatchMail mail = store.open(user)) {
+            mail.create("Lists");
+            try (Mailbox box = mail.open("Lists", false)) {
+                box.sync();
+                Api11Test.append(box, "Subject: s\r\n\r\nx\r\n", Set.of());
+            }
+            long before = highestModSeq(mail, "Lists");
+            Notices n = new Notices();
+            mail.watchMail(Set.of("Lists"), n);
+            ticker.tick();
+            n.seen.clear();
+            Path cur = maildir.resolve(".Lists/cur");
+            Path file;
+            try (var files = Files.list(cur)) {
+                file = files.findFirst().orElseThrow();
+            }
+            Files.move(file, cur.resolve(file.getFileName() + "F"));
+            assertTrue(n.seen.isEmpty(), "without kernel watches only a poll round notices");
+            ticker.tick();
+            assertTrue(n.seen.contains("messages Lists"), n.seen.toString());
+            assertTrue(highestModSeq(mail, "Lists") > before);
+        } finally {
+            store.deactivate();
+        }
+    }
+
+    private static long highestModSeq(WatchMail mail, String name) throws Exception {
+        try (Mailbox box = mail.open(name, true)) {
+            box.sync();
+            return ((posthorn.store.api.ModSeqMailbox) box).highestModSeq();
+        }
+    }
+
+    /**
      * RFC 5465 5.4 through the store: a watcher that compares listings must never find a rename in a
      * listing before it has been told of it, or it reports a deletion and a creation. One thread renames
      * a folder back and forth while another lists; a listing that took no notice while it ran must agree

@@ -184,6 +184,11 @@ public interface CommandContext {
         }
     }
 
+    /** Where SETMETADATA tells NOTIFY sessions of changed entries (RFC 5465 5.6, 5.7): the process's. */
+    default MetadataNotices metadataNotices() {
+        return MetadataNotices.PROCESS;
+    }
+
     /** The most mailboxes one session's NOTIFY may watch (imapd.cfg notify.max.mailboxes). */
     default int notifyMaxMailboxes() {
         return 100;

@@ -84,8 +84,19 @@ public final class MetadataCommands {
         return name;
     }
 
-    /** Where a mailbox's (or the server's) entries are, and whether the user may have private ones there. */
-    private record Where(MetadataMail mail, String mailbox, boolean own, GuardedMail guard) {
+    /**
+     * Whether METADATA is announced on this session (imapd.cfg metadata on, the store keeps entries):
+     * NOTIFY's MailboxMetadataChange and ServerMetadataChange go with it (RFC 5465 5.6, 5.7).
+     */
+    static boolean available(CommandContext ctx) {
+        return ctx.metadataLimits().enabled() && (" " + ctx.capabilities() + " ").contains(" METADATA ");
+    }
+
+    /**
+     * Where a mailbox's (or the server's) entries are, whether the user may have private ones there, and
+     * whose they are (the user, or the owner of a mailbox of the shared namespace).
+     */
+    private record Where(MetadataMail mail, String mailbox, boolean own, GuardedMail guard, String owner) {
     }
 
     private static Where where(CommandContext ctx, SessionState.LoggedIn state, String wire) throws StoreException {
@@ -93,12 +104,14 @@ public final class MetadataCommands {
         String name = wire.isEmpty() ? null : ctx.names().decode(wire);
         GuardedMail guard = null;
         boolean own = true;
+        String owner = state.user().name();
         if (mail instanceof SharedMail shared) {
             SharedMail.Target t = name == null ? new SharedMail.Target(shared.own(), state.user().name(), null)
                     : shared.resolve(name);
             guard = t.mail();
             name = t.name();
             own = t.owner().equals(state.user().name());
+            owner = t.owner();
             mail = guard.unguarded();
         } else if (mail instanceof GuardedMail g) {
             guard = g;
@@ -107,7 +120,7 @@ public final class MetadataCommands {
         if (!(mail instanceof MetadataMail m) || !ctx.metadataLimits().enabled()) {
             throw new StoreException(StoreException.Reason.CANNOT, "This server's store keeps no metadata");
         }
-        return new Where(m, name, own, guard);
+        return new Where(m, name, own, guard, owner);
     }
 
     private static void require(Where w, String rights, String what) throws StoreException {
@@ -334,17 +347,20 @@ public final class MetadataCommands {
             w.mail().setMetadata(w.mailbox(), changes);
             ctx.log().info("s{} event=metadata.set mailbox={} entries={}", ctx.id(),
                     w.mailbox() == null ? "(server)" : w.mailbox(), String.join(",", order));
-            annotationChanged(ctx, w.mailbox(), order);
+            annotationChanged(ctx, w.owner(), w.mailbox(), order);
             ctx.completed(tag);
         }
     }
 
     /**
-     * Where an annotation change would be told to other sessions (RFC 5465 AnnotationChange, NOTIFY):
-     * called after every successful SETMETADATA with the mailbox (null for the server) and the entry
-     * names changed. Nothing listens yet.
+     * Tells the NOTIFY sessions of the entries' owner (RFC 5465 5.6 MailboxMetadataChange, 5.7
+     * ServerMetadataChange) after a successful SETMETADATA: the mailbox (null for the server) and the
+     * entry names changed, every one whether set or removed (RFC 5464 4.4.2 names entries, not values).
+     * On another user's mailbox only {@code /shared} entries are set, and only the owner's sessions
+     * are told (NOTIFY watches the user's own mailboxes; a user's {@code /private} entries are nobody
+     * else's to hear of).
      */
-    static void annotationChanged(CommandContext ctx, String mailbox, List<String> entries) {
-        // hook for NOTIFY (RFC 5465 5.6): deliberately empty until NOTIFY routes events
+    static void annotationChanged(CommandContext ctx, String owner, String mailbox, List<String> entries) {
+        ctx.metadataNotices().changed(owner, mailbox, entries);
     }
 }

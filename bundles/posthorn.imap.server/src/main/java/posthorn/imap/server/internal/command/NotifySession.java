@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 import posthorn.imap.protocol.FetchAttribute;
 import posthorn.imap.protocol.ResponseWriter;
@@ -69,10 +70,23 @@ public final class NotifySession implements MailListener {
         void sync(SessionState.Selected state, boolean allowExpunge) throws IOException, StoreException;
     }
 
-    /** What the client was last told of a mailbox that is not selected (for STATUS, 5.2 and 5.3). */
-    private record Known(long messages, long uidNext, long uidValidity, long unseen) {
+    /** HIGHESTMODSEQ of a mailbox not selected (RFC 7162 3.1.6; 0 where the store keeps none). */
+    @FunctionalInterface
+    public interface HighestModSeq {
+        long of(String mailbox) throws StoreException;
+    }
+
+    /**
+     * What the client was last told of a mailbox that is not selected (for STATUS, 5.1 to 5.3);
+     * {@code highestModSeq} -1 while it was not told one (CONDSTORE off, or no FlagChange asked).
+     */
+    private record Known(long messages, long uidNext, long uidValidity, long unseen, long highestModSeq) {
         static Known of(MailboxStatus s) {
-            return new Known(s.messages(), s.uidNext(), s.uidValidity(), s.unseen());
+            return new Known(s.messages(), s.uidNext(), s.uidValidity(), s.unseen(), -1);
+        }
+
+        Known withHighestModSeq(long h) {
+            return new Known(messages, uidNext, uidValidity, unseen, h);
         }
 
         /** What STATUS after a message event tells (5.2, 5.3): the count, the next UID, UIDVALIDITY. */
@@ -102,6 +116,13 @@ public final class NotifySession implements MailListener {
     private final Map<String, Known> known = new HashMap<>();
     private Watch mailWatch;
     private Watch selectedWatch;
+    /** Whether the session has CONDSTORE on now (ENABLE, or a CONDSTORE enabling command: RFC 7162 3.1). */
+    private BooleanSupplier condStore = () -> false;
+    private HighestModSeq highestModSeq = name -> 0;
+    /** The METADATA events' source and the user whose entries they are; null without those events. */
+    private MetadataNotices metadataNotices;
+    private String metadataUser;
+    private Watch metadataWatch;
     private SelectedMailbox selectedWatched;
     private boolean ended;
 
@@ -111,6 +132,16 @@ public final class NotifySession implements MailListener {
     private final AtomicBoolean subscriptionsDirty = new AtomicBoolean();
     private final AtomicBoolean selectedDirty = new AtomicBoolean();
     private final ArrayDeque<Rename> renames = new ArrayDeque<>();
+    /**
+     * METADATA entries changed since the last round, per mailbox (store name; "" for the server), in
+     * the order told, coalesced by name. Guarded by itself. Bounded: a session that falls behind by more
+     * than {@link #MAX_PENDING_METADATA} names (its client reads nothing while another session sets
+     * entry after entry) has its notifications ended with NOTIFICATIONOVERFLOW (RFC 5465 5.8).
+     */
+    private final Map<String, Set<String>> metadataChanged = new LinkedHashMap<>();
+    private int metadataPending;
+    private boolean metadataOverflow;
+    static final int MAX_PENDING_METADATA = 10_000;
 
     /** A rename told by the store; {@code deferred} once it has been held back for a later listing. */
     private record Rename(String from, String to, boolean deferred) {
@@ -137,6 +168,25 @@ public final class NotifySession implements MailListener {
             }
             named.put(g, stored);
         }
+    }
+
+    /**
+     * FlagChange in mailboxes not selected (RFC 5465 5.1): while {@code on} answers true, a flag change
+     * is told by a STATUS with HIGHESTMODSEQ, which {@code highest} reads. Call before {@link #start}.
+     */
+    void condStore(BooleanSupplier on, HighestModSeq highest) {
+        this.condStore = on;
+        this.highestModSeq = highest;
+    }
+
+    /**
+     * MailboxMetadataChange and ServerMetadataChange (RFC 5465 5.6, 5.7): {@link #start} listens to
+     * {@code notices} for the changes of {@code user}'s entries. Call before {@link #start}, and only
+     * where METADATA is announced.
+     */
+    void metadata(MetadataNotices notices, String user) {
+        this.metadataNotices = notices;
+        this.metadataUser = user;
     }
 
     /**
@@ -168,21 +218,30 @@ public final class NotifySession implements MailListener {
             throw new Overflow(w.size(), maxMailboxes);
         }
         String selected = selectedName(state);
-        for (String name : w.keySet()) {
-            Known k = knownNow(name);
+        for (Map.Entry<String, Set<Event>> e : w.entrySet()) {
+            String name = e.getKey();
+            Known k = knownNow(name, e.getValue());
             if (k == null) {
                 continue;
             }
             known.put(name, k); // what later STATUS responses are told against
             if (spec.status() && !name.equals(selected)) {
-                // 3.1: at least MESSAGES, UIDNEXT and UIDVALIDITY; UNSEEN too, as Dovecot sends it
+                // 3.1: at least MESSAGES, UIDNEXT and UIDVALIDITY; UNSEEN too, and HIGHESTMODSEQ where
+                // FlagChange is told by it (5.1), as Dovecot sends them
                 out.untagged().raw("STATUS ").astring(names.encode(name)).raw(" (MESSAGES ").number(k.messages())
                         .raw(" UIDNEXT ").number(k.uidNext()).raw(" UIDVALIDITY ").number(k.uidValidity())
-                        .raw(" UNSEEN ").number(k.unseen()).raw(")").crlf();
+                        .raw(" UNSEEN ").number(k.unseen());
+                if (k.highestModSeq() >= 0) {
+                    out.raw(" HIGHESTMODSEQ ").number(k.highestModSeq());
+                }
+                out.raw(")").crlf();
             }
         }
         watched = w;
         mailWatch = watchable.watchMail(Set.copyOf(w.keySet()), this);
+        if (metadataNotices != null) {
+            metadataWatch = metadataNotices.listen(metadataUser, this::metadataChanged);
+        }
         selectionChanged(state);
     }
 
@@ -208,7 +267,13 @@ public final class NotifySession implements MailListener {
     /** Whether notices are waiting for {@link #deliver}. */
     public boolean pending() {
         return selectedDirty.get() || hierarchyDirty.get() || subscriptionsDirty.get() || !dirty.isEmpty()
-                || hasRenames();
+                || hasRenames() || hasMetadata();
+    }
+
+    private boolean hasMetadata() {
+        synchronized (metadataChanged) {
+            return metadataOverflow || !metadataChanged.isEmpty();
+        }
     }
 
     private boolean hasRenames() {
@@ -301,6 +366,13 @@ public final class NotifySession implements MailListener {
         if (rewatch && !rewatch(out)) {
             return false;
         }
+        synchronized (metadataChanged) {
+            if (metadataOverflow) {
+                out.untagged().raw("OK [NOTIFICATIONOVERFLOW] Too many METADATA changes; notifications are off").crlf();
+                close();
+                return false;
+            }
+        }
         if (!dirty.isEmpty()) {
             List<String> names = new ArrayList<>(dirty);
             dirty.removeAll(names);
@@ -312,7 +384,44 @@ public final class NotifySession implements MailListener {
                 writeStatusChange(out, name, events);
             }
         }
+        deliverMetadata(out);
         return true;
+    }
+
+    /**
+     * The METADATA entries changed since the last round (RFC 5465 5.6, 5.7): an unsolicited METADATA
+     * response with the entry names only (RFC 5464 4.4.2), per mailbox whose group asks for
+     * MailboxMetadataChange, and for the server ({@code ""}) where any group asks for
+     * ServerMetadataChange. The client reads the values with GETMETADATA if it wants them.
+     */
+    private void deliverMetadata(ResponseWriter out) throws IOException {
+        Map<String, Set<String>> changed;
+        synchronized (metadataChanged) {
+            if (metadataChanged.isEmpty()) {
+                return;
+            }
+            changed = new LinkedHashMap<>(metadataChanged);
+            metadataChanged.clear();
+            metadataPending = 0;
+        }
+        for (Map.Entry<String, Set<String>> e : changed.entrySet()) {
+            String box = e.getKey();
+            boolean server = box.isEmpty();
+            if (server ? !wantsAnywhere(Event.SERVER_METADATA_CHANGE)
+                    : !existing.containsKey(box) || !wants(Event.MAILBOX_METADATA_CHANGE, box)) {
+                continue;
+            }
+            out.untagged().raw("METADATA ");
+            if (server) {
+                out.string("");
+            } else {
+                out.astring(names.encode(box));
+            }
+            for (String entry : e.getValue()) {
+                out.sp().astring(entry);
+            }
+            out.crlf();
+        }
     }
 
     private Rename pollRename() {
@@ -357,15 +466,14 @@ public final class NotifySession implements MailListener {
 
     /**
      * A mailbox not selected whose messages may have changed: STATUS (UIDNEXT MESSAGES) when messages
-     * came or went (5.2, 5.3), with UIDVALIDITY when that changed (5.1). FlagChange in a mailbox not
-     * selected is told by HIGHESTMODSEQ (5.1), which needs CONDSTORE: {@link #flagChangeStatus} is
-     * the hook for it.
+     * came or went (5.2, 5.3), with UIDVALIDITY when that changed (5.1); with FlagChange asked, UNSEEN
+     * and (CONDSTORE on) HIGHESTMODSEQ too, so that the one response tells all that changed.
      */
     private void writeStatusChange(ResponseWriter out, String name, Set<Event> events) throws IOException {
         Known before = known.get(name);
         Known now;
         try {
-            now = knownNow(name);
+            now = knownNow(name, events);
         } catch (StoreException e) {
             return; // gone meanwhile: MailboxName tells of that
         }
@@ -373,8 +481,11 @@ public final class NotifySession implements MailListener {
             return;
         }
         known.put(name, now);
+        boolean flags = events.contains(Event.FLAG_CHANGE);
         if (now.sameCounts(before)) {
-            flagChangeStatus(out, name, events);
+            if (flags) {
+                flagChangeStatus(out, name, before, now);
+            }
             return;
         }
         boolean validity = before != null && before.uidValidity() != now.uidValidity();
@@ -385,21 +496,53 @@ public final class NotifySession implements MailListener {
         if (validity) {
             out.raw("UIDVALIDITY ").number(now.uidValidity()).sp();
         }
-        out.raw("UIDNEXT ").number(now.uidNext()).raw(" MESSAGES ").number(now.messages()).raw(")").crlf();
+        out.raw("UIDNEXT ").number(now.uidNext()).raw(" MESSAGES ").number(now.messages());
+        if (flags) {
+            out.raw(" UNSEEN ").number(now.unseen());
+            if (now.highestModSeq() >= 0) {
+                out.raw(" HIGHESTMODSEQ ").number(now.highestModSeq());
+            }
+        }
+        out.raw(")").crlf();
     }
 
     /**
-     * FlagChange in a mailbox that is not selected (RFC 5465 5.1: STATUS with at least HIGHESTMODSEQ
-     * and UIDVALIDITY). Without CONDSTORE's per-mailbox HIGHESTMODSEQ there is nothing that tells a
-     * client of it, so nothing is written; a CONDSTORE store part adds the response here.
+     * FlagChange in a mailbox that is not selected, its messages the same (RFC 5465 5.1): with CONDSTORE
+     * on, a STATUS with UIDVALIDITY and HIGHESTMODSEQ when that moved, and UNSEEN when the number of
+     * unseen messages changed; without CONDSTORE, a STATUS with UIDVALIDITY and UNSEEN when that number
+     * changed, and nothing for another flag (5.1: "If CONDSTORE/QRESYNC is not enabled by the client
+     * and the server chooses not to include the UNSEEN data item, the server does not notify").
      */
-    void flagChangeStatus(ResponseWriter out, String name, Set<Event> events) {
-        // no HIGHESTMODSEQ without CONDSTORE
+    private void flagChangeStatus(ResponseWriter out, String name, Known before, Known now) throws IOException {
+        boolean unseen = before == null || before.unseen() != now.unseen();
+        boolean modSeq = now.highestModSeq() >= 0 && (before == null || before.highestModSeq() != now.highestModSeq());
+        // CONDSTORE on: HIGHESTMODSEQ moves with every flag change (RFC 7162 3.1.3), \Seen's included; a
+        // mailbox without MODSEQs (NOMODSEQ, 0) falls back on UNSEEN as without CONDSTORE
+        boolean tell = now.highestModSeq() > 0 ? modSeq : unseen;
+        if (!tell) {
+            return;
+        }
+        out.untagged().raw("STATUS ").astring(names.encode(name)).raw(" (UIDVALIDITY ").number(now.uidValidity());
+        if (modSeq) {
+            out.raw(" HIGHESTMODSEQ ").number(now.highestModSeq());
+        }
+        if (unseen) {
+            out.raw(" UNSEEN ").number(now.unseen());
+        }
+        out.raw(")").crlf();
     }
 
-    private Known knownNow(String name) throws StoreException {
+    /**
+     * What STATUS would report of a mailbox now; with HIGHESTMODSEQ where FlagChange is asked and
+     * CONDSTORE is on. Null if it is gone or the client may not read it.
+     */
+    private Known knownNow(String name, Set<Event> events) throws StoreException {
         try {
-            return Known.of(mail.status(name));
+            Known k = Known.of(mail.status(name));
+            if (events.contains(Event.FLAG_CHANGE) && condStore.getAsBoolean()) {
+                k = k.withHighestModSeq(highestModSeq.of(name));
+            }
+            return k;
         } catch (StoreException e) {
             if (e.reason() == StoreException.Reason.NONEXISTENT || e.reason() == StoreException.Reason.NOPERM) {
                 return null; // RFC 5465 3.1: a mailbox the client may not read is ignored
@@ -423,7 +566,7 @@ public final class NotifySession implements MailListener {
         if (!w.keySet().equals(watched.keySet())) {
             for (String name : w.keySet()) {
                 if (!watched.containsKey(name)) {
-                    Known k = knownNow(name);
+                    Known k = knownNow(name, w.get(name));
                     if (k != null) {
                         known.put(name, k);
                     }
@@ -553,6 +696,11 @@ public final class NotifySession implements MailListener {
         return wants(Event.SUBSCRIPTION_CHANGE, name);
     }
 
+    /** Whether any group asks for an event that is about no mailbox (ServerMetadataChange, 5.7). */
+    private boolean wantsAnywhere(Event event) {
+        return spec.groups().stream().anyMatch(g -> g.events().contains(event));
+    }
+
     /** The first group other than SELECTED that matches the name decides (as for message events). */
     private boolean wants(Event event, String name) {
         for (Group g : spec.groups()) {
@@ -583,6 +731,30 @@ public final class NotifySession implements MailListener {
             selectedWatch.close();
             selectedWatch = null;
         }
+        if (metadataWatch != null) {
+            metadataWatch.close();
+            metadataWatch = null;
+        }
+    }
+
+    // --- MetadataNotices.Listener: the changing session's thread; record and wake only ---
+
+    void metadataChanged(String mailbox, List<String> entries) {
+        synchronized (metadataChanged) {
+            if (metadataOverflow) {
+                return;
+            }
+            Set<String> names = metadataChanged.computeIfAbsent(mailbox == null ? "" : mailbox, k -> new LinkedHashSet<>());
+            for (String e : entries) {
+                if (names.add(e) && ++metadataPending > MAX_PENDING_METADATA) {
+                    metadataOverflow = true;
+                    metadataChanged.clear();
+                    metadataPending = 0;
+                    break;
+                }
+            }
+        }
+        wake.run();
     }
 
     // --- MailListener: store threads; record and wake only ---

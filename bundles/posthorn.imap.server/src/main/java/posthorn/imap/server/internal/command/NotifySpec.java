@@ -29,7 +29,11 @@ record NotifySpec(boolean none, boolean status, List<Group> groups, Set<String> 
         MESSAGE_EXPUNGE("MessageExpunge", true),
         FLAG_CHANGE("FlagChange", true),
         MAILBOX_NAME("MailboxName", false),
-        SUBSCRIPTION_CHANGE("SubscriptionChange", false);
+        SUBSCRIPTION_CHANGE("SubscriptionChange", false),
+        /** RFC 5465 5.6: REQUIRED where METADATA (RFC 5464) is announced, and reported only then. */
+        MAILBOX_METADATA_CHANGE("MailboxMetadataChange", false),
+        /** RFC 5465 5.7: REQUIRED where METADATA-SERVER is announced, and reported only then. */
+        SERVER_METADATA_CHANGE("ServerMetadataChange", false);
 
         final String wire;
         /** A message-event (RFC 5465 8), the only kind SELECTED and SELECTED-DELAYED take. */
@@ -38,6 +42,11 @@ record NotifySpec(boolean none, boolean status, List<Group> groups, Set<String> 
         Event(String wire, boolean message) {
             this.wire = wire;
             this.message = message;
+        }
+
+        /** One of the METADATA events, supported only while METADATA is announced. */
+        boolean metadata() {
+            return this == MAILBOX_METADATA_CHANGE || this == SERVER_METADATA_CHANGE;
         }
 
         static Event of(String atom) {
@@ -51,12 +60,11 @@ record NotifySpec(boolean none, boolean status, List<Group> groups, Set<String> 
     }
 
     /**
-     * Events of RFC 5465 this server does not report: AnnotationChange (per-message annotations,
-     * RFC 5257 ANNOTATE, not offered), and the METADATA ones (RFC 5464: REQUIRED only where METADATA
-     * is announced, 5.6/5.7). Named so that the composition rules of section 5 still apply to them.
+     * The event of RFC 5465 this server never reports: AnnotationChange (per-message annotations,
+     * RFC 5257 ANNOTATE, not offered). Named so that the composition rules of section 5 still apply to
+     * it. The METADATA events are known {@link Event}s, refused by {@link #refused} while METADATA is off.
      */
     private static final Set<String> KNOWN_UNSUPPORTED_MESSAGE = Set.of("ANNOTATIONCHANGE");
-    private static final Set<String> KNOWN_UNSUPPORTED_MAILBOX = Set.of("MAILBOXMETADATACHANGE", "SERVERMETADATACHANGE");
 
     /** Which mailboxes a group is about (RFC 5465 6). */
     enum Filter { SELECTED, SELECTED_DELAYED, INBOXES, PERSONAL, SUBSCRIBED, SUBTREE, MAILBOXES }
@@ -71,16 +79,44 @@ record NotifySpec(boolean none, boolean status, List<Group> groups, Set<String> 
         }
     }
 
-    /** The supported events' names as BADEVENT lists them: {@code (MessageNew ...)}. */
-    static String badEventList() {
+    /**
+     * The supported events' names as BADEVENT lists them: {@code (MessageNew ...)}; the METADATA events
+     * only with {@code metadata} (the capability is announced).
+     */
+    static String badEventList(boolean metadata) {
         StringBuilder b = new StringBuilder("BADEVENT (");
+        String sep = "";
         for (Event e : Event.values()) {
-            if (e.ordinal() > 0) {
-                b.append(' ');
+            if (e.metadata() && !metadata) {
+                continue;
             }
-            b.append(e.wire);
+            b.append(sep).append(e.wire);
+            sep = " ";
         }
         return b.append(')').toString();
+    }
+
+    /**
+     * The events asked for that this server will not report (NO [BADEVENT], 3.1), upper case: the
+     * unknown and unsupported ones, and the METADATA ones unless {@code metadata}.
+     */
+    Set<String> refused(boolean metadata) {
+        Set<String> out = new LinkedHashSet<>(unsupported);
+        if (!metadata) {
+            for (Group g : groups) {
+                for (Event e : g.events()) {
+                    if (e.metadata()) {
+                        out.add(e.wire.toUpperCase(Locale.ROOT));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Whether any group asks for a METADATA event. */
+    boolean wantsMetadata() {
+        return groups.stream().anyMatch(g -> g.events().stream().anyMatch(Event::metadata));
     }
 
     /** Parses what follows "NOTIFY " up to the end of the line. */
@@ -225,16 +261,11 @@ record NotifySpec(boolean none, boolean status, List<Group> groups, Set<String> 
                     throw new ProtocolException(e.wire + " cannot be given with SELECTED (RFC 5465 6.1)");
                 }
             }
-            for (String u : unsupported) {
-                if (KNOWN_UNSUPPORTED_MAILBOX.contains(u)) {
-                    throw new ProtocolException(u + " cannot be given with SELECTED (RFC 5465 6.1)");
-                }
-            }
         }
     }
 
     /** Whether an unsupported event name is one RFC 5465 defines (for the log line). */
     static boolean defined(String upper) {
-        return KNOWN_UNSUPPORTED_MESSAGE.contains(upper) || KNOWN_UNSUPPORTED_MAILBOX.contains(upper);
+        return KNOWN_UNSUPPORTED_MESSAGE.contains(upper);
     }
 }

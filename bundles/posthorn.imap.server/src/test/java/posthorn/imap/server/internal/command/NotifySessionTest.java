@@ -155,6 +155,16 @@ class NotifySessionTest {
                 mail, mail, max, new MimeLimits(100, 10_000), () -> wakes++);
     }
 
+    /** CONDSTORE on or off for the session (RFC 7162 3.1), and each mailbox's HIGHESTMODSEQ. */
+    private boolean condStore;
+    private final Map<String, Long> modSeqs = new LinkedHashMap<>();
+
+    private NotifySession flagSession(FakeMail mail, String args) throws Exception {
+        NotifySession n = session(mail, args, 100);
+        n.condStore(() -> condStore, name -> modSeqs.getOrDefault(name, 1L));
+        return n;
+    }
+
     private String written() throws IOException {
         out.flush();
         String s = bytes.toString(StandardCharsets.UTF_8);
@@ -205,11 +215,168 @@ class NotifySessionTest {
         assertEquals("* STATUS Lists (UIDNEXT 2 MESSAGES 1)\r\n", deliver(n));
         mail.boxes.put("Lists", new MailboxStatus(1, 0, 2, 7, 0, 10)); // a flag change only
         n.messagesChanged("Lists");
-        assertEquals("", deliver(n), "FlagChange elsewhere needs HIGHESTMODSEQ (CONDSTORE)");
+        assertEquals("", deliver(n), "no FlagChange asked");
         mail.boxes.put("Lists", new MailboxStatus(0, 0, 5, 9, 0, 0));
         n.messagesChanged("Lists");
         assertEquals("* STATUS Lists (UIDVALIDITY 9 UIDNEXT 5 MESSAGES 0)\r\n", deliver(n));
         assertFalse(n.pending());
+    }
+
+    /**
+     * RFC 5465 5.1, FlagChange in a mailbox not selected, with CONDSTORE on: STATUS with UIDVALIDITY and
+     * HIGHESTMODSEQ when that moved, UNSEEN when the unseen count changed too; HIGHESTMODSEQ in the
+     * STATUS indicator's answer (3.1) and in the STATUS of new mail; nothing while it stands still.
+     */
+    @Test
+    void flagChangeElsewhereIsHighestModSeqWithCondStore() throws Exception {
+        FakeMail mail = new FakeMail("INBOX", "Lists", "Quiet");
+        condStore = true;
+        modSeqs.put("Lists", 4L);
+        NotifySession n = flagSession(mail, "SET STATUS (mailboxes Lists (MessageNew MessageExpunge FlagChange)) "
+                + "(mailboxes Quiet (MessageNew MessageExpunge))");
+        n.start(out, state);
+        assertEquals("* STATUS Lists (MESSAGES 0 UIDNEXT 1 UIDVALIDITY 7 UNSEEN 0 HIGHESTMODSEQ 4)\r\n"
+                + "* STATUS Quiet (MESSAGES 0 UIDNEXT 1 UIDVALIDITY 7 UNSEEN 0)\r\n", written());
+        record Step(String what, MailboxStatus status, long modSeq, String told) {
+        }
+        List<Step> steps = List.of(
+                new Step("a notice, nothing moved", new MailboxStatus(0, 0, 1, 7, 0, 0), 4, ""),
+                new Step("a message came", new MailboxStatus(1, 1, 2, 7, 1, 10), 5,
+                        "* STATUS Lists (UIDNEXT 2 MESSAGES 1 UNSEEN 1 HIGHESTMODSEQ 5)\r\n"),
+                new Step("\\Flagged set: HIGHESTMODSEQ only", new MailboxStatus(1, 0, 2, 7, 1, 10), 6,
+                        "* STATUS Lists (UIDVALIDITY 7 HIGHESTMODSEQ 6)\r\n"),
+                new Step("\\Seen set: UNSEEN too", new MailboxStatus(1, 0, 2, 7, 0, 10), 7,
+                        "* STATUS Lists (UIDVALIDITY 7 HIGHESTMODSEQ 7 UNSEEN 0)\r\n"),
+                new Step("a spurious notice", new MailboxStatus(1, 0, 2, 7, 0, 10), 7, ""));
+        for (Step step : steps) {
+            mail.boxes.put("Lists", step.status());
+            modSeqs.put("Lists", step.modSeq());
+            n.messagesChanged("Lists");
+            assertEquals(step.told(), deliver(n), step.what());
+        }
+        mail.boxes.put("Quiet", new MailboxStatus(0, 0, 1, 7, 3, 0));
+        modSeqs.put("Quiet", 9L);
+        n.messagesChanged("Quiet");
+        assertEquals("", deliver(n), "Quiet's group asks no FlagChange");
+        assertFalse(n.pending());
+    }
+
+    /**
+     * RFC 5465 5.1 without CONDSTORE: a change of the unseen count is told with UNSEEN (the server "MAY
+     * also include the UNSEEN data item"), any other flag change is not ("the server does not notify").
+     * CONDSTORE turned on after NOTIFY SET (a CONDSTORE enabling command) brings HIGHESTMODSEQ in; a
+     * mailbox without MODSEQs (NOMODSEQ, 0) stays with UNSEEN.
+     */
+    @Test
+    void flagChangeElsewhereWithoutCondStoreIsUnseenOnly() throws Exception {
+        FakeMail mail = new FakeMail("INBOX", "Lists", "NoModSeq");
+        modSeqs.put("NoModSeq", 0L);
+        NotifySession n = flagSession(mail, "SET (personal (MessageNew MessageExpunge FlagChange))");
+        n.start(out, state);
+        mail.boxes.put("Lists", new MailboxStatus(2, 0, 3, 7, 0, 0)); // two messages came, seen already
+        n.messagesChanged("Lists");
+        assertEquals("* STATUS Lists (UIDNEXT 3 MESSAGES 2 UNSEEN 0)\r\n", deliver(n), "no HIGHESTMODSEQ without CONDSTORE");
+        mail.boxes.put("Lists", new MailboxStatus(2, 0, 3, 7, 1, 0)); // \Seen cleared
+        n.messagesChanged("Lists");
+        assertEquals("* STATUS Lists (UIDVALIDITY 7 UNSEEN 1)\r\n", deliver(n));
+        n.messagesChanged("Lists"); // \Flagged set: nothing a client without CONDSTORE can be told
+        assertEquals("", deliver(n));
+
+        condStore = true;
+        modSeqs.put("Lists", 12L);
+        n.messagesChanged("Lists");
+        assertEquals("* STATUS Lists (UIDVALIDITY 7 HIGHESTMODSEQ 12)\r\n", deliver(n), "the first with CONDSTORE on");
+        n.messagesChanged("Lists");
+        assertEquals("", deliver(n));
+
+        n.messagesChanged("NoModSeq");
+        assertEquals("", deliver(n), "NOMODSEQ: only UNSEEN can tell, and it stood still");
+        mail.boxes.put("NoModSeq", new MailboxStatus(0, 0, 1, 7, 1, 0));
+        n.messagesChanged("NoModSeq");
+        assertEquals("* STATUS NoModSeq (UIDVALIDITY 7 UNSEEN 1)\r\n", deliver(n), "NOMODSEQ: UNSEEN tells");
+    }
+
+    /**
+     * RFC 5465 5.6 and 5.7 with RFC 5464 4.4.2: an unsolicited METADATA response naming the changed
+     * entries, for a mailbox only where its (first matching) group asks MailboxMetadataChange, for the
+     * server ("") where any group asks ServerMetadataChange; changes coalesce by entry between rounds;
+     * NOTIFY NONE (close) stops listening.
+     */
+    @Test
+    void metadataChangesAreToldWhereAsked() throws Exception {
+        FakeMail mail = new FakeMail("INBOX", "Work", "Other", "Sp ace");
+        MetadataNotices notices = new MetadataNotices();
+        NotifySession n = session(mail, "SET (mailboxes Other (MessageNew MessageExpunge)) "
+                + "(personal (MailboxMetadataChange ServerMetadataChange))", 100);
+        n.metadata(notices, "alice");
+        n.start(out, state);
+        assertEquals("", written());
+        record Step(String user, String mailbox, List<String> entries, String told) {
+        }
+        List<Step> steps = List.of(
+                new Step("alice", "INBOX", List.of("/private/comment"), "* METADATA INBOX /private/comment\r\n"),
+                new Step("alice", null, List.of("/private/vendor/x/motd"), "* METADATA \"\" /private/vendor/x/motd\r\n"),
+                new Step("alice", "Sp ace", List.of("/shared/comment", "/private/comment"),
+                        "* METADATA \"Sp ace\" /shared/comment /private/comment\r\n"),
+                new Step("alice", "Other", List.of("/shared/comment"), ""), // Other's group asks no metadata
+                new Step("alice", "Nowhere", List.of("/shared/comment"), ""), // no such mailbox (deleted since)
+                new Step("bob", "INBOX", List.of("/private/comment"), "")); // another user's entries
+        for (Step step : steps) {
+            notices.changed(step.user(), step.mailbox(), step.entries());
+            assertEquals(!step.user().equals("bob"), n.pending(), step.toString());
+            assertEquals(step.told(), deliver(n), step.toString());
+        }
+        notices.changed("alice", "Work", List.of("/private/a"));
+        notices.changed("alice", "Work", List.of("/private/b", "/private/a"));
+        notices.changed("alice", null, List.of("/private/c"));
+        assertEquals("* METADATA Work /private/a /private/b\r\n* METADATA \"\" /private/c\r\n", deliver(n),
+                "coalesced by entry, in the order first told");
+        assertEquals(1, notices.users());
+        n.close();
+        assertEquals(0, notices.users(), "NOTIFY NONE leaves no listener behind");
+        notices.changed("alice", "INBOX", List.of("/private/comment"));
+        assertFalse(n.pending());
+    }
+
+    /** RFC 5465 5.8: a session that falls too far behind on METADATA changes gets NOTIFICATIONOVERFLOW. */
+    @Test
+    void tooManyPendingMetadataChangesEndTheNotifications() throws Exception {
+        FakeMail mail = new FakeMail("INBOX");
+        MetadataNotices notices = new MetadataNotices();
+        NotifySession n = session(mail, "SET (personal (MailboxMetadataChange))", 100);
+        n.metadata(notices, "alice");
+        n.start(out, state);
+        for (int i = 0; i < NotifySession.MAX_PENDING_METADATA; i++) {
+            notices.changed("alice", "INBOX", List.of("/private/same"));  // coalesced: one pending
+        }
+        for (int i = 0; i <= NotifySession.MAX_PENDING_METADATA; i++) {
+            notices.changed("alice", "INBOX", List.of("/private/e" + i));
+        }
+        assertTrue(n.pending());
+        assertFalse(n.deliver(out, state, false, (s, allow) -> { }), "NOTIFY ends (5.8)");
+        assertEquals("* OK [NOTIFICATIONOVERFLOW] Too many METADATA changes; notifications are off\r\n", written());
+        assertEquals(0, notices.users(), "no listener left behind");
+        assertEquals(0, mail.open, "every watch closed");
+    }
+
+    @Test
+    void serverMetadataChangeOnlyWhenAsked() throws Exception {
+        FakeMail mail = new FakeMail("INBOX");
+        MetadataNotices notices = new MetadataNotices();
+        NotifySession n = session(mail, "SET (subtree Nothing (ServerMetadataChange)) (personal (MailboxMetadataChange))", 100);
+        n.metadata(notices, "alice");
+        n.start(out, state);
+        notices.changed("alice", null, List.of("/private/x"));
+        notices.changed("alice", "INBOX", List.of("/private/y"));
+        assertEquals("* METADATA \"\" /private/x\r\n* METADATA INBOX /private/y\r\n", deliver(n),
+                "ServerMetadataChange is about no mailbox: any group that asks it has it");
+        NotifySession m = session(mail, "SET (personal (MailboxMetadataChange))", 100);
+        m.metadata(notices, "alice");
+        m.start(out, state);
+        notices.changed("alice", null, List.of("/private/x"));
+        assertEquals("", deliver(m), "no group asks ServerMetadataChange");
+        m.close();
+        n.close();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package posthorn.imap.server.internal.command;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,7 +25,8 @@ import posthorn.imap.server.internal.command.NotifySpec.Filter;
  * NOTIFY's grammar and event rules (RFC 5465 3.1, 5, 6.1, 8), table-driven: the RFC's own examples
  * (as corrected by its verified errata: the events of a group are a parenthesised list), and each
  * rule's hostile case. OK means the command is accepted; BAD a syntax or composition error; NO an
- * unsupported event (BADEVENT).
+ * unsupported event (BADEVENT); METADATA accepted where METADATA is announced, NO [BADEVENT] where it
+ * is not (RFC 5465 5.6, 5.7: the METADATA events are REQUIRED with METADATA, and only then).
  */
 class NotifySpecTest {
 
@@ -81,7 +83,12 @@ class NotifySpecTest {
                 Arguments.of("NONE extra", "BAD"),
                 // 3.1: unsupported events are NO [BADEVENT], after the composition rules
                 Arguments.of("SET (personal (MessageNew MessageExpunge AnnotationChange))", "NO"),
-                Arguments.of("SET (personal (MailboxMetadataChange ServerMetadataChange))", "NO"),
+                Arguments.of("SET (personal (MailboxMetadataChange ServerMetadataChange))", "METADATA"),
+                Arguments.of("SET (subtree Lists (MailboxMetadataChange)) (inboxes (servermetadatachange))", "METADATA"),
+                Arguments.of("SET (personal (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange "
+                        + "MailboxMetadataChange ServerMetadataChange))", "METADATA"),
+                Arguments.of("SET (personal (MailboxMetadataChange XFutureEvent))", "NO"),
+                Arguments.of("SET (selected-delayed (ServerMetadataChange))", "BAD"),
                 Arguments.of("SET (personal (XFutureEvent))", "NO"),
                 Arguments.of("SET (selected-delayed (MessageNew MessageExpunge FlagChange AnnotationChange)) (inboxes NONE)", "NO"));
     }
@@ -92,11 +99,20 @@ class NotifySpecTest {
         switch (answer) {
             case "OK" -> {
                 NotifySpec spec = assertDoesNotThrow(args);
-                assertTrue(spec.unsupported().isEmpty(), spec.unsupported().toString());
+                assertTrue(spec.refused(false).isEmpty(), spec.refused(false).toString());
+                assertFalse(spec.wantsMetadata());
             }
             case "NO" -> {
                 NotifySpec spec = assertDoesNotThrow(args);
-                assertTrue(!spec.unsupported().isEmpty(), args);
+                assertFalse(spec.refused(true).isEmpty(), args);
+            }
+            case "METADATA" -> {
+                NotifySpec spec = assertDoesNotThrow(args);
+                assertTrue(spec.refused(true).isEmpty(), spec.refused(true).toString());
+                assertTrue(spec.wantsMetadata());
+                assertFalse(spec.refused(false).isEmpty(), "refused without METADATA: " + args);
+                assertTrue(spec.refused(false).stream().allMatch(e -> e.endsWith("METADATACHANGE")),
+                        spec.refused(false).toString());
             }
             case "BAD" -> assertThrows(ProtocolException.class, () -> parse(args), args);
             default -> throw new IllegalArgumentException(answer);
@@ -130,7 +146,9 @@ class NotifySpecTest {
     @Test
     void badEventListsEverySupportedEvent() {
         assertEquals("BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange)",
-                NotifySpec.badEventList());
+                NotifySpec.badEventList(false));
+        assertEquals("BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange "
+                + "MailboxMetadataChange ServerMetadataChange)", NotifySpec.badEventList(true));
     }
 
     @Test
