@@ -27,6 +27,11 @@ public interface TextIndex {
      * @param user    the login name whose mail {@code mailbox} is (the index is kept per user)
      * @param mailbox the open mailbox, in a state {@link Mailbox#sync()} left it
      * @param terms   conditions that must all hold
+     * <p>A test that is also {@link AutoCloseable} is closed by the caller once it has read the
+     * candidates (the index may hold its own background work on this user's mail back until then, so
+     * as not to read the same messages on another core meanwhile); one never closed must cost the
+     * index nothing but a bounded delay.
+     *
      * @return a test that is true for every UID that may match, or null if the index cannot narrow
      *         the search at all (then the caller reads every message, as without an index)
      */

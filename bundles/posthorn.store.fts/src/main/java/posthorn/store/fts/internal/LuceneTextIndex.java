@@ -101,6 +101,11 @@ public final class LuceneTextIndex implements TextIndex {
                 + " next ones")
         int index_budget() default 10;
 
+        @AttributeDefinition(name = "Messages a search indexes itself", description = "With background indexing"
+                + " on: a search that finds more messages than this not indexed yet indexes none of them (it reads them,"
+                + " which costs about half as much, and the background indexer waits meanwhile, then indexes them)")
+        int index_inline_max() default 500;
+
         @AttributeDefinition(name = "Open indexes", description = "Users' indexes kept open at once; the one"
                 + " searched least recently is closed beyond this")
         int max_open() default 64;
@@ -119,7 +124,7 @@ public final class LuceneTextIndex implements TextIndex {
     }
 
     private record Settings(boolean enabled, Path dir, MessageText.Limits limits, int maxOpen, int budget,
-                            boolean background, int threads, int queue) {
+                            boolean background, int threads, int queue, int inlineMax) {
     }
 
     /**
@@ -153,12 +158,18 @@ public final class LuceneTextIndex implements TextIndex {
 
     /** Outside OSGi (tests, tools): an index under {@code dir}, {@code budget} seconds of indexing a search. */
     LuceneTextIndex(Path dir, MessageText.Limits limits, int budget) {
-        settings = new Settings(true, dir, limits, 64, budget, false, 0, 0);
+        settings = new Settings(true, dir, limits, 64, budget, false, 0, 0, 500);
     }
 
     /** Outside OSGi (tests): an index under {@code dir} kept up to date from {@code store}'s notices. */
     LuceneTextIndex(Path dir, MessageText.Limits limits, int budget, MailStore store, int threads, int queue) {
-        settings = new Settings(true, dir, limits, 64, budget, true, threads, queue);
+        this(dir, limits, budget, store, threads, queue, 500);
+    }
+
+    /** As above, with {@code inlineMax} (index.inline.max). */
+    LuceneTextIndex(Path dir, MessageText.Limits limits, int budget, MailStore store, int threads, int queue,
+                    int inlineMax) {
+        settings = new Settings(true, dir, limits, 64, budget, true, threads, queue, inlineMax);
         bindStore(store);
         restartIndexer();
     }
@@ -188,6 +199,10 @@ public final class LuceneTextIndex implements TextIndex {
             boolean background = ConfigKeys.read("background", config::background);
             int threads = ConfigKeys.read("background.threads", config::background_threads);
             int queue = ConfigKeys.read("background.queue", config::background_queue);
+            int inlineMax = ConfigKeys.read("index.inline.max", config::index_inline_max);
+            if (inlineMax < 0 || inlineMax > 100_000_000) {
+                throw new IllegalArgumentException("index.inline.max: must be from 0 to 100000000 messages");
+            }
             if (threads < 1 || threads > 16) {
                 throw new IllegalArgumentException("background.threads: must be from 1 to 16");
             }
@@ -219,7 +234,7 @@ public final class LuceneTextIndex implements TextIndex {
                 dir = Path.of(System.getenv("POSTHORN_VAR")).toAbsolutePath().resolve("fts");
             }
             s = new Settings(enabled && dir != null, dir, new MessageText.Limits(maxText, maxParts, maxDepth), maxOpen,
-                    budget, background, threads, queue);
+                    budget, background, threads, queue, inlineMax);
             if (enabled && dir == null) {
                 LOG.warn("event=fts.off reason=\"neither dir nor POSTHORN_VAR is set\"");
             }
@@ -238,9 +253,9 @@ public final class LuceneTextIndex implements TextIndex {
         }
         restartIndexer();
         LOG.info("event=fts.config enabled={} dir={} max.text={} max.parts={} max.depth={} max.open={} index.budget={}"
-                + " background={} background.threads={} background.queue={}",
+                + " index.inline.max={} background={} background.threads={} background.queue={}",
                 s.enabled(), s.dir(), s.limits().maxChars(), s.limits().maxParts(), s.limits().maxDepth(), s.maxOpen(),
-                s.budget(), s.background(), s.threads(), s.queue());
+                s.budget(), s.inlineMax(), s.background(), s.threads(), s.queue());
     }
 
     /** Starts a background indexer for the settings in force, if they want one and none runs. */
@@ -366,6 +381,11 @@ public final class LuceneTextIndex implements TextIndex {
             }
 
             @Override
+            public int index_inline_max() {
+                return 500;
+            }
+
+            @Override
             public boolean background() {
                 return true;
             }
@@ -465,8 +485,9 @@ public final class LuceneTextIndex implements TextIndex {
         synchronized (open) {
             index = open.get(user);
             if (index == null) {
+                // Without a background indexer, searches are the only ones to index: no inline limit.
                 index = new UserIndex(user, s.dir().resolve(directoryName(user)), s.limits(), s.budget() * 1000L,
-                        counters);
+                        s.background() ? s.inlineMax() : -1, counters);
                 open.put(user, index);
                 if (open.size() > s.maxOpen()) {
                     Map.Entry<String, UserIndex> eldest = open.entrySet().iterator().next();

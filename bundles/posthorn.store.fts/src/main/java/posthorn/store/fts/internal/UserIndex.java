@@ -110,11 +110,38 @@ final class UserIndex implements AutoCloseable {
     private record Box(long uidValidity, long[] uids) {
     }
 
+    /**
+     * Unindexed messages a search indexes itself while a background indexer is on: past this many it
+     * indexes none and reads them all, which costs about half as much as indexing each (the
+     * profiles in BENCHMARKS.md, 2026-12-07), and leaves the indexing to the background. -1: no such
+     * limit (no background indexer: a search is the only one that indexes).
+     */
+    private final int inlineMax;
+    /**
+     * Searches of this user now reading messages the index lacks (see {@link Reading}); the background
+     * indexer holds back while there are any, until {@link #readingUntil} at the latest, so that it
+     * does not read the same messages again on the other core while the search waits for them.
+     * Guarded by {@link #readers}' monitor for waits; counted atomically.
+     */
+    private final java.util.concurrent.atomic.AtomicInteger reading = new java.util.concurrent.atomic.AtomicInteger();
+    private final Object readers = new Object();
+    private volatile long readingUntil;
+    /** How long the background holds back for one search at most, per unindexed message and in all. */
+    private static final long HOLD_NANOS_PER_MESSAGE = 20_000_000L;
+    private static final long HOLD_NANOS_MIN = 10_000_000_000L;
+    private static final long HOLD_NANOS_MAX = 600_000_000_000L;
+
     /** What one catch-up did: the UIDs now indexed, ascending; how many it added; how many it left. */
     private record CatchUp(long[] indexed, int added, int left) {
     }
 
     UserIndex(String user, Path dir, MessageText.Limits limits, long budgetMillis, Counters counters) {
+        this(user, dir, limits, budgetMillis, -1, counters);
+    }
+
+    /** With {@code inlineMax} >= 0 when a background indexer keeps this index up to date (see the field). */
+    UserIndex(String user, Path dir, MessageText.Limits limits, long budgetMillis, int inlineMax, Counters counters) {
+        this.inlineMax = inlineMax;
         this.counters = counters;
         this.user = user;
         this.dir = dir;
@@ -125,7 +152,9 @@ final class UserIndex implements AutoCloseable {
     /**
      * The candidates for {@code terms} in {@code mailbox}, the index first brought up to date with the
      * handle's view; null when no term can narrow, or when the index cannot be used (then the caller
-     * scans, and a damaged index is wiped to be rebuilt at the next search).
+     * scans, and a damaged index is wiped to be rebuilt at the next search). When the answer leaves
+     * messages unindexed for the caller to read, it is a {@link Reading}, which the caller closes when
+     * it has read them; the background indexer of this user holds back until then.
      */
     LongPredicate candidates(Mailbox mailbox, List<TextTerm> terms) {
         Query narrowing = Queries.of(terms);
@@ -141,7 +170,7 @@ final class UserIndex implements AutoCloseable {
             String name = mailbox.name();
             long uv = mailbox.uidValidity();
             long started = System.nanoTime();
-            CatchUp done = catchUp(mailbox, name, uv, budgetNanos, () -> true, "search");
+            CatchUp done = catchUp(mailbox, name, uv, budgetNanos, inlineMax, () -> true, "search");
             long[] indexed = done.indexed();
             long[] hits = search(new BooleanQuery.Builder()
                     .add(new TermQuery(new Term("box", boxKey(name, uv))), Occur.FILTER)
@@ -156,6 +185,9 @@ final class UserIndex implements AutoCloseable {
             // and those the server reads because they are not indexed yet (unindexed).
             LOG.info("event=fts.search user={} mailbox=\"{}\" indexed_now={} unindexed={} candidates={} ms={}", user,
                     name, done.added(), done.left(), hits.length, (System.nanoTime() - started) / 1_000_000);
+            if (done.left() > 0) {
+                return new Reading(hits, indexed, done.left());
+            }
             // A UID not in the index (arrived since, vanished while read) is a candidate.
             return uid -> Arrays.binarySearch(hits, uid) >= 0 || Arrays.binarySearch(indexed, uid) < 0;
         } catch (IOException | RuntimeException | InternalError e) {
@@ -175,6 +207,7 @@ final class UserIndex implements AutoCloseable {
      *         when the index cannot be used (closed, locked by another process, damaged and wiped)
      */
     boolean background(Mailbox mailbox, long sliceNanos, java.util.function.BooleanSupplier keepGoing) {
+        awaitReaders(keepGoing);
         lock.lock();
         try {
             if (closed || !keepGoing.getAsBoolean()) {
@@ -182,8 +215,8 @@ final class UserIndex implements AutoCloseable {
             }
             open();
             // Gives way between two messages as soon as a search (or another caller) waits for the lock.
-            CatchUp done = catchUp(mailbox, mailbox.name(), mailbox.uidValidity(), sliceNanos,
-                    () -> keepGoing.getAsBoolean() && !lock.hasQueuedThreads(), "background");
+            CatchUp done = catchUp(mailbox, mailbox.name(), mailbox.uidValidity(), sliceNanos, -1,
+                    () -> keepGoing.getAsBoolean() && !lock.hasQueuedThreads() && !holdingBack(), "background");
             counters.backgroundIndexed.add(done.added());
             return done.left() > 0 && keepGoing.getAsBoolean();
         } catch (IOException | RuntimeException | InternalError e) {
@@ -251,7 +284,7 @@ final class UserIndex implements AutoCloseable {
      * horizon: arrived after the handle's last sync, indexed through a newer handle) is kept, so that
      * handles synced at different times do not undo each other's work.
      */
-    private CatchUp catchUp(Mailbox mailbox, String name, long uv, long budget,
+    private CatchUp catchUp(Mailbox mailbox, String name, long uv, long budget, int addAtMost,
                             java.util.function.BooleanSupplier keepGoing, String by) throws IOException {
         Box box = boxes.get(name);
         if (box == null || box.uidValidity() != uv) {
@@ -272,6 +305,9 @@ final class UserIndex implements AutoCloseable {
         Arrays.sort(present);
         long horizon = Math.max(present.length == 0 ? 0 : present[present.length - 1], mailbox.uidNext() - 1);
         long[] have = box.uids();
+        if (addAtMost >= 0 && missing(present, have) > addAtMost) {
+            budget = 0; // too many to index in line: all are read by the caller, indexed by the background
+        }
         int deleted = 0;
         int added = 0;
         int left = 0;
@@ -328,6 +364,88 @@ final class UserIndex implements AutoCloseable {
         }
         boxes.put(name, new Box(uv, indexed));
         return new CatchUp(indexed, added, left);
+    }
+
+    /** How many of {@code present} are not in {@code have} (both ascending). */
+    private static int missing(long[] present, long[] have) {
+        int n = 0;
+        int i = 0;
+        for (long uid : present) {
+            while (i < have.length && have[i] < uid) {
+                i++;
+            }
+            if (i >= have.length || have[i] != uid) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** True while a search reads messages of this user that the index lacks (and not for too long). */
+    private boolean holdingBack() {
+        return reading.get() > 0 && System.nanoTime() - readingUntil < 0;
+    }
+
+    /**
+     * Waits, without the index's lock, while a search reads unindexed messages of this user (see
+     * {@link #reading}); looks at {@code keepGoing} every 200 ms so that a stop is not delayed.
+     */
+    private void awaitReaders(java.util.function.BooleanSupplier keepGoing) {
+        synchronized (readers) {
+            while (holdingBack() && keepGoing.getAsBoolean()) {
+                long left = (readingUntil - System.nanoTime()) / 1_000_000;
+                try {
+                    readers.wait(Math.max(1, Math.min(200, left)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /**
+     * A search's candidates when it left {@code left} messages unindexed for the server to read: while
+     * it is open, the background indexer of this user holds back (until a deadline that grows with
+     * {@code left}, in case a caller never closes it). Closing twice is harmless.
+     */
+    final class Reading implements LongPredicate, AutoCloseable {
+        private final long[] hits;
+        private final long[] indexed;
+        private final java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean(true);
+
+        Reading(long[] hits, long[] indexed, int left) {
+            this.hits = hits;
+            this.indexed = indexed;
+            long hold = Math.min(HOLD_NANOS_MAX, Math.max(HOLD_NANOS_MIN, left * HOLD_NANOS_PER_MESSAGE));
+            long until = System.nanoTime() + hold;
+            synchronized (readers) {
+                if (reading.getAndIncrement() == 0 || until - readingUntil > 0) {
+                    readingUntil = until;
+                }
+            }
+        }
+
+        /** A UID not in the index (not indexed yet, arrived since, vanished while read) is a candidate. */
+        @Override
+        public boolean test(long uid) {
+            return Arrays.binarySearch(hits, uid) >= 0 || Arrays.binarySearch(indexed, uid) < 0;
+        }
+
+        @Override
+        public void close() {
+            if (open.compareAndSet(true, false)) {
+                synchronized (readers) {
+                    reading.decrementAndGet();
+                    readers.notifyAll();
+                }
+            }
+        }
+    }
+
+    /** Searches reading unindexed messages now (for tests). */
+    int readingNow() {
+        return reading.get();
     }
 
     /** Indexes one message; false if it vanished meanwhile (then it is no candidate the index knows of). */

@@ -171,6 +171,48 @@ class BackgroundIndexerTest {
     }
 
     @Test
+    void aSearchFarBehindReadsTheMessagesAndTheBackgroundWaitsUntilItHas() throws Exception {
+        int total = 300;
+        for (String d : List.of("new", "cur", "tmp")) {
+            Files.createDirectories(dir.resolve("Maildir").resolve(d));
+        }
+        for (int i = 0; i < total; i++) {
+            Files.writeString(dir.resolve("Maildir/new/" + (1796000000L + i) + ".M" + i + "P1.old"),
+                    message(i, i % 30 == 0 ? "needleword " + i : "hay " + i).replace("\r\n", "\n"));
+        }
+        try (UserMail mail = store.open(demo); Mailbox box = mail.open("INBOX", false)) {
+            box.sync(); // opened before the index is there: no notice, the index knows nothing of it
+            index = new LuceneTextIndex(dir.resolve("fts"), MessageTextTest.LIMITS, 3600, store, 1, 100, 50);
+            LongPredicate p = index.candidates("demo", box, List.of(new TextTerm(Where.BODY, "needleword")));
+            assertNotNull(p);
+            assertTrue(p instanceof AutoCloseable, "candidates left to read are to be closed when read");
+            assertEquals(0, size("search_indexed"), "300 missing > index.inline.max 50: the search indexed none");
+            assertEquals(total, size("search_unindexed"));
+            for (MessageMeta m : box.messages()) {
+                assertTrue(p.test(m.uid()), "an unindexed message is a candidate: " + m.uid());
+            }
+            // An arrival queues the mailbox; the worker takes it, and holds back while the search reads.
+            append(box, message(total, "needleword arrived"));
+            await("the worker took the job", () -> size("indexing") == 1);
+            Thread.sleep(300);
+            assertEquals(0, size("background_indexed"), "the background indexed while the search read");
+            assertEquals(0, documents());
+            ((AutoCloseable) p).close();
+            ((AutoCloseable) p).close(); // twice is harmless
+            await("all indexed once the search has read them", () -> size("background_indexed") >= total + 1);
+            box.sync();
+            List<Long> expected = new ArrayList<>();
+            for (long uid = 1; uid <= total; uid += 30) {
+                expected.add(uid);
+            }
+            expected.add((long) total + 1);
+            assertEquals(expected, search(box, "needleword"));
+            assertEquals(total, size("search_unindexed"), "the second search found everything indexed");
+            assertEquals(total + 1, documents(), "each message indexed once");
+        }
+    }
+
+    @Test
     void theQueueIsBoundedAndCoalescesPerUser() throws Exception {
         Counters counters = new Counters();
         List<String> done = Collections.synchronizedList(new ArrayList<>());

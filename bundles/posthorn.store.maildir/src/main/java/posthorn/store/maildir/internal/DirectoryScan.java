@@ -224,11 +224,10 @@ final class DirectoryScan {
                 if (name.startsWith(".")) {
                     continue;
                 }
-                MaildirFileName parsed = MaildirFileName.parse(name);
                 if (!inNew && name.indexOf(':') < 0 && junkLogged.add(name)) {
                     LOG.info("{} in {} has no info part; taking it as a message without flags", name, sub);
                 }
-                into.putIfAbsent(parsed.base(), new MessageFile(inNew, name));
+                into.putIfAbsent(MaildirFileName.baseOf(name), new MessageFile(inNew, name));
             }
         } catch (NoSuchFileException e) {
             if (!inNew) {

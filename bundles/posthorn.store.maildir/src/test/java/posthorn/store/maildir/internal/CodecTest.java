@@ -97,6 +97,32 @@ class CodecTest {
     }
 
     @Test
+    void infoLettersGiveTheSameFlagsOnTheFastPathAsLetterByLetter() {
+        // Every arrangement of system letters (the shared sets), repeats and other letters (built anew).
+        assertEquals(Set.of(), MaildirFileName.parse("1.2.h:2,").systemFlags());
+        assertEquals("", MaildirFileName.parse("1.2.h:2,").otherLetters());
+        assertEquals(Set.of(Flags.SEEN, Flags.DRAFT), MaildirFileName.parse("1.2.h:2,SD").systemFlags());
+        assertEquals(Set.of(Flags.SEEN, Flags.DRAFT), MaildirFileName.parse("1.2.h:2,DS").systemFlags());
+        assertEquals(Set.of(Flags.SEEN), MaildirFileName.parse("1.2.h:2,SS").systemFlags());
+        assertEquals("", MaildirFileName.parse("1.2.h:2,SS").otherLetters());
+        assertEquals(Set.of(Flags.DRAFT, Flags.FLAGGED, Flags.ANSWERED, Flags.SEEN, Flags.DELETED),
+                MaildirFileName.parse("1.2.h:2,TSRFD").systemFlags());
+        MaildirFileName mixed = MaildirFileName.parse("1.2.h:2,abSa,T");
+        assertEquals(Set.of(Flags.SEEN, Flags.DELETED), mixed.systemFlags());
+        assertEquals("ab", mixed.otherLetters());
+        assertEquals(Set.of(), MaildirFileName.parse("1.2.h:1,S").systemFlags(), "info other than 2, has no flags");
+        assertEquals("1.2.h", MaildirFileName.baseOf("1.2.h:2,S"));
+        assertEquals("1.2.h", MaildirFileName.baseOf("1.2.h"));
+        assertEquals(-1, MaildirFileName.sizeField("1.2.h,W=", 'W'));
+        assertEquals(-1, MaildirFileName.sizeField("1.2.h,W", 'W'));
+        assertEquals(7, MaildirFileName.sizeField("1.2.h,X=1,W=7,W=9", 'W'), "the first W= counts");
+        assertEquals(1700000000L, MaildirFileName.deliveryTime("1700000000.M1.h"));
+        assertEquals(Long.MAX_VALUE, MaildirFileName.deliveryTime(".M1.h"));
+        assertEquals(Long.MAX_VALUE, MaildirFileName.deliveryTime("17x.M1.h"));
+        assertEquals(42L, MaildirFileName.deliveryTime("42"));
+    }
+
+    @Test
     void fileNamesParse() {
         MaildirFileName n = MaildirFileName.parse("1700000000.M1P2.host,S=10,W=12:2,FRSTa");
         assertEquals("1700000000.M1P2.host,S=10,W=12", n.base());

@@ -206,6 +206,14 @@ final class Search implements Command<SessionState.Selected> {
             return new Matcher(view, key, cuts, candidates).matching(ctx::progress);
         } finally {
             ctx.logCuts(cuts);
+            if (candidates instanceof AutoCloseable reading) {
+                // TextIndex: the index holds its background work back while its candidates are read
+                try {
+                    reading.close();
+                } catch (Exception e) {
+                    ctx.log().warn("s{} event=fts.close.failed reason=\"{}\"", ctx.id(), e.toString());
+                }
+            }
         }
     }
 
