@@ -13,6 +13,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -618,11 +619,21 @@ final class MaildirUserMail implements QuotaMail, AclMail, WatchMail, posthorn.s
                 throw new StoreException(Reason.ALREADYEXISTS, "Mailbox " + to + " or an inferior already exists");
             }
         }
+        // No thread of this process may hold a moving folder's dot lock (a background indexer's sync,
+        // another session's): its lock file would move along, and its release would look for it under
+        // the old name, leaving the new one locked until lock.stale. The in-process locks keep them out
+        // (withFile takes the in-process lock first), taken in path order as moveTo takes them.
+        List<Path> dirs = new ArrayList<>(moves.keySet());
+        dirs.sort(Comparator.comparing(Path::toString));
+        List<FolderLock.Held> held = new ArrayList<>(dirs.size());
         UserWatch watch = store.userWatch(root);
-        if (watch != null) {
-            watch.renameStarts();
-        }
         try {
+            for (Path d : dirs) {
+                held.add(FolderLock.inProcess(d));
+            }
+            if (watch != null) {
+                watch.renameStarts();
+            }
             try {
                 for (Map.Entry<Path, Path> m : moves.entrySet()) {
                     Files.move(m.getKey(), m.getValue(), StandardCopyOption.ATOMIC_MOVE);
@@ -635,9 +646,12 @@ final class MaildirUserMail implements QuotaMail, AclMail, WatchMail, posthorn.s
                 watch.renamed(src, dst); // before the hierarchy notice: its watchers report one rename
             }
         } finally {
-            if (watch != null) {
+            if (watch != null && held.size() == dirs.size()) {
                 watch.hierarchyChanged(); // whatever moved, also when a later move failed
                 watch.renameEnds();
+            }
+            for (int i = held.size() - 1; i >= 0; i--) {
+                held.get(i).close();
             }
         }
         quota.recount("mailbox renamed");

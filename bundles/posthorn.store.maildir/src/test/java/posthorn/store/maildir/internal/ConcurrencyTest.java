@@ -238,4 +238,62 @@ class ConcurrencyTest {
             store.deactivate();
         }
     }
+
+    /**
+     * A RENAME while another thread of this process holds the folder's dot lock (the background
+     * indexer syncing it): the lock file must not move along with the directory, where no one would
+     * remove it and every later open of the new name would wait for lock.stale (CI: a SELECT right
+     * after RENAME timed out, .Ids2/tmp/courier.lock left behind).
+     */
+    @Test
+    void aRenameNeverCarriesAHeldDotLockAlong() throws Exception {
+        Path maildir = home.resolve("Maildir");
+        for (String sub : new String[] {"cur", "new", "tmp"}) {
+            Files.createDirectories(maildir.resolve(sub));
+        }
+        StoreUser user = new StoreUser("alice", home, null, null);
+        MaildirStore store = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE);
+        try (UserMail mail = store.open(user)) {
+            mail.create("Old");
+            mail.create("Old.Child");
+            Path old = maildir.resolve(".Old");
+            Path child = maildir.resolve(".Old.Child");
+            CountDownLatch holding = new CountDownLatch(2);
+            CountDownLatch release = new CountDownLatch(1);
+            ExecutorService pool = Executors.newFixedThreadPool(3); // two holders and the rename
+            try {
+                List<Future<?>> holders = new ArrayList<>();
+                for (Path dir : List.of(old, child)) {
+                    holders.add(pool.submit(() -> {
+                        try (FolderLock.Held held = FolderLock.withFile(dir)) {
+                            holding.countDown();
+                            release.await(30, TimeUnit.SECONDS);
+                        }
+                        return null;
+                    }));
+                }
+                assertTrue(holding.await(30, TimeUnit.SECONDS));
+                Future<?> rename = pool.submit(() -> {
+                    mail.rename("Old", "New");
+                    return null;
+                });
+                Thread.sleep(200); // the rename waits for the holders (or, wrongly, moves their locks)
+                release.countDown();
+                for (Future<?> f : holders) {
+                    f.get(30, TimeUnit.SECONDS);
+                }
+                rename.get(30, TimeUnit.SECONDS);
+            } finally {
+                pool.shutdownNow();
+            }
+            assertFalse(Files.exists(maildir.resolve(".New/tmp").resolve(FolderLock.LOCK_FILE)), "the lock moved along");
+            assertFalse(Files.exists(maildir.resolve(".New.Child/tmp").resolve(FolderLock.LOCK_FILE)),
+                    "the inferior's lock moved along");
+            try (Mailbox box = mail.open("New", false)) {
+                assertEquals(0, box.sync().size());
+            }
+        } finally {
+            store.deactivate();
+        }
+    }
 }
