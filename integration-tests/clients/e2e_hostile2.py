@@ -198,6 +198,32 @@ def test_resource_bounds_of_new_commands(srv):
     assert not problems, "\n  ".join(problems)
 
 
+def test_hostile_references_header_threads_quickly(srv):
+    """A delivered message whose References header names 300,000 ids: THREAD REFERENCES and REFS
+    answer within the bound (the loop check cost the count squared: minutes of CPU per THREAD)."""
+    c = login(srv)
+    try:
+        assert answer(c, b"a", b"CREATE H2Refs").startswith(b"a OK")
+        folder = os.path.join(srv.maildir(), ".H2Refs")
+        name = "%d.M1P%d.h2refs" % (time.time(), os.getpid())
+        refs = " ".join("<r%d@h2>" % i for i in range(300000))
+        with open(os.path.join(folder, "tmp", name), "w") as f:
+            f.write("From: a@example.org\nSubject: refs\nMessage-ID: <top@h2>\nReferences: %s\n"
+                    "Date: Tue, 24 Nov 2026 10:00:00 +0000\n\nx\n" % refs)
+        os.rename(os.path.join(folder, "tmp", name), os.path.join(folder, "new", name))
+        assert answer(c, b"b", b"SELECT H2Refs").startswith(b"b OK")
+        for alg in (b"REFERENCES", b"REFS"):
+            t = time.time()
+            try:
+                r = answer(c, b"t", b"THREAD " + alg + b" UTF-8 ALL", timeout=60)
+            except TimeoutError:
+                raise AssertionError("THREAD %s gave no answer within 60 s" % alg.decode())
+            assert r.startswith(b"t OK"), "THREAD %s: %r" % (alg.decode(), r)
+            print("  THREAD %s over a 300,000-id References header: %.1f s" % (alg.decode(), time.time() - t))
+    finally:
+        c.close()
+
+
 def test_prelogin_new_literal_forms(srv):
     """Before login: literal8 (~{n}) and LITERAL+ in one command add up to literal.max.prelogin at most,
     and the extension commands answer BAD without reading anything."""
@@ -389,6 +415,7 @@ TESTS = [
     test_rename_of_selected_mailbox_answers_ok_before_bye,
     test_utf8_accept_names_and_literals,
     test_resource_bounds_of_new_commands,
+    test_hostile_references_header_threads_quickly,
     test_prelogin_new_literal_forms,
     test_names_cannot_leave_the_maildir,
     test_new_files_owner_only_under_umask_022,
