@@ -224,6 +224,31 @@ def test_hostile_references_header_threads_quickly(srv):
         c.close()
 
 
+def test_hostile_html_previews_quickly(srv):
+    """PREVIEW of delivered HTML messages made of 60 KB of unclosed openers: each answers within the
+    bound (the regular expressions took 6 to 18 s of CPU per message)."""
+    c = login(srv)
+    try:
+        assert answer(c, b"a", b"CREATE H2Html").startswith(b"a OK")
+        folder = os.path.join(srv.maildir(), ".H2Html")
+        bodies = ["<" * 60000, "<!--" * 15000, "<script " * 7500, "&" * 60000]
+        for i, body in enumerate(bodies):
+            name = "%d.M%dP%d.h2html" % (time.time(), i, os.getpid())
+            with open(os.path.join(folder, "tmp", name), "w") as f:
+                f.write("From: a@example.org\nSubject: html %d\nContent-Type: text/html\n\n%s\n" % (i, body))
+            os.rename(os.path.join(folder, "tmp", name), os.path.join(folder, "new", name))
+        assert answer(c, b"b", b"SELECT H2Html").startswith(b"b OK")
+        t = time.time()
+        try:
+            r = c.cmd(b"p", b"FETCH 1:4 (PREVIEW)", 30)
+        except TimeoutError:
+            raise AssertionError("FETCH PREVIEW of 4 hostile HTML messages gave no answer within 30 s")
+        assert r[-1].startswith(b"p OK") and len([l for l in r if b"PREVIEW" in l]) == 4, r[-2:]
+        print("  FETCH PREVIEW of 4 hostile HTML messages: %.1f s" % (time.time() - t))
+    finally:
+        c.close()
+
+
 def test_prelogin_new_literal_forms(srv):
     """Before login: literal8 (~{n}) and LITERAL+ in one command add up to literal.max.prelogin at most,
     and the extension commands answer BAD without reading anything."""
@@ -416,6 +441,7 @@ TESTS = [
     test_utf8_accept_names_and_literals,
     test_resource_bounds_of_new_commands,
     test_hostile_references_header_threads_quickly,
+    test_hostile_html_previews_quickly,
     test_prelogin_new_literal_forms,
     test_names_cannot_leave_the_maildir,
     test_new_files_owner_only_under_umask_022,
