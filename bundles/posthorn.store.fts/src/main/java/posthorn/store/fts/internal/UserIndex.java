@@ -250,7 +250,7 @@ final class UserIndex implements AutoCloseable {
                 .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
                 .setRAMBufferSizeMB(32)
                 .setCommitOnClose(false);
-        FSDirectory d = FSDirectory.open(dir);
+        OwnerOnlyDirectory d = new OwnerOnlyDirectory(FSDirectory.open(dir));
         try {
             writer = new IndexWriter(d, cfg);
             String built = null;

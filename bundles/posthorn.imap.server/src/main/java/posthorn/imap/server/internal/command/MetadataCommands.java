@@ -93,6 +93,24 @@ public final class MetadataCommands {
     }
 
     /**
+     * An entry name GETMETADATA takes: one {@link #entryName} takes, or one of the two roots
+     * {@code /private} and {@code /shared} (any case), which hold no value but name every entry of
+     * their kind for DEPTH 1 or infinity (RFC 5464's entry is an astring; Dovecot takes the roots).
+     */
+    static String getEntryName(String raw, int maxName) throws ProtocolException {
+        String lower = raw.toLowerCase(Locale.ROOT);
+        if (lower.equals("/private") || lower.equals("/shared")) {
+            return lower;
+        }
+        return entryName(raw, maxName);
+    }
+
+    /** Whether the entry (or root) is a /private one, which only the mailbox's owner has. */
+    private static boolean isPrivate(String name) {
+        return name.equals("/private") || name.startsWith("/private/");
+    }
+
+    /**
      * Where a mailbox's (or the server's) entries are, whether the user may have private ones there, and
      * whose they are (the user, or the owner of a mailbox of the shared namespace).
      */
@@ -170,14 +188,14 @@ public final class MetadataCommands {
             List<String> entries = new ArrayList<>();
             if (args.peek('(')) {
                 args.listOpen();
-                entries.add(entryName(args.astring(), limits.maxName()));
+                entries.add(getEntryName(args.astring(), limits.maxName()));
                 while (!args.peek(')')) {
                     args.sp();
-                    entries.add(entryName(args.astring(), limits.maxName()));
+                    entries.add(getEntryName(args.astring(), limits.maxName()));
                 }
                 args.listClose();
             } else {
-                entries.add(entryName(args.astring(), limits.maxName()));
+                entries.add(getEntryName(args.astring(), limits.maxName()));
             }
             args.end();
             if (entries.size() > limits.maxEntries()) {
@@ -226,7 +244,7 @@ public final class MetadataCommands {
     static Map<String, byte[]> select(SortedMap<String, byte[]> stored, List<String> asked, int depth, boolean own) {
         Map<String, byte[]> out = new LinkedHashMap<>();
         for (String name : asked) {
-            boolean visible = own || !name.startsWith("/private/");
+            boolean visible = own || !isPrivate(name);
             byte[] value = visible ? stored.get(name) : null;
             if (depth == 0 || value != null) {
                 // DEPTH 1 or infinity (4.2.2): the entry itself only where it has a value, as Dovecot

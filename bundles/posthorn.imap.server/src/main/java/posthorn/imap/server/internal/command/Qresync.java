@@ -69,7 +69,11 @@ final class Qresync {
         return params;
     }
 
-    /** {@code (uidvalidity mod-sequence-value [SP known-uids [SP seq-match-data]])}. */
+    /**
+     * {@code (uidvalidity mod-sequence-value [SP known-uids] [SP seq-match-data])}: RFC 7162 7 makes
+     * each of the two optional on its own, so the match data may come without known UIDs (the scope is
+     * then every UID, as without either).
+     */
     private static Params qresyncParam(ArgReader args, boolean uidOnly) throws ProtocolException {
         args.listOpen();
         long validity = args.number(true);
@@ -78,28 +82,28 @@ final class Qresync {
         SequenceSet known = null;
         SequenceSet seqs = null;
         SequenceSet uids = null;
-        if (args.skip(' ')) {
-            if (args.peek('(')) {
-                seqs = null; // seq-match-data without known-uids is not in the grammar
-                throw new ProtocolException("Expected known UIDs before the sequence match data");
-            }
+        if (args.skip(' ') && !args.peek('(')) {
             known = args.sequenceSet();
             if (known.isSaved()) {
                 throw new ProtocolException("$ is not a UID set");
             }
-            if (args.skip(' ')) {
-                if (uidOnly) {
-                    // RFC 9586 3: no message sequence match data once UIDONLY is on
-                    throw new ProtocolException("UIDREQUIRED", "No sequence match data after ENABLE UIDONLY");
-                }
-                args.listOpen();
-                seqs = args.sequenceSet();
-                args.sp();
-                uids = args.sequenceSet();
+            if (!args.skip(' ')) {
                 args.listClose();
-                if (seqs.isSaved() || uids.isSaved() || count(seqs) != count(uids)) {
-                    throw new ProtocolException("The sequence match data must pair as many numbers as UIDs");
-                }
+                return new Params(validity, modSeq, known, null, null);
+            }
+        }
+        if (args.peek('(')) {
+            if (uidOnly) {
+                // RFC 9586 3: no message sequence match data once UIDONLY is on
+                throw new ProtocolException("UIDREQUIRED", "No sequence match data after ENABLE UIDONLY");
+            }
+            args.listOpen();
+            seqs = args.sequenceSet();
+            args.sp();
+            uids = args.sequenceSet();
+            args.listClose();
+            if (seqs.isSaved() || uids.isSaved() || count(seqs) != count(uids)) {
+                throw new ProtocolException("The sequence match data must pair as many numbers as UIDs");
             }
         }
         args.listClose();

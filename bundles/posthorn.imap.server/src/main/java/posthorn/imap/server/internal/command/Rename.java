@@ -4,6 +4,8 @@ import java.io.IOException;
 
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
+import posthorn.imap.protocol.Status;
+import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.StoreException;
 
@@ -21,6 +23,14 @@ final class Rename implements Command<SessionState.LoggedIn> {
         String target = ctx.names().newName(to);
         state.mail().rename(name, target);
         ctx.log().info("s{} RENAME {} -> {}", ctx.id(), name, target);
-        ctx.completed(tag);
+        try {
+            ctx.completed(tag);
+        } catch (SelectedMailbox.UidValidityChangedException e) {
+            // The selected mailbox was the one renamed (or one under it): its sync finds it gone and
+            // the session ends with BYE. The RENAME itself is done, so the client is told so first
+            // (Dovecot: OK, then BYE); without it a client could not tell whether it happened.
+            ctx.out().status(tag, Status.OK, null, "RENAME completed");
+            throw e;
+        }
     }
 }

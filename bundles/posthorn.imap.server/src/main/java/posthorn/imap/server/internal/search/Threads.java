@@ -134,7 +134,9 @@ public final class Threads {
             Node prev = null;
             for (String ref : m.references()) {
                 Node r = byId.computeIfAbsent(ref, k -> new Node(null));
-                if (prev != null && r.parent == null && r != prev && !isAncestor(r, prev)) {
+                // a node without children (a reference seen for the first time) is nobody's ancestor:
+                // no walk up from prev, which made a long References header cost its length squared
+                if (prev != null && r.parent == null && r != prev && (r.children.isEmpty() || !isAncestor(r, prev))) {
                     link(prev, r);
                 }
                 prev = r;

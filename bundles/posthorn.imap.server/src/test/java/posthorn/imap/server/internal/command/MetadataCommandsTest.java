@@ -47,6 +47,38 @@ class MetadataCommandsTest {
         assertThrows(ProtocolException.class, () -> MetadataCommands.entryName(ok + "b", 1024));
     }
 
+    /**
+     * GETMETADATA takes the two roots, {@code /private} and {@code /shared}, so that DEPTH 1 or infinity
+     * lists every entry of one kind (RFC 5464's entry is an astring; Dovecot takes them: conformance
+     * h2-metadata-roots). SETMETADATA still refuses them: a root holds no value of its own.
+     */
+    @ParameterizedTest
+    @CsvSource({"/private, /private", "/SHARED, /shared", "/private/x, /private/x"})
+    void getMetadataTakesTheRoots(String raw, String kept) throws ProtocolException {
+        assertEquals(kept, MetadataCommands.getEntryName(raw, 1024));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/private/", "/", "/other", "/privatex", "/private//x", "/shared/..", ""})
+    void getMetadataRefusesWhatIsNoRoot(String raw) {
+        assertThrows(ProtocolException.class, () -> MetadataCommands.getEntryName(raw, 1024));
+    }
+
+    /** DEPTH under a root; another user's /private entries stay hidden when the root is asked for. */
+    @Test
+    void rootsSelectTheirKindOnly() {
+        TreeMap<String, byte[]> stored = new TreeMap<>(Map.of(
+                "/private/a", b("1"), "/private/a/b", b("2"), "/shared/c", b("3")));
+        assertEquals(List.of("/private/a"),
+                List.copyOf(MetadataCommands.select(stored, List.of("/private"), 1, true).keySet()));
+        assertEquals(List.of("/private/a", "/private/a/b"),
+                List.copyOf(MetadataCommands.select(stored, List.of("/private"), Integer.MAX_VALUE, true).keySet()));
+        assertEquals(List.of("/shared/c"),
+                List.copyOf(MetadataCommands.select(stored, List.of("/shared"), Integer.MAX_VALUE, false).keySet()));
+        assertEquals(List.of(),
+                List.copyOf(MetadataCommands.select(stored, List.of("/private"), Integer.MAX_VALUE, false).keySet()));
+    }
+
     private static byte[] b(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }

@@ -86,6 +86,35 @@ class ImapdSettingsTest {
         }
     }
 
+    /**
+     * The keys session 5 added (NOTIFY, INPROGRESS, URLs, CATENATE, METADATA, COMPRESS, CONTEXT), each
+     * just outside its range and as text that is no number: refused, the message naming the key.
+     */
+    @Test
+    void session5KeysRefuseValuesOutOfRangeNamingTheKey() {
+        Map<String, List<Object>> bad = new java.util.LinkedHashMap<>();
+        bad.put("notify.max.mailboxes", List.of("0", 100_001, "-1", "lots"));
+        bad.put("inprogress.interval", List.of("99", 3_600_001, "10s"));
+        bad.put("url.max.length", List.of("63", 65_537, "4294967296"));
+        bad.put("catenate.max.parts", List.of("0", 10_001, "1e3"));
+        bad.put("metadata.max.size", List.of("0", 16_777_217, "32k"));
+        bad.put("metadata.max.entries", List.of("0", 100_001, " "));
+        bad.put("metadata.max.name", List.of("15", 65_537, "9223372036854775808"));
+        bad.put("compress.level", List.of("0", 10, "best"));
+        bad.put("search.update.max", List.of("-1", 1001, "many"));
+        bad.put("metadata", List.of("yes", "1", "on"));
+        bad.put("urlauth.submit", List.of("smtp\u0001", "a\nb"));
+        for (Map.Entry<String, List<Object>> e : bad.entrySet()) {
+            for (Object v : e.getValue()) {
+                Object value = v;
+                ImapdSettings.BadValue x = assertThrows(ImapdSettings.BadValue.class,
+                        () -> ImapdSettings.read(Map.of(e.getKey(), value)), e.getKey() + "=" + value);
+                assertEquals(e.getKey(), x.key(), x.getMessage());
+                assertTrue(!x.getMessage().contains("\n"), "one line: " + x.getMessage());
+            }
+        }
+    }
+
     /** Issue 15's keys: the message names the key and what it must be. */
     @Test
     void wireKeysRefuseBadValuesNamingTheKey() throws Exception {

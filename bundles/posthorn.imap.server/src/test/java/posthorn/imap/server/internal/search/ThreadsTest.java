@@ -31,6 +31,30 @@ class ThreadsTest {
                 posthorn.imap.server.internal.mime.MimePart.parseHeader(b, b.length));
     }
 
+    /**
+     * A hostile message (hostile2): one References header of 300,000 ids nobody has seen. Linking each
+     * fresh id below the previous one checked for a loop by walking up to the root, so the work grew
+     * with the square of the count (billions of steps: a THREAD took minutes of CPU). A node made just
+     * now has no children and cannot be anyone's ancestor, so no walk is needed. The bound is generous
+     * (linear work takes well under a second); the quadratic one took far longer.
+     */
+    @Test
+    void aHugeReferencesHeaderThreadsInLinearTime() {
+        StringBuilder refs = new StringBuilder();
+        for (int i = 0; i < 300_000; i++) {
+            refs.append("<r").append(i).append("@x> ");
+        }
+        List<SortData> m = List.of(msg(1, "a", "1 Jan 2026 10:00 +0000", "<top@x>", refs.toString()),
+                msg(2, "b", "1 Jan 2026 11:00 +0000", "<b@x>", "<r5@x> <top@x>"));
+        String[] out = new String[2];
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
+            out[0] = Threads.format(Threads.references(m), SortData::seq);
+            out[1] = Threads.format(Threads.refs(m), SortData::seq);
+        });
+        assertEquals("(1 2)", out[0]);
+        assertEquals("(1 2)", out[1]);
+    }
+
     @Test
     void referencesBuildsTreesAndOrdersByDate() {
         List<SortData> m = new ArrayList<>();
