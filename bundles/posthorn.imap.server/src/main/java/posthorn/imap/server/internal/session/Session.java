@@ -708,6 +708,9 @@ public final class Session {
             }
             if (enabled.contains("UIDONLY") && UIDONLY_REFUSED.contains(name)) {
                 // RFC 9586 3: no message sequence numbers once UIDONLY is on
+                if (logAllowed("BAD commands")) {
+                    LOG.info("s{} BAD [UIDREQUIRED] {} after ENABLE UIDONLY", id, name);
+                }
                 bad(tag, "UIDREQUIRED", name + " takes message sequence numbers; use UID " + name);
                 return;
             }
