@@ -95,7 +95,9 @@ final class Fetch implements Command<SessionState.Selected> {
         if (vanished && (!uid || changedSince < 0 || !ctx.enabled(CondStore.QRESYNC))) {
             throw new ProtocolException("VANISHED needs UID FETCH with CHANGEDSINCE after ENABLE QRESYNC");
         }
-        if (uid && attributes.stream().noneMatch(a -> a instanceof FetchAttribute.Uid)) {
+        // RFC 3501 6.4.8: UID FETCH answers UID even when not asked; under UIDONLY (RFC 9586 3.3) the
+        // UID is the UIDFETCH response's number, and the UID item comes only when asked for
+        if (uid && !state.mailbox().uidOnly() && attributes.stream().noneMatch(a -> a instanceof FetchAttribute.Uid)) {
             attributes.add(0, new FetchAttribute.Uid());
         }
         SelectedMailbox view = state.mailbox();
