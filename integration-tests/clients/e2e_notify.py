@@ -509,6 +509,41 @@ def test_growing_past_the_limit_ends_notifications(srv):
         a.close()
 
 
+def test_uidonly_events_carry_no_message_numbers(srv):
+    # RFC 9586 3.2 and 3.3: after ENABLE UIDONLY, NOTIFY's MessageNew FETCH and FlagChange are
+    # UIDFETCH numbered by UID, an expunge is VANISHED; EXISTS (a count) stays
+    a = login_a(srv)
+    b = login_b(srv)
+    try:
+        b.create("UidOnly")
+        done, _ = a.command("ENABLE UIDONLY")
+        assert b"OK" in done, done
+        done, _ = a.command("SELECT UidOnly")
+        assert b"OK" in done, done
+        done, _ = a.command("NOTIFY SET (selected (MessageNew (FLAGS) MessageExpunge FlagChange))")
+        assert b" OK" in done, done
+        since = a.mark()
+        typ, data = b.append("UidOnly", None, None, b"Subject: uidonly\r\n\r\nbody\r\n")
+        uid = int(re.search(rb"APPENDUID \d+ (\d+)", b"".join(d for d in data if d)).group(1))
+        a.wait_for(rb"^\* 1 EXISTS", since)
+        a.wait_for(rb"^\* %d UIDFETCH \(FLAGS \(" % uid, since)
+        since = a.mark()
+        b.select("UidOnly")
+        b.store("1", "+FLAGS", "(\\Flagged)")
+        a.wait_for(rb"^\* %d UIDFETCH \(FLAGS \([^)]*\\Flagged" % uid, since)
+        since = a.mark()
+        b.store("1", "+FLAGS", "(\\Deleted)")
+        a.wait_for(rb"^\* %d UIDFETCH \(FLAGS \([^)]*\\Deleted" % uid, since)
+        b.expunge()
+        a.wait_for(rb"^\* VANISHED %d" % uid, since)
+        b.close()
+        numbered = [l for l in a.lines if re.match(rb"^\* \d+ (FETCH|EXPUNGE)", l)]
+        assert not numbered, numbered
+    finally:
+        b.logout()
+        a.close()
+
+
 def test_inprogress_on_a_long_search(srv):
     maildir = os.path.join(srv.maildir(), ".Big")
     b = login_b(srv)
@@ -534,6 +569,24 @@ def test_inprogress_on_a_long_search(srv):
         assert all(m.group(1) == tag for m in codes), codes
         assert all(int(m.group(3)) == 3000 for m in codes), codes
         assert done_counts == sorted(done_counts) and len(set(done_counts)) == len(done_counts), done_counts
+        # RFC 9585 4: "If the tag ... contains the "]" character, it MUST be set to NIL". A second
+        # folder of the same messages, not indexed yet, so that this search is as long as the first
+        maildir2 = os.path.join(srv.maildir(), ".Big2")
+        done, _ = a.command("CREATE Big2")
+        assert b"OK" in done, done
+        for i in range(3000):
+            name = "%d.big%05d.e2e:2,S" % (1700000000 + i, i)
+            with open(os.path.join(maildir2, "cur", name), "w") as f:
+                f.write("Subject: big %d\nFrom: x@example.org\n\n%s" % (i, body))
+        done, _ = a.command("SELECT Big2", secs=120)
+        assert b"OK" in done, done
+        since = a.mark()
+        a.send("x]1 SEARCH BODY needle-that-is-nowhere")
+        done = a.wait_for(rb"^x\]1 (OK|NO|BAD)", since, 300)
+        assert b"OK" in done, done
+        codes = [l for l in a.lines[since:] if b"INPROGRESS" in l]
+        assert codes, "no INPROGRESS for the tag with ]"
+        assert all(re.search(rb"\[INPROGRESS \(NIL \d+ 3000\)\]", l) for l in codes), codes
     finally:
         a.close()
 
@@ -552,6 +605,7 @@ TESTS = [
     test_idle_follows_notify,
     test_too_many_mailboxes_is_notificationoverflow,
     test_growing_past_the_limit_ends_notifications,
+    test_uidonly_events_carry_no_message_numbers,
     test_inprogress_on_a_long_search,
 ]
 

@@ -33,6 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * !user NAME PASSWORD          add a user with an empty INBOX
  * !deliver NAME                deliver the message on the following lines, up to a line "."
  * !connect                     open a new connection (the first is opened before the first C:)
+ * !session N                   go back to the Nth connection opened (1 is the first)
  * !imapd KEY=VALUE             an imapd.cfg setting for the whole transcript (read before the server starts)
  * C: text                      the client sends text + CRLF
  * S: regex                     the next line from the server matches regex (whole line, no CRLF);
@@ -90,6 +91,11 @@ class TranscriptTest {
                         c = new Connection(server.port());
                         open.add(c);
                         c.expect("\\* OK .*", where);
+                    } else if (line.startsWith("!session ")) {
+                        // back to the Nth connection opened (1 is the first): conversations of two sessions
+                        int n = Integer.parseInt(line.substring(9).trim());
+                        assertTrue(n >= 1 && n <= open.size(), where + ": no session " + n);
+                        c = open.get(n - 1);
                     } else if (line.startsWith("C: ")) {
                         if (c == null) {
                             c = new Connection(server.port());

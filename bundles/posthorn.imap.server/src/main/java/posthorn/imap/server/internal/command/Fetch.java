@@ -31,7 +31,7 @@ import posthorn.store.api.StoreException;
  * read-write mailbox, before the response, so that the FLAGS it carries are true. Each message's
  * response is {@link FetchRenderer}'s. BINARY, BINARY.PEEK and BINARY.SIZE (RFC 3516) of an encoding
  * the server cannot undo end the command with NO [UNKNOWN-CTE]. The modifier (PARTIAL range) of
- * RFC 9394 3.2 fetches only a window of the messages the set selects ("the last 30": -1:-30).
+ * RFC 9394 3.3 fetches only a window of the messages the set selects ("the last 30": -1:-30).
  *
  * <p>A message another session expunged (its EXPUNGE held back, RFC 3501 7.4.1, or its file gone
  * while the command runs): RFC 2180 4.1 lets a server refuse the FETCH (4.1.2, NO) or answer it
@@ -60,7 +60,7 @@ final class Fetch implements Command<SessionState.Selected> {
         boolean vanished = false;
         SearchReturn.Partial partial = null;
         if (!args.atEnd()) {
-            // RFC 4466 fetch-modifiers: CHANGEDSINCE (RFC 7162 3.1.4.1), VANISHED (3.2.6), PARTIAL (RFC 9394 3.2)
+            // RFC 4466 fetch-modifiers: CHANGEDSINCE (RFC 7162 3.1.4.1), VANISHED (3.2.6), PARTIAL (RFC 9394 3.3)
             args.sp();
             args.listOpen();
             boolean first = true;
@@ -95,7 +95,9 @@ final class Fetch implements Command<SessionState.Selected> {
         if (vanished && (!uid || changedSince < 0 || !ctx.enabled(CondStore.QRESYNC))) {
             throw new ProtocolException("VANISHED needs UID FETCH with CHANGEDSINCE after ENABLE QRESYNC");
         }
-        if (uid && attributes.stream().noneMatch(a -> a instanceof FetchAttribute.Uid)) {
+        // RFC 3501 6.4.8: UID FETCH answers UID even when not asked; under UIDONLY (RFC 9586 3.3) the
+        // UID is the UIDFETCH response's number, and the UID item comes only when asked for
+        if (uid && !state.mailbox().uidOnly() && attributes.stream().noneMatch(a -> a instanceof FetchAttribute.Uid)) {
             attributes.add(0, new FetchAttribute.Uid());
         }
         SelectedMailbox view = state.mailbox();
@@ -142,8 +144,9 @@ final class Fetch implements Command<SessionState.Selected> {
             seqs = changed;
         }
         if (partial != null) {
-            // RFC 9394 3.2: only the messages in the window of those the set selects, counted in UID
-            // (so sequence) order, from the first or (negative range) from the last
+            // RFC 9394 3.3: only the messages in the window of those the set selects, counted in UID
+            // (so sequence) order, from the first or (negative range) from the last; after
+            // CHANGEDSINCE has narrowed them (3.4, informative: the two modifiers combine)
             int[] w = partial.window(seqs.size());
             seqs = seqs.subList(w[0], w[1]);
         }

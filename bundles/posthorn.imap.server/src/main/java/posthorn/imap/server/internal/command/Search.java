@@ -160,28 +160,36 @@ final class Search implements Command<SessionState.Selected> {
     }
 
     /**
-     * The UIDs SAVE keeps (RFC 5182 2.1) of a result in its order: with MIN and/or MAX but neither ALL
-     * nor COUNT (nor PARTIAL), only those messages; with PARTIAL but neither ALL nor COUNT, the
-     * messages of the window (RFC 9394 3.1 treats PARTIAL as ALL's stand-in); otherwise every match.
+     * The UIDs SAVE keeps of a result in its order. With ALL or COUNT, every match (RFC 9394 3.2: with
+     * COUNT "the "$" marker would always contain references to all messages found"). Otherwise with
+     * PARTIAL, the window's messages "together with the corresponding MIN/MAX message" when MIN or
+     * MAX is asked (RFC 9394 3.2, Table 1); without PARTIAL, MIN and/or MAX alone keep only those
+     * messages (RFC 5182 2.1); no option but SAVE keeps every match.
      */
     static List<Long> saved(SearchReturn returns, List<Long> uids) {
         boolean whole = returns.has("ALL") || returns.has("COUNT");
-        if (!whole && returns.partial() != null) {
+        boolean min = returns.has("MIN");
+        boolean max = returns.has("MAX");
+        if (whole || uids.isEmpty() || (returns.partial() == null && !min && !max)) {
+            return uids;
+        }
+        int from = 0;
+        int to = 0;
+        if (returns.partial() != null) {
             int[] w = returns.partial().window(uids.size());
-            return new ArrayList<>(uids.subList(w[0], w[1]));
+            from = w[0];
+            to = w[1];
         }
-        boolean minMaxOnly = (returns.has("MIN") || returns.has("MAX")) && !whole;
-        if (minMaxOnly && !uids.isEmpty()) {
-            List<Long> out = new ArrayList<>();
-            if (returns.has("MIN")) {
-                out.add(uids.get(0));
-            }
-            if (returns.has("MAX") && (out.isEmpty() || uids.size() > 1)) {
-                out.add(uids.get(uids.size() - 1));
-            }
-            return out;
+        int last = uids.size() - 1;
+        List<Long> out = new ArrayList<>();
+        if (min && !(from <= 0 && 0 < to)) {
+            out.add(uids.get(0));
         }
-        return uids;
+        out.addAll(uids.subList(from, to));
+        if (max && !(from <= last && last < to) && !(min && last == 0)) {
+            out.add(uids.get(last));
+        }
+        return out;
     }
 
     /**

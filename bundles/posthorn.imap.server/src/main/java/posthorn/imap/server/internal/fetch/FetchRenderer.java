@@ -42,7 +42,7 @@ public final class FetchRenderer {
 
     /**
      * The sequence number to pass once UIDONLY is on (RFC 9586 3.3): the response is then
-     * {@code * uid UIDFETCH (...)}, without the UID item.
+     * {@code * uid UIDFETCH (...)}, with the UID item only if it is among the items (asked for).
      */
     public static final int UID_ONLY = 0;
 
@@ -186,9 +186,6 @@ public final class FetchRenderer {
         boolean first = true;
         for (int i = 0; i < items.size(); i++) {
             FetchAttribute a = items.get(i);
-            if (seq == UID_ONLY && a instanceof FetchAttribute.Uid) {
-                continue; // RFC 9586 3.3: the UID is the response's number
-            }
             if (!first) {
                 out.sp();
             }
@@ -372,9 +369,6 @@ public final class FetchRenderer {
         boolean first = true;
         start(out, seq, meta.uid());
         for (FetchAttribute a : items) {
-            if (seq == UID_ONLY && a instanceof FetchAttribute.Uid) {
-                continue;
-            }
             byte[] derived = null;
             String field = cacheField(a, cuts);
             if (field != null) {

@@ -727,6 +727,9 @@ public final class Session {
             }
             if (enabled.contains("UIDONLY") && UIDONLY_REFUSED.contains(name)) {
                 // RFC 9586 3: no message sequence numbers once UIDONLY is on
+                if (logAllowed("BAD commands")) {
+                    LOG.info("s{} BAD [UIDREQUIRED] {} after ENABLE UIDONLY", id, name);
+                }
                 bad(tag, "UIDREQUIRED", name + " takes message sequence numbers; use UID " + name);
                 return;
             }
@@ -1249,8 +1252,8 @@ public final class Session {
     }
 
     /**
-     * INPROGRESS (RFC 9585 4): {@code * OK [INPROGRESS ("tag" done total)]}, when inprogress.interval
-     * has passed since the command started or last reported.
+     * INPROGRESS (RFC 9585 4): {@code * OK [INPROGRESS ("tag" done total)]} (as {@link InProgress}
+     * words it), when inprogress.interval has passed since the command started or last reported.
      */
     private void progress(long done, long total) throws IOException {
         String tag = currentTag;
@@ -1261,14 +1264,12 @@ public final class Session {
         if (now - progressAt < server.config().inprogress_interval() * 1_000_000L) {
             return;
         }
-        progressAt = now;
-        out.untagged().raw("OK [INPROGRESS (").string(tag).sp().number(Math.max(0, done)).sp();
-        if (total > 0) {
-            out.number(total);
-        } else {
-            out.raw("NIL");
+        String code = InProgress.code(tag, done, total);
+        if (code == null) {
+            return; // progress has reached the goal: RFC 9585 4 sends nothing then
         }
-        out.raw(")] In progress").crlf();
+        progressAt = now;
+        out.untagged().raw("OK [").raw(code).raw("] In progress").crlf();
         out.flush();
     }
 

@@ -72,10 +72,51 @@ class SearchReturnTest {
         "(FOO)", "(PARTIAL)", "(PARTIAL 0:5)", "(PARTIAL 1:*)", "(PARTIAL -1:5)", "(PARTIAL 5)",
         "(PARTIAL \"1:5\")", "(PARTIAL 1:4294967296)", "(PARTIAL 1:5 PARTIAL 6:9)", "(PARTIAL 1:5 ALL)",
         "(UPDATE UPDATE)", "MIN",
+        // RFC 9394 4: nz-number (digit-nz *DIGIT, below 2^32) on both sides, of the same sign
+        "(ALL PARTIAL 1:5)", "(PARTIAL -0:-5)", "(PARTIAL -1:-4294967296)", "(PARTIAL 1:-5)", "(PARTIAL 01:5)",
+        "(PARTIAL 1:5:7)", "(PARTIAL 1:)", "(PARTIAL :5)", "(PARTIAL 99999999999999999999:1)", "(PARTIAL -1)",
+        "(PARTIAL --1:-2)", "(PARTIAL 1,3)",
     })
     void malformedOptionsAreBad(String options) {
         assertThrows(ProtocolException.class,
                 () -> SearchReturn.parse(new ArgReader(options.getBytes(StandardCharsets.US_ASCII))));
+    }
+
+    /**
+     * What SAVE keeps with the other options, RFC 9394 3.2 (its Table 1): "When the SAVE result option
+     * is combined with the PARTIAL result option and none of the MIN/MAX/COUNT result options are
+     * present, ... the "$" marker would contain references to all messages returned by the PARTIAL
+     * result option"; with MIN or MAX and without COUNT, those "together with the corresponding
+     * MIN/MAX message"; "combined with the COUNT result option, ... the "$" marker would always
+     * contain references to all messages found". Without PARTIAL, RFC 5182 2.1 (MIN/MAX alone).
+     * Before this table SAVE PARTIAL with MIN or MAX kept the window alone.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "(SAVE PARTIAL 2:3)            | 10 11",
+        "(SAVE PARTIAL 2:3 MIN)        | 2 10 11",
+        "(SAVE PARTIAL 2:3 MAX)        | 10 11 20",
+        "(SAVE PARTIAL 2:3 MIN MAX)    | 2 10 11 20",
+        "(SAVE PARTIAL 1:2 MIN)        | 2 10",
+        "(SAVE PARTIAL -1:-2 MIN MAX)  | 2 14 20",
+        "(SAVE PARTIAL 20:30 MIN)      | 2",
+        "(SAVE PARTIAL 20:30)          | ''",
+        "(SAVE PARTIAL 2:3 COUNT)      | 2 10 11 12 13 14 20",
+        "(SAVE PARTIAL 2:3 MIN COUNT)  | 2 10 11 12 13 14 20",
+        "(SAVE MIN)                    | 2",
+        "(SAVE MIN MAX)                | 2 20",
+        "(SAVE MAX COUNT)              | 2 10 11 12 13 14 20",
+        "(SAVE)                        | 2 10 11 12 13 14 20",
+        "(SAVE ALL MIN)                | 2 10 11 12 13 14 20",
+    })
+    void saved(String options, String expected) throws ProtocolException {
+        SearchReturn r = SearchReturn.parse(new ArgReader(options.getBytes(StandardCharsets.US_ASCII)));
+        List<Long> uids = java.util.Arrays.stream(RESULT).boxed().toList();
+        List<Long> want = expected.isEmpty() ? List.of()
+                : java.util.Arrays.stream(expected.split(" ")).map(Long::valueOf).toList();
+        assertEquals(want, Search.saved(r, uids));
+        // an empty result saves nothing, whatever the options
+        assertEquals(List.of(), Search.saved(r, List.of()));
     }
 
     @ParameterizedTest(name = "{0} of {1}")
