@@ -7,7 +7,8 @@ Starts `./posthorn run` with a userdb of three users: 'ann' and 'bob' with a Mai
 'smtp', the submission server's login that imapd.cfg urlauth.submit names. Checks the message
 CATENATE makes byte for byte in the Maildir file, hostile URLs (a name that climbs out of the Maildir,
 another user's mailbox without rights and then with them, a broken escape, a huge range), GENURLAUTH
-in one session and URLFETCH in another and by the submission login, RESETKEY, the key file's mode,
+in one session and URLFETCH in another and by the submission login, RESETKEY, DELETE and RENAME
+dropping the keys (the key file does not grow), the key file's mode,
 and that no token reaches the log. Prints 'e2e-urls: N passed, N failed'.
 
 Usage: e2e_urls.py [-k NAME]
@@ -177,6 +178,40 @@ def test_urlauth_round_trip(srv):
         m.logout()
 
 
+def test_delete_and_rename_drop_the_keys(srv):
+    """RFC 4467 / RFC 5092: a URL names its mailbox. DELETE drops the mailbox's key and RENAME the old
+    names' keys: a URL of a deleted mailbox is NIL even once a new one of the name holds the same
+    message at the same UID, and cycles of CREATE, GENURLAUTH, DELETE do not grow the key file."""
+    m = login(srv, "bob")
+    key = os.path.join(srv.var, "urlauth", "bob")
+    genurlauth(m, "k0", "imap://bob@127.0.0.1/INBOX/;UID=1;URLAUTH=authuser")
+    size = os.path.getsize(key)
+    url = None
+    for i in range(5):
+        assert m.create("Cycle")[0] == "OK"
+        assert m.append("Cycle", None, None, FIRST)[0] == "OK"
+        if url is not None:
+            assert urlfetch(m, "c%da" % i, url) is None, "a deleted mailbox's URL reached its successor"
+        url = genurlauth(m, "c%d" % i, "imap://bob@127.0.0.1/Cycle/;UID=1;URLAUTH=authuser")
+        assert urlfetch(m, "c%db" % i, url).startswith(b"From: t@example.org")
+        assert os.path.getsize(key) > size
+        assert m.delete("Cycle")[0] == "OK"
+        assert os.path.getsize(key) == size, (i, os.path.getsize(key), size)
+    # RENAME: the old name's URLs fail, under it and after the name is made again
+    assert m.create("Old")[0] == "OK"
+    assert m.append("Old", None, None, FIRST)[0] == "OK"
+    url = genurlauth(m, "r1", "imap://bob@127.0.0.1/Old/;UID=1;URLAUTH=authuser")
+    assert m.rename("Old", "New")[0] == "OK"
+    assert urlfetch(m, "r2", url) is None
+    assert urlfetch(m, "r3", url.replace("/Old/", "/New/")) is None
+    assert m.create("Old")[0] == "OK"
+    assert m.append("Old", None, None, FIRST)[0] == "OK"
+    assert urlfetch(m, "r4", url) is None
+    assert os.path.getsize(key) == size
+    assert "event=urlauth.keys.dropped mailbox=Old keys=1 by=RENAME" in srv.stderr()
+    m.logout()
+
+
 def test_big_catenate_streams_through_the_store(srv):
     """A 24 MB message (streamed into tmp/ as it arrives), then CATENATE of it twice with text
     between: 48 MB written part by part into the store's upload, within literal.max (64 MB)."""
@@ -201,6 +236,7 @@ TESTS = [
     test_big_catenate_streams_through_the_store,
     test_hostile_urls_get_badurl_and_nothing_is_stored,
     test_urlauth_round_trip,
+    test_delete_and_rename_drop_the_keys,
 ]
 
 

@@ -196,6 +196,57 @@ class UrlsServerTest {
         }
     }
 
+    /**
+     * DELETE drops the mailbox's key and RENAME the keys of the old names (RFC 4467, RFC 5092: a URL
+     * names its mailbox): a URL of a deleted or renamed mailbox is NIL, also once a new mailbox takes
+     * the name, and urlauth.keys.max bounds the keys a user holds (NO [LIMIT], logged naming the key).
+     */
+    @Test
+    void deleteAndRenameDropTheKeysAndTheKeysAreBounded() throws Exception {
+        try (TestServer server = new TestServer(root, Map.of("urlauth.keys.max", "3")).user("joe", "pw");
+             LogCapture log = new LogCapture();
+             Client joe = new Client(server.port(), "joe")) {
+            String msg = "Subject: a\r\n\r\nx\r\n";
+            for (String box : List.of("A", "B", "B.C")) {
+                assertEquals("c OK", joe.run("c CREATE " + box));
+                List<String> a = joe.command("a APPEND " + box + " {" + msg.length() + "+}\r\n" + msg);
+                assertTrue(a.get(a.size() - 1).startsWith("a OK"), a.toString());
+            }
+            String a = generated(joe.command("g1 GENURLAUTH \"imap://joe@h/A/;UID=1;URLAUTH=authuser\" INTERNAL"));
+            String b = generated(joe.command("g2 GENURLAUTH \"imap://joe@h/B/;UID=1;URLAUTH=authuser\" INTERNAL"));
+            String c = generated(joe.command("g3 GENURLAUTH \"imap://joe@h/B.C/;UID=1;URLAUTH=authuser\" INTERNAL"));
+            assertTrue(joe.command("f1 URLFETCH \"" + a + "\"").get(0).endsWith(msg));
+            // the fourth mailbox is one key too many
+            assertEquals("c OK", joe.run("c CREATE D"));
+            joe.command("a APPEND D {" + msg.length() + "+}\r\n" + msg);
+            List<String> g = joe.command("g4 GENURLAUTH \"imap://joe@h/D/;UID=1;URLAUTH=authuser\" INTERNAL");
+            assertTrue(g.get(0).startsWith("g4 NO [LIMIT]"), g.toString());
+            assertFalse(log.lines("urlauth.keys.max").isEmpty());
+            // DELETE A and make A again, with the same message at UID 1: the old URL does not reach it
+            assertEquals("d OK", joe.run("d DELETE A"));
+            assertEquals("c OK", joe.run("c CREATE A"));
+            joe.command("a APPEND A {" + msg.length() + "+}\r\n" + msg);
+            assertEquals("* URLFETCH \"" + a + "\" NIL", joe.command("f2 URLFETCH \"" + a + "\"").get(0));
+            // RENAME B to E: B's and B.C's URLs fail (the test store's separator is '.'), under the old
+            // names and after B.C is made again; the URL with the new name was never signed
+            assertEquals("r OK", joe.run("r RENAME B E"));
+            assertEquals("* URLFETCH \"" + b + "\" NIL \"" + c + "\" NIL",
+                    joe.command("f3 URLFETCH \"" + b + "\" \"" + c + "\"").get(0));
+            assertEquals("c OK", joe.run("c CREATE B.C"));
+            joe.command("a APPEND B.C {" + msg.length() + "+}\r\n" + msg);
+            String renamed = c.replace("/B.C/", "/E.C/");
+            assertEquals("* URLFETCH \"" + c + "\" NIL \"" + renamed + "\" NIL",
+                    joe.command("f4 URLFETCH \"" + c + "\" \"" + renamed + "\"").get(0));
+            // three keys dropped: the bound has room again, and the new keys work
+            for (String box : List.of("D", "E", "E.C")) {
+                String u = generated(joe.command("g5 GENURLAUTH \"imap://joe@h/" + box + "/;UID=1;URLAUTH=authuser\" INTERNAL"));
+                assertTrue(joe.command("f5 URLFETCH \"" + u + "\"").get(0).endsWith(msg), box);
+            }
+            assertFalse(log.lines("event=urlauth.keys.dropped mailbox=A keys=1 by=DELETE").isEmpty());
+            assertFalse(log.lines("event=urlauth.keys.dropped mailbox=B keys=2 by=RENAME").isEmpty());
+        }
+    }
+
     /** Hostile CATENATE URLs: NO [BADURL ...] and a log line naming the reason. */
     @Test
     void hostileCatenateUrlsAreLogged() throws Exception {

@@ -7,7 +7,10 @@ import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.StoreException;
 
-/** DELETE (RFC 3501 6.3.4). INBOX and the mailbox this session has selected cannot be deleted. */
+/**
+ * DELETE (RFC 3501 6.3.4). INBOX and the mailbox this session has selected cannot be deleted. The
+ * mailbox's URLAUTH key goes with it, so its URLs fail, also for a new mailbox of the name.
+ */
 final class Delete implements Command<SessionState.LoggedIn> {
     @Override
     public void execute(CommandContext ctx, SessionState.LoggedIn state, String tag, ArgReader args)
@@ -23,6 +26,7 @@ final class Delete implements Command<SessionState.LoggedIn> {
         }
         state.mail().delete(name);
         ctx.log().info("s{} DELETE {}", ctx.id(), name);
+        UrlAuth.forgetKeys(ctx, state, name, false);
         ctx.completed(tag);
     }
 }

@@ -9,7 +9,10 @@ import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.state.SessionState;
 import posthorn.store.api.StoreException;
 
-/** RENAME (RFC 3501 6.3.5); the store moves the children along and treats INBOX specially. */
+/**
+ * RENAME (RFC 3501 6.3.5); the store moves the children along and treats INBOX specially. The URLAUTH
+ * keys of the old names are dropped (RFC 4467, RFC 5092: a URL names a mailbox, not the folder).
+ */
 final class Rename implements Command<SessionState.LoggedIn> {
     @Override
     public void execute(CommandContext ctx, SessionState.LoggedIn state, String tag, ArgReader args)
@@ -23,6 +26,12 @@ final class Rename implements Command<SessionState.LoggedIn> {
         String target = ctx.names().newName(to);
         state.mail().rename(name, target);
         ctx.log().info("s{} RENAME {} -> {}", ctx.id(), name, target);
+        // A URL names its mailbox: the old name's URLs must fail (the name is gone, or a new mailbox
+        // may take it), and none was ever issued for the new name, so the keys are dropped, not
+        // carried. INBOX's inferiors stay where they are (RFC 3501 6.3.5), so only INBOX's own key
+        // goes: its messages moved. A stale key under the target (a folder made on disk) goes too.
+        UrlAuth.forgetKeys(ctx, state, name, !name.equals("INBOX"));
+        UrlAuth.forgetKeys(ctx, state, target, true);
         try {
             ctx.completed(tag);
         } catch (SelectedMailbox.UidValidityChangedException e) {

@@ -116,6 +116,12 @@ final class UrlAuth {
                 } catch (MessageUrls.BadUrl e) {
                     refuse(ctx, tag, a[0], e.getMessage());
                     return;
+                } catch (UrlAuthKeys.TooManyKeys e) {
+                    // RFC 5530 LIMIT: an implementation limit, not a fault of the URL
+                    ctx.log().warn("s{} event=urlauth.keys.limit user={} max={} key=urlauth.keys.max", ctx.id(),
+                            state.user().name(), e.max());
+                    ctx.out().status(tag, Status.NO, "LIMIT", "Cannot make a URLAUTH URL: " + e.getMessage());
+                    return;
                 }
             }
             ctx.out().untagged().raw("GENURLAUTH");
@@ -128,7 +134,7 @@ final class UrlAuth {
         }
 
         private static String sign(CommandContext ctx, SessionState.LoggedIn state, String text)
-                throws MessageUrls.BadUrl, IOException, StoreException {
+                throws MessageUrls.BadUrl, IOException, StoreException, UrlAuthKeys.TooManyKeys {
             ImapUrl url = MessageUrls.parse(ctx, text);
             if (url.form() != ImapUrl.Form.ABSOLUTE || url.access() == null) {
                 throw new MessageUrls.BadUrl(text, "GENURLAUTH needs an absolute URL ending in ;URLAUTH=access");
@@ -154,7 +160,7 @@ final class UrlAuth {
                 }
                 throw new MessageUrls.BadUrl(text, "cannot open the mailbox: [" + e.reason() + "]");
             }
-            byte[] key = ctx.urlAuthKeys().keyFor(state.user().name(), store);
+            byte[] key = ctx.urlAuthKeys().keyFor(state.user().name(), store, ctx.urlSettings().maxKeys());
             return url.rump() + ":internal:" + UrlAuthKeys.token(key, url.rump());
         }
     }
@@ -227,6 +233,26 @@ final class UrlAuth {
             ctx.out().crlf();
             ctx.log().info("s{} URLFETCH urls={} given={}", ctx.id(), urls.size(), given);
             ctx.completed(tag);
+        }
+    }
+
+    /**
+     * After DELETE or RENAME: drops the user's URLAUTH key of {@code name} (and of the names under it
+     * when {@code tree}). The command is done by then, so a failure to rewrite the key file is logged
+     * (the mailbox's old URLs may then still verify) rather than failing it.
+     */
+    static void forgetKeys(CommandContext ctx, SessionState.LoggedIn state, String name, boolean tree) {
+        String me = state.user().name();
+        try {
+            int dropped = tree ? ctx.urlAuthKeys().forgetTree(me, name, state.mail().separator())
+                    : ctx.urlAuthKeys().forget(me, name) ? 1 : 0;
+            if (dropped > 0) {
+                ctx.log().info("s{} event=urlauth.keys.dropped mailbox={} keys={} by={}", ctx.id(), name, dropped,
+                        ctx.command());
+            }
+        } catch (IOException e) {
+            ctx.log().error("s{} event=urlauth.keys.drop.failed mailbox={} by={} reason=\"{}\"", ctx.id(), name,
+                    ctx.command(), e.toString());
         }
     }
 

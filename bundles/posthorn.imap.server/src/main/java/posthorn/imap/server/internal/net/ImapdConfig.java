@@ -184,4 +184,8 @@ public @interface ImapdConfig {
     @AttributeDefinition(description = "Logins (separated by commas) of submission servers that may URLFETCH "
             + "URLAUTH URLs whose access is submit+USER (RFC 4467); empty = nobody")
     String urlauth_submit() default "";
+
+    @AttributeDefinition(description = "Most URLAUTH keys one user holds, one per mailbox GENURLAUTH signed for "
+            + "(RFC 4467); a GENURLAUTH that needs one more is NO [LIMIT]; 1 to 100000")
+    int urlauth_keys_max() default 1000;
 }

@@ -58,6 +58,7 @@ public final class ImapdSettings {
             Map.entry("inprogress.interval", new long[] {100, 3_600_000}),
             Map.entry("url.max.length", new long[] {64, 65_536}),
             Map.entry("catenate.max.parts", new long[] {1, 10_000}),
+            Map.entry("urlauth.keys.max", new long[] {1, 100_000}),
             Map.entry("metadata.max.size", new long[] {1, 16_777_216}),
             Map.entry("metadata.max.entries", new long[] {1, 100_000}),
             Map.entry("metadata.max.name", new long[] {16, 65_536}),

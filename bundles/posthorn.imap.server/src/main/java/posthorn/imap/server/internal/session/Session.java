@@ -1553,7 +1553,8 @@ public final class Session {
                     submit.add(name.strip());
                 }
             }
-            return new UrlSettings(c.url_max_length(), c.catenate_max_parts(), c.literal_max(), submit);
+            return new UrlSettings(c.url_max_length(), c.catenate_max_parts(), c.literal_max(), submit,
+                    c.urlauth_keys_max());
         }
 
         @Override

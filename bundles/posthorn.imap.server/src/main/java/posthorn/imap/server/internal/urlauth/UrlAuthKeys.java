@@ -34,8 +34,13 @@ import org.slf4j.LoggerFactory;
  * name a path elsewhere), mode 0600 whatever the umask, replaced atomically; a line is
  * {@code HEXKEY TAB base64url(mailbox)}, the mailbox being the store's name. A key is never logged.
  * Without a state directory the keys live in memory, lost at a restart (every URL then stops
- * working, as after RESETKEY). A mailbox renamed or deleted keeps its key under the old name; a new
- * mailbox of that name would share it, as with Dovecot's per-name keys. Thread-safe.
+ * working, as after RESETKEY). DELETE and RENAME drop the keys of the names they end
+ * ({@link #forget}, {@link #forgetTree}): a URL names its mailbox (RFC 5092 section 3), so a URL of a
+ * deleted or renamed mailbox must fail (RFC 4467 section 6.3: URLFETCH gives NIL for a URL that names
+ * nothing), also once a new mailbox takes the old name; the file of a user who creates, signs and
+ * deletes mailboxes does not grow. A user holds at most {@code maxKeys} keys ({@link #keyFor}), so
+ * the file stays bounded even when keys outlive their mailbox in ways the server does not see (a
+ * Maildir folder removed on disk). Thread-safe.
  */
 public final class UrlAuthKeys {
     private static final Logger LOG = LoggerFactory.getLogger(UrlAuthKeys.class);
@@ -63,11 +68,34 @@ public final class UrlAuthKeys {
         return new UrlAuthKeys(null);
     }
 
-    /** The user's key of the mailbox, made now if there is none. */
-    public synchronized byte[] keyFor(String user, String mailbox) throws IOException {
+    /** The user already holds {@code max} keys and a new one was asked for (imapd.cfg urlauth.keys.max). */
+    public static final class TooManyKeys extends Exception {
+        private final int max;
+
+        TooManyKeys(int max) {
+            super("the user has keys for " + max + " mailboxes already (urlauth.keys.max=" + max
+                    + "); RESETKEY without a mailbox drops them all");
+            this.max = max;
+        }
+
+        public int max() {
+            return max;
+        }
+    }
+
+    /**
+     * The user's key of the mailbox, made now if there is none.
+     *
+     * @param maxKeys the most keys the user may hold; a new key beyond it is refused
+     * @throws TooManyKeys when the mailbox has no key and the user holds {@code maxKeys} already
+     */
+    public synchronized byte[] keyFor(String user, String mailbox, int maxKeys) throws IOException, TooManyKeys {
         Map<String, byte[]> keys = read(user);
         byte[] key = keys.get(mailbox);
         if (key == null) {
+            if (keys.size() >= maxKeys) {
+                throw new TooManyKeys(maxKeys);
+            }
             key = new byte[KEY_BYTES];
             RANDOM.nextBytes(key);
             keys.put(mailbox, key);
@@ -82,13 +110,42 @@ public final class UrlAuthKeys {
         return key == null ? null : key.clone();
     }
 
-    /** RESETKEY mailbox: a new key, so every URL made with the old one stops working. */
+    /**
+     * RESETKEY mailbox: the key is dropped, so every URL made with it stops working; the next
+     * GENURLAUTH of the mailbox makes a new one (a key is not made ahead: it would count against
+     * the user's bound for nothing).
+     */
     public synchronized void reset(String user, String mailbox) throws IOException {
+        forget(user, mailbox);
+    }
+
+    /**
+     * DELETE: the mailbox's key is dropped (the mailbox's inferiors keep theirs: RFC 3501 section
+     * 6.3.4 leaves them in place). Returns whether there was one.
+     */
+    public synchronized boolean forget(String user, String mailbox) throws IOException {
         Map<String, byte[]> keys = read(user);
-        byte[] key = new byte[KEY_BYTES];
-        RANDOM.nextBytes(key);
-        keys.put(mailbox, key);
+        if (keys.remove(mailbox) == null) {
+            return false;
+        }
         write(user, keys);
+        return true;
+    }
+
+    /**
+     * RENAME: the keys of the mailbox and of every name under it ({@code mailbox + separator + ...},
+     * which RENAME moves along, RFC 3501 section 6.3.5) are dropped. Returns how many there were.
+     */
+    public synchronized int forgetTree(String user, String mailbox, char separator) throws IOException {
+        Map<String, byte[]> keys = read(user);
+        String under = mailbox + separator;
+        int before = keys.size();
+        keys.keySet().removeIf(name -> name.equals(mailbox) || name.startsWith(under));
+        int dropped = before - keys.size();
+        if (dropped > 0) {
+            write(user, keys);
+        }
+        return dropped;
     }
 
     /** RESETKEY without a mailbox: every key of the user is dropped (new ones are made as needed). */

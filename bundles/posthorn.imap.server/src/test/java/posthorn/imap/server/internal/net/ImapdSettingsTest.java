@@ -104,6 +104,7 @@ class ImapdSettingsTest {
         bad.put("search.update.max", List.of("-1", 1001, "many"));
         bad.put("metadata", List.of("yes", "1", "on"));
         bad.put("urlauth.submit", List.of("smtp\u0001", "a\nb"));
+        bad.put("urlauth.keys.max", List.of("0", 100_001, "-5", "many"));
         for (Map.Entry<String, List<Object>> e : bad.entrySet()) {
             for (Object v : e.getValue()) {
                 Object value = v;

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -42,14 +44,14 @@ class UrlAuthKeysTest {
         Path dir = var.resolve("urlauth");
         UrlAuthKeys keys = UrlAuthKeys.in(dir);
         assertNull(keys.existingKey("joe", "INBOX"));
-        byte[] k = keys.keyFor("joe", "INBOX");
+        byte[] k = keys.keyFor("joe", "INBOX", 10);
         assertEquals(32, k.length);
-        assertArrayEquals(k, keys.keyFor("joe", "INBOX"));
+        assertArrayEquals(k, keys.keyFor("joe", "INBOX", 10));
         assertArrayEquals(k, UrlAuthKeys.in(dir).existingKey("joe", "INBOX"));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("joe"))));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
         // another mailbox, another key; RESETKEY of one changes only it
-        byte[] sent = keys.keyFor("joe", "Sent/2026 ü");
+        byte[] sent = keys.keyFor("joe", "Sent/2026 ü", 10);
         assertNotEquals(List.of(k), List.of(sent));
         keys.reset("joe", "INBOX");
         assertFalse(java.util.Arrays.equals(k, keys.existingKey("joe", "INBOX")));
@@ -59,6 +61,38 @@ class UrlAuthKeysTest {
         assertNull(keys.existingKey("joe", "Sent/2026 ü"));
     }
 
+    /**
+     * DELETE drops one key, RENAME the mailbox's and those under it (not a sibling that only shares a
+     * prefix); the file shrinks back, so create-sign-delete cycles do not grow it; the bound refuses a
+     * key beyond it but still gives the keys that exist.
+     */
+    @Test
+    void forgettingKeepsTheFileBoundedAndTheBoundRefusesMore(@TempDir Path var) throws Exception {
+        Path dir = var.resolve("urlauth");
+        UrlAuthKeys keys = UrlAuthKeys.in(dir);
+        byte[] inbox = keys.keyFor("joe", "INBOX", 3);
+        long size = Files.size(dir.resolve("joe"));
+        for (int i = 0; i < 50; i++) {
+            keys.keyFor("joe", "Tmp", 3);
+            assertTrue(keys.forget("joe", "Tmp"));
+        }
+        assertEquals(size, Files.size(dir.resolve("joe")));
+        assertFalse(keys.forget("joe", "Tmp"));
+        keys.keyFor("joe", "A", 3);
+        keys.keyFor("joe", "A/B", 3);
+        assertThrows(UrlAuthKeys.TooManyKeys.class, () -> keys.keyFor("joe", "AB", 3));
+        assertArrayEquals(inbox, keys.keyFor("joe", "INBOX", 3));
+        assertEquals(2, keys.forgetTree("joe", "A", '/'));
+        keys.keyFor("joe", "AB", 3);
+        assertEquals(0, keys.forgetTree("joe", "A", '/'));
+        assertNotNull(UrlAuthKeys.in(dir).existingKey("joe", "AB"));
+        assertArrayEquals(inbox, UrlAuthKeys.in(dir).existingKey("joe", "INBOX"));
+        assertNull(UrlAuthKeys.in(dir).existingKey("joe", "A/B"));
+        // another user's keys are another file, and their own bound
+        keys.keyFor("ann", "A", 3);
+        assertNotNull(keys.existingKey("joe", "AB"));
+    }
+
     /** A login cannot name a file outside the directory, nor another login's file. */
     @Test
     void loginsBecomeSafeFileNames(@TempDir Path var) throws Exception {
@@ -66,7 +100,7 @@ class UrlAuthKeysTest {
         assertEquals("joe%40example%2Ecom", UrlAuthKeys.fileName("joe@example.com"));
         assertNotEquals(UrlAuthKeys.fileName("a%41"), UrlAuthKeys.fileName("aA"));
         UrlAuthKeys keys = UrlAuthKeys.in(var.resolve("urlauth"));
-        keys.keyFor("../escape", "INBOX");
+        keys.keyFor("../escape", "INBOX", 10);
         try (var files = Files.list(var)) {
             assertEquals(List.of(var.resolve("urlauth")), files.toList());
         }
