@@ -161,7 +161,9 @@ class LiteralsTest {
             assertTrue(c.line().startsWith("+ "));
             c.send("u".repeat(5000) + " {5000}\r\n");
             r = c.line();
-            assertTrue(r.startsWith("a2 BAD [TOOBIG] "), r);
+            // the text names what went over: the command's 10000 bytes, not the last literal's 5000
+            assertEquals("a2 BAD [TOOBIG] Literals of 10000 bytes in one command (this one 5000 bytes) exceed the limit"
+                    + " of 8192 bytes before login (literal.max.prelogin)", r);
             // a line longer than line.max.prelogin
             c.send("a3 LOGIN " + "u".repeat(9000) + " pw\r\n");
             r = c.line();
@@ -188,12 +190,17 @@ class LiteralsTest {
             assertTrue(r.startsWith("* BYE"), r);
             assertTrue(c.closed(), "the connection is closed, not read on");
         }
-        try (TestServer server = server(Map.of()); Client c = new Client(server.port())) {
-            // each literal within the bound, together over it
+        try (TestServer server = server(Map.of()); Client c = new Client(server.port());
+             LogCapture log = new LogCapture()) {
+            // each literal within the bound, together over it: the BYE and the log line say so
             c.send("a1 LOGIN {5000+}\r\n" + "u".repeat(5000) + " {5000+}\r\n");
             String r = c.line();
-            assertTrue(r.startsWith("* BYE"), r);
+            String why = "Literals of 10000 bytes in one command (this one 5000 bytes) exceed the limit of 8192 bytes"
+                    + " before login (literal.max.prelogin)";
+            assertEquals("* BYE " + why, r);
             assertTrue(c.closed());
+            assertEquals(1, log.lines("refused a non-synchronizing literal from").stream()
+                    .filter(l -> l.endsWith(why)).count(), log.lines().toString());
         }
     }
 

@@ -112,7 +112,11 @@ final class LiteralIntake {
             }
         }
         if (!fits) {
-            return Decision.refuse(Status.BAD, "TOOBIG", "Literal of " + size + " bytes exceeds the limit of " + share
+            // The share is the command's, for all its literals together: when earlier ones count, say
+            // so, or "8000 bytes exceed 8192" reads as a wrong sum to the user and the operator.
+            String what = held == 0 ? "Literal of " + size + " bytes exceeds"
+                    : "Literals of " + (held + size) + " bytes in one command (this one " + size + " bytes) exceed";
+            return Decision.refuse(Status.BAD, "TOOBIG", what + " the limit of " + share
                     + (loggedIn ? " bytes (line.max) for a command other than APPEND" : " bytes before login (literal.max.prelogin)"));
         }
         return Decision.refuse(Status.NO, "LIMIT", "No memory for a literal of " + size
