@@ -408,7 +408,8 @@ public final class CommandReceiver {
 
     /**
      * The command's name, upper case: the word after the tag, if it is followed by SP before
-     * {@code end} and made of letters only (every IMAP command name is); else null.
+     * {@code end} and made of letters only (every IMAP command name is); else null. After
+     * {@code UID}, the two words ({@code UID REPLACE}) when a word of letters and SP follow.
      */
     static String commandOf(byte[] b, int end) {
         int i = 0;
@@ -427,7 +428,21 @@ public final class CommandReceiver {
         if (i == 0 || stop == start || stop >= end) {
             return null;
         }
-        return new String(b, start, stop - start, java.nio.charset.StandardCharsets.US_ASCII)
+        String name = new String(b, start, stop - start, java.nio.charset.StandardCharsets.US_ASCII)
+                .toUpperCase(java.util.Locale.ROOT);
+        if (!name.equals("UID")) {
+            return name;
+        }
+        // UID is a prefix (RFC 9051 6.4.9): the command is its next word, as UID REPLACE (RFC 8508)
+        int second = stop + 1;
+        int last = second;
+        while (last < end && ((b[last] >= 'A' && b[last] <= 'Z') || (b[last] >= 'a' && b[last] <= 'z'))) {
+            last++;
+        }
+        if (last == second || last >= end || b[last] != ' ') {
+            return name;
+        }
+        return name + " " + new String(b, second, last - second, java.nio.charset.StandardCharsets.US_ASCII)
                 .toUpperCase(java.util.Locale.ROOT);
     }
 
@@ -496,7 +511,8 @@ public final class CommandReceiver {
          * {@link #discardLiteral()} (non-synchronizing).
          *
          * @param tag the command's tag as far as it can be read, or null
-         * @param command the command's name in upper case ({@code APPEND}), or null if the line does
+         * @param command the command's name in upper case ({@code APPEND}; after {@code UID} its two
+         *        words, {@code UID REPLACE}, when a word of letters follows), or null if the line does
          *        not start with a tag and a name
          */
         record LiteralAnnounced(String tag, String command, long size, boolean nonSynchronizing) implements Event {

@@ -301,6 +301,12 @@ class CommandReceiverTest {
         assertEquals(null, announced("{3}\r\n").command());
         assertEquals(null, announced("a {3}\r\n").command());
         assertEquals(null, announced("a AP\u00c4ND {3}\r\n").command());
+        // UID names the command with its second word: only UID REPLACE's literal is a message
+        assertEquals("UID REPLACE", announced("a uid replace 1 INBOX {3}\r\n").command());
+        assertEquals("UID SEARCH", announced("a UID SEARCH TEXT {3}\r\n").command());
+        assertEquals("UID SEARCH", announced("a UID SEARCH CHARSET {5}\r\nUTF-8 TEXT {2}\r\n", 2).command());
+        assertEquals("UID", announced("a UID {3}\r\n").command(), "no second word");
+        assertEquals("UID", announced("a UID F\u00c4TCH {3}\r\n").command(), "no second word of letters");
     }
 
     private static CommandReceiver.Event.LiteralAnnounced announced(String input) {

@@ -328,6 +328,29 @@ class LiteralsTest {
             assertTrue(r.startsWith("* BYE"), r);
             assertTrue(c.closed());
         }
+        // UID is no message command: only UID REPLACE's literal is a message, UID SEARCH's is held to
+        // line.max and refused before the continuation, nothing spooled to the store
+        try (TestServer server = server(Map.of()); Client c = login(server)) {
+            c.send("s SELECT INBOX\r\n");
+            assertTrue(c.until("s").startsWith("s OK"));
+            // UID REPLACE's message does stream: the continuation comes, the command is not BAD
+            String message = "Subject: r\r\n\r\n" + "x".repeat(70000 - 14);
+            c.send("w UID REPLACE 99 INBOX {70000}\r\n");
+            String w = c.line();
+            assertTrue(w.startsWith("+ "), w);
+            c.send(message + "\r\n");
+            w = c.until("w");
+            assertTrue(w.startsWith("w OK") || w.startsWith("w NO"), w);
+            c.send("u UID SEARCH TEXT {70000}\r\n");
+            String r = c.line();
+            assertTrue(r.startsWith("u BAD [TOOBIG] Literal of 70000 bytes exceeds the limit of"), r);
+            assertEquals(List.of(), uploads());
+            c.send("v uid search text {70000+}\r\n");
+            r = c.line();
+            assertTrue(r.startsWith("* BYE"), r);
+            assertTrue(c.closed());
+            assertEquals(List.of(), uploads());
+        }
     }
 
     /**

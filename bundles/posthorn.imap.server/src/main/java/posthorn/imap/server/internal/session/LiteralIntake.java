@@ -39,11 +39,12 @@ import posthorn.store.api.StoreException;
 final class LiteralIntake {
 
     /**
-     * The commands whose literal is a message that may stream to the store: APPEND, REPLACE (RFC 8508),
-     * and UID (UID REPLACE: the receiver names only the first word; another UID command's streamed
-     * literal is refused by its parser as a missing string).
+     * The commands whose literal is a message that may stream to the store: APPEND (CATENATE's TEXT
+     * parts included), REPLACE and UID REPLACE (RFC 8508). The receiver names a UID command by both its
+     * words, so the literal of UID SEARCH, UID FETCH, ... is held to line.max like any other command's
+     * and never spooled to disk.
      */
-    private static final java.util.Set<String> MESSAGE_COMMANDS = java.util.Set.of("APPEND", "REPLACE", "UID");
+    private static final java.util.Set<String> MESSAGE_COMMANDS = java.util.Set.of("APPEND", "REPLACE", "UID REPLACE");
 
     /** Where a literal goes. */
     enum Route { MEMORY, STREAM, REFUSE }
