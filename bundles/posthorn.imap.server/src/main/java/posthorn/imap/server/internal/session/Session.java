@@ -1232,22 +1232,52 @@ public final class Session {
         if (n == null || !(state instanceof SessionState.LoggedIn)) {
             return;
         }
-        try {
+        unsolicited("notify", false, () -> {
             if (!n.deliver(out, state, inIdle, this::timedSync)) {
                 LOG.info("s{} event=notify.overflow reason=\"too many mailboxes to watch\"", id);
                 notify = null;
             }
             out.flush();
+        });
+    }
+
+    /** Writes unsolicited responses; see {@link #unsolicited}. */
+    @FunctionalInterface
+    private interface UnsolicitedWrite {
+        void run() throws IOException, StoreException;
+    }
+
+    /**
+     * Runs a write of unsolicited responses (NOTIFY's delivery, IDLE's sync) with the write lock held
+     * by the caller, and decides what its failure ends: a UIDVALIDITY change the session (BYE, RFC
+     * 9051 2.3.1.1: the client's UIDs are void); a store failure only this round (logged as
+     * {@code event=LABEL.failed}, the next notice tries again); a write failure the connection (the
+     * session's thread sees it end and logs it); a bug only this round, logged with its trace. With
+     * {@code errors}, an Error (stack overflow, out of memory) ends the session as in {@link #run}:
+     * for IDLE's sync, which runs on a notice thread where nothing else would see it.
+     */
+    private void unsolicited(String label, boolean errors, UnsolicitedWrite write) {
+        try {
+            write.run();
         } catch (SelectedMailbox.UidValidityChangedException e) {
             LOG.warn("s{} {}", id, e.getMessage());
             bye(e.getMessage());
             closeRaw();
         } catch (StoreException e) {
-            LOG.warn("s{} event=notify.failed reason=\"[{}] {}\"", id, e.reason(), e.getMessage());
+            LOG.warn("s{} event={}.failed reason=\"[{}] {}\"", id, label, e.reason(), e.getMessage());
         } catch (IOException e) {
             closeRaw(); // the session's thread sees the connection end and logs it
         } catch (RuntimeException e) {
-            LOG.error("s{} NOTIFY delivery failed with an internal error", id, e);
+            LOG.error("s{} event={}.failed reason=\"internal error\"", id, label, e);
+        } catch (Error e) {
+            if (!errors) {
+                throw e;
+            }
+            // as in run: the session cannot be trusted after it; the session's thread logs the end
+            LOG.error("s{} event={}.failed reason=\"{}\" ends the session", id, label, describe(e));
+            LOG.debug("s{} internal error in {}", id, label, e);
+            bye("Internal error; the event is logged");
+            closeRaw();
         }
     }
 
@@ -1287,24 +1317,10 @@ public final class Session {
             if (!idling || closing || !(state instanceof SessionState.Selected s)) {
                 return;
             }
-            timedSync(s, true);
-            out.flush();
-        } catch (SelectedMailbox.UidValidityChangedException e) {
-            LOG.warn("s{} {}", id, e.getMessage());
-            bye(e.getMessage());
-            closeRaw();
-        } catch (StoreException e) {
-            LOG.warn("s{} sync during IDLE failed: [{}] {}", id, e.reason(), e.getMessage());
-        } catch (IOException e) {
-            closeRaw(); // the session's thread sees the connection end and logs it
-        } catch (RuntimeException e) {
-            LOG.error("s{} sync during IDLE failed with an internal error", id, e);
-        } catch (Error e) {
-            // as in run: the session cannot be trusted after it; the session's thread logs the end
-            LOG.error("s{} sync during IDLE ended the session: {}", id, describe(e));
-            LOG.debug("s{} internal error during IDLE", id, e);
-            bye("Internal error; the event is logged");
-            closeRaw();
+            unsolicited("idle.sync", true, () -> {
+                timedSync(s, true);
+                out.flush();
+            });
         } finally {
             writing.unlock();
         }
