@@ -159,7 +159,8 @@ def fetch_conversations():
         if leaves:
             yield conv("fetch-binary-%d" % seq, ["EXAMINE INBOX"]
                        + ["FETCH %d (BINARY.PEEK[%s] BINARY.SIZE[%s])" % (seq, s, s) for s in leaves]
-                       + ["FETCH %d BINARY.PEEK[%s]<0.4>" % (seq, leaves[0]), "FETCH %d BINARY.SIZE[%s]" % (seq, leaves[-1])])
+                       + ["FETCH %d BINARY.PEEK[%s]<0.4>" % (seq, leaves[0]), "FETCH %d BINARY.SIZE[%s]" % (seq, leaves[-1]),
+                          "FETCH %d BINARY.PEEK[]" % seq])
     # \Seen set by a non-PEEK fetch on a read-write mailbox, not on a read-only one (RFC 3501 6.4.5)
     for item in ("BODY[]", "BODY[TEXT]", "RFC822", "RFC822.TEXT", "BODY[1]", "BINARY[1]", "BODY[HEADER]",
                  "RFC822.HEADER", "BODY[]<0.5>"):
