@@ -28,7 +28,7 @@ server already reported unchanged; LSUB's optional CHILDREN and special-use attr
 code one side gives to a NO/BAD the other gives without a code; the order of METADATA's entries
 (RFC 5464 4.4.1); SELECT's OK [MAILBOXID] (RFC 8474, which Dovecot 2.3 lacks); MODSEQ and HIGHESTMODSEQ
 values (RFC 7162 3.1.1: each server picks its own; where they appear is compared); NO against BAD
-for a refused COMPRESS (RFC 4978 3). After a COMPRESS DEFLATE answered OK both directions are raw
+for a refused COMPRESS (RFC 4978 3); FETCH data sent before a NO [UNKNOWN-CTE] (RFC 3516 4.3). After a COMPRESS DEFLATE answered OK both directions are raw
 deflate (RFC 4978): the harness compresses and inflates, and compares the inflated responses. In commands,
 <uidvalidity> and <highestmodseq:TAG> stand for the values the server itself gave (see run_commands).
 Everything else is compared byte

@@ -60,14 +60,15 @@ public final class TransferDecoding {
 
     /**
      * Writes what BINARY[path] names in message {@code m} to {@code out}, decoded as it is read (no
-     * buffer of the decoded part). For a part: its body with its encoding undone. For the whole
-     * message (an empty path), which RFC 3516 leaves open, as Dovecot 2.3 answers: the message with
+     * buffer of the decoded part). For a leaf part: its body with its encoding undone. For a
+     * multipart part or a message/rfc822 part, and for the whole
+     * message (an empty path), which RFC 3516 leaves open, as Dovecot 2.3 answers: the content with
      * the body of every leaf part (in multiparts and in message/rfc822 parts, at any depth the parse
      * opened) that is base64 or quoted-printable decoded and that part's Content-Transfer-Encoding
      * field replaced by {@code Content-Transfer-Encoding: binary} at the end of its header, so that
      * the message the client gets still describes itself truly; headers of multiparts, parts in an
      * identity encoding, preambles, boundaries and epilogues as they are. A part in an encoding the
-     * server cannot undo anywhere in the message refuses the whole (RFC 3516 4.3), as Dovecot does.
+     * server cannot undo anywhere in it refuses the whole (RFC 3516 4.3), as Dovecot does.
      * Returns false, having written nothing, if the part does not exist.
      */
     public static boolean writeBinarySection(byte[] m, MimePart root, List<Integer> path, OutputStream out)
@@ -83,7 +84,14 @@ public final class TransferDecoding {
             if (part == null) {
                 return false;
             }
-            decodeTo(m, part.bodyStart(), part.end(), encoding(part), out);
+            if (part.isMultipart() || part.message() != null) {
+                // a multipart's body or an encapsulated message: its leaves converted as above
+                checkWhole(part);
+                int at = writeWhole(m, part, part.bodyStart(), out);
+                out.write(m, at, part.end() - at);
+            } else {
+                decodeTo(m, part.bodyStart(), part.end(), encoding(part), out);
+            }
             return true;
         } catch (IOException e) {
             // The callers write to memory (a buffer, a counter), which does not throw.

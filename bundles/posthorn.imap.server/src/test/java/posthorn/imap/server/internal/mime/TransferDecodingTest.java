@@ -135,6 +135,24 @@ class TransferDecodingTest {
         assertEquals(2L, TransferDecoding.binarySize(b, root, List.of(1)));
     }
 
+    @Test
+    void aMultipartOrMessagePartIsConvertedInside() throws Exception {
+        String m = "Content-Type: multipart/mixed; boundary=o\r\n\r\n--o\r\nContent-Type: multipart/alternative; boundary=i\r\n\r\n"
+                + "--i\r\nContent-Transfer-Encoding: base64\r\n\r\naGk=\r\n--i--\r\n"
+                + "--o\r\nContent-Type: message/rfc822\r\n\r\nSubject: in\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=41\r\n"
+                + "--o--\r\n";
+        byte[] b = m.getBytes(StandardCharsets.ISO_8859_1);
+        MimePart root = MimePart.parse(b);
+        // BINARY[1]: the multipart's body (not its header), its leaf decoded
+        assertEquals("--i\r\nContent-Transfer-Encoding: binary\r\n\r\nhi\r\n--i--\r\n",
+                text(TransferDecoding.binarySection(b, root, List.of(1))));
+        // BINARY[2]: the encapsulated message, converted as a whole message is
+        assertEquals("Subject: in\r\nContent-Transfer-Encoding: binary\r\n\r\nA\r\n",
+                text(TransferDecoding.binarySection(b, root, List.of(2))));
+        assertEquals(TransferDecoding.binarySection(b, root, List.of(2)).length,
+                TransferDecoding.binarySize(b, root, List.of(2)));
+    }
+
     private static String text(byte[] b) {
         return new String(b, StandardCharsets.ISO_8859_1);
     }
