@@ -151,14 +151,17 @@ public final class TransferDecoding {
         String eol = "\r\n";
         int fieldsEnd = part.headerStart();
         for (Header.Field f : part.header().fields()) {
+            fieldsEnd = f.end();
+            boolean ended = m[f.end() - 1] == '\n';
+            if (ended) {
+                // the new field ends its line as the header's lines end (a Maildir may hold LF alone)
+                eol = f.end() - 2 >= f.start() && m[f.end() - 2] == '\r' ? "\r\n" : "\n";
+            }
             if (!f.name().equalsIgnoreCase("Content-Transfer-Encoding")) {
                 out.write(m, f.start(), f.end() - f.start());
-            }
-            fieldsEnd = f.end();
-            // the new field ends its line as the header's lines end (a Maildir may hold LF alone)
-            eol = f.end() >= 2 && m[f.end() - 2] == '\r' ? "\r\n" : "\n";
-            if (m[f.end() - 1] != '\n') {
-                out.write(eol.getBytes(StandardCharsets.US_ASCII)); // a last field without its line end
+                if (!ended) {
+                    out.write(eol.getBytes(StandardCharsets.US_ASCII)); // a last field without its line end
+                }
             }
         }
         out.write(("Content-Transfer-Encoding: binary" + eol).getBytes(StandardCharsets.US_ASCII));

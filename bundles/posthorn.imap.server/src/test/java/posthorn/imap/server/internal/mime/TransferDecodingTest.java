@@ -115,6 +115,10 @@ class TransferDecodingTest {
         // (a hard line break of quoted-printable decodes to CRLF, the canonical line end: RFC 2045 6.7)
         assertEquals("Subject: q\nContent-Transfer-Encoding: binary\n\nx=yz\r\n",
                 text(TransferDecoding.binarySection(b, MimePart.parse(b), List.of())));
+        // a header that ends without its line end (no body): the field still goes, nothing is glued
+        byte[] h = "Subject: h\r\nContent-Transfer-Encoding: base64".getBytes(StandardCharsets.ISO_8859_1);
+        assertEquals("Subject: h\r\nContent-Transfer-Encoding: binary\r\n",
+                text(TransferDecoding.binarySection(h, MimePart.parse(h), List.of())));
         // identity encodings: the message as it is
         String seven = "Subject: s\r\nContent-Transfer-Encoding: 8bit\r\n\r\ncaf\u00e9\r\n";
         byte[] s = seven.getBytes(StandardCharsets.ISO_8859_1);
