@@ -148,8 +148,7 @@ public final class FetchRenderer {
             } else if (a instanceof FetchAttribute.Rfc822 r && !(wholeOnly && isWhole(r))) {
                 sections[i] = data.section(new Section(List.of(), r.kind(), List.of()));
             } else if (a instanceof FetchAttribute.Binary b) {
-                byte[] bytes = data.binary(b.part());
-                sections[i] = b.origin() >= 0 ? MessageSections.partial(bytes, b.origin(), b.length()) : bytes;
+                sections[i] = b.origin() >= 0 ? data.binaryPartial(b.part(), b.origin(), b.length()) : data.binary(b.part());
             } else if (a instanceof FetchAttribute.BinarySize b) {
                 sizes[i] = data.binarySize(b.part());
             }
@@ -313,6 +312,12 @@ public final class FetchRenderer {
          */
         byte[] binary(List<Integer> part) throws TransferDecoding.UnknownCteException {
             byte[] b = TransferDecoding.binarySection(m, root(), part);
+            return b == null ? new byte[0] : b;
+        }
+
+        /** BINARY[part]<origin.length>: only the window is held while the part is decoded. */
+        byte[] binaryPartial(List<Integer> part, long origin, long length) throws TransferDecoding.UnknownCteException {
+            byte[] b = TransferDecoding.binaryPartial(m, root(), part, origin, length);
             return b == null ? new byte[0] : b;
         }
 

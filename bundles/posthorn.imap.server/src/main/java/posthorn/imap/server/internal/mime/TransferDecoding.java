@@ -50,6 +50,17 @@ public final class TransferDecoding {
     }
 
     /**
+     * The octets {@code [origin, origin + length)} of what BINARY[path] names (RFC 3516 4.2 partial,
+     * offsets in the decoded data), keeping only those while decoding the rest: empty if the section
+     * is shorter than {@code origin}; null if that part does not exist.
+     */
+    public static byte[] binaryPartial(byte[] m, MimePart root, List<Integer> path, long origin, long length)
+            throws UnknownCteException {
+        Window out = new Window(origin, length);
+        return writeBinarySection(m, root, path, out) ? out.kept.toByteArray() : null;
+    }
+
+    /**
      * The size BINARY[path] has (RFC 3516 4.2: BINARY.SIZE is the size of what BINARY returns),
      * counted as it is decoded, without holding the decoded bytes; -1 if that part does not exist.
      */
@@ -191,6 +202,34 @@ public final class TransferDecoding {
             case "quoted-printable" -> drain(new QuotedPrintableInputStream(
                     new ByteArrayInputStream(m, from, to - from), DecodeMonitor.SILENT), out);
             default -> throw new UnknownCteException(encoding);
+        }
+    }
+
+    /** Keeps the octets {@code [origin, origin + length)} of what is written to it, drops the rest. */
+    private static final class Window extends OutputStream {
+        private final long origin;
+        private final long end;
+        private long at;
+        final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+
+        Window(long origin, long length) {
+            this.origin = origin;
+            this.end = origin + Math.min(length, Long.MAX_VALUE - origin);
+        }
+
+        @Override
+        public void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            long from = Math.max(at, origin);
+            long to = Math.min(at + len, end);
+            if (from < to) {
+                kept.write(b, off + (int) (from - at), (int) (to - from));
+            }
+            at += len;
         }
     }
 

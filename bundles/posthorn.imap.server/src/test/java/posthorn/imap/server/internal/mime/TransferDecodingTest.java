@@ -158,6 +158,23 @@ class TransferDecodingTest {
                 TransferDecoding.binarySize(b, root, List.of(2)));
     }
 
+    @Test
+    void partialKeepsOnlyItsWindowOfTheDecodedData() throws Exception {
+        byte[] m = MESSAGE.getBytes(StandardCharsets.ISO_8859_1);
+        MimePart root = MimePart.parse(m);
+        for (List<Integer> path : List.of(List.<Integer>of(), List.of(1), List.of(2), List.of(2, 1))) {
+            byte[] whole = TransferDecoding.binarySection(m, root, path);
+            for (long[] w : new long[][] {{0, 1}, {0, whole.length}, {2, 5}, {whole.length - 1, 10},
+                    {whole.length, 3}, {whole.length + 7, 3}, {1, Long.MAX_VALUE}}) {
+                int from = (int) Math.min(w[0], whole.length);
+                int to = (int) Math.min(from + Math.min(w[1], Integer.MAX_VALUE), whole.length);
+                assertArrayEquals(java.util.Arrays.copyOfRange(whole, from, to),
+                        TransferDecoding.binaryPartial(m, root, path, w[0], w[1]), path + " " + w[0] + "." + w[1]);
+            }
+        }
+        assertNull(TransferDecoding.binaryPartial(m, root, List.of(9), 0, 4));
+    }
+
     private static String text(byte[] b) {
         return new String(b, StandardCharsets.ISO_8859_1);
     }
