@@ -28,7 +28,7 @@ server already reported unchanged; LSUB's optional CHILDREN and special-use attr
 code one side gives to a NO/BAD the other gives without a code; the order of METADATA's entries
 (RFC 5464 4.4.1); SELECT's OK [MAILBOXID] (RFC 8474, which Dovecot 2.3 lacks); MODSEQ and HIGHESTMODSEQ
 values (RFC 7162 3.1.1: each server picks its own; where they appear is compared); NO against BAD
-for a refused COMPRESS (RFC 4978 3). After a COMPRESS DEFLATE answered OK both directions are raw
+for a refused COMPRESS (RFC 4978 3); FETCH data sent before a NO [UNKNOWN-CTE] (RFC 3516 4.3). After a COMPRESS DEFLATE answered OK both directions are raw
 deflate (RFC 4978): the harness compresses and inflates, and compares the inflated responses. In commands,
 <uidvalidity> and <highestmodseq:TAG> stand for the values the server itself gave (see run_commands).
 Everything else is compared byte
@@ -809,6 +809,11 @@ def normalise_reply(lines, ctx):
         # RFC 3501 7.5 and 5.5: a server may refuse a command before its literal (no continuation
         # request) or read the literal and then refuse it (after one); the result is the same.
         out = [x for x in out if x != "+"]
+    if out and re.match(r"^\S+ NO \[UNKNOWN-CTE\]", out[-1]):
+        # RFC 3516 4.3: a FETCH refused with UNKNOWN-CTE returns no data for that message; what a
+        # server wrote before deciding (Dovecot 2.3: '* 1 FETCH (UID 1)' or the items before the
+        # failing one) is not promised (RFC 3501 7: untagged data may come with any result).
+        out = [x for x in out if not FETCH_LINE.match(x)]
     out = merge_expunges(out)
     result = []
     seg = []
@@ -824,6 +829,7 @@ def normalise_reply(lines, ctx):
 
 
 EXPUNGE = re.compile(r"^\* (\d+) EXPUNGE$")
+FETCH_LINE = re.compile(r"^\* \d+ FETCH ")
 
 
 def merge_expunges(out):

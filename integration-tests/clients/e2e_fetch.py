@@ -207,6 +207,51 @@ def test_fetch_of_message_expunged_elsewhere(srv):
     b.close()
 
 
+def test_binary_whole_message_with_imaplib(srv):
+    # RFC 3516 with a real client library (imaplib reads literal8 '~{n}' as a literal): BINARY[] of a
+    # multipart decodes its base64 and quoted-printable parts and says so in their headers (as
+    # Dovecot 2.3.19 answers: conformance/binary.imapc compares byte for byte), BINARY.SIZE[] is its
+    # length, and a part in an encoding nobody can undo is NO [UNKNOWN-CTE].
+    blob = bytes(range(256))
+    import base64
+    enc = base64.encodebytes(blob).replace(b"\n", b"\r\n")
+    msg = (b"Subject: bin\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
+           b"--B\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+           b"caf=C3=A9 =3D soft=\r\nbreak\r\n"
+           b"--B\r\nContent-Transfer-Encoding: base64\r\nContent-Type: application/octet-stream\r\n\r\n" + enc +
+           b"--B\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\n"
+           b"begin 644 a\r\nend\r\n--B--\r\n")
+    m = imap(srv)
+    m.login("demo", srv.password())
+    m.create("BinTest")
+    typ, _ = m.append("BinTest", None, None, msg)
+    assert typ == "OK"
+    m.select("BinTest")
+    typ, data = m.fetch("1", "(BINARY.PEEK[1] BINARY.SIZE[1] BINARY.PEEK[2] BINARY.SIZE[2])")
+    assert typ == "OK", data
+    flat = b"".join(x if isinstance(x, bytes) else x[0] + x[1] for x in data)
+    assert "caf\u00e9 = softbreak".encode() in flat and blob in flat, flat
+    assert b"BINARY.SIZE[1] 17" in flat and b"BINARY.SIZE[2] 256" in flat, flat
+    typ, data = m.fetch("1", "BINARY.PEEK[]")
+    assert typ == "NO" and b"UNKNOWN-CTE" in data[0], (typ, data)
+    typ, data = m.fetch("1", "BINARY.PEEK[3]")
+    assert typ == "NO" and b"UNKNOWN-CTE" in data[0], (typ, data)
+    # without the x-uuencode part the whole message converts
+    whole = msg[:msg.index(b"--B\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: x-uu")] + b"--B--\r\n"
+    typ, _ = m.append("BinTest", None, None, whole)
+    assert typ == "OK"
+    m.noop()
+    typ, data = m.fetch("2", "(BINARY.PEEK[] BINARY.SIZE[])")
+    assert typ == "OK", data
+    body = data[0][1]
+    assert blob in body and "caf\u00e9 = softbreak".encode() in body, body
+    assert b"base64" not in body and b"quoted-printable" not in body, body
+    assert body.count(b"Content-Transfer-Encoding: binary\r\n\r\n") == 2, body
+    size = int(re.search(rb"BINARY.SIZE\[\] (\d+)", b"".join(x if isinstance(x, bytes) else x[0] for x in data)).group(1))
+    assert size == len(body), (size, len(body))
+    m.logout()
+
+
 TESTS = [
     test_fetch_structure_matches_dovecot,
     test_fetch_sections_match_dovecot,
@@ -214,6 +259,7 @@ TESTS = [
     test_search,
     test_sort_and_thread,
     test_fetch_of_message_expunged_elsewhere,
+    test_binary_whole_message_with_imaplib,
 ]
 
 

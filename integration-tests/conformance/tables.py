@@ -109,11 +109,12 @@ FETCH_GROUPS = {
     # BODY[TEXT]<0.0> is left out: RFC 3501 9 section-partial = "<" number "." nz-number ">", so
     # Posthorn answers BAD; Dovecot sends an empty string (see bad_conversations).
 }
-# BINARY (RFC 3516) on the leaf parts of each message (computed from the message: see leaf_sections).
-# Left out: BINARY of a multipart or message part and of the whole message (Dovecot decodes the
-# parts inside and rewrites their Content-Transfer-Encoding to binary; RFC 3516 4.2 decodes "the
-# section's Content-Transfer-Encoding", which a multipart's is not, so Posthorn returns it as it is);
-# BINARY[TEXT] (not in RFC 3516's section-binary grammar: Posthorn BAD, Dovecot answers).
+# BINARY (RFC 3516) on the leaf parts of each message (computed from the message: see leaf_sections)
+# and on the whole message (every base64/quoted-printable leaf decoded, its Content-Transfer-Encoding
+# rewritten to binary, as Dovecot 2.3 does; conformance/binary.imapc has more, multipart and
+# message/rfc822 parts and UNKNOWN-CTE among them). Left out: BINARY.SIZE[] of these LF-stored
+# messages (see "whole" above); BINARY[TEXT] (not in RFC 3516's section-binary grammar: Posthorn
+# BAD, Dovecot answers).
 
 
 def leaf_sections(fname):
@@ -159,7 +160,8 @@ def fetch_conversations():
         if leaves:
             yield conv("fetch-binary-%d" % seq, ["EXAMINE INBOX"]
                        + ["FETCH %d (BINARY.PEEK[%s] BINARY.SIZE[%s])" % (seq, s, s) for s in leaves]
-                       + ["FETCH %d BINARY.PEEK[%s]<0.4>" % (seq, leaves[0]), "FETCH %d BINARY.SIZE[%s]" % (seq, leaves[-1])])
+                       + ["FETCH %d BINARY.PEEK[%s]<0.4>" % (seq, leaves[0]), "FETCH %d BINARY.SIZE[%s]" % (seq, leaves[-1]),
+                          "FETCH %d BINARY.PEEK[]" % seq])
     # \Seen set by a non-PEEK fetch on a read-write mailbox, not on a read-only one (RFC 3501 6.4.5)
     for item in ("BODY[]", "BODY[TEXT]", "RFC822", "RFC822.TEXT", "BODY[1]", "BINARY[1]", "BODY[HEADER]",
                  "RFC822.HEADER", "BODY[]<0.5>"):

@@ -31,7 +31,8 @@ import posthorn.store.api.StoreException;
  * from the store; sections are cut from the message in memory, which is read and parsed at most once.
  * ENVELOPE, BODY and BODYSTRUCTURE come from the store's cache when it has them, else from the parsed
  * message (only its header for ENVELOPE), and are cached. BINARY and BINARY.SIZE (RFC 3516) decode
- * the part's transfer encoding, or throw {@link TransferDecoding.UnknownCteException}. The message's
+ * transfer encodings (of the whole message: of every leaf part, see {@link TransferDecoding}), or throw
+ * {@link TransferDecoding.UnknownCteException}; BINARY.SIZE is counted without the bytes. The message's
  * structure is followed as far as the command's {@link MimeCuts} limits let it.
  */
 public final class FetchRenderer {
@@ -79,7 +80,7 @@ public final class FetchRenderer {
         if (metaOnly) {
             // FETCH 1:* (UID FLAGS) and the like: what the session holds answers it, with no
             // per-message arrays and nothing from the store.
-            writeItems(out, box, seq, meta, recent, items, null, null, null);
+            writeItems(out, box, seq, meta, recent, items, null, null, null, null);
             return true;
         }
         boolean wholeOnly = textItems == 1 && allWhole;
@@ -138,6 +139,7 @@ public final class FetchRenderer {
         }
         // Cut every section before writing, so that a failure cannot leave a response half written.
         byte[][] sections = new byte[items.size()][];
+        long[] sizes = new long[items.size()];
         for (int i = 0; i < items.size(); i++) {
             FetchAttribute a = items.get(i);
             if (a instanceof FetchAttribute.Body b && !(wholeOnly && isWhole(b))) {
@@ -146,10 +148,9 @@ public final class FetchRenderer {
             } else if (a instanceof FetchAttribute.Rfc822 r && !(wholeOnly && isWhole(r))) {
                 sections[i] = data.section(new Section(List.of(), r.kind(), List.of()));
             } else if (a instanceof FetchAttribute.Binary b) {
-                byte[] bytes = data.binary(b.part());
-                sections[i] = b.origin() >= 0 ? MessageSections.partial(bytes, b.origin(), b.length()) : bytes;
+                sections[i] = b.origin() >= 0 ? data.binaryPartial(b.part(), b.origin(), b.length()) : data.binary(b.part());
             } else if (a instanceof FetchAttribute.BinarySize b) {
-                sections[i] = data.binary(b.part());
+                sizes[i] = data.binarySize(b.part());
             }
         }
         InputStream whole = null;
@@ -164,7 +165,7 @@ public final class FetchRenderer {
             }
         }
         try {
-            writeItems(out, box, seq, meta, recent, items, derived, sections, whole);
+            writeItems(out, box, seq, meta, recent, items, derived, sections, sizes, whole);
         } finally {
             if (whole != null) {
                 whole.close();
@@ -175,11 +176,13 @@ public final class FetchRenderer {
 
     /**
      * The response line itself; {@code derived} and {@code sections} hold what the items need at
-     * their index (null for an item of the message's metadata), {@code whole} the open message when
+     * their index (null for an item of the message's metadata), {@code sizes} BINARY.SIZE's at its
+     * index, {@code whole} the open message when
      * the one text item is all of it.
      */
     private static void writeItems(ResponseWriter out, Mailbox box, int seq, MessageMeta meta, boolean recent,
-                                   List<FetchAttribute> items, byte[][] derived, byte[][] sections, InputStream whole)
+                                   List<FetchAttribute> items, byte[][] derived, byte[][] sections, long[] sizes,
+                                   InputStream whole)
             throws IOException, StoreException {
         long uid = meta.uid();
         start(out, seq, uid);
@@ -230,7 +233,7 @@ public final class FetchRenderer {
                     out.sp().binary(sections[i]);
                 }
                 case FetchAttribute.BinarySize b -> out.raw("BINARY.SIZE[").raw(b.spec()).raw("] ")
-                        .number(sections[i].length);
+                        .number(sizes[i]);
                 case FetchAttribute.SaveDate x -> saveDate(out, box, uid);
                 case FetchAttribute.EmailId x -> emailId(out, box, uid);
                 case FetchAttribute.ThreadId x -> threadId(out, box, uid);
@@ -310,6 +313,17 @@ public final class FetchRenderer {
         byte[] binary(List<Integer> part) throws TransferDecoding.UnknownCteException {
             byte[] b = TransferDecoding.binarySection(m, root(), part);
             return b == null ? new byte[0] : b;
+        }
+
+        /** BINARY[part]<origin.length>: only the window is held while the part is decoded. */
+        byte[] binaryPartial(List<Integer> part, long origin, long length) throws TransferDecoding.UnknownCteException {
+            byte[] b = TransferDecoding.binaryPartial(m, root(), part, origin, length);
+            return b == null ? new byte[0] : b;
+        }
+
+        /** BINARY.SIZE[part] (RFC 3516 4.2): the length {@link #binary} has, counted without its bytes. */
+        long binarySize(List<Integer> part) throws TransferDecoding.UnknownCteException {
+            return Math.max(0, TransferDecoding.binarySize(m, root(), part));
         }
     }
 
