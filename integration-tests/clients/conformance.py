@@ -221,8 +221,16 @@ def build_fixture(root, only_new=None):
             os.utime(path, (t, t))
 
 
+def skip_tmp_contents(directory, names):
+    """copytree's ignore: what is inside a Maildir's tmp/ (scratch space: deliveries under way and the
+    server's own temporary files, renamed into place or removed at any moment) is no part of the
+    mailbox, and the primed Posthorn may still be writing there (its background full-text indexer
+    flushing the folder index), so a copy taken meanwhile must not depend on it."""
+    return names if os.path.basename(directory) == "tmp" else []
+
+
 def copy_maildir(src, dst, owner=None):
-    shutil.copytree(src, dst, copy_function=shutil.copy2)
+    shutil.copytree(src, dst, copy_function=shutil.copy2, ignore=skip_tmp_contents)
     if owner is not None:
         for r, dirs, files in os.walk(dst):
             for n in dirs + files:
