@@ -644,18 +644,19 @@ def run_with_setup(label, setup_class, tests):
     return run_suite(label, work, make_server, tests)
 
 
-def set_config_keys(path, **keys):
-    """Sets keys (dots written as underscores) in a config file, replacing their lines or adding them."""
+def set_config_keys(path, values):
+    """Sets keys in a config file (dict key -> value), replacing each key's line or adding it; returns
+    the file's new text."""
     with open(path) as f:
         text = f.read()
-    for key, value in keys.items():
-        key = key.replace("_", ".")
+    for key, value in values.items():
         line = "%s=%s" % (key, value)
         text, n = re.subn(r"(?m)^%s=.*$" % re.escape(key), line, text)
         if not n:
             text += ("" if text.endswith("\n") or not text else "\n") + line + "\n"
     with open(path, "w") as f:
         f.write(text)
+    return text
 
 
 def main():

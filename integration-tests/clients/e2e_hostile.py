@@ -32,7 +32,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e import TOP, Server, deliver, free_port, run_suite  # noqa: E402
+from e2e import TOP, Server, deliver, free_port, run_suite, set_config_keys  # noqa: E402
 
 MB = 1024 * 1024
 HEAP_GROWTH_MAX = 8 * MB
@@ -144,15 +144,7 @@ def tls_port(srv):
 
 def configure(srv, values):
     """Writes values into the server's imapd.cfg (replacing a key's line, or adding it)."""
-    path = os.path.join(srv.conf, "imapd.cfg")
-    with open(path) as f:
-        text = f.read()
-    for key, v in values.items():
-        text, n = re.subn(r"(?m)^%s=.*$" % re.escape(key), "%s=%s" % (key, v), text)
-        if n == 0:
-            text += "\n%s=%s\n" % (key, v)
-    with open(path, "w") as f:
-        f.write(text)
+    set_config_keys(os.path.join(srv.conf, "imapd.cfg"), values)
 
 
 def set_config(srv, values, timeout=20):

@@ -19,7 +19,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e import Server, deliver, free_port, run_suite  # noqa: E402
+from e2e import Server, deliver, free_port, run_suite, set_config_keys  # noqa: E402
 from e2e_hostile import Conn, configure, greets, log_lines_since, login, short, stack_trace_lines  # noqa: E402
 
 SETTINGS = {"auth.delay.base": 50, "auth.delay.max": 200, "max.per.ip": 50, "max.bad.commands": 0}
@@ -386,16 +386,7 @@ def wait_for_line(srv, offset, pred, timeout=20):
 
 
 def write_cfg(srv, name, values):
-    path = os.path.join(srv.conf, name)
-    with open(path) as f:
-        text = f.read()
-    for key, v in values.items():
-        text, n = re.subn(r"(?m)^%s=.*$" % re.escape(key), "%s=%s" % (key, v), text)
-        if n == 0:
-            text += "\n%s=%s\n" % (key, v)
-    with open(path, "w") as f:
-        f.write(text)
-    return text
+    return set_config_keys(os.path.join(srv.conf, name), values)
 
 
 def test_bad_values_of_new_keys_are_refused_live(srv):

@@ -37,7 +37,7 @@ class Setup:
 
     def configure(self, conf):
         use_userdb_only(conf, self.userdb)
-        set_config_keys(os.path.join(conf, "imapd.cfg"), quota_set="sam")
+        set_config_keys(os.path.join(conf, "imapd.cfg"), {"quota.set": "sam"})
 
 
 def login(srv, user):

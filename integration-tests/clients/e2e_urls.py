@@ -44,7 +44,7 @@ class Setup:
 
     def configure(self, conf):
         use_userdb_only(conf, self.userdb)
-        set_config_keys(os.path.join(conf, "imapd.cfg"), urlauth_submit="smtp")
+        set_config_keys(os.path.join(conf, "imapd.cfg"), {"urlauth.submit": "smtp"})
 
 
 def login(srv, user):
