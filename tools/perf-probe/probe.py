@@ -6,7 +6,8 @@ server's CPU (from /proc) per command; --jfr SETTINGS records a JFR file in the 
 Run as root, after ./posthorn bench made the data (under $POSTHORN_BENCH_WORK).
 
 usage: probe.py posthorn|dovecot TREE TAG MAILDIR [--jfr SETTINGS] [--env K=V | --env CFG:file.cfg:key=V]
-                [--cmds select,search,idle,search2,flags,sort]
+                [--cmds select,search,idle,search2,flags,sort,env,bs,reselect]
+A trailing number repeats a command under its own key: --cmds select,bs1,bs2,bs3,env1,env2,flags1,flags2,reselect1,reselect2
 """
 import os, re, socket, subprocess, sys, time, shutil, json, select
 
@@ -75,8 +76,10 @@ def run(peer, pids, login):
         if k == "select": continue
         if k == "idle":
             res["wait_idle_s"] = wait_idle_fn(); continue
-        cm = {"search": f"UID SEARCH TEXT {NEEDLE}", "search2": f"UID SEARCH TEXT {NEEDLE}",
-              "flags": "FETCH 1:* (UID FLAGS)", "sort": "UID SORT (DATE) UTF-8 ALL"}[k]
+        # a trailing number repeats a command under its own key (env1,env2,env3: the first derives, the others are warm)
+        cm = {"search": f"UID SEARCH TEXT {NEEDLE}", "flags": "FETCH 1:* (UID FLAGS)",
+              "sort": "UID SORT (DATE) UTF-8 ALL", "env": "FETCH 1:* (ENVELOPE)",
+              "bs": "FETCH 1:* (BODYSTRUCTURE)", "reselect": "SELECT INBOX"}[k.rstrip("0123456789")]
         t0 = time.time(); c0 = cpu(pids); out = peer.cmd(cm)
         res[k + "_s"] = time.time() - t0; res[k + "_cpu"] = cpu(pids) - c0
         if "SEARCH" in cm:
