@@ -80,7 +80,7 @@ final class MaildirFolder implements ChangeWatcher.Watched {
      * else; for a read-only scan, those no read-write handle has taken yet (left to the next one).
      * {@code highestModSeq}: the highest MODSEQ among the entries and the expunges that led to them.
      */
-    record Snapshot(long uidValidity, long uidNext, List<Entry> entries, Set<Long> recent, long highestModSeq) {
+    record Snapshot(long uidValidity, long uidNext, Entries entries, Set<Long> recent, long highestModSeq) {
     }
 
     record Header(long uidValidity, long uidNext) {
@@ -120,7 +120,7 @@ final class MaildirFolder implements ChangeWatcher.Watched {
     private final java.util.HashMap<Long, Entry> pendingChanged = new java.util.HashMap<>();
     private final List<Entry> pendingAdded = new ArrayList<>();
     /** The entries of the last snapshot built, reused by the next scan where unchanged. */
-    private volatile List<Entry> lastEntries = List.of();
+    private volatile Entries lastEntries = Entries.EMPTY;
     /** The highestModSeq of the snapshot {@link #lastEntries} came from. */
     private volatile long lastHighest;
     /** The highest MODSEQ among the pending own changes (pendingChanged, pendingAdded); in-process lock. */
@@ -501,61 +501,64 @@ final class MaildirFolder implements ChangeWatcher.Watched {
         if (!modseqs.loaded()) {
             modseqs.load(validity);
         }
-        List<Entry> previous = lastEntries;
+        Entries previous = lastEntries;
         long high = Math.max(lastHighest, modseqs.expungeHigh());
         if (modseqs.validity(validity)) {
-            previous = List.of(); // other messages under the same UIDs now
+            previous = Entries.EMPTY; // other messages under the same UIDs now
             high = modseqs.expungeHigh();
         }
         java.util.Map<Long, long[]> fileRecords = modseqs.fileRecords();
         long scanMod = 0;
         int p = 0;
         boolean same = true;
-        List<Entry> entries = new ArrayList<>(uids.size());
+        // Columns, not an entry per message: the listing's order is the UID order (issue 14).
+        Entries.Builder built = new Entries.Builder(uids.size());
         for (int i = 0; i < uids.size(); i++) {
             String base = bases.get(i);
+            long uid = uids.get(i);
             Facts f = knownFacts(base);
             Set<String> flags = f == null ? null : state.flags(base);
             if (flags == null) {
-                recent.remove(uids.get(i)); // vanished since the listing; the next scan drops it
+                recent.remove(uid); // vanished since the listing; the next scan drops it
                 continue;
             }
-            Entry e = new Entry(uids.get(i), base, flags, f.size(), f.internalDate(), 0);
-            while (p < previous.size() && previous.get(p).uid() < e.uid()) {
+            long date = f.internalDate().toEpochMilli();
+            while (p < previous.size() && previous.uid(p) < uid) {
                 scanMod = scanMod == 0 ? modseqs.next() : scanMod;
-                modseqs.expunged(previous.get(p++).uid(), scanMod);
+                modseqs.expunged(previous.uid(p++), scanMod);
                 same = false;
             }
-            Entry o = p < previous.size() && previous.get(p).uid() == e.uid() ? previous.get(p) : null;
-            if (o != null && o.sameAs(e)) {
-                e = o;
+            boolean known = p < previous.size() && previous.uid(p) == uid;
+            long mod;
+            if (known && previous.base(p).equals(base) && previous.flags(p).equals(flags)
+                    && previous.size(p) == f.size() && previous.dateMillis(p) == date) {
+                mod = previous.modseq(p);
                 p++;
             } else {
                 same = false;
-                long mod = 0;
-                if (o != null) {
-                    p++;
-                    if (o.base().equals(e.base()) && o.flags().equals(e.flags())) {
-                        mod = o.modseq(); // only its size became known
+                mod = 0;
+                if (known) {
+                    if (previous.base(p).equals(base) && previous.flags(p).equals(flags)) {
+                        mod = previous.modseq(p); // only its size became known
                     }
+                    p++;
                 } else {
-                    mod = modseqs.recorded(e.uid(), e.flags().hashCode());
+                    mod = modseqs.recorded(uid, flags.hashCode());
                     if (fileRecords != null) {
-                        fileRecords.remove(e.uid());
+                        fileRecords.remove(uid);
                     }
                 }
                 if (mod == 0) {
                     scanMod = scanMod == 0 ? modseqs.next() : scanMod;
                     mod = scanMod;
                 }
-                e = e.withModSeq(mod);
             }
-            high = Math.max(high, e.modseq());
-            entries.add(e);
+            high = Math.max(high, mod);
+            built.add(uid, base, flags, f.size(), date, mod);
         }
         while (p < previous.size()) {
             scanMod = scanMod == 0 ? modseqs.next() : scanMod;
-            modseqs.expunged(previous.get(p++).uid(), scanMod);
+            modseqs.expunged(previous.uid(p++), scanMod);
             same = false;
         }
         if (fileRecords != null) {
@@ -567,7 +570,7 @@ final class MaildirFolder implements ChangeWatcher.Watched {
             modseqs.recordsUsed();
         }
         high = Math.max(high, scanMod);
-        List<Entry> list = same && p == previous.size() ? previous : List.copyOf(entries);
+        Entries list = same && p == previous.size() ? previous : built.build();
         lastEntries = list;
         lastHighest = high;
         return new Snapshot(validity, next, list, Set.copyOf(recent), high);
@@ -578,43 +581,25 @@ final class MaildirFolder implements ChangeWatcher.Watched {
         return state.inNew(base) || state.isRecentPending(base);
     }
 
-    private Set<Long> unclaimed(List<Entry> entries) {
+    private Set<Long> unclaimed(Entries entries) {
         Set<Long> recent = new HashSet<>();
-        for (Entry e : entries) {
-            if (unclaimed(e.base())) {
-                recent.add(e.uid());
+        for (int i = 0; i < entries.size(); i++) {
+            if (unclaimed(entries.base(i))) {
+                recent.add(entries.uid(i));
             }
         }
         return Set.copyOf(recent);
     }
 
     /** The claimed UIDs that are in the snapshot (a pending message may be expunged already). */
-    private static Set<Long> claimed(List<Entry> entries, Set<Long> claimed) {
+    private static Set<Long> claimed(Entries entries, Set<Long> claimed) {
         Set<Long> recent = new HashSet<>();
         for (long uid : claimed) {
-            if (indexOf(entries, uid) >= 0) {
+            if (entries.position(uid) >= 0) {
                 recent.add(uid);
             }
         }
         return Set.copyOf(recent);
-    }
-
-    /** Position of a UID in entries sorted by UID, or a negative number. */
-    static int indexOf(List<Entry> entries, long uid) {
-        int lo = 0;
-        int hi = entries.size() - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            long u = entries.get(mid).uid();
-            if (u < uid) {
-                lo = mid + 1;
-            } else if (u > uid) {
-                hi = mid - 1;
-            } else {
-                return mid;
-            }
-        }
-        return -lo - 1;
     }
 
     // --- own changes, applied to memory instead of a scan ---
@@ -701,17 +686,33 @@ final class MaildirFolder implements ChangeWatcher.Watched {
             return last;
         }
         Snapshot s = last.snapshot();
-        List<Entry> entries = new ArrayList<>(s.entries().size() + pendingAdded.size());
-        for (Entry e : s.entries()) {
-            add(entries, e);
+        Entries before = s.entries();
+        Entries.Builder entries = new Entries.Builder(before.size() + pendingAdded.size());
+        for (int i = 0; i < before.size(); i++) {
+            long uid = before.uid(i);
+            if (pendingChanged.containsKey(uid)) {
+                Entry now = pendingChanged.get(uid);
+                if (now != null) {
+                    entries.add(now);
+                }
+            } else {
+                entries.add(before, i);
+            }
         }
         for (Entry e : pendingAdded) {
-            add(entries, e);
+            if (pendingChanged.containsKey(e.uid())) {
+                Entry now = pendingChanged.get(e.uid());
+                if (now != null) {
+                    entries.add(now);
+                }
+            } else {
+                entries.add(e);
+            }
         }
         long next = Math.max(s.uidNext(), uidDb.nextUid());
         long high = Math.max(s.highestModSeq(), pendingHighest);
         FolderState.LastScan applied = new FolderState.LastScan(last.stamp(),
-                new Snapshot(s.uidValidity(), next, List.copyOf(entries), Set.of(), high), last.newEmpty(), last.own(),
+                new Snapshot(s.uidValidity(), next, entries.build(), Set.of(), high), last.newEmpty(), last.own(),
                 last.verifyAfter(), false);
         pendingChanged.clear();
         pendingAdded.clear();
@@ -720,17 +721,6 @@ final class MaildirFolder implements ChangeWatcher.Watched {
         lastEntries = applied.snapshot().entries();
         lastHighest = high;
         return applied;
-    }
-
-    private void add(List<Entry> entries, Entry e) {
-        if (pendingChanged.containsKey(e.uid())) {
-            Entry now = pendingChanged.get(e.uid());
-            if (now != null) {
-                entries.add(now);
-            }
-        } else {
-            entries.add(e);
-        }
     }
 
     /**
@@ -775,17 +765,19 @@ final class MaildirFolder implements ChangeWatcher.Watched {
         long recent = 0;
         long unseen = 0;
         long size = 0;
-        for (Entry e : snap.entries()) {
-            if (state.inNew(e.base()) || state.isRecentPending(e.base())) {
+        Entries entries = snap.entries();
+        for (int i = 0; i < entries.size(); i++) {
+            String base = entries.base(i);
+            if (state.inNew(base) || state.isRecentPending(base)) {
                 recent++;
             }
-            if (!e.flags().contains(Flags.SEEN)) {
+            if (!entries.flags(i).contains(Flags.SEEN)) {
                 unseen++;
             }
-            if (e.size() >= 0) {
-                size += e.size();
+            if (entries.size(i) >= 0) {
+                size += entries.size(i);
             } else {
-                Facts f = facts(e.base()); // STATUS SIZE: measured once, then kept in the index
+                Facts f = facts(base); // STATUS SIZE: measured once, then kept in the index
                 size += f == null ? 0 : f.size();
             }
         }
