@@ -399,8 +399,9 @@ final class MaildirFolder implements ChangeWatcher.Watched {
                 }
             }
         }
-        List<Long> uids = new ArrayList<>();
-        List<String> bases = new ArrayList<>();
+        long[] uids = new long[0];
+        String[] bases = new String[0];
+        int listed = 0;
         Set<Long> recent = new HashSet<>();
         long validity;
         long next;
@@ -433,13 +434,23 @@ final class MaildirFolder implements ChangeWatcher.Watched {
             state.listed(listing);
             refreshKeywords(listing.keySet());
             newEmpty = listing.values().stream().noneMatch(MessageFile::inNew);
-            for (Map.Entry<Long, String> e : uidDb.byUid().entrySet()) {
-                uids.add(e.getKey());
-                bases.add(e.getValue());
-                if (claimed.contains(e.getValue()) || (claimNew && state.claimRecent(e.getValue()))) {
-                    recent.add(e.getKey());
-                } else if (!claimNew && unclaimed(e.getValue())) {
-                    recent.add(e.getKey()); // EXAMINE shows \Recent without taking it (RFC 3501 6.3.2)
+            for (int i = 0; i < uidDb.positions(); i++) {
+                String base = uidDb.baseAt(i);
+                if (base == null) {
+                    continue; // a removed message's hole
+                }
+                long uid = uidDb.uidAt(i);
+                if (listed == uids.length) {
+                    int c = Math.max(16, Math.max(uidDb.size(), listed * 2));
+                    uids = Arrays.copyOf(uids, c);
+                    bases = Arrays.copyOf(bases, c);
+                }
+                uids[listed] = uid;
+                bases[listed++] = base;
+                if (claimed.contains(base) || (claimNew && state.claimRecent(base))) {
+                    recent.add(uid);
+                } else if (!claimNew && unclaimed(base)) {
+                    recent.add(uid); // EXAMINE shows \Recent without taking it (RFC 3501 6.3.2)
                 }
             }
             state.keepRecentPending(listing.keySet()); // expunged before anyone saw them
@@ -473,7 +484,7 @@ final class MaildirFolder implements ChangeWatcher.Watched {
         }
         Snapshot result;
         try (FolderLock.Held held = FolderLock.inProcess(dir)) {
-            result = numbered(validity, next, uids, bases, recent);
+            result = numbered(validity, next, uids, bases, listed, recent);
         }
         flushModSeqsIfDue();
         // The times seen before this scan's listing: a change during the scan makes the next times
@@ -496,7 +507,7 @@ final class MaildirFolder implements ChangeWatcher.Watched {
      * first and share what did not change). Messages new to memory, changed since the previous result
      * and gone from it get one new MODSEQ for the whole scan (RFC 7162 lets messages share one).
      */
-    private Snapshot numbered(long validity, long next, List<Long> uids, List<String> bases, Set<Long> recent)
+    private Snapshot numbered(long validity, long next, long[] uids, String[] bases, int listed, Set<Long> recent)
             throws StoreException {
         if (!modseqs.loaded()) {
             modseqs.load(validity);
@@ -512,10 +523,10 @@ final class MaildirFolder implements ChangeWatcher.Watched {
         int p = 0;
         boolean same = true;
         // Columns, not an entry per message: the listing's order is the UID order (issue 14).
-        Entries.Builder built = new Entries.Builder(uids.size());
-        for (int i = 0; i < uids.size(); i++) {
-            String base = bases.get(i);
-            long uid = uids.get(i);
+        Entries.Builder built = new Entries.Builder(listed);
+        for (int i = 0; i < listed; i++) {
+            String base = bases[i];
+            long uid = uids[i];
             Facts f = knownFacts(base);
             Set<String> flags = f == null ? null : state.flags(base);
             if (flags == null) {
@@ -730,7 +741,7 @@ final class MaildirFolder implements ChangeWatcher.Watched {
     private void number(Map<String, MessageFile> listing) throws IOException {
         List<MaildirFileName.Delivery> unknown = new ArrayList<>();
         for (String base : listing.keySet()) {
-            if (uidDb.uidOf(base) == null) {
+            if (uidDb.uid(base) == 0) {
                 unknown.add(MaildirFileName.Delivery.of(base)); // parsed once, not at every comparison
             }
         }
