@@ -337,6 +337,9 @@ final class FolderIndex {
             byte[][] values = s.values();
             if (values != null) {
                 for (int id = 0; id < values.length; id++) {
+                    if (values[id] != null && id >= names.length) {
+                        names = fieldNames; // named after this write began: a name is published before its id is used
+                    }
                     if (values[id] != null && id < names.length) {
                         appendValue(out, b64, names[id], values[id]);
                     }
