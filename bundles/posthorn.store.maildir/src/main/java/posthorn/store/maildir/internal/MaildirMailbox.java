@@ -194,6 +194,12 @@ final class MaildirMailbox implements ModSeqMailbox, posthorn.store.api.ObjectId
         return view;
     }
 
+    /** The view's base name for a UID, or null (no object per call). */
+    private String base(long uid) {
+        int at = view.position(uid);
+        return at < 0 ? null : view.base(at);
+    }
+
     /** The view's entry for a UID, or null. */
     private MaildirFolder.Entry entry(long uid) {
         int at = view.position(uid);
@@ -236,12 +242,12 @@ final class MaildirMailbox implements ModSeqMailbox, posthorn.store.api.ObjectId
     @Override
     public InputStream openMessage(long uid) throws StoreException, IOException {
         checkOpen();
-        MaildirFolder.Entry seen = entry(uid);
-        InputStream in = seen == null ? null : folder.open(seen.base());
+        String base = base(uid);
+        InputStream in = base == null ? null : folder.open(base);
         if (in == null) {
             throw new StoreException(Reason.EXPUNGEISSUED, "Message UID " + uid + " has been expunged");
         }
-        return MaildirFileName.servedAsStored(seen.base()) ? in : new CrlfInputStream(in);
+        return MaildirFileName.servedAsStored(base) ? in : new CrlfInputStream(in);
     }
 
     @Override
@@ -439,19 +445,19 @@ final class MaildirMailbox implements ModSeqMailbox, posthorn.store.api.ObjectId
 
     @Override
     public byte[] cached(long uid, String field) {
-        MaildirFolder.Entry seen = entry(uid);
-        if (seen == null) {
+        String base = base(uid);
+        if (base == null) {
             return null;
         }
-        byte[] v = folder.cached(seen.base(), field);
+        byte[] v = folder.cached(base, field);
         return v == null ? null : v.clone();
     }
 
     @Override
     public void cache(long uid, String field, byte[] value) {
-        MaildirFolder.Entry seen = entry(uid);
-        if (seen != null) {
-            folder.cache(seen.base(), field, value);
+        String base = base(uid);
+        if (base != null) {
+            folder.cache(base, field, value);
         }
     }
 
