@@ -176,7 +176,9 @@ final class Fetch implements Command<SessionState.Selected> {
         }
         boolean expungeIssued = false;
         MimeCuts cuts = new MimeCuts(ctx.mimeLimits());
-        try (ReadAhead ahead = readAhead(view, seqs, attributes, cuts, ctx.readAheadBytes())) {
+        // r is checked once for the messages this command reads, not once a message (see holdRights)
+        try (GuardedMailbox.Held rights = view.store() instanceof GuardedMailbox g ? g.holdRights() : null;
+             ReadAhead ahead = readAhead(view, seqs, attributes, cuts, ctx.readAheadBytes())) {
             int index = 0;
             int done = 0;
             for (int seq : seqs) {
