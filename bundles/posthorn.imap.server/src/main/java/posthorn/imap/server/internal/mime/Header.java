@@ -18,7 +18,8 @@ public final class Header {
      * header whose bytes are mostly Received, DKIM and other fields it never reads (issue 14: a cold
      * FETCH ENVELOPE made a string of every field of 50,000 headers).
      *
-     * <p>Threading: immutable as far as callers see; the strings are made at most once per thread
+     * <p>The bytes must not change once parsed (every caller parses a copy of its own: readHeader's,
+     * or a message read whole). Threading: immutable as far as callers see; the strings are made at most once per thread
      * that asks (a benign race: the same String either way).
      */
     public static final class Field {
