@@ -6,8 +6,10 @@ server's CPU (from /proc) per command; --jfr SETTINGS records a JFR file in the 
 Run as root, after ./posthorn bench made the data (under $POSTHORN_BENCH_WORK).
 
 usage: probe.py posthorn|dovecot TREE TAG MAILDIR [--jfr SETTINGS] [--env K=V | --env CFG:file.cfg:key=V]
-                [--cmds select,search,idle,search2,flags,sort,env,bs,reselect]
+                [--cmds select,search,idle,search2,flags,sort,thread,env,bs,reselect,envelope,envelope2,bodystructure]
 A trailing number repeats a command under its own key: --cmds select,bs1,bs2,bs3,env1,env2,flags1,flags2,reselect1,reselect2
+(envelope2 is a second FETCH 1:* (ENVELOPE), warm; the FETCH commands print the response's line count
+and a SHA-1 of its lines without literals, which compare between servers and before/after.)
 """
 import os, re, socket, subprocess, sys, time, shutil, json, select
 
@@ -54,7 +56,7 @@ class Peer:
                 return out
             out.append(l)
             m = re.search(rb"\{(\d+)\}\r\n$", l)
-            if m: self.read(int(m.group(1)))
+            if m: out.append(self.read(int(m.group(1))))
 
 def cpu(pids):
     t = 0
@@ -64,6 +66,25 @@ def cpu(pids):
             t += (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
         except OSError: pass
     return t
+
+def threads(pids):
+    """CPU seconds by thread name (digits dropped: GC Thread#0 and #1 add up) of the server's threads."""
+    by = {}
+    for pid in pids:
+        try: tids = os.listdir(f"/proc/{pid}/task")
+        except OSError: continue
+        for tid in tids:
+            try:
+                raw = open(f"/proc/{pid}/task/{tid}/stat").read()
+                name = raw[raw.index("(") + 1:raw.rindex(")")].rstrip("0123456789#- ")
+                f = raw.rsplit(")", 1)[1].split()
+                by[name] = by.get(name, 0) + (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+            except (OSError, ValueError): pass
+    return by
+
+def thread_delta(before, after):
+    d = {k: round(v - before.get(k, 0), 2) for k, v in after.items() if v - before.get(k, 0) >= 0.05}
+    return dict(sorted(d.items(), key=lambda kv: -kv[1]))
 
 def run(peer, pids, login):
     if login:
@@ -77,11 +98,17 @@ def run(peer, pids, login):
         if k == "idle":
             res["wait_idle_s"] = wait_idle_fn(); continue
         # a trailing number repeats a command under its own key (env1,env2,env3: the first derives, the others are warm)
-        cm = {"search": f"UID SEARCH TEXT {NEEDLE}", "flags": "FETCH 1:* (UID FLAGS)",
-              "sort": "UID SORT (DATE) UTF-8 ALL", "env": "FETCH 1:* (ENVELOPE)",
-              "bs": "FETCH 1:* (BODYSTRUCTURE)", "reselect": "SELECT INBOX"}[k.rstrip("0123456789")]
-        t0 = time.time(); c0 = cpu(pids); out = peer.cmd(cm)
+        cm = {"search": f"UID SEARCH TEXT {NEEDLE}", "search2": f"UID SEARCH TEXT {NEEDLE}",
+              "flags": "FETCH 1:* (UID FLAGS)", "sort": "UID SORT (DATE) UTF-8 ALL",
+              "env": "FETCH 1:* (ENVELOPE)", "bs": "FETCH 1:* (BODYSTRUCTURE)", "reselect": "SELECT INBOX",
+              "envelope": "FETCH 1:* (ENVELOPE)", "envelope2": "FETCH 1:* (ENVELOPE)",
+              "bodystructure": "FETCH 1:* (BODYSTRUCTURE)"}[k if k in ("search2", "envelope2") else k.rstrip("0123456789")]
+        th0 = threads(pids); t0 = time.time(); c0 = cpu(pids); out = peer.cmd(cm)
         res[k + "_s"] = time.time() - t0; res[k + "_cpu"] = cpu(pids) - c0
+        res[k + "_threads"] = thread_delta(th0, threads(pids))
+        if "FETCH" in cm:
+            res[k + "_lines"] = len(out)
+            import hashlib; res[k + "_sha1"] = hashlib.sha1(b"".join(l for l in out if not l.startswith(b"* OK"))).hexdigest()
         if "SEARCH" in cm:
             sl = [l for l in out if l.startswith(b"* SEARCH")]
             res[k + "_hits"] = len(sl[0].split()) - 2 if sl else -1

@@ -21,8 +21,8 @@ import posthorn.store.api.StoreException;
 import posthorn.store.api.Watch;
 
 /**
- * A mailbox handle whose operations check the user's rights at the time of each call (RFC 4314 4);
- * see {@link GuardedMail}. Reading (the first sync, a message's text) needs {@code r}; a flag change
+ * A mailbox handle whose operations check the user's rights at the time of each call (RFC 4314 4),
+ * or once for a command that {@link #holdRights holds} them; see {@link GuardedMail}. Reading (the first sync, a message's text) needs {@code r}; a flag change
  * {@code s}, {@code t} or {@code w} by flag, and a STORE that may change none of its flags is NO
  * [NOPERM] (one that may change some changes those, RFC 4314 4: "SHOULD NOT fail"); appending and
  * copying need {@code i} on the target and keep only the flags the user may set there; MOVE also
@@ -61,9 +61,52 @@ public final class GuardedMailbox implements posthorn.store.api.ModSeqMailbox, p
         return box instanceof posthorn.store.api.ModSeqMailbox m ? m.expungedSince(modSeq) : null;
     }
 
-    /** The user's rights on this mailbox now. */
+    /** The user's rights on this mailbox now (or as read first while a command {@link #holdRights holds} them). */
     public String rights() throws StoreException {
+        if (holds > 0) {
+            String r = held;
+            if (r == null) {
+                r = mail.rights(box.name());
+                held = r;
+            }
+            return r;
+        }
         return mail.rights(box.name());
+    }
+
+    /** Nested {@link #holdRights} spans open now; the rights read first in them, or null. */
+    private int holds;
+    private String held;
+
+    /**
+     * Reads the rights at most once until the returned handle is closed: a command that opens every
+     * message of a mailbox (FETCH 1:* (ENVELOPE)) checks {@code r} once, not once a message. Reading the
+     * rights is reading the ACL files (two stats and the Courier ACL parsed, in the Maildir store), which
+     * cost a cold FETCH ENVELOPE of 50,000 messages about a tenth of its CPU (issue 14). An ACL changed
+     * by another session meanwhile counts from the next command on, as a change made during a
+     * command's own work would. Session thread only, as the handle is.
+     */
+    public Held holdRights() {
+        holds++;
+        return new Held();
+    }
+
+    /** The span of a {@link #holdRights}; close it once. */
+    public final class Held implements AutoCloseable {
+        private boolean closed;
+
+        private Held() {
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                if (--holds == 0) {
+                    held = null;
+                }
+            }
+        }
     }
 
     /**

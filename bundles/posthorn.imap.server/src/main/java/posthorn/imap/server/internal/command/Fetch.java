@@ -180,7 +180,9 @@ final class Fetch implements Command<SessionState.Selected> {
         boolean anyExpunged = view.anyExpunged();
         MimeCuts cuts = new MimeCuts(ctx.mimeLimits());
         FetchRenderer.Plan plan = new FetchRenderer.Plan(attributes, cuts);
-        try (ReadAhead ahead = readAhead(view, seqs, attributes, cuts, ctx.readAheadBytes())) {
+        // r is checked once for the messages this command reads, not once a message (see holdRights)
+        try (GuardedMailbox.Held rights = view.store() instanceof GuardedMailbox g ? g.holdRights() : null;
+             ReadAhead ahead = readAhead(view, seqs, attributes, cuts, ctx.readAheadBytes())) {
             int index = 0;
             int done = 0;
             for (int seq : seqs) {

@@ -104,6 +104,41 @@ class GuardedMailTest {
         }
     }
 
+    /**
+     * A command that holds the rights (FETCH) reads them once: a revocation by the owner during it counts
+     * from the next command on; the rights are read anew once the hold is closed, and a hold taken
+     * after the revocation refuses at once.
+     */
+    @Test
+    void heldRightsAreReadOnceAndAgainAfterTheHold() throws Exception {
+        GuardedMail owner = annOwn();
+        owner.create("INBOX.Team");
+        try (Mailbox box = owner.open("INBOX.Team", false)) {
+            box.append(msg("one"), Set.of(), null);
+        }
+        owner.setAcl("INBOX.Team", Identifiers.stored("bob"), Rights.parse("lr"));
+        GuardedMail other = annAsBob();
+        try (Mailbox box = other.open("INBOX.Team", false)) {
+            box.sync();
+            long uid = box.messages().get(0).uid();
+            GuardedMailbox guarded = (GuardedMailbox) box;
+            try (GuardedMailbox.Held outer = guarded.holdRights()) {
+                box.openMessage(uid).close();
+                owner.setAcl("INBOX.Team", Identifiers.stored("bob"), Rights.parse("l"));
+                box.openMessage(uid).close(); // held: the command goes on as it began
+                try (GuardedMailbox.Held inner = guarded.holdRights()) {
+                    assertEquals("lr", guarded.rights());
+                }
+                assertEquals("lr", guarded.rights(), "the outer hold still holds");
+            }
+            assertEquals("l", guarded.rights());
+            assertEquals(Reason.NOPERM, assertThrows(StoreException.class, () -> box.openMessage(uid)).reason());
+            try (GuardedMailbox.Held again = guarded.holdRights()) {
+                assertEquals(Reason.NOPERM, assertThrows(StoreException.class, () -> box.openMessage(uid)).reason());
+            }
+        }
+    }
+
     @Test
     void negativeRightsAndAnyone() throws Exception {
         GuardedMail owner = annOwn();
