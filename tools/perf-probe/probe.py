@@ -6,7 +6,9 @@ server's CPU (from /proc) per command; --jfr SETTINGS records a JFR file in the 
 Run as root, after ./posthorn bench made the data (under $POSTHORN_BENCH_WORK).
 
 usage: probe.py posthorn|dovecot TREE TAG MAILDIR [--jfr SETTINGS] [--env K=V | --env CFG:file.cfg:key=V]
-                [--cmds select,search,idle,search2,flags,sort]
+                [--cmds select,search,idle,search2,flags,sort,thread]
+A command named again is timed again (sort,sort,sort: the later ones are the warm figures); its
+results get the suffix _2, _3, ...
 """
 import os, re, socket, subprocess, sys, time, shutil, json, select
 
@@ -71,14 +73,21 @@ def run(peer, pids, login):
         t0 = time.time(); c0 = cpu(pids)
     out = peer.cmd("SELECT INBOX"); res["select_s"] = time.time() - t0; res["select_cpu"] = cpu(pids) - c0
     res["exists"] = [l.decode().strip() for l in out if b"EXISTS" in l]
-    for k in cmds:
-        if k == "select": continue
+    seen = {}
+    for k0 in cmds:
+        if k0 == "select": continue
+        seen[k0] = seen.get(k0, 0) + 1
+        k = k0 if seen[k0] == 1 else f"{k0}_{seen[k0]}"
         if k == "idle":
             res["wait_idle_s"] = wait_idle_fn(); continue
         cm = {"search": f"UID SEARCH TEXT {NEEDLE}", "search2": f"UID SEARCH TEXT {NEEDLE}",
-              "flags": "FETCH 1:* (UID FLAGS)", "sort": "UID SORT (DATE) UTF-8 ALL"}[k]
+              "flags": "FETCH 1:* (UID FLAGS)", "sort": "UID SORT (DATE) UTF-8 ALL",
+              "thread": "UID THREAD REFERENCES UTF-8 ALL"}[k0]
         t0 = time.time(); c0 = cpu(pids); out = peer.cmd(cm)
         res[k + "_s"] = time.time() - t0; res[k + "_cpu"] = cpu(pids) - c0
+        if "SORT" in cm or "THREAD" in cm:
+            res[k + "_bytes"] = sum(len(l) for l in out)
+            res[k + "_sha"] = __import__("hashlib").sha1(b"".join(out)).hexdigest()[:12]
         if "SEARCH" in cm:
             sl = [l for l in out if l.startswith(b"* SEARCH")]
             res[k + "_hits"] = len(sl[0].split()) - 2 if sl else -1

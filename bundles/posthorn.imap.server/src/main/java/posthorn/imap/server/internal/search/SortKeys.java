@@ -201,6 +201,30 @@ public record SortKeys(long sent, long arrival, long size, boolean reply, String
     }
 
     /**
+     * What THREAD reads of a {@link #valid} record (the sent date, the base subject and whether it
+     * lost a reply marker, the Message-ID, the references), decoded; the address fields, which no
+     * threading algorithm reads, are left empty and not decoded (five Strings a message fewer).
+     */
+    public static SortKeys decodeForThreads(byte[] rec) {
+        int[] pos = {FIXED};
+        String subject = readString(rec, pos);
+        int at = pos[0];
+        for (int i = 1; i < STRINGS; i++) {
+            long len = varintAt(rec, at);
+            at = (int) (len >>> 32) + (int) len;
+        }
+        pos[0] = at;
+        String id = (rec[1] & HAS_ID) != 0 ? readString(rec, pos) : null;
+        int count = (int) readVarint(rec, pos);
+        List<String> refs = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            refs.add(readString(rec, pos));
+        }
+        return new SortKeys(long64(rec, 2), long64(rec, 10), long64(rec, 18), (rec[1] & REPLY) != 0, subject, "", "",
+                "", "", "", id, refs);
+    }
+
+    /**
      * Whether {@code rec} is a whole record of this version: every length within the bytes, every
      * string well-formed UTF-8, no unknown flag, nothing left over. Allocates nothing.
      */
