@@ -216,12 +216,12 @@ public record SortKeys(long sent, long arrival, long size, boolean reply, String
         pos[0] = at;
         String id = (rec[1] & HAS_ID) != 0 ? readString(rec, pos) : null;
         int count = (int) readVarint(rec, pos);
-        List<String> refs = new ArrayList<>(count);
+        String[] refs = new String[count];
         for (int i = 0; i < count; i++) {
-            refs.add(readString(rec, pos));
+            refs[i] = readString(rec, pos);
         }
         return new SortKeys(long64(rec, 2), long64(rec, 10), long64(rec, 18), (rec[1] & REPLY) != 0, subject, "", "",
-                "", "", "", id, refs);
+                "", "", "", id, count == 0 ? List.of() : java.util.Arrays.asList(refs));
     }
 
     /**
