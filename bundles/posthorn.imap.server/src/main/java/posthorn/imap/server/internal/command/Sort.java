@@ -212,7 +212,7 @@ final class Sort implements Command<SessionState.Selected> {
         List<SortData> data = new ArrayList<>(m.count);
         for (int i = 0; i < m.count; i++) {
             // DerivedCache.sortKeys hands out valid records only, so decode cannot fail here
-            data.add(new SortData(m.seqs[i], m.uids[i], SortKeys.decodeForThreads(m.records[i])));
+            data.add(SortKeys.forThreads(m.seqs[i], m.uids[i], m.records[i]));
         }
         return data;
     }

@@ -63,6 +63,11 @@ public record SortKeys(long sent, long arrival, long size, boolean reply, String
     private static final int FIXED = 2 + 3 * 8;
     private static final int REPLY = 1;
     private static final int HAS_ID = 2;
+    /** Eight bytes of a byte[] as one long (for {@link #wellFormedUtf8}'s ASCII run; byte order immaterial). */
+    private static final java.lang.invoke.VarHandle BIG_ENDIAN_LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.nativeOrder());
 
     public SortKeys {
         references = List.copyOf(references);
@@ -202,10 +207,10 @@ public record SortKeys(long sent, long arrival, long size, boolean reply, String
 
     /**
      * What THREAD reads of a {@link #valid} record (the sent date, the base subject and whether it
-     * lost a reply marker, the Message-ID, the references), decoded; the address fields, which no
-     * threading algorithm reads, are left empty and not decoded (five Strings a message fewer).
+     * lost a reply marker, the Message-ID, the references), decoded straight into a {@link SortData};
+     * the address fields, which no threading algorithm reads, are skipped, not decoded.
      */
-    public static SortKeys decodeForThreads(byte[] rec) {
+    public static SortData forThreads(int seq, long uid, byte[] rec) {
         int[] pos = {FIXED};
         String subject = readString(rec, pos);
         int at = pos[0];
@@ -216,12 +221,17 @@ public record SortKeys(long sent, long arrival, long size, boolean reply, String
         pos[0] = at;
         String id = (rec[1] & HAS_ID) != 0 ? readString(rec, pos) : null;
         int count = (int) readVarint(rec, pos);
-        String[] refs = new String[count];
-        for (int i = 0; i < count; i++) {
-            refs[i] = readString(rec, pos);
+        List<String> refs;
+        if (count == 0) {
+            refs = List.of();
+        } else {
+            String[] r = new String[count];
+            for (int i = 0; i < count; i++) {
+                r[i] = readString(rec, pos);
+            }
+            refs = java.util.Arrays.asList(r);
         }
-        return new SortKeys(long64(rec, 2), long64(rec, 10), long64(rec, 18), (rec[1] & REPLY) != 0, subject, "", "",
-                "", "", "", id, count == 0 ? List.of() : java.util.Arrays.asList(refs));
+        return new SortData(seq, uid, long64(rec, 2), (rec[1] & REPLY) != 0, subject, id, refs);
     }
 
     /**
@@ -286,11 +296,7 @@ public record SortKeys(long sent, long arrival, long size, boolean reply, String
     }
 
     private static long long64(byte[] b, int at) {
-        long v = 0;
-        for (int i = 0; i < 8; i++) {
-            v = (v << 8) | (b[at + i] & 0xFF);
-        }
-        return v;
+        return (long) BIG_ENDIAN_LONGS.get(b, at);
     }
 
     private static void varint(ByteArrayOutputStream out, int v) {
@@ -355,6 +361,13 @@ public record SortKeys(long sent, long arrival, long size, boolean reply, String
     static boolean wellFormedUtf8(byte[] b, int from, int to) {
         int i = from;
         while (i < to) {
+            // ASCII, nearly all of a record, eight bytes at a time (SORT checks every record it reads)
+            while (i + 8 <= to && ((long) LONGS.get(b, i) & 0x8080808080808080L) == 0) {
+                i += 8;
+            }
+            if (i >= to) {
+                break;
+            }
             int c = b[i] & 0xFF;
             if (c < 0x80) {
                 i++;

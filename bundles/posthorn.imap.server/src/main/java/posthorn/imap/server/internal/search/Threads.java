@@ -146,7 +146,9 @@ public final class Threads {
             }
             // (1A) link the references as parent/child, without overriding or making loops
             Node prev = null;
-            for (String ref : m.references()) {
+            List<String> refs = m.references();
+            for (int i = 0; i < refs.size(); i++) { // indexed: no iterator per message
+                String ref = refs.get(i);
                 Node r = byId.computeIfAbsent(ref, k -> new Node(null));
                 // a node without children (a reference seen for the first time) is nobody's ancestor:
                 // no walk up from prev, which made a long References header cost its length squared
@@ -207,8 +209,9 @@ public final class Threads {
     private static List<Node> prune(List<Node> roots) {
         for (Node n : descendantsFirst(roots)) {
             boolean dummies = false;
-            for (Node c : n.children) {
-                dummies |= c.message == null;
+            List<Node> children = n.children;
+            for (int i = 0; i < children.size(); i++) { // indexed: no iterator per node
+                dummies |= children.get(i).message == null;
             }
             if (!dummies) {
                 continue; // every child keeps its place
@@ -244,7 +247,9 @@ public final class Threads {
 
     /** Children by date, deepest first, so that a dummy takes the date of its first child as sorted. */
     private static void sortTrees(List<Node> roots) {
-        for (Node n : descendantsFirst(roots)) {
+        List<Node> all = descendantsFirst(roots);
+        for (int i = 0; i < all.size(); i++) {
+            Node n = all.get(i);
             if (n.children.size() > 1) {
                 n.children.sort(BY_DATE);
             }
@@ -253,13 +258,14 @@ public final class Threads {
 
     /** Every node of the trees, each after all of its descendants (pre-order, reversed). */
     private static List<Node> descendantsFirst(List<Node> roots) {
-        List<Node> order = new ArrayList<>();
+        List<Node> order = new ArrayList<>(roots.size() * 2);
         Deque<Node> todo = new ArrayDeque<>(roots);
         while (!todo.isEmpty()) {
             Node n = todo.pop();
             order.add(n);
-            for (Node c : n.children) {
-                todo.push(c);
+            List<Node> children = n.children;
+            for (int i = 0; i < children.size(); i++) { // indexed: no iterator per node
+                todo.push(children.get(i));
             }
         }
         Collections.reverse(order);
