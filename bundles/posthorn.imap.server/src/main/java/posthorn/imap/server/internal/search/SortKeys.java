@@ -242,10 +242,14 @@ public record SortKeys(long sent, long arrival, long size, boolean reply, String
         if (rec == null || rec.length < FIXED || rec[0] != VERSION || (rec[1] & ~(REPLY | HAS_ID)) != 0) {
             return false;
         }
+        // After the fixed part a record is lengths and strings. If none of its bytes has the high bit
+        // set (nearly every record: ASCII strings shorter than 128 bytes), every string is ASCII and
+        // so well-formed UTF-8, and only the lengths need checking: one pass eight bytes at a time.
+        boolean ascii = asciiOnly(rec, FIXED, rec.length);
         int pos = FIXED;
         int strings = STRINGS + ((rec[1] & HAS_ID) != 0 ? 1 : 0);
         for (int i = 0; i < strings; i++) {
-            pos = skipString(rec, pos);
+            pos = skipString(rec, pos, ascii);
             if (pos < 0) {
                 return false;
             }
@@ -257,12 +261,28 @@ public record SortKeys(long sent, long arrival, long size, boolean reply, String
         pos = (int) (count >>> 32);
         int refs = (int) count;
         for (int i = 0; i < refs; i++) {
-            pos = skipString(rec, pos);
+            pos = skipString(rec, pos, ascii);
             if (pos < 0) {
                 return false;
             }
         }
         return pos == rec.length;
+    }
+
+    /** Whether no byte of {@code b[from..to)} has its high bit set. */
+    private static boolean asciiOnly(byte[] b, int from, int to) {
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            if (((long) LONGS.get(b, i) & 0x8080808080808080L) != 0) {
+                return false;
+            }
+        }
+        for (; i < to; i++) {
+            if (b[i] < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The sent date of a {@link #valid} record. */
@@ -284,7 +304,7 @@ public record SortKeys(long sent, long arrival, long size, boolean reply, String
     public static String string(byte[] rec, int field) {
         int pos = FIXED;
         for (int i = 0; i < field; i++) {
-            pos = skipString(rec, pos);
+            pos = skipString(rec, pos, true); // valid already: no second UTF-8 check
         }
         return readString(rec, new int[] {pos});
     }
@@ -333,15 +353,18 @@ public record SortKeys(long sent, long arrival, long size, boolean reply, String
         return -1;
     }
 
-    /** Where the string at {@code at} ends; -1 if it does not fit or is not well-formed UTF-8. */
-    private static int skipString(byte[] b, int at) {
+    /**
+     * Where the string at {@code at} ends; -1 if it does not fit or is not well-formed UTF-8 (not
+     * looked at if the caller knows the whole record {@code ascii}).
+     */
+    private static int skipString(byte[] b, int at, boolean ascii) {
         long len = varintAt(b, at);
         if (len < 0) {
             return -1;
         }
         int start = (int) (len >>> 32);
         int end = start + (int) len;
-        return wellFormedUtf8(b, start, end) ? end : -1;
+        return ascii || wellFormedUtf8(b, start, end) ? end : -1;
     }
 
     private static long readVarint(byte[] b, int[] pos) {
