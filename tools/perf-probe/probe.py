@@ -6,9 +6,10 @@ server's CPU (from /proc) per command; --jfr SETTINGS records a JFR file in the 
 Run as root, after ./posthorn bench made the data (under $POSTHORN_BENCH_WORK).
 
 usage: probe.py posthorn|dovecot TREE TAG MAILDIR [--jfr SETTINGS] [--env K=V | --env CFG:file.cfg:key=V]
-                [--cmds select,search,idle,search2,flags,sort,settle,thread]
-A command named again is timed again (sort,sort,sort: the later ones are the warm figures); its
-results get the suffix _2, _3, ...
+                [--cmds select,search,idle,search2,flags,sort,settle,thread,env,bs,reselect]
+A trailing number repeats a command under its own key: --cmds select,bs1,bs2,bs3,env1,env2,flags1,flags2,reselect1,reselect2;
+a name given again is timed again under NAME_2, NAME_3, ... (sort,sort,sort: the later ones are the warm figures).
+settle waits 6 s and sends a NOOP (the store writes its index after the first SORT derived the keys).
 """
 import os, re, socket, subprocess, sys, time, shutil, json, select
 
@@ -84,9 +85,11 @@ def run(peer, pids, login):
             # after the first SORT/THREAD derived the keys: let the store write its index (due 5 s
             # after the last write) at a NOOP, so that the timed commands after it do not pay for that
             time.sleep(6); peer.cmd("NOOP"); continue
-        cm = {"search": f"UID SEARCH TEXT {NEEDLE}", "search2": f"UID SEARCH TEXT {NEEDLE}",
-              "flags": "FETCH 1:* (UID FLAGS)", "sort": "UID SORT (DATE) UTF-8 ALL",
-              "thread": "UID THREAD REFERENCES UTF-8 ALL"}[k0]
+        # a trailing number repeats a command under its own key (env1,env2,env3: the first derives, the others are warm)
+        cm = {"search": f"UID SEARCH TEXT {NEEDLE}", "flags": "FETCH 1:* (UID FLAGS)",
+              "sort": "UID SORT (DATE) UTF-8 ALL", "thread": "UID THREAD REFERENCES UTF-8 ALL",
+              "env": "FETCH 1:* (ENVELOPE)", "bs": "FETCH 1:* (BODYSTRUCTURE)",
+              "reselect": "SELECT INBOX"}[k0.rstrip("0123456789")]
         t0 = time.time(); c0 = cpu(pids); out = peer.cmd(cm)
         res[k + "_s"] = time.time() - t0; res[k + "_cpu"] = cpu(pids) - c0
         if "SORT" in cm or "THREAD" in cm:

@@ -136,6 +136,9 @@ public final class Main {
 
         PipelinedWorkload.Settings pipe = PipelinedWorkload.Settings.of(plan);
         Path pipeData = PipelinedWorkload.prepare(work.resolve("data"), plan.seed(), pipe.messages());
+        if (only != null && only.equals(java.util.Set.of("pipe"))) {
+            users.clear(); // --only pipe: the pipelined users' small mailboxes, without copying the big ones
+        }
         users.addAll(pipe.userNames());
 
         Results results = new Results();

@@ -131,10 +131,15 @@ public final class DeployFolder {
             return;
         }
         List<String> missing = state == Bundle.RESOLVED ? List.of() : missing(b);
-        // a jar whose own requirements are all there may still fail to resolve (something it needs is
-        // itself unresolved): ask the framework now instead of guessing; resolving early is what
-        // FileInstall would do anyway, and a resolvable jar is only waiting for FileInstall's start
-        boolean onItsWay = state == Bundle.RESOLVED || (missing.isEmpty() && resolves(b));
+        // A jar whose own requirements are all provided is on its way (FileInstall starts it on its next
+        // round, which a loaded machine delays: four backends were once reported here as not starting
+        // and started a second later); it is resolved early, as FileInstall would. Only one still not
+        // running after CHECKS looks is told of: something it needs is itself unresolved, or its
+        // wiring conflicts.
+        boolean onItsWay = state == Bundle.RESOLVED || missing.isEmpty();
+        if (onItsWay && state != Bundle.RESOLVED) {
+            resolve(b);
+        }
         if (onItsWay && attempt < CHECKS) {
             checks.schedule(() -> check(b, file, attempt + 1), CHECK_AFTER_MS, TimeUnit.MILLISECONDS);
             return;
@@ -145,13 +150,17 @@ public final class DeployFolder {
             return;
         }
         LOG.error("deploy: {} {} ({}) cannot start: nothing provides {}; the server keeps serving without it",
-                b.getSymbolicName(), b.getVersion(), file, String.join(", ", missing.isEmpty() ? missing(b) : missing));
+                b.getSymbolicName(), b.getVersion(), file, missing.isEmpty()
+                        ? "(its requirements are there; a bundle it needs may itself be unresolved)"
+                        : String.join(", ", missing));
     }
 
-    /** Whether the framework can resolve the bundle now (it resolves it if so). */
-    private boolean resolves(Bundle b) {
+    /** Asks the framework to resolve the bundle now, if it can (whether it did is seen at the next look). */
+    private void resolve(Bundle b) {
         FrameworkWiring wiring = context.getBundle(Constants.SYSTEM_BUNDLE_ID).adapt(FrameworkWiring.class);
-        return wiring != null && wiring.resolveBundles(List.of(b));
+        if (wiring != null) {
+            wiring.resolveBundles(List.of(b));
+        }
     }
 
     /** The bundle's mandatory requirements that nothing installed provides. */
@@ -174,9 +183,6 @@ public final class DeployFolder {
                 out.add((PackageNamespace.PACKAGE_NAMESPACE.equals(r.getNamespace()) ? "package " : r.getNamespace() + " ")
                         + filter);
             }
-        }
-        if (out.isEmpty()) {
-            out.add("(its requirements are there; a bundle it needs may itself be unresolved)");
         }
         return out;
     }

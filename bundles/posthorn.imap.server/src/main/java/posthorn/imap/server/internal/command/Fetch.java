@@ -175,7 +175,11 @@ final class Fetch implements Command<SessionState.Selected> {
             }
         }
         boolean expungeIssued = false;
+        // FETCH (FLAGS), (UID FLAGS), UID FETCH (FLAGS) and the like: written from the view's arrays
+        boolean viewOnly = FetchRenderer.viewOnly(attributes);
+        boolean anyExpunged = view.anyExpunged();
         MimeCuts cuts = new MimeCuts(ctx.mimeLimits());
+        FetchRenderer.Plan plan = new FetchRenderer.Plan(attributes, cuts);
         try (ReadAhead ahead = readAhead(view, seqs, attributes, cuts, ctx.readAheadBytes())) {
             int index = 0;
             int done = 0;
@@ -187,23 +191,31 @@ final class Fetch implements Command<SessionState.Selected> {
                 if (ahead != null) {
                     ahead.prepare(index++);
                 }
-                if (view.isExpunged(u)) {
-                    expungeIssued |= !FetchRenderer.writeExpunged(ctx.out(), view.store(), view.at(seq), view.meta(u),
-                            view.isRecent(u), attributes, cuts);
+                if (anyExpunged && view.isExpunged(u)) {
+                    expungeIssued |= !FetchRenderer.writeExpunged(ctx.out(), view.store(), view.at(seq), view.metaAt(seq),
+                            view.recentAt(seq), attributes, cuts);
+                    continue;
+                }
+                if (viewOnly) {
+                    FetchRenderer.writeFromView(ctx.out(), view, seq, u, attributes);
                     continue;
                 }
                 List<FetchAttribute> items = attributes;
+                FetchRenderer.Plan itemsPlan = plan;
                 if (!hasFlags && !seenNow.isEmpty() && seenNow.contains(u)) {
                     items = new ArrayList<>(attributes);
                     items.add(new FetchAttribute.Flags());
                     if (view.condStore() && !items.contains(new FetchAttribute.ModSeq())) {
                         items.add(new FetchAttribute.ModSeq()); // RFC 7162 3.1: \Seen set implicitly
                     }
+                    itemsPlan = new FetchRenderer.Plan(items, cuts);
                 }
-                if (!FetchRenderer.write(ctx.out(), view.store(), view.at(seq), view.meta(u), view.isRecent(u), items, cuts)) {
+                MessageMeta meta = view.metaAt(seq);
+                boolean recent = view.recentAt(seq);
+                if (!FetchRenderer.write(ctx.out(), view.store(), view.at(seq), meta, recent, itemsPlan, cuts)) {
                     // Gone while this command runs; the EXPUNGE follows with the next sync.
-                    expungeIssued |= !FetchRenderer.writeExpunged(ctx.out(), view.store(), view.at(seq), view.meta(u),
-                            view.isRecent(u), items, cuts);
+                    expungeIssued |= !FetchRenderer.writeExpunged(ctx.out(), view.store(), view.at(seq), meta,
+                            recent, items, cuts);
                 }
             }
         } catch (TransferDecoding.UnknownCteException e) {
@@ -252,10 +264,6 @@ final class Fetch implements Command<SessionState.Selected> {
         if (need == null) {
             return null;
         }
-        MessageMeta[] order = new MessageMeta[seqs.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = view.meta(view.uidAt(seqs.get(i)));
-        }
-        return new ReadAhead(view.store(), order, need, cuts, budget);
+        return new ReadAhead(view.store(), seqs.size(), i -> view.metaAt(seqs.get(i)), need, cuts, budget);
     }
 }

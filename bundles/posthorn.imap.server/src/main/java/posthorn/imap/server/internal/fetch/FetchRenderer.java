@@ -54,6 +54,47 @@ public final class FetchRenderer {
     }
 
     /**
+     * Whether every item is one that {@link #writeFromView} answers from the session's view alone:
+     * UID, FLAGS and MODSEQ (the store's number for the UID), none of which sets \Seen.
+     */
+    public static boolean viewOnly(List<FetchAttribute> items) {
+        for (FetchAttribute a : items) {
+            if (!(a instanceof FetchAttribute.Uid || a instanceof FetchAttribute.Flags
+                    || a instanceof FetchAttribute.ModSeq)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The response {@link #write} gives for items that {@link #viewOnly} accepts, from the view's
+     * arrays by the message's slot: no {@link MessageMeta}, and the flag list rendered once per
+     * distinct flag set ({@link SelectedMailbox#flagListAt}). A FETCH 1:* (UID FLAGS) of a big
+     * mailbox is this, 50,000 times.
+     */
+    public static void writeFromView(ResponseWriter out, SelectedMailbox view, int seq, long uid,
+                                     List<FetchAttribute> items) throws IOException {
+        start(out, view.at(seq), uid);
+        for (int i = 0; i < items.size(); i++) {
+            if (i > 0) {
+                out.sp();
+            }
+            switch (items.get(i)) {
+                case FetchAttribute.Uid x -> out.raw(UID_ITEM).number(uid);
+                case FetchAttribute.Flags x -> out.raw(FLAGS_ITEM).raw(view.flagListAt(seq));
+                case FetchAttribute.ModSeq x -> out.raw(MODSEQ_ITEM).number(modSeq(view.store(), uid)).close();
+                default -> throw new IllegalArgumentException("not an item of the view: " + items.get(i));
+            }
+        }
+        out.close().crlf();
+    }
+
+    private static final byte[] UID_ITEM = "UID ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FLAGS_ITEM = "FLAGS ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] MODSEQ_ITEM = "MODSEQ (".getBytes(StandardCharsets.US_ASCII);
+
+    /**
      * Writes {@code * seq FETCH (...)} with the items in the order given.
      *
      * @param recent whether the message is \Recent for this session, for FLAGS
@@ -63,33 +104,65 @@ public final class FetchRenderer {
     public static boolean write(ResponseWriter out, Mailbox box, int seq, MessageMeta meta, boolean recent,
                                 List<FetchAttribute> items, MimeCuts cuts)
             throws IOException, StoreException, TransferDecoding.UnknownCteException {
-        long uid = meta.uid();
-        int textItems = 0;
-        boolean allWhole = true;
-        boolean metaOnly = true;
-        for (FetchAttribute a : items) {
-            if (needsText(a)) {
-                textItems++;
-                allWhole &= isWhole(a);
-                metaOnly = false;
-            } else if (a instanceof FetchAttribute.Envelope || a instanceof FetchAttribute.BodyStructure
-                    || a instanceof FetchAttribute.Preview) {
-                metaOnly = false;
+        return write(out, box, seq, meta, recent, new Plan(items, cuts), cuts);
+    }
+
+    /**
+     * What a FETCH's items need, worked out once per command rather than once per message: which
+     * items read the message's text, whether the one text item is the whole message, and the store
+     * cache field of each derived item (ENVELOPE, BODY, BODYSTRUCTURE, PREVIEW) under the command's
+     * MIME bounds.
+     */
+    public static final class Plan {
+        final List<FetchAttribute> items;
+        /** Per item, its cache field ({@link #cacheField}), or null for an item not derived. */
+        final String[] fields;
+        final int textItems;
+        final boolean metaOnly;
+        final boolean wholeOnly;
+
+        public Plan(List<FetchAttribute> items, MimeCuts cuts) {
+            this.items = items;
+            this.fields = new String[items.size()];
+            int text = 0;
+            boolean allWhole = true;
+            boolean meta = true;
+            for (int i = 0; i < items.size(); i++) {
+                FetchAttribute a = items.get(i);
+                fields[i] = cacheField(a, cuts);
+                if (needsText(a)) {
+                    text++;
+                    allWhole &= isWhole(a);
+                    meta = false;
+                } else if (fields[i] != null) {
+                    meta = false;
+                }
             }
+            this.textItems = text;
+            this.metaOnly = meta;
+            this.wholeOnly = text == 1 && allWhole;
         }
-        if (metaOnly) {
-            // FETCH 1:* (UID FLAGS) and the like: what the session holds answers it, with no
-            // per-message arrays and nothing from the store.
+    }
+
+    /** {@link #write(ResponseWriter, Mailbox, int, MessageMeta, boolean, List, MimeCuts)} with the command's plan. */
+    public static boolean write(ResponseWriter out, Mailbox box, int seq, MessageMeta meta, boolean recent,
+                                Plan plan, MimeCuts cuts)
+            throws IOException, StoreException, TransferDecoding.UnknownCteException {
+        List<FetchAttribute> items = plan.items;
+        long uid = meta.uid();
+        if (plan.metaOnly) {
+            // FETCH 1:* (INTERNALDATE RFC822.SIZE) and the like: what the session holds answers it, with
+            // no per-message arrays and nothing read from the store's message files.
             writeItems(out, box, seq, meta, recent, items, null, null, null, null);
             return true;
         }
-        boolean wholeOnly = textItems == 1 && allWhole;
+        boolean wholeOnly = plan.wholeOnly;
         // Derived values first from the cache; the message is read (once) only for what is missing.
         byte[][] derived = new byte[items.size()][];
-        boolean needText = textItems > 0 && !wholeOnly;
+        boolean needText = plan.textItems > 0 && !wholeOnly;
         boolean needHeader = false;
         for (int i = 0; i < items.size(); i++) {
-            String field = cacheField(items.get(i), cuts);
+            String field = plan.fields[i];
             if (field != null) {
                 derived[i] = DerivedCache.get(box, uid, field);
                 if (derived[i] == null) {
@@ -100,6 +173,11 @@ public final class FetchRenderer {
                     }
                 }
             }
+        }
+        if (plan.textItems == 0 && !needText && !needHeader) {
+            // FETCH 1:* (ENVELOPE), (BODYSTRUCTURE) of a warm mailbox: every value was in the cache
+            writeItems(out, box, seq, meta, recent, items, derived, null, null, null);
+            return true;
         }
         Parsed data = null;
         if (needText || needHeader) {
@@ -112,7 +190,7 @@ public final class FetchRenderer {
         boolean structureDerived = false;
         boolean envelopeSeen = false;
         for (int i = 0; i < items.size(); i++) {
-            String field = cacheField(items.get(i), cuts);
+            String field = plan.fields[i];
             if (field != null && derived[i] == null) {
                 switch (items.get(i)) {
                     case FetchAttribute.Envelope e -> {

@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.IntFunction;
 
 import posthorn.imap.server.internal.mime.Header;
 import posthorn.imap.server.internal.mime.MimeCuts;
@@ -65,7 +66,9 @@ public final class ReadAhead implements AutoCloseable {
     private static final int WARM_SKIP = 4096;
 
     private final Mailbox box;
-    private final MessageMeta[] order;
+    /** The message at each index of the command's order, built when the read-ahead looks at it. */
+    private final IntFunction<MessageMeta> order;
+    private final int count;
     private final Need need;
     private final boolean structure;
     private final boolean extensible;
@@ -85,8 +88,18 @@ public final class ReadAhead implements AutoCloseable {
      * @param budget bytes of messages in flight at most (imapd.cfg fetch.readahead.kb); 0 = no read-ahead
      */
     public ReadAhead(Mailbox box, MessageMeta[] order, Need need, MimeCuts cuts, long budget) {
+        this(box, order.length, i -> order[i], need, cuts, budget);
+    }
+
+    /**
+     * As {@link #ReadAhead(Mailbox, MessageMeta[], Need, MimeCuts, long)}, with the messages given by
+     * their index in the command's order ({@code 0} to {@code count - 1}): a warm mailbox is mostly
+     * skipped, so the message of an index is asked for only when it is looked at.
+     */
+    public ReadAhead(Mailbox box, int count, IntFunction<MessageMeta> order, Need need, MimeCuts cuts, long budget) {
         this.box = box;
         this.budget = budget;
+        this.count = count;
         this.order = order;
         this.need = need;
         this.structure = need == Need.BODY || need == Need.BODYSTRUCTURE;
@@ -114,13 +127,13 @@ public final class ReadAhead implements AutoCloseable {
     }
 
     private void fill(int index) throws IOException {
-        while (budget > 0 && next < order.length && next <= index + WINDOW && inFlight.size() < WINDOW) {
-            MessageMeta m = order[next];
+        while (budget > 0 && next < count && next <= index + WINDOW && inFlight.size() < WINDOW) {
+            MessageMeta m = order.apply(next);
             if (!wanted(m)) {
                 next++;
                 if (++cachedRun >= WARM_RUN) {
                     cachedRun = 0;
-                    next = Math.min(order.length, next + WARM_SKIP); // warm: leave these to the command
+                    next = Math.min(count, next + WARM_SKIP); // warm: leave these to the command
                 }
                 continue;
             }

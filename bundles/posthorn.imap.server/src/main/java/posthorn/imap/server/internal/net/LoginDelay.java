@@ -194,10 +194,7 @@ public final class LoginDelay {
 
         /** The password was right: the attempt stops counting (it is no failure). */
         public void succeeded() {
-            if (finish()) {
-                withdraw(address);
-                withdraw(forUser);
-            }
+            finish(true, true);
         }
 
         /**
@@ -205,7 +202,7 @@ public final class LoginDelay {
          * Returns the counts including it and the delay before answering, from the attempt's start.
          */
         public Penalty failed() {
-            if (finish()) {
+            if (finish(false, false)) {
                 long horizon = clockMillis.getAsLong() - windowMillis;
                 int a;
                 synchronized (address) {
@@ -224,18 +221,22 @@ public final class LoginDelay {
 
         /** The chain could not answer: it counts for the address (log floods), not for the user (outages). */
         public void unavailable() {
-            if (finish()) {
-                withdraw(forUser);
-            }
+            finish(false, true);
         }
 
         /** The client went away before the outcome: it keeps counting as a failure. */
         public void abandoned() {
-            finish();
+            finish(false, false);
         }
 
-        /** Releases the booked check; whether this is the first outcome reported. */
-        private boolean finish() {
+        /**
+         * Releases the booked check and ends the attempt's being in flight, withdrawing it from the
+         * failures of the address and of the user as asked; whether this is the first outcome reported.
+         * Each track changes in one step: an attempt that stopped being in flight while still on
+         * record as a failure would look like a real failure to an attempt begun in between, and
+         * make it count every attempt in flight.
+         */
+        private boolean finish(boolean withdrawAddress, boolean withdrawUser) {
             if (done) {
                 return false;
             }
@@ -243,21 +244,19 @@ public final class LoginDelay {
             synchronized (address) {
                 address.booked.remove((Long) checkAt);
                 address.inFlight = Math.max(0, address.inFlight - 1);
+                if (withdrawAddress) {
+                    address.failures.removeLastOccurrence(start);
+                }
             }
             if (forUser != null) {
                 synchronized (forUser) {
                     forUser.inFlight = Math.max(0, forUser.inFlight - 1);
+                    if (withdrawUser) {
+                        forUser.failures.removeLastOccurrence(start);
+                    }
                 }
             }
             return true;
-        }
-
-        private void withdraw(Track t) {
-            if (t != null) {
-                synchronized (t) {
-                    t.failures.removeLastOccurrence(start);
-                }
-            }
         }
 
         @Override

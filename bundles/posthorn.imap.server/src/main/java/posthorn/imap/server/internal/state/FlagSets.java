@@ -31,12 +31,33 @@ final class FlagSets {
     private boolean[] seen = new boolean[8];
     private boolean[] deleted = new boolean[8];
 
+    /**
+     * The immutable set that {@link #id} was last given and its id: the store hands out its own shared
+     * set instances and a view's messages mostly repeat a few of them, so a run of the same instance
+     * (a SELECT of 50,000 messages, a sync) skips hashing the set. Only an immutable set is kept (one
+     * that {@link Set#copyOf} returns as it is), since a caller may change a set of its own.
+     */
+    private Set<String> lastSet;
+    private int lastId;
+    /** Per id, the FETCH flag list as sent ({@link #rendered}); null until first written. */
+    private byte[][] rendered = new byte[8][];
+    private byte[][] renderedRecent = new byte[8][];
+
     /** The id of a set, numbering it if it is new. */
     int id(Set<String> flags) {
-        Integer id = ids.get(flags);
-        if (id != null) {
-            return id;
+        if (flags == lastSet) {
+            return lastId;
         }
+        Integer known = ids.get(flags);
+        int id = known != null ? known : number(flags);
+        if (Set.copyOf(flags) == flags) {
+            lastSet = flags;
+            lastId = id;
+        }
+        return id;
+    }
+
+    private int number(Set<String> flags) {
         Set<String> set = canonical(flags);
         int n = byId.size();
         byId.add(set);
@@ -48,6 +69,31 @@ final class FlagSets {
         seen[n] = set.contains(Flags.SEEN);
         deleted[n] = set.contains(Flags.DELETED);
         return n;
+    }
+
+    /**
+     * The flag list of set {@code id} as a FETCH response carries it, the bytes
+     * {@link SelectedMailbox#writeFlags} writes for it: {@code (}, the flags sorted and space-separated,
+     * {@code \Recent} last when {@code recent}, {@code )}. Rendered once per set and view, so a FETCH
+     * of 50,000 messages renders a handful of lists, not 50,000.
+     */
+    byte[] rendered(int id, boolean recent) {
+        byte[][] table = recent ? renderedRecent : rendered;
+        if (id >= table.length) {
+            rendered = java.util.Arrays.copyOf(rendered, Math.max(id + 1, rendered.length * 2));
+            renderedRecent = java.util.Arrays.copyOf(renderedRecent, rendered.length);
+            table = recent ? renderedRecent : rendered;
+        }
+        byte[] r = table[id];
+        if (r == null) {
+            String text = String.join(" ", new java.util.TreeSet<>(byId.get(id)));
+            if (recent) {
+                text = text.isEmpty() ? Flags.RECENT : text + " " + Flags.RECENT;
+            }
+            r = ("(" + text + ")").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            table[id] = r;
+        }
+        return r;
     }
 
     Set<String> get(int id) {

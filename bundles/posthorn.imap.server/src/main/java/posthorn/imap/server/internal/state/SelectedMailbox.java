@@ -205,6 +205,35 @@ public final class SelectedMailbox implements AutoCloseable {
                 (flagIds[i] & RECENT_BIT) != 0);
     }
 
+    /**
+     * {@link #meta} of the message at {@code seq} (1 to {@link #exists}), found by its slot rather
+     * than by searching for its UID: for a command that goes through the messages by number.
+     */
+    public MessageMeta metaAt(int seq) {
+        int i = seq - 1;
+        return new MessageMeta(uids[i], flagSets.get(flagIds[i] & ~RECENT_BIT), sizes[i],
+                Instant.ofEpochMilli(dates[i]), (flagIds[i] & RECENT_BIT) != 0);
+    }
+
+    /** {@link #isRecent} of the message at {@code seq} (1 to {@link #exists}). */
+    public boolean recentAt(int seq) {
+        return recentResponses && (flagIds[seq - 1] & RECENT_BIT) != 0;
+    }
+
+    /**
+     * The message's flag list as FETCH FLAGS sends it, the bytes {@link #writeFlags} writes for its
+     * flags and {@link #recentAt}: rendered once per distinct flag set of the view, not per message.
+     */
+    public byte[] flagListAt(int seq) {
+        int id = flagIds[seq - 1];
+        return flagSets.rendered(id & ~RECENT_BIT, recentResponses && (id & RECENT_BIT) != 0);
+    }
+
+    /** Whether the store has expunged any message the client still sees (see {@link #isExpunged}). */
+    public boolean anyExpunged() {
+        return !heldExpunges.isEmpty();
+    }
+
     /** The flags the client was last told of for a UID in the view; null for one not in it. */
     public Set<String> flags(long uid) {
         int i = indexOf(uid);

@@ -3,7 +3,10 @@ package posthorn.imap.server.internal.net;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +20,34 @@ class LoginDelayTest {
 
     private LoginDelay.Attempt begin(String address, String user) {
         return delay.begin(address, user, 500, 15_000, 900);
+    }
+
+    /**
+     * Many connections of one user from one address logging in at once with the right password (a
+     * benchmark's or a proxy's, Thunderbird's five): none has failed, so none may wait. A success once
+     * stopped counting as in flight before it stopped counting as a failure, and an attempt begun in
+     * between counted every attempt in flight as a failure (seen: correct logins delayed 4-46 s).
+     */
+    @Test
+    void rightPasswordsInParallelNeverWait() throws InterruptedException {
+        LoginDelay real = new LoginDelay();
+        AtomicReference<String> delayed = new AtomicReference<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            threads.add(Thread.ofPlatform().start(() -> {
+                for (int k = 0; k < 20_000 && delayed.get() == null; k++) {
+                    LoginDelay.Attempt a = real.begin("192.0.2.9", "carol", 500, 15_000, 900);
+                    if (a.before().delayMillis() != 0) {
+                        delayed.compareAndSet(null, "attempt " + k + ": " + a.before());
+                    }
+                    a.succeeded();
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertEquals(null, delayed.get());
     }
 
     @Test

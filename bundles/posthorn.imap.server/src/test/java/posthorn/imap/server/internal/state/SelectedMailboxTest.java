@@ -249,4 +249,51 @@ class SelectedMailboxTest {
                 Flags.SEEN)));
         assertTrue(a.flags(1) == b.flags(1), "one set instance for equal flag sets, whichever session holds it");
     }
+
+    /** What the general path writes for a message's FLAGS: the reference the view's rendering must match. */
+    private static byte[] written(Set<String> flags, boolean recent) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        ResponseWriter w = new ResponseWriter(b);
+        SelectedMailbox.writeFlags(w, flags, recent);
+        w.flush();
+        return b.toByteArray();
+    }
+
+    @Test
+    void theRenderedFlagListIsWhatWriteFlagsWritesForEveryMessage() throws Exception {
+        SelectedMailbox view = SelectedMailbox.open(new ScriptedMailbox("INBOX", false).holding(
+                message(1, false), message(2, true), message(3, false, Flags.SEEN, Flags.ANSWERED, "$Junk"),
+                message(4, true, Flags.SEEN, Flags.ANSWERED, "$Junk"), message(5, false, "Zeta", "alpha", "\\Draft"),
+                message(6, true, "Ärger"), message(7, false, Flags.SEEN, Flags.ANSWERED, "$Junk")));
+        for (boolean rev1 : new boolean[] {true, false}) {
+            view.recentResponses(rev1);
+            for (int seq = 1; seq <= view.exists(); seq++) {
+                long uid = view.uidAt(seq);
+                assertEquals(new String(written(view.flags(uid), view.isRecent(uid)), StandardCharsets.UTF_8),
+                        new String(view.flagListAt(seq), StandardCharsets.UTF_8), "message " + seq + ", recent responses " + rev1);
+                assertEquals(view.meta(uid), view.metaAt(seq));
+                assertEquals(view.isRecent(uid), view.recentAt(seq));
+            }
+        }
+        view.recentResponses(true);
+        assertEquals("($Junk \\Answered \\Seen \\Recent)", new String(view.flagListAt(4), StandardCharsets.UTF_8));
+        assertEquals("(\\Recent)", new String(view.flagListAt(2), StandardCharsets.UTF_8));
+        assertEquals("()", new String(view.flagListAt(1), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aFlagSetChangedInPlaceByItsOwnerIsNumberedByItsContent() throws Exception {
+        // The view remembers the last set it numbered to skip hashing a run of one instance; a set the
+        // caller may change (not immutable) must never be taken by its identity.
+        SelectedMailbox view = SelectedMailbox.open(new ScriptedMailbox("INBOX", false).holding(message(1, false),
+                message(2, false)));
+        Set<String> mine = new java.util.HashSet<>(Set.of(Flags.SEEN));
+        view.reported(1, mine);
+        mine.clear();
+        mine.add(Flags.FLAGGED);
+        view.reported(2, mine);
+        assertEquals(Set.of(Flags.SEEN), view.flags(1));
+        assertEquals(Set.of(Flags.FLAGGED), view.flags(2));
+        assertEquals("(\\Flagged)", new String(view.flagListAt(2), StandardCharsets.UTF_8));
+    }
 }
