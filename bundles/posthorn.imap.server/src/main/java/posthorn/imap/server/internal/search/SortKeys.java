@@ -207,13 +207,15 @@ public record SortKeys(long sent, long arrival, long size, boolean reply, String
 
     /**
      * What THREAD reads of a {@link #valid} record (the sent date, the base subject and whether it
-     * lost a reply marker, the Message-ID, the references), decoded straight into a {@link SortData};
-     * the address fields, which no threading algorithm reads, are skipped, not decoded.
+     * lost a reply marker, the Message-ID, the references), decoded straight into a {@link SortData},
+     * the subject only when it is read (the record is kept, read-only); the address fields, which no
+     * threading algorithm reads, are skipped, not decoded.
      */
     public static SortData forThreads(int seq, long uid, byte[] rec) {
-        int[] pos = {FIXED};
-        String subject = readString(rec, pos);
-        int at = pos[0];
+        long subjectLength = varintAt(rec, FIXED);
+        int subjectAt = (int) (subjectLength >>> 32);
+        int at = subjectAt + (int) subjectLength;
+        int[] pos = new int[1];
         for (int i = 1; i < STRINGS; i++) {
             long len = varintAt(rec, at);
             at = (int) (len >>> 32) + (int) len;
@@ -231,7 +233,8 @@ public record SortKeys(long sent, long arrival, long size, boolean reply, String
             }
             refs = java.util.Arrays.asList(r);
         }
-        return new SortData(seq, uid, long64(rec, 2), (rec[1] & REPLY) != 0, subject, id, refs);
+        return new SortData(seq, uid, long64(rec, 2), (rec[1] & REPLY) != 0, rec, subjectAt, (int) subjectLength, id,
+                refs);
     }
 
     /**
