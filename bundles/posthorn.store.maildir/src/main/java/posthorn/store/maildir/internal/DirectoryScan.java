@@ -189,7 +189,7 @@ final class DirectoryScan {
      * @throws NoSuchFileException if cur/ is gone
      */
     Map<String, MessageFile> list(boolean claimNew, UidDb numbered) throws IOException {
-        Map<String, MessageFile> listing = new HashMap<>();
+        Map<String, MessageFile> listing = HashMap.newHashMap(numbered.size() + 64);
         listInto(listing, claimNew, numbered);
         // A rename racing readdir can hide a file from one listing (seen on ext4 with large
         // directories); listing again catches it, so that a flag change by another process is never
@@ -204,7 +204,7 @@ final class DirectoryScan {
         list(cur, false, listing);
         list(newDir, true, listing);
         if (claimNew) {
-            listing.entrySet().removeIf(e -> e.getValue().inNew() && numbered.uidOf(e.getKey()) == null);
+            listing.entrySet().removeIf(e -> e.getValue().inNew() && numbered.uid(e.getKey()) == 0);
         }
     }
 
@@ -218,22 +218,35 @@ final class DirectoryScan {
     }
 
     private void list(Path sub, boolean inNew, Map<String, MessageFile> into) throws IOException {
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(sub)) {
-            for (Path p : files) {
-                String name = p.getFileName().toString();
-                if (name.startsWith(".")) {
-                    continue;
+        // java.io's list gives the names alone: no Path (and its offsets array) per file, which a
+        // 50,000-message folder paid at every listing (issue 14). It says nothing of why it failed
+        // (null), so the NIO stream then runs to throw the precise exception.
+        String[] names = sub.toFile().list();
+        if (names == null) {
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(sub)) {
+                for (Path p : files) {
+                    add(sub, inNew, p.getFileName().toString(), into);
                 }
-                if (!inNew && name.indexOf(':') < 0 && junkLogged.add(name)) {
-                    LOG.info("{} in {} has no info part; taking it as a message without flags", name, sub);
+            } catch (NoSuchFileException e) {
+                if (!inNew) {
+                    throw e;
                 }
-                into.putIfAbsent(MaildirFileName.baseOf(name), new MessageFile(inNew, name));
             }
-        } catch (NoSuchFileException e) {
-            if (!inNew) {
-                throw e;
-            }
+            return;
         }
+        for (String name : names) {
+            add(sub, inNew, name, into);
+        }
+    }
+
+    private void add(Path sub, boolean inNew, String name, Map<String, MessageFile> into) {
+        if (name.startsWith(".")) {
+            return;
+        }
+        if (!inNew && name.indexOf(':') < 0 && junkLogged.add(name)) {
+            LOG.info("{} in {} has no info part; taking it as a message without flags", name, sub);
+        }
+        into.putIfAbsent(MaildirFileName.baseOf(name), new MessageFile(inNew, name));
     }
 
     /**

@@ -39,7 +39,18 @@ final class FolderState {
                     long verifyAfter, boolean pending) {
     }
 
-    private final ConcurrentHashMap<String, MessageFile> files = new ConcurrentHashMap<>();
+    /**
+     * Where each message's file is, by base name: for a file in cur/, the part of its name after the
+     * base (":2,S"), interned, so that a folder's 50,000 messages share the few distinct suffixes
+     * instead of holding a name and a {@link MessageFile} each (issue 14); for a file in new/ (or a
+     * name that does not start with its base), its {@link MessageFile}.
+     */
+    private final ConcurrentHashMap<String, Object> files = new ConcurrentHashMap<>();
+    /** Suffixes of names in cur/, shared by every folder; bounded as {@link FlagSets} is. */
+    private static final ConcurrentHashMap<String, String> SUFFIXES = new ConcurrentHashMap<>();
+    /** The system flags each interned suffix stands for. */
+    private static final ConcurrentHashMap<String, Set<String>> SUFFIX_FLAGS = new ConcurrentHashMap<>();
+    private static final int MAX_SUFFIXES = 10_000;
     /** Keywords by base name, as last read from (or written to) courierimapkeywords/. */
     private final ConcurrentHashMap<String, Set<String>> keywords = new ConcurrentHashMap<>();
     /** The reading of courierimapkeywords/ that {@link #keywords} reflects; guarded by the in-process lock. */
@@ -57,7 +68,46 @@ final class FolderState {
     // --- files ---
 
     MessageFile file(String base) {
-        return files.get(base);
+        return unpack(base, files.get(base));
+    }
+
+    private static MessageFile unpack(String base, Object v) {
+        if (v == null || v instanceof MessageFile) {
+            return (MessageFile) v;
+        }
+        return new MessageFile(false, base.concat((String) v));
+    }
+
+    /** What {@link #files} keeps for a message's file. */
+    private static Object pack(String base, MessageFile f) {
+        String name = f.name();
+        if (f.inNew() || !name.startsWith(base)) {
+            return f;
+        }
+        String suffix = name.substring(base.length());
+        String known = SUFFIXES.get(suffix);
+        if (known != null) {
+            return known;
+        }
+        if (SUFFIXES.size() >= MAX_SUFFIXES) {
+            return f; // correct, merely not shared
+        }
+        String raced = SUFFIXES.putIfAbsent(suffix, suffix);
+        return raced == null ? suffix : raced;
+    }
+
+    /** The system flags a packed file stands for, parsed once per distinct suffix. */
+    private static Set<String> systemFlags(String base, Object v) {
+        if (v instanceof MessageFile m) {
+            return MaildirFileName.parse(m.name()).systemFlags();
+        }
+        String suffix = (String) v;
+        Set<String> flags = SUFFIX_FLAGS.get(suffix);
+        if (flags == null) {
+            flags = MaildirFileName.parse(base.concat(suffix)).systemFlags();
+            SUFFIX_FLAGS.putIfAbsent(suffix, flags); // as bounded as SUFFIXES, whose instances key it
+        }
+        return flags;
     }
 
     boolean present(String base) {
@@ -70,7 +120,7 @@ final class FolderState {
     }
 
     void fileAt(String base, MessageFile f) {
-        files.put(base, f);
+        files.put(base, pack(base, f));
     }
 
     /** Forgets where a message's file is (it was found gone or renamed); it may be found again. */
@@ -81,13 +131,14 @@ final class FolderState {
     /** Takes a scan's listing as the truth about which messages are present and where. */
     void listed(Map<String, MessageFile> listing) {
         files.keySet().retainAll(listing.keySet());
-        files.putAll(listing);
+        for (Map.Entry<String, MessageFile> e : listing.entrySet()) {
+            files.put(e.getKey(), pack(e.getKey(), e.getValue()));
+        }
     }
 
     /** True if the message's file is still in new/ (nobody has taken its \Recent yet). */
     boolean inNew(String base) {
-        MessageFile f = files.get(base);
-        return f != null && f.inNew();
+        return files.get(base) instanceof MessageFile f && f.inNew();
     }
 
     /** Forgets a message that is gone for good: its file and its keywords. */
@@ -134,11 +185,11 @@ final class FolderState {
 
     /** Current flags of a message (system flags from its file name, keywords from memory), or null if gone. */
     Set<String> flags(String base) {
-        MessageFile f = files.get(base);
+        Object f = files.get(base);
         if (f == null) {
             return null;
         }
-        Set<String> system = MaildirFileName.parse(f.name()).systemFlags();
+        Set<String> system = systemFlags(base, f);
         Set<String> kw = keywords.get(base);
         if (kw == null || kw.isEmpty()) {
             return system;

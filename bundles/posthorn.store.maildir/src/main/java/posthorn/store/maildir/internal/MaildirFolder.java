@@ -80,7 +80,7 @@ final class MaildirFolder implements ChangeWatcher.Watched {
      * else; for a read-only scan, those no read-write handle has taken yet (left to the next one).
      * {@code highestModSeq}: the highest MODSEQ among the entries and the expunges that led to them.
      */
-    record Snapshot(long uidValidity, long uidNext, List<Entry> entries, Set<Long> recent, long highestModSeq) {
+    record Snapshot(long uidValidity, long uidNext, Entries entries, Set<Long> recent, long highestModSeq) {
     }
 
     record Header(long uidValidity, long uidNext) {
@@ -120,7 +120,7 @@ final class MaildirFolder implements ChangeWatcher.Watched {
     private final java.util.HashMap<Long, Entry> pendingChanged = new java.util.HashMap<>();
     private final List<Entry> pendingAdded = new ArrayList<>();
     /** The entries of the last snapshot built, reused by the next scan where unchanged. */
-    private volatile List<Entry> lastEntries = List.of();
+    private volatile Entries lastEntries = Entries.EMPTY;
     /** The highestModSeq of the snapshot {@link #lastEntries} came from. */
     private volatile long lastHighest;
     /** The highest MODSEQ among the pending own changes (pendingChanged, pendingAdded); in-process lock. */
@@ -399,8 +399,9 @@ final class MaildirFolder implements ChangeWatcher.Watched {
                 }
             }
         }
-        List<Long> uids = new ArrayList<>();
-        List<String> bases = new ArrayList<>();
+        long[] uids = new long[0];
+        String[] bases = new String[0];
+        int listed = 0;
         Set<Long> recent = new HashSet<>();
         long validity;
         long next;
@@ -433,13 +434,23 @@ final class MaildirFolder implements ChangeWatcher.Watched {
             state.listed(listing);
             refreshKeywords(listing.keySet());
             newEmpty = listing.values().stream().noneMatch(MessageFile::inNew);
-            for (Map.Entry<Long, String> e : uidDb.byUid().entrySet()) {
-                uids.add(e.getKey());
-                bases.add(e.getValue());
-                if (claimed.contains(e.getValue()) || (claimNew && state.claimRecent(e.getValue()))) {
-                    recent.add(e.getKey());
-                } else if (!claimNew && unclaimed(e.getValue())) {
-                    recent.add(e.getKey()); // EXAMINE shows \Recent without taking it (RFC 3501 6.3.2)
+            for (int i = 0; i < uidDb.positions(); i++) {
+                String base = uidDb.baseAt(i);
+                if (base == null) {
+                    continue; // a removed message's hole
+                }
+                long uid = uidDb.uidAt(i);
+                if (listed == uids.length) {
+                    int c = Math.max(16, Math.max(uidDb.size(), listed * 2));
+                    uids = Arrays.copyOf(uids, c);
+                    bases = Arrays.copyOf(bases, c);
+                }
+                uids[listed] = uid;
+                bases[listed++] = base;
+                if (claimed.contains(base) || (claimNew && state.claimRecent(base))) {
+                    recent.add(uid);
+                } else if (!claimNew && unclaimed(base)) {
+                    recent.add(uid); // EXAMINE shows \Recent without taking it (RFC 3501 6.3.2)
                 }
             }
             state.keepRecentPending(listing.keySet()); // expunged before anyone saw them
@@ -473,7 +484,7 @@ final class MaildirFolder implements ChangeWatcher.Watched {
         }
         Snapshot result;
         try (FolderLock.Held held = FolderLock.inProcess(dir)) {
-            result = numbered(validity, next, uids, bases, recent);
+            result = numbered(validity, next, uids, bases, listed, recent);
         }
         flushModSeqsIfDue();
         // The times seen before this scan's listing: a change during the scan makes the next times
@@ -496,66 +507,69 @@ final class MaildirFolder implements ChangeWatcher.Watched {
      * first and share what did not change). Messages new to memory, changed since the previous result
      * and gone from it get one new MODSEQ for the whole scan (RFC 7162 lets messages share one).
      */
-    private Snapshot numbered(long validity, long next, List<Long> uids, List<String> bases, Set<Long> recent)
+    private Snapshot numbered(long validity, long next, long[] uids, String[] bases, int listed, Set<Long> recent)
             throws StoreException {
         if (!modseqs.loaded()) {
             modseqs.load(validity);
         }
-        List<Entry> previous = lastEntries;
+        Entries previous = lastEntries;
         long high = Math.max(lastHighest, modseqs.expungeHigh());
         if (modseqs.validity(validity)) {
-            previous = List.of(); // other messages under the same UIDs now
+            previous = Entries.EMPTY; // other messages under the same UIDs now
             high = modseqs.expungeHigh();
         }
         java.util.Map<Long, long[]> fileRecords = modseqs.fileRecords();
         long scanMod = 0;
         int p = 0;
         boolean same = true;
-        List<Entry> entries = new ArrayList<>(uids.size());
-        for (int i = 0; i < uids.size(); i++) {
-            String base = bases.get(i);
+        // Columns, not an entry per message: the listing's order is the UID order (issue 14).
+        Entries.Builder built = new Entries.Builder(listed);
+        for (int i = 0; i < listed; i++) {
+            String base = bases[i];
+            long uid = uids[i];
             Facts f = knownFacts(base);
             Set<String> flags = f == null ? null : state.flags(base);
             if (flags == null) {
-                recent.remove(uids.get(i)); // vanished since the listing; the next scan drops it
+                recent.remove(uid); // vanished since the listing; the next scan drops it
                 continue;
             }
-            Entry e = new Entry(uids.get(i), base, flags, f.size(), f.internalDate(), 0);
-            while (p < previous.size() && previous.get(p).uid() < e.uid()) {
+            long date = f.internalDate().toEpochMilli();
+            while (p < previous.size() && previous.uid(p) < uid) {
                 scanMod = scanMod == 0 ? modseqs.next() : scanMod;
-                modseqs.expunged(previous.get(p++).uid(), scanMod);
+                modseqs.expunged(previous.uid(p++), scanMod);
                 same = false;
             }
-            Entry o = p < previous.size() && previous.get(p).uid() == e.uid() ? previous.get(p) : null;
-            if (o != null && o.sameAs(e)) {
-                e = o;
+            boolean known = p < previous.size() && previous.uid(p) == uid;
+            long mod;
+            if (known && previous.base(p).equals(base) && previous.flags(p).equals(flags)
+                    && previous.size(p) == f.size() && previous.dateMillis(p) == date) {
+                mod = previous.modseq(p);
                 p++;
             } else {
                 same = false;
-                long mod = 0;
-                if (o != null) {
-                    p++;
-                    if (o.base().equals(e.base()) && o.flags().equals(e.flags())) {
-                        mod = o.modseq(); // only its size became known
+                mod = 0;
+                if (known) {
+                    if (previous.base(p).equals(base) && previous.flags(p).equals(flags)) {
+                        mod = previous.modseq(p); // only its size became known
                     }
+                    p++;
                 } else {
-                    mod = modseqs.recorded(e.uid(), e.flags().hashCode());
+                    mod = modseqs.recorded(uid, flags.hashCode());
                     if (fileRecords != null) {
-                        fileRecords.remove(e.uid());
+                        fileRecords.remove(uid);
                     }
                 }
                 if (mod == 0) {
                     scanMod = scanMod == 0 ? modseqs.next() : scanMod;
                     mod = scanMod;
                 }
-                e = e.withModSeq(mod);
             }
-            high = Math.max(high, e.modseq());
-            entries.add(e);
+            high = Math.max(high, mod);
+            built.add(uid, base, flags, f.size(), date, mod);
         }
         while (p < previous.size()) {
             scanMod = scanMod == 0 ? modseqs.next() : scanMod;
-            modseqs.expunged(previous.get(p++).uid(), scanMod);
+            modseqs.expunged(previous.uid(p++), scanMod);
             same = false;
         }
         if (fileRecords != null) {
@@ -567,7 +581,7 @@ final class MaildirFolder implements ChangeWatcher.Watched {
             modseqs.recordsUsed();
         }
         high = Math.max(high, scanMod);
-        List<Entry> list = same && p == previous.size() ? previous : List.copyOf(entries);
+        Entries list = same && p == previous.size() ? previous : built.build();
         lastEntries = list;
         lastHighest = high;
         return new Snapshot(validity, next, list, Set.copyOf(recent), high);
@@ -578,43 +592,25 @@ final class MaildirFolder implements ChangeWatcher.Watched {
         return state.inNew(base) || state.isRecentPending(base);
     }
 
-    private Set<Long> unclaimed(List<Entry> entries) {
+    private Set<Long> unclaimed(Entries entries) {
         Set<Long> recent = new HashSet<>();
-        for (Entry e : entries) {
-            if (unclaimed(e.base())) {
-                recent.add(e.uid());
+        for (int i = 0; i < entries.size(); i++) {
+            if (unclaimed(entries.base(i))) {
+                recent.add(entries.uid(i));
             }
         }
         return Set.copyOf(recent);
     }
 
     /** The claimed UIDs that are in the snapshot (a pending message may be expunged already). */
-    private static Set<Long> claimed(List<Entry> entries, Set<Long> claimed) {
+    private static Set<Long> claimed(Entries entries, Set<Long> claimed) {
         Set<Long> recent = new HashSet<>();
         for (long uid : claimed) {
-            if (indexOf(entries, uid) >= 0) {
+            if (entries.position(uid) >= 0) {
                 recent.add(uid);
             }
         }
         return Set.copyOf(recent);
-    }
-
-    /** Position of a UID in entries sorted by UID, or a negative number. */
-    static int indexOf(List<Entry> entries, long uid) {
-        int lo = 0;
-        int hi = entries.size() - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            long u = entries.get(mid).uid();
-            if (u < uid) {
-                lo = mid + 1;
-            } else if (u > uid) {
-                hi = mid - 1;
-            } else {
-                return mid;
-            }
-        }
-        return -lo - 1;
     }
 
     // --- own changes, applied to memory instead of a scan ---
@@ -701,17 +697,33 @@ final class MaildirFolder implements ChangeWatcher.Watched {
             return last;
         }
         Snapshot s = last.snapshot();
-        List<Entry> entries = new ArrayList<>(s.entries().size() + pendingAdded.size());
-        for (Entry e : s.entries()) {
-            add(entries, e);
+        Entries before = s.entries();
+        Entries.Builder entries = new Entries.Builder(before.size() + pendingAdded.size());
+        for (int i = 0; i < before.size(); i++) {
+            long uid = before.uid(i);
+            if (pendingChanged.containsKey(uid)) {
+                Entry now = pendingChanged.get(uid);
+                if (now != null) {
+                    entries.add(now);
+                }
+            } else {
+                entries.add(before, i);
+            }
         }
         for (Entry e : pendingAdded) {
-            add(entries, e);
+            if (pendingChanged.containsKey(e.uid())) {
+                Entry now = pendingChanged.get(e.uid());
+                if (now != null) {
+                    entries.add(now);
+                }
+            } else {
+                entries.add(e);
+            }
         }
         long next = Math.max(s.uidNext(), uidDb.nextUid());
         long high = Math.max(s.highestModSeq(), pendingHighest);
         FolderState.LastScan applied = new FolderState.LastScan(last.stamp(),
-                new Snapshot(s.uidValidity(), next, List.copyOf(entries), Set.of(), high), last.newEmpty(), last.own(),
+                new Snapshot(s.uidValidity(), next, entries.build(), Set.of(), high), last.newEmpty(), last.own(),
                 last.verifyAfter(), false);
         pendingChanged.clear();
         pendingAdded.clear();
@@ -722,17 +734,6 @@ final class MaildirFolder implements ChangeWatcher.Watched {
         return applied;
     }
 
-    private void add(List<Entry> entries, Entry e) {
-        if (pendingChanged.containsKey(e.uid())) {
-            Entry now = pendingChanged.get(e.uid());
-            if (now != null) {
-                entries.add(now);
-            }
-        } else {
-            entries.add(e);
-        }
-    }
-
     /**
      * Gives the listed files that have no UID yet their UIDs, in delivery order, after checking each
      * is still there and a regular file (else it leaves the listing). Under the dot lock.
@@ -740,7 +741,7 @@ final class MaildirFolder implements ChangeWatcher.Watched {
     private void number(Map<String, MessageFile> listing) throws IOException {
         List<MaildirFileName.Delivery> unknown = new ArrayList<>();
         for (String base : listing.keySet()) {
-            if (uidDb.uidOf(base) == null) {
+            if (uidDb.uid(base) == 0) {
                 unknown.add(MaildirFileName.Delivery.of(base)); // parsed once, not at every comparison
             }
         }
@@ -775,17 +776,19 @@ final class MaildirFolder implements ChangeWatcher.Watched {
         long recent = 0;
         long unseen = 0;
         long size = 0;
-        for (Entry e : snap.entries()) {
-            if (state.inNew(e.base()) || state.isRecentPending(e.base())) {
+        Entries entries = snap.entries();
+        for (int i = 0; i < entries.size(); i++) {
+            String base = entries.base(i);
+            if (state.inNew(base) || state.isRecentPending(base)) {
                 recent++;
             }
-            if (!e.flags().contains(Flags.SEEN)) {
+            if (!entries.flags(i).contains(Flags.SEEN)) {
                 unseen++;
             }
-            if (e.size() >= 0) {
-                size += e.size();
+            if (entries.size(i) >= 0) {
+                size += entries.size(i);
             } else {
-                Facts f = facts(e.base()); // STATUS SIZE: measured once, then kept in the index
+                Facts f = facts(base); // STATUS SIZE: measured once, then kept in the index
                 size += f == null ? 0 : f.size();
             }
         }

@@ -35,7 +35,7 @@ final class MaildirMailbox implements ModSeqMailbox, posthorn.store.api.ObjectId
     private final String name;
     private final boolean readOnly;
     /** The snapshot entries last reported, ascending UID; shared and never modified. */
-    private List<MaildirFolder.Entry> view = List.of();
+    private Entries view = Entries.EMPTY;
     /** UIDs in {@link #view} that are \Recent for this handle (RFC 3501 2.3.2); usually empty. */
     private Set<Long> recent = Set.of();
     private long uidValidity;
@@ -96,7 +96,7 @@ final class MaildirMailbox implements ModSeqMailbox, posthorn.store.api.ObjectId
             // alone and start over; the next sync reports every message as added (RFC 3501 2.3.1.1).
             uidValidity = snap.uidValidity();
             uidNext = snap.uidNext();
-            view = List.of();
+            view = Entries.EMPTY;
             recent = Set.of();
             synced = false;
             return List.of(new Change.UidValidityChanged(uidValidity));
@@ -105,13 +105,14 @@ final class MaildirMailbox implements ModSeqMailbox, posthorn.store.api.ObjectId
         uidNext = snap.uidNext();
         highestModSeq = snap.highestModSeq();
         synced = true;
-        List<MaildirFolder.Entry> old = view;
-        List<MaildirFolder.Entry> now = snap.entries();
+        Entries old = view;
+        Entries now = snap.entries();
         view = now;
         if (old == now) {
             return List.of(); // the same shared snapshot: nothing changed (an idle handle's usual case)
         }
-        // Both lists ascend by UID: one merge walk finds what went, what changed and what came.
+        // Both lists ascend by UID: one merge walk over the columns finds what went, what changed and
+        // what came, building an object only for a change.
         List<Change> expunged = new ArrayList<>();
         List<Change> flagChanges = new ArrayList<>();
         List<Change> added = new ArrayList<>();
@@ -119,34 +120,35 @@ final class MaildirMailbox implements ModSeqMailbox, posthorn.store.api.ObjectId
         int i = 0;
         int j = 0;
         while (i < old.size() || j < now.size()) {
-            MaildirFolder.Entry o = i < old.size() ? old.get(i) : null;
-            MaildirFolder.Entry n = j < now.size() ? now.get(j) : null;
-            if (n == null || (o != null && o.uid() < n.uid())) {
-                expunged.add(new Change.Expunged(o.uid()));
+            boolean hasO = i < old.size();
+            boolean hasN = j < now.size();
+            if (!hasN || (hasO && old.uid(i) < now.uid(j))) {
+                expunged.add(new Change.Expunged(old.uid(i)));
                 if (recentNow != null) {
-                    recentNow.remove(o.uid());
+                    recentNow.remove(old.uid(i));
                 }
                 i++;
-            } else if (o == null || n.uid() < o.uid()) {
-                boolean isRecent = snap.recent().contains(n.uid());
+            } else if (!hasO || now.uid(j) < old.uid(i)) {
+                long uid = now.uid(j);
+                boolean isRecent = snap.recent().contains(uid);
                 if (isRecent) {
                     if (recentNow == null) {
                         recentNow = new java.util.HashSet<>();
                     }
-                    recentNow.add(n.uid());
+                    recentNow.add(uid);
                 }
-                added.add(new Change.Added(meta(n, isRecent)));
+                added.add(new Change.Added(meta(now, j, isRecent)));
                 j++;
-            } else if (!o.base().equals(n.base())) {
+            } else if (!old.base(i).equals(now.base(j))) {
                 // the same UID for another file: the old message is gone and this one is new to us
-                expunged.add(new Change.Expunged(o.uid()));
+                expunged.add(new Change.Expunged(old.uid(i)));
                 if (recentNow != null) {
-                    recentNow.remove(o.uid());
+                    recentNow.remove(old.uid(i));
                 }
                 i++; // n is taken as added on the next round
             } else {
-                if (o.flags() != n.flags() && !o.flags().equals(n.flags())) {
-                    flagChanges.add(new Change.FlagsChanged(n.uid(), n.flags()));
+                if (!old.sameFlags(i, now, j)) {
+                    flagChanges.add(new Change.FlagsChanged(now.uid(j), now.flags(j)));
                 }
                 i++;
                 j++;
@@ -168,8 +170,8 @@ final class MaildirMailbox implements ModSeqMailbox, posthorn.store.api.ObjectId
     /** A binary search in the shared snapshot: no object per call. */
     @Override
     public long modSeq(long uid) {
-        MaildirFolder.Entry e = entry(uid);
-        return e == null || folder.noModSeq() ? 0 : e.modseq();
+        int at = view.position(uid);
+        return at < 0 || folder.noModSeq() ? 0 : view.modseq(at);
     }
 
     @Override
@@ -179,19 +181,28 @@ final class MaildirMailbox implements ModSeqMailbox, posthorn.store.api.ObjectId
     }
 
     /** A message of the view as the SPI reports it; the size as far as the folder knows it without reading. */
-    private MessageMeta meta(MaildirFolder.Entry e, boolean isRecent) {
-        long size = e.size() != MessageMeta.UNKNOWN_SIZE ? e.size() : folder.knownSize(e.base());
-        return new MessageMeta(e.uid(), e.flags(), size, e.internalDate(), isRecent);
+    private MessageMeta meta(Entries entries, int i, boolean isRecent) {
+        long size = entries.size(i);
+        if (size == MessageMeta.UNKNOWN_SIZE) {
+            size = folder.knownSize(entries.base(i));
+        }
+        return new MessageMeta(entries.uid(i), entries.flags(i), size, entries.internalDate(i), isRecent);
     }
 
     /** The view as last synced (for tests: handles synced to the same snapshot share it). */
-    List<MaildirFolder.Entry> view() {
+    Entries view() {
         return view;
+    }
+
+    /** The view's base name for a UID, or null (no object per call). */
+    private String base(long uid) {
+        int at = view.position(uid);
+        return at < 0 ? null : view.base(at);
     }
 
     /** The view's entry for a UID, or null. */
     private MaildirFolder.Entry entry(long uid) {
-        int at = MaildirFolder.indexOf(view, uid);
+        int at = view.position(uid);
         return at < 0 ? null : view.get(at);
     }
 
@@ -199,8 +210,8 @@ final class MaildirMailbox implements ModSeqMailbox, posthorn.store.api.ObjectId
     public List<MessageMeta> messages() {
         List<MessageMeta> list = new ArrayList<>(view.size());
         boolean anyRecent = !recent.isEmpty();
-        for (MaildirFolder.Entry e : view) {
-            list.add(meta(e, anyRecent && recent.contains(e.uid())));
+        for (int i = 0; i < view.size(); i++) {
+            list.add(meta(view, i, anyRecent && recent.contains(view.uid(i))));
         }
         return list;
     }
@@ -231,12 +242,12 @@ final class MaildirMailbox implements ModSeqMailbox, posthorn.store.api.ObjectId
     @Override
     public InputStream openMessage(long uid) throws StoreException, IOException {
         checkOpen();
-        MaildirFolder.Entry seen = entry(uid);
-        InputStream in = seen == null ? null : folder.open(seen.base());
+        String base = base(uid);
+        InputStream in = base == null ? null : folder.open(base);
         if (in == null) {
             throw new StoreException(Reason.EXPUNGEISSUED, "Message UID " + uid + " has been expunged");
         }
-        return MaildirFileName.servedAsStored(seen.base()) ? in : new CrlfInputStream(in);
+        return MaildirFileName.servedAsStored(base) ? in : new CrlfInputStream(in);
     }
 
     @Override
@@ -434,11 +445,11 @@ final class MaildirMailbox implements ModSeqMailbox, posthorn.store.api.ObjectId
 
     @Override
     public byte[] cached(long uid, String field) {
-        MaildirFolder.Entry seen = entry(uid);
-        if (seen == null) {
+        String base = base(uid);
+        if (base == null) {
             return null;
         }
-        byte[] v = folder.cached(seen.base(), field);
+        byte[] v = folder.cached(base, field);
         return v == null ? null : v.clone();
     }
 
@@ -456,9 +467,9 @@ final class MaildirMailbox implements ModSeqMailbox, posthorn.store.api.ObjectId
 
     @Override
     public void cache(long uid, String field, byte[] value) {
-        MaildirFolder.Entry seen = entry(uid);
-        if (seen != null) {
-            folder.cache(seen.base(), field, value);
+        String base = base(uid);
+        if (base != null) {
+            folder.cache(base, field, value);
         }
     }
 

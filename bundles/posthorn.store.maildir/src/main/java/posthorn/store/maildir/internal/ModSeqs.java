@@ -54,7 +54,7 @@ final class ModSeqs {
     private final Path dir;
     private final LongSupplier clock;
     /** The folder's messages as last known, for writing the file. */
-    private final java.util.function.Supplier<List<MaildirFolder.Entry>> current;
+    private final java.util.function.Supplier<Entries> current;
     private boolean loaded;
     private long uidValidity;
     private long highest;
@@ -73,7 +73,7 @@ final class ModSeqs {
     /** The file could not be written: MODSEQs cannot be kept safely (NOMODSEQ). */
     private boolean broken;
 
-    ModSeqs(Path dir, LongSupplier clock, java.util.function.Supplier<List<MaildirFolder.Entry>> current) {
+    ModSeqs(Path dir, LongSupplier clock, java.util.function.Supplier<Entries> current) {
         this.dir = dir;
         this.clock = clock;
         this.current = current;
@@ -338,14 +338,14 @@ final class ModSeqs {
         if (!loaded) {
             return;
         }
-        List<MaildirFolder.Entry> entries = fromFile == null ? current.get() : null;
+        Entries entries = fromFile == null ? current.get() : null;
         StringBuilder out = new StringBuilder(64 + (entries == null ? 0 : entries.size() * 32) + expCount * 24);
         out.append(MAGIC).append(uidValidity).append(' ').append(highest).append(' ').append(reserved)
                 .append(' ').append(floor).append(clean ? " 1" : " 0").append('\n');
         if (entries != null) {
-            for (MaildirFolder.Entry e : entries) {
-                out.append("m ").append(e.uid()).append(' ').append(e.modseq()).append(' ')
-                        .append(e.flags().hashCode()).append('\n');
+            for (int i = 0; i < entries.size(); i++) {
+                out.append("m ").append(entries.uid(i)).append(' ').append(entries.modseq(i)).append(' ')
+                        .append(entries.flags(i).hashCode()).append('\n');
             }
         } else if (fromFile != null) {
             for (Map.Entry<Long, long[]> r : fromFile.entrySet()) {

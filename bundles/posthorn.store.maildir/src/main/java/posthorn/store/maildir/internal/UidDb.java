@@ -14,7 +14,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -55,8 +54,18 @@ final class UidDb {
     /** 0 until a table is known (never loaded): a rebuilt one then only has to beat the file's date. */
     private long uidValidity;
     private long nextUid;
-    private TreeMap<Long, String> byUid = new TreeMap<>();
-    private HashMap<String, Long> byBase = new HashMap<>();
+    /**
+     * The table as columns (issue 14: a TreeMap entry, a HashMap node and two Longs a message before):
+     * {@code uids[0..count)} ascending, {@code bases} beside them, null where a message was removed (a
+     * hole, closed at the next {@link #compact}); {@code hash} is an open-addressing table of
+     * positions + 1 by base name, 0 free; a removed position stays in it (its base is null, so it
+     * matches nothing) until {@link #rehash}.
+     */
+    private long[] uids = new long[8];
+    private String[] bases = new String[8];
+    private int count;
+    private int live;
+    private int[] hash = new int[16];
     /** The file's identity, time and size when last read or written; null: read it on the next load. */
     private Object stamp;
     /** The table differs from the file: a UID was assigned or dropped, or the table is new. */
@@ -85,46 +94,174 @@ final class UidDb {
     }
 
     Long uidOf(String base) {
-        return byBase.get(base);
+        long uid = uid(base);
+        return uid == 0 ? null : uid;
     }
 
-    /** Base names by ascending UID; a live view, valid until the next load. */
+    /** The base's UID, or 0 if it has none (no object per call). */
+    long uid(String base) {
+        int at = find(base);
+        return at < 0 ? 0 : uids[at];
+    }
+
+    /** Base names by ascending UID, copied. */
     Map<Long, String> byUid() {
-        return Collections.unmodifiableMap(byUid);
+        TreeMap<Long, String> m = new TreeMap<>();
+        for (int i = 0; i < count; i++) {
+            if (bases[i] != null) {
+                m.put(uids[i], bases[i]);
+            }
+        }
+        return Collections.unmodifiableMap(m);
+    }
+
+    /**
+     * Positions for {@link #uidAt} and {@link #baseAt}, in ascending UID order, valid until the table
+     * next changes: {@code 0 <= i < positions()}; a position whose {@link #baseAt} is null is a hole.
+     */
+    int positions() {
+        return count;
+    }
+
+    long uidAt(int i) {
+        return uids[i];
+    }
+
+    String baseAt(int i) {
+        return i < count ? bases[i] : null;
     }
 
     /** The numbered base names, copied, so that the caller may remove while iterating. */
     Iterable<String> bases() {
-        return new ArrayList<>(byBase.keySet());
+        List<String> out = new ArrayList<>(live);
+        for (int i = 0; i < count; i++) {
+            if (bases[i] != null) {
+                out.add(bases[i]);
+            }
+        }
+        return out;
     }
 
     int size() {
-        return byUid.size();
+        return live;
     }
 
     List<Long> uids() {
-        return new ArrayList<>(byUid.keySet());
+        List<Long> out = new ArrayList<>(live);
+        for (int i = 0; i < count; i++) {
+            if (bases[i] != null) {
+                out.add(uids[i]);
+            }
+        }
+        return out;
     }
 
     /** Gives the base the next UID, or returns the one it has. */
     long assign(String base) {
-        Long known = byBase.get(base);
-        if (known != null) {
-            return known;
+        int at = find(base);
+        if (at >= 0) {
+            return uids[at];
         }
         long uid = nextUid++;
-        byUid.put(uid, base);
-        byBase.put(base, uid);
+        append(uid, base);
         dirty = true;
         return uid;
     }
 
     /** Drops a message that is gone; its UID is never given again (NEXTUID stays). */
     void remove(String base) {
-        Long uid = byBase.remove(base);
-        if (uid != null) {
-            byUid.remove(uid);
+        int at = find(base);
+        if (at >= 0) {
+            bases[at] = null;
+            live--;
             dirty = true;
+            if (live < count / 2 && count > 64) {
+                compact();
+            }
+        }
+    }
+
+    // --- the columns ---
+
+    /** Position of a base, or -1. */
+    private int find(String base) {
+        int mask = hash.length - 1;
+        for (int h = spread(base.hashCode()) & mask; ; h = (h + 1) & mask) {
+            int slot = hash[h];
+            if (slot == 0) {
+                return -1;
+            }
+            String b = bases[slot - 1];
+            if (b != null && b.equals(base)) {
+                return slot - 1;
+            }
+        }
+    }
+
+    private static int spread(int h) {
+        return (h ^ (h >>> 16)) * 0x9E3779B1;
+    }
+
+    /** Adds a message above every UID present; the caller has checked that the base is not there. */
+    private void append(long uid, String base) {
+        if (count > 0 && uid <= uids[count - 1]) {
+            throw new IllegalStateException("UID " + uid + " is not above " + uids[count - 1]);
+        }
+        if (count == uids.length) {
+            if (live < count * 3 / 4) {
+                compact();
+            }
+            if (count == uids.length) {
+                uids = java.util.Arrays.copyOf(uids, count * 2);
+                bases = java.util.Arrays.copyOf(bases, count * 2);
+            }
+        }
+        uids[count] = uid;
+        bases[count] = base;
+        count++;
+        live++;
+        if (count * 2 > hash.length) {
+            rehash();
+        } else {
+            insert(count - 1);
+        }
+    }
+
+    private void insert(int position) {
+        int mask = hash.length - 1;
+        int h = spread(bases[position].hashCode()) & mask;
+        while (hash[h] != 0) {
+            h = (h + 1) & mask;
+        }
+        hash[h] = position + 1;
+    }
+
+    /** Closes the holes; positions change. */
+    private void compact() {
+        int j = 0;
+        for (int i = 0; i < count; i++) {
+            if (bases[i] != null) {
+                uids[j] = uids[i];
+                bases[j] = bases[i];
+                j++;
+            }
+        }
+        java.util.Arrays.fill(bases, j, count, null);
+        count = j;
+        rehash();
+    }
+
+    /** Builds the hash table again for the present messages, at most half full. */
+    private void rehash() {
+        int size = 16;
+        while (size < count * 2 + 2) {
+            size <<= 1;
+        }
+        hash = new int[size];
+        for (int i = 0; i < count; i++) {
+            if (bases[i] != null) {
+                insert(i);
+            }
         }
     }
 
@@ -200,8 +337,11 @@ final class UidDb {
     private void startOver(long validity) {
         uidValidity = validity;
         nextUid = 1;
-        byUid = new TreeMap<>();
-        byBase = new HashMap<>();
+        uids = new long[8];
+        bases = new String[8];
+        count = 0;
+        live = 0;
+        hash = new int[16];
         stamp = null;
         dirty = true;
     }
@@ -209,8 +349,11 @@ final class UidDb {
     private void adopt(UidDb read) {
         uidValidity = read.uidValidity;
         nextUid = read.nextUid;
-        byUid = read.byUid;
-        byBase = read.byBase;
+        uids = read.uids;
+        bases = read.bases;
+        count = read.count;
+        live = read.live;
+        hash = read.hash;
     }
 
     private static Object stampOf(BasicFileAttributes attrs) {
@@ -261,6 +404,10 @@ final class UidDb {
             throw new CorruptException("line 1: " + e.getMessage());
         }
         long highest = 0;
+        long[] readUids = new long[lines.length];
+        String[] readBases = new String[lines.length];
+        int n = 0;
+        boolean sorted = true;
         for (int i = 1; i < lines.length; i++) {
             String line = lines[i];
             int space = line.indexOf(' ');
@@ -272,12 +419,42 @@ final class UidDb {
             if (base.indexOf('/') >= 0 || base.indexOf(':') >= 0) {
                 throw new CorruptException("line " + (i + 1) + " has an impossible base name");
             }
-            if (db.byUid.containsKey(uid) || db.byBase.containsKey(base)) {
-                throw new CorruptException("line " + (i + 1) + " repeats a UID or a base name");
-            }
-            db.byUid.put(uid, base);
-            db.byBase.put(base, uid);
+            sorted &= uid > highest;
+            readUids[n] = uid;
+            readBases[n] = base;
+            n++;
             highest = Math.max(highest, uid);
+        }
+        if (!sorted) {
+            // Courier writes ascending UIDs; another writer may not: sort the columns by UID
+            Integer[] order = new Integer[n];
+            for (int i = 0; i < n; i++) {
+                order[i] = i;
+            }
+            long[] u = readUids;
+            java.util.Arrays.sort(order, (a, b) -> Long.compare(u[a], u[b]));
+            long[] su = new long[n];
+            String[] sb = new String[n];
+            for (int i = 0; i < n; i++) {
+                su[i] = readUids[order[i]];
+                sb[i] = readBases[order[i]];
+            }
+            readUids = su;
+            readBases = sb;
+        }
+        db.uids = readUids.length == 0 ? new long[8] : readUids;
+        db.bases = readBases.length == 0 ? new String[8] : readBases;
+        for (int i = 0; i < n; i++) {
+            if ((i > 0 && readUids[i] == readUids[i - 1]) || db.find(readBases[i]) >= 0) {
+                throw new CorruptException("a line repeats a UID or a base name (UID " + readUids[i] + ")");
+            }
+            db.count = i + 1;
+            db.live = i + 1;
+            if (db.count * 2 > db.hash.length) {
+                db.rehash();
+            } else {
+                db.insert(i);
+            }
         }
         if (highest >= db.nextUid) {
             // Still unambiguous: move NEXTUID past the highest UID so none is ever given twice.
@@ -303,9 +480,13 @@ final class UidDb {
     }
 
     byte[] format() {
-        StringBuilder out = new StringBuilder(32 + byUid.size() * 48);
+        StringBuilder out = new StringBuilder(32 + live * 48);
         out.append("1 ").append(uidValidity).append(' ').append(nextUid).append('\n');
-        byUid.forEach((uid, base) -> out.append(uid).append(' ').append(base).append('\n'));
+        for (int i = 0; i < count; i++) {
+            if (bases[i] != null) {
+                out.append(uids[i]).append(' ').append(bases[i]).append('\n');
+            }
+        }
         return out.toString().getBytes(StandardCharsets.UTF_8);
     }
 

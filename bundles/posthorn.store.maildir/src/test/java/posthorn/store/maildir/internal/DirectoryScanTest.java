@@ -159,4 +159,16 @@ class DirectoryScanTest {
         scan.cleanTmpIfDue();
         assertFalse(Files.exists(folder.resolve("tmp/old")));
     }
+
+    /** The listing reads names without a Path each; a folder gone still says so precisely. */
+    @Test
+    void aListingOfAFolderWhoseCurIsGoneThrowsNoSuchFile() throws Exception {
+        file("new/1.M1.h");
+        assertEquals(Set.of("1.M1.h"), scan.list(false, numbered()).keySet());
+        Files.delete(folder.resolve("new/1.M1.h"));
+        Files.delete(folder.resolve("new"));
+        assertEquals(Map.of(), scan.list(false, numbered()), "new/ missing is an empty new/");
+        Files.delete(folder.resolve("cur"));
+        assertThrows(NoSuchFileException.class, () -> scan.list(false, numbered()), "the folder is gone");
+    }
 }

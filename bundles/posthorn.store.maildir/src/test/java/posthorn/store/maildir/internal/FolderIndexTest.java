@@ -123,4 +123,34 @@ class FolderIndexTest {
         source.forget("b");
         assertNull(source.facts("b"));
     }
+
+    /**
+     * Field names get process-wide ids up to a bound (issue 14); past it values are still kept,
+     * written, read back, moved and forgotten like the others.
+     */
+    @Test
+    void moreFieldsThanTheTableHoldsAreKeptAllTheSame() throws Exception {
+        FolderIndex index = new FolderIndex(folder);
+        index.load();
+        index.putMeasured("a", A);
+        for (int i = 0; i < 100; i++) {
+            index.cache("a", "many." + i, new byte[] {(byte) i});
+        }
+        index.flush(List.of("a"));
+        FolderIndex again = new FolderIndex(folder);
+        again.load();
+        assertEquals(A, again.facts("a"));
+        for (int i = 0; i < 100; i++) {
+            assertArrayEquals(new byte[] {(byte) i}, again.cached("a", "many." + i), "field " + i);
+        }
+        FolderIndex target = new FolderIndex(folder.resolve("other"));
+        again.moveTo(target, "a", "a2", A);
+        for (int i = 0; i < 100; i++) {
+            assertNull(again.cached("a", "many." + i));
+            assertArrayEquals(new byte[] {(byte) i}, target.cached("a2", "many." + i), "moved field " + i);
+        }
+        target.forget("a2");
+        assertNull(target.cached("a2", "many.0"));
+        assertNull(target.cached("a2", "many.99"));
+    }
 }

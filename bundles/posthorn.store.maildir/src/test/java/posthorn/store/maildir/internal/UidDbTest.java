@@ -120,4 +120,49 @@ class UidDbTest {
         Files.delete(folder.resolve("cur"));
         assertThrows(NoSuchFileException.class, () -> new UidDb(folder).load());
     }
+
+    /** The columns (issue 14): holes left by removals, their compaction and the hash stay consistent. */
+    @Test
+    void manyAssignsAndRemovesKeepEveryUidAndTheOrder() throws Exception {
+        Files.writeString(file, "1 100 1\n");
+        UidDb db = new UidDb(folder);
+        db.load();
+        java.util.TreeMap<Long, String> expected = new java.util.TreeMap<>();
+        for (int round = 0; round < 5; round++) {
+            for (int i = 0; i < 400; i++) {
+                String base = "m" + round + "." + i;
+                expected.put(db.assign(base), base);
+            }
+            int k = 0;
+            for (var it = expected.entrySet().iterator(); it.hasNext(); k++) {
+                var e = it.next();
+                if (k % 3 != 0) {
+                    db.remove(e.getValue());
+                    it.remove();
+                }
+            }
+        }
+        assertEquals(expected, db.byUid());
+        assertEquals(expected.size(), db.size());
+        for (var e : expected.entrySet()) {
+            assertEquals(e.getKey(), db.uidOf(e.getValue()));
+            assertEquals(e.getKey(), db.assign(e.getValue()), "a known base keeps its UID");
+        }
+        assertNull(db.uidOf("m0.1"), "removed");
+        assertEquals(2001, db.nextUid());
+        db.save();
+        StringBuilder text = new StringBuilder("1 100 2001\n");
+        expected.forEach((uid, base) -> text.append(uid).append(' ').append(base).append('\n'));
+        assertEquals(text.toString(), Files.readString(file), "ascending UIDs, as Courier writes them");
+    }
+
+    @Test
+    void aFileOutOfOrderIsReadInUidOrderAndRepeatsAreRefused() throws Exception {
+        UidDb db = UidDb.parse("1 7 10\n5 e\n2 b\n9 i\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(List.of(2L, 5L, 9L), db.uids());
+        assertEquals("1 7 10\n2 b\n5 e\n9 i\n", new String(db.format(), java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(10, db.assign("j"));
+        assertThrows(UidDb.CorruptException.class, () -> UidDb.parse("1 7 10\n5 e\n2 e\n".getBytes()));
+        assertThrows(UidDb.CorruptException.class, () -> UidDb.parse("1 7 10\n5 e\n5 f\n".getBytes()));
+    }
 }
