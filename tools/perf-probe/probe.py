@@ -6,8 +6,10 @@ server's CPU (from /proc) per command; --jfr SETTINGS records a JFR file in the 
 Run as root, after ./posthorn bench made the data (under $POSTHORN_BENCH_WORK).
 
 usage: probe.py posthorn|dovecot TREE TAG MAILDIR [--jfr SETTINGS] [--env K=V | --env CFG:file.cfg:key=V]
-                [--cmds select,search,idle,search2,flags,sort,thread,env,bs,reselect,envelope,envelope2,bodystructure]
-A trailing number repeats a command under its own key: --cmds select,bs1,bs2,bs3,env1,env2,flags1,flags2,reselect1,reselect2
+                [--cmds select,search,idle,search2,flags,sort,settle,thread,env,bs,reselect,envelope,envelope2,bodystructure]
+A trailing number repeats a command under its own key: --cmds select,bs1,bs2,bs3,env1,env2,flags1,flags2,reselect1,reselect2;
+a name given again is timed again under NAME_2, NAME_3, ... (sort,sort,sort: the later ones are the warm figures).
+settle waits 6 s and sends a NOOP (the store writes its index after the first SORT derived the keys).
 (envelope2 is a second FETCH 1:* (ENVELOPE), warm; the FETCH commands print the response's line count
 and a SHA-1 of its lines without literals, which compare between servers and before/after.)
 """
@@ -93,22 +95,33 @@ def run(peer, pids, login):
         t0 = time.time(); c0 = cpu(pids)
     out = peer.cmd("SELECT INBOX"); res["select_s"] = time.time() - t0; res["select_cpu"] = cpu(pids) - c0
     res["exists"] = [l.decode().strip() for l in out if b"EXISTS" in l]
-    for k in cmds:
-        if k == "select": continue
+    seen = {}
+    for k0 in cmds:
+        if k0 == "select": continue
+        seen[k0] = seen.get(k0, 0) + 1
+        k = k0 if seen[k0] == 1 else f"{k0}_{seen[k0]}"
         if k == "idle":
             res["wait_idle_s"] = wait_idle_fn(); continue
+        if k0 == "settle":
+            # after the first SORT/THREAD derived the keys: let the store write its index (due 5 s
+            # after the last write) at a NOOP, so that the timed commands after it do not pay for that
+            time.sleep(6); peer.cmd("NOOP"); continue
         # a trailing number repeats a command under its own key (env1,env2,env3: the first derives, the others are warm)
         cm = {"search": f"UID SEARCH TEXT {NEEDLE}", "search2": f"UID SEARCH TEXT {NEEDLE}",
               "flags": "FETCH 1:* (UID FLAGS)", "sort": "UID SORT (DATE) UTF-8 ALL",
+              "thread": "UID THREAD REFERENCES UTF-8 ALL",
               "env": "FETCH 1:* (ENVELOPE)", "bs": "FETCH 1:* (BODYSTRUCTURE)", "reselect": "SELECT INBOX",
               "envelope": "FETCH 1:* (ENVELOPE)", "envelope2": "FETCH 1:* (ENVELOPE)",
-              "bodystructure": "FETCH 1:* (BODYSTRUCTURE)"}[k if k in ("search2", "envelope2") else k.rstrip("0123456789")]
+              "bodystructure": "FETCH 1:* (BODYSTRUCTURE)"}[k0 if k0 in ("search2", "envelope2") else k0.rstrip("0123456789")]
         th0 = threads(pids); t0 = time.time(); c0 = cpu(pids); out = peer.cmd(cm)
         res[k + "_s"] = time.time() - t0; res[k + "_cpu"] = cpu(pids) - c0
         res[k + "_threads"] = thread_delta(th0, threads(pids))
         if "FETCH" in cm:
             res[k + "_lines"] = len(out)
             import hashlib; res[k + "_sha1"] = hashlib.sha1(b"".join(l for l in out if not l.startswith(b"* OK"))).hexdigest()
+        if "SORT" in cm or "THREAD" in cm:
+            res[k + "_bytes"] = sum(len(l) for l in out)
+            res[k + "_sha"] = __import__("hashlib").sha1(b"".join(out)).hexdigest()[:12]
         if "SEARCH" in cm:
             sl = [l for l in out if l.startswith(b"* SEARCH")]
             res[k + "_hits"] = len(sl[0].split()) - 2 if sl else -1

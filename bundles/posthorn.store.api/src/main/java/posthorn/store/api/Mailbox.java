@@ -166,6 +166,24 @@ public interface Mailbox extends AutoCloseable {
     /** Keeps a derived value for {@link #cached}; ignored for a UID not in the mailbox. */
     void cache(long uid, String field, byte[] value);
 
+    /**
+     * One field's cached values for many messages at once (SORT and THREAD read one record per
+     * matching message): {@code out[i]} is what {@link #cached cached(uids[i], field)} would return,
+     * for {@code i} from 0 to {@code count - 1}. Unlike {@link #cached}, a store may hand out its own
+     * arrays rather than copies: the caller only reads them, never changes one, and does not keep them
+     * beyond the command (a later {@link #cache} replaces a value, never changes one in place).
+     * Since 1.7.0; the default asks {@link #cached} for each.
+     *
+     * @param uids  the messages, any order; a UID not in the mailbox gives null
+     * @param count how many of {@code uids} to look up
+     * @param out   where the values go, at least {@code count} long
+     */
+    default void cachedValues(long[] uids, int count, String field, byte[][] out) {
+        for (int i = 0; i < count; i++) {
+            out[i] = cached(uids[i], field);
+        }
+    }
+
     @Override
     void close();
 }

@@ -59,12 +59,16 @@
  * {@link posthorn.store.api.ArrivalStore.Listener}): a store-wide notice that a user's mailbox may have
  * gained or lost messages, for a full-text index kept up to date in the background.
  *
+ * <p>1.7.0 added {@link posthorn.store.api.Mailbox#cachedValues}: one cached field of many messages in
+ * one call, as the store's own arrays (read-only to the caller), for SORT and THREAD; its default asks
+ * {@link posthorn.store.api.Mailbox#cached} for each.
+ *
  * <p>The version below is checked against the last release by bnd's baseline at every build (see the
  * README, "Releasing and API versions"). One more rule bnd cannot see: the server switches over
  * {@link posthorn.store.api.Change} exhaustively, so a new kind of change needs a major version,
  * even where bnd would accept a minor one for an added type.
  */
-@Version("1.6.0")
+@Version("1.7.0")
 @Export
 package posthorn.store.api;
 

@@ -453,6 +453,18 @@ final class MaildirMailbox implements ModSeqMailbox, posthorn.store.api.ObjectId
         return v == null ? null : v.clone();
     }
 
+    /**
+     * The index's own arrays, not copies (store.api 1.7): the index never changes a value in place
+     * ({@link FolderIndex} keeps a copy of what {@link #cache} is given and replaces it whole).
+     */
+    @Override
+    public void cachedValues(long[] uids, int count, String field, byte[][] out) {
+        for (int i = 0; i < count; i++) {
+            MaildirFolder.Entry seen = entry(uids[i]);
+            out[i] = seen == null ? null : folder.cached(seen.base(), field);
+        }
+    }
+
     @Override
     public void cache(long uid, String field, byte[] value) {
         String base = base(uid);

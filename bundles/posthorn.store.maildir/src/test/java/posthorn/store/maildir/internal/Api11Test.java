@@ -94,6 +94,44 @@ class Api11Test {
         }
     }
 
+    /** store.api 1.7: one field of many messages at once, as {@link Mailbox#cached} gives each. */
+    @Test
+    void cachedValuesGiveWhatCachedGivesForEachUid() throws Exception {
+        MaildirStore store = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE);
+        try (UserMail mail = store.open(user); Mailbox inbox = mail.open("INBOX", false)) {
+            long a = append(inbox, "Subject: a\r\n\r\na\r\n", Set.of());
+            long b = append(inbox, "Subject: b\r\n\r\nb\r\n", Set.of());
+            long c = append(inbox, "Subject: c\r\n\r\nc\r\n", Set.of(Flags.DELETED));
+            inbox.sync();
+            byte[] given = {7, 8};
+            inbox.cache(a, "imap.sortkeys", given);
+            inbox.cache(c, "imap.sortkeys", new byte[] {9});
+            inbox.cache(b, "imap.envelope", new byte[] {5});
+            given[0] = 0; // the store kept a copy of what it was given
+            long[] uids = {c, 99, b, a, 42};
+            byte[][] out = new byte[5][];
+            inbox.cachedValues(uids, 4, "imap.sortkeys", out);
+            assertArrayEquals(new byte[] {9}, out[0]);
+            assertNull(out[1], "a UID not in the mailbox");
+            assertNull(out[2], "another field's value is not this one's");
+            assertArrayEquals(new byte[] {7, 8}, out[3]);
+            assertNull(out[4], "only count UIDs are looked up");
+            for (int i = 0; i < 4; i++) {
+                assertArrayEquals(inbox.cached(uids[i], "imap.sortkeys"), out[i]);
+            }
+            // a later cache replaces the value; what was handed out stays as it was
+            byte[] before = out[3];
+            inbox.cache(a, "imap.sortkeys", new byte[] {1});
+            assertArrayEquals(new byte[] {7, 8}, before);
+            inbox.cachedValues(new long[] {a}, 1, "imap.sortkeys", out);
+            assertArrayEquals(new byte[] {1}, out[0]);
+            inbox.expunge(List.of(c));
+            inbox.sync();
+            inbox.cachedValues(new long[] {c}, 1, "imap.sortkeys", out);
+            assertNull(out[0], "an expunged message has no value");
+        }
+    }
+
     @Test
     void statusCountsWithoutTakingRecent() throws Exception {
         MaildirStore store = MaildirStore.forTests(MaildirStore.DEFAULT_TEMPLATE);

@@ -408,6 +408,11 @@ public final class GuardedMailbox implements posthorn.store.api.ModSeqMailbox, p
     }
 
     @Override
+    public void cachedValues(long[] uids, int count, String field, byte[][] out) {
+        box.cachedValues(uids, count, field, out);
+    }
+
+    @Override
     public void cache(long uid, String field, byte[] value) {
         box.cache(uid, field, value);
     }

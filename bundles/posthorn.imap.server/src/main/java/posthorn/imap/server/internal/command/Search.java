@@ -207,11 +207,22 @@ final class Search implements Command<SessionState.Selected> {
      */
     static List<Integer> matching(CommandContext ctx, SelectedMailbox view, SearchKey key)
             throws IOException, StoreException {
+        int[] seqs = matchingSeqs(ctx, view, key);
+        List<Integer> out = new ArrayList<>(seqs.length);
+        for (int seq : seqs) {
+            out.add(seq);
+        }
+        return out;
+    }
+
+    /** As {@link #matching}, as an array (ascending), for SORT and THREAD. */
+    static int[] matchingSeqs(CommandContext ctx, SelectedMailbox view, SearchKey key)
+            throws IOException, StoreException {
         MimeCuts cuts = new MimeCuts(ctx.mimeLimits());
         List<TextTerm> terms = TextTerms.of(key);
         LongPredicate candidates = terms.isEmpty() ? null : ctx.textCandidates(view, terms);
         try {
-            return new Matcher(view, key, cuts, candidates).matching(ctx::progress);
+            return new Matcher(view, key, cuts, candidates).matchingSeqs(ctx::progress);
         } finally {
             ctx.logCuts(cuts);
             if (candidates instanceof AutoCloseable reading) {

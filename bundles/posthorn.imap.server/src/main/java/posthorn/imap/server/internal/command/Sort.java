@@ -90,7 +90,7 @@ final class Sort implements Command<SessionState.Selected> {
         args.sp();
         SearchKey key = Search.keys(ctx, args, charset);
         args.end();
-        List<Integer> found = Search.matching(ctx, view, key);
+        int[] found = Search.matchingSeqs(ctx, view, key);
         Matched m = records(view, found, ctx.mimeLimits(), ctx.readAheadBytes());
         int[] sorted = order(order, m.records, sizes(order, view, m), m.count);
         if (returns == null) {
@@ -145,33 +145,58 @@ final class Sort implements Command<SessionState.Selected> {
         SearchKey key = Search.keys(ctx, args, charset);
         args.end();
         SelectedMailbox view = state.mailbox();
-        List<Integer> found = Search.matching(ctx, view, key);
+        int[] found = Search.matchingSeqs(ctx, view, key);
         return records(view, found, ctx.mimeLimits(), ctx.readAheadBytes());
     }
 
-    /** The sort-key records of these messages (sequence numbers ascending), derived where not indexed yet. */
-    static Matched records(SelectedMailbox view, List<Integer> found, MimeLimits limits, long readAhead)
+    /**
+     * The sort-key records of these messages (sequence numbers ascending), derived where not indexed
+     * yet. Warm, this is one bulk read of the store's own records ({@link posthorn.store.api.Mailbox#cachedValues},
+     * no copy and no {@link MessageMeta} per message), each checked {@link SortKeys#valid}; only the
+     * messages without a valid record go through the read-ahead and {@link DerivedCache#sortKeys}.
+     * The records are read-only: they may be the store's own arrays.
+     */
+    static Matched records(SelectedMailbox view, int[] found, MimeLimits limits, long readAhead)
             throws IOException, StoreException {
-        int n = found.size();
-        int[] seqs = new int[n];
+        int n = found.length;
         long[] uids = new long[n];
-        byte[][] records = new byte[n][];
-        int count = 0;
-        MessageMeta[] metas = new MessageMeta[n];
         for (int i = 0; i < n; i++) {
-            metas[i] = view.meta(view.uidAt(found.get(i)));
+            uids[i] = view.uidAt(found[i]);
         }
-        try (ReadAhead ahead = new ReadAhead(view.store(), metas, ReadAhead.Need.SORT_KEYS,
-                new MimeCuts(limits), readAhead)) {
+        byte[][] records = new byte[n][];
+        view.store().cachedValues(uids, n, DerivedCache.SORTKEYS, records);
+        int missing = 0;
+        for (int i = 0; i < n; i++) {
+            if (!SortKeys.valid(records[i])) {
+                missing++;
+            }
+        }
+        if (missing > 0) {
+            int[] at = new int[missing];
+            MessageMeta[] metas = new MessageMeta[missing];
+            int k = 0;
             for (int i = 0; i < n; i++) {
-                ahead.prepare(i);
-                byte[] rec = DerivedCache.sortKeys(view.store(), metas[i]);
-                if (rec != null) {
-                    seqs[count] = found.get(i);
-                    uids[count] = metas[i].uid();
-                    records[count] = rec;
-                    count++;
+                if (!SortKeys.valid(records[i])) {
+                    at[k] = i;
+                    metas[k++] = view.meta(uids[i]);
                 }
+            }
+            try (ReadAhead ahead = new ReadAhead(view.store(), metas, ReadAhead.Need.SORT_KEYS,
+                    new MimeCuts(limits), readAhead)) {
+                for (k = 0; k < missing; k++) {
+                    ahead.prepare(k);
+                    records[at[k]] = DerivedCache.sortKeys(view.store(), metas[k]); // null: expunged meanwhile
+                }
+            }
+        }
+        int[] seqs = new int[n];
+        int count = 0;
+        for (int i = 0; i < n; i++) {
+            if (records[i] != null) {
+                seqs[count] = found[i];
+                uids[count] = uids[i];
+                records[count] = records[i];
+                count++;
             }
         }
         return new Matched(count, seqs, uids, records);
@@ -187,7 +212,7 @@ final class Sort implements Command<SessionState.Selected> {
         List<SortData> data = new ArrayList<>(m.count);
         for (int i = 0; i < m.count; i++) {
             // DerivedCache.sortKeys hands out valid records only, so decode cannot fail here
-            data.add(new SortData(m.seqs[i], m.uids[i], SortKeys.decode(m.records[i])));
+            data.add(SortKeys.forThreads(m.seqs[i], m.uids[i], m.records[i]));
         }
         return data;
     }

@@ -40,7 +40,9 @@ final class Thread implements Command<SessionState.Selected> {
             case "REFS" -> Threads.refs(data);
             default -> Threads.orderedSubject(data);
         };
-        ctx.out().untagged().raw("THREAD ").raw(Threads.format(roots, d -> uid ? d.uid() : d.seq())).crlf();
+        ctx.out().untagged().raw("THREAD ");
+        Threads.write(roots, uid ? SortData::uid : SortData::seq, ctx.out());
+        ctx.out().crlf();
         ctx.completed(tag);
     }
 }

@@ -164,7 +164,7 @@ final class UpdateContext implements SelectedMailbox.ResultWatcher {
         }
         seqs.removeIf(s -> s == 0);
         seqs.sort(null);
-        Sort.Matched m = Sort.records(view, seqs, limits, readAhead);
+        Sort.Matched m = Sort.records(view, seqs.stream().mapToInt(Integer::intValue).toArray(), limits, readAhead);
         int[] order = Sort.order(sort, m.records(), Sort.sizes(sort, view, m), m.count());
         long[] sorted = new long[order.length];
         for (int i = 0; i < order.length; i++) {

@@ -63,6 +63,11 @@ public record SortKeys(long sent, long arrival, long size, boolean reply, String
     private static final int FIXED = 2 + 3 * 8;
     private static final int REPLY = 1;
     private static final int HAS_ID = 2;
+    /** Eight bytes of a byte[] as one long (for {@link #wellFormedUtf8}'s ASCII run; byte order immaterial). */
+    private static final java.lang.invoke.VarHandle BIG_ENDIAN_LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.nativeOrder());
 
     public SortKeys {
         references = List.copyOf(references);
@@ -201,6 +206,38 @@ public record SortKeys(long sent, long arrival, long size, boolean reply, String
     }
 
     /**
+     * What THREAD reads of a {@link #valid} record (the sent date, the base subject and whether it
+     * lost a reply marker, the Message-ID, the references), decoded straight into a {@link SortData},
+     * the subject only when it is read (the record is kept, read-only); the address fields, which no
+     * threading algorithm reads, are skipped, not decoded.
+     */
+    public static SortData forThreads(int seq, long uid, byte[] rec) {
+        long subjectLength = varintAt(rec, FIXED);
+        int subjectAt = (int) (subjectLength >>> 32);
+        int at = subjectAt + (int) subjectLength;
+        int[] pos = new int[1];
+        for (int i = 1; i < STRINGS; i++) {
+            long len = varintAt(rec, at);
+            at = (int) (len >>> 32) + (int) len;
+        }
+        pos[0] = at;
+        String id = (rec[1] & HAS_ID) != 0 ? readString(rec, pos) : null;
+        int count = (int) readVarint(rec, pos);
+        List<String> refs;
+        if (count == 0) {
+            refs = List.of();
+        } else {
+            String[] r = new String[count];
+            for (int i = 0; i < count; i++) {
+                r[i] = readString(rec, pos);
+            }
+            refs = java.util.Arrays.asList(r);
+        }
+        return new SortData(seq, uid, long64(rec, 2), (rec[1] & REPLY) != 0, rec, subjectAt, (int) subjectLength, id,
+                refs);
+    }
+
+    /**
      * Whether {@code rec} is a whole record of this version: every length within the bytes, every
      * string well-formed UTF-8, no unknown flag, nothing left over. Allocates nothing.
      */
@@ -208,10 +245,14 @@ public record SortKeys(long sent, long arrival, long size, boolean reply, String
         if (rec == null || rec.length < FIXED || rec[0] != VERSION || (rec[1] & ~(REPLY | HAS_ID)) != 0) {
             return false;
         }
+        // After the fixed part a record is lengths and strings. If none of its bytes has the high bit
+        // set (nearly every record: ASCII strings shorter than 128 bytes), every string is ASCII and
+        // so well-formed UTF-8, and only the lengths need checking: one pass eight bytes at a time.
+        boolean ascii = asciiOnly(rec, FIXED, rec.length);
         int pos = FIXED;
         int strings = STRINGS + ((rec[1] & HAS_ID) != 0 ? 1 : 0);
         for (int i = 0; i < strings; i++) {
-            pos = skipString(rec, pos);
+            pos = skipString(rec, pos, ascii);
             if (pos < 0) {
                 return false;
             }
@@ -223,12 +264,28 @@ public record SortKeys(long sent, long arrival, long size, boolean reply, String
         pos = (int) (count >>> 32);
         int refs = (int) count;
         for (int i = 0; i < refs; i++) {
-            pos = skipString(rec, pos);
+            pos = skipString(rec, pos, ascii);
             if (pos < 0) {
                 return false;
             }
         }
         return pos == rec.length;
+    }
+
+    /** Whether no byte of {@code b[from..to)} has its high bit set. */
+    private static boolean asciiOnly(byte[] b, int from, int to) {
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            if (((long) LONGS.get(b, i) & 0x8080808080808080L) != 0) {
+                return false;
+            }
+        }
+        for (; i < to; i++) {
+            if (b[i] < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The sent date of a {@link #valid} record. */
@@ -250,7 +307,7 @@ public record SortKeys(long sent, long arrival, long size, boolean reply, String
     public static String string(byte[] rec, int field) {
         int pos = FIXED;
         for (int i = 0; i < field; i++) {
-            pos = skipString(rec, pos);
+            pos = skipString(rec, pos, true); // valid already: no second UTF-8 check
         }
         return readString(rec, new int[] {pos});
     }
@@ -262,11 +319,7 @@ public record SortKeys(long sent, long arrival, long size, boolean reply, String
     }
 
     private static long long64(byte[] b, int at) {
-        long v = 0;
-        for (int i = 0; i < 8; i++) {
-            v = (v << 8) | (b[at + i] & 0xFF);
-        }
-        return v;
+        return (long) BIG_ENDIAN_LONGS.get(b, at);
     }
 
     private static void varint(ByteArrayOutputStream out, int v) {
@@ -303,15 +356,18 @@ public record SortKeys(long sent, long arrival, long size, boolean reply, String
         return -1;
     }
 
-    /** Where the string at {@code at} ends; -1 if it does not fit or is not well-formed UTF-8. */
-    private static int skipString(byte[] b, int at) {
+    /**
+     * Where the string at {@code at} ends; -1 if it does not fit or is not well-formed UTF-8 (not
+     * looked at if the caller knows the whole record {@code ascii}).
+     */
+    private static int skipString(byte[] b, int at, boolean ascii) {
         long len = varintAt(b, at);
         if (len < 0) {
             return -1;
         }
         int start = (int) (len >>> 32);
         int end = start + (int) len;
-        return wellFormedUtf8(b, start, end) ? end : -1;
+        return ascii || wellFormedUtf8(b, start, end) ? end : -1;
     }
 
     private static long readVarint(byte[] b, int[] pos) {
@@ -331,6 +387,13 @@ public record SortKeys(long sent, long arrival, long size, boolean reply, String
     static boolean wellFormedUtf8(byte[] b, int from, int to) {
         int i = from;
         while (i < to) {
+            // ASCII, nearly all of a record, eight bytes at a time (SORT checks every record it reads)
+            while (i + 8 <= to && ((long) LONGS.get(b, i) & 0x8080808080808080L) == 0) {
+                i += 8;
+            }
+            if (i >= to) {
+                break;
+            }
             int c = b[i] & 0xFF;
             if (c < 0x80) {
                 i++;

@@ -1,5 +1,6 @@
 package posthorn.imap.server.internal.search;
 
+import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,6 +14,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.ToLongFunction;
 
+import posthorn.imap.protocol.ResponseWriter;
+
 /**
  * THREAD=ORDEREDSUBJECT and THREAD=REFERENCES (RFC 5256 2.2, 2.3), THREAD=REFS (Dovecot's) and the thread list's syntax.
  * A thread is as deep as its longest chain of replies, which the messages in the mailbox decide (a
@@ -25,9 +28,12 @@ public final class Threads {
 
     /** A thread node: a message, or a dummy (null message) that only holds children. */
     public static final class Node {
+        /** The children of a node that has none: shared, never changed (most nodes are leaves). */
+        private static final List<Node> NONE = List.of();
         final SortData message;
         Node parent;
-        final List<Node> children = new ArrayList<>();
+        /** {@link #NONE} until the first child comes ({@link #adopt}); replaced whole, never cleared. */
+        List<Node> children = NONE;
 
         Node(SortData message) {
             this.message = message;
@@ -40,6 +46,14 @@ public final class Threads {
 
         int seq() {
             return message != null ? message.seq() : children.isEmpty() ? 0 : children.get(0).seq();
+        }
+
+        /** Adds a child at the end, without setting its parent. */
+        void adopt(Node child) {
+            if (children == NONE) {
+                children = new ArrayList<>(2);
+            }
+            children.add(child);
         }
     }
 
@@ -58,7 +72,7 @@ public final class Threads {
             } else {
                 Node child = new Node(m);
                 child.parent = root;
-                root.children.add(child);
+                root.adopt(child);
             }
         }
         List<Node> roots = new ArrayList<>(threads.values());
@@ -106,33 +120,35 @@ public final class Threads {
 
     /** REFERENCES' steps 1 to 5: the messages linked by their references, dummies pruned, sorted by date. */
     private static List<Node> linked(List<SortData> messages) {
-        Map<String, Node> byId = new HashMap<>();
-        List<Node> all = new ArrayList<>();
-        int unique = 0;
+        Map<String, Node> byId = HashMap.newHashMap(messages.size() * 2);
+        // messages without a Message-ID, or with one taken already: in no table, as they can be nobody's parent
+        List<Node> unlisted = new ArrayList<>();
         for (SortData m : messages) {
             String id = m.messageId();
-            Node self;
-            if (id != null && byId.containsKey(id) && byId.get(id).message == null) {
-                self = new Node(m);
-                Node dummy = byId.get(id);
+            Node self = new Node(m);
+            Node known = id == null ? null : byId.get(id);
+            if (known != null && known.message == null) {
+                Node dummy = known;
                 // Take over the dummy's place: its children and its parent.
                 for (Node c : dummy.children) {
                     c.parent = self;
-                    self.children.add(c);
                 }
-                dummy.children.clear();
+                self.children = dummy.children;
+                dummy.children = Node.NONE;
                 if (dummy.parent != null) {
                     dummy.parent.children.remove(dummy);
                 }
                 byId.put(id, self);
+            } else if (id == null || known != null) {
+                unlisted.add(self);
             } else {
-                self = new Node(m);
-                byId.put(id == null || byId.containsKey(id) ? "\u0000unique" + unique++ : id, self);
+                byId.put(id, self);
             }
-            all.add(self);
             // (1A) link the references as parent/child, without overriding or making loops
             Node prev = null;
-            for (String ref : m.references()) {
+            List<String> refs = m.references();
+            for (int i = 0; i < refs.size(); i++) { // indexed: no iterator per message
+                String ref = refs.get(i);
                 Node r = byId.computeIfAbsent(ref, k -> new Node(null));
                 // a node without children (a reference seen for the first time) is nobody's ancestor:
                 // no walk up from prev, which made a long References header cost its length squared
@@ -157,6 +173,11 @@ public final class Threads {
                 roots.add(n);
             }
         }
+        for (Node n : unlisted) {
+            if (n.parent == null) {
+                roots.add(n);
+            }
+        }
         // (4) prune dummies
         roots = prune(roots);
         // (5) sort the root set (children first, so that dummies take their first child's date)
@@ -167,7 +188,7 @@ public final class Threads {
 
     private static void link(Node parent, Node child) {
         child.parent = parent;
-        parent.children.add(child);
+        parent.adopt(child);
     }
 
     /** Whether {@code a} is {@code b} or an ancestor of it. */
@@ -187,19 +208,36 @@ public final class Threads {
      */
     private static List<Node> prune(List<Node> roots) {
         for (Node n : descendantsFirst(roots)) {
-            List<Node> kids = new ArrayList<>();
-            for (Node c : n.children) {
-                kids.addAll(kept(c, false));
+            boolean dummies = false;
+            List<Node> children = n.children;
+            for (int i = 0; i < children.size(); i++) { // indexed: no iterator per node
+                dummies |= children.get(i).message == null;
             }
-            n.children.clear();
+            if (!dummies) {
+                continue; // every child keeps its place
+            }
+            // below the root a dummy gives its place to its children (none: it goes)
+            List<Node> kids = new ArrayList<>(n.children.size() + 4);
+            for (Node c : n.children) {
+                if (c.message != null) {
+                    kids.add(c);
+                } else {
+                    kids.addAll(c.children);
+                }
+            }
             for (Node k : kids) {
                 k.parent = n;
-                n.children.add(k);
             }
+            n.children = kids.isEmpty() ? Node.NONE : kids;
         }
-        List<Node> out = new ArrayList<>();
+        List<Node> out = new ArrayList<>(roots.size());
         for (Node r : roots) {
-            for (Node k : kept(r, true)) {
+            // at the root a dummy stays if it has several children, gives its place to a single one
+            if (r.message != null || r.children.size() > 1) {
+                r.parent = null;
+                out.add(r);
+            } else if (r.children.size() == 1) {
+                Node k = r.children.get(0);
                 k.parent = null;
                 out.add(k);
             }
@@ -207,33 +245,27 @@ public final class Threads {
         return out;
     }
 
-    /** What takes a pruned node's place among its siblings: itself, its children, or nothing. */
-    private static List<Node> kept(Node n, boolean atRoot) {
-        if (n.message != null) {
-            return List.of(n);
-        }
-        if (n.children.isEmpty()) {
-            return List.of();
-        }
-        return !atRoot || n.children.size() == 1 ? List.copyOf(n.children) : List.of(n);
-    }
-
     /** Children by date, deepest first, so that a dummy takes the date of its first child as sorted. */
     private static void sortTrees(List<Node> roots) {
-        for (Node n : descendantsFirst(roots)) {
-            n.children.sort(BY_DATE);
+        List<Node> all = descendantsFirst(roots);
+        for (int i = 0; i < all.size(); i++) {
+            Node n = all.get(i);
+            if (n.children.size() > 1) {
+                n.children.sort(BY_DATE);
+            }
         }
     }
 
     /** Every node of the trees, each after all of its descendants (pre-order, reversed). */
     private static List<Node> descendantsFirst(List<Node> roots) {
-        List<Node> order = new ArrayList<>();
+        List<Node> order = new ArrayList<>(roots.size() * 2);
         Deque<Node> todo = new ArrayDeque<>(roots);
         while (!todo.isEmpty()) {
             Node n = todo.pop();
             order.add(n);
-            for (Node c : n.children) {
-                todo.push(c);
+            List<Node> children = n.children;
+            for (int i = 0; i < children.size(); i++) { // indexed: no iterator per node
+                todo.push(children.get(i));
             }
         }
         Collections.reverse(order);
@@ -270,7 +302,7 @@ public final class Threads {
                 for (Node c : r.children) {
                     link(t, c);
                 }
-                r.children.clear();
+                r.children = Node.NONE;
             } else if (t.message == null) {
                 link(t, r);
             } else if (r.message == null) {
@@ -308,40 +340,66 @@ public final class Threads {
 
     /** The thread list (RFC 5256 4: thread-list), numbers from {@code number}. */
     public static String format(List<Node> roots, ToLongFunction<SortData> number) {
-        StringBuilder b = new StringBuilder();
-        // What is still to write, next on top: a String as it is, a Node as its thread-members.
-        Deque<Object> todo = new ArrayDeque<>();
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        ResponseWriter w = new ResponseWriter(bytes);
+        try {
+            write(roots, number, w);
+            w.flush();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+        }
+        return bytes.toString(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    /** What closes a parenthesised node in {@link #write}'s stack; a node there opens one. */
+    private static final Node CLOSE = new Node(null);
+    /** A node that follows its parent in the same list ("1 2", not "1 (2)"): no parenthesis. */
+    private static final Node INLINE = new Node(null);
+
+    /**
+     * Writes the thread list straight into the response (no String of it first), numbers from
+     * {@code number}. Iterative: a thread as deep as a chain of thousands of replies takes no stack.
+     */
+    public static void write(List<Node> roots, ToLongFunction<SortData> number, ResponseWriter out) throws IOException {
+        // What is still to write, next on top: CLOSE as ")", INLINE then a node as the node without
+        // parentheses, a node alone as "(" node ")".
+        Deque<Node> todo = new ArrayDeque<>();
         pushParenthesised(todo, roots);
         while (!todo.isEmpty()) {
-            Object next = todo.pop();
-            if (next instanceof String text) {
-                b.append(text);
+            Node next = todo.pop();
+            if (next == CLOSE) {
+                out.raw(")");
                 continue;
             }
-            Node n = (Node) next;
+            Node n;
+            if (next == INLINE) {
+                n = todo.pop();
+            } else {
+                out.raw("(");
+                todo.push(CLOSE);
+                n = next;
+            }
             if (n.message != null) {
-                b.append(number.applyAsLong(n.message));
+                out.number(number.applyAsLong(n.message));
                 if (n.children.size() == 1) {
                     // a single reply follows in the same list: "1 2", not "1 (2)"
-                    b.append(' ');
+                    out.sp();
                     todo.push(n.children.get(0));
+                    todo.push(INLINE);
                     continue;
                 }
                 if (!n.children.isEmpty()) {
-                    b.append(' ');
+                    out.sp();
                 }
             }
             pushParenthesised(todo, n.children);
         }
-        return b.toString();
     }
 
     /** Schedules "(" node ")" for each node, in order. */
-    private static void pushParenthesised(Deque<Object> todo, List<Node> nodes) {
+    private static void pushParenthesised(Deque<Node> todo, List<Node> nodes) {
         for (int i = nodes.size() - 1; i >= 0; i--) {
-            todo.push(")");
             todo.push(nodes.get(i));
-            todo.push("(");
         }
     }
 }

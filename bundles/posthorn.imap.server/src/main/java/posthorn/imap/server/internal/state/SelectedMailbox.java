@@ -345,7 +345,7 @@ public final class SelectedMailbox implements AutoCloseable {
 
     /** Whether the store has expunged this message while the client still sees it. */
     public boolean isExpunged(long uid) {
-        return heldExpunges.contains(uid);
+        return !heldExpunges.isEmpty() && heldExpunges.contains(uid);
     }
 
     /** The sequence number of the first message without \Seen, or 0 if there is none. */

@@ -31,8 +31,8 @@ class SortAddressTest {
     })
     void ccKeyIsFirstAddressMailbox(String cc, String key) {
         byte[] b = ("From: f@x.org\r\nTo: t@x.org\r\nCc: " + cc + "\r\nSubject: s\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
-        SortData d = SortData.of(1, 1, new MessageMeta(1, Set.of(), b.length, Instant.ofEpochSecond(1), false),
+        SortKeys d = SortKeys.of(new MessageMeta(1, Set.of(), b.length, Instant.ofEpochSecond(1), false),
                 MimePart.parseHeader(b, b.length));
-        assertEquals(key, d.keys().cc());
+        assertEquals(key, d.cc());
     }
 }
