@@ -75,8 +75,8 @@ public final class GuardedMailbox implements posthorn.store.api.ModSeqMailbox, p
     }
 
     /** Nested {@link #holdRights} spans open now; the rights read first in them, or null. */
-    private int holds;
-    private String held;
+    private volatile int holds;
+    private volatile String held;
 
     /**
      * Reads the rights at most once until the returned handle is closed: a command that opens every
@@ -84,11 +84,20 @@ public final class GuardedMailbox implements posthorn.store.api.ModSeqMailbox, p
      * rights is reading the ACL files (two stats and the Courier ACL parsed, in the Maildir store), which
      * cost a cold FETCH ENVELOPE of 50,000 messages about a tenth of its CPU (issue 14). An ACL changed
      * by another session meanwhile counts from the next command on, as a change made during a
-     * command's own work would. Session thread only, as the handle is.
+     * command's own work would. Opened and closed on the session thread; the command's read-ahead
+     * threads read the rights it holds (hence the volatile fields).
      */
     public Held holdRights() {
         holds++;
         return new Held();
+    }
+
+    /**
+     * {@link #holdRights} of a guarded mailbox for one command's reading (FETCH, SEARCH, SORT, THREAD:
+     * {@code r} checked once, not once a message); null (nothing to close) for a store that is not guarded.
+     */
+    public static Held hold(posthorn.store.api.Mailbox store) {
+        return store instanceof GuardedMailbox g ? g.holdRights() : null;
     }
 
     /** The span of a {@link #holdRights}; close it once. */

@@ -181,7 +181,7 @@ final class Fetch implements Command<SessionState.Selected> {
         MimeCuts cuts = new MimeCuts(ctx.mimeLimits());
         FetchRenderer.Plan plan = new FetchRenderer.Plan(attributes, cuts);
         // r is checked once for the messages this command reads, not once a message (see holdRights)
-        try (GuardedMailbox.Held rights = view.store() instanceof GuardedMailbox g ? g.holdRights() : null;
+        try (GuardedMailbox.Held rights = GuardedMailbox.hold(view.store());
              ReadAhead ahead = readAhead(view, seqs, attributes, cuts, ctx.readAheadBytes())) {
             int index = 0;
             int done = 0;

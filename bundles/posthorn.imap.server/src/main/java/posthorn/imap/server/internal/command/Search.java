@@ -12,6 +12,7 @@ import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.ResponseWriter;
 import posthorn.imap.protocol.Status;
+import posthorn.imap.server.internal.acl.GuardedMailbox;
 import posthorn.imap.server.internal.mime.MimeCuts;
 import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.state.SessionState;
@@ -50,7 +51,8 @@ final class Search implements Command<SessionState.Selected> {
         }
         SelectedMailbox view = state.mailbox();
         boolean save = returns != null && returns.has("SAVE");
-        try {
+        // r is checked once for the messages this command reads, not once a message
+        try (GuardedMailbox.Held rights = GuardedMailbox.hold(view.store())) {
             if (!run(ctx, tag, args, view, returns)) {
                 if (save) {
                     view.saveResult(List.of());

@@ -11,6 +11,7 @@ import java.util.function.IntBinaryOperator;
 import posthorn.imap.protocol.ArgReader;
 import posthorn.imap.protocol.ProtocolException;
 import posthorn.imap.protocol.Status;
+import posthorn.imap.server.internal.acl.GuardedMailbox;
 import posthorn.imap.server.internal.state.SelectedMailbox;
 import posthorn.imap.server.internal.state.SessionState;
 import posthorn.imap.server.internal.search.SearchKey;
@@ -90,8 +91,11 @@ final class Sort implements Command<SessionState.Selected> {
         args.sp();
         SearchKey key = Search.keys(ctx, args, charset);
         args.end();
-        int[] found = Search.matchingSeqs(ctx, view, key);
-        Matched m = records(view, found, ctx.mimeLimits(), ctx.readAheadBytes());
+        Matched m;
+        // r is checked once for the messages this command reads, not once a message
+        try (GuardedMailbox.Held rights = GuardedMailbox.hold(view.store())) {
+            m = records(view, Search.matchingSeqs(ctx, view, key), ctx.mimeLimits(), ctx.readAheadBytes());
+        }
         int[] sorted = order(order, m.records, sizes(order, view, m), m.count);
         if (returns == null) {
             ctx.out().untagged().raw("SORT");
@@ -145,8 +149,10 @@ final class Sort implements Command<SessionState.Selected> {
         SearchKey key = Search.keys(ctx, args, charset);
         args.end();
         SelectedMailbox view = state.mailbox();
-        int[] found = Search.matchingSeqs(ctx, view, key);
-        return records(view, found, ctx.mimeLimits(), ctx.readAheadBytes());
+        // r is checked once for the messages this command reads, not once a message
+        try (GuardedMailbox.Held rights = GuardedMailbox.hold(view.store())) {
+            return records(view, Search.matchingSeqs(ctx, view, key), ctx.mimeLimits(), ctx.readAheadBytes());
+        }
     }
 
     /**
