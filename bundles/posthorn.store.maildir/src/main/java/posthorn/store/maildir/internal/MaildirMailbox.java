@@ -460,8 +460,8 @@ final class MaildirMailbox implements ModSeqMailbox, posthorn.store.api.ObjectId
     @Override
     public void cachedValues(long[] uids, int count, String field, byte[][] out) {
         for (int i = 0; i < count; i++) {
-            MaildirFolder.Entry seen = entry(uids[i]);
-            out[i] = seen == null ? null : folder.cached(seen.base(), field);
+            String base = base(uids[i]); // the name alone: no Entry (flags, Instant) built per message
+            out[i] = base == null ? null : folder.cached(base, field);
         }
     }
 
